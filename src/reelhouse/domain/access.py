@@ -1,0 +1,120 @@
+"""Who is asking and what they may do: actors, roles, scopes and the one permission check."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reelhouse.domain.ids import LibraryId, UserId
+from reelhouse.domain.library import LibraryKind
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+    MANAGED = "managed"
+
+
+class Action(enum.StrEnum):
+    BROWSE = "browse"
+    STREAM = "stream"
+    DOWNLOAD = "download"
+    TRANSCODE = "transcode"
+    MANAGE_LIBRARIES = "manage_libraries"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_AUDIT = "view_audit"
+
+
+class TokenScope(enum.StrEnum):
+    """What an API token may be used for; a session or device token carries every scope."""
+
+    READ = "read"
+    STREAM = "stream"
+    ADMIN = "admin"
+
+
+ADMIN_ACTIONS = frozenset(
+    {Action.MANAGE_LIBRARIES, Action.MANAGE_USERS, Action.MANAGE_SETTINGS, Action.VIEW_AUDIT}
+)
+_SCOPE_OF_ACTION: dict[Action, TokenScope] = {
+    Action.BROWSE: TokenScope.READ,
+    Action.STREAM: TokenScope.STREAM,
+    Action.DOWNLOAD: TokenScope.STREAM,
+    Action.TRANSCODE: TokenScope.STREAM,
+    **{action: TokenScope.ADMIN for action in ADMIN_ACTIONS},
+}
+
+
+@dataclass(frozen=True)
+class LibraryScope:
+    """The part of the catalogue one viewer may see. Every read of library data takes one."""
+
+    user_id: UserId
+    all_libraries: bool
+    library_ids: frozenset[LibraryId] = frozenset()
+    # Highest allowed content-rating rank per library kind (see domain.ratings); absent means no cap.
+    max_rating_rank: Mapping[LibraryKind, int] = field(default_factory=dict)
+    hide_unrated: bool = False
+    allowed_labels: frozenset[str] = frozenset()
+    blocked_labels: frozenset[str] = frozenset()
+
+    def allows_library(self, library_id: LibraryId) -> bool:
+        return self.all_libraries or library_id in self.library_ids
+
+    @property
+    def unrestricted(self) -> bool:
+        return (
+            self.all_libraries
+            and not self.max_rating_rank
+            and not self.hide_unrated
+            and not self.allowed_labels
+            and not self.blocked_labels
+        )
+
+
+@dataclass(frozen=True)
+class UserPermissions:
+    may_download: bool = False
+    may_transcode: bool = True
+    may_connect_remotely: bool = True
+    max_bitrate_kbps: int | None = None
+    max_streams: int | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user as one request sees them."""
+
+    user_id: UserId
+    username: str
+    role: Role
+    scope: LibraryScope
+    permissions: UserPermissions = UserPermissions()
+    token_scopes: frozenset[TokenScope] = frozenset(TokenScope)
+    session_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+
+def can(actor: Actor, action: Action, library_id: LibraryId | None = None) -> bool:
+    """The one permission check: role, per-user grants, token scope and library scope together."""
+    if _SCOPE_OF_ACTION[action] not in actor.token_scopes:
+        return False
+    if action in ADMIN_ACTIONS:
+        return actor.is_admin
+    if library_id is not None and not actor.scope.allows_library(library_id):
+        return False
+    if action is Action.DOWNLOAD:
+        return actor.is_admin or actor.permissions.may_download
+    if action is Action.TRANSCODE:
+        return actor.is_admin or actor.permissions.may_transcode
+    return True
+
+
+def owner_scope(user_id: UserId) -> LibraryScope:
+    return LibraryScope(user_id=user_id, all_libraries=True)

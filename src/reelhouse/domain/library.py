@@ -1,0 +1,165 @@
+"""Libraries, item kinds and the shape of the catalogue."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from reelhouse.domain.ids import ItemId, LibraryId
+
+
+class LibraryKind(enum.StrEnum):
+    MOVIES = "movies"
+    SHOWS = "shows"
+    MUSIC = "music"
+    PHOTOS = "photos"
+    HOME_VIDEOS = "home_videos"
+
+
+class ItemKind(enum.StrEnum):
+    MOVIE = "movie"
+    SHOW = "show"
+    SEASON = "season"
+    EPISODE = "episode"
+    ARTIST = "artist"
+    ALBUM = "album"
+    TRACK = "track"
+    PHOTO = "photo"
+    VIDEO = "video"
+    EXTRA = "extra"
+
+
+# Which item kinds a library lists at its top level.
+TOP_LEVEL_KINDS: dict[LibraryKind, tuple[ItemKind, ...]] = {
+    LibraryKind.MOVIES: (ItemKind.MOVIE,),
+    LibraryKind.SHOWS: (ItemKind.SHOW,),
+    LibraryKind.MUSIC: (ItemKind.ARTIST,),
+    LibraryKind.PHOTOS: (ItemKind.PHOTO,),
+    LibraryKind.HOME_VIDEOS: (ItemKind.VIDEO,),
+}
+
+PLAYABLE_KINDS = frozenset(
+    {ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.TRACK, ItemKind.VIDEO, ItemKind.EXTRA}
+)
+
+
+@dataclass(frozen=True)
+class Library:
+    id: LibraryId
+    name: str
+    kind: LibraryKind
+    roots: tuple[str, ...]
+    created_at: datetime
+
+
+class ItemSort(enum.StrEnum):
+    TITLE = "title"
+    YEAR = "year"
+    ADDED = "added"
+    RATING = "rating"
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A page request for a library's items; validated by the service before it reaches SQL."""
+
+    sort: ItemSort = ItemSort.TITLE
+    descending: bool = False
+    offset: int = 0
+    limit: int = 50
+    genre: str | None = None
+    year: int | None = None
+    kind: ItemKind | None = None
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    id: ItemId
+    library_id: LibraryId
+    kind: ItemKind
+    title: str
+    year: int | None
+    index: int | None
+    parent_index: int | None
+    rating: float | None
+    content_rating: str | None
+    added_at: datetime
+    has_artwork: bool
+    parent_id: ItemId | None
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    index: int
+    type: str  # video | audio | subtitle | data | attachment
+    codec: str
+    language: str | None = None
+    title: str | None = None
+    width: int | None = None
+    height: int | None = None
+    channels: int | None = None
+    sample_rate: int | None = None
+    bit_rate: int | None = None
+    default: bool = False
+    forced: bool = False
+    frame_rate: float | None = None
+    profile: str | None = None
+    pixel_format: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    container: str
+    duration: float | None
+    bit_rate: int | None
+    streams: tuple[StreamInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class MediaFileInfo:
+    id: str
+    path: str
+    size: int
+    mtime: float
+    part: int
+    media: MediaInfo | None
+    missing: bool
+
+
+@dataclass(frozen=True)
+class SubtitleInfo:
+    id: str
+    language: str | None
+    format: str
+    forced: bool
+    embedded_index: int | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    summary: ItemSummary
+    sort_title: str
+    plot: str | None
+    genres: tuple[str, ...]
+    tags: tuple[str, ...]
+    duration: float | None
+    taken_at: datetime | None
+    extra: dict[str, object] = field(default_factory=dict)
+    files: tuple[MediaFileInfo, ...] = ()
+    subtitles: tuple[SubtitleInfo, ...] = ()
+    artwork: tuple[str, ...] = ()
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int

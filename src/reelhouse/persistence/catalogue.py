@@ -1,0 +1,248 @@
+"""Reads of the catalogue. Every query here takes the viewer's LibraryScope: no unscoped branch exists."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
+
+from reelhouse.domain.access import LibraryScope
+from reelhouse.domain.ids import ItemId, LibraryId
+from reelhouse.domain.library import (
+    ItemDetail,
+    ItemKind,
+    ItemQuery,
+    ItemSort,
+    ItemSummary,
+    MediaFileInfo,
+    MediaInfo,
+    Page,
+    StreamInfo,
+    SubtitleInfo,
+)
+from reelhouse.persistence.schema import item_genres, item_tags, items, libraries, media_files, subtitles
+
+_SUMMARY_COLUMNS = (
+    items.c.id, items.c.library_id, items.c.kind, items.c.title, items.c.year, items.c.idx,
+    items.c.parent_idx, items.c.rating, items.c.content_rating, items.c.added_at, items.c.poster,
+    items.c.parent_id, items.c.missing,
+)
+_SORT_COLUMNS = {
+    ItemSort.TITLE: items.c.sort_title,
+    ItemSort.YEAR: items.c.year,
+    ItemSort.ADDED: items.c.added_at,
+    ItemSort.RATING: items.c.rating,
+}
+_SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def scope_clause(scope: LibraryScope) -> ColumnElement[bool]:
+    """The WHERE clause that limits ``items`` to what this viewer may see."""
+    clauses: list[ColumnElement[bool]] = []
+    if not scope.all_libraries:
+        if not scope.library_ids:
+            return false()
+        clauses.append(items.c.library_id.in_(sorted(scope.library_ids)))
+    for kind, cap in scope.max_rating_rank.items():
+        of_kind = select(libraries.c.id).where(libraries.c.kind == kind.value).scalar_subquery()
+        allowed = items.c.rating_rank <= cap
+        if not scope.hide_unrated:
+            allowed = or_(allowed, items.c.rating_rank.is_(None))
+        clauses.append(or_(items.c.library_id.not_in(of_kind), allowed))
+    if scope.hide_unrated:
+        clauses.append(items.c.rating_rank.is_not(None))
+    if scope.blocked_labels:
+        clauses.append(
+            not_(
+                exists().where(
+                    item_tags.c.item_id == items.c.top_id, item_tags.c.tag.in_(sorted(scope.blocked_labels))
+                )
+            )
+        )
+    if scope.allowed_labels:
+        clauses.append(
+            exists().where(
+                item_tags.c.item_id == items.c.top_id, item_tags.c.tag.in_(sorted(scope.allowed_labels))
+            )
+        )
+    return and_(true(), *clauses)
+
+
+def _summary(row: Row[Any]) -> ItemSummary:
+    return ItemSummary(
+        id=ItemId(row.id),
+        library_id=LibraryId(row.library_id),
+        kind=ItemKind(row.kind),
+        title=row.title,
+        year=row.year,
+        index=row.idx,
+        parent_index=row.parent_idx,
+        rating=row.rating,
+        content_rating=row.content_rating,
+        added_at=datetime.fromtimestamp(row.added_at, UTC),
+        has_artwork=row.poster is not None,
+        parent_id=ItemId(row.parent_id) if row.parent_id else None,
+        missing=bool(row.missing),
+    )
+
+
+def _media(raw: str | None) -> MediaInfo | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    streams = tuple(StreamInfo(**s) for s in data.get("streams", ()))
+    return MediaInfo(
+        container=data["container"], duration=data.get("duration"), bit_rate=data.get("bit_rate"),
+        streams=streams,
+    )
+
+
+class CatalogueRepository:
+    def browse(
+        self, conn: Connection, scope: LibraryScope, library_id: str, kinds: tuple[ItemKind, ...], query: ItemQuery
+    ) -> Page[ItemSummary]:
+        where = and_(
+            items.c.library_id == library_id,
+            items.c.kind.in_([k.value for k in kinds]),
+            scope_clause(scope),
+        )
+        if query.genre is not None:
+            where = and_(
+                where,
+                exists().where(item_genres.c.item_id == items.c.id, item_genres.c.genre == query.genre),
+            )
+        if query.year is not None:
+            where = and_(where, items.c.year == query.year)
+        column = _SORT_COLUMNS[query.sort]
+        order = (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
+        rows = conn.execute(
+            select(*_SUMMARY_COLUMNS).where(where).order_by(*order).offset(query.offset).limit(query.limit)
+        ).all()
+        total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
+        return Page(tuple(_summary(r) for r in rows), total, query.offset, query.limit)
+
+    def get(self, conn: Connection, scope: LibraryScope, item_id: str) -> ItemDetail | None:
+        row = conn.execute(select(items).where(items.c.id == item_id, scope_clause(scope))).first()
+        if row is None:
+            return None
+        genres = conn.execute(
+            select(item_genres.c.genre).where(item_genres.c.item_id == item_id).order_by(item_genres.c.genre)
+        ).scalars()
+        tags = conn.execute(
+            select(item_tags.c.tag).where(item_tags.c.item_id == item_id).order_by(item_tags.c.tag)
+        ).scalars()
+        files = conn.execute(
+            select(media_files).where(media_files.c.item_id == item_id).order_by(media_files.c.part)
+        ).all()
+        subs = conn.execute(
+            select(subtitles).where(subtitles.c.item_id == item_id).order_by(subtitles.c.language)
+        ).all()
+        artwork = tuple(kind for kind in ("poster", "fanart") if getattr(row, kind))
+        return ItemDetail(
+            summary=_summary(row),
+            sort_title=row.sort_title,
+            plot=row.plot,
+            genres=tuple(genres),
+            tags=tuple(tags),
+            duration=row.duration,
+            taken_at=datetime.fromtimestamp(row.taken_at, UTC) if row.taken_at else None,
+            extra=json.loads(row.extra or "{}"),
+            files=tuple(
+                MediaFileInfo(
+                    id=f.id, path=f.path, size=f.size, mtime=f.mtime, part=f.part, media=_media(f.media),
+                    missing=f.missing_since is not None,
+                )
+                for f in files
+            ),
+            subtitles=tuple(
+                SubtitleInfo(
+                    id=s.id, language=s.language, format=s.format, forced=bool(s.forced),
+                    embedded_index=s.embedded_index, title=s.title,
+                )
+                for s in subs
+            ),
+            artwork=artwork,
+        )
+
+    def children(self, conn: Connection, scope: LibraryScope, item_id: str) -> list[ItemSummary] | None:
+        """None when the parent itself is not visible, so that hidden and absent answer the same."""
+        visible = conn.execute(select(items.c.id).where(items.c.id == item_id, scope_clause(scope))).first()
+        if visible is None:
+            return None
+        rows = conn.execute(
+            select(*_SUMMARY_COLUMNS)
+            .where(items.c.parent_id == item_id, scope_clause(scope))
+            .order_by(items.c.parent_idx, items.c.idx, items.c.sort_title, items.c.id)
+        ).all()
+        return [_summary(r) for r in rows]
+
+    def recently_added(
+        self, conn: Connection, scope: LibraryScope, library_id: str | None, kinds: tuple[ItemKind, ...], limit: int
+    ) -> list[ItemSummary]:
+        where = and_(items.c.kind.in_([k.value for k in kinds]), scope_clause(scope), items.c.missing == false())
+        if library_id is not None:
+            where = and_(where, items.c.library_id == library_id)
+        rows = conn.execute(
+            select(*_SUMMARY_COLUMNS).where(where).order_by(items.c.added_at.desc(), items.c.id).limit(limit)
+        ).all()
+        return [_summary(r) for r in rows]
+
+    def search(self, conn: Connection, scope: LibraryScope, query: str, limit: int) -> list[ItemSummary]:
+        tokens = _SEARCH_TOKEN.findall(query)[:8]
+        if not tokens:
+            return []
+        if conn.dialect.name == "sqlite":
+            # Each token is quoted, so nothing the user types is read as FTS5 syntax.
+            match = " ".join('"' + t.replace('"', "") + '"*' for t in tokens)
+            matched = select(text("item_id")).select_from(text("items_fts")).where(
+                text("items_fts MATCH :match")
+            )
+            where = and_(items.c.id.in_(matched), scope_clause(scope))
+            stmt = select(*_SUMMARY_COLUMNS).where(where).order_by(items.c.sort_title).limit(limit)
+            rows = conn.execute(stmt, {"match": match}).all()
+        else:
+            clauses = [items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens]
+            stmt = (
+                select(*_SUMMARY_COLUMNS)
+                .where(and_(*clauses), scope_clause(scope))
+                .order_by(items.c.sort_title)
+                .limit(limit)
+            )
+            rows = conn.execute(stmt).all()
+        return [_summary(r) for r in rows]
+
+    def artwork_path(self, conn: Connection, scope: LibraryScope, item_id: str, kind: str) -> str | None:
+        column = {"poster": items.c.poster, "fanart": items.c.fanart}[kind]
+        return conn.execute(
+            select(column).where(items.c.id == item_id, scope_clause(scope))
+        ).scalar_one_or_none()
+
+    def genres(self, conn: Connection, scope: LibraryScope, library_id: str) -> list[str]:
+        rows = conn.execute(
+            select(item_genres.c.genre)
+            .join(items, items.c.id == item_genres.c.item_id)
+            .where(items.c.library_id == library_id, scope_clause(scope))
+            .distinct()
+            .order_by(item_genres.c.genre)
+        ).scalars()
+        return list(rows)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,183 @@
+"""The database: engine, SQLite pragmas, migrations at start, backups and integrity checks."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from reelhouse.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit the server acknowledged survives a power cut, not only a crash.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA cache_size=-32000")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine. Repositories borrow connections from it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            self.path: Path | None = Path(url.removeprefix("sqlite:///")) if url != "sqlite://" else None
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            self.path = None
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise DatabaseError(f"cannot use database_url: {exc}") from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # Let SQLAlchemy's BEGIN be the real one so writers take the lock up front.
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            event.listen(
+                self.engine,
+                "connect",
+                lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None),
+            )
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise DatabaseError(_explain(exc)) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+                conn.rollback()
+        except OperationalError as exc:
+            raise DatabaseError(_explain(exc)) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Migrations ---------------------------------------------------------------------------
+    def _alembic_config(self, conn: Connection) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        assert head is not None
+        return head
+
+    def migrate(self, backup_dir: Path | None = None) -> str | None:
+        """Bring the schema to this version's head; back up first when an existing database changes.
+
+        Returns the backup's path when one was written."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        scripts = ScriptDirectory.from_config(cfg)
+        try:
+            current = self.current_revision()
+        except OperationalError as exc:
+            raise DatabaseError(_explain(exc)) from None
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot open the database: {exc}") from None
+        head = scripts.get_current_head()
+        if current == head:
+            return None
+        if current is not None:
+            try:
+                scripts.get_revision(current)
+            except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown revision
+                raise DatabaseError(
+                    f"the database is at schema revision {current}, which this version of Reelhouse "
+                    "does not know: it was written by a newer version. Upgrade Reelhouse, or restore "
+                    "a backup; the database was not changed."
+                ) from None
+        backup_path = None
+        if current is not None and self.path is not None and backup_dir is not None:
+            backup_dir.mkdir(parents=True, exist_ok=True)
+            target = backup_dir / f"reelhouse-before-{head}-{int(time.time())}.db"
+            self.backup_to(target)
+            backup_path = str(target)
+            log.info("backed up the database to %s before migrating", target)
+        try:
+            with self.engine.begin() as conn:
+                command.upgrade(self._alembic_config(conn), "head")
+        except OperationalError as exc:
+            raise DatabaseError(_explain(exc)) from None
+        return backup_path
+
+    # Backups and checks -------------------------------------------------------------------
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy while the server runs (SQLite's online backup API), written atomically."""
+        if self.path is None:
+            raise DatabaseError("only a SQLite database file can be backed up this way; use pg_dump")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        source = sqlite3.connect(str(self.path), timeout=30)
+        try:
+            dest = sqlite3.connect(str(partial))
+            try:
+                source.backup(dest)
+                dest.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise DatabaseError(f"backup failed: {exc}") from None
+        finally:
+            source.close()
+        partial.replace(target)
+
+    def integrity_check(self) -> str:
+        if not self.is_sqlite:
+            return "ok"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("PRAGMA integrity_check")).scalars().all()
+        return "; ".join(str(r) for r in rows)
+
+
+def _explain(exc: OperationalError) -> str:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if "full" in message:
+        return "the disk holding the database is full; the last change was not saved"
+    if "locked" in message or "busy" in message:
+        return "the database is busy; try again in a moment"
+    if "readonly" in message or "read-only" in message:
+        return "the database file is read-only"
+    return f"database error: {message}"

@@ -1,0 +1,201 @@
+"""The tables, declared once with SQLAlchemy Core; migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+libraries = Table(
+    "libraries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("name_key", String(128), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+library_roots = Table(
+    "library_roots",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("library_id", "path"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", String(32), ForeignKey("items.id", ondelete="CASCADE")),
+    # The top-level ancestor (itself for top-level items): scope filters on rating and labels look there.
+    Column("top_id", String(32), nullable=False),
+    # Groups items found from different files: normalised show/artist/album names.
+    Column("group_key", Text),
+    Column("title", Text, nullable=False),
+    Column("sort_title", Text, nullable=False),
+    Column("year", Integer),
+    Column("idx", Integer),
+    Column("parent_idx", Integer),
+    Column("aired", String(10)),
+    Column("rating", Float),
+    Column("content_rating", String(32)),
+    Column("rating_rank", Integer),
+    Column("plot", Text),
+    Column("duration", Float),
+    Column("taken_at", Float),
+    Column("poster", Text),
+    Column("fanart", Text),
+    Column("extra", Text, nullable=False, default="{}"),
+    Column("missing", Boolean, nullable=False, default=False),
+    Column("added_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_items_browse_title", "library_id", "kind", "sort_title"),
+    Index("ix_items_browse_year", "library_id", "kind", "year"),
+    Index("ix_items_browse_added", "library_id", "kind", "added_at"),
+    Index("ix_items_browse_rating", "library_id", "kind", "rating"),
+    Index("ix_items_children", "parent_id", "parent_idx", "idx"),
+    Index("ix_items_group", "library_id", "kind", "group_key"),
+    Index("ix_items_recent", "kind", "added_at"),
+)
+
+item_genres = Table(
+    "item_genres",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("genre", String(64), primary_key=True),
+    Index("ix_item_genres_genre", "genre", "item_id"),
+)
+
+item_tags = Table(
+    "item_tags",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+    Index("ix_item_tags_tag", "tag", "item_id"),
+)
+
+media_files = Table(
+    "media_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="SET NULL")),
+    Column("path", Text, nullable=False, unique=True),
+    Column("size", Integer, nullable=False),
+    Column("mtime", Float, nullable=False),
+    # Size plus a hash of the first and last 64 KiB: finds a moved or renamed file again.
+    Column("fingerprint", String(64), nullable=False),
+    Column("part", Integer, nullable=False, default=1),
+    Column("media", Text),
+    Column("missing_since", Float),
+    Column("scanned_at", Float, nullable=False),
+    Index("ix_media_files_item", "item_id"),
+    Index("ix_media_files_library", "library_id", "path"),
+    Index("ix_media_files_fingerprint", "fingerprint"),
+)
+
+subtitles = Table(
+    "subtitles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("file_id", String(32), ForeignKey("media_files.id", ondelete="CASCADE")),
+    Column("path", Text),
+    Column("embedded_index", Integer),
+    Column("language", String(16)),
+    Column("format", String(16), nullable=False),
+    Column("forced", Boolean, nullable=False, default=False),
+    Column("title", Text),
+    Index("ix_subtitles_item", "item_id"),
+)
+
+scan_errors = Table(
+    "scan_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    UniqueConstraint("library_id", "path"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("username_key", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    # JSON: the per-user grants (libraries, ratings, labels, download, transcode, bitrate, remote...).
+    Column("grants", Text, nullable=False, default="{}"),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("last_address", String(64)),
+    Column("expires_at", Float),
+    Index("ix_auth_tokens_user", "user_id"),
+)
+
+setup_codes = Table(
+    "setup_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("updated_by", String(32)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor_id", String(32)),
+    Column("actor_name", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("target", Text),
+    Column("detail", Text, nullable=False, default="{}"),
+    Column("address", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_action", "action", "at"),
+)
