@@ -118,3 +118,10 @@ def can(actor: Actor, action: Action, library_id: LibraryId | None = None) -> bo
 
 def owner_scope(user_id: UserId) -> LibraryScope:
     return LibraryScope(user_id=user_id, all_libraries=True)
+
+
+def system_actor(name: str = "cli") -> Actor:
+    """The server itself, or the CLI run by someone who can already read the data directory."""
+    return Actor(
+        user_id=UserId("system"), username=name, role=Role.OWNER, scope=owner_scope(UserId("system"))
+    )

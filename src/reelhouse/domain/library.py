@@ -40,9 +40,7 @@ TOP_LEVEL_KINDS: dict[LibraryKind, tuple[ItemKind, ...]] = {
     LibraryKind.HOME_VIDEOS: (ItemKind.VIDEO,),
 }
 
-PLAYABLE_KINDS = frozenset(
-    {ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.TRACK, ItemKind.VIDEO, ItemKind.EXTRA}
-)
+PLAYABLE_KINDS = frozenset({ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.TRACK, ItemKind.VIDEO, ItemKind.EXTRA})
 
 
 @dataclass(frozen=True)

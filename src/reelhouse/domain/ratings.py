@@ -5,10 +5,26 @@ from __future__ import annotations
 import re
 
 _RANKS: dict[str, int] = {
-    "g": 0, "tv-y": 0, "tv-g": 0, "u": 0, "e": 0, "all": 0,
-    "tv-y7": 7, "tv-y7-fv": 7, "pg": 10, "tv-pg": 10,
-    "pg-13": 13, "tv-14": 14, "12a": 12, "m": 15, "ma15+": 15,
-    "r": 17, "tv-ma": 17, "nc-17": 18, "x": 18, "r18+": 18,
+    "g": 0,
+    "tv-y": 0,
+    "tv-g": 0,
+    "u": 0,
+    "e": 0,
+    "all": 0,
+    "tv-y7": 7,
+    "tv-y7-fv": 7,
+    "pg": 10,
+    "tv-pg": 10,
+    "pg-13": 13,
+    "tv-14": 14,
+    "12a": 12,
+    "m": 15,
+    "ma15+": 15,
+    "r": 17,
+    "tv-ma": 17,
+    "nc-17": 18,
+    "x": 18,
+    "r18+": 18,
 }
 _UNRATED = {"", "nr", "not rated", "unrated", "approved", "passed"}
 _AGE = re.compile(r"(\d{1,2})\+?$")

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Row,
     and_,
     exists,
     false,
@@ -39,9 +38,19 @@ from reelhouse.domain.library import (
 from reelhouse.persistence.schema import item_genres, item_tags, items, libraries, media_files, subtitles
 
 _SUMMARY_COLUMNS = (
-    items.c.id, items.c.library_id, items.c.kind, items.c.title, items.c.year, items.c.idx,
-    items.c.parent_idx, items.c.rating, items.c.content_rating, items.c.added_at, items.c.poster,
-    items.c.parent_id, items.c.missing,
+    items.c.id,
+    items.c.library_id,
+    items.c.kind,
+    items.c.title,
+    items.c.year,
+    items.c.idx,
+    items.c.parent_idx,
+    items.c.rating,
+    items.c.content_rating,
+    items.c.added_at,
+    items.c.poster,
+    items.c.parent_id,
+    items.c.missing,
 )
 _SORT_COLUMNS = {
     ItemSort.TITLE: items.c.sort_title,
@@ -84,7 +93,7 @@ def scope_clause(scope: LibraryScope) -> ColumnElement[bool]:
     return and_(true(), *clauses)
 
 
-def _summary(row: Row[Any]) -> ItemSummary:
+def _summary(row: Any) -> ItemSummary:
     return ItemSummary(
         id=ItemId(row.id),
         library_id=LibraryId(row.library_id),
@@ -108,14 +117,21 @@ def _media(raw: str | None) -> MediaInfo | None:
     data = json.loads(raw)
     streams = tuple(StreamInfo(**s) for s in data.get("streams", ()))
     return MediaInfo(
-        container=data["container"], duration=data.get("duration"), bit_rate=data.get("bit_rate"),
+        container=data["container"],
+        duration=data.get("duration"),
+        bit_rate=data.get("bit_rate"),
         streams=streams,
     )
 
 
 class CatalogueRepository:
     def browse(
-        self, conn: Connection, scope: LibraryScope, library_id: str, kinds: tuple[ItemKind, ...], query: ItemQuery
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        library_id: str,
+        kinds: tuple[ItemKind, ...],
+        query: ItemQuery,
     ) -> Page[ItemSummary]:
         where = and_(
             items.c.library_id == library_id,
@@ -165,15 +181,24 @@ class CatalogueRepository:
             extra=json.loads(row.extra or "{}"),
             files=tuple(
                 MediaFileInfo(
-                    id=f.id, path=f.path, size=f.size, mtime=f.mtime, part=f.part, media=_media(f.media),
+                    id=f.id,
+                    path=f.path,
+                    size=f.size,
+                    mtime=f.mtime,
+                    part=f.part,
+                    media=_media(f.media),
                     missing=f.missing_since is not None,
                 )
                 for f in files
             ),
             subtitles=tuple(
                 SubtitleInfo(
-                    id=s.id, language=s.language, format=s.format, forced=bool(s.forced),
-                    embedded_index=s.embedded_index, title=s.title,
+                    id=s.id,
+                    language=s.language,
+                    format=s.format,
+                    forced=bool(s.forced),
+                    embedded_index=s.embedded_index,
+                    title=s.title,
                 )
                 for s in subs
             ),
@@ -193,9 +218,16 @@ class CatalogueRepository:
         return [_summary(r) for r in rows]
 
     def recently_added(
-        self, conn: Connection, scope: LibraryScope, library_id: str | None, kinds: tuple[ItemKind, ...], limit: int
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        library_id: str | None,
+        kinds: tuple[ItemKind, ...],
+        limit: int,
     ) -> list[ItemSummary]:
-        where = and_(items.c.kind.in_([k.value for k in kinds]), scope_clause(scope), items.c.missing == false())
+        where = and_(
+            items.c.kind.in_([k.value for k in kinds]), scope_clause(scope), items.c.missing == false()
+        )
         if library_id is not None:
             where = and_(where, items.c.library_id == library_id)
         rows = conn.execute(
@@ -210,8 +242,8 @@ class CatalogueRepository:
         if conn.dialect.name == "sqlite":
             # Each token is quoted, so nothing the user types is read as FTS5 syntax.
             match = " ".join('"' + t.replace('"', "") + '"*' for t in tokens)
-            matched = select(text("item_id")).select_from(text("items_fts")).where(
-                text("items_fts MATCH :match")
+            matched = (
+                select(text("item_id")).select_from(text("items_fts")).where(text("items_fts MATCH :match"))
             )
             where = and_(items.c.id.in_(matched), scope_clause(scope))
             stmt = select(*_SUMMARY_COLUMNS).where(where).order_by(items.c.sort_title).limit(limit)

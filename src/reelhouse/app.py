@@ -1,0 +1,114 @@
+"""The only place where objects are created and wired together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from aiohttp import web
+
+from reelhouse import __version__
+from reelhouse.config import BootConfig
+from reelhouse.persistence.accounts import AccountRepository
+from reelhouse.persistence.audit import AuditRepository
+from reelhouse.persistence.catalogue import CatalogueRepository
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.settings import SettingsRepository
+from reelhouse.scanner.runner import Scanner
+from reelhouse.services.accounts import AccountService
+from reelhouse.services.audit import AuditService
+from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.libraries import LibraryService
+from reelhouse.services.scanning import ScanService
+from reelhouse.services.settings import SettingsService
+from reelhouse.web.context import Services
+from reelhouse.web.server import build_web_app
+
+log = logging.getLogger("reelhouse")
+
+
+class Reelhouse:
+    """One server's objects, built from the boot config. Nothing here is module-level state."""
+
+    def __init__(self, config: BootConfig) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(config.data_dir, 0o700)
+        self.db = Database(config.effective_database_url)
+        self.backup_written = self.db.migrate(backup_dir=config.data_dir / "backups")
+        audit = AuditService(self.db, AuditRepository())
+        libraries = LibraryService(self.db, LibraryRepository(), audit)
+        self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
+        self.services = Services(
+            accounts=AccountService(self.db, AccountRepository(), audit),
+            audit=audit,
+            catalogue=CatalogueService(self.db, CatalogueRepository(), LibraryRepository()),
+            libraries=libraries,
+            scanning=ScanService(self.scanner, libraries),
+            settings=SettingsService(self.db, SettingsRepository(), audit),
+            version=__version__,
+        )
+        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.config.data_dir / "cache"
+
+    def web_app(self) -> web.Application:
+        app = build_web_app(self.services, self.executor)
+        app.on_cleanup.append(self._on_cleanup)
+        return app
+
+    async def _on_cleanup(self, _app: web.Application) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.services.scanning.stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.db.close()
+
+
+def prepare_first_run(server: Reelhouse) -> str | None:
+    """Issue the setup code when nobody owns the server, and add the demo library when none exists."""
+    code = server.services.accounts.issue_setup_code()
+    if code is not None:
+        # The code goes to the console and the log on purpose: whoever can read them may claim the server.
+        log.warning("No owner yet. Open the web page and enter this one-time setup code: %s", code)
+    libraries = server.services.libraries
+    if server.config.demo_library and not libraries.all_for_system():
+        from reelhouse.domain.access import system_actor
+        from reelhouse.media.demo import generate_demo_library
+
+        demo_root = server.config.data_dir / "demo"
+        log.info("no library yet: generating a small demo library in %s", demo_root)
+        try:
+            roots = generate_demo_library(demo_root)
+        except Exception:
+            log.exception("could not generate the demo library; add your own with 'reelhouse library add'")
+            return code
+        for kind, root in roots.items():
+            libraries.add(
+                system_actor("first-run"), f"Demo {kind.value.replace('_', ' ')}", kind.value, [str(root)]
+            )
+    return code
+
+
+async def serve(server: Reelhouse) -> None:
+    """Run the listeners until cancelled; the scanner schedule runs beside them."""
+    import asyncio
+
+    app = server.web_app()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, server.config.host, server.config.port, reuse_address=True)
+    await site.start()
+    for library in server.services.libraries.all_for_system():
+        server.services.scanning.start_for_system(library)
+    server.services.scanning.start_schedule(server.config.scan_interval_minutes)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

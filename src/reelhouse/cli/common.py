@@ -1,0 +1,52 @@
+"""What every CLI verb shares: loading the config, opening the server's objects, clean error lines."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from reelhouse.app import Reelhouse
+from reelhouse.config import BootConfig, load_config
+from reelhouse.errors import ReelhouseError
+
+console = Console()
+errors = Console(stderr=True)
+
+DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: $XDG_DATA_HOME/reelhouse).")
+ConfigOption = typer.Option(
+    None, "--config", help="TOML config file (default: $XDG_CONFIG_HOME/reelhouse/config.toml)."
+)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def config_from(config_file: Path | None, data_dir: Path | None, **overrides: object) -> BootConfig:
+    try:
+        return load_config(config_file, overrides={"data_dir": data_dir, **overrides})
+    except ReelhouseError as exc:
+        raise fail(exc.message) from None
+
+
+@contextmanager
+def opened(config_file: Path | None, data_dir: Path | None) -> Iterator[Reelhouse]:
+    config = config_from(config_file, data_dir)
+    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(message)s")
+    try:
+        server = Reelhouse(config)
+    except ReelhouseError as exc:
+        raise fail(exc.message) from None
+    try:
+        yield server
+    except ReelhouseError as exc:
+        raise fail(exc.message) from None
+    finally:
+        server.close()

@@ -1,0 +1,126 @@
+"""The `reelhouse` command: serve, doctor, backup, and the verb groups."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from reelhouse import __version__
+from reelhouse.app import Reelhouse, prepare_first_run, serve
+from reelhouse.cli.common import ConfigOption, DataDirOption, config_from, console, fail, opened
+from reelhouse.cli.library import library_app, scan
+from reelhouse.cli.users import audit, settings_app, user_app
+from reelhouse.errors import ReelhouseError
+
+app = typer.Typer(
+    help="Reelhouse, a private-by-default personal media server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(library_app, name="library")
+app.add_typer(user_app, name="user")
+app.add_typer(settings_app, name="settings")
+app.command("scan")(scan)
+app.command("audit")(audit)
+
+
+@app.command("serve")
+def serve_command(
+    host: str | None = typer.Option(None, "--host", help="Address to listen on."),
+    port: int | None = typer.Option(None, "--port", help="HTTP port."),
+    https_port: int | None = typer.Option(None, "--https-port", help="HTTPS port."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Start the server."""
+    import logging
+    import sys
+
+    boot = config_from(config, data_dir, host=host, port=port, https_port=https_port)
+    logging.basicConfig(
+        level=boot.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    try:
+        server = Reelhouse(boot)
+    except ReelhouseError as exc:
+        raise fail(exc.message) from None
+    try:
+        code = prepare_first_run(server)
+        shown = "localhost" if boot.host in ("0.0.0.0", "::") else boot.host  # noqa: S104
+        console.print(f"Reelhouse {__version__} is serving on [bold]http://{shown}:{boot.port}/[/]")
+        if code:
+            console.print(f"Open that page and create the owner account with the setup code [bold]{code}[/]")
+        else:
+            console.print("Sign in on that page. Stop the server with Ctrl+C.")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(server))
+    except OSError as exc:
+        raise fail(f"cannot listen on {boot.host}:{boot.port}: {exc.strerror}") from None
+    finally:
+        server.close()
+
+
+@app.command("doctor")
+def doctor(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
+    """Report what the server finds: ffmpeg and its encoders, database, data dir, listeners."""
+    with opened(config, data_dir) as server:
+        boot = server.config
+        table = Table("check", "finding", show_header=False)
+        table.add_row("version", __version__)
+        table.add_row("data dir", str(boot.data_dir))
+        table.add_row(
+            "database",
+            f"{boot.effective_database_url.split('://')[0]} at revision {server.db.current_revision()}",
+        )
+        table.add_row("integrity", server.db.integrity_check())
+        ffmpeg = boot.ffmpeg_path or shutil.which("ffmpeg") or ""
+        if ffmpeg:
+            out = subprocess.run(
+                [ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=20
+            )
+            wanted = ("libx264", "h264_vaapi", "h264_nvenc", "h264_qsv", "aac", "libopus", "libmp3lame")
+            found = [e for e in wanted if f" {e} " in out.stdout]
+            version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, timeout=20).stdout
+            table.add_row("ffmpeg", f"{ffmpeg} ({version.splitlines()[0] if version else 'unknown'})")
+            table.add_row("encoders", ", ".join(found) or "none of the ones Reelhouse uses")
+        else:
+            table.add_row("ffmpeg", "[red]not found[/]: transcoding is off; install Debian's ffmpeg")
+        table.add_row(
+            "listeners",
+            f"http://{boot.host}:{boot.port}"
+            + (f", https://{boot.host}:{boot.https_port}" if boot.https_port else ""),
+        )
+        table.add_row("libraries", str(len(server.services.libraries.all_for_system())))
+        console.print(table)
+
+
+@app.command("backup")
+def backup(
+    dest: Path = typer.Argument(..., help="Folder to write the backup into."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Write a consistent copy of the database and settings, even while the server runs."""
+    with opened(config, data_dir) as server:
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / "reelhouse.db"
+        server.db.backup_to(target)
+        settings = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in server.services.settings.values.items()
+        }
+        partial = dest / "settings.json.partial"
+        partial.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        partial.replace(dest / "settings.json")
+        console.print(f"Backed up the database to {target} and the settings to {dest / 'settings.json'}")
+
+
+def run() -> None:
+    app()

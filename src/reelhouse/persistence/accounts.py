@@ -1,0 +1,116 @@
+"""Users, hashed tokens and setup codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from reelhouse.domain.ids import UserId, new_id
+from reelhouse.persistence.schema import auth_tokens, setup_codes, users
+
+
+class AccountRepository:
+    def count_users(self, conn: Connection) -> int:
+        return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+
+    def add_user(
+        self, conn: Connection, username: str, role: str, password_hash: str | None, grants: dict[str, Any]
+    ) -> UserId:
+        user_id = UserId(new_id())
+        conn.execute(
+            insert(users).values(
+                id=user_id,
+                username=username,
+                username_key=username.casefold(),
+                role=role,
+                password_hash=password_hash,
+                disabled=False,
+                created_at=time.time(),
+                grants=json.dumps(grants),
+            )
+        )
+        return user_id
+
+    def user_by_name(self, conn: Connection, username: str) -> Any:
+        return conn.execute(select(users).where(users.c.username_key == username.casefold())).first()
+
+    def user_by_id(self, conn: Connection, user_id: str) -> Any:
+        return conn.execute(select(users).where(users.c.id == user_id)).first()
+
+    def list_users(self, conn: Connection) -> list[Any]:
+        return list(conn.execute(select(users).order_by(users.c.username_key)))
+
+    def set_password_hash(self, conn: Connection, user_id: str, password_hash: str) -> None:
+        conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+    def add_token(
+        self,
+        conn: Connection,
+        user_id: str,
+        token_hash: str,
+        kind: str,
+        name: str,
+        scopes: str,
+        expires_at: float | None,
+        address: str | None,
+    ) -> str:
+        token_id = new_id()
+        now = time.time()
+        conn.execute(
+            insert(auth_tokens).values(
+                id=token_id,
+                token_hash=token_hash,
+                user_id=user_id,
+                kind=kind,
+                name=name,
+                scopes=scopes,
+                created_at=now,
+                last_seen_at=now,
+                last_address=address,
+                expires_at=expires_at,
+            )
+        )
+        return token_id
+
+    def token_with_user(self, conn: Connection, token_hash: str) -> Any:
+        return conn.execute(
+            select(
+                auth_tokens.c.id.label("token_id"),
+                auth_tokens.c.kind,
+                auth_tokens.c.scopes,
+                auth_tokens.c.expires_at,
+                auth_tokens.c.last_seen_at,
+                users.c.id.label("user_id"),
+                users.c.username,
+                users.c.role,
+                users.c.disabled,
+                users.c.grants,
+            )
+            .join(users, users.c.id == auth_tokens.c.user_id)
+            .where(auth_tokens.c.token_hash == token_hash)
+        ).first()
+
+    def touch_token(self, conn: Connection, token_id: str, address: str | None) -> None:
+        conn.execute(
+            update(auth_tokens)
+            .where(auth_tokens.c.id == token_id)
+            .values(last_seen_at=time.time(), last_address=address)
+        )
+
+    def delete_token(self, conn: Connection, token_id: str) -> None:
+        conn.execute(delete(auth_tokens).where(auth_tokens.c.id == token_id))
+
+    def replace_setup_code(self, conn: Connection, code_hash: str) -> None:
+        conn.execute(delete(setup_codes))
+        conn.execute(insert(setup_codes).values(code_hash=code_hash, created_at=time.time()))
+
+    def setup_code_matches(self, conn: Connection, code_hash: str) -> bool:
+        return (
+            conn.execute(select(setup_codes).where(setup_codes.c.code_hash == code_hash)).first() is not None
+        )
+
+    def clear_setup_codes(self, conn: Connection) -> None:
+        conn.execute(delete(setup_codes))

@@ -1,0 +1,102 @@
+"""Browsing the catalogue: every call takes the viewer and reads through their scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reelhouse.domain.access import Action, Actor, can
+from reelhouse.domain.library import (
+    TOP_LEVEL_KINDS,
+    ItemDetail,
+    ItemKind,
+    ItemQuery,
+    ItemSummary,
+    Page,
+)
+from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.persistence.catalogue import CatalogueRepository
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.libraries import LibraryRepository
+
+MAX_PAGE = 500
+MAX_OFFSET = 10_000_000
+RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
+ARTWORK_KINDS = ("poster", "fanart")
+
+
+class CatalogueService:
+    def __init__(self, db: Database, items: CatalogueRepository, libraries: LibraryRepository) -> None:
+        self._db = db
+        self._items = items
+        self._libraries = libraries
+
+    def browse(self, actor: Actor, library_id: str, query: ItemQuery) -> Page[ItemSummary]:
+        if not 1 <= query.limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", {"limit": "out of range"})
+        if not 0 <= query.offset <= MAX_OFFSET:
+            raise InvalidInput("offset must not be negative.", {"offset": "out of range"})
+        with self._db.read() as conn:
+            library = self._libraries.get(conn, library_id)
+            if library is None or not can(actor, Action.BROWSE, library.id):
+                raise NotFound("No such library.")
+            kinds = (query.kind,) if query.kind else TOP_LEVEL_KINDS[library.kind]
+            return self._items.browse(conn, actor.scope, library.id, kinds, query)
+
+    def item(self, actor: Actor, item_id: str) -> ItemDetail:
+        with self._db.read() as conn:
+            detail = self._items.get(conn, actor.scope, item_id)
+        if detail is None or not can(actor, Action.BROWSE, detail.summary.library_id):
+            raise NotFound("No such item.")
+        if not actor.is_admin and "gps" in detail.extra:
+            extra = {k: v for k, v in detail.extra.items() if k != "gps"}
+            detail = ItemDetail(**{**detail.__dict__, "extra": extra})
+        return detail
+
+    def children(self, actor: Actor, item_id: str) -> list[ItemSummary]:
+        with self._db.read() as conn:
+            found = self._items.children(conn, actor.scope, item_id)
+        if found is None:
+            raise NotFound("No such item.")
+        return found
+
+    def recently_added(
+        self, actor: Actor, library_id: str | None = None, limit: int = 24
+    ) -> list[ItemSummary]:
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100.", {"limit": "out of range"})
+        with self._db.read() as conn:
+            if library_id is not None:
+                library = self._libraries.get(conn, library_id)
+                if library is None or not can(actor, Action.BROWSE, library.id):
+                    raise NotFound("No such library.")
+            return self._items.recently_added(conn, actor.scope, library_id, RECENT_KINDS, limit)
+
+    def search(self, actor: Actor, text: str, limit: int = 50) -> list[ItemSummary]:
+        text = text.strip()
+        if not text:
+            raise InvalidInput("Type something to search for.", {"q": "empty"})
+        if len(text) > 200:
+            raise InvalidInput("Search text is limited to 200 characters.", {"q": "too long"})
+        if not 1 <= limit <= 200:
+            raise InvalidInput("limit must be between 1 and 200.", {"limit": "out of range"})
+        with self._db.read() as conn:
+            return self._items.search(conn, actor.scope, text, limit)
+
+    def genres(self, actor: Actor, library_id: str) -> list[str]:
+        with self._db.read() as conn:
+            library = self._libraries.get(conn, library_id)
+            if library is None or not can(actor, Action.BROWSE, library.id):
+                raise NotFound("No such library.")
+            return self._items.genres(conn, actor.scope, library.id)
+
+    def artwork_file(self, actor: Actor, item_id: str, kind: str) -> Path:
+        """The local image for an item, only when the viewer may see the item."""
+        if kind not in ARTWORK_KINDS:
+            raise InvalidInput(
+                f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", {"kind": "unknown"}
+            )
+        with self._db.read() as conn:
+            path = self._items.artwork_path(conn, actor.scope, item_id, kind)
+        if path is None:
+            raise NotFound("No such artwork.")
+        return Path(path)

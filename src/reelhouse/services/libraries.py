@@ -1,0 +1,96 @@
+"""Use cases for libraries: add, list, remove. Only admins change them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reelhouse.domain.access import Action, Actor, can
+from reelhouse.domain.library import Library, LibraryKind
+from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.services.audit import AuditService
+
+MAX_NAME = 100
+
+
+def _check_root(raw: str) -> str:
+    if not raw or "\x00" in raw:
+        raise InvalidInput(f"'{raw}' is not a folder path", {"paths": "empty or invalid path"})
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.exists():
+        raise InvalidInput(f"Folder {path} does not exist.", {"paths": f"{path} does not exist"})
+    if not path.is_dir():
+        raise InvalidInput(f"{path} is not a folder.", {"paths": f"{path} is not a folder"})
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise InvalidInput(f"Folder {path} cannot be read.", {"paths": f"{path} cannot be read"})
+    return str(path.resolve())
+
+
+class LibraryService:
+    def __init__(self, db: Database, repo: LibraryRepository, audit: AuditService) -> None:
+        self._db = db
+        self._repo = repo
+        self._audit = audit
+
+    def add(self, actor: Actor, name: str, kind: str, paths: list[str]) -> Library:
+        if not can(actor, Action.MANAGE_LIBRARIES):
+            raise PermissionDenied("Only admins can add libraries.")
+        name = name.strip()
+        if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+            raise InvalidInput("A library needs a name of 1 to 100 characters.", {"name": "invalid name"})
+        try:
+            library_kind = LibraryKind(kind)
+        except ValueError:
+            kinds = ", ".join(k.value for k in LibraryKind)
+            raise InvalidInput(
+                f"Unknown library kind '{kind}'; use one of {kinds}.", {"kind": "unknown"}
+            ) from None
+        if not paths:
+            raise InvalidInput("A library needs at least one folder.", {"paths": "required"})
+        roots = list(dict.fromkeys(_check_root(p) for p in paths))
+        with self._db.begin() as conn:
+            if self._repo.find_by_name(conn, name) is not None:
+                raise Conflict(f"A library named '{name}' already exists.")
+            library = self._repo.add(conn, name, library_kind, roots)
+            self._audit.record(
+                conn, actor, "library.add", library.id, {"name": name, "kind": kind, "roots": roots}
+            )
+        return library
+
+    def visible(self, actor: Actor) -> list[Library]:
+        with self._db.read() as conn:
+            libraries = self._repo.list(conn)
+        return [lib for lib in libraries if can(actor, Action.BROWSE, lib.id)]
+
+    def get(self, actor: Actor, library_id: str) -> Library:
+        with self._db.read() as conn:
+            library = self._repo.get(conn, library_id)
+        if library is None or not can(actor, Action.BROWSE, library.id):
+            raise NotFound("No such library.")
+        return library
+
+    def find(self, actor: Actor, name_or_id: str) -> Library:
+        with self._db.read() as conn:
+            library = self._repo.get(conn, name_or_id) or self._repo.find_by_name(conn, name_or_id)
+        if library is None or not can(actor, Action.BROWSE, library.id):
+            raise NotFound(f"No library called '{name_or_id}'.")
+        return library
+
+    def remove(self, actor: Actor, library_id: str) -> None:
+        if not can(actor, Action.MANAGE_LIBRARIES):
+            raise PermissionDenied("Only admins can remove libraries.")
+        with self._db.begin() as conn:
+            library = self._repo.get(conn, library_id)
+            if library is None:
+                raise NotFound("No such library.")
+            self._repo.remove(conn, library_id)
+            self._audit.record(conn, actor, "library.remove", library_id, {"name": library.name})
+
+    def all_for_system(self) -> list[Library]:
+        """For the scanner's schedule and watcher, which act for the server, not for a viewer."""
+        with self._db.read() as conn:
+            return self._repo.list(conn)

@@ -1,0 +1,145 @@
+"""Running scans: on request, on a schedule and when files change; progress anyone allowed can read."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from reelhouse.domain.access import Action, Actor, can
+from reelhouse.domain.library import Library
+from reelhouse.domain.scanning import ScanPhase, ScanProgress, ScanReport
+from reelhouse.errors import PermissionDenied
+from reelhouse.scanner.runner import Scanner
+from reelhouse.services.libraries import LibraryService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScanState:
+    library_id: str
+    running: bool
+    phase: str
+    done: int
+    total: int
+    started_at: float | None
+    last_report: ScanReport | None
+
+
+class ScanService:
+    def __init__(self, scanner: Scanner, libraries: LibraryService) -> None:
+        self._scanner = scanner
+        self._libraries = libraries
+        self._lock = threading.Lock()
+        self._states: dict[str, ScanState] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._stop = threading.Event()
+        self._schedule: threading.Thread | None = None
+
+    # Synchronous, for the CLI --------------------------------------------------------------
+    def scan_now(
+        self, library: Library, full: bool = False, progress: Callable[[ScanProgress], None] | None = None
+    ) -> ScanReport:
+        return self._run(library, full, progress)
+
+    def _run(
+        self, library: Library, full: bool, progress: Callable[[ScanProgress], None] | None = None
+    ) -> ScanReport:
+        def track(event: ScanProgress) -> None:
+            with self._lock:
+                state = self._states[library.id]
+                self._states[library.id] = replace(
+                    state, phase=event.phase.value, done=event.done, total=event.total
+                )
+            if progress is not None:
+                progress(event)
+
+        with self._lock:
+            previous = self._states.get(library.id)
+            self._states[library.id] = ScanState(
+                library.id,
+                True,
+                ScanPhase.WALK.value,
+                0,
+                0,
+                time.time(),
+                previous.last_report if previous else None,
+            )
+        report: ScanReport | None = None
+        try:
+            report = self._scanner.scan(library, full=full, progress=track, cancel=self._stop)
+            return report
+        finally:
+            with self._lock:
+                state = self._states[library.id]
+                self._states[library.id] = replace(
+                    state, running=False, phase=ScanPhase.DONE.value, last_report=report or state.last_report
+                )
+
+    # In the background, for the server -----------------------------------------------------
+    def start(self, actor: Actor, library_id: str, full: bool = False) -> ScanState:
+        if not can(actor, Action.MANAGE_LIBRARIES):
+            raise PermissionDenied("Only admins can start a scan.")
+        library = self._libraries.get(actor, library_id)
+        self.start_for_system(library, full)
+        return self.state_of(library.id)
+
+    def start_for_system(self, library: Library, full: bool = False) -> bool:
+        with self._lock:
+            thread = self._threads.get(library.id)
+            if thread is not None and thread.is_alive():
+                return False
+            thread = threading.Thread(
+                target=self._run_logged, args=(library, full), name=f"scan-{library.id}", daemon=True
+            )
+            self._threads[library.id] = thread
+            self._states[library.id] = ScanState(
+                library.id, True, ScanPhase.WALK.value, 0, 0, time.time(), None
+            )
+        thread.start()
+        return True
+
+    def _run_logged(self, library: Library, full: bool) -> None:
+        try:
+            report = self._run(library, full)
+            log.info(
+                "scanned %s: %d files, %d added, %d updated, %d moved, %d missing, %d errors in %.1fs",
+                library.name,
+                report.files_seen,
+                report.added,
+                report.updated,
+                report.moved,
+                report.missing,
+                len(report.errors),
+                report.seconds,
+            )
+        except Exception:
+            log.exception("scan of library %s failed", library.id)
+
+    def state_of(self, library_id: str) -> ScanState:
+        with self._lock:
+            return self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
+
+    def state(self, actor: Actor, library_id: str) -> ScanState:
+        library = self._libraries.get(actor, library_id)
+        return self.state_of(library.id)
+
+    def start_schedule(self, interval_minutes: int) -> None:
+        if interval_minutes <= 0:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_minutes * 60):
+                for library in self._libraries.all_for_system():
+                    self.start_for_system(library)
+
+        self._schedule = threading.Thread(target=loop, name="scan-schedule", daemon=True)
+        self._schedule.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for thread in list(self._threads.values()):
+            thread.join(timeout)

@@ -1,0 +1,74 @@
+"""Runtime settings: read, validated batch changes (all or nothing), audited, applied live."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from reelhouse.domain import settings as registry
+from reelhouse.domain.access import Action, Actor, can
+from reelhouse.errors import PermissionDenied
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.settings import SettingsRepository
+from reelhouse.services.audit import AuditService
+
+Listener = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class SettingsService:
+    def __init__(self, db: Database, repo: SettingsRepository, audit: AuditService) -> None:
+        self._db = db
+        self._repo = repo
+        self._audit = audit
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+        with db.read() as conn:
+            stored = repo.load(conn)
+        values = registry.defaults()
+        for name, value in stored.items():
+            if name in registry.BY_NAME:
+                values[name] = registry.BY_NAME[name].parse(value)
+        self._values = values
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """A snapshot; hot paths (the network gate) read this without touching the database."""
+        return self._values
+
+    def get(self, name: str) -> Any:
+        return self._values[name]
+
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def apply(self, actor: Actor, changes: dict[str, Any], address: str | None = None) -> dict[str, Any]:
+        if not can(actor, Action.MANAGE_SETTINGS):
+            raise PermissionDenied("Only admins can change server settings.")
+        with self._lock:
+            parsed = registry.validate_batch(self._values, changes)
+            changed = {k: v for k, v in parsed.items() if self._values[k] != v}
+            if not changed:
+                return self._values
+            with self._db.begin() as conn:
+                self._repo.save(conn, {k: _jsonable(v) for k, v in changed.items()}, actor.user_id)
+                self._audit.record(
+                    conn,
+                    actor,
+                    "settings.change",
+                    None,
+                    {
+                        k: {"before": _jsonable(self._values[k]), "after": _jsonable(v)}
+                        for k, v in changed.items()
+                    },
+                    address,
+                )
+            before = self._values
+            self._values = {**before, **changed}
+        for listener in self._listeners:
+            listener(before, self._values)
+        return self._values

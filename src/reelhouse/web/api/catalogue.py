@@ -1,0 +1,275 @@
+"""Catalogue routes: libraries, items, children, search, recently added, artwork."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from reelhouse.domain.access import Action
+from reelhouse.domain.library import ItemQuery
+from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, services
+from reelhouse.web.routing import Access, Route
+from reelhouse.web.schemas import (
+    ArtworkQuery,
+    BrowseQuery,
+    ItemDetailOut,
+    ItemOut,
+    ItemPageOut,
+    LibraryIn,
+    LibraryOut,
+    RecentQuery,
+    ScanIn,
+    ScanStateOut,
+    SearchQuery,
+)
+
+
+async def list_libraries(request: web.Request) -> web.StreamResponse:
+    who = actor(request)
+    found = await call(request, services(request).libraries.visible, who)
+    return json_response([LibraryOut.of(lib, who.is_admin) for lib in found])
+
+
+async def add_library(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, LibraryIn)
+    who = actor(request)
+    library = await call(request, services(request).libraries.add, who, body.name, body.kind, body.paths)
+    services(request).scanning.start_for_system(library)
+    return json_response(LibraryOut.of(library, True), status=201)
+
+
+async def get_library(request: web.Request) -> web.StreamResponse:
+    who = actor(request)
+    library = await call(request, services(request).libraries.get, who, request.match_info["library_id"])
+    return json_response(LibraryOut.of(library, who.is_admin))
+
+
+async def remove_library(request: web.Request) -> web.StreamResponse:
+    await call(request, services(request).libraries.remove, actor(request), request.match_info["library_id"])
+    return web.Response(status=204)
+
+
+async def browse(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, BrowseQuery)
+    query = ItemQuery(
+        sort=q.sort,
+        descending=q.order == "desc",
+        offset=q.offset,
+        limit=q.limit,
+        genre=q.genre,
+        year=q.year,
+        kind=q.kind,
+    )
+    page = await call(
+        request, services(request).catalogue.browse, actor(request), request.match_info["library_id"], query
+    )
+    return json_response(
+        ItemPageOut(
+            items=[ItemOut.of(i) for i in page.items], total=page.total, offset=page.offset, limit=page.limit
+        )
+    )
+
+
+async def genres(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).catalogue.genres, actor(request), request.match_info["library_id"]
+    )
+    return json_response({"genres": found})
+
+
+async def start_scan(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, ScanIn) if request.can_read_body else ScanIn()
+    state = await call(
+        request, services(request).scanning.start, actor(request), request.match_info["library_id"], body.full
+    )
+    return json_response(_scan_out(state), status=202)
+
+
+async def scan_state(request: web.Request) -> web.StreamResponse:
+    state = await call(
+        request, services(request).scanning.state, actor(request), request.match_info["library_id"]
+    )
+    return json_response(_scan_out(state))
+
+
+def _scan_out(state: object) -> ScanStateOut:
+    report = getattr(state, "last_report", None)
+    out = ScanStateOut.model_validate(state, from_attributes=True)
+    if report is not None:
+        out.files_seen, out.added, out.updated = report.files_seen, report.added, report.updated
+        out.moved, out.missing = report.moved, report.missing
+        out.errors = [{"path": e.path, "reason": e.reason} for e in report.errors[:200]]
+    return out
+
+
+async def item(request: web.Request) -> web.StreamResponse:
+    who = actor(request)
+    detail = await call(request, services(request).catalogue.item, who, request.match_info["item_id"])
+    return json_response(ItemDetailOut.of_detail(detail, who.is_admin))
+
+
+async def children(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).catalogue.children, actor(request), request.match_info["item_id"]
+    )
+    return json_response([ItemOut.of(i) for i in found])
+
+
+async def search(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, SearchQuery)
+    found = await call(request, services(request).catalogue.search, actor(request), q.q, q.limit)
+    return json_response([ItemOut.of(i) for i in found])
+
+
+async def recent(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, RecentQuery)
+    found = await call(
+        request, services(request).catalogue.recently_added, actor(request), q.library_id, q.limit
+    )
+    return json_response([ItemOut.of(i) for i in found])
+
+
+async def artwork(request: web.Request) -> web.StreamResponse:
+    parse_query(request, ArtworkQuery)
+    path = await call(
+        request,
+        services(request).catalogue.artwork_file,
+        actor(request),
+        request.match_info["item_id"],
+        request.match_info["kind"],
+    )
+    if not path.is_file():
+        return web.Response(status=404)
+    response = web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+    return response
+
+
+ROUTES = [
+    Route(
+        "GET",
+        "/api/libraries",
+        list_libraries,
+        "Libraries the caller may see",
+        Access.USER,
+        "catalogue",
+        response=LibraryOut,
+        response_list=True,
+    ),
+    Route(
+        "POST",
+        "/api/libraries",
+        add_library,
+        "Add a library and start its first scan",
+        Action.MANAGE_LIBRARIES,
+        "libraries",
+        body=LibraryIn,
+        response=LibraryOut,
+        status=201,
+    ),
+    Route(
+        "GET",
+        "/api/libraries/{library_id}",
+        get_library,
+        "One library",
+        Access.USER,
+        "catalogue",
+        response=LibraryOut,
+    ),
+    Route(
+        "DELETE",
+        "/api/libraries/{library_id}",
+        remove_library,
+        "Remove a library (files are untouched)",
+        Action.MANAGE_LIBRARIES,
+        "libraries",
+        status=204,
+    ),
+    Route(
+        "GET",
+        "/api/libraries/{library_id}/items",
+        browse,
+        "A page of a library's items",
+        Access.USER,
+        "catalogue",
+        query=BrowseQuery,
+        response=ItemPageOut,
+    ),
+    Route(
+        "GET",
+        "/api/libraries/{library_id}/genres",
+        genres,
+        "Genres present in a library",
+        Access.USER,
+        "catalogue",
+    ),
+    Route(
+        "POST",
+        "/api/libraries/{library_id}/scan",
+        start_scan,
+        "Start a scan of a library",
+        Action.MANAGE_LIBRARIES,
+        "libraries",
+        body=ScanIn,
+        response=ScanStateOut,
+        status=202,
+    ),
+    Route(
+        "GET",
+        "/api/libraries/{library_id}/scan",
+        scan_state,
+        "Progress of a library's scan",
+        Access.USER,
+        "libraries",
+        response=ScanStateOut,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}",
+        item,
+        "An item with its media info",
+        Access.USER,
+        "catalogue",
+        response=ItemDetailOut,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/children",
+        children,
+        "Seasons, episodes, albums or tracks of an item",
+        Access.USER,
+        "catalogue",
+        response=ItemOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/artwork/{kind}",
+        artwork,
+        "An item's poster or fanart",
+        Access.USER,
+        "catalogue",
+        query=ArtworkQuery,
+        produces="image/*",
+    ),
+    Route(
+        "GET",
+        "/api/search",
+        search,
+        "Search every library the caller may see",
+        Access.USER,
+        "catalogue",
+        query=SearchQuery,
+        response=ItemOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/recent",
+        recent,
+        "Recently added items",
+        Access.USER,
+        "catalogue",
+        query=RecentQuery,
+        response=ItemOut,
+        response_list=True,
+    ),
+]

@@ -1,0 +1,130 @@
+"""Server, settings, audit and OpenAPI routes."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from reelhouse.domain import settings as registry
+from reelhouse.domain.access import Action
+from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, peer_address, services
+from reelhouse.web.routing import Access, Route
+from reelhouse.web.schemas import (
+    AuditEntryOut,
+    AuditQuery,
+    ServerOut,
+    SettingsIn,
+    SettingsOut,
+    SettingSpecOut,
+)
+
+OPENAPI = web.AppKey("openapi", str)
+
+
+def _jsonable(values: dict[str, object]) -> dict[str, object]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+async def server(request: web.Request) -> web.StreamResponse:
+    svc = services(request)
+    return json_response(
+        ServerOut(name=svc.settings.get("server_name"), version=svc.version, needs_setup=False)
+    )
+
+
+async def get_settings(request: web.Request) -> web.StreamResponse:
+    return json_response(SettingsOut(values=_jsonable(services(request).settings.values)))
+
+
+async def save_settings(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, SettingsIn)
+    values = await call(
+        request, services(request).settings.apply, actor(request), body.values, peer_address(request)
+    )
+    return json_response(SettingsOut(values=_jsonable(values)))
+
+
+async def settings_registry(request: web.Request) -> web.StreamResponse:
+    return json_response(
+        [
+            SettingSpecOut(
+                name=s.name,
+                type=s.type,
+                default=list(s.default) if isinstance(s.default, tuple) else s.default,
+                help=s.help,
+                section=s.section,
+            )
+            for s in registry.REGISTRY
+        ]
+    )
+
+
+async def audit(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, AuditQuery)
+    entries = await call(
+        request, services(request).audit.entries, actor(request), q.action, q.limit, q.before
+    )
+    return json_response([AuditEntryOut.model_validate(e, from_attributes=True) for e in entries])
+
+
+async def openapi(request: web.Request) -> web.StreamResponse:
+    return web.Response(text=request.app[OPENAPI], content_type="application/json")
+
+
+ROUTES = [
+    Route(
+        "GET",
+        "/api/server",
+        server,
+        "This server's name and version",
+        Access.USER,
+        "system",
+        response=ServerOut,
+    ),
+    Route(
+        "GET",
+        "/api/settings",
+        get_settings,
+        "Current runtime settings",
+        Action.MANAGE_SETTINGS,
+        "settings",
+        response=SettingsOut,
+    ),
+    Route(
+        "PATCH",
+        "/api/settings",
+        save_settings,
+        "Save Changes: apply a batch of settings, all or nothing",
+        Action.MANAGE_SETTINGS,
+        "settings",
+        body=SettingsIn,
+        response=SettingsOut,
+    ),
+    Route(
+        "GET",
+        "/api/settings/registry",
+        settings_registry,
+        "Every runtime setting with type, default and help",
+        Action.MANAGE_SETTINGS,
+        "settings",
+        response=SettingSpecOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/audit",
+        audit,
+        "Audit log entries, newest first",
+        Action.VIEW_AUDIT,
+        "audit",
+        query=AuditQuery,
+        response=AuditEntryOut,
+        response_list=True,
+    ),
+    Route("GET", "/api/openapi.json", openapi, "This API's OpenAPI 3 document", Access.USER, "system"),
+]
+
+
+def dumps(document: dict[str, object]) -> str:
+    return json.dumps(document, separators=(",", ":"))

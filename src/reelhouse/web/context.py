@@ -1,0 +1,105 @@
+"""What handlers share: the services container, the caller, input parsing and JSON answers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from reelhouse.domain.access import Actor
+from reelhouse.errors import AuthenticationRequired, InvalidInput
+from reelhouse.services.accounts import AccountService
+from reelhouse.services.audit import AuditService
+from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.libraries import LibraryService
+from reelhouse.services.scanning import ScanService
+from reelhouse.services.settings import SettingsService
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Services:
+    accounts: AccountService
+    audit: AuditService
+    catalogue: CatalogueService
+    libraries: LibraryService
+    scanning: ScanService
+    settings: SettingsService
+    version: str
+
+
+SERVICES = web.AppKey("services", Services)
+EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
+ACTOR = "reelhouse.actor"
+PEER = "reelhouse.peer"
+
+
+def services(request: web.Request) -> Services:
+    return request.app[SERVICES]
+
+
+def actor(request: web.Request) -> Actor:
+    found: Actor | None = request.get(ACTOR)
+    if found is None:
+        # The auth middleware guarantees an actor on every non-public route; reaching here is a bug.
+        raise AuthenticationRequired("Sign in first.")
+    return found
+
+
+def peer_address(request: web.Request) -> str | None:
+    address: str | None = request.get(PEER) or request.remote
+    return address
+
+
+async def call(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Services are synchronous (SQLite); run them off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(request.app[EXECUTOR], functools.partial(fn, *args, **kwargs))
+
+
+def _problems(exc: ValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in error["loc"]) or "body"
+        out[field] = error["msg"]
+    return out
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    raw: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        raw[key] = values[0] if len(values) == 1 else values
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput("Some query parameters are not valid.", _problems(exc)) from None
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    if request.content_type != "application/json":
+        raise InvalidInput("Send a JSON body with Content-Type: application/json.", {"body": "not JSON"})
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise InvalidInput("The request body is not valid.", _problems(exc)) from None
+
+
+def json_response(model: BaseModel | list[BaseModel] | dict[str, Any], status: int = 200) -> web.Response:
+    if isinstance(model, BaseModel):
+        body = model.model_dump_json()
+    elif isinstance(model, list):
+        body = "[" + ",".join(m.model_dump_json() for m in model) + "]"
+    else:
+        body = json.dumps(model)
+    return web.Response(text=body, status=status, content_type="application/json")

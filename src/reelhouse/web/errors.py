@@ -1,0 +1,61 @@
+"""The one place where errors become HTTP answers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from reelhouse import errors
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.ReelhouseError], int] = {
+    errors.InvalidInput: 422,
+    errors.NotFound: 404,
+    errors.AuthenticationRequired: 401,
+    errors.PermissionDenied: 403,
+    errors.Conflict: 409,
+    errors.TooManyRequests: 429,
+    errors.Unavailable: 503,
+    errors.DatabaseError: 503,
+    errors.MediaError: 422,
+}
+
+
+def problem(status: int, code: str, message: str, **extra: object) -> web.Response:
+    body = {"error": code, "message": message, **extra}
+    return web.Response(text=json.dumps(body), status=status, content_type="application/json")
+
+
+def answer_for(exc: errors.ReelhouseError) -> web.Response:
+    status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
+    extra: dict[str, object] = {}
+    if isinstance(exc, errors.InvalidInput) and exc.fields:
+        extra["fields"] = exc.fields
+    response = problem(status, exc.code, exc.message, **extra)
+    if isinstance(exc, errors.TooManyRequests | errors.Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, errors.AuthenticationRequired):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="reelhouse"'
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.ReelhouseError as exc:
+        return answer_for(exc)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.content_type != "application/json":
+            reason = exc.reason or "error"
+            return problem(exc.status, reason.lower().replace(" ", "_"), f"{reason}.")
+        raise
+    except Exception:
+        request_id = secrets.token_hex(8)
+        log.exception("unhandled error, request id %s, %s %s", request_id, request.method, request.path)
+        return problem(500, "internal_error", "Something went wrong on the server.", request_id=request_id)

@@ -1,0 +1,86 @@
+"""Authentication, route-level permission and security headers, for every request."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from reelhouse.domain.access import Action, can
+from reelhouse.errors import AuthenticationRequired, PermissionDenied
+from reelhouse.web.context import ACTOR, call, peer_address, services
+from reelhouse.web.routing import Access, Route
+from reelhouse.web.session import is_tls, session_token
+
+ROUTE_TABLE = web.AppKey("route_table", dict)
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def route_of(request: web.Request) -> Route | None:
+    resource = request.match_info.route.resource
+    if resource is None:
+        return None
+    table: dict[tuple[str, str], Route] = request.app[ROUTE_TABLE]
+    method = "GET" if request.method == "HEAD" else request.method
+    return table.get((method, resource.canonical))
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value else None
+
+
+def _cross_site(request: web.Request) -> bool:
+    """CSRF check for cookie-authenticated writes: the browser must say the request is same-origin."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    scheme = "https" if is_tls(request) else "http"
+    return origin != f"{scheme}://{request.host}"
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = route_of(request)
+    if route is None:
+        # Unknown path or method: aiohttp answers 404/405 without reaching any handler of ours.
+        return await handler(request)
+    if route.access is Access.PUBLIC:
+        return await handler(request)
+    token = _bearer(request)
+    from_cookie = False
+    if token is None:
+        token = session_token(request)
+        from_cookie = token is not None
+    if token is None:
+        raise AuthenticationRequired("Sign in first.")
+    who = await call(request, services(request).accounts.authenticate, token, peer_address(request))
+    if who is None:
+        raise AuthenticationRequired("Your session has ended; sign in again.")
+    if from_cookie and request.method in UNSAFE and _cross_site(request):
+        raise PermissionDenied("Cross-site request refused.")
+    if isinstance(route.access, Action) and not can(who, route.access):
+        raise PermissionDenied("You are not allowed to do that.")
+    request[ACTOR] = who
+    return await handler(request)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+    if request.secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"

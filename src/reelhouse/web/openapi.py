@@ -1,0 +1,108 @@
+"""The OpenAPI 3 document, generated from the route table and the pydantic wire models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from reelhouse.web.routing import Access, Route
+from reelhouse.web.schemas import ErrorOut
+
+_PARAM = re.compile(r"\{(\w+)\}")
+REF = "#/components/schemas/{model}"
+
+
+def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template=REF, mode="serialization")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _input_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template=REF, mode="validation")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    return schema
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}},
+    }
+
+
+def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": route.handler.__name__ + "_" + route.method.lower(),
+        "summary": route.summary,
+        "tags": [route.tag],
+        "security": [] if route.access is Access.PUBLIC else [{"bearer": []}, {"cookie": []}],
+    }
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+        for name in _PARAM.findall(route.path)
+    ]
+    if route.query is not None:
+        query_schema = _input_schema(route.query, components)
+        required = set(query_schema.get("required", []))
+        for name, prop in query_schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+    if params:
+        op["parameters"] = params
+    if route.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(route.body, components)}},
+        }
+    ok: dict[str, Any] = {"description": "Success"}
+    if route.response is not None:
+        ref = _schema(route.response, components)
+        schema = {"type": "array", "items": ref} if route.response_list else ref
+        ok["content"] = {"application/json": {"schema": schema}}
+    elif route.status != 204:
+        ok["content"] = {
+            route.produces: {"schema": {"type": "string", "format": "binary"}}
+            if route.produces != "application/json"
+            else {"schema": {"type": "object"}}
+        }
+    responses: dict[str, Any] = {str(route.status): ok}
+    if route.status == 200 and route.produces != "application/json":
+        responses["206"] = {"description": "Partial content"}
+        responses["304"] = {"description": "Not modified"}
+        responses["416"] = {"description": "Range not satisfiable"}
+    responses["400"] = _error("Malformed request")
+    responses["422"] = _error("Invalid input")
+    responses["404"] = _error("Not found, or not visible to the caller")
+    if route.access is not Access.PUBLIC:
+        responses["401"] = _error("Not signed in")
+        responses["403"] = _error("Not allowed")
+    responses["409"] = _error("Conflict")
+    responses["429"] = _error("Too many requests")
+    responses["503"] = _error("Busy or unavailable")
+    op["responses"] = responses
+    return op
+
+
+def build_document(routes: tuple[Route, ...], version: str) -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    _schema(ErrorOut, components)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, components)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Reelhouse API", "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "reelhouse"},
+            },
+        },
+    }

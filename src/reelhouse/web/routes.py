@@ -1,0 +1,16 @@
+"""The one route table. Public routes are the short reviewed list; everything else needs a user."""
+
+from __future__ import annotations
+
+from reelhouse.web.api import accounts, catalogue, system
+from reelhouse.web.routing import Access, Route
+
+ROUTES: tuple[Route, ...] = (
+    *accounts.ROUTES,
+    *catalogue.ROUTES,
+    *system.ROUTES,
+)
+
+
+def public_routes() -> set[tuple[str, str]]:
+    return {r.key for r in ROUTES if r.access is Access.PUBLIC}

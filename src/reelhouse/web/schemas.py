@@ -1,0 +1,293 @@
+"""Wire models of the JSON API (pydantic): validation and the OpenAPI schema come from here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reelhouse.domain.library import ItemDetail, ItemKind, ItemSort, ItemSummary, Library
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class LibraryOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    roots: list[str] | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, library: Library, admin: bool) -> LibraryOut:
+        return cls(
+            id=library.id,
+            name=library.name,
+            kind=library.kind.value,
+            roots=list(library.roots) if admin else None,
+            created_at=library.created_at,
+        )
+
+
+class LibraryIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["movies", "shows", "music", "photos", "home_videos"]
+    paths: list[str] = Field(min_length=1, max_length=32)
+
+
+class ItemOut(BaseModel):
+    id: str
+    library_id: str
+    kind: ItemKind
+    title: str
+    year: int | None
+    index: int | None
+    parent_index: int | None
+    parent_id: str | None
+    rating: float | None
+    content_rating: str | None
+    added_at: datetime
+    has_artwork: bool
+    missing: bool
+
+    @classmethod
+    def of(cls, item: ItemSummary) -> ItemOut:
+        return cls(
+            id=item.id,
+            library_id=item.library_id,
+            kind=item.kind,
+            title=item.title,
+            year=item.year,
+            index=item.index,
+            parent_index=item.parent_index,
+            parent_id=item.parent_id,
+            rating=item.rating,
+            content_rating=item.content_rating,
+            added_at=item.added_at,
+            has_artwork=item.has_artwork,
+            missing=item.missing,
+        )
+
+
+class ItemPageOut(BaseModel):
+    items: list[ItemOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class StreamOut(BaseModel):
+    index: int
+    type: str
+    codec: str
+    language: str | None = None
+    title: str | None = None
+    width: int | None = None
+    height: int | None = None
+    channels: int | None = None
+    sample_rate: int | None = None
+    bit_rate: int | None = None
+    default: bool = False
+    forced: bool = False
+    frame_rate: float | None = None
+    profile: str | None = None
+    pixel_format: str | None = None
+
+
+class MediaOut(BaseModel):
+    container: str
+    duration: float | None
+    bit_rate: int | None
+    streams: list[StreamOut]
+
+
+class FileOut(BaseModel):
+    id: str
+    part: int
+    size: int
+    missing: bool
+    media: MediaOut | None
+    path: str | None = None
+
+
+class SubtitleOut(BaseModel):
+    id: str
+    language: str | None
+    format: str
+    forced: bool
+    embedded: bool
+    title: str | None
+
+
+class ItemDetailOut(ItemOut):
+    sort_title: str
+    plot: str | None
+    genres: list[str]
+    tags: list[str]
+    duration: float | None
+    taken_at: datetime | None
+    extra: dict[str, Any]
+    files: list[FileOut]
+    subtitles: list[SubtitleOut]
+    artwork: list[str]
+
+    @classmethod
+    def of_detail(cls, detail: ItemDetail, admin: bool) -> ItemDetailOut:
+        base = ItemOut.of(detail.summary).model_dump()
+        return cls(
+            **base,
+            sort_title=detail.sort_title,
+            plot=detail.plot,
+            genres=list(detail.genres),
+            tags=list(detail.tags),
+            duration=detail.duration,
+            taken_at=detail.taken_at,
+            extra=detail.extra,
+            files=[
+                FileOut(
+                    id=f.id,
+                    part=f.part,
+                    size=f.size,
+                    missing=f.missing,
+                    media=MediaOut.model_validate(f.media, from_attributes=True) if f.media else None,
+                    path=f.path if admin else None,
+                )
+                for f in detail.files
+            ],
+            subtitles=[
+                SubtitleOut(
+                    id=s.id,
+                    language=s.language,
+                    format=s.format,
+                    forced=s.forced,
+                    embedded=s.embedded_index is not None,
+                    title=s.title,
+                )
+                for s in detail.subtitles
+            ],
+            artwork=list(detail.artwork),
+        )
+
+
+class BrowseQuery(Strict):
+    sort: ItemSort = ItemSort.TITLE
+    order: Literal["asc", "desc"] = "asc"
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = Field(default=50, ge=1, le=500)
+    genre: str | None = Field(default=None, max_length=64)
+    year: int | None = Field(default=None, ge=1800, le=2200)
+    kind: ItemKind | None = None
+
+
+class SearchQuery(Strict):
+    q: str = Field(min_length=1, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class RecentQuery(Strict):
+    library_id: str | None = Field(default=None, max_length=32)
+    limit: int = Field(default=24, ge=1, le=100)
+
+
+class ArtworkQuery(Strict):
+    width: Literal[160, 320, 480, 720, 1080] | None = None
+
+
+class ScanIn(Strict):
+    full: bool = False
+
+
+class ScanStateOut(BaseModel):
+    library_id: str
+    running: bool
+    phase: str
+    done: int
+    total: int
+    started_at: float | None
+    files_seen: int | None = None
+    added: int | None = None
+    updated: int | None = None
+    moved: int | None = None
+    missing: int | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp: str | None = Field(default=None, max_length=16)
+    device: str = Field(default="app", max_length=128)
+
+
+class SetupIn(Strict):
+    code: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: float
+    user: UserOut
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    role: str
+
+
+class SetupStateOut(BaseModel):
+    needs_setup: bool
+    server_name: str
+    version: str
+
+
+class SettingsOut(BaseModel):
+    values: dict[str, Any]
+
+
+class SettingsIn(Strict):
+    values: dict[str, Any] = Field(max_length=64)
+
+
+class SettingSpecOut(BaseModel):
+    name: str
+    type: str
+    default: Any
+    help: str
+    section: str
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: float
+    actor: str | None
+    action: str
+    target: str | None
+    detail: str
+    address: str | None
+
+
+class AuditQuery(Strict):
+    action: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=100, ge=1, le=1000)
+    before: int | None = Field(default=None, ge=1)
+
+
+class ServerOut(BaseModel):
+    name: str
+    version: str
+    needs_setup: bool
+
+
+TokenOut.model_rebuild()

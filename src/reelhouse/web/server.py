@@ -1,0 +1,35 @@
+"""The aiohttp application: middleware in order, the route table mounted, OpenAPI built once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from reelhouse.web.api.system import OPENAPI, dumps
+from reelhouse.web.context import EXECUTOR, SERVICES, Services
+from reelhouse.web.errors import error_middleware
+from reelhouse.web.middleware import ROUTE_TABLE, auth_middleware, security_headers
+from reelhouse.web.openapi import build_document
+from reelhouse.web.routes import ROUTES
+
+MAX_BODY = 1024 * 1024
+
+
+def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=MAX_BODY,
+        handler_args={"max_line_size": 8190, "max_field_size": 8190},
+    )
+    app[SERVICES] = services
+    app[EXECUTOR] = executor
+    app[ROUTE_TABLE] = {route.key: route for route in ROUTES}
+    app[OPENAPI] = dumps(build_document(ROUTES, services.version))
+    for route in ROUTES:
+        if route.method == "GET":
+            app.router.add_get(route.path, route.handler)
+        else:
+            app.router.add_route(route.method, route.path, route.handler)
+    app.on_response_prepare.append(security_headers)
+    return app

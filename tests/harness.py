@@ -1,0 +1,127 @@
+"""A real Reelhouse server on 127.0.0.1 in a background thread, and a small HTTP client for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from reelhouse.app import Reelhouse
+from reelhouse.config import load_config
+from reelhouse.domain.access import Role, system_actor
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+@dataclass
+class Client:
+    """One caller: optionally signed in (token), optionally from another loopback source address."""
+
+    port: int
+    token: str | None = None
+    source: str | None = None
+    host: str = "127.0.0.1"
+    default_headers: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Answer:
+        conn = http.client.HTTPConnection(
+            self.host, self.port, timeout=30, source_address=(self.source, 0) if self.source else None
+        )
+        all_headers = dict(self.default_headers)
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        payload = raw
+        if body is not None:
+            payload = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        try:
+            conn.request(method, path, body=payload, headers=all_headers)
+            response = conn.getresponse()
+            return Answer(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def get(self, path: str, **kwargs: Any) -> Answer:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Answer:
+        return self.request("POST", path, body=body, **kwargs)
+
+
+class RunningServer:
+    """Starts the server's aiohttp app on an ephemeral port of 127.0.0.1; stop() tears it all down."""
+
+    def __init__(self, data_dir: Path, **overrides: Any) -> None:
+        config = load_config(
+            environ={},
+            overrides={"data_dir": data_dir, "host": "127.0.0.1", "port": 0, "demo_library": False, **overrides},
+        )
+        self.server = Reelhouse(config)
+        self.data_dir = data_dir
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="test-server", daemon=True)
+        self.port = 0
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("test server did not start")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._runner = web.AppRunner(self.server.web_app(), access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
+
+    # Callers --------------------------------------------------------------------------------
+    def anonymous(self, source: str | None = None) -> Client:
+        return Client(self.port, source=source)
+
+    def create_user(self, username: str, role: Role = Role.MEMBER, password: str = "correct horse battery") -> str:
+        return self.server.services.accounts.create_user(system_actor("test"), username, role, password)
+
+    def sign_in(self, username: str, password: str = "correct horse battery", source: str | None = None) -> Client:
+        answer = self.anonymous(source).post("/api/auth/login", {"username": username, "password": password})
+        assert answer.status == 200, answer.body
+        return Client(self.port, token=answer.json()["token"], source=source)
+
+    def owner(self) -> Client:
+        if not any(u["role"] == "owner" for u in self.server.services.accounts.list_users()):
+            self.create_user("owner", Role.OWNER)
+        return self.sign_in("owner")
