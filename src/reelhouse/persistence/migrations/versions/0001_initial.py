@@ -27,8 +27,19 @@ FTS = [
 
 # Later migrations add their own tables; this one creates exactly these.
 TABLES = (
-    "libraries", "library_roots", "items", "item_genres", "item_tags", "media_files", "subtitles",
-    "scan_errors", "users", "auth_tokens", "setup_codes", "settings", "audit_log",
+    "libraries",
+    "library_roots",
+    "items",
+    "item_genres",
+    "item_tags",
+    "media_files",
+    "subtitles",
+    "scan_errors",
+    "users",
+    "auth_tokens",
+    "setup_codes",
+    "settings",
+    "audit_log",
 )
 
 
