@@ -79,7 +79,13 @@ class RunningServer:
     def __init__(self, data_dir: Path, **overrides: Any) -> None:
         config = load_config(
             environ={},
-            overrides={"data_dir": data_dir, "host": "127.0.0.1", "port": 0, "demo_library": False, **overrides},
+            overrides={
+                "data_dir": data_dir,
+                "host": "127.0.0.1",
+                "port": 0,
+                "demo_library": False,
+                **overrides,
+            },
         )
         self.server = Reelhouse(config)
         self.data_dir = data_dir
@@ -113,10 +119,14 @@ class RunningServer:
     def anonymous(self, source: str | None = None) -> Client:
         return Client(self.port, source=source)
 
-    def create_user(self, username: str, role: Role = Role.MEMBER, password: str = "correct horse battery") -> str:
+    def create_user(
+        self, username: str, role: Role = Role.MEMBER, password: str = "correct horse battery"
+    ) -> str:
         return self.server.services.accounts.create_user(system_actor("test"), username, role, password)
 
-    def sign_in(self, username: str, password: str = "correct horse battery", source: str | None = None) -> Client:
+    def sign_in(
+        self, username: str, password: str = "correct horse battery", source: str | None = None
+    ) -> Client:
         answer = self.anonymous(source).post("/api/auth/login", {"username": username, "password": password})
         assert answer.status == 200, answer.body
         return Client(self.port, token=answer.json()["token"], source=source)

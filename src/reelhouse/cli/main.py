@@ -124,3 +124,7 @@ def backup(
 
 def run() -> None:
     app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sourced by scripts/serve and scripts/test: installs what Reelhouse needs on a fresh Debian machine.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+apt_install() {
+  # Only the packages that are missing; apt-get needs root (CI and this machine run as root).
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Reelhouse needs these Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+    return 1
+  fi
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+python_env() {
+  # $1: pip extras spec, e.g. "." or ".[dev]"
+  local stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)-${1//[^a-z]/}"
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ]; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -e "$ROOT/$1"
+    touch "$stamp"
+  fi
+}
+
+web_vendor() {
+  # hls.js for browsers without native HLS: from the npm registry, pinned by package-lock.json.
+  # Optional: without Node the server still plays direct and native HLS.
+  if [ -f "$ROOT/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
+    (cd "$ROOT" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) || echo "note: npm ci failed; continuing without hls.js" >&2
+  fi
+}

@@ -1,0 +1,58 @@
+"""The docs and the code agree: every route, CLI verb, boot key and runtime setting is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+
+from reelhouse.cli.main import app
+from reelhouse.config import KEY_HELP
+from reelhouse.domain.settings import REGISTRY
+from reelhouse.web.routes import ROUTES
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _documented(pattern: str, name: str) -> set[str]:
+    return set(re.findall(pattern, (DOCS / name).read_text(encoding="utf-8"), re.MULTILINE))
+
+
+def _cli_verbs() -> set[str]:
+    root = typer.main.get_command(app)
+    verbs: set[str] = set()
+
+    def walk(command: object, prefix: str) -> None:
+        children = getattr(command, "commands", None)
+        if children:
+            for name, child in children.items():
+                walk(child, f"{prefix} {name}")
+        else:
+            verbs.add(prefix)
+
+    walk(root, "reelhouse")
+    return verbs
+
+
+def test_every_route_is_documented_and_every_documented_route_exists() -> None:
+    documented = _documented(r"^### `(GET|POST|PUT|PATCH|DELETE) (/\S*)`", "api.md")
+    declared = {(r.method, r.path) for r in ROUTES}
+    assert declared - documented == set(), "routes missing from docs/api.md"
+    assert documented - declared == set(), "docs/api.md describes routes that do not exist"
+
+
+def test_every_cli_verb_is_documented_and_every_documented_verb_exists() -> None:
+    documented = _documented(r"^### `(reelhouse[a-z\- ]*)`", "cli.md")
+    assert _cli_verbs() - documented == set(), "verbs missing from docs/cli.md"
+    assert documented - _cli_verbs() == set(), "docs/cli.md describes verbs that do not exist"
+
+
+def test_every_boot_key_is_documented() -> None:
+    documented = _documented(r"^\| `([a-z_]+)` \|", "configuration.md")
+    assert set(KEY_HELP) <= documented
+
+
+def test_every_runtime_setting_is_documented() -> None:
+    documented = _documented(r"^\| `([a-z_0-9]+)` \|", "settings.md")
+    assert {s.name for s in REGISTRY} == documented
