@@ -35,12 +35,12 @@ def test_unknown_file_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_unknown_environment_variable_is_refused() -> None:
-    with pytest.raises(ConfigError, match="REELHOUSE_DATADIR.*did you mean 'data_dir'"):
+    with pytest.raises(ConfigError, match=r"REELHOUSE_DATADIR.*did you mean 'data_dir'"):
         load_config(environ={"REELHOUSE_DATADIR": "/x"})
 
 
 def test_wrong_type_names_key_and_origin() -> None:
-    with pytest.raises(ConfigError, match="REELHOUSE_PORT.*'port' must be of type int"):
+    with pytest.raises(ConfigError, match=r"REELHOUSE_PORT.*'port' must be of type int"):
         load_config(environ={"REELHOUSE_PORT": "eighty"})
 
 
