@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelhouse.domain.library import ItemDetail, ItemKind, ItemSort, ItemSummary, Library
+from reelhouse.domain.library import ItemDetail, ItemKind, ItemSort, ItemSummary, Library, StreamInfo
 
 
 class Strict(BaseModel):
@@ -85,29 +85,12 @@ class ItemPageOut(BaseModel):
     limit: int
 
 
-class StreamOut(BaseModel):
-    index: int
-    type: str
-    codec: str
-    language: str | None = None
-    title: str | None = None
-    width: int | None = None
-    height: int | None = None
-    channels: int | None = None
-    sample_rate: int | None = None
-    bit_rate: int | None = None
-    default: bool = False
-    forced: bool = False
-    frame_rate: float | None = None
-    profile: str | None = None
-    pixel_format: str | None = None
-
-
 class MediaOut(BaseModel):
     container: str
     duration: float | None
     bit_rate: int | None
-    streams: list[StreamOut]
+    # The domain's frozen dataclass is the wire shape too; pydantic validates and documents it.
+    streams: list[StreamInfo]
 
 
 class FileOut(BaseModel):
