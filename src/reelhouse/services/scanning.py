@@ -7,15 +7,27 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.library import Library
 from reelhouse.domain.scanning import ScanPhase, ScanProgress, ScanReport
 from reelhouse.errors import PermissionDenied
-from reelhouse.scanner.runner import Scanner
 from reelhouse.services.libraries import LibraryService
 
 log = logging.getLogger(__name__)
+
+
+class Scanner(Protocol):
+    """What the scanner package offers (scanner/runner.py); a protocol so tests can pass a fake."""
+
+    def scan(
+        self,
+        library: Library,
+        full: bool = False,
+        progress: Callable[[ScanProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ScanReport: ...
 
 
 @dataclass(frozen=True)
