@@ -1,0 +1,86 @@
+"""Photo facts from EXIF: when it was taken, the camera, orientation and GPS position (Pillow)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from reelhouse.errors import MediaError
+
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
+_MAKE, _MODEL, _ORIENTATION = 271, 272, 274
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    width: int
+    height: int
+    taken_at: float | None = None
+    camera: str | None = None
+    orientation: int | None = None
+    gps: tuple[float, float] | None = None
+
+
+def _date(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace("\x00", "")[:19]
+    try:
+        # EXIF dates carry no zone: read as the server's local time, as cameras record it.
+        return datetime.strptime(text, "%Y:%m:%d %H:%M:%S").timestamp()
+    except ValueError:
+        return None
+
+
+def _degrees(value: Any, reference: Any) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = degrees + minutes / 60 + seconds / 3600
+    return -result if str(reference).upper().startswith(("S", "W")) else result
+
+
+def _gps(exif: Any) -> tuple[float, float] | None:
+    try:
+        gps = exif.get_ifd(_GPS_IFD)
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not gps or 2 not in gps or 4 not in gps:
+        return None
+    latitude, longitude = _degrees(gps[2], gps.get(1, "N")), _degrees(gps[4], gps.get(3, "E"))
+    if latitude is None or longitude is None or abs(latitude) > 90 or abs(longitude) > 180:
+        return None
+    return round(latitude, 6), round(longitude, 6)
+
+
+def read_photo(path: str) -> PhotoFacts:
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns on oversized or odd images; a photo library must not turn those into failures.
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                width, height = image.size
+                exif = image.getexif()
+                details = exif.get_ifd(_EXIF_IFD)
+                taken = next((t for t in (_date(details.get(k) or exif.get(k)) for k in _DATE_TAGS) if t), None)
+                make = str(exif.get(_MAKE) or "").strip("\x00 ")
+                model = str(exif.get(_MODEL) or "").strip("\x00 ")
+                camera = model if model.startswith(make) else f"{make} {model}".strip()
+                orientation = exif.get(_ORIENTATION)
+                return PhotoFacts(
+                    width=int(width),
+                    height=int(height),
+                    taken_at=taken,
+                    camera=camera[:128] or None,
+                    orientation=int(orientation) if isinstance(orientation, int) else None,
+                    gps=_gps(exif),
+                )
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise MediaError(f"cannot read image: {str(exc)[:200]}") from None

@@ -1,0 +1,112 @@
+"""Media information of an audio or video file, read in process with PyAV (libavformat)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from typing import Any
+
+import av
+
+from reelhouse.domain.library import MediaInfo, StreamInfo
+from reelhouse.errors import MediaError
+
+TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
+_SUBTITLE_FORMATS = {"subrip": "srt", "mov_text": "srt", "text": "srt", "webvtt": "vtt"}
+
+
+def _container_name(format_name: str, path: str) -> str:
+    # libavformat names demuxers by family ("mov,mp4,m4a,..."): the file's own extension picks the member.
+    names = format_name.split(",")
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if extension in names:
+        return extension
+    if extension in ("mkv", "mka") and "matroska" in names:
+        return "mkv"
+    if extension == "webm" and "webm" in names:
+        return "webm"
+    return names[0]
+
+
+def _text(value: Any, limit: int = 256) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()[:limit]
+
+
+def _codec_name(context: Any) -> str:
+    # The decoder's name can be an implementation ("mp3float"); the canonical name is the format's.
+    if context is None:
+        return "unknown"
+    codec = getattr(context, "codec", None)
+    name = getattr(codec, "canonical_name", None) or context.name
+    return str(name) if name else "unknown"
+
+
+def _stream(stream: Any) -> StreamInfo:
+    context = stream.codec_context
+    kind = stream.type if stream.type in ("video", "audio", "subtitle", "data", "attachment") else "data"
+    metadata = stream.metadata or {}
+    language = _text(metadata.get("language"), 16)
+    disposition = int(stream.disposition)
+    info: dict[str, Any] = {
+        "index": int(stream.index),
+        "type": kind,
+        "codec": _codec_name(context),
+        "language": None if language in (None, "und") else language,
+        "title": _text(metadata.get("title")),
+        "bit_rate": int(context.bit_rate) if context is not None and context.bit_rate else None,
+        "default": bool(disposition & int(av.stream.Disposition.default)),
+        "forced": bool(disposition & int(av.stream.Disposition.forced)),
+        "profile": _text(getattr(context, "profile", None), 64),
+    }
+    if kind == "video" and context is not None:
+        rate = stream.average_rate or stream.guessed_rate
+        info.update(
+            width=int(context.width) or None,
+            height=int(context.height) or None,
+            pixel_format=_text(getattr(context, "pix_fmt", None), 32),
+            frame_rate=round(float(rate), 3) if rate else None,
+        )
+    elif kind == "audio" and context is not None:
+        info.update(channels=int(context.channels) or None, sample_rate=int(context.sample_rate) or None)
+    return StreamInfo(**info)
+
+
+def probe(path: str) -> MediaInfo:
+    """Container, duration, bitrate and every stream; MediaError when libavformat cannot read it."""
+    try:
+        with av.open(path, metadata_errors="ignore") as container:
+            streams = tuple(_stream(s) for s in container.streams)
+            duration = container.duration / av.time_base if container.duration else None
+            bit_rate = int(container.bit_rate) if container.bit_rate else None
+            name = _container_name(container.format.name, path)
+            # A cut-off file often keeps its header, but libavformat found no frame to learn the pixel format.
+            undecodable = any(
+                s.type == "video"
+                and not int(s.disposition) & int(av.stream.Disposition.attached_pic)
+                and getattr(s.codec_context, "pix_fmt", None) is None
+                for s in container.streams
+            )
+    except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MediaError(f"cannot read media: {_reason(exc)}") from None
+    if not any(s.type in ("video", "audio") for s in streams):
+        raise MediaError("no audio or video streams")
+    if undecodable:
+        raise MediaError("truncated or corrupt: no decodable video frames")
+    return MediaInfo(container=name, duration=duration, bit_rate=bit_rate, streams=streams)
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).split(": '", 1)[0][:200]
+
+
+def to_json(info: MediaInfo) -> str:
+    """The shape CatalogueRepository reads back with StreamInfo(**stream)."""
+    return json.dumps(asdict(info), separators=(",", ":"))
+
+
+def subtitle_format(codec: str) -> str:
+    return _SUBTITLE_FORMATS.get(codec, codec)

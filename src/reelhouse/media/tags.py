@@ -1,0 +1,165 @@
+"""Embedded audio tags (ID3, MP4, Vorbis comments) and cover pictures, read with mutagen."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import mutagen
+from mutagen.flac import Picture
+
+from reelhouse.errors import MediaError
+
+VARIOUS_ARTISTS = "Various Artists"
+_NUMBER = re.compile(r"^\s*(\d{1,4})")
+_YEAR = re.compile(r"((?:1[89]|20)\d\d)")
+_MAX_TEXT = 512
+
+# Tag names per family: ID3 frame, MP4 atom, Vorbis comment field.
+_KEYS: dict[str, tuple[str, str, str]] = {
+    "title": ("TIT2", "\xa9nam", "title"),
+    "artist": ("TPE1", "\xa9ART", "artist"),
+    "album_artist": ("TPE2", "aART", "albumartist"),
+    "album": ("TALB", "\xa9alb", "album"),
+    "disc": ("TPOS", "disk", "discnumber"),
+    "track": ("TRCK", "trkn", "tracknumber"),
+    "date": ("TDRC", "\xa9day", "date"),
+    "genre": ("TCON", "\xa9gen", "genre"),
+    "compilation": ("TCMP", "cpil", "compilation"),
+}
+
+
+@dataclass(frozen=True)
+class AudioTags:
+    title: str | None = None
+    artist: str | None = None
+    album_artist: str | None = None
+    album: str | None = None
+    disc: int | None = None
+    track: int | None = None
+    year: int | None = None
+    genres: tuple[str, ...] = ()
+    compilation: bool = False
+    duration: float | None = None
+    has_cover: bool = False
+
+
+def _family(tags: Any) -> int:
+    name = type(tags).__name__
+    if name.startswith("ID3"):
+        return 0
+    if name.startswith("MP4"):
+        return 1
+    return 2
+
+
+def _values(tags: Any, family: int, field: str) -> list[Any]:
+    key = _KEYS[field][family]
+    try:
+        raw = tags[key] if family != 2 else tags.get(key)
+    except (KeyError, ValueError):
+        return []
+    if raw is None:
+        return []
+    if family == 0:
+        return list(getattr(raw, "text", [raw]))
+    return list(raw) if isinstance(raw, list) else [raw]
+
+
+def _text(values: list[Any]) -> str | None:
+    for value in values:
+        text = str(value).replace("\x00", " ").strip()
+        if text:
+            return text[:_MAX_TEXT]
+    return None
+
+
+def _number(values: list[Any]) -> int | None:
+    for value in values:
+        if isinstance(value, tuple):
+            value = value[0]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value if 0 < value < 10000 else None
+        match = _NUMBER.match(str(value))
+        if match:
+            number = int(match.group(1))
+            return number if number > 0 else None
+    return None
+
+
+def _has_cover(audio: Any, tags: Any, family: int) -> bool:
+    if family == 0:
+        return any(key.startswith("APIC") for key in tags.keys())
+    if family == 1:
+        return bool(tags.get("covr"))
+    return bool(getattr(audio, "pictures", None)) or bool(tags.get("metadata_block_picture"))
+
+
+def _open(path: str) -> Any:
+    try:
+        audio = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError) as exc:
+        raise MediaError(f"cannot read tags: {str(exc)[:200]}") from None
+    if audio is None:
+        raise MediaError("not a recognised audio file")
+    return audio
+
+
+def read_tags(path: str) -> AudioTags:
+    audio = _open(path)
+    duration = getattr(audio.info, "length", None)
+    tags = audio.tags
+    if tags is None:
+        return AudioTags(duration=float(duration) if duration else None)
+    family = _family(tags)
+    year_text = _text(_values(tags, family, "date"))
+    year_match = _YEAR.search(year_text or "")
+    compilation_values = _values(tags, family, "compilation")
+    compilation = any(str(v).strip().lower() in ("1", "true", "yes") for v in compilation_values)
+    genres = tuple(
+        dict.fromkeys(
+            g.strip()[:64]
+            for v in _values(tags, family, "genre")
+            for g in str(v).replace("\x00", ";").split(";")
+            if g.strip()
+        )
+    )[:20]
+    return AudioTags(
+        title=_text(_values(tags, family, "title")),
+        artist=_text(_values(tags, family, "artist")),
+        album_artist=_text(_values(tags, family, "album_artist")),
+        album=_text(_values(tags, family, "album")),
+        disc=_number(_values(tags, family, "disc")),
+        track=_number(_values(tags, family, "track")),
+        year=int(year_match.group(1)) if year_match else None,
+        genres=genres,
+        compilation=compilation,
+        duration=float(duration) if duration else None,
+        has_cover=_has_cover(audio, tags, family),
+    )
+
+
+def read_cover(path: str) -> bytes | None:
+    """The first embedded picture's bytes, front cover preferred."""
+    audio = _open(path)
+    tags = audio.tags
+    if tags is None:
+        return None
+    family = _family(tags)
+    if family == 0:
+        pictures = [tags[k] for k in tags.keys() if k.startswith("APIC")]
+        pictures.sort(key=lambda p: p.type != 3)
+        return bytes(pictures[0].data) if pictures else None
+    if family == 1:
+        covers = tags.get("covr") or []
+        return bytes(covers[0]) if covers else None
+    flac_pictures = list(getattr(audio, "pictures", None) or [])
+    for encoded in tags.get("metadata_block_picture") or []:
+        try:
+            flac_pictures.append(Picture(base64.b64decode(encoded)))  # type: ignore[no-untyped-call]
+        except (ValueError, mutagen.MutagenError):
+            continue
+    flac_pictures.sort(key=lambda p: p.type != 3)
+    return bytes(flac_pictures[0].data) if flac_pictures else None

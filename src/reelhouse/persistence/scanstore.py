@@ -1,0 +1,239 @@
+"""What the scanner reads and writes: files, items, subtitles and scan errors of one library."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+
+from reelhouse.domain.scanning import ScanIssue
+from reelhouse.persistence.schema import item_genres, item_tags, items, media_files, scan_errors, subtitles
+
+LEAF_KINDS = ("movie", "episode", "track", "photo", "video", "extra")
+_CONTAINER_LEVELS = (("season", "album"), ("show", "artist"))
+_LEAF_MISSING = text(
+    "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM media_files f WHERE f.item_id = items.id "
+    "AND f.missing_since IS NULL) WHERE library_id = :lib AND kind IN :leaf "
+    "AND EXISTS (SELECT 1 FROM media_files f WHERE f.item_id = items.id)"
+).bindparams(bindparam("leaf", expanding=True))
+_PRUNE_LEAVES = text(
+    "DELETE FROM items WHERE library_id = :lib AND kind IN :leaf "
+    "AND NOT EXISTS (SELECT 1 FROM media_files f WHERE f.item_id = items.id) "
+    "AND NOT EXISTS (SELECT 1 FROM items c WHERE c.parent_id = items.id)"
+).bindparams(bindparam("leaf", expanding=True))
+_PRUNE_CONTAINERS = text(
+    "DELETE FROM items WHERE library_id = :lib AND kind IN :kinds "
+    "AND NOT EXISTS (SELECT 1 FROM items c WHERE c.parent_id = items.id)"
+).bindparams(bindparam("kinds", expanding=True))
+_CONTAINER_MISSING = text(
+    "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM items c WHERE c.parent_id = items.id "
+    "AND c.missing = 0) WHERE library_id = :lib AND kind IN :kinds"
+).bindparams(bindparam("kinds", expanding=True))
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    id: str
+    item_id: str | None
+    path: str
+    size: int
+    mtime: float
+    fingerprint: str
+    part: int
+    missing_since: float | None
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    id: str
+    kind: str
+    parent_id: str | None
+    top_id: str
+    group_key: str | None
+    idx: int | None
+    poster: str | None
+    fanart: str | None
+    updated_at: float
+
+
+@dataclass
+class Changes:
+    """One transaction's worth of reconcile output; rows are plain dicts keyed by column name."""
+
+    new_items: list[dict[str, Any]] = field(default_factory=list)
+    item_updates: list[dict[str, Any]] = field(default_factory=list)
+    genres: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    new_files: list[dict[str, Any]] = field(default_factory=list)
+    file_updates: list[dict[str, Any]] = field(default_factory=list)
+    # file id → subtitle rows for its embedded text streams (replacing the previous ones)
+    embedded_subtitles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.new_items) + len(self.item_updates) + len(self.new_files) + len(self.file_updates)
+
+
+@dataclass(frozen=True)
+class ItemPatch:
+    """Artwork, and NFO metadata when ``nfo`` is set, for one item."""
+
+    id: str
+    poster: str | None
+    fanart: str | None
+    updated_at: float
+    nfo: dict[str, Any] | None = None
+    genres: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class ScanStore:
+    def files(self, conn: Connection, library_id: str) -> dict[str, StoredFile]:
+        rows = conn.execute(
+            select(
+                media_files.c.id,
+                media_files.c.item_id,
+                media_files.c.path,
+                media_files.c.size,
+                media_files.c.mtime,
+                media_files.c.fingerprint,
+                media_files.c.part,
+                media_files.c.missing_since,
+            ).where(media_files.c.library_id == library_id)
+        )
+        return {r.path: StoredFile(*r) for r in rows}
+
+    def items(self, conn: Connection, library_id: str) -> list[StoredItem]:
+        rows = conn.execute(
+            select(
+                items.c.id,
+                items.c.kind,
+                items.c.parent_id,
+                items.c.top_id,
+                items.c.group_key,
+                items.c.idx,
+                items.c.poster,
+                items.c.fanart,
+                items.c.updated_at,
+            ).where(items.c.library_id == library_id)
+        )
+        return [StoredItem(*r) for r in rows]
+
+    def write(self, conn: Connection, changes: Changes) -> None:
+        if changes.new_items:
+            conn.execute(insert(items), changes.new_items)
+        for rows in _by_keys(changes.item_updates).values():
+            conn.execute(update(items).where(items.c.id == bindparam("b_id")), rows)
+        if changes.genres:
+            ids = list(changes.genres)
+            for chunk in _chunks(ids):
+                conn.execute(delete(item_genres).where(item_genres.c.item_id.in_(chunk)))
+            rows = [{"item_id": i, "genre": g} for i, gs in changes.genres.items() for g in gs]
+            if rows:
+                conn.execute(insert(item_genres), rows)
+        if changes.new_files:
+            conn.execute(insert(media_files), changes.new_files)
+        for rows in _by_keys(changes.file_updates).values():
+            conn.execute(update(media_files).where(media_files.c.id == bindparam("b_id")), rows)
+        if changes.embedded_subtitles:
+            for chunk in _chunks(list(changes.embedded_subtitles)):
+                conn.execute(
+                    delete(subtitles).where(
+                        subtitles.c.file_id.in_(chunk), subtitles.c.embedded_index.is_not(None)
+                    )
+                )
+            rows = [r for rs in changes.embedded_subtitles.values() for r in rs]
+            if rows:
+                conn.execute(insert(subtitles), rows)
+
+    def mark_missing(self, conn: Connection, file_ids: list[str], now: float) -> None:
+        for chunk in _chunks(file_ids):
+            conn.execute(update(media_files).where(media_files.c.id.in_(chunk)).values(missing_since=now))
+
+    def settle(self, conn: Connection, library_id: str) -> None:
+        """Missing flags from files up to shows and artists; drop items left without files or children."""
+        params: dict[str, Any] = {"lib": library_id, "leaf": list(LEAF_KINDS)}
+        conn.execute(_LEAF_MISSING, params)
+        conn.execute(_PRUNE_LEAVES, params)
+        for level in _CONTAINER_LEVELS:
+            conn.execute(_PRUNE_CONTAINERS, {"lib": library_id, "kinds": list(level)})
+            conn.execute(_CONTAINER_MISSING, {"lib": library_id, "kinds": list(level)})
+
+    def inherit_rating(self, conn: Connection, library_id: str) -> None:
+        """Children carry their top item's rating rank, so a viewer's rating cap filters them too."""
+        conn.execute(
+            text(
+                "UPDATE items SET rating_rank = (SELECT t.rating_rank FROM items t WHERE t.id = items.top_id) "
+                "WHERE library_id = :lib AND top_id != id AND rating_rank IS NOT "
+                "(SELECT t.rating_rank FROM items t WHERE t.id = items.top_id)"
+            ),
+            {"lib": library_id},
+        )
+
+    def patch(self, conn: Connection, patches: list[ItemPatch]) -> None:
+        rows: list[dict[str, Any]] = []
+        for p in patches:
+            row: dict[str, Any] = {
+                "b_id": p.id,
+                "poster": p.poster,
+                "fanart": p.fanart,
+                "updated_at": p.updated_at,
+            }
+            row.update(p.nfo or {})
+            rows.append(row)
+        for group in _by_keys(rows).values():
+            conn.execute(update(items).where(items.c.id == bindparam("b_id")), group)
+        for column, table, values in (
+            ("genre", item_genres, {p.id: p.genres for p in patches if p.genres is not None}),
+            ("tag", item_tags, {p.id: p.tags for p in patches if p.tags is not None}),
+        ):
+            if not values:
+                continue
+            for chunk in _chunks(list(values)):
+                conn.execute(delete(table).where(table.c.item_id.in_(chunk)))
+            new = [{"item_id": i, column: v} for i, vs in values.items() for v in vs]
+            if new:
+                conn.execute(insert(table), new)
+
+    def replace_sidecar_subtitles(self, conn: Connection, by_file: dict[str, list[dict[str, Any]]]) -> None:
+        for chunk in _chunks(list(by_file)):
+            conn.execute(
+                delete(subtitles).where(subtitles.c.file_id.in_(chunk), subtitles.c.path.is_not(None))
+            )
+        rows = [r for rs in by_file.values() for r in rs]
+        if rows:
+            conn.execute(insert(subtitles), rows)
+
+    def replace_errors(self, conn: Connection, library_id: str, errors: list[ScanIssue], now: float) -> None:
+        """The library's error list becomes exactly this scan's: fixed files drop off."""
+        conn.execute(delete(scan_errors).where(scan_errors.c.library_id == library_id))
+        unique = {e.path: e.reason for e in errors}
+        if unique:
+            conn.execute(
+                insert(scan_errors),
+                [
+                    {"library_id": library_id, "path": p, "reason": r[:500], "at": now}
+                    for p, r in unique.items()
+                ],
+            )
+
+    def errors(self, conn: Connection, library_id: str) -> list[ScanIssue]:
+        rows = conn.execute(
+            select(scan_errors.c.path, scan_errors.c.reason)
+            .where(scan_errors.c.library_id == library_id)
+            .order_by(scan_errors.c.path)
+        )
+        return [ScanIssue(r.path, r.reason) for r in rows]
+
+
+def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """executemany needs one shape per statement: group rows by the columns they set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups

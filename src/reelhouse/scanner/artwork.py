@@ -1,0 +1,220 @@
+"""Phase 4, artwork: posters, fanart, NFO metadata and sidecar subtitles from the files beside the media."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reelhouse.domain.ids import new_id
+from reelhouse.domain.ratings import rank
+from reelhouse.errors import MediaError
+from reelhouse.media import artwork
+from reelhouse.media.names import sort_title
+from reelhouse.media.nfo import read_nfo
+from reelhouse.media.subtitles import match_sidecar
+from reelhouse.media.tags import read_cover
+from reelhouse.persistence.scanstore import ItemPatch, StoredFile, StoredItem
+from reelhouse.scanner.walk import Folder
+
+_PLAYABLE_VIDEO = frozenset({"movie", "episode", "video", "extra"})
+
+
+@dataclass(frozen=True)
+class Look:
+    """Where to look for one item's sidecars."""
+
+    folders: tuple[str, ...]
+    posters: tuple[tuple[str, list[str]], ...]  # (folder, stems) in order of preference
+    fanart: tuple[tuple[str, list[str]], ...] = ()
+    nfo: tuple[tuple[str, str], ...] = ()  # (folder, file name)
+
+
+class ArtworkPlanner:
+    def __init__(
+        self, roots: tuple[str, ...], folders: dict[str, Folder], items: list[StoredItem],
+        files: dict[str, StoredFile], cache_dir: Path,
+    ) -> None:
+        self.roots = {os.path.abspath(r) for r in roots}
+        self.folders = folders
+        self.items = {i.id: i for i in items}
+        self.cache_dir = cache_dir
+        self.files: dict[str, list[StoredFile]] = defaultdict(list)
+        for stored in files.values():
+            if stored.item_id is not None and stored.missing_since is None:
+                self.files[stored.item_id].append(stored)
+        for group in self.files.values():
+            group.sort(key=lambda f: (f.part, f.path))
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for item in items:
+            if item.parent_id is not None:
+                self.children[item.parent_id].append(item.id)
+        self._latest: dict[str, float] = {}
+
+    def latest(self, folder: str) -> float:
+        if folder not in self._latest:
+            listing = self.folders.get(folder)
+            stamps = [listing.mtime, *(m for _, m in listing.sidecars.values())] if listing else [0.0]
+            self._latest[folder] = max(stamps)
+        return self._latest[folder]
+
+    def first_file(self, item_id: str, depth: int = 2) -> StoredFile | None:
+        if self.files.get(item_id):
+            return self.files[item_id][0]
+        if depth == 0:
+            return None
+        for child in self.children.get(item_id, ()):
+            found = self.first_file(child, depth - 1)
+            if found is not None:
+                return found
+        return None
+
+    def top_folder(self, path: str) -> str | None:
+        """The folder directly under a library root that holds ``path``, or None for a loose file."""
+        folder = os.path.dirname(path)
+        while folder not in self.roots:
+            parent = os.path.dirname(folder)
+            if parent in self.roots:
+                return folder
+            if parent == folder:
+                return None
+            folder = parent
+        return None
+
+    def look(self, item: StoredItem) -> Look | None:
+        sample = self.first_file(item.id)
+        if sample is None:
+            return None
+        folder = os.path.dirname(sample.path)
+        stem = os.path.splitext(os.path.basename(sample.path))[0]
+        dedicated = folder not in self.roots
+        if item.kind == "movie":
+            return Look(
+                (folder,), ((folder, artwork.poster_stems(stem, dedicated)),),
+                ((folder, artwork.fanart_stems(stem, dedicated)),),
+                ((folder, f"{stem}.nfo"), (folder, "movie.nfo")) if dedicated else ((folder, f"{stem}.nfo"),),
+            )
+        if item.kind in ("show", "season"):
+            show = self.top_folder(sample.path)
+            if show is None:
+                return None
+            if item.kind == "show":
+                return Look(
+                    (show,), ((show, artwork.poster_stems(None, True)),),
+                    ((show, artwork.fanart_stems(None, True)),), ((show, "tvshow.nfo"),),
+                )
+            stems = artwork.season_poster_stems(item.idx or 0)
+            posters = [(show, stems)]
+            if folder != show:
+                posters.append((folder, artwork.poster_stems(None, True)))
+            return Look((show, folder), tuple(posters))
+        if item.kind == "album":
+            return Look((folder,), ((folder, artwork.poster_stems(None, dedicated)),))
+        if item.kind == "artist":
+            parent = os.path.dirname(folder)
+            if folder in self.roots or parent in self.roots or parent == folder:
+                return Look((folder,), ())
+            return Look((parent,), ((parent, ["artist", "folder", "poster"]),),
+                        ((parent, artwork.fanart_stems(None, True)),))
+        if item.kind == "episode":
+            return Look((folder,), ((folder, [f"{stem}-thumb", stem]),), (), ((folder, f"{stem}.nfo"),))
+        return Look((folder,), ((folder, [f"{stem}-poster", f"{stem}-thumb", stem]),))
+
+    def due(self, item: StoredItem, look: Look, touched: set[str], full: bool) -> bool:
+        return full or item.id in touched or any(self.latest(f) >= item.updated_at for f in look.folders)
+
+    def find(self, places: tuple[tuple[str, list[str]], ...]) -> str | None:
+        for folder, stems in places:
+            listing = self.folders.get(folder)
+            if listing is None:
+                continue
+            real = artwork.pick(listing.names(), stems)
+            if real is not None:
+                return os.path.join(folder, real)
+        return None
+
+    def nfo(self, look: Look) -> ItemPatch | None:
+        for folder, name in look.nfo:
+            listing = self.folders.get(folder)
+            if listing is None or name.casefold() not in listing.sidecars:
+                continue
+            parsed = read_nfo(os.path.join(folder, listing.sidecars[name.casefold()][0]))
+            if parsed is None:
+                continue
+            fields: dict[str, Any] = {
+                "plot": parsed.plot, "rating": parsed.rating, "content_rating": parsed.content_rating,
+                "rating_rank": rank(parsed.content_rating),
+            }
+            if parsed.title:
+                fields.update(title=parsed.title, sort_title=sort_title(parsed.title))
+            if parsed.year:
+                fields["year"] = parsed.year
+            return ItemPatch("", None, None, 0.0, fields, parsed.genres or None, parsed.tags)
+        return None
+
+    def cover(self, item: StoredItem, covers: dict[str, str]) -> str | None:
+        if item.poster and os.path.exists(item.poster):
+            return item.poster
+        source = covers.get(item.id)
+        if source is None:
+            return None
+        try:
+            data = read_cover(source)
+        except MediaError:
+            return None
+        return artwork.save_cover(data, self.cache_dir) if data else None
+
+    def plan(
+        self, touched: set[str], full: bool, covers: dict[str, str]
+    ) -> tuple[list[ItemPatch], dict[str, dict[str, list[dict[str, Any]]]]]:
+        """Patches for items due a look, and sidecar subtitle rows by item id, then file id."""
+        now = time.time()
+        patches: list[ItemPatch] = []
+        subtitles: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for item in self.items.values():
+            if item.kind == "photo":
+                sample = self.first_file(item.id, 0)
+                if sample is not None and item.poster != sample.path:
+                    patches.append(ItemPatch(item.id, sample.path, None, now))
+                continue
+            look = self.look(item)
+            if look is None or not self.due(item, look, touched, full):
+                continue
+            poster = self.find(look.posters)
+            fanart = self.find(look.fanart)
+            if item.kind == "album" and poster is None:
+                poster = self.cover(item, covers)
+            metadata = self.nfo(look) if look.nfo else None
+            patches.append(
+                ItemPatch(
+                    item.id, poster, fanart, now,
+                    metadata.nfo if metadata else None,
+                    metadata.genres if metadata else None,
+                    metadata.tags if metadata else None,
+                )
+            )
+            if item.kind in _PLAYABLE_VIDEO:
+                subtitles[item.id] = {
+                    stored.id: self.sidecar_subtitles(item.id, stored) for stored in self.files.get(item.id, ())
+                }
+        return patches, subtitles
+
+    def sidecar_subtitles(self, item_id: str, stored: StoredFile) -> list[dict[str, Any]]:
+        folder = os.path.dirname(stored.path)
+        listing = self.folders.get(folder)
+        if listing is None:
+            return []
+        stem = os.path.splitext(os.path.basename(stored.path))[0]
+        rows = []
+        for real, _ in listing.sidecars.values():
+            found = match_sidecar(stem, real)
+            if found is not None:
+                rows.append({
+                    "id": new_id(), "item_id": item_id, "file_id": stored.id, "path": os.path.join(folder, real),
+                    "embedded_index": None, "language": found.language, "format": found.format,
+                    "forced": found.forced, "title": found.title,
+                })
+        return rows

@@ -1,0 +1,231 @@
+"""Phase 2, identify: fingerprint, probe and name each new or changed file, in a pool of worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from reelhouse.domain.library import ItemKind, LibraryKind, MediaInfo
+from reelhouse.errors import MediaError
+from reelhouse.media import names
+from reelhouse.media.photos import read_photo
+from reelhouse.media.probe import probe
+from reelhouse.media.tags import VARIOUS_ARTISTS, read_tags
+
+FINGERPRINT_CHUNK = 64 * 1024
+# Below this many files a pool costs more to start (~0.3 s per worker) than it saves.
+POOL_THRESHOLD = 64
+
+
+@dataclass(frozen=True)
+class Node:
+    """One level of the item tree a file belongs to; ``key`` groups files into one item (None: one per file)."""
+
+    kind: ItemKind
+    key: str | None
+    title: str
+    year: int | None = None
+    idx: int | None = None
+    parent_idx: int | None = None
+    aired: str | None = None
+    duration: float | None = None
+    taken_at: float | None = None
+    genres: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    root: str
+    size: int
+    mtime: float
+    kind: LibraryKind
+
+
+@dataclass(frozen=True)
+class Identified:
+    job: Job
+    fingerprint: str = ""
+    chain: tuple[Node, ...] = ()
+    part: int = 1
+    media: MediaInfo | None = None
+    has_cover: bool = False
+    error: str | None = None
+
+
+def fingerprint(path: str, size: int) -> str:
+    """sha256 of the size and the first and last 64 KiB: cheap, and survives a move or rename."""
+    digest = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as handle:
+        digest.update(handle.read(FINGERPRINT_CHUNK))
+        if size > FINGERPRINT_CHUNK:
+            handle.seek(max(FINGERPRINT_CHUNK, size - FINGERPRINT_CHUNK))
+            digest.update(handle.read(FINGERPRINT_CHUNK))
+    return digest.hexdigest()
+
+
+def _parts(job: Job) -> tuple[list[str], str]:
+    relative = os.path.relpath(job.path, job.root)
+    components = relative.split(os.sep)
+    return components[:-1], os.path.splitext(components[-1])[0]
+
+
+def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], int]:
+    folders, stem = _parts(job)
+    duration = media.duration if media else None
+    extras_at = next((i for i, f in enumerate(folders) if names.is_extras_folder(f)), None)
+    if extras_at:
+        title, year = names.parse_folder_year(folders[extras_at - 1])
+        movie = Node(ItemKind.MOVIE, f"{names.normalise(title)}|{year or ''}", title, year)
+        extra = Node(ItemKind.EXTRA, None, names.clean(stem) or stem, duration=duration,
+                     extra={"extra_type": folders[extras_at].casefold()})
+        return (movie, extra), 1
+    parsed = names.parse_movie(stem)
+    title, year = parsed.title, parsed.year
+    if year is None and folders:
+        folder_title, folder_year = names.parse_folder_year(folders[-1])
+        if folder_year is not None:
+            title, year = folder_title, folder_year
+    node = Node(ItemKind.MOVIE, f"{names.normalise(title)}|{year or ''}", title, year, duration=duration)
+    return (node,), parsed.part
+
+
+def _show_chain(job: Job, media: MediaInfo | None) -> tuple[Node, ...]:
+    folders, stem = _parts(job)
+    episode = names.parse_episode(stem)
+    if folders:
+        show_title, show_year = names.parse_folder_year(folders[0])
+    else:
+        show_title, show_year = (episode.show or names.clean(stem) or stem), None
+    season = episode.season
+    if season is None:
+        season = next((s for s in map(names.season_of_folder, reversed(folders)) if s is not None), 1)
+    show = Node(ItemKind.SHOW, names.normalise(show_title) or show_title, show_title, show_year)
+    season_node = Node(
+        ItemKind.SEASON, str(season), "Specials" if season == 0 else f"Season {season}", idx=season
+    )
+    extra: dict[str, Any] = {}
+    if episode.episode_end is not None:
+        extra["index_end"] = episode.episode_end
+    if episode.episode is not None:
+        key: str | None = f"e{episode.episode}"
+        title = episode.title or f"Episode {episode.episode}"
+    elif episode.aired is not None:
+        key, title = f"d{episode.aired}", episode.title or episode.aired
+    else:
+        key, title = None, names.clean(stem) or stem
+    leaf = Node(
+        ItemKind.EPISODE, key, title, idx=episode.episode, parent_idx=season, aired=episode.aired,
+        duration=media.duration if media else None, extra=extra,
+        year=int(episode.aired[:4]) if episode.aired else None,
+    )
+    return show, season_node, leaf
+
+
+def _music_chain(job: Job) -> tuple[tuple[Node, ...], bool]:
+    folders, stem = _parts(job)
+    tags = read_tags(job.path)
+    if tags.compilation:
+        artist = VARIOUS_ARTISTS
+    else:
+        artist = tags.album_artist or tags.artist or (folders[-2] if len(folders) >= 2 else "Unknown Artist")
+    album = tags.album or (folders[-1] if folders else "Unknown Album")
+    track_number = tags.track
+    if track_number is None:
+        leading = stem.split(" ", 1)[0].split("-", 1)[0].strip(". ")
+        track_number = int(leading) if leading.isdigit() and len(leading) <= 3 else None
+    extra: dict[str, Any] = {}
+    if tags.artist and tags.artist != artist:
+        extra["artist"] = tags.artist
+    chain = (
+        Node(ItemKind.ARTIST, names.normalise(artist) or artist, artist),
+        Node(ItemKind.ALBUM, names.normalise(album) or album, album, tags.year, genres=tags.genres),
+        Node(
+            ItemKind.TRACK, None, tags.title or names.track_title(stem), tags.year, idx=track_number,
+            parent_idx=tags.disc, duration=tags.duration, genres=tags.genres, extra=extra,
+        ),
+    )
+    return chain, tags.has_cover
+
+
+def _photo_chain(job: Job) -> tuple[Node, ...]:
+    _, stem = _parts(job)
+    facts = read_photo(job.path)
+    extra: dict[str, Any] = {"width": facts.width, "height": facts.height}
+    if facts.camera:
+        extra["camera"] = facts.camera
+    if facts.orientation:
+        extra["orientation"] = facts.orientation
+    if facts.gps:
+        extra["gps"] = list(facts.gps)
+    year = None
+    if facts.taken_at is not None:
+        year = datetime.fromtimestamp(facts.taken_at).year
+    return (Node(ItemKind.PHOTO, None, names.clean(stem) or stem, year, taken_at=facts.taken_at, extra=extra),)
+
+
+def identify(job: Job) -> Identified:
+    """Everything the reconcile phase needs about one file; a broken file comes back with ``error`` set."""
+    try:
+        digest = fingerprint(job.path, job.size)
+        media = None if job.kind == LibraryKind.PHOTOS else probe(job.path)
+        has_cover, part = False, 1
+        if job.kind == LibraryKind.MOVIES:
+            chain, part = _movie_chain(job, media)
+        elif job.kind == LibraryKind.SHOWS:
+            chain = _show_chain(job, media)
+        elif job.kind == LibraryKind.MUSIC:
+            chain, has_cover = _music_chain(job)
+        elif job.kind == LibraryKind.PHOTOS:
+            chain = _photo_chain(job)
+        else:
+            _, stem = _parts(job)
+            chain = (Node(ItemKind.VIDEO, None, names.clean(stem) or stem,
+                          duration=media.duration if media else None),)
+    except MediaError as exc:
+        return Identified(job, error=exc.message)
+    except OSError as exc:
+        return Identified(job, error=f"cannot read: {exc.strerror or exc}")
+    return Identified(job, digest, chain, part, media, has_cover)
+
+
+def _context() -> Any:
+    # forkserver: the scanner runs in a thread of a threaded server, and forking such a process is unsafe.
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["reelhouse.scanner.identify"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def identify_all(
+    jobs: list[Job], workers: int, cancel: threading.Event | None, tick: Callable[[int], None]
+) -> Iterator[Identified]:
+    """Results in the order of ``jobs``; ``tick`` hears how many are done so far."""
+    if workers <= 1 or len(jobs) < POOL_THRESHOLD:
+        for done, job in enumerate(jobs, 1):
+            if cancel is not None and cancel.is_set():
+                return
+            yield identify(job)
+            tick(done)
+        return
+    chunk = max(1, min(64, len(jobs) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        results = pool.map(identify, jobs, chunksize=chunk)
+        try:
+            for done, result in enumerate(results, 1):
+                if cancel is not None and cancel.is_set():
+                    break
+                yield result
+                tick(done)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

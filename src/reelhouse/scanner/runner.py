@@ -1,0 +1,143 @@
+"""The scanner: runs walk → identify → reconcile → artwork for one library and reports what changed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reelhouse.domain.library import Library
+from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile
+from reelhouse.scanner.artwork import ArtworkPlanner
+from reelhouse.scanner.identify import Job, identify_all
+from reelhouse.scanner.reconcile import CHUNK_ROWS, Reconciler
+from reelhouse.scanner.walk import FoundFile, WalkResult, walk
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[ScanProgress], None]
+# Progress callbacks at most this often: a UI needs a few a second, not one per file.
+_PROGRESS_INTERVAL = 0.2
+
+
+class _Reporter:
+    def __init__(self, library_id: str, callback: ProgressCallback | None) -> None:
+        self.library_id = library_id
+        self.callback = callback
+        self.last = 0.0
+
+    def __call__(self, phase: ScanPhase, done: int, total: int, force: bool = False) -> None:
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if force or done >= total or now - self.last >= _PROGRESS_INTERVAL:
+            self.last = now
+            self.callback(ScanProgress(self.library_id, phase, done, total))
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+class Scanner:
+    def __init__(self, db: Database, cache_dir: Path, workers: int = 0) -> None:
+        self.db = db
+        self.cache_dir = cache_dir
+        self.workers = workers or os.cpu_count() or 1
+        self.store = ScanStore()
+
+    def scan(
+        self,
+        library: Library,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ScanReport:
+        """Bring the catalogue in line with the library's folders; safe to run from any thread."""
+        started = time.monotonic()
+        report = _Reporter(library.id, progress)
+        report(ScanPhase.WALK, 0, 0, force=True)
+        walked = walk(library.roots, library.kind, cancel)
+        report(ScanPhase.WALK, len(walked.files), len(walked.files), force=True)
+        with self.db.read() as conn:
+            stored_files = self.store.files(conn, library.id)
+            stored_items = self.store.items(conn, library.id)
+        jobs: list[Job] = []
+        unchanged = 0
+        for found in walked.files:
+            stored = stored_files.get(found.path)
+            if (
+                not full and stored is not None and stored.missing_since is None
+                and stored.size == found.size and stored.mtime == found.mtime
+            ):
+                unchanged += 1
+            else:
+                jobs.append(Job(found.path, found.root, found.size, found.mtime, library.kind))
+        present = {f.path for f in walked.files}
+        vanished = [
+            s for s in stored_files.values()
+            if s.path not in present and s.missing_since is None and not _under(s.path, walked.unavailable_roots)
+        ]
+        reconciler = Reconciler(self.db, self.store, library.id, stored_files, stored_items, vanished)
+        errors: list[ScanIssue] = list(walked.errors)
+        total = len(jobs)
+        report(ScanPhase.IDENTIFY, 0, total, force=True)
+        for result in identify_all(jobs, self.workers, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total)):
+            if result.error is not None:
+                errors.append(ScanIssue(result.job.path, result.error))
+            else:
+                reconciler.add(result)
+        report(ScanPhase.RECONCILE, 0, 1, force=True)
+        reconciler.flush()
+        tally = reconciler.tally
+        if cancel is not None and cancel.is_set():
+            # A cancelled scan saw only part of the tree: marking the rest missing would be wrong.
+            return self._report(library, walked.files, unchanged, tally.added, tally.updated, tally.moved, 0,
+                                errors, started)
+        lost = reconciler.remaining_vanished()
+        now = time.time()
+        with self.db.begin() as conn:
+            self.store.mark_missing(conn, [f.id for f in lost], now)
+            self.store.settle(conn, library.id)
+        report(ScanPhase.RECONCILE, 1, 1, force=True)
+        self._artwork(library, walked, tally.touched, tally.covers, full, report)
+        with self.db.begin() as conn:
+            self.store.inherit_rating(conn, library.id)
+            self.store.replace_errors(conn, library.id, errors, now)
+        final = self._report(
+            library, walked.files, unchanged, tally.added, tally.updated, tally.moved, len(lost), errors, started
+        )
+        report(ScanPhase.DONE, 1, 1, force=True)
+        return final
+
+    def _artwork(
+        self, library: Library, walked: WalkResult, touched: set[str], covers: dict[str, str], full: bool,
+        report: _Reporter,
+    ) -> None:
+        with self.db.read() as conn:
+            items = self.store.items(conn, library.id)
+            files: dict[str, StoredFile] = self.store.files(conn, library.id)
+        planner = ArtworkPlanner(library.roots, walked.folders, items, files, self.cache_dir)
+        patches, subtitles = planner.plan(touched, full, covers)
+        total = len(patches)
+        report(ScanPhase.ARTWORK, 0, total, force=True)
+        for start in range(0, total, CHUNK_ROWS):
+            chunk: list[ItemPatch] = patches[start : start + CHUNK_ROWS]
+            chunk_files = {f: rows for p in chunk for f, rows in subtitles.get(p.id, {}).items()}
+            with self.db.begin() as conn:
+                self.store.patch(conn, chunk)
+                self.store.replace_sidecar_subtitles(conn, chunk_files)
+            report(ScanPhase.ARTWORK, min(total, start + CHUNK_ROWS), total)
+
+    def _report(
+        self, library: Library, files: list[FoundFile], unchanged: int, added: int, updated: int, moved: int,
+        missing: int, errors: list[ScanIssue], started: float,
+    ) -> ScanReport:
+        return ScanReport(
+            library_id=library.id, files_seen=len(files), added=added, updated=updated, unchanged=unchanged,
+            moved=moved, missing=missing, errors=tuple(errors), seconds=round(time.monotonic() - started, 3),
+        )

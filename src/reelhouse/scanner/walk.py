@@ -1,0 +1,171 @@
+"""Phase 1, walk: list media files and sidecars under a library's roots, safely and without reading them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from dataclasses import dataclass, field
+
+from reelhouse.domain.library import LibraryKind
+from reelhouse.domain.scanning import ScanIssue
+
+VIDEO_EXTENSIONS = frozenset(
+    {".mkv", ".mp4", ".m4v", ".avi", ".mov", ".wmv", ".ts", ".m2ts", ".webm", ".mpg", ".mpeg", ".flv", ".ogv"}
+)
+AUDIO_EXTENSIONS = frozenset(
+    {".mp3", ".flac", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".wma", ".aiff", ".aif", ".ape", ".wv"}
+)
+PHOTO_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".heic", ".webp", ".tif", ".tiff", ".gif"})
+SIDECAR_EXTENSIONS = frozenset({".nfo", ".srt", ".ass", ".ssa", ".vtt", ".jpg", ".jpeg", ".png", ".webp"})
+MEDIA_EXTENSIONS: dict[LibraryKind, frozenset[str]] = {
+    LibraryKind.MOVIES: VIDEO_EXTENSIONS,
+    LibraryKind.SHOWS: VIDEO_EXTENSIONS,
+    LibraryKind.HOME_VIDEOS: VIDEO_EXTENSIONS,
+    LibraryKind.MUSIC: AUDIO_EXTENSIONS,
+    LibraryKind.PHOTOS: PHOTO_EXTENSIONS,
+}
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str
+    root: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class Folder:
+    """One directory's sidecars: lowercased name → (real name, mtime), plus the directory's own mtime."""
+
+    mtime: float
+    sidecars: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def names(self) -> dict[str, str]:
+        return {lower: real for lower, (real, _) in self.sidecars.items()}
+
+
+@dataclass
+class WalkResult:
+    files: list[FoundFile] = field(default_factory=list)
+    folders: dict[str, Folder] = field(default_factory=dict)
+    errors: list[ScanIssue] = field(default_factory=list)
+    # Roots that could not be listed: their files are not marked missing (an unmounted disk is not a deletion).
+    unavailable_roots: list[str] = field(default_factory=list)
+
+
+def _printable(path: str) -> str:
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _valid_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Walker:
+    def __init__(self, roots: tuple[str, ...], kind: LibraryKind, cancel: threading.Event | None) -> None:
+        self.roots = [os.path.abspath(r) for r in roots]
+        self.real_roots = [os.path.realpath(r) for r in self.roots]
+        self.extensions = MEDIA_EXTENSIONS[kind]
+        self.kind = kind
+        self.cancel = cancel
+        self.result = WalkResult()
+        self.seen_dirs: set[tuple[int, int]] = set()
+
+    def inside_roots(self, real: str) -> bool:
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.real_roots)
+
+    def error(self, path: str, reason: str) -> None:
+        self.result.errors.append(ScanIssue(_printable(path), reason))
+
+    def run(self) -> WalkResult:
+        for root in self.roots:
+            try:
+                info = os.stat(root)
+            except OSError as exc:
+                self.result.unavailable_roots.append(root)
+                self.error(root, f"library folder unavailable: {exc.strerror}")
+                continue
+            if not stat.S_ISDIR(info.st_mode):
+                self.result.unavailable_roots.append(root)
+                self.error(root, "library folder is not a folder")
+                continue
+            self.seen_dirs.add((info.st_dev, info.st_ino))
+            self.walk_dir(root, root, info.st_mtime, (os.path.realpath(root),))
+        return self.result
+
+    def walk_dir(self, path: str, root: str, mtime: float, ancestors: tuple[str, ...]) -> None:
+        # An explicit stack of real paths: a symlink loop is detected, not recursed into until it fails.
+        stack: list[tuple[str, float, tuple[str, ...]]] = [(path, mtime, ancestors)]
+        while stack:
+            if self.cancel is not None and self.cancel.is_set():
+                return
+            current, current_mtime, chain = stack.pop()
+            folder = Folder(current_mtime)
+            try:
+                entries = list(os.scandir(current))
+            except OSError as exc:
+                self.error(current, f"cannot list folder: {exc.strerror}")
+                if current == root:
+                    self.result.unavailable_roots.append(root)
+                continue
+            self.result.folders[current] = folder
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                child = self.visit(entry, folder, chain)
+                if child is not None:
+                    stack.append(child)
+
+    def visit(
+        self, entry: os.DirEntry[str], folder: Folder, chain: tuple[str, ...]
+    ) -> tuple[str, float, tuple[str, ...]] | None:
+        path = entry.path
+        if not _valid_name(entry.name):
+            self.error(path, "the name is not valid UTF-8; rename it")
+            return None
+        try:
+            is_link = entry.is_symlink()
+            info = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            self.error(path, "broken symlink" if entry.is_symlink() else f"cannot read: {exc.strerror}")
+            return None
+        if is_link:
+            real = os.path.realpath(path)
+            if not self.inside_roots(real):
+                self.error(path, "symlink leads outside the library folders; not followed")
+                return None
+            if stat.S_ISDIR(info.st_mode) and real in chain:
+                self.error(path, "symlink loop; not followed")
+                return None
+        extension = os.path.splitext(entry.name)[1].lower()
+        if stat.S_ISDIR(info.st_mode):
+            key = (info.st_dev, info.st_ino)
+            if key in self.seen_dirs:
+                return None
+            self.seen_dirs.add(key)
+            return path, info.st_mtime, (*chain, os.path.realpath(path))
+        if extension in self.extensions:
+            if not stat.S_ISREG(info.st_mode):
+                self.error(path, "not a regular file")
+            elif info.st_size == 0:
+                self.error(path, "empty file (0 bytes)")
+            else:
+                root = self.root_of(path)
+                self.result.files.append(FoundFile(path, root, info.st_size, info.st_mtime))
+                return None
+        if extension in SIDECAR_EXTENSIONS and stat.S_ISREG(info.st_mode):
+            folder.sidecars[entry.name.casefold()] = (entry.name, info.st_mtime)
+        return None
+
+    def root_of(self, path: str) -> str:
+        return max((r for r in self.roots if path.startswith(r.rstrip(os.sep) + os.sep)), key=len, default=path)
+
+
+def walk(roots: tuple[str, ...], kind: LibraryKind, cancel: threading.Event | None = None) -> WalkResult:
+    return _Walker(roots, kind, cancel).run()
