@@ -105,13 +105,21 @@ def add_rows(db: Database, library_id: str, rows: list[Row], chunk: int = 5000) 
     return [r.id for r in rows]
 
 
+SYLLABLES = "ka lo mi ren sa tor vel quin dra bel cor fen gal hir jun mar nol pet ros ul vin yar zet".split()
+
+
+def word(rng: random.Random) -> str:
+    """Pseudo-words from syllables: a large vocabulary, like real titles, not a handful of repeated words."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).title()
+
+
 def synthetic_movies(count: int, seed: int = 7) -> list[Row]:
     rng = random.Random(seed)
     ratings = ("G", "PG", "PG-13", "R", None)
     genres = ("Drama", "Comedy", "Action", "Documentary", "Horror", "Animation")
     return [
         Row(
-            title=" ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4))) + f" {i}",
+            title=" ".join([rng.choice(WORDS).title(), *(word(rng) for _ in range(rng.randint(0, 3)))]),
             year=rng.randint(1950, 2025),
             rating=round(rng.uniform(1, 10), 1),
             content_rating=rng.choice(ratings),

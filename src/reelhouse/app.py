@@ -42,12 +42,13 @@ class Reelhouse:
         audit = AuditService(self.db, AuditRepository())
         libraries = LibraryService(self.db, LibraryRepository(), audit)
         self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
+        catalogue = CatalogueService(self.db, CatalogueRepository(), LibraryRepository())
         self.services = Services(
             accounts=AccountService(self.db, AccountRepository(), audit),
             audit=audit,
-            catalogue=CatalogueService(self.db, CatalogueRepository(), LibraryRepository()),
+            catalogue=catalogue,
             libraries=libraries,
-            scanning=ScanService(self.scanner, libraries),
+            scanning=ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed),
             settings=SettingsService(self.db, SettingsRepository(), audit),
             version=__version__,
         )

@@ -14,11 +14,13 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
     text,
     true,
+    tuple_,
 )
 
 from reelhouse.domain.access import LibraryScope
@@ -31,11 +33,17 @@ from reelhouse.domain.library import (
     ItemSummary,
     MediaFileInfo,
     MediaInfo,
-    Page,
     StreamInfo,
     SubtitleInfo,
 )
-from reelhouse.persistence.schema import item_genres, item_tags, items, libraries, media_files, subtitles
+from reelhouse.persistence.schema import (
+    item_genres,
+    item_tags,
+    items,
+    libraries,
+    media_files,
+    subtitles,
+)
 
 _SUMMARY_COLUMNS = (
     items.c.id,
@@ -54,11 +62,20 @@ _SUMMARY_COLUMNS = (
 )
 _SORT_COLUMNS = {
     ItemSort.TITLE: items.c.sort_title,
-    ItemSort.YEAR: items.c.year,
+    ItemSort.YEAR: items.c.year_key,
     ItemSort.ADDED: items.c.added_at,
-    ItemSort.RATING: items.c.rating,
+    ItemSort.RATING: items.c.rating_key,
 }
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+Anchor = tuple[Any, str]
+
+
+def _past(column: Any, anchor: Anchor, descending: bool) -> ColumnElement[bool]:
+    """Rows strictly after ``anchor`` in (column, id) order: a row-value comparison the index can seek to."""
+    pair, bound = tuple_(column, items.c.id), tuple_(literal(anchor[0]), literal(anchor[1]))
+    return pair < bound if descending else pair > bound
 
 
 def scope_clause(scope: LibraryScope) -> ColumnElement[bool]:
@@ -125,6 +142,21 @@ def _media(raw: str | None) -> MediaInfo | None:
 
 
 class CatalogueRepository:
+    def _browse_where(
+        self, scope: LibraryScope, library_id: str, kinds: tuple[ItemKind, ...], query: ItemQuery
+    ) -> ColumnElement[bool]:
+        where = and_(
+            items.c.library_id == library_id,
+            items.c.kind.in_([k.value for k in kinds]),
+            scope_clause(scope),
+        )
+        if query.genre is not None:
+            tagged = select(item_genres.c.item_id).where(item_genres.c.genre == query.genre)
+            where = and_(where, items.c.id.in_(tagged))
+        if query.year is not None:
+            where = and_(where, items.c.year == query.year)
+        return where
+
     def browse(
         self,
         conn: Connection,
@@ -132,26 +164,55 @@ class CatalogueRepository:
         library_id: str,
         kinds: tuple[ItemKind, ...],
         query: ItemQuery,
-    ) -> Page[ItemSummary]:
-        where = and_(
-            items.c.library_id == library_id,
-            items.c.kind.in_([k.value for k in kinds]),
-            scope_clause(scope),
-        )
-        if query.genre is not None:
-            where = and_(
-                where,
-                exists().where(item_genres.c.item_id == items.c.id, item_genres.c.genre == query.genre),
-            )
-        if query.year is not None:
-            where = and_(where, items.c.year == query.year)
+        after: Anchor | None = None,
+        skip: int | None = None,
+    ) -> list[ItemSummary]:
+        """A page of items. With ``after`` (a row's sort value and id) the page starts past that row and
+        ``skip`` replaces the query's offset, so a deep page does not step through every earlier row."""
+        where = self._browse_where(scope, library_id, kinds, query)
         column = _SORT_COLUMNS[query.sort]
+        if after is not None:
+            where = and_(where, _past(column, after, query.descending))
         order = (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
-        rows = conn.execute(
-            select(*_SUMMARY_COLUMNS).where(where).order_by(*order).offset(query.offset).limit(query.limit)
-        ).all()
-        total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
-        return Page(tuple(_summary(r) for r in rows), total, query.offset, query.limit)
+        offset = query.offset if skip is None else skip
+        # Two steps: the page's ids from the covering index, then only those rows. SQLite would otherwise
+        # read every skipped row in full for a deep OFFSET.
+        ids = conn.execute(select(items.c.id).where(where).order_by(*order).offset(offset).limit(query.limit))
+        wanted = list(ids.scalars())
+        rows = {r.id: r for r in conn.execute(select(*_SUMMARY_COLUMNS).where(items.c.id.in_(wanted)))}
+        return [_summary(rows[i]) for i in wanted if i in rows]
+
+    def row_at(
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        library_id: str,
+        kinds: tuple[ItemKind, ...],
+        query: ItemQuery,
+        after: Anchor | None,
+        skip: int,
+    ) -> Anchor | None:
+        """The sort value and id of the row ``skip`` rows past ``after`` (or past the start) in browse order."""
+        where = self._browse_where(scope, library_id, kinds, query)
+        column = _SORT_COLUMNS[query.sort]
+        if after is not None:
+            where = and_(where, _past(column, after, query.descending))
+        order = (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
+        row = conn.execute(
+            select(column, items.c.id).where(where).order_by(*order).offset(skip).limit(1)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def count(
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        library_id: str,
+        kinds: tuple[ItemKind, ...],
+        query: ItemQuery,
+    ) -> int:
+        where = self._browse_where(scope, library_id, kinds, query)
+        return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
 
     def get(self, conn: Connection, scope: LibraryScope, item_id: str) -> ItemDetail | None:
         row = conn.execute(select(items).where(items.c.id == item_id, scope_clause(scope))).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -58,6 +59,9 @@ items = Table(
     Column("rating", Float),
     Column("content_rating", String(32)),
     Column("rating_rank", Integer),
+    # Sort keys with NULL as lowest, stored so that browse indexes cover them and (key, id) seeks work.
+    Column("year_key", Integer, Computed("coalesce(year, -1)", persisted=True)),
+    Column("rating_key", Float, Computed("coalesce(rating, -1.0)", persisted=True)),
     Column("plot", Text),
     Column("duration", Float),
     Column("taken_at", Float),
@@ -67,10 +71,11 @@ items = Table(
     Column("missing", Boolean, nullable=False, default=False),
     Column("added_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
-    Index("ix_items_browse_title", "library_id", "kind", "sort_title"),
-    Index("ix_items_browse_year", "library_id", "kind", "year"),
-    Index("ix_items_browse_added", "library_id", "kind", "added_at"),
-    Index("ix_items_browse_rating", "library_id", "kind", "rating"),
+    # Browse indexes end in id so that a page's ids come from the index alone (deep OFFSETs stay cheap).
+    Index("ix_items_browse_title", "library_id", "kind", "sort_title", "id"),
+    Index("ix_items_browse_added", "library_id", "kind", "added_at", "id"),
+    Index("ix_items_browse_year", "library_id", "kind", "year_key", "id"),
+    Index("ix_items_browse_rating", "library_id", "kind", "rating_key", "id"),
     Index("ix_items_children", "parent_id", "parent_idx", "idx"),
     Index("ix_items_group", "library_id", "kind", "group_key"),
     Index("ix_items_recent", "kind", "added_at"),

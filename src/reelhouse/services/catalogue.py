@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.library import (
@@ -19,9 +23,41 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
 
 MAX_PAGE = 500
+ANCHOR_EVERY = 500
 MAX_OFFSET = 10_000_000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
 ARTWORK_KINDS = ("poster", "fanart")
+
+
+class TotalsCache:
+    """Counting 100,000 index entries costs ~10 ms, more than the page itself, so totals are kept briefly;
+    so are page anchors, which turn a deep OFFSET into a seek plus a short skip.
+
+    Scans and library changes clear it; the TTL bounds staleness from writers in other processes (the CLI)."""
+
+    TTL = 30.0
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: Hashable, total: Any) -> None:
+        with self._lock:
+            if len(self._entries) >= self.SIZE:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.TTL, total)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 class CatalogueService:
@@ -29,6 +65,7 @@ class CatalogueService:
         self._db = db
         self._items = items
         self._libraries = libraries
+        self._totals = TotalsCache()
 
     def browse(self, actor: Actor, library_id: str, query: ItemQuery) -> Page[ItemSummary]:
         if not 1 <= query.limit <= MAX_PAGE:
@@ -40,7 +77,35 @@ class CatalogueService:
             if library is None or not can(actor, Action.BROWSE, library.id):
                 raise NotFound("No such library.")
             kinds = (query.kind,) if query.kind else TOP_LEVEL_KINDS[library.kind]
-            return self._items.browse(conn, actor.scope, library.id, kinds, query)
+            key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
+            after, skip = None, None
+            blocks = query.offset // ANCHOR_EVERY
+            if blocks:
+                order_key = (*key, query.sort, query.descending)
+                anchors: dict[int, Any] = self._totals.get(order_key) or {}
+                if blocks - 1 not in anchors:
+                    # Seek from the nearest known anchor before this one: each deep step is paid once.
+                    known = max((b for b in anchors if b < blocks - 1), default=None)
+                    start_at = None if known is None else anchors[known]
+                    distance = (blocks - 1 - (known if known is not None else -1)) * ANCHOR_EVERY - 1
+                    found = self._items.row_at(
+                        conn, actor.scope, library.id, kinds, query, start_at, distance
+                    )
+                    if found is not None:
+                        anchors[blocks - 1] = found
+                        self._totals.put(order_key, anchors)
+                if blocks - 1 in anchors:
+                    after, skip = anchors[blocks - 1], query.offset - blocks * ANCHOR_EVERY
+            page = self._items.browse(conn, actor.scope, library.id, kinds, query, after, skip)
+            total = self._totals.get(key)
+            if total is None:
+                total = self._items.count(conn, actor.scope, library.id, kinds, query)
+                self._totals.put(key, total)
+        return Page(tuple(page), total, query.offset, query.limit)
+
+    def catalogue_changed(self) -> None:
+        """Called when a scan or a library change may have changed what pages contain."""
+        self._totals.clear()
 
     def item(self, actor: Actor, item_id: str) -> ItemDetail:
         with self._db.read() as conn:

@@ -42,8 +42,11 @@ class ScanState:
 
 
 class ScanService:
-    def __init__(self, scanner: Scanner, libraries: LibraryService) -> None:
+    def __init__(
+        self, scanner: Scanner, libraries: LibraryService, on_change: Callable[[], None] = lambda: None
+    ) -> None:
         self._scanner = scanner
+        self._on_change = on_change
         self._libraries = libraries
         self._lock = threading.Lock()
         self._states: dict[str, ScanState] = {}
@@ -66,6 +69,8 @@ class ScanService:
                 self._states[library.id] = replace(
                     state, phase=event.phase.value, done=event.done, total=event.total
                 )
+            if event.phase in (ScanPhase.RECONCILE, ScanPhase.DONE):
+                self._on_change()
             if progress is not None:
                 progress(event)
 
@@ -85,6 +90,7 @@ class ScanService:
             report = self._scanner.scan(library, full=full, progress=track, cancel=self._stop)
             return report
         finally:
+            self._on_change()
             with self._lock:
                 state = self._states[library.id]
                 self._states[library.id] = replace(

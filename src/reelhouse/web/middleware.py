@@ -80,6 +80,8 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
+    # No version banner: it only helps someone matching exploits to servers.
+    headers["Server"] = "Reelhouse"
     if request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")
     if request.secure:

@@ -15,7 +15,7 @@ depends_on = None
 # Search: an FTS5 index kept in step with items by triggers (SQLite only; other databases use ILIKE).
 FTS = [
     "CREATE VIRTUAL TABLE items_fts USING fts5(item_id UNINDEXED, title, "
-    "tokenize='unicode61 remove_diacritics 2')",
+    "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')",
     "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN "
     "INSERT INTO items_fts(item_id, title) VALUES (new.id, new.title); END",
     "CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN "
