@@ -18,7 +18,9 @@ from reelhouse.errors import AuthenticationRequired, InvalidInput
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.certificates import CertificateService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 
@@ -35,12 +37,17 @@ class Services:
     scanning: ScanService
     settings: SettingsService
     version: str
+    certificates: CertificateService | None = None
+    privacy: PrivacyService | None = None
 
 
 SERVICES = web.AppKey("services", Services)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
-ACTOR = "reelhouse.actor"
-PEER = "reelhouse.peer"
+# Per-request values set by the middleware chain (gate first, then authentication).
+ACTOR = web.RequestKey("actor", Actor)
+PEER = web.RequestKey("peer", str)
+ZONE = web.RequestKey("zone", str)
+FORWARDED_TLS = web.RequestKey("forwarded_tls", bool)
 
 
 def services(request: web.Request) -> Services:

@@ -7,7 +7,7 @@ from aiohttp.typedefs import Handler
 
 from reelhouse.domain.access import Action, can
 from reelhouse.errors import AuthenticationRequired, PermissionDenied
-from reelhouse.web.context import ACTOR, call, peer_address, services
+from reelhouse.web.context import ACTOR, ZONE, call, peer_address, services
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.session import is_tls, session_token
 
@@ -69,6 +69,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise PermissionDenied("Cross-site request refused.")
     if isinstance(route.access, Action) and not can(who, route.access):
         raise PermissionDenied("You are not allowed to do that.")
+    if request.get(ZONE) == "remote" and not who.permissions.may_connect_remotely:
+        raise PermissionDenied("Your account may not connect from outside the home network.")
     request[ACTOR] = who
     return await handler(request)
 

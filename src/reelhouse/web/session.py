@@ -6,12 +6,14 @@ import time
 
 from aiohttp import web
 
+from reelhouse.web.context import FORWARDED_TLS
+
 SECURE_COOKIE = "__Host-reelhouse"
 PLAIN_COOKIE = "reelhouse"
 
 
 def is_tls(request: web.Request) -> bool:
-    return request.secure or request.get("reelhouse.forwarded_tls", False) is True
+    return request.secure or request.get(FORWARDED_TLS, False) is True
 
 
 def cookie_name(request: web.Request) -> str:
