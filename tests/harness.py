@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from reelhouse.app import Reelhouse
+from reelhouse.app import Reelhouse, open_listeners
 from reelhouse.config import load_config
 from reelhouse.domain.access import Role, system_actor
 
@@ -76,7 +76,9 @@ class Client:
 class RunningServer:
     """Starts the server's aiohttp app on an ephemeral port of 127.0.0.1; stop() tears it all down."""
 
-    def __init__(self, data_dir: Path, **overrides: Any) -> None:
+    def __init__(self, data_dir: Path, https: bool = False, **overrides: Any) -> None:
+        self._https = https
+        self.https_port: int | None = None
         config = load_config(
             environ={},
             overrides={
@@ -101,6 +103,16 @@ class RunningServer:
         asyncio.set_event_loop(self._loop)
         self._runner = web.AppRunner(self.server.web_app(), access_log=None)
         self._loop.run_until_complete(self._runner.setup())
+        if self._https:
+            # Both listeners through the app's own wiring; certificate files are checked every 0.2 s.
+            opened = self._loop.run_until_complete(
+                open_listeners(self.server, self._runner, "127.0.0.1", 0, 0, refresh_seconds=0.2)
+            )
+            self.port = next(item.port for item in opened if item.scheme == "http")
+            self.https_port = next(item.port for item in opened if item.scheme == "https")
+            self._ready.set()
+            self._loop.run_forever()
+            return
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         self._loop.run_until_complete(site.start())
         server = site._server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -11,20 +12,25 @@ from aiohttp import web
 
 from reelhouse import __version__
 from reelhouse.config import BootConfig
+from reelhouse.errors import ReelhouseError
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.scanner.runner import Scanner
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.certificates import CertificateService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.web.context import Services
+from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
@@ -43,14 +49,27 @@ class Reelhouse:
         libraries = LibraryService(self.db, LibraryRepository(), audit)
         self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
         catalogue = CatalogueService(self.db, CatalogueRepository(), LibraryRepository())
+        settings = SettingsService(self.db, SettingsRepository(), audit)
+        self.listeners: list[Listener] = []
+        self._background: list[asyncio.Task[None]] = []
+        certificates = CertificateService(
+            config.data_dir / "certificates",
+            machine_names(),
+            [a for a in ("127.0.0.1", "::1", config.host) if a not in ("0.0.0.0", "::")],  # noqa: S104
+        )
+        privacy = PrivacyService(
+            self.db, PrivacyRepository(), settings, certificates, lambda: list(self.listeners), _no_port_mapping
+        )
         self.services = Services(
             accounts=AccountService(self.db, AccountRepository(), audit),
             audit=audit,
             catalogue=catalogue,
             libraries=libraries,
             scanning=ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed),
-            settings=SettingsService(self.db, SettingsRepository(), audit),
+            settings=settings,
             version=__version__,
+            certificates=certificates,
+            privacy=privacy,
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
 
@@ -67,6 +86,8 @@ class Reelhouse:
         self.close()
 
     def close(self) -> None:
+        for task in self._background:
+            task.cancel()
         self.services.scanning.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()
@@ -97,6 +118,56 @@ def prepare_first_run(server: Reelhouse) -> str | None:
     return code
 
 
+def _no_port_mapping() -> str:
+    return "no port forward was requested from the router"
+
+
+async def open_listeners(
+    server: Reelhouse,
+    runner: web.AppRunner,
+    host: str,
+    port: int,
+    https_port: int | None,
+    refresh_seconds: float = 30.0,
+) -> list[Listener]:
+    """Bind HTTP and, when configured, HTTPS; record the bound addresses for the privacy report."""
+    opened: list[Listener] = []
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    await site.start()
+    opened += _bound("http", site)
+    if https_port is not None:
+        certificates = server.services.certificates
+        assert certificates is not None
+        context = certificates.context()
+        tls_site = web.TCPSite(runner, host, https_port, ssl_context=context, reuse_address=True)
+        await tls_site.start()
+        bound = _bound("https", tls_site)
+        opened += bound
+        runner.app[GATE].https_port = bound[0].port
+        server._background.append(asyncio.create_task(_refresh_certificates(server, refresh_seconds)))
+    server.listeners.extend(opened)
+    return opened
+
+
+def _bound(scheme: str, site: web.TCPSite) -> list[Listener]:
+    sockets = site._server.sockets if site._server is not None else ()  # type: ignore[attr-defined]
+    return [Listener(scheme, str(s.getsockname()[0]), int(s.getsockname()[1])) for s in sockets]
+
+
+async def _refresh_certificates(server: Reelhouse, every: float) -> None:
+    certificates = server.services.certificates
+    assert certificates is not None
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if await loop.run_in_executor(server.executor, certificates.refresh):
+                log.info("TLS certificate reloaded")
+        except ReelhouseError as exc:
+            # Keep serving with the certificate already loaded; a half-written file is common.
+            log.warning("%s", exc.message)
+
+
 async def serve(server: Reelhouse) -> None:
     """Run the listeners until cancelled; the scanner schedule runs beside them."""
     import asyncio
@@ -104,8 +175,7 @@ async def serve(server: Reelhouse) -> None:
     app = server.web_app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, server.config.host, server.config.port, reuse_address=True)
-    await site.start()
+    await open_listeners(server, runner, server.config.host, server.config.port, server.config.https_port)
     for library in server.services.libraries.all_for_system():
         server.services.scanning.start_for_system(library)
     server.services.scanning.start_schedule(server.config.scan_interval_minutes)

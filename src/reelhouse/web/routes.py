@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from reelhouse.web.api import accounts, catalogue, system
+from reelhouse.web.api import accounts, catalogue, network, system
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *catalogue.ROUTES,
     *system.ROUTES,
+    *network.ROUTES,
 )
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from reelhouse.web.api.system import OPENAPI, dumps
 from reelhouse.web.context import EXECUTOR, SERVICES, Services
 from reelhouse.web.errors import error_middleware
+from reelhouse.web.gate import GATE, NetworkGate
 from reelhouse.web.middleware import ROUTE_TABLE, auth_middleware, security_headers
 from reelhouse.web.openapi import build_document
 from reelhouse.web.routes import ROUTES
@@ -17,13 +18,18 @@ MAX_BODY = 1024 * 1024
 
 
 def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Application:
+    gate = NetworkGate(services.settings.values)
+    services.settings.on_change(gate.settings_changed)
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        # The gate comes first: a refused peer never reaches error handling, routing or auth.
+        middlewares=[gate.middleware, error_middleware, auth_middleware],
         client_max_size=MAX_BODY,
         handler_args={"max_line_size": 8190, "max_field_size": 8190},
     )
     app[SERVICES] = services
     app[EXECUTOR] = executor
+    app[GATE] = gate
+    app.on_startup.append(gate.on_startup)
     app[ROUTE_TABLE] = {route.key: route for route in ROUTES}
     app[OPENAPI] = dumps(build_document(ROUTES, services.version))
     for route in ROUTES:
