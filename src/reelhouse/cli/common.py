@@ -36,10 +36,17 @@ def config_from(config_file: Path | None, data_dir: Path | None, **overrides: ob
         raise fail(exc.message) from None
 
 
+def configure_logging(level: str, with_time: bool = False) -> None:
+    fmt = "%(asctime)s %(levelname)s %(message)s" if with_time else "%(levelname)s %(message)s"
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format=fmt)
+    # Alembic narrates every migration step at INFO; the server reports what matters itself.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 @contextmanager
 def opened(config_file: Path | None, data_dir: Path | None) -> Iterator[Reelhouse]:
     config = config_from(config_file, data_dir)
-    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(message)s")
+    configure_logging(config.log_level)
     try:
         server = Reelhouse(config)
     except ReelhouseError as exc:

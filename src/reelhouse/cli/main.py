@@ -14,7 +14,14 @@ from rich.table import Table
 
 from reelhouse import __version__
 from reelhouse.app import Reelhouse, prepare_first_run, serve
-from reelhouse.cli.common import ConfigOption, DataDirOption, config_from, console, fail, opened
+from reelhouse.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    config_from,
+    console,
+    fail,
+    opened,
+)
 from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.users import audit, settings_app, user_app
 from reelhouse.errors import ReelhouseError
