@@ -18,6 +18,7 @@ from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
     config_from,
+    configure_logging,
     console,
     fail,
     opened,
@@ -48,13 +49,8 @@ def serve_command(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Start the server."""
-    import logging
-    import sys
-
     boot = config_from(config, data_dir, host=host, port=port, https_port=https_port)
-    logging.basicConfig(
-        level=boot.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
+    configure_logging(boot.log_level, with_time=True)
     try:
         server = Reelhouse(boot)
     except ReelhouseError as exc:
