@@ -170,7 +170,8 @@ def _photo_chain(job: Job) -> tuple[Node, ...]:
     year = None
     if facts.taken_at is not None:
         year = datetime.fromtimestamp(facts.taken_at).year
-    return (Node(ItemKind.PHOTO, None, names.clean(stem) or stem, year, taken_at=facts.taken_at, extra=extra),)
+    # Camera names such as IMG_0001 are identifiers: kept as they are, not cleaned like release names.
+    return (Node(ItemKind.PHOTO, None, stem, year, taken_at=facts.taken_at, extra=extra),)
 
 
 def identify(job: Job) -> Identified:
