@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reelhouse.web import pages
 from reelhouse.web.api import accounts, catalogue, network, system
 from reelhouse.web.routing import Access, Route
 
@@ -10,6 +11,7 @@ ROUTES: tuple[Route, ...] = (
     *catalogue.ROUTES,
     *system.ROUTES,
     *network.ROUTES,
+    *pages.ROUTES,
 )
 
 

@@ -1,0 +1,188 @@
+// The app shell: who is signed in, the hash router, the top navigation and focus on every page change.
+import { api, get, post, ApiError, forgetRoutes } from "/static/api.js";
+import { h, clear, sentence } from "/static/dom.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const top = document.getElementById("top");
+const status = document.getElementById("status");
+
+// Each route: a pattern over the hash path, the view module, and whether it needs a signed-in user.
+const ROUTES = [
+  ["/setup", "/static/view-setup.js", false],
+  ["/signin", "/static/view-signin.js", false],
+  ["/invite/:token", "/static/view-invite.js", false],
+  ["/", "/static/view-home.js", true],
+  ["/library/:id", "/static/view-library.js", true],
+  ["/item/:id", "/static/view-item.js", true],
+  ["/search", "/static/view-search.js", true],
+  ["/play/:id", "/static/view-player.js", true],
+  ["/photo/:id", "/static/view-photo.js", true],
+  ["/account", "/static/view-account.js", true],
+  ["/servers", "/static/view-servers.js", true],
+  ["/settings/:section", "/static/view-settings.js", true],
+];
+
+export const session = { me: null, libraries: [], setup: null };
+let cleanup = null;
+let renderSeq = 0;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, qs = ""] = raw.split("?");
+  return { path: path || "/", query: new URLSearchParams(qs) };
+}
+
+function match(path) {
+  const parts = path.split("/").filter(Boolean);
+  for (const [pattern, module, auth] of ROUTES) {
+    const pp = pattern.split("/").filter(Boolean);
+    if (pp.length !== parts.length) continue;
+    const params = {};
+    if (pp.every((p, i) => (p.startsWith(":") ? ((params[p.slice(1)] = decodeURIComponent(parts[i])), true) : p === parts[i]))) {
+      return { module, auth, params };
+    }
+  }
+  return null;
+}
+
+export function navigate(path, { replace = false } = {}) {
+  const target = `#${path}`;
+  if (location.hash === target) { render(); return; }
+  if (replace) { history.replaceState(null, "", target); render(); } else location.hash = target;
+}
+
+export function announce(message) {
+  status.textContent = "";
+  // A fresh text node makes screen readers speak the same message twice if it repeats.
+  requestAnimationFrame(() => { status.textContent = sentence(message); });
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { status.textContent = ""; }, 6000);
+}
+let announceTimer = null;
+
+export function setTitle(text) {
+  document.title = text ? `${text} · Reelhouse` : "Reelhouse";
+}
+
+async function loadSession() {
+  if (session.setup === null) {
+    session.setup = await get("/api/setup");
+  }
+  if (session.setup.needs_setup) return;
+  if (session.me === null) {
+    try {
+      session.me = await get("/api/me");
+      session.libraries = await get("/api/libraries");
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      session.me = null;
+    }
+  }
+}
+
+export async function refreshLibraries() {
+  session.libraries = await get("/api/libraries");
+  drawNav();
+}
+
+export function signedIn(user) {
+  session.me = user;
+  session.setup = { ...(session.setup || {}), needs_setup: false };
+  forgetRoutes();
+}
+
+export async function signOut() {
+  try { await post("/api/auth/logout"); } catch { /* already signed out is fine */ }
+  session.me = null;
+  session.libraries = [];
+  forgetRoutes();
+  navigate("/signin");
+}
+
+function drawNav() {
+  clear(nav);
+  if (!session.me) { top.hidden = true; return; }
+  top.hidden = false;
+  const here = parseHash().path;
+  const link = (href, text) => h("a", { href: `#${href}`, "aria-current": here === href ? "page" : null }, text);
+  const admin = ["owner", "admin"].includes(session.me.role);
+  nav.append(h("ul", {},
+    h("li", {}, link("/", "Home")),
+    session.libraries.map((lib) => h("li", {}, link(`/library/${lib.id}`, lib.name))),
+    admin ? h("li", {}, link("/servers", "Servers")) : null,
+    admin ? h("li", {}, link("/settings/general", "Settings")) : null,
+    h("li", {}, link("/account", session.me.username)),
+    h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")),
+  ));
+}
+
+async function render() {
+  const seq = ++renderSeq;
+  if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next page */ } cleanup = null; }
+  const { path, query } = parseHash();
+  try {
+    await loadSession();
+  } catch (err) {
+    showFatal(err);
+    return;
+  }
+  if (seq !== renderSeq) return;
+  let found = match(path);
+  if (session.setup.needs_setup && path !== "/setup") { navigate("/setup", { replace: true }); return; }
+  if (!found) found = { module: "/static/view-missing.js", auth: true, params: {} };
+  if (found.auth && !session.me) {
+    const back = path === "/" ? "" : `?next=${encodeURIComponent(path + (query.toString() ? `?${query}` : ""))}`;
+    navigate(`/signin${back}`, { replace: true });
+    return;
+  }
+  drawNav();
+  let view;
+  try {
+    view = await import(found.module);
+  } catch (err) {
+    showFatal(new Error("This page could not be loaded; reload to try again."));
+    return;
+  }
+  if (seq !== renderSeq) return;
+  clear(main);
+  main.removeAttribute("aria-busy");
+  try {
+    const done = await view.render({ main, params: found.params, query, session, navigate });
+    if (seq !== renderSeq) { if (typeof done === "function") done(); return; }
+    cleanup = typeof done === "function" ? done : null;
+  } catch (err) {
+    if (seq !== renderSeq) return;
+    if (err instanceof ApiError && err.status === 401) return;
+    showFatal(err);
+    return;
+  }
+  // Move focus to the new page's heading so keyboard and screen-reader users start at the top.
+  const heading = main.querySelector("h1");
+  if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  window.scrollTo(0, 0);
+}
+
+function showFatal(err) {
+  clear(main);
+  const message = err instanceof ApiError || err.message ? sentence(err.message) : "Something went wrong.";
+  main.append(h("h1", {}, "Something went wrong"), h("p", { class: "form-error", role: "alert" }, message),
+    h("p", {}, h("a", { href: "#/" }, "Go to the home page")));
+}
+
+window.addEventListener("hashchange", render);
+window.addEventListener("reelhouse:signed-out", () => {
+  if (!session.me) return;
+  session.me = null;
+  announce("Your session has ended; sign in again.");
+  navigate("/signin");
+});
+document.getElementById("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = document.getElementById("search-q").value.trim();
+  if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
+});
+
+render();
+
+export { api };

@@ -1,0 +1,65 @@
+// Sign-in: password, then a two-factor code when the server asks for one.
+import { post } from "/static/api.js";
+import { h, field, formError, showErrors, clearErrors, formValues } from "/static/dom.js";
+import { signedIn, setTitle, navigate, refreshLibraries, session as app } from "/static/app.js";
+
+export async function render({ main, query }) {
+  setTitle("Sign in");
+  if (app.me) { navigate("/", { replace: true }); return; }
+  const totp = field({ name: "totp", label: "Two-factor code", help: "The 6-digit code from your authenticator app, or a recovery code.", attrs: { autocomplete: "one-time-code", inputmode: "numeric", maxlength: 16 } });
+  totp.hidden = true;
+  const form = h("form", { class: "card narrow", novalidate: true },
+    formError(),
+    field({ name: "username", label: "Username", attrs: { required: true, autocomplete: "username", maxlength: 64 } }),
+    field({ name: "password", label: "Password", type: "password", attrs: { required: true, autocomplete: "current-password" } }),
+    totp,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")));
+  main.append(h("h1", {}, `Sign in to ${app.setup?.server_name || "Reelhouse"}`), form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const v = formValues(form);
+    const missing = {};
+    if (!v.username.trim()) missing.username = "is required";
+    if (!v.password) missing.password = "is required";
+    if (Object.keys(missing).length) { showErrors(form, { message: "", fields: missing }); return; }
+    const body = { username: v.username.trim(), password: v.password, device: deviceName() };
+    if (!totp.hidden && v.totp.trim()) body.totp = v.totp.replace(/\s+/g, "");
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await post("/api/auth/login", body);
+      signedIn(answer.user);
+      await refreshLibraries();
+      const next = query.get("next");
+      navigate(next && next.startsWith("/") && !next.startsWith("/signin") ? next : "/", { replace: true });
+    } catch (err) {
+      if (needsSecondFactor(err)) {
+        const first = totp.hidden;
+        totp.hidden = false;
+        if (first && !body.totp) {
+          clearErrors(form);
+          const summary = form.querySelector(".form-error");
+          summary.textContent = "Enter the code from your authenticator app to finish signing in.";
+          summary.hidden = false;
+          totp.querySelector("input").focus();
+          return;
+        }
+      }
+      showErrors(form, err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// The accounts API names the totp field when a code is required or wrong.
+function needsSecondFactor(err) {
+  return Boolean((err.fields && "totp" in err.fields) || /two-factor|totp|authenticator/i.test(err.code + " " + err.message));
+}
+
+function deviceName() {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  return `${browser} web app`;
+}
