@@ -78,8 +78,9 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     responses["400"] = _error("Malformed request")
     responses["422"] = _error("Invalid input")
     responses["404"] = _error("Not found, or not visible to the caller")
+    # Public routes answer 401 too: a wrong password or setup code is an authentication failure.
+    responses["401"] = _error("Not signed in, or the credentials are wrong")
     if route.access is not Access.PUBLIC:
-        responses["401"] = _error("Not signed in")
         responses["403"] = _error("Not allowed")
     responses["409"] = _error("Conflict")
     responses["429"] = _error("Too many requests")

@@ -1,0 +1,1 @@
+"""Verification suite: fuzzing, hostile input, crash safety, privacy, supply chain, load and hostile media."""
