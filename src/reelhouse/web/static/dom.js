@@ -111,7 +111,8 @@ function labelOf(wrap) {
 export function sentence(text) {
   const trimmed = String(text).trim();
   if (!trimmed) return trimmed;
-  const first = trimmed[0].toUpperCase() + trimmed.slice(1);
+  // A leading URL or path keeps its case: "http://…" is not "Http://…".
+  const first = /^([a-z][a-z0-9+.-]*:\/\/|\/)/.test(trimmed) ? trimmed : trimmed[0].toUpperCase() + trimmed.slice(1);
   return /[.!?]$/.test(first) ? first : `${first}.`;
 }
 

@@ -1,6 +1,6 @@
 // Server settings: one page per section, each with its own "Save Changes".
 import { get, del, has, query as qs } from "/static/api.js";
-import { h, field, formatDate } from "/static/dom.js";
+import { h, field, formatDate, sentence } from "/static/dom.js";
 import { setTitle, refreshLibraries, announce, navigate, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
 import { addLibraryForm, scanProgress, startScan, KINDS } from "/static/libraries.js";
@@ -76,7 +76,14 @@ const PAGES = {
   },
 
   async network({ main }) {
-    main.append(await settingsForm(["secure_connections", "lan_networks", "trusted_proxies", "allowed_hosts"], { title: "Network" }));
+    main.append(await settingsForm(["secure_connections", "lan_networks", "trusted_proxies", "allowed_hosts"], { title: "Network",
+      onSaved: (values) => {
+        // Plain HTTP stops working for this page too; reloading lets the server send it to HTTPS.
+        if (values.secure_connections === "required" && location.protocol === "http:") {
+          announce("Secure connections are now required; moving this page to HTTPS.");
+          setTimeout(() => location.reload(), 800);
+        }
+      } }));
     const mod = await import("/static/settings-network.js");
     await mod.certificateSection(main);
   },
@@ -115,26 +122,18 @@ const PAGES = {
   },
 };
 
-// The privacy report in plain words: whatever the API lists, as sentences and short lists.
+// The privacy report in plain words: one line per thing the server checked.
+const TOPICS = {
+  remote_access: "Remote access", port_mapping: "Port forwarding on the router", public_urls: "Published addresses",
+  listeners: "Listening on", tls: "Encryption", trusted_proxies: "Trusted proxies",
+  remote_accounts: "Accounts allowed from outside", open_invitations: "Open invitations",
+};
+
 function renderPrivacy(el, report) {
-  el.replaceChildren(h("h2", { id: "h-privacy" }, "What this server exposes"));
-  const words = (key) => key.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
-  const put = (parent, value) => {
-    if (Array.isArray(value)) {
-      parent.append(h("ul", {}, value.map((v) => h("li", {}, typeof v === "object" && v !== null ? describe(v) : String(v)))));
-    } else if (value && typeof value === "object") {
-      const dl = h("dl", {});
-      for (const [k, v] of Object.entries(value)) {
-        const dd = h("dd", {});
-        if (typeof v === "object" && v !== null) put(dd, v); else dd.textContent = typeof v === "boolean" ? (v ? "Yes" : "No") : String(v);
-        dl.append(h("dt", {}, words(k)), dd);
-      }
-      parent.append(dl);
-    } else parent.append(h("p", {}, String(value)));
-  };
-  const describe = (obj) => obj.sentence || obj.summary || obj.text || obj.message || Object.entries(obj).map(([k, v]) => `${words(k)}: ${v}`).join("; ");
-  if (report.summary) el.append(h("p", { class: "lead" }, report.summary));
-  const rest = { ...report };
-  delete rest.summary;
-  put(el, rest);
+  const facts = report.facts || [];
+  el.replaceChildren(h("h2", { id: "h-privacy" }, "Privacy report: who can reach this server"),
+    h("dl", { class: "privacy" }, facts.map((fact) => [
+      h("dt", {}, TOPICS[fact.topic] || sentence(fact.topic.replaceAll("_", " ")).replace(/\.$/, "")),
+      h("dd", { dataset: { topic: fact.topic } }, sentence(fact.finding)),
+    ])));
 }
