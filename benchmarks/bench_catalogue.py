@@ -64,7 +64,7 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "REELHOUSE_SCAN_INTERVAL_MINUTES": "0",
-        "REELHOUSE_WATCH_LIBRARIES": "false",
+        "REELHOUSE_WATCH_LIBRARIES": "false", "REELHOUSE_SCAN_ON_START": "false",
         "REELHOUSE_DEMO_LIBRARY": "false",
         "REELHOUSE_LOG_LEVEL": "warning",
     }

@@ -176,8 +176,9 @@ async def serve(server: Reelhouse) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await open_listeners(server, runner, server.config.host, server.config.port, server.config.https_port)
-    for library in server.services.libraries.all_for_system():
-        server.services.scanning.start_for_system(library)
+    if server.config.scan_on_start:
+        for library in server.services.libraries.all_for_system():
+            server.services.scanning.start_for_system(library)
     server.services.scanning.start_schedule(server.config.scan_interval_minutes)
     try:
         await asyncio.Event().wait()

@@ -33,6 +33,7 @@ class BootConfig:
     ffmpeg_path: str = ""
     scan_workers: int = 0
     watch_libraries: bool = True
+    scan_on_start: bool = True
     scan_interval_minutes: int = 360
     demo_library: bool = True
 
@@ -52,6 +53,7 @@ KEY_HELP: dict[str, str] = {
     "ffmpeg_path": "The ffmpeg binary to run; empty means the one on PATH.",
     "scan_workers": "Processes that read tags and probe media while scanning; 0 means one per core.",
     "watch_libraries": "Rescan a library soon after its files change.",
+    "scan_on_start": "Scan every library when the server starts, to catch changes made while it was off.",
     "scan_interval_minutes": "Rescan every library on this schedule; 0 turns it off.",
     "demo_library": "Generate a small demo library on first start when no library exists.",
 }
