@@ -18,6 +18,7 @@ from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.scanner.runner import Scanner
@@ -26,9 +27,12 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificates import CertificateService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
+from reelhouse.services.streaming import Grants, StreamingService, load_secret
+from reelhouse.services.transcoding import TranscodeService
 from reelhouse.web.context import Services
 from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.server import build_web_app
@@ -60,6 +64,10 @@ class Reelhouse:
         privacy = PrivacyService(
             self.db, PrivacyRepository(), settings, certificates, lambda: list(self.listeners), _no_port_mapping
         )
+        streaming = StreamingService(
+            self.db, CatalogueRepository(), LibraryRepository(), AccountRepository(),
+            Grants(load_secret(config.data_dir / "grant.key")),
+        )
         self.services = Services(
             accounts=AccountService(self.db, AccountRepository(), audit),
             audit=audit,
@@ -68,6 +76,9 @@ class Reelhouse:
             scanning=ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed),
             settings=settings,
             version=__version__,
+            playstate=PlayStateService(self.db, PlayStateRepository()),
+            streaming=streaming,
+            transcoding=TranscodeService(self.cache_dir, settings.get),
             certificates=certificates,
             privacy=privacy,
         )
@@ -89,6 +100,7 @@ class Reelhouse:
         for task in self._background:
             task.cancel()
         self.services.scanning.stop()
+        self.services.transcoding.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()
 

@@ -204,3 +204,16 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_audit_action", "action", "at"),
 )
+
+play_state = Table(
+    "play_state",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Float, nullable=False, default=0.0),
+    Column("duration", Float),
+    Column("watched", Boolean, nullable=False, default=False),
+    Column("play_count", Integer, nullable=False, default=0),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_play_state_recent", "user_id", "watched", "updated_at"),
+)

@@ -20,9 +20,12 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificates import CertificateService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
+from reelhouse.services.streaming import StreamingService
+from reelhouse.services.transcoding import TranscodeService
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +40,9 @@ class Services:
     scanning: ScanService
     settings: SettingsService
     version: str
+    playstate: PlayStateService
+    streaming: StreamingService
+    transcoding: TranscodeService
     certificates: CertificateService | None = None
     privacy: PrivacyService | None = None
 

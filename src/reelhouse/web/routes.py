@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from reelhouse.web import pages
-from reelhouse.web.api import accounts, catalogue, network, system
+from reelhouse.web.api import accounts, catalogue, network, playback, system
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *catalogue.ROUTES,
+    *playback.ROUTES,
     *system.ROUTES,
     *network.ROUTES,
     *pages.ROUTES,

@@ -1,0 +1,264 @@
+"""The one ffmpeg command-line builder, from validated allowlisted values only, and process start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelhouse.errors import InvalidInput, MediaError
+
+# Decided once: the system ffmpeg (it has the hardware encoders and is what Debian patches); `reelhouse doctor`
+# and the docs report this path.
+FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+_VIDEO_ENCODERS = {"h264": ("libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p")}
+_AUDIO_ENCODERS = {"aac": ("aac",), "opus": ("libopus",), "mp3": ("libmp3lame",)}
+_PROGRESSIVE_FORMATS = {"aac": "adts", "opus": "ogg", "mp3": "mp3"}
+AUDIO_BITRATES_KBPS = frozenset({64, 96, 128, 160, 192, 256, 320})
+SEGMENT_SECONDS = frozenset({2, 3, 4, 6})
+ARTWORK_WIDTHS = frozenset({160, 320, 480, 720, 1080})
+_BASE = ("-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file")
+
+
+def _int(name: str, value: object, low: int, high: int) -> int:
+    # bool is an int in Python; a True smuggled in as "1" is still refused.
+    if type(value) is not int or not low <= value <= high:
+        raise InvalidInput(f"{name} is out of range.", {name: "not allowed"})
+    return value
+
+
+def _seconds(name: str, value: object, high: float = 86400.0 * 7) -> str:
+    if type(value) not in (int, float) or not 0 <= float(value) <= high:  # type: ignore[arg-type]
+        raise InvalidInput(f"{name} is out of range.", {name: "not allowed"})
+    return f"{float(value):.3f}"  # type: ignore[arg-type]
+
+
+def _choice(name: str, value: object, allowed: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInput(f"{name} is not one of the allowed values.", {name: "not allowed"})
+    return allowed[value]
+
+
+def input_path(path: str | Path, roots: tuple[str, ...]) -> str:
+    """The input as ``file:<absolute real path>``, only when it lies inside one of the library roots."""
+    real = os.path.realpath(path)
+    inside = any(real.startswith(os.path.realpath(root).rstrip(os.sep) + os.sep) for root in roots if root)
+    if not inside or not os.path.isfile(real):
+        raise InvalidInput("The input is not a file inside a library.", {"path": "outside the libraries"})
+    # The file: prefix keeps a name like "concat:x|y" or "-i" from being read as a protocol or an option.
+    return "file:" + real
+
+
+def _output_dir(folder: Path) -> str:
+    real = os.path.realpath(folder)
+    if not os.path.isdir(real):
+        raise InvalidInput("The output folder does not exist.", {"output": "missing"})
+    return real
+
+
+@dataclass(frozen=True)
+class HlsJob:
+    source: str | Path
+    roots: tuple[str, ...]
+    output: Path
+    start_segment: int
+    segment_seconds: int
+    audio_index: int | None
+    audio_codec: str | None  # None copies the audio
+    audio_kbps: int
+    video_index: int
+    video_codec: str | None  # None copies the video
+    height: int | None = None
+    video_kbps: int | None = None
+    burn_subtitle_index: int | None = None
+
+
+def hls_argv(job: HlsJob) -> list[str]:
+    source = input_path(job.source, job.roots)
+    out = _output_dir(job.output)
+    segment = _int("segment_seconds", job.segment_seconds, 2, 6)
+    if segment not in SEGMENT_SECONDS:
+        raise InvalidInput("segment_seconds is not allowed.", {"segment_seconds": "not allowed"})
+    start = _int("start_segment", job.start_segment, 0, 1_000_000)
+    video_index = _int("video_index", job.video_index, 0, 1023)
+    argv = [FFMPEG, *_BASE]
+    if start:
+        argv += ["-ss", f"{start * segment}"]
+    # copyts keeps the source's timeline, so a restarted encoder's segments line up with the playlist.
+    argv += [
+        "-copyts",
+        "-avoid_negative_ts",
+        "disabled",
+        "-i",
+        source,
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-sn",
+        "-dn",
+    ]
+    scale = ""
+    if job.video_codec is not None:
+        scale = f"scale=-2:{_int('height', job.height, 144, 4320)}"
+    if job.burn_subtitle_index is not None:
+        if job.video_codec is None:
+            raise InvalidInput("Burning in subtitles needs a video encode.", {"video_codec": "copy"})
+        burn = _int("burn_subtitle_index", job.burn_subtitle_index, 0, 1023)
+        argv += ["-filter_complex", f"[0:{video_index}][0:{burn}]overlay,{scale}[v]", "-map", "[v]"]
+    else:
+        argv += ["-map", f"0:{video_index}"]
+    if job.audio_index is not None:
+        argv += ["-map", f"0:{_int('audio_index', job.audio_index, 0, 1023)}"]
+    if job.video_codec is None:
+        argv += ["-c:v", "copy"]
+    else:
+        argv += ["-c:v", *_choice("video_codec", job.video_codec, _VIDEO_ENCODERS)]
+        kbps = _int("video_kbps", job.video_kbps, 100, 100_000)
+        if job.burn_subtitle_index is None:
+            argv += ["-vf", scale]
+        argv += [
+            "-b:v",
+            f"{kbps}k",
+            "-maxrate",
+            f"{kbps}k",
+            "-bufsize",
+            f"{kbps * 2}k",
+            "-force_key_frames",
+            f"expr:gte(t,n_forced*{segment})",
+            "-sc_threshold",
+            "0",
+        ]
+    if job.audio_index is not None:
+        if job.audio_codec is None:
+            argv += ["-c:a", "copy"]
+        else:
+            argv += ["-c:a", *_choice("audio_codec", job.audio_codec, {"aac": ("aac",)}), "-ac", "2"]
+            argv += ["-b:a", f"{_audio_kbps(job.audio_kbps)}k"]
+    argv += [
+        "-f",
+        "hls",
+        "-hls_time",
+        str(segment),
+        "-hls_list_size",
+        "0",
+        "-hls_segment_type",
+        "mpegts",
+        "-start_number",
+        str(start),
+        "-hls_flags",
+        "temp_file",
+        "-hls_segment_filename",
+        os.path.join(out, "seg%d.ts"),
+        os.path.join(out, "ffmpeg.m3u8"),
+    ]
+    return argv
+
+
+def _audio_kbps(value: object) -> int:
+    if type(value) is not int or value not in AUDIO_BITRATES_KBPS:
+        raise InvalidInput("audio bitrate is not allowed.", {"audio_kbps": "not allowed"})
+    return value
+
+
+def audio_argv(
+    source: str | Path, roots: tuple[str, ...], audio_index: int, codec: str, kbps: int
+) -> list[str]:
+    """A progressive audio stream written to stdout."""
+    encoder = _choice("audio_codec", codec, _AUDIO_ENCODERS)
+    return [
+        FFMPEG,
+        *_BASE,
+        "-i",
+        input_path(source, roots),
+        "-map",
+        f"0:{_int('audio_index', audio_index, 0, 1023)}",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        *encoder,
+        "-b:a",
+        f"{_audio_kbps(kbps)}k",
+        "-f",
+        _PROGRESSIVE_FORMATS[codec],
+        "pipe:1",
+    ]
+
+
+def frame_argv(source: str | Path, roots: tuple[str, ...], at_seconds: float, output: Path) -> list[str]:
+    """One JPEG frame from a video, for items with no artwork."""
+    out_dir = _output_dir(output.parent)
+    return [
+        FFMPEG,
+        *_BASE,
+        "-ss",
+        _seconds("at_seconds", at_seconds),
+        "-i",
+        input_path(source, roots),
+        "-frames:v",
+        "1",
+        "-an",
+        "-sn",
+        "-f",
+        "image2",
+        "-c:v",
+        "mjpeg",
+        "-q:v",
+        "3",
+        "-y",
+        os.path.join(out_dir, output.name),
+    ]
+
+
+def start(argv: list[str], log: Path | None = None, stdout_pipe: bool = False) -> subprocess.Popen[bytes]:
+    """Start ffmpeg in its own process group (so one kill ends it) with no shell and no inherited fds."""
+    if not argv or argv[0] != FFMPEG:
+        raise MediaError("refusing to run a command that is not ffmpeg")
+    stderr = open(log, "ab") if log is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if stdout_pipe else subprocess.DEVNULL,
+            stderr=stderr,
+            close_fds=True,
+            start_new_session=True,
+        )
+    finally:
+        if log is not None and not isinstance(stderr, int):
+            stderr.close()
+
+
+def run(argv: list[str], timeout: float = 30.0) -> None:
+    if not argv or argv[0] != FFMPEG:
+        raise MediaError("refusing to run a command that is not ffmpeg")
+    try:
+        subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=True,
+            timeout=timeout,
+            close_fds=True,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise MediaError("ffmpeg could not process the file") from exc
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill and reap: no zombie, no open pipe left behind."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, 9)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    if process.stdout is not None:
+        process.stdout.close()

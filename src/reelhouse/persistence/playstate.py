@@ -1,0 +1,112 @@
+"""Per-user play state rows; reads of items go through the viewer's scope, and always one user's rows."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, select, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from reelhouse.domain.access import LibraryScope
+from reelhouse.persistence.catalogue import scope_clause
+from reelhouse.persistence.schema import items, play_state
+
+
+@dataclass(frozen=True)
+class PlayStateRow:
+    item_id: str
+    position: float
+    duration: float | None
+    watched: bool
+    play_count: int
+    updated_at: float
+
+
+def _row(r: object) -> PlayStateRow:
+    return PlayStateRow(
+        item_id=r.item_id,  # type: ignore[attr-defined]
+        position=float(r.position),  # type: ignore[attr-defined]
+        duration=r.duration,  # type: ignore[attr-defined]
+        watched=bool(r.watched),  # type: ignore[attr-defined]
+        play_count=int(r.play_count),  # type: ignore[attr-defined]
+        updated_at=float(r.updated_at),  # type: ignore[attr-defined]
+    )
+
+
+class PlayStateRepository:
+    def visible_item(
+        self, conn: Connection, scope: LibraryScope, item_id: str
+    ) -> tuple[str, float | None] | None:
+        """(kind, duration) of an item the viewer may see; None for hidden and absent alike."""
+        row = conn.execute(
+            select(items.c.kind, items.c.duration).where(items.c.id == item_id, scope_clause(scope))
+        ).first()
+        return None if row is None else (row.kind, row.duration)
+
+    def get(self, conn: Connection, scope: LibraryScope, item_id: str) -> PlayStateRow | None:
+        row = conn.execute(
+            select(play_state).where(play_state.c.user_id == scope.user_id, play_state.c.item_id == item_id)
+        ).first()
+        return None if row is None else _row(row)
+
+    def save(
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        item_id: str,
+        position: float,
+        duration: float | None,
+        watched: bool,
+        finished_now: bool,
+    ) -> None:
+        now = time.time()
+        values: dict[str, Any] = {"position": position, "duration": duration, "watched": watched, "updated_at": now}
+        statement = sqlite_insert(play_state).values(
+            user_id=scope.user_id, item_id=item_id, play_count=1 if finished_now else 0, **values
+        )
+        update: dict[str, Any] = dict(values)
+        if finished_now:
+            update["play_count"] = play_state.c.play_count + 1
+        conn.execute(statement.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update))
+
+    def in_progress(self, conn: Connection, scope: LibraryScope, limit: int) -> list[PlayStateRow]:
+        rows = conn.execute(
+            select(play_state)
+            .join(items, items.c.id == play_state.c.item_id)
+            .where(
+                play_state.c.user_id == scope.user_id,
+                play_state.c.watched.is_(False),
+                play_state.c.position > 0,
+                scope_clause(scope),
+            )
+            .order_by(play_state.c.updated_at.desc())
+            .limit(limit)
+        ).all()
+        return [_row(r) for r in rows]
+
+    def next_episode(self, conn: Connection, scope: LibraryScope, item_id: str) -> str | None:
+        """The episode after this one in the same show (season, then episode order), if the viewer sees it."""
+        current = conn.execute(
+            select(items.c.top_id, items.c.parent_idx, items.c.idx, items.c.kind).where(
+                items.c.id == item_id, scope_clause(scope)
+            )
+        ).first()
+        if current is None or current.kind != "episode":
+            return None
+        key = (current.parent_idx or 0, current.idx or 0)
+        found: str | None = conn.execute(
+            select(items.c.id)
+            .where(
+                and_(
+                    items.c.top_id == current.top_id,
+                    items.c.kind == "episode",
+                    tuple_(items.c.parent_idx, items.c.idx) > tuple_(*key),
+                    scope_clause(scope),
+                )
+            )
+            .order_by(items.c.parent_idx, items.c.idx)
+            .limit(1)
+        ).scalar_one_or_none()
+        return found

@@ -1,0 +1,75 @@
+"""Play state: progress reports, resume positions, watched at 90 %, continue watching, next episode."""
+
+from __future__ import annotations
+
+import math
+
+from reelhouse.domain.access import Action, Actor, can
+from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.playstate import PlayStateRepository, PlayStateRow
+
+WATCHED_FRACTION = 0.9
+
+
+class PlayStateService:
+    def __init__(self, db: Database, repo: PlayStateRepository) -> None:
+        self._db = db
+        self._repo = repo
+
+    def report(
+        self, actor: Actor, item_id: str, position: float, duration: float | None = None
+    ) -> PlayStateRow:
+        """Record where the viewer is; at 90 % or more the item counts as watched and resumes from the start."""
+        if not math.isfinite(position) or position < 0:
+            raise InvalidInput("position must be a non-negative number of seconds.", {"position": "invalid"})
+        if duration is not None and (not math.isfinite(duration) or duration <= 0):
+            raise InvalidInput("duration must be a positive number of seconds.", {"duration": "invalid"})
+        with self._db.begin() as conn:
+            found = self._repo.visible_item(conn, actor.scope, item_id)
+            if found is None or not can(actor, Action.BROWSE):
+                raise NotFound("No such item.")
+            known = found[1] or duration
+            if known is not None:
+                position = min(position, known)
+            previous = self._repo.get(conn, actor.scope, item_id)
+            watched = known is not None and position >= WATCHED_FRACTION * known
+            finished_now = watched and (previous is None or not previous.watched)
+            # A finished item resumes from the start; re-watching it later keeps it marked watched.
+            still_watched = watched or (previous is not None and previous.watched)
+            self._repo.save(
+                conn, actor.scope, item_id, 0.0 if watched else position, known, still_watched, finished_now
+            )
+            saved = self._repo.get(conn, actor.scope, item_id)
+        assert saved is not None
+        return saved
+
+    def mark(self, actor: Actor, item_id: str, watched: bool) -> PlayStateRow:
+        with self._db.begin() as conn:
+            found = self._repo.visible_item(conn, actor.scope, item_id)
+            if found is None:
+                raise NotFound("No such item.")
+            previous = self._repo.get(conn, actor.scope, item_id)
+            finished_now = watched and (previous is None or not previous.watched)
+            self._repo.save(conn, actor.scope, item_id, 0.0, found[1], watched, finished_now)
+            saved = self._repo.get(conn, actor.scope, item_id)
+        assert saved is not None
+        return saved
+
+    def state(self, actor: Actor, item_id: str) -> PlayStateRow | None:
+        with self._db.read() as conn:
+            if self._repo.visible_item(conn, actor.scope, item_id) is None:
+                raise NotFound("No such item.")
+            return self._repo.get(conn, actor.scope, item_id)
+
+    def continue_watching(self, actor: Actor, limit: int = 20) -> list[PlayStateRow]:
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100.", {"limit": "out of range"})
+        with self._db.read() as conn:
+            return self._repo.in_progress(conn, actor.scope, limit)
+
+    def next_episode(self, actor: Actor, item_id: str) -> str | None:
+        with self._db.read() as conn:
+            if self._repo.visible_item(conn, actor.scope, item_id) is None:
+                raise NotFound("No such item.")
+            return self._repo.next_episode(conn, actor.scope, item_id)

@@ -1,0 +1,204 @@
+"""Direct play and media grants: which file an allowed viewer gets, and signed short-lived media URLs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelhouse.domain import playback
+from reelhouse.domain.access import Action, Actor, TokenScope, can
+from reelhouse.domain.library import ItemDetail, MediaInfo
+from reelhouse.domain.ranges import Validators, validators
+from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied
+from reelhouse.persistence.accounts import AccountRepository
+from reelhouse.persistence.catalogue import CatalogueRepository
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.services.accounts import grants_to_actor
+
+GRANT_SECONDS = 6 * 3600
+CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+    "avi": "video/x-msvideo",
+    "ts": "video/mp2t",
+    "mpegts": "video/mp2t",
+    "mp3": "audio/mpeg",
+    "flac": "audio/flac",
+    "m4a": "audio/mp4",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "wav": "audio/wav",
+    "aac": "audio/aac",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "heic": "image/heic",
+}
+
+
+def load_secret(path: Path) -> bytes:
+    """The server's grant key: made once, atomically, readable only by the server's user."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=".grant-key-")
+    try:
+        os.fchmod(handle, 0o600)
+        os.write(handle, secrets.token_bytes(32))
+        os.fsync(handle)
+        os.close(handle)
+        try:
+            # link() fails if another process won the race: then its key is the one everybody uses.
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return path.read_bytes()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Grants:
+    """HMAC-signed grants naming one item, one user, one purpose and an expiry time."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()[:20])
+
+    def issue(self, item_id: str, user_id: str, purpose: str, seconds: int = GRANT_SECONDS) -> str:
+        payload = f"{item_id}|{user_id}|{purpose}|{int(time.time()) + seconds}"
+        return f"{_b64(payload.encode())}.{self._mac(payload)}"
+
+    @staticmethod
+    def item_of(grant: str) -> str:
+        """The item a grant names, unverified: only for finding what to verify it against."""
+        encoded = grant.partition(".")[0]
+        try:
+            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")[0]
+        except (ValueError, UnicodeDecodeError):
+            return ""
+
+    def verify(self, grant: str, item_id: str, purpose: str) -> str:
+        """The user id the grant was issued to; AuthenticationRequired for anything else."""
+        encoded, _, mac = grant.partition(".")
+        try:
+            payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            raise AuthenticationRequired("This media link is not valid.") from None
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            raise AuthenticationRequired("This media link is not valid.")
+        parts = payload.split("|")
+        if len(parts) != 4 or parts[0] != item_id or parts[2] != purpose or not parts[3].isdigit():
+            raise AuthenticationRequired("This media link is not valid.")
+        if int(parts[3]) < time.time():
+            raise AuthenticationRequired("This media link has expired; start playback again.")
+        return parts[1]
+
+
+@dataclass(frozen=True)
+class Playable:
+    item: ItemDetail
+    path: str
+    validators: Validators
+    content_type: str
+    media: MediaInfo | None
+    roots: tuple[str, ...]
+
+    @property
+    def duration(self) -> float:
+        return (self.media.duration if self.media else None) or self.item.duration or 0.0
+
+
+class StreamingService:
+    def __init__(
+        self,
+        db: Database,
+        catalogue: CatalogueRepository,
+        libraries: LibraryRepository,
+        accounts: AccountRepository,
+        grants: Grants,
+    ) -> None:
+        self._db = db
+        self._catalogue = catalogue
+        self._libraries = libraries
+        self._accounts = accounts
+        self.grants = grants
+
+    def actor_from_grant(self, grant: str | None, item_id: str, purpose: str) -> Actor:
+        """The grant's user as they are now. A grant outlives a request, so a user disabled or narrowed
+        since it was issued must lose access at once rather than when the grant expires."""
+        if not grant or len(grant) > 512:
+            raise AuthenticationRequired("This media link needs its grant.")
+        user_id = self.grants.verify(grant, item_id, purpose)
+        with self._db.read() as conn:
+            row = self._accounts.user_by_id(conn, user_id)
+        if row is None or row.disabled:
+            raise AuthenticationRequired("This media link is no longer valid.")
+        return grants_to_actor(row.id, row.username, row.role, row.grants, TokenScope.STREAM.value, None)
+
+    def playable(self, actor: Actor, item_id: str, action: Action = Action.STREAM) -> Playable:
+        """The item's first present file, for a viewer allowed ``action`` on it; hidden answers as absent."""
+        with self._db.read() as conn:
+            item = self._catalogue.get(conn, actor.scope, item_id)
+            library = None if item is None else self._libraries.get(conn, item.summary.library_id)
+        # The scoped read already hides what the viewer may not see; a grant carries the stream scope only.
+        if item is None or library is None or not actor.scope.allows_library(library.id):
+            raise NotFound("No such item.")
+        if not can(actor, action, library.id):
+            raise PermissionDenied("Your account may not do that with this item.")
+        present = next((f for f in item.files if not f.missing), None)
+        if present is None:
+            raise NotFound("This item has no file to play.")
+        try:
+            st = os.stat(present.path)
+        except OSError:
+            raise NotFound("This item's file is not available right now.") from None
+        extension = os.path.splitext(present.path)[1].lower().lstrip(".")
+        container = present.media.container if present.media else extension
+        content_type = CONTENT_TYPES.get(extension) or CONTENT_TYPES.get(
+            container, "application/octet-stream"
+        )
+        return Playable(
+            item,
+            present.path,
+            validators(st.st_size, st.st_mtime_ns),
+            content_type,
+            present.media,
+            library.roots,
+        )
+
+    def decide(
+        self,
+        actor: Actor,
+        playable: Playable,
+        client: playback.ClientProfile,
+        choice: playback.Request,
+        remote_cap_kbps: int | None,
+    ) -> playback.Plan:
+        if playable.media is None:
+            return playback.Plan(playback.Method.DIRECT)
+        limits = playback.Limits(
+            may_transcode=can(actor, Action.TRANSCODE, playable.item.summary.library_id),
+            max_bitrate_kbps=playback.effective_cap(actor.permissions.max_bitrate_kbps, remote_cap_kbps),
+        )
+        return playback.plan(playable.media, client, limits, choice)

@@ -1,0 +1,254 @@
+"""HLS sessions: one ffmpeg per session started on demand, restarted on seeks, limited, reaped when idle."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelhouse.domain import playback
+from reelhouse.domain.access import Actor
+from reelhouse.domain.ids import new_id
+from reelhouse.errors import MediaError, NotFound, TooManyRequests, Unavailable
+from reelhouse.media import ffmpeg, hls
+
+SEGMENT_SECONDS = 4
+# A seek further than this many segments past what the encoder has written restarts it there.
+RESTART_AHEAD = 3
+SEGMENT_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class Session:
+    id: str
+    user_id: str
+    item_id: str
+    plan: playback.Plan
+    source: str
+    roots: tuple[str, ...]
+    duration: float
+    folder: Path
+    last_access: float = field(default_factory=time.monotonic)
+    process: subprocess.Popen[bytes] | None = None
+    process_start: int = 0
+    argv_history: list[list[str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def segments(self) -> int:
+        return hls.segment_count(self.duration, SEGMENT_SECONDS)
+
+    def finished(self) -> set[int]:
+        try:
+            return hls.finished_segments((self.folder / "ffmpeg.m3u8").read_text())
+        except OSError:
+            return set()
+
+
+class TranscodeService:
+    def __init__(self, cache_dir: Path, setting: Callable[[str], int], idle_seconds: float = 60.0) -> None:
+        self._root = cache_dir / "transcode"
+        self._setting = setting
+        self.idle_seconds = idle_seconds
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        # Leftovers of a previous run are never served: sessions live in memory only.
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    # Sessions -------------------------------------------------------------------------------
+    def start(
+        self,
+        actor: Actor,
+        item_id: str,
+        plan: playback.Plan,
+        source: str,
+        roots: tuple[str, ...],
+        duration: float,
+    ) -> Session:
+        if duration <= 0:
+            raise MediaError("This file's length is unknown, so it cannot be streamed in segments.")
+        with self._lock:
+            mine = sum(1 for s in self._sessions.values() if s.user_id == actor.user_id)
+            cap = actor.permissions.max_streams
+            if cap is not None and mine >= cap:
+                raise TooManyRequests(f"You may play {cap} streams at once; stop one first.", retry_after=30)
+            if plan.method is playback.Method.TRANSCODE:
+                running = sum(
+                    1 for s in self._sessions.values() if s.plan.method is playback.Method.TRANSCODE
+                )
+                if running >= self._setting("max_transcodes"):
+                    raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
+            session = Session(
+                new_id(), actor.user_id, item_id, plan, source, roots, duration, self._root / new_id()
+            )
+            session.folder.mkdir(parents=True)
+            self._sessions[session.id] = session
+        self._ensure_reaper()
+        return session
+
+    def get(self, session_id: str, user_id: str, item_id: str | None = None) -> Session:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if (
+            session is None
+            or session.user_id != user_id
+            or (item_id is not None and session.item_id != item_id)
+        ):
+            raise NotFound("No such playback session; start playback again.")
+        session.last_access = time.monotonic()
+        return session
+
+    def end(self, session_id: str, user_id: str) -> None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None or session.user_id != user_id:
+                raise NotFound("No such playback session.")
+            del self._sessions[session_id]
+        self._dispose(session)
+
+    def active(self) -> list[Session]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    # Segments -------------------------------------------------------------------------------
+    def segment(self, session: Session, number: int) -> Path:
+        """The finished segment file, starting or restarting the encoder when the player seeks."""
+        if not 0 <= number < session.segments:
+            raise NotFound("No such segment.")
+        deadline = time.monotonic() + SEGMENT_WAIT_SECONDS
+        with session.lock:
+            done = {n for n in session.finished() if (session.folder / f"seg{n}.ts").exists()}
+            if number not in done:
+                running = session.process is not None and session.process.poll() is None
+                furthest = max(
+                    (n for n in done if n >= session.process_start), default=session.process_start - 1
+                )
+                if (
+                    not running
+                    or number < session.process_start
+                    or number < furthest
+                    or number > furthest + RESTART_AHEAD
+                ):
+                    self._restart(session, number)
+        target = session.folder / f"seg{number}.ts"
+        while time.monotonic() < deadline:
+            if number in session.finished() and target.exists():
+                session.last_access = time.monotonic()
+                return target
+            process = session.process
+            if process is not None and process.poll() is not None and number not in session.finished():
+                if process.returncode != 0:
+                    raise MediaError("The encoder stopped on this file.")
+                with session.lock:
+                    if session.process is process:
+                        self._restart(session, number)
+            time.sleep(0.03)
+        raise Unavailable("The segment is taking too long to prepare.", retry_after=2)
+
+    def _restart(self, session: Session, number: int) -> None:
+        if session.process is not None:
+            ffmpeg.stop(session.process)
+            session.process = None
+        (session.folder / "ffmpeg.m3u8").unlink(missing_ok=True)
+        plan = session.plan
+        argv = ffmpeg.hls_argv(
+            ffmpeg.HlsJob(
+                source=session.source,
+                roots=session.roots,
+                output=session.folder,
+                start_segment=number,
+                segment_seconds=SEGMENT_SECONDS,
+                audio_index=plan.audio_index,
+                audio_codec=None if plan.audio_copy else "aac",
+                audio_kbps=playback.AUDIO_KBPS_IN_HLS,
+                video_index=plan.video_index if plan.video_index is not None else 0,
+                video_codec=None if plan.video_copy else "h264",
+                height=plan.height,
+                video_kbps=plan.video_kbps,
+                burn_subtitle_index=plan.burn_subtitle_index,
+            )
+        )
+        session.argv_history.append(argv)
+        session.process = ffmpeg.start(argv, session.folder / "ffmpeg.log")
+        session.process_start = number
+
+    # Progressive audio ----------------------------------------------------------------------
+    def audio(
+        self, actor: Actor, source: str, roots: tuple[str, ...], audio_index: int, codec: str, kbps: int
+    ) -> subprocess.Popen[bytes]:
+        """An ffmpeg writing the encoded track to its stdout; the caller must hand it back to ``stop``."""
+        argv = ffmpeg.audio_argv(source, roots, audio_index, codec, kbps)
+        return ffmpeg.start(argv, stdout_pipe=True)
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        ffmpeg.stop(process)
+
+    # Housekeeping ---------------------------------------------------------------------------
+    def _dispose(self, session: Session) -> None:
+        with session.lock:
+            if session.process is not None:
+                ffmpeg.stop(session.process)
+                session.process = None
+        shutil.rmtree(session.folder, ignore_errors=True)
+
+    def reap(self) -> int:
+        """End sessions nobody has polled for ``idle_seconds``, then trim the cache; returns sessions ended."""
+        now = time.monotonic()
+        with self._lock:
+            idle = [s for s in self._sessions.values() if now - s.last_access > self.idle_seconds]
+            for session in idle:
+                del self._sessions[session.id]
+        for session in idle:
+            self._dispose(session)
+        self._trim()
+        return len(idle)
+
+    def _trim(self) -> None:
+        cap = self._setting("transcode_cache_mb") * 1024 * 1024
+        files = [
+            (p.stat().st_mtime, p.stat().st_size, p) for p in self._root.glob("*/seg*.ts") if p.is_file()
+        ]
+        total = sum(size for _, size, _ in files)
+        # Oldest segments go first; a player that seeks back to one gets it re-encoded.
+        for _mtime, size, path in sorted(files):
+            if total <= cap:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+
+    def _ensure_reaper(self) -> None:
+        with self._lock:
+            if self._reaper is not None and self._reaper.is_alive():
+                return
+            self._reaper = threading.Thread(target=self._reap_loop, name="transcode-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        while not self._stop.wait(min(5.0, max(0.2, self.idle_seconds / 4))):
+            self.reap()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            self._dispose(session)
+        if self._reaper is not None:
+            self._reaper.join(10)
+
+
+def master_text(session: Session, media_uri: str, bandwidth_bps: int, height: int) -> str:
+    codecs = "avc1.640028,mp4a.40.2" if not session.plan.audio_copy else "avc1.640028"
+    width = (height * 16 // 9) // 2 * 2
+    return hls.master_playlist(media_uri, bandwidth_bps, codecs, (width, height))
+
+
+def media_text(session: Session, uri_for: Callable[[int], str]) -> str:
+    return hls.media_playlist(session.duration, SEGMENT_SECONDS, uri_for)

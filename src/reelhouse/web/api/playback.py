@@ -1,0 +1,431 @@
+"""Playback routes: decisions and grants, direct play with exact ranges, HLS, audio, play state."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from reelhouse.domain import playback
+from reelhouse.domain.access import Action, Actor
+from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
+from reelhouse.errors import NotFound
+from reelhouse.services.streaming import Playable
+from reelhouse.services.transcoding import master_text, media_text
+from reelhouse.web.api.playback_schemas import (
+    AudioQuery,
+    GrantQuery,
+    LimitQuery,
+    NextOut,
+    PlaybackIn,
+    PlaybackOut,
+    PlayStateOut,
+    ProgressIn,
+    SubtitleLink,
+    WatchedIn,
+)
+from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, parse_query, services
+from reelhouse.web.routing import Access, Route
+
+_CONDITIONAL = (
+    "Range",
+    "If-Range",
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Match",
+    "If-Unmodified-Since",
+    "Accept-Encoding",
+)
+MEDIA_CACHE = "private, max-age=3600"
+
+
+class _RangedFile(web.FileResponse):
+    """aiohttp's FileResponse (sendfile, Range) fed the request as our RFC 9110 rules decided it: it gets a
+    Range only when we answer 206, and no conditional or Accept-Encoding header (it would otherwise serve a
+    ``.gz`` sibling, misread an ETag If-Range and compare sub-second mtimes against second-precision dates)."""
+
+    def __init__(self, path: str, view: web.BaseRequest, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self._view = view
+
+    async def prepare(self, request: web.BaseRequest) -> Any:
+        return await super().prepare(self._view)
+
+
+def file_answer(
+    request: web.Request, path: str, found: Validators, content_type: str, disposition: str | None = None
+) -> web.StreamResponse:
+    h = request.headers
+    decision: Decision = decide(
+        request.method,
+        found,
+        h.get("Range"),
+        h.get("If-Range"),
+        h.get("If-None-Match"),
+        h.get("If-Modified-Since"),
+        h.get("If-Match"),
+    )
+    common = {"ETag": found.etag, "Cache-Control": MEDIA_CACHE, "Accept-Ranges": "bytes"}
+    if decision.outcome is Outcome.NOT_MODIFIED:
+        return web.Response(status=304, headers=common)
+    if decision.outcome is Outcome.PRECONDITION_FAILED:
+        return web.Response(status=412, headers=common)
+    if decision.outcome is Outcome.UNSATISFIABLE:
+        return web.Response(status=416, headers={**common, "Content-Range": f"bytes */{found.size}"})
+    headers = {key: value for key, value in h.items() if key.title() not in _CONDITIONAL}
+    if decision.outcome is Outcome.PARTIAL:
+        headers["Range"] = f"bytes={decision.start}-{decision.end}"
+    extra = {"Content-Type": content_type, "Cache-Control": MEDIA_CACHE}
+    if disposition:
+        extra["Content-Disposition"] = disposition
+    return _RangedFile(path, request.clone(headers=headers), headers=extra)
+
+
+def _zone_cap(request: web.Request) -> int | None:
+    # Missing zone (no network gate yet) counts as LAN: only a peer known to be remote gets the cap.
+    if request.get(ZONE, "lan") != "remote":
+        return None
+    cap = int(services(request).settings.get("remote_max_bitrate_kbps"))
+    return cap or None
+
+
+async def start_playback(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, PlaybackIn)
+    who = actor(request)
+    item_id = request.match_info["item_id"]
+    svc = services(request)
+    found: Playable = await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
+    profile = playback.ClientProfile(
+        containers=frozenset(body.profile.containers),
+        video_codecs=frozenset(body.profile.video_codecs),
+        audio_codecs=frozenset(body.profile.audio_codecs),
+        max_width=body.profile.max_width,
+        max_height=body.profile.max_height,
+        max_bitrate_kbps=body.profile.max_bitrate_kbps,
+        hls=body.profile.hls,
+    )
+    choice = playback.Request(audio_index=body.audio_index, burn_subtitle_index=body.burn_subtitle_index)
+    plan = svc.streaming.decide(who, found, profile, choice, _zone_cap(request))
+    state = await call(request, svc.playstate.state, who, item_id)
+    base = f"/api/items/{quote(item_id)}"
+    session_id = None
+    if plan.method is playback.Method.DIRECT:
+        url = f"{base}/stream?grant={svc.streaming.grants.issue(item_id, who.user_id, 'stream')}"
+        content_type = found.content_type
+    elif found.media is not None and not any(s.type == "video" for s in found.media.streams):
+        grant = svc.streaming.grants.issue(item_id, who.user_id, "audio")
+        url = f"{base}/audio?grant={grant}&codec={plan.audio_codec}&bitrate={plan.audio_kbps}"
+        content_type = {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}[plan.audio_codec]
+    else:
+        session = await call(
+            request, svc.transcoding.start, who, item_id, plan, found.path, found.roots, found.duration
+        )
+        session_id = session.id
+        grant = svc.streaming.grants.issue(item_id, who.user_id, f"hls:{session.id}")
+        url = f"/api/hls/{session.id}/master.m3u8?grant={grant}"
+        content_type = "application/vnd.apple.mpegurl"
+    subtitles = [
+        SubtitleLink(
+            id=s.id,
+            language=s.language,
+            title=s.title,
+            forced=s.forced,
+            url=f"{base}/subtitles/{quote(s.id)}.vtt",
+        )
+        for s in found.item.subtitles
+    ]
+    return json_response(
+        PlaybackOut(
+            method=plan.method.value,
+            reasons=list(plan.reasons),
+            url=url,
+            content_type=content_type,
+            session_id=session_id,
+            duration=found.duration or None,
+            resume_position=state.position if state is not None else 0.0,
+            subtitles=subtitles,
+        )
+    )
+
+
+async def _granted(request: web.Request, purpose: str, item_id: str) -> Actor:
+    grant = parse_query(request, GrantQuery if purpose != "audio" else AudioQuery).grant
+    return await call(request, services(request).streaming.actor_from_grant, grant, item_id, purpose)
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    item_id = request.match_info["item_id"]
+    who = await _granted(request, "stream", item_id)
+    found = await call(request, services(request).streaming.playable, who, item_id, Action.STREAM)
+    return file_answer(request, found.path, found.validators, found.content_type)
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    item_id = request.match_info["item_id"]
+    found = await call(
+        request, services(request).streaming.playable, actor(request), item_id, Action.DOWNLOAD
+    )
+    name = quote(found.path.rsplit("/", 1)[-1])
+    return file_answer(
+        request, found.path, found.validators, found.content_type, f"attachment; filename*=UTF-8''{name}"
+    )
+
+
+async def audio(request: web.Request) -> web.StreamResponse:
+    item_id = request.match_info["item_id"]
+    query = parse_query(request, AudioQuery)
+    svc = services(request)
+    who = await call(request, svc.streaming.actor_from_grant, query.grant, item_id, "audio")
+    found = await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
+    index = next((s.index for s in (found.media.streams if found.media else ()) if s.type == "audio"), None)
+    if index is None:
+        raise NotFound("This item has no audio.")
+    process = await call(
+        request, svc.transcoding.audio, who, found.path, found.roots, index, query.codec, query.bitrate
+    )
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}[query.codec],
+            "Cache-Control": "no-store",
+        }
+    )
+    loop = asyncio.get_running_loop()
+    try:
+        await response.prepare(request)
+        assert process.stdout is not None
+        while chunk := await loop.run_in_executor(None, process.stdout.read1, 65536):  # type: ignore[attr-defined]
+            await response.write(chunk)
+        await response.write_eof()
+    finally:
+        await loop.run_in_executor(None, svc.transcoding.stop, process)
+    return response
+
+
+async def _session(request: web.Request) -> Any:
+    session_id = request.match_info["session_id"]
+    grant = parse_query(request, GrantQuery).grant
+    svc = services(request)
+    # The grant names the item; the session must belong to that item and to the grant's user.
+    item_id = svc.streaming.grants.item_of(grant)
+    who = await call(request, svc.streaming.actor_from_grant, grant, item_id, f"hls:{session_id}")
+    # Re-check the viewer may still stream this item (library access or rating limits may have changed).
+    await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
+    return svc.transcoding.get(session_id, who.user_id, item_id), grant
+
+
+def _playlist(text: str) -> web.Response:
+    return web.Response(
+        text=text, content_type="application/vnd.apple.mpegurl", headers={"Cache-Control": "no-store"}
+    )
+
+
+async def hls_master(request: web.Request) -> web.StreamResponse:
+    session, grant = await _session(request)
+    plan = session.plan
+    height = plan.height or 1080
+    bandwidth = ((plan.video_kbps or 8000) + playback.AUDIO_KBPS_IN_HLS) * 1000
+    return _playlist(master_text(session, f"video.m3u8?grant={grant}", bandwidth, height))
+
+
+async def hls_media(request: web.Request) -> web.StreamResponse:
+    session, grant = await _session(request)
+    return _playlist(media_text(session, lambda n: f"{n}.ts?grant={grant}"))
+
+
+async def hls_segment(request: web.Request) -> web.StreamResponse:
+    session, _grant = await _session(request)
+    raw = request.match_info["number"]
+    if not raw.isdigit() or len(raw) > 7:
+        raise NotFound("No such segment.")
+    path = await call(request, services(request).transcoding.segment, session, int(raw))
+    return web.FileResponse(path, headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})
+
+
+async def hls_end(request: web.Request) -> web.StreamResponse:
+    await call(
+        request, services(request).transcoding.end, request.match_info["session_id"], actor(request).user_id
+    )
+    return web.Response(status=204)
+
+
+def _state_out(item_id: str, row: Any) -> PlayStateOut:
+    if row is None:
+        return PlayStateOut(item_id=item_id, position=0.0, duration=None, watched=False, play_count=0)
+    return PlayStateOut(
+        item_id=row.item_id,
+        position=row.position,
+        duration=row.duration,
+        watched=row.watched,
+        play_count=row.play_count,
+    )
+
+
+async def report_progress(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, ProgressIn)
+    item_id = request.match_info["item_id"]
+    row = await call(
+        request, services(request).playstate.report, actor(request), item_id, body.position, body.duration
+    )
+    return json_response(_state_out(item_id, row))
+
+
+async def mark_watched(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, WatchedIn)
+    item_id = request.match_info["item_id"]
+    row = await call(request, services(request).playstate.mark, actor(request), item_id, body.watched)
+    return json_response(_state_out(item_id, row))
+
+
+async def play_state(request: web.Request) -> web.StreamResponse:
+    item_id = request.match_info["item_id"]
+    row = await call(request, services(request).playstate.state, actor(request), item_id)
+    return json_response(_state_out(item_id, row))
+
+
+async def continue_watching(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, LimitQuery)
+    rows = await call(request, services(request).playstate.continue_watching, actor(request), q.limit)
+    return json_response([_state_out(r.item_id, r) for r in rows])
+
+
+async def next_episode(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).playstate.next_episode, actor(request), request.match_info["item_id"]
+    )
+    return json_response(NextOut(item_id=found))
+
+
+_T = "playback"
+ROUTES = [
+    Route(
+        "POST",
+        "/api/items/{item_id}/playback",
+        start_playback,
+        "Decide direct play, remux or transcode for a client profile and hand out signed media URLs",
+        Action.STREAM,
+        _T,
+        body=PlaybackIn,
+        response=PlaybackOut,
+    ),
+    # Public on purpose: players fetch media without headers, so the signed grant in the URL is the
+    # credential; the handler verifies it and re-checks that the user is still enabled and allowed.
+    Route(
+        "GET",
+        "/api/items/{item_id}/stream",
+        stream,
+        "The original file for direct play (signed grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="video/*",
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/audio",
+        audio,
+        "A music track transcoded to a progressive stream (grant)",
+        Access.PUBLIC,
+        _T,
+        query=AudioQuery,
+        produces="audio/*",
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/download",
+        download,
+        "Download the original file",
+        Action.DOWNLOAD,
+        _T,
+        produces="application/octet-stream",
+    ),
+    Route(
+        "GET",
+        "/api/hls/{session_id}/master.m3u8",
+        hls_master,
+        "HLS master playlist (signed grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="application/vnd.apple.mpegurl",
+    ),
+    Route(
+        "GET",
+        "/api/hls/{session_id}/video.m3u8",
+        hls_media,
+        "HLS media playlist (signed grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="application/vnd.apple.mpegurl",
+    ),
+    Route(
+        "GET",
+        "/api/hls/{session_id}/{number}.ts",
+        hls_segment,
+        "One HLS segment, encoded on demand (grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="video/mp2t",
+    ),
+    Route(
+        "DELETE",
+        "/api/hls/{session_id}",
+        hls_end,
+        "Stop an HLS session and its encoder",
+        Access.USER,
+        _T,
+        status=204,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/playstate",
+        play_state,
+        "The caller's play state for an item",
+        Access.USER,
+        _T,
+        response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/playstate",
+        report_progress,
+        "Report playback progress; 90 % or more marks the item watched",
+        Access.USER,
+        _T,
+        body=ProgressIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/watched",
+        mark_watched,
+        "Mark an item watched or unwatched",
+        Access.USER,
+        _T,
+        body=WatchedIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "GET",
+        "/api/continue-watching",
+        continue_watching,
+        "Items the caller has started and not finished",
+        Access.USER,
+        _T,
+        query=LimitQuery,
+        response=PlayStateOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/next",
+        next_episode,
+        "The episode after this one",
+        Access.USER,
+        _T,
+        response=NextOut,
+    ),
+]

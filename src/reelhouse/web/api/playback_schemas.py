@@ -1,0 +1,85 @@
+"""Wire models of the playback API: client profiles, decisions, grants and play state."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Names a player may report; anything else is refused at the door rather than carried further.
+ContainerName = Literal["mp4", "webm", "mkv", "ogg", "mp3", "flac", "wav", "aac", "ts"]
+VideoCodecName = Literal["h264", "hevc", "vp8", "vp9", "av1", "mpeg4"]
+AudioCodecName = Literal["aac", "mp3", "opus", "vorbis", "flac", "ac3", "eac3", "pcm_s16le"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientProfileIn(Strict):
+    containers: list[ContainerName] = Field(default_factory=lambda: list[ContainerName](["mp4"]), max_length=16)
+    video_codecs: list[VideoCodecName] = Field(default_factory=lambda: list[VideoCodecName](["h264"]), max_length=16)
+    audio_codecs: list[AudioCodecName] = Field(default_factory=lambda: list[AudioCodecName](["aac", "mp3"]), max_length=16)
+    max_width: int = Field(1920, ge=160, le=7680)
+    max_height: int = Field(1080, ge=120, le=4320)
+    max_bitrate_kbps: int | None = Field(None, ge=100, le=1_000_000)
+    hls: bool = True
+
+
+class PlaybackIn(Strict):
+    profile: ClientProfileIn = Field(default_factory=ClientProfileIn)
+    audio_index: int | None = Field(None, ge=0, le=1023)
+    burn_subtitle_index: int | None = Field(None, ge=0, le=1023)
+
+
+class SubtitleLink(BaseModel):
+    id: str
+    language: str | None
+    title: str | None
+    forced: bool
+    url: str
+
+
+class PlaybackOut(BaseModel):
+    method: Literal["direct", "remux", "transcode"]
+    reasons: list[str]
+    url: str
+    content_type: str
+    session_id: str | None = None
+    duration: float | None = None
+    resume_position: float = 0.0
+    subtitles: list[SubtitleLink] = Field(default_factory=list)
+
+
+class ProgressIn(Strict):
+    position: float = Field(ge=0, le=10_000_000)
+    duration: float | None = Field(None, gt=0, le=10_000_000)
+
+
+class WatchedIn(Strict):
+    watched: bool
+
+
+class PlayStateOut(BaseModel):
+    item_id: str
+    position: float
+    duration: float | None
+    watched: bool
+    play_count: int
+
+
+class NextOut(BaseModel):
+    item_id: str | None
+
+
+class GrantQuery(Strict):
+    grant: str = Field(min_length=1, max_length=512)
+
+
+class AudioQuery(GrantQuery):
+    codec: Literal["opus", "aac", "mp3"] = "opus"
+    bitrate: int = Field(128, ge=32, le=512)
+
+
+class LimitQuery(Strict):
+    limit: int = Field(20, ge=1, le=100)
