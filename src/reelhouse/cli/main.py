@@ -24,6 +24,7 @@ from reelhouse.cli.common import (
     opened,
 )
 from reelhouse.cli.library import library_app, scan
+from reelhouse.cli.network import certificate, privacy
 from reelhouse.cli.users import audit, settings_app, user_app
 from reelhouse.errors import ReelhouseError
 
@@ -38,6 +39,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(settings_app, name="settings")
 app.command("scan")(scan)
 app.command("audit")(audit)
+app.command("privacy")(privacy)
+app.command("certificate")(certificate)
 
 
 @app.command("serve")
@@ -59,6 +62,11 @@ def serve_command(
         code = prepare_first_run(server)
         shown = "localhost" if boot.host in ("0.0.0.0", "::") else boot.host  # noqa: S104
         console.print(f"Reelhouse {__version__} is serving on [bold]http://{shown}:{boot.port}/[/]")
+        if boot.https_port is not None and server.services.certificates is not None:
+            server.services.certificates.context()
+            info = server.services.certificates.info
+            fingerprint = info.fingerprint_sha256 if info else "?"
+            console.print(f"and on [bold]https://{shown}:{boot.https_port}/[/] (certificate SHA-256 {fingerprint})")
         if code:
             console.print(f"Open that page and create the owner account with the setup code [bold]{code}[/]")
         else:
