@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Float,
+    String,
     and_,
     exists,
     false,
@@ -66,6 +68,7 @@ _SORT_COLUMNS = {
     ItemSort.ADDED: items.c.added_at,
     ItemSort.RATING: items.c.rating_key,
 }
+SEARCH_CANDIDATES = (500, 20_000, -1)  # -1: no LIMIT in SQLite
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -303,12 +306,26 @@ class CatalogueRepository:
         if conn.dialect.name == "sqlite":
             # Each token is quoted, so nothing the user types is read as FTS5 syntax.
             match = " ".join('"' + t.replace('"', "") + '"*' for t in tokens)
-            matched = (
-                select(text("item_id")).select_from(text("items_fts")).where(text("items_fts MATCH :match"))
-            )
-            where = and_(items.c.id.in_(matched), scope_clause(scope))
-            stmt = select(*_SUMMARY_COLUMNS).where(where).order_by(items.c.sort_title).limit(limit)
-            rows = conn.execute(stmt, {"match": match}).all()
+            # Best matches first: FTS5 picks the top candidates by rank in C, then the scope filters them.
+            # A viewer who sees little of the catalogue may need a deeper candidate list, so widen on a short page.
+            for cap in SEARCH_CANDIDATES:
+                hits = (
+                    text(
+                        "SELECT item_id, rank FROM items_fts WHERE items_fts MATCH :match ORDER BY rank LIMIT :cap"
+                    )
+                    .columns(item_id=String(), rank=Float())
+                    .subquery("hits")
+                )
+                stmt = (
+                    select(*_SUMMARY_COLUMNS)
+                    .join(hits, hits.c.item_id == items.c.id)
+                    .where(scope_clause(scope))
+                    .order_by(hits.c.rank, items.c.sort_title)
+                    .limit(limit)
+                )
+                rows = conn.execute(stmt, {"match": match, "cap": cap}).all()
+                if len(rows) >= limit:
+                    break
         else:
             clauses = [items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens]
             stmt = (
