@@ -128,6 +128,6 @@ def test_progress_reports_every_phase(db, scanner, library_factory, media_kit):
     media_kit.video_at(root / "A (2000).mp4")
     seen = []
     scanner.scan(library, progress=seen.append)
-    assert [p.phase.value for p in seen][0] == "walk"
+    assert seen[0].phase.value == "walk"
     assert {p.phase.value for p in seen} == {"walk", "identify", "reconcile", "artwork", "done"}
     assert {p.library_id for p in seen} == {library.id}

@@ -14,7 +14,7 @@ from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanRe
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile
 from reelhouse.scanner.artwork import ArtworkPlanner
-from reelhouse.scanner.identify import Job, identify_all
+from reelhouse.scanner.identify import IdentifyPool, Job, identify_all
 from reelhouse.scanner.reconcile import CHUNK_ROWS, Reconciler
 from reelhouse.scanner.walk import FoundFile, WalkResult, walk
 
@@ -49,6 +49,11 @@ class Scanner:
         self.cache_dir = cache_dir
         self.workers = workers or os.cpu_count() or 1
         self.store = ScanStore()
+        self._pool = IdentifyPool(self.workers)
+
+    def close(self) -> None:
+        """Stop the identify worker processes; a later scan starts them again."""
+        self._pool.close()
 
     def scan(
         self,
@@ -86,7 +91,7 @@ class Scanner:
         errors: list[ScanIssue] = list(walked.errors)
         total = len(jobs)
         report(ScanPhase.IDENTIFY, 0, total, force=True)
-        for result in identify_all(jobs, self.workers, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total)):
+        for result in identify_all(jobs, self._pool, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total)):
             if result.error is not None:
                 errors.append(ScanIssue(result.job.path, result.error))
             else:

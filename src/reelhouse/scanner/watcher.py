@@ -55,7 +55,7 @@ class LibraryWatcher:
                         self._on_change(library_id)
                     except Exception:
                         log.exception("rescan request for library %s failed", library_id)
-        except Exception:  # noqa: BLE001 - a watcher failure must not take the server down; scans still run
+        except Exception:
             log.exception("the folder watcher stopped; scheduled scans continue")
 
     def stop(self, timeout: float = 5.0) -> None:
