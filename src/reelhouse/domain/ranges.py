@@ -41,8 +41,9 @@ class Decision:
 
 
 def validators(size: int, mtime_ns: int) -> Validators:
-    # The same ETag shape aiohttp's FileResponse writes, so the header it sets and ours agree.
-    return Validators(etag=f'"{mtime_ns:x}-{size:x}"', last_modified=mtime_ns // 1_000_000_000, size=size)
+    # The same ETag shape and Last-Modified rounding (up, to whole seconds) as aiohttp's FileResponse writes,
+    # so what a client echoes back in If-Range or If-Modified-Since compares equal to what it was sent.
+    return Validators(etag=f'"{mtime_ns:x}-{size:x}"', last_modified=-(-mtime_ns // 1_000_000_000), size=size)
 
 
 def _http_date(value: str) -> int | None:

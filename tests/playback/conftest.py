@@ -1,0 +1,78 @@
+"""A real server with a scanned movie library of generated media, and callers of several kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reelhouse.domain.access import system_actor
+from tests.harness import Client, RunningServer
+from tests.playback import media
+
+
+@pytest.fixture(scope="session")
+def masters(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("playback-masters")
+    media.h264_mp4(folder / "direct.mp4")
+    media.hevc_ac3_mkv(folder / "hevc.mkv")
+    return folder
+
+
+@dataclass
+class Stage:
+    server: RunningServer
+    root: Path
+    items: dict[str, str]  # file name → item id
+    library_id: str
+
+    def owner(self) -> Client:
+        return self.server.owner()
+
+    def member(self, name: str = "alice") -> Client:
+        self.server.create_user(name)
+        return self.server.sign_in(name)
+
+
+@pytest.fixture
+def stage(tmp_path: Path, masters: Path) -> Iterator[Stage]:
+    root = tmp_path / "movies"
+    for name in ("direct.mp4", "hevc.mkv"):
+        target = root / Path(name).stem / name
+        target.parent.mkdir(parents=True)
+        target.write_bytes((masters / name).read_bytes())
+    server = RunningServer(tmp_path / "data")
+    try:
+        services = server.server.services
+        library = services.libraries.add(system_actor("test"), "Movies", "movies", [str(root)])
+        server.server.scanner.scan(library)
+        items: dict[str, str] = {}
+        for row in services.catalogue.search(system_actor("test"), "direct") + services.catalogue.search(
+            system_actor("test"), "hevc"
+        ):
+            detail = services.catalogue.item(system_actor("test"), row.id)
+            for f in detail.files:
+                items[Path(f.path).name] = row.id
+        assert set(items) == {"direct.mp4", "hevc.mkv"}, items
+        yield Stage(server, root, items, library.id)
+    finally:
+        server.stop()
+
+
+def set_user(stage: Stage, username: str, disabled: bool | None = None, **grants: object) -> None:
+    """Change a user's grants or disabled flag in place, as an admin's edit would."""
+    import json
+
+    from sqlalchemy import select, update
+
+    from reelhouse.persistence.schema import users
+
+    db = stage.server.server.db
+    with db.begin() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).one()
+        values: dict[str, object] = {"grants": json.dumps({**json.loads(row.grants or "{}"), **grants})}
+        if disabled is not None:
+            values["disabled"] = disabled
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
