@@ -22,6 +22,7 @@ from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.scanner.runner import Scanner
+from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
@@ -100,6 +101,7 @@ class Reelhouse:
         for task in self._background:
             task.cancel()
         self.services.scanning.stop()
+        self.scanner.close()
         self.services.transcoding.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()
@@ -192,6 +194,8 @@ async def serve(server: Reelhouse) -> None:
         for library in server.services.libraries.all_for_system():
             server.services.scanning.start_for_system(library)
     server.services.scanning.start_schedule(server.config.scan_interval_minutes)
+    if server.config.watch_libraries:
+        server.services.scanning.watch(lambda libraries, changed: LibraryWatcher(libraries, changed))
     try:
         await asyncio.Event().wait()
     finally:

@@ -30,6 +30,14 @@ class Scanner(Protocol):
     ) -> ScanReport: ...
 
 
+class Watcher(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+WatcherFactory = Callable[[list[Library], Callable[[str], None]], Watcher]
+
+
 @dataclass(frozen=True)
 class ScanState:
     library_id: str
@@ -53,6 +61,11 @@ class ScanService:
         self._threads: dict[str, threading.Thread] = {}
         self._stop = threading.Event()
         self._schedule: threading.Thread | None = None
+        self._watcher: Watcher | None = None
+        self._watched: frozenset[str] = frozenset()
+        self._watcher_factory: WatcherFactory | None = None
+        # A change seen while that library is being scanned: scan once more when the scan ends.
+        self._pending: set[str] = set()
 
     # Synchronous, for the CLI --------------------------------------------------------------
     def scan_now(
@@ -106,6 +119,8 @@ class ScanService:
         return self.state_of(library.id)
 
     def start_for_system(self, library: Library, full: bool = False) -> bool:
+        if self._watcher_factory is not None and library.id not in self._watched:
+            self.watch(self._watcher_factory)
         with self._lock:
             thread = self._threads.get(library.id)
             if thread is not None and thread.is_alive():
@@ -136,6 +151,29 @@ class ScanService:
             )
         except Exception:
             log.exception("scan of library %s failed", library.id)
+        with self._lock:
+            again = library.id in self._pending
+            self._pending.discard(library.id)
+        if again and not self._stop.is_set():
+            threading.Thread(target=self._run_logged, args=(library, False), daemon=True).start()
+
+    def watch(self, factory: WatcherFactory) -> None:
+        """Rescan a library soon after its files change; rebuilt when a new library appears."""
+        self._watcher_factory = factory
+        libraries = self._libraries.all_for_system()
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._watched = frozenset(lib.id for lib in libraries)
+        self._watcher = factory(libraries, self._changed)
+        self._watcher.start()
+
+    def _changed(self, library_id: str) -> None:
+        library = next((lib for lib in self._libraries.all_for_system() if lib.id == library_id), None)
+        if library is None or self._stop.is_set():
+            return
+        if not self.start_for_system(library):
+            with self._lock:
+                self._pending.add(library_id)
 
     def state_of(self, library_id: str) -> ScanState:
         with self._lock:
@@ -159,5 +197,7 @@ class ScanService:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self._watcher is not None:
+            self._watcher.stop()
         for thread in list(self._threads.values()):
             thread.join(timeout)
