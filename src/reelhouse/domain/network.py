@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Verdict(enum.StrEnum):
     PLAIN_HTTP_REFUSED = "plain_http_refused"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(text: str | None) -> Address | None:
     """An address as a socket or a header gives it; IPv4-mapped IPv6 becomes plain IPv4, zone ids go."""
     if not text:

@@ -32,6 +32,8 @@ class PrivacyRepository:
             return 0
         columns = {c["name"] for c in inspect(conn).get_columns("invitations")}
         clauses = [f"{c} IS NULL" for c in ("used_at", "redeemed_at", "revoked_at") if c in columns]
+        if {"uses", "max_uses"} <= columns:
+            clauses.append("uses < max_uses")
         if "expires_at" in columns:
             clauses.append("(expires_at IS NULL OR expires_at > :now)")
         where = " AND ".join(clauses) or "1=1"
