@@ -17,23 +17,29 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
+from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
+from reelhouse.persistence.twofactor import TwoFactorRepository
 from reelhouse.scanner.runner import Scanner
 from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificates import CertificateService
+from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.streaming import Grants, StreamingService, load_secret
 from reelhouse.services.transcoding import TranscodeService
+from reelhouse.services.twofactor import TwoFactorService
+from reelhouse.services.users import UserService
 from reelhouse.web.context import Services
 from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.server import build_web_app
@@ -55,6 +61,10 @@ class Reelhouse:
         self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
         catalogue = CatalogueService(self.db, CatalogueRepository(), LibraryRepository())
         settings = SettingsService(self.db, SettingsRepository(), audit)
+        audit.keep_for(lambda: int(settings.get("audit_retention_days")))
+        passwords = Passwords()
+        twofactor = TwoFactorService(self.db, TwoFactorRepository(), audit, settings.get)
+        accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
         self.listeners: list[Listener] = []
         self._background: list[asyncio.Task[None]] = []
         certificates = CertificateService(
@@ -70,7 +80,7 @@ class Reelhouse:
             Grants(load_secret(config.data_dir / "grant.key")),
         )
         self.services = Services(
-            accounts=AccountService(self.db, AccountRepository(), audit),
+            accounts=accounts,
             audit=audit,
             catalogue=catalogue,
             libraries=libraries,
@@ -82,6 +92,11 @@ class Reelhouse:
             transcoding=TranscodeService(self.cache_dir, settings.get),
             certificates=certificates,
             privacy=privacy,
+            users=UserService(self.db, AccountRepository(), audit, passwords, twofactor),
+            invitations=InvitationService(
+                self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
+            ),
+            twofactor=twofactor,
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
 

@@ -23,6 +23,7 @@ from reelhouse.cli.common import (
     fail,
     opened,
 )
+from reelhouse.cli.invitations import invite_app
 from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.network import certificate, privacy
 from reelhouse.cli.users import audit, settings_app, user_app
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(library_app, name="library")
 app.add_typer(user_app, name="user")
+app.add_typer(invite_app, name="invite")
 app.add_typer(settings_app, name="settings")
 app.command("scan")(scan)
 app.command("audit")(audit)

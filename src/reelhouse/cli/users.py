@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
+from reelhouse.app import Reelhouse
 from reelhouse.cli.common import ConfigOption, DataDirOption, console, fail, opened
 from reelhouse.domain.access import Role, system_actor
+from reelhouse.services.users import UserService
 
-user_app = typer.Typer(help="Create and list users.", no_args_is_help=True)
+user_app = typer.Typer(help="Create, list and change users.", no_args_is_help=True)
 settings_app = typer.Typer(help="Show and change runtime settings.", no_args_is_help=True)
 
 
@@ -30,19 +34,21 @@ def user_create(
     name: str = typer.Argument(..., help="The username."),
     owner: bool = typer.Option(False, "--owner", help="Make this user the server's one owner."),
     admin: bool = typer.Option(False, "--admin", help="Make this user an admin."),
+    managed: bool = typer.Option(False, "--managed", help="A managed profile: no password, optional PIN."),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input."
     ),
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Create a user (prompts for the password unless --password-stdin)."""
-    if owner and admin:
-        raise fail("choose --owner or --admin, not both")
-    role = Role.OWNER if owner else Role.ADMIN if admin else Role.MEMBER
-    password = _read_password(password_stdin)
+    """Create a user (prompts for the password unless --password-stdin; a --managed profile reads a PIN)."""
+    if owner + admin + managed > 1:
+        raise fail("choose one of --owner, --admin or --managed")
+    role = Role.OWNER if owner else Role.ADMIN if admin else Role.MANAGED if managed else Role.MEMBER
+    secret = _read_password(password_stdin)
+    password, pin = (None, secret or None) if managed else (secret, None)
     with opened(config, data_dir) as server:
-        server.services.accounts.create_user(system_actor(), name, role, password)
+        server.services.accounts.create_user(system_actor(), name, role, password, pin)
         console.print(f"Created {role.value} {name}.")
 
 
@@ -50,10 +56,101 @@ def user_create(
 def user_list(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
     """List users with their roles."""
     with opened(config, data_dir) as server:
-        table = Table("username", "role", "disabled")
-        for user in server.services.accounts.list_users():
-            table.add_row(user["username"], user["role"], "yes" if user["disabled"] else "")
+        table = Table("username", "role", "disabled", "2fa", "grants")
+        for user in _users(server).all(system_actor()):
+            grants = json.dumps(user.grants, sort_keys=True) if user.grants else ""
+            table.add_row(
+                user.username,
+                user.role,
+                "yes" if user.disabled else "",
+                "yes" if user.two_factor else "",
+                grants,
+            )
         console.print(table)
+
+
+def _users(server: Reelhouse) -> UserService:
+    assert server.services.users is not None
+    return server.services.users
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+@user_app.command("set")
+def user_set(
+    name: str = typer.Argument(..., help="The username."),
+    assignments: list[str] = typer.Argument(
+        ..., help="KEY=VALUE: role=admin|member, or a grant such as may_download=true, libraries='[\"id\"]'."
+    ),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Change a user's role or grants (JSON values; null resets a grant), audited with before and after."""
+    role: Role | None = None
+    grants: dict[str, Any] = {}
+    for pair in assignments:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise fail(f"'{pair}' is not KEY=VALUE")
+        if key == "role":
+            if value not in ("admin", "member", "managed"):
+                raise fail("role is admin, member or managed")
+            role = Role(value)
+        else:
+            grants[key.strip()] = _value(value)
+    with opened(config, data_dir) as server:
+        users = _users(server)
+        users.update(system_actor(), users.id_of(system_actor(), name), role, grants or None)
+        console.print(f"Updated {name}.")
+
+
+@user_app.command("disable")
+def user_disable(
+    name: str = typer.Argument(..., help="The username."),
+    enable: bool = typer.Option(False, "--enable", help="Enable the user again instead."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Disable a user, ending all their sessions and streams at once (never the owner)."""
+    with opened(config, data_dir) as server:
+        users = _users(server)
+        users.update(system_actor(), users.id_of(system_actor(), name), disabled=not enable)
+        console.print(f"{'Enabled' if enable else 'Disabled'} {name}.")
+
+
+@user_app.command("delete")
+def user_delete(
+    name: str = typer.Argument(..., help="The username."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Delete a user and their sessions (never the owner)."""
+    with opened(config, data_dir) as server:
+        users = _users(server)
+        users.delete(system_actor(), users.id_of(system_actor(), name))
+        console.print(f"Deleted {name}.")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: str = typer.Argument(..., help="The username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Set a new password (also the owner's), ending every session and resetting two-factor."""
+    password = _read_password(password_stdin)
+    with opened(config, data_dir) as server:
+        users = _users(server)
+        users.reset_password(system_actor(), users.id_of(system_actor(), name), password)
+        console.print(f"New password set for {name}; their sessions have ended.")
 
 
 @settings_app.command("show")

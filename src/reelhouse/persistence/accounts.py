@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from reelhouse.domain.ids import UserId, new_id
-from reelhouse.persistence.schema import auth_tokens, setup_codes, users
+from reelhouse.persistence.schema import auth_tokens, second_factors, setup_codes, users
 
 
 class AccountRepository:
@@ -43,8 +43,47 @@ class AccountRepository:
     def list_users(self, conn: Connection) -> list[Any]:
         return list(conn.execute(select(users).order_by(users.c.username_key)))
 
-    def set_password_hash(self, conn: Connection, user_id: str, password_hash: str) -> None:
+    def set_password_hash(self, conn: Connection, user_id: str, password_hash: str | None) -> None:
         conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+    def update_user(self, conn: Connection, user_id: str, **values: Any) -> None:
+        if "grants" in values:
+            values["grants"] = json.dumps(values["grants"], sort_keys=True)
+        conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+    def delete_user(self, conn: Connection, user_id: str) -> None:
+        conn.execute(delete(auth_tokens).where(auth_tokens.c.user_id == user_id))
+        conn.execute(delete(users).where(users.c.id == user_id))
+
+    def owner(self, conn: Connection) -> Any:
+        return conn.execute(select(users).where(users.c.role == "owner")).first()
+
+    def tokens_of(self, conn: Connection, user_id: str) -> list[Any]:
+        return list(
+            conn.execute(
+                select(auth_tokens)
+                .where(auth_tokens.c.user_id == user_id)
+                .order_by(auth_tokens.c.last_seen_at.desc())
+            )
+        )
+
+    def delete_tokens_of(self, conn: Connection, user_id: str, keep: str | None = None) -> int:
+        stmt = delete(auth_tokens).where(auth_tokens.c.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(auth_tokens.c.id != keep)
+        return int(conn.execute(stmt).rowcount)
+
+    def delete_token_of(self, conn: Connection, user_id: str, token_id: str) -> bool:
+        stmt = delete(auth_tokens).where(auth_tokens.c.id == token_id, auth_tokens.c.user_id == user_id)
+        return bool(conn.execute(stmt).rowcount)
+
+    def known_addresses(self, conn: Connection, user_id: str) -> set[str]:
+        rows = conn.execute(
+            select(auth_tokens.c.last_address)
+            .where(auth_tokens.c.user_id == user_id, auth_tokens.c.last_address.is_not(None))
+            .distinct()
+        )
+        return {str(r[0]) for r in rows}
 
     def add_token(
         self,
@@ -88,8 +127,10 @@ class AccountRepository:
                 users.c.role,
                 users.c.disabled,
                 users.c.grants,
+                second_factors.c.confirmed_at.label("second_factor"),
             )
             .join(users, users.c.id == auth_tokens.c.user_id)
+            .outerjoin(second_factors, second_factors.c.user_id == users.c.id)
             .where(auth_tokens.c.token_hash == token_hash)
         ).first()
 

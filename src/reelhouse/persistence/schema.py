@@ -205,6 +205,54 @@ audit_log = Table(
     Index("ix_audit_action", "action", "at"),
 )
 
+# Accounts (migration 0002): invitations, two-factor secrets and recovery codes.
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(32)),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("max_uses", Integer, nullable=False),
+    Column("uses", Integer, nullable=False, default=0),
+    Column("role", String(16), nullable=False),
+    Column("note", Text),
+    # JSON: the grants every account made from this invitation starts with.
+    Column("grants", Text, nullable=False, default="{}"),
+    Column("revoked_at", Float),
+)
+
+invitation_redemptions = Table(
+    "invitation_redemptions",
+    metadata,
+    Column("invitation_id", String(32), ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+second_factors = Table(
+    "second_factors",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # The TOTP secret must be readable to check codes, so it cannot be hashed like the rest.
+    Column("secret", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("confirmed_at", Float),
+    # The last accepted 30-second step: a code is never accepted twice.
+    Column("last_step", Integer, nullable=False, default=0),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("used_at", Float),
+    Index("ix_recovery_codes_user", "user_id"),
+)
+
 play_state = Table(
     "play_state",
     metadata,

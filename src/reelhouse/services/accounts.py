@@ -1,41 +1,32 @@
-"""Accounts: first-run setup, users, passwords, sign-in and the tokens that authenticate requests."""
+"""Accounts: first-run setup, sign-in (password, PIN, second factor), and the tokens that authenticate."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from reelhouse.domain.access import (
-    Actor,
-    LibraryScope,
-    Role,
-    TokenScope,
-    UserPermissions,
-)
+from reelhouse.domain.access import Actor, LibraryScope, Role, TokenScope, UserPermissions
 from reelhouse.domain.ids import LibraryId, UserId
 from reelhouse.domain.library import LibraryKind
-from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput
+from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.services.audit import AuditService
+from reelhouse.services.passwords import Passwords, check_password, check_pin
+from reelhouse.services.throttle import Throttle
+from reelhouse.services.twofactor import TwoFactorService
 
 SESSION_IDLE = 14 * 86400
 SESSION_ABSOLUTE = 90 * 86400
 TOUCH_EVERY = 60.0
-COMMON_PASSWORDS = frozenset(
-    """password password1 password123 123456789012 1234567890 qwertyuiop iloveyou123 letmein123
-    welcome123 admin12345 administrator passw0rd123 qwerty123456 football123 monkey123456
-    reelhouse reelhouse123 changeme123 111111111111 000000000000 abcdefghijkl""".split()
-)
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+FAILED = "That username and password do not match."
+Setting = Callable[[str], Any]
 
 
 def hash_secret(secret: str) -> str:
@@ -52,13 +43,12 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str, username: str = "") -> None:
-    if len(password) < 10:
-        raise InvalidInput("A password needs at least 10 characters.", {"password": "too short"})
-    if len(password) > 256:
-        raise InvalidInput("A password can have at most 256 characters.", {"password": "too long"})
-    if password.lower() in COMMON_PASSWORDS or (username and username.lower() in password.lower()):
-        raise InvalidInput("That password is too easy to guess.", {"password": "too common"})
+def account_ended(grants_json: str, disabled: bool, now: float | None = None) -> bool:
+    """Disabled, or past the end date a time-limited friend was given."""
+    if disabled:
+        return True
+    ends = json.loads(grants_json or "{}").get("expires_at")
+    return ends is not None and float(ends) <= (now or time.time())
 
 
 def grants_to_actor(
@@ -82,7 +72,9 @@ def grants_to_actor(
     permissions = UserPermissions(
         may_download=bool(grants.get("may_download", admin)),
         may_transcode=bool(grants.get("may_transcode", True)),
-        may_connect_remotely=bool(grants.get("may_connect_remotely", True)),
+        # Managed profiles are household members picked from a list: home network only, always.
+        may_connect_remotely=role_value is not Role.MANAGED
+        and bool(grants.get("may_connect_remotely", True)),
         max_bitrate_kbps=grants.get("max_bitrate_kbps"),
         max_streams=grants.get("max_streams"),
     )
@@ -104,15 +96,37 @@ class SignIn:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class TokenView:
+    id: str
+    kind: str
+    name: str
+    scopes: list[str]
+    created_at: float
+    last_seen_at: float
+    last_address: str | None
+    expires_at: float | None
+    current: bool
+
+
 class AccountService:
-    def __init__(self, db: Database, repo: AccountRepository, audit: AuditService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        repo: AccountRepository,
+        audit: AuditService,
+        passwords: Passwords,
+        twofactor: TwoFactorService,
+        setting: Setting,
+        throttle: Throttle | None = None,
+    ) -> None:
         self._db = db
         self._repo = repo
         self._audit = audit
-        # OWASP's argon2id minimum: 19 MiB, two passes, one lane.
-        self._hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-        self._hashing = threading.BoundedSemaphore(2)
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self.passwords = passwords
+        self._twofactor = twofactor
+        self._setting = setting
+        self.throttle = throttle or Throttle()
 
     # Setup ---------------------------------------------------------------------------------
     def needs_setup(self) -> bool:
@@ -130,14 +144,16 @@ class AccountService:
         return code
 
     def complete_setup(self, code: str, username: str, password: str, address: str | None) -> SignIn:
+        self.throttle.check("#setup", address)
         name = check_username(username)
         check_password(password, name)
-        password_hash = self._hash(password)
+        password_hash = self.passwords.hash(password)
         with self._db.begin() as conn:
             if self._repo.count_users(conn) > 0:
                 raise Conflict("This server already has an owner.")
             if not self._repo.setup_code_matches(conn, hash_secret(code.strip().lower())):
                 self._audit.record(conn, None, "setup.failed", None, {}, address)
+                self.throttle.failed("#setup", address)
                 raise AuthenticationRequired("That setup code is not right. Look for it in the server's log.")
             user_id = self._repo.add_user(conn, name, Role.OWNER.value, password_hash, {})
             self._repo.clear_setup_codes(conn)
@@ -145,64 +161,129 @@ class AccountService:
             self._audit.record(conn, actor, "setup.owner_created", user_id, {"username": name}, address)
         return self.sign_in(name, password, address, "web")
 
-    def create_user(self, actor: Actor | None, username: str, role: Role, password: str | None) -> UserId:
-        """Also used by the CLI (actor None), run by someone who can already read the data directory."""
+    def create_user(
+        self,
+        actor: Actor,
+        username: str,
+        role: Role,
+        password: str | None,
+        pin: str | None = None,
+        grants: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> UserId:
+        """Admins create members and managed profiles, the owner also admins; the CLI acts as the owner."""
+        if not actor.is_admin or TokenScope.ADMIN not in actor.token_scopes:
+            raise PermissionDenied("Only admins can create users.")
+        if role is Role.ADMIN and actor.role is not Role.OWNER:
+            raise PermissionDenied("Only the owner can create admins.")
         name = check_username(username)
-        password_hash = None
-        if password is not None:
+        secret_hash = None
+        if role is Role.MANAGED:
+            if password is not None:
+                raise InvalidInput(
+                    "A managed profile has no password; give it a PIN.", {"password": "not allowed"}
+                )
+            if pin:
+                check_pin(pin)
+                secret_hash = self.passwords.hash(pin)
+        elif password is None:
+            raise InvalidInput("A password is required.", {"password": "required"})
+        else:
             check_password(password, name)
-            password_hash = self._hash(password)
+            secret_hash = self.passwords.hash(password)
         with self._db.begin() as conn:
             if self._repo.user_by_name(conn, name) is not None:
                 raise Conflict(f"A user named '{name}' already exists.")
-            if role is Role.OWNER and self._repo.count_users(conn) > 0:
-                owners = [u for u in self._repo.list_users(conn) if u.role == Role.OWNER.value]
-                if owners:
-                    raise Conflict("This server already has an owner; there is exactly one.")
-            user_id = self._repo.add_user(conn, name, role.value, password_hash, {})
+            if role is Role.OWNER and self._repo.owner(conn) is not None:
+                raise Conflict("This server already has an owner; there is exactly one.")
+            user_id = self._repo.add_user(conn, name, role.value, secret_hash, grants or {})
             if role is Role.OWNER:
                 self._repo.clear_setup_codes(conn)
-            self._audit.record(conn, actor, "user.create", user_id, {"username": name, "role": role.value})
+            self._audit.record(
+                conn,
+                actor,
+                "user.create",
+                user_id,
+                {"username": name, "role": role.value, "grants": grants or {}},
+                address,
+            )
         return user_id
 
-    # Sign-in -------------------------------------------------------------------------------
-    def _hash(self, password: str) -> str:
-        with self._hashing:
-            return self._hasher.hash(password)
-
-    def _verify(self, password_hash: str | None, password: str) -> bool:
-        with self._hashing:
-            try:
-                return (
-                    self._hasher.verify(password_hash or self._dummy_hash, password)
-                    and password_hash is not None
-                )
-            except (VerificationError, InvalidHashError):
-                return False
-
-    def sign_in(self, username: str, password: str, address: str | None, device: str) -> SignIn:
+    def list_users(self) -> list[dict[str, Any]]:
         with self._db.read() as conn:
-            user = self._repo.user_by_name(conn, username.strip()) if len(username) <= 64 else None
+            return [
+                {"id": u.id, "username": u.username, "role": u.role, "disabled": bool(u.disabled)}
+                for u in self._repo.list_users(conn)
+            ]
+
+    # Sign-in -------------------------------------------------------------------------------
+    def sign_in(
+        self, username: str, password: str, address: str | None, device: str, totp: str | None = None
+    ) -> SignIn:
+        account = username.strip().casefold()[:64]
+        with self._db.read() as conn:
+            user = self._repo.user_by_name(conn, account) if len(username) <= 64 else None
+            known = address in self._repo.known_addresses(conn, user.id) if user else False
+        self.throttle.check(account, address, known)
         # The same hash work is done for unknown users, so timing does not tell who exists.
-        ok = self._verify(user.password_hash if user else None, password[:256])
-        if user is None or not ok or user.disabled:
+        ok = self.passwords.verify(user.password_hash if user else None, password[:256])
+        # Managed profiles have a PIN, not a password: they sign in through the profile picker only.
+        if (
+            user is None
+            or not ok
+            or user.role == Role.MANAGED.value
+            or account_ended(user.grants, user.disabled)
+        ):
+            self._fail(account, address, username)
+            raise AuthenticationRequired(FAILED)
+        if self._twofactor.enrolled(user.id):
+            if not totp:
+                raise InvalidInput("Enter the code from your authenticator app.", {"totp": "required"})
+            if not self._twofactor.verify(user.id, totp):
+                self._fail(account, address, username, "two-factor")
+                raise InvalidInput("That two-factor code is not right.", {"totp": "wrong"})
+        if self.passwords.needs_rehash(user.password_hash):
             with self._db.begin() as conn:
-                self._audit.record(
-                    conn, None, "auth.login_failed", None, {"username": username[:64]}, address
-                )
-            raise AuthenticationRequired("That username and password do not match.")
-        if self._hasher.check_needs_rehash(user.password_hash):
-            with self._db.begin() as conn:
-                self._repo.set_password_hash(conn, user.id, self._hash(password))
+                self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
+        self.throttle.succeeded(account, address)
+        return self._issue(user, address, device[:128] or "web", "auth.login")
+
+    def sign_in_profile(self, user_id: str, pin: str, address: str | None, home: bool) -> SignIn:
+        """A managed profile picked from the list: home network only, PIN when one is set."""
+        key = f"#profile:{user_id[:32]}"
+        self.throttle.check(key, address)
+        with self._db.read() as conn:
+            user = self._repo.user_by_id(conn, user_id)
+        ok = self.passwords.verify(user.password_hash if user else None, pin[:16]) if pin else True
+        usable = (
+            home
+            and user is not None
+            and user.role == Role.MANAGED.value
+            and not account_ended(user.grants, user.disabled)
+            and (ok if user.password_hash else not pin)
+        )
+        if not usable or user is None:
+            self._fail(key, address, user_id[:32], "profile")
+            raise AuthenticationRequired("That profile or PIN is not right.")
+        return self._issue(user, address, "profile", "auth.profile_login")
+
+    def _fail(self, account: str, address: str | None, username: str, why: str = "password") -> None:
+        self.throttle.failed(account, address)
+        with self._db.begin() as conn:
+            self._audit.record(
+                conn, None, "auth.login_failed", None, {"username": username[:64], "factor": why}, address
+            )
+
+    def _issue(self, user: Any, address: str | None, device: str, action: str) -> SignIn:
         token = secrets.token_urlsafe(32)
         expires = time.time() + SESSION_ABSOLUTE
         scopes = ",".join(TokenScope)
         with self._db.begin() as conn:
             session_id = self._repo.add_token(
-                conn, user.id, hash_secret(token), "session", device[:128] or "web", scopes, expires, address
+                conn, user.id, hash_secret(token), "session", device, scopes, expires, address
             )
             actor = grants_to_actor(user.id, user.username, user.role, user.grants, scopes, session_id)
-            self._audit.record(conn, actor, "auth.login", user.id, {"device": device[:128]}, address)
+            self._audit.record(conn, actor, action, user.id, {"device": device}, address)
         return SignIn(token, actor, expires)
 
     def authenticate(self, token: str, address: str | None) -> Actor | None:
@@ -210,9 +291,9 @@ class AccountService:
             return None
         with self._db.read() as conn:
             row = self._repo.token_with_user(conn, hash_secret(token))
-        if row is None or row.disabled:
-            return None
         now = time.time()
+        if row is None or account_ended(row.grants, row.disabled, now):
+            return None
         if row.expires_at is not None and row.expires_at < now:
             return None
         if row.kind == "session" and row.last_seen_at + SESSION_IDLE < now:
@@ -220,7 +301,15 @@ class AccountService:
         if now - row.last_seen_at > TOUCH_EVERY:
             with self._db.begin() as conn:
                 self._repo.touch_token(conn, row.token_id, address)
-        return grants_to_actor(row.user_id, row.username, row.role, row.grants, row.scopes, row.token_id)
+        scopes = row.scopes
+        if (
+            row.role in (Role.OWNER.value, Role.ADMIN.value)
+            and row.second_factor is None
+            and self._setting("require_2fa_for_admins")
+        ):
+            # Until they enrol, an admin's sessions keep every right except administering.
+            scopes = ",".join(s for s in scopes.split(",") if s != TokenScope.ADMIN.value)
+        return grants_to_actor(row.user_id, row.username, row.role, row.grants, scopes, row.token_id)
 
     def sign_out(self, actor: Actor) -> None:
         if actor.session_id is None:
@@ -229,9 +318,91 @@ class AccountService:
             self._repo.delete_token(conn, actor.session_id)
             self._audit.record(conn, actor, "auth.logout", actor.user_id)
 
-    def list_users(self) -> list[dict[str, Any]]:
+    # Own sessions, devices and API tokens ----------------------------------------------------
+    def tokens(self, actor: Actor) -> list[TokenView]:
         with self._db.read() as conn:
-            return [
-                {"id": u.id, "username": u.username, "role": u.role, "disabled": bool(u.disabled)}
-                for u in self._repo.list_users(conn)
-            ]
+            rows = self._repo.tokens_of(conn, actor.user_id)
+        return [
+            TokenView(
+                r.id,
+                r.kind,
+                r.name,
+                [s for s in r.scopes.split(",") if s],
+                r.created_at,
+                r.last_seen_at,
+                r.last_address,
+                r.expires_at,
+                r.id == actor.session_id,
+            )
+            for r in rows
+        ]
+
+    def revoke_token(self, actor: Actor, token_id: str, address: str | None = None) -> None:
+        with self._db.begin() as conn:
+            if not self._repo.delete_token_of(conn, actor.user_id, token_id):
+                raise NotFound("No such session or token.")
+            self._audit.record(conn, actor, "token.revoke", token_id, {}, address)
+
+    def revoke_all(self, actor: Actor, keep_current: bool, address: str | None = None) -> int:
+        keep = actor.session_id if keep_current else None
+        with self._db.begin() as conn:
+            count = self._repo.delete_tokens_of(conn, actor.user_id, keep)
+            self._audit.record(conn, actor, "token.revoke_all", actor.user_id, {"count": count}, address)
+        return count
+
+    def create_api_token(
+        self, actor: Actor, name: str, scopes: list[str], days: int, address: str | None = None
+    ) -> tuple[str, TokenView]:
+        wanted = {TokenScope(s) for s in scopes}
+        if not wanted:
+            raise InvalidInput("Choose at least one scope.", {"scopes": "empty"})
+        if TokenScope.ADMIN in wanted and not actor.is_admin:
+            raise PermissionDenied("Only admins can make a token with the admin scope.")
+        if not wanted <= actor.token_scopes:
+            raise PermissionDenied("A token cannot have more rights than the session that makes it.")
+        if not 1 <= days <= 365:
+            raise InvalidInput("A token lasts 1 to 365 days.", {"days": "out of range"})
+        token = "rh_" + secrets.token_urlsafe(32)
+        scope_text = ",".join(sorted(wanted))
+        expires = time.time() + days * 86400
+        label = name.strip()[:128] or "API token"
+        with self._db.begin() as conn:
+            token_id = self._repo.add_token(
+                conn, actor.user_id, hash_secret(token), "api", label, scope_text, expires, address
+            )
+            self._audit.record(
+                conn,
+                actor,
+                "token.create",
+                token_id,
+                {"name": label, "scopes": scope_text, "days": days},
+                address,
+            )
+        now = time.time()
+        return token, TokenView(token_id, "api", label, sorted(wanted), now, now, address, expires, False)
+
+    def change_password(self, actor: Actor, current: str, new: str, address: str | None = None) -> None:
+        with self._db.read() as conn:
+            user = self._repo.user_by_id(conn, actor.user_id)
+        if user is None or user.password_hash is None:
+            raise InvalidInput("This account has no password.", {"current_password": "none"})
+        self.throttle.check(user.username_key, address, True)
+        if not self.passwords.verify(user.password_hash, current[:256]):
+            self._fail(user.username_key, address, user.username, "password-change")
+            raise InvalidInput("The current password is not right.", {"current_password": "wrong"})
+        check_password(new, user.username)
+        new_hash = self.passwords.hash(new)
+        with self._db.begin() as conn:
+            self._repo.set_password_hash(conn, user.id, new_hash)
+            # A changed password ends every session and token, this one too.
+            self._repo.delete_tokens_of(conn, user.id)
+            self._audit.record(conn, actor, "user.password_change", user.id, {}, address)
+
+    def check_own_password(self, actor: Actor, password: str, address: str | None) -> None:
+        with self._db.read() as conn:
+            user = self._repo.user_by_id(conn, actor.user_id)
+        key = user.username_key if user else actor.user_id
+        self.throttle.check(key, address, True)
+        if user is None or not self.passwords.verify(user.password_hash, password[:256]):
+            self._fail(key, address, actor.username, "password-check")
+            raise InvalidInput("The password is not right.", {"password": "wrong"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,18 @@ class AuditEntry:
 
 
 class AuditService:
+    PRUNE_EVERY = 3600.0
+
     def __init__(self, db: Database, repo: AuditRepository) -> None:
         self._db = db
         self._repo = repo
+        self._retention_days: Callable[[], int] = lambda: 0
+        self._pruned_at = 0.0
+
+    def keep_for(self, retention_days: Callable[[], int]) -> None:
+        """Where the retention comes from (the audit_retention_days setting); 0 keeps everything."""
+        self._retention_days = retention_days
+        self._pruned_at = 0.0
 
     def record(
         self,
@@ -40,6 +50,13 @@ class AuditService:
         address: str | None = None,
     ) -> None:
         """Append inside the caller's transaction, so the entry and the change commit together."""
+        now = time.time()
+        if now - self._pruned_at > self.PRUNE_EVERY:
+            # Retention is applied as the log grows rather than by a timer: no background task to own.
+            self._pruned_at = now
+            days = self._retention_days()
+            if days > 0:
+                self._repo.prune(conn, now - days * 86400)
         self._repo.append(
             conn,
             actor.user_id if actor else None,

@@ -19,6 +19,7 @@ from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificates import CertificateService
+from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
@@ -26,6 +27,8 @@ from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.streaming import StreamingService
 from reelhouse.services.transcoding import TranscodeService
+from reelhouse.services.twofactor import TwoFactorService
+from reelhouse.services.users import UserService
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -45,6 +48,9 @@ class Services:
     transcoding: TranscodeService
     certificates: CertificateService | None = None
     privacy: PrivacyService | None = None
+    users: UserService | None = None
+    invitations: InvitationService | None = None
+    twofactor: TwoFactorService | None = None
 
 
 SERVICES = web.AppKey("services", Services)

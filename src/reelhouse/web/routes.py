@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from reelhouse.web import pages
-from reelhouse.web.api import accounts, catalogue, network, playback, system
+from reelhouse.web.api import account, accounts, catalogue, invitations, network, playback, system, users
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
+    *account.ROUTES,
+    *users.ROUTES,
+    *invitations.ROUTES,
     *catalogue.ROUTES,
     *playback.ROUTES,
     *system.ROUTES,

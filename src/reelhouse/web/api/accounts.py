@@ -1,10 +1,13 @@
-"""Setup, sign-in and sign-out routes."""
+"""Setup, sign-in (password or managed profile) and sign-out routes."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from reelhouse.web.context import actor, call, json_response, parse_body, peer_address, services
+from reelhouse.domain.network import NetworkPolicy, Zone, parse_address
+from reelhouse.services.users import UserService
+from reelhouse.web.api.account_schemas import ProfileLoginIn, ProfileOut
+from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, peer_address, services
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.schemas import LoginIn, SetupIn, SetupStateOut, TokenOut, UserOut
 from reelhouse.web.session import clear_session_cookie, set_session_cookie
@@ -28,7 +31,7 @@ async def complete_setup(request: web.Request) -> web.StreamResponse:
         body.password,
         peer_address(request),
     )
-    response = json_response(_token_out(signed), status=201)
+    response = json_response(token_out(signed), status=201)
     set_session_cookie(request, response, signed.token, signed.expires_at)
     return response
 
@@ -42,8 +45,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         body.password,
         peer_address(request),
         body.device,
+        body.totp,
     )
-    response = json_response(_token_out(signed))
+    response = json_response(token_out(signed))
     set_session_cookie(request, response, signed.token, signed.expires_at)
     return response
 
@@ -60,7 +64,43 @@ async def me(request: web.Request) -> web.StreamResponse:
     return json_response(UserOut(id=who.user_id, username=who.username, role=who.role.value))
 
 
-def _token_out(signed: object) -> TokenOut:
+def home_network(request: web.Request) -> bool:
+    """Is the caller on the home network? The gate's classification when it ran, else lan_networks."""
+    zone = request.get(ZONE)
+    if zone is None:
+        address = parse_address(peer_address(request))
+        policy = NetworkPolicy.from_settings(services(request).settings.values)
+        zone = Zone.REMOTE.value if address is None else policy.zone_of(address).value
+    return zone in (Zone.LOCAL.value, Zone.LAN.value)
+
+
+def _users(request: web.Request) -> UserService:
+    found = services(request).users
+    assert found is not None, "app.py wires the users service"
+    return found
+
+
+async def profiles(request: web.Request) -> web.StreamResponse:
+    found = await call(request, _users(request).profiles, home_network(request))
+    return json_response([ProfileOut(id=p.id, username=p.username, has_pin=p.has_pin) for p in found])
+
+
+async def profile_login(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, ProfileLoginIn)
+    signed = await call(
+        request,
+        services(request).accounts.sign_in_profile,
+        body.user_id,
+        body.pin,
+        peer_address(request),
+        home_network(request),
+    )
+    response = json_response(token_out(signed))
+    set_session_cookie(request, response, signed.token, signed.expires_at)
+    return response
+
+
+def token_out(signed: object) -> TokenOut:
     who = signed.actor  # type: ignore[attr-defined]
     return TokenOut(
         token=signed.token,  # type: ignore[attr-defined]
@@ -98,6 +138,26 @@ ROUTES = [
         Access.PUBLIC,
         "accounts",
         body=LoginIn,
+        response=TokenOut,
+    ),
+    Route(
+        "GET",
+        "/api/auth/profiles",
+        profiles,
+        "Managed profiles to pick from (empty unless on the home network)",
+        Access.PUBLIC,
+        "accounts",
+        response=ProfileOut,
+        response_list=True,
+    ),
+    Route(
+        "POST",
+        "/api/auth/profile",
+        profile_login,
+        "Sign in as a managed profile, with its PIN when it has one (home network only)",
+        Access.PUBLIC,
+        "accounts",
+        body=ProfileLoginIn,
         response=TokenOut,
     ),
     Route("POST", "/api/auth/logout", logout, "End this session", Access.USER, "accounts", status=204),

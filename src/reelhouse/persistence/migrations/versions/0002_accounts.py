@@ -1,21 +1,24 @@
-"""Accounts: invitations, two-factor, device tokens, throttling.
+"""Accounts: invitations, two-factor secrets and recovery codes.
 
 Revision ID: 0002
 Revises: 0001
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
+
+from reelhouse.persistence.schema import metadata
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+TABLES = ("invitations", "invitation_redemptions", "second_factors", "recovery_codes")
+
 
 def upgrade() -> None:
-    pass
+    metadata.create_all(op.get_bind(), tables=[metadata.tables[name] for name in TABLES])
 
 
 def downgrade() -> None:
-    pass
+    metadata.drop_all(op.get_bind(), tables=[metadata.tables[name] for name in TABLES])

@@ -1,0 +1,89 @@
+"""`reelhouse invite create|list|revoke`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from reelhouse.app import Reelhouse
+from reelhouse.cli.common import ConfigOption, DataDirOption, console, fail, opened
+from reelhouse.domain.access import Role, system_actor
+from reelhouse.services.invitations import InvitationService
+
+invite_app = typer.Typer(help="Create, list and revoke invitation links.", no_args_is_help=True)
+
+
+def _service(server: Reelhouse) -> InvitationService:
+    assert server.services.invitations is not None
+    return server.services.invitations
+
+
+@invite_app.command("create")
+def invite_create(
+    libraries: str = typer.Option("all", "--libraries", help="'all' or comma-separated library ids."),
+    admin: bool = typer.Option(False, "--admin", help="The invited account is an admin."),
+    days: int | None = typer.Option(
+        None, "--days", min=1, max=365, help="Lifetime (default: invitation_days)."
+    ),
+    uses: int = typer.Option(1, "--uses", min=1, max=100, help="How many accounts it can create."),
+    note: str | None = typer.Option(None, "--note", help="A note for yourself and the friend."),
+    grants: str = typer.Option("{}", "--grants", help="More grants as a JSON object."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create an invitation and print its link (shown once)."""
+    try:
+        extra = json.loads(grants)
+    except json.JSONDecodeError:
+        raise fail("--grants is not a JSON object") from None
+    if not isinstance(extra, dict):
+        raise fail("--grants is not a JSON object")
+    chosen = "all" if libraries == "all" else [x.strip() for x in libraries.split(",") if x.strip()]
+    with opened(config, data_dir) as server:
+        base = f"http://{server.config.host}:{server.config.port}"
+        made = _service(server).create(
+            system_actor(),
+            base,
+            {**extra, "libraries": chosen},
+            Role.ADMIN if admin else Role.MEMBER,
+            days,
+            uses,
+            note,
+        )
+        console.print(made.url, highlight=False, soft_wrap=True)
+
+
+@invite_app.command("list")
+def invite_list(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
+    """List invitations: uses, expiry, state and who redeemed them."""
+    with opened(config, data_dir) as server:
+        table = Table("id", "role", "uses", "expires", "state", "redeemed by", "note")
+        for view in _service(server).list(system_actor()):
+            state = "revoked" if view.revoked else "live" if view.live else "used up or expired"
+            expires = dt.datetime.fromtimestamp(view.expires_at).isoformat(timespec="minutes")
+            table.add_row(
+                view.id,
+                view.role,
+                f"{view.uses}/{view.max_uses}",
+                expires,
+                state,
+                ", ".join(view.redeemed_by),
+                view.note or "",
+            )
+        console.print(table)
+
+
+@invite_app.command("revoke")
+def invite_revoke(
+    invitation_id: str = typer.Argument(..., help="The invitation's id (see 'reelhouse invite list')."),
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Revoke an invitation so that it can no longer be redeemed."""
+    with opened(config, data_dir) as server:
+        _service(server).revoke(system_actor(), invitation_id)
+        console.print("Revoked.")
