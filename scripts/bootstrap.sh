@@ -39,4 +39,9 @@ web_vendor() {
   if [ -f "$ROOT/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
     (cd "$ROOT" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) || echo "note: npm ci failed; continuing without hls.js" >&2
   fi
+  # The server serves /static/vendor/ from this git-ignored folder; absent means native HLS and direct play only.
+  if [ -f "$ROOT/node_modules/hls.js/dist/hls.min.js" ]; then
+    mkdir -p "$ROOT/src/reelhouse/web/static/vendor"
+    cp "$ROOT/node_modules/hls.js/dist/hls.min.js" "$ROOT/src/reelhouse/web/static/vendor/hls.min.js"
+  fi
 }

@@ -66,19 +66,18 @@ export function setTitle(text) {
 }
 
 async function loadSession() {
-  if (session.setup === null) {
-    session.setup = await get("/api/setup");
-  }
-  if (session.setup.needs_setup) return;
-  if (session.me === null) {
-    try {
-      session.me = await get("/api/me");
-      session.libraries = await get("/api/libraries");
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      session.me = null;
-    }
-  }
+  if (session.setup !== null && (session.setup.needs_setup || session.me !== null)) return;
+  // Setup state, who is signed in and their libraries in one round trip of latency, not three.
+  const signedOut = (err) => { if (err instanceof ApiError && err.status === 401) return null; throw err; };
+  const [setup, me, libraries] = await Promise.all([
+    session.setup === null ? get("/api/setup") : session.setup,
+    get("/api/me").catch(signedOut),
+    get("/api/libraries").catch(signedOut),
+  ]);
+  session.setup = setup;
+  if (setup.needs_setup) return;
+  session.me = me;
+  session.libraries = libraries || [];
 }
 
 export async function refreshLibraries() {
@@ -121,6 +120,9 @@ async function render() {
   const seq = ++renderSeq;
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next page */ } cleanup = null; }
   const { path, query } = parseHash();
+  let found = match(path);
+  // The page's module loads while the session does.
+  const loading = import(found ? found.module : "/static/view-missing.js").catch(() => null);
   try {
     await loadSession();
   } catch (err) {
@@ -128,7 +130,6 @@ async function render() {
     return;
   }
   if (seq !== renderSeq) return;
-  let found = match(path);
   if (session.setup.needs_setup && path !== "/setup") { navigate("/setup", { replace: true }); return; }
   if (!found) found = { module: "/static/view-missing.js", auth: true, params: {} };
   if (found.auth && !session.me) {
@@ -137,10 +138,8 @@ async function render() {
     return;
   }
   drawNav();
-  let view;
-  try {
-    view = await import(found.module);
-  } catch (err) {
+  const view = await loading;
+  if (!view) {
     showFatal(new Error("This page could not be loaded; reload to try again."));
     return;
   }
@@ -157,6 +156,8 @@ async function render() {
     showFatal(err);
     return;
   }
+  // The benchmark reads this mark: the moment a page's content is in the document.
+  performance.mark("reelhouse:rendered");
   // Move focus to the new page's heading so keyboard and screen-reader users start at the top.
   const heading = main.querySelector("h1");
   if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
