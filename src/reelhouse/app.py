@@ -33,6 +33,7 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
+from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
@@ -72,8 +73,10 @@ class Reelhouse:
             machine_names(),
             [a for a in ("127.0.0.1", "::1", config.host) if a not in ("0.0.0.0", "::")],  # noqa: S104
         )
+        self.portmap = PortMapper(lambda: settings.values, discover=discover_igd)
+        settings.on_change(self.portmap.settings_changed)
         privacy = PrivacyService(
-            self.db, PrivacyRepository(), settings, certificates, lambda: list(self.listeners), _no_port_mapping
+            self.db, PrivacyRepository(), settings, certificates, lambda: list(self.listeners), self.portmap.describe
         )
         streaming = StreamingService(
             self.db, CatalogueRepository(), LibraryRepository(), AccountRepository(),
@@ -110,6 +113,7 @@ class Reelhouse:
         return app
 
     async def _on_cleanup(self, _app: web.Application) -> None:
+        await self.portmap.stop()
         self.close()
 
     def close(self) -> None:
@@ -147,10 +151,6 @@ def prepare_first_run(server: Reelhouse) -> str | None:
     return code
 
 
-def _no_port_mapping() -> str:
-    return "no port forward was requested from the router"
-
-
 async def open_listeners(
     server: Reelhouse,
     runner: web.AppRunner,
@@ -175,6 +175,9 @@ async def open_listeners(
         runner.app[GATE].https_port = bound[0].port
         server._background.append(asyncio.create_task(_refresh_certificates(server, refresh_seconds)))
     server.listeners.extend(opened)
+    # Only the HTTPS port is ever forwarded: a remote client is never served over plain HTTP.
+    https = [item.port for item in opened if item.scheme == "https"]
+    server.portmap.start(asyncio.get_running_loop(), https[0] if https else None)
     return opened
 
 
