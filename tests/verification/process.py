@@ -1,0 +1,111 @@
+"""A Reelhouse server as a separate process, the way it runs for real, so tests can kill -9 it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from reelhouse.app import Reelhouse
+from reelhouse.config import load_config
+from reelhouse.domain.access import Role, system_actor
+from tests.harness import Client
+
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def prepare(data_dir: Path, owner: str = "owner") -> None:
+    """Create the database and the owner in-process, as `reelhouse user add` would, then close it."""
+    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    try:
+        server.services.accounts.create_user(system_actor("test"), owner, Role.OWNER, PASSWORD)
+    finally:
+        server.close()
+
+
+def integrity(data_dir: Path) -> str:
+    """PRAGMA integrity_check on the file as the next start would find it (WAL included)."""
+    conn = sqlite3.connect(str(data_dir / "reelhouse.db"), timeout=30)
+    try:
+        return "; ".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check"))
+    finally:
+        conn.close()
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "REELHOUSE_DEMO_LIBRARY": "false",
+            "REELHOUSE_CONFIG": str(data_dir.parent / "absent.toml"),
+            **(extra_env or {}),
+        }
+        self.log = (data_dir.parent / f"server-{self.port}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "reelhouse.cli.main", "serve", *self._where(data_dir)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        self._wait_ready()
+
+    def _where(self, data_dir: Path) -> list[str]:
+        return ["--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port)]
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/api/setup")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start in time")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def client(self, token: str | None = None) -> Client:
+        return Client(self.port, token=token)
+
+    def sign_in(self, username: str = "owner") -> Client:
+        answer = self.client().post("/api/auth/login", {"username": username, "password": PASSWORD})
+        assert answer.status == 200, answer.body
+        return self.client(answer.json()["token"])
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush, no atexit; what a power cut or the OOM killer does."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(15)
+        self.log.close()
