@@ -28,7 +28,7 @@ from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
-from reelhouse.services.certificates import CertificateService
+from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.passwords import Passwords
@@ -71,12 +71,17 @@ class Reelhouse:
         certificates = CertificateService(
             config.data_dir / "certificates",
             machine_names(),
-            [a for a in ("127.0.0.1", "::1", config.host) if a not in ("0.0.0.0", "::")],  # noqa: S104
+            [a for a in ("127.0.0.1", "::1", config.host, *local_addresses()) if a not in ("0.0.0.0", "::")],  # noqa: S104
         )
         self.portmap = PortMapper(lambda: settings.values, discover=discover_igd)
         settings.on_change(self.portmap.settings_changed)
         privacy = PrivacyService(
-            self.db, PrivacyRepository(), settings, certificates, lambda: list(self.listeners), self.portmap.describe
+            self.db,
+            PrivacyRepository(),
+            settings,
+            certificates,
+            lambda: list(self.listeners),
+            self.portmap.describe,
         )
         streaming = StreamingService(
             self.db, CatalogueRepository(), LibraryRepository(), AccountRepository(),

@@ -137,3 +137,17 @@ def test_user_pkcs12_certificate_is_loaded(tmp_path: Path) -> None:
     service.context()
     assert service.info is not None and service.info.source == "user"
     assert service.info.subject == "CN=p12.example"
+
+
+def test_certificate_is_reissued_when_the_machine_gains_an_address(tmp_path: Path) -> None:
+    first = CertificateService(tmp_path, ["localhost"], ["127.0.0.1"])
+    first.context()
+    assert first.info is not None
+    second = CertificateService(tmp_path, ["localhost"], ["127.0.0.1", "192.0.2.44"])
+    second.context()
+    assert second.info is not None
+    assert "192.0.2.44" in second.info.names
+    assert second.info.fingerprint_sha256 != first.info.fingerprint_sha256
+    third = CertificateService(tmp_path, ["localhost"], ["127.0.0.1"])
+    third.context()
+    assert third.info is not None and third.info.fingerprint_sha256 == second.info.fingerprint_sha256

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import ipaddress
+import itertools
 import os
 import ssl
 import threading
@@ -75,6 +76,30 @@ def intermediate_context() -> ssl.SSLContext:
     context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
     _set_groups(context)
     return context
+
+
+def local_addresses() -> list[str]:
+    """This machine's own addresses, read from the kernel (Linux) rather than DNS, which may block or lie."""
+    found: list[str] = []
+    try:
+        lines = Path("/proc/net/fib_trie").read_text().splitlines()
+    except OSError:
+        lines = []
+    for previous, line in itertools.pairwise(lines):
+        if line.strip() == "/32 host LOCAL":
+            candidate = previous.strip().removeprefix("|-- ").strip()
+            if candidate not in found:
+                found.append(candidate)
+    try:
+        v6 = Path("/proc/net/if_inet6").read_text().splitlines()
+    except OSError:
+        v6 = []
+    for row in v6:
+        raw = row.split()[0]
+        address = ipaddress.IPv6Address(int(raw, 16))
+        if not address.is_link_local and str(address) not in found:
+            found.append(str(address))
+    return found
 
 
 def _fingerprint(cert: x509.Certificate) -> str:
@@ -215,12 +240,21 @@ class CertificateService:
             )
             return self.directory / "p12-chain.pem", self.directory / "p12-key.pem", "user"
         server = self.directory / "server.pem"
-        if not server.is_file() or self._expiring(x509.load_pem_x509_certificate(server.read_bytes())):
+        if not server.is_file() or self._stale(x509.load_pem_x509_certificate(server.read_bytes())):
             self._issue()
         return server, self.directory / "server.key", "generated"
 
-    def _expiring(self, cert: x509.Certificate) -> bool:
-        return cert.not_valid_after_utc - self._renew_before <= self._clock()
+    def _stale(self, cert: x509.Certificate) -> bool:
+        """Due for renewal, or no longer naming every host name and address the server has."""
+        if cert.not_valid_after_utc - self._renew_before <= self._clock():
+            return True
+        try:
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            return True
+        named = set(sans.get_values_for_type(x509.DNSName))
+        named |= {str(a) for a in sans.get_values_for_type(x509.IPAddress)}
+        return not set(self._names) | set(self._addresses) <= named
 
     # The live context -------------------------------------------------------------------------
     def context(self) -> ssl.SSLContext:
