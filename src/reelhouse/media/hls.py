@@ -22,7 +22,8 @@ def _quoted(value: str) -> str:
 
 
 def segment_count(duration: float, segment_seconds: int) -> int:
-    return max(1, math.ceil(duration / segment_seconds - 1e-6))
+    # A tail under half a second (audio padding) joins the last segment: an encoder may never write it alone.
+    return max(1, math.ceil((duration - 0.5) / segment_seconds))
 
 
 def master_playlist(
@@ -66,7 +67,7 @@ def media_playlist(duration: float, segment_seconds: int, uri_for: Callable[[int
         "#EXT-X-PLAYLIST-TYPE:VOD",
     ]
     for n in range(count):
-        length = min(segment_seconds, duration - n * segment_seconds)
+        length = segment_seconds if n < count - 1 else duration - n * segment_seconds
         lines += [f"#EXTINF:{max(length, 0.001):.3f},", uri_for(n)]
     lines += ["#EXT-X-ENDLIST", ""]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ class Session:
     process_start: int = 0
     argv_history: list[list[str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
 
     @property
     def segments(self) -> int:
@@ -138,6 +139,10 @@ class TranscodeService:
                     self._restart(session, number)
         target = session.folder / f"seg{number}.ts"
         while time.monotonic() < deadline:
+            if session.closed:
+                raise NotFound("This playback session has ended; start playback again.")
+            # A player waiting on a segment is still polling: the reaper must not end its session.
+            session.last_access = time.monotonic()
             if number in session.finished() and target.exists():
                 session.last_access = time.monotonic()
                 return target
@@ -146,12 +151,15 @@ class TranscodeService:
                 if process.returncode != 0:
                     raise MediaError("The encoder stopped on this file.")
                 with session.lock:
-                    if session.process is process:
+                    if session.process is process and not session.closed:
                         self._restart(session, number)
             time.sleep(0.03)
         raise Unavailable("The segment is taking too long to prepare.", retry_after=2)
 
     def _restart(self, session: Session, number: int) -> None:
+        # Called with session.lock held; _dispose marks closed before taking it, so no encoder outlives it.
+        if session.closed:
+            raise NotFound("This playback session has ended; start playback again.")
         if session.process is not None:
             ffmpeg.stop(session.process)
             session.process = None
@@ -191,6 +199,7 @@ class TranscodeService:
 
     # Housekeeping ---------------------------------------------------------------------------
     def _dispose(self, session: Session) -> None:
+        session.closed = True
         with session.lock:
             if session.process is not None:
                 ffmpeg.stop(session.process)
