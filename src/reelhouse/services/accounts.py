@@ -254,13 +254,15 @@ class AccountService:
         self.throttle.check(key, address)
         with self._db.read() as conn:
             user = self._repo.user_by_id(conn, user_id)
-        ok = self.passwords.verify(user.password_hash if user else None, pin[:16]) if pin else True
+        stored = user.password_hash if user else None
+        # Always one hash's work, so a PIN-less profile does not answer faster than one with a PIN.
+        pin_ok = self.passwords.verify(stored, pin[:16])
         usable = (
             home
             and user is not None
             and user.role == Role.MANAGED.value
             and not account_ended(user.grants, user.disabled)
-            and (ok if user.password_hash else not pin)
+            and (pin_ok if stored is not None else pin == "")
         )
         if not usable or user is None:
             self._fail(key, address, user_id[:32], "profile")

@@ -207,7 +207,7 @@ class ScanStateOut(BaseModel):
 class LoginIn(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    totp: str | None = Field(default=None, max_length=16)
+    totp: str | None = Field(default=None, max_length=64)
     device: str = Field(default="app", max_length=128)
 
 
