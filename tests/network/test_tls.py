@@ -151,3 +151,11 @@ def test_certificate_is_reissued_when_the_machine_gains_an_address(tmp_path: Pat
     third = CertificateService(tmp_path, ["localhost"], ["127.0.0.1"])
     third.context()
     assert third.info is not None and third.info.fingerprint_sha256 == second.info.fingerprint_sha256
+
+
+def test_hsts_is_sent_when_a_trusted_proxy_terminated_tls(tls_server: RunningServer) -> None:
+    configure(tls_server, trusted_proxies=["127.0.0.1/32"])
+    plain = tls_server.anonymous().get("/api/me")
+    assert plain.header("Strict-Transport-Security") is None
+    proxied = tls_server.anonymous().get("/api/me", headers={"X-Forwarded-Proto": "https"})
+    assert (proxied.header("Strict-Transport-Security") or "").startswith("max-age=31536000")

@@ -86,5 +86,6 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["Server"] = "Reelhouse"
     if request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")
-    if request.secure:
+    # Also behind a trusted proxy that terminated TLS: the header reaches the browser over HTTPS there.
+    if is_tls(request):
         headers["Strict-Transport-Security"] = "max-age=31536000"
