@@ -14,31 +14,88 @@ def _ffmpeg(*args: str) -> None:
 
 
 def _sources(seconds: int, size: str, rate: int = 25) -> list[str]:
-    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    return [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=440:duration={seconds}",
+    ]
 
 
 def h264_mp4(target: Path, seconds: int = 8, size: str = "320x240") -> Path:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        _ffmpeg(*_sources(seconds, size), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-g", "25", "-c:a", "aac", "-b:a", "64k", "-shortest", "-movflags", "+faststart", str(target))
+        _ffmpeg(
+            *_sources(seconds, size),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "25",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(target),
+        )
     return target
 
 
 def hevc_ac3_mkv(target: Path, seconds: int = 12, size: str = "320x240") -> Path:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        _ffmpeg(*_sources(seconds, size), "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=0",
-                "-pix_fmt", "yuv420p", "-c:a", "ac3", "-b:a", "96k", "-shortest", str(target))
+        _ffmpeg(
+            *_sources(seconds, size),
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=0",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "ac3",
+            "-b:a",
+            "96k",
+            "-shortest",
+            str(target),
+        )
     return target
 
 
 def h264_1080p(target: Path, seconds: int = 30) -> Path:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        _ffmpeg(*_sources(seconds, "1920x1080", 30), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt",
-                "yuv420p", "-b:v", "8M", "-g", "60", "-c:a", "aac", "-b:a", "128k", "-shortest", str(target))
+        _ffmpeg(
+            *_sources(seconds, "1920x1080", 30),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-b:v",
+            "8M",
+            "-g",
+            "60",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-shortest",
+            str(target),
+        )
     return target
 
 

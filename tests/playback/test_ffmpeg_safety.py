@@ -13,9 +13,22 @@ from reelhouse.media import ffmpeg
 from tests.playback.conftest import Stage
 
 SMUGGLED: list[Any] = [
-    "-i /etc/passwd", "aac -f null -", "libx264;rm -rf /", "128k -vf drawtext", "0 -map 0", "1\n-y",
-    "concat:/etc/passwd|/etc/hosts", "../../../../etc/passwd", "h264,scale=1:1", True, 1.5, -1, 10**9, None,
-    "[0:v]split", "expr:1",
+    "-i /etc/passwd",
+    "aac -f null -",
+    "libx264;rm -rf /",
+    "128k -vf drawtext",
+    "0 -map 0",
+    "1\n-y",
+    "concat:/etc/passwd|/etc/hosts",
+    "../../../../etc/passwd",
+    "h264,scale=1:1",
+    True,
+    1.5,
+    -1,
+    10**9,
+    None,
+    "[0:v]split",
+    "expr:1",
 ]
 
 
@@ -32,19 +45,42 @@ def library(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def _job(library: tuple[Path, Path, Path], **changes: Any) -> ffmpeg.HlsJob:
     root, source, out = library
-    base = ffmpeg.HlsJob(source=source, roots=(str(root),), output=out, start_segment=0, segment_seconds=4,
-                         audio_index=1, audio_codec="aac", audio_kbps=160, video_index=0, video_codec="h264",
-                         height=720, video_kbps=3000)
+    base = ffmpeg.HlsJob(
+        source=source,
+        roots=(str(root),),
+        output=out,
+        start_segment=0,
+        segment_seconds=4,
+        audio_index=1,
+        audio_codec="aac",
+        audio_kbps=160,
+        video_index=0,
+        video_codec="h264",
+        height=720,
+        video_kbps=3000,
+    )
     return dataclasses.replace(base, **changes)
 
 
-HLS_FIELDS = ["start_segment", "segment_seconds", "audio_index", "audio_codec", "audio_kbps", "video_index",
-              "video_codec", "height", "video_kbps", "burn_subtitle_index"]
+HLS_FIELDS = [
+    "start_segment",
+    "segment_seconds",
+    "audio_index",
+    "audio_codec",
+    "audio_kbps",
+    "video_index",
+    "video_codec",
+    "height",
+    "video_kbps",
+    "burn_subtitle_index",
+]
 
 
 @pytest.mark.parametrize("field", HLS_FIELDS)
 @pytest.mark.parametrize("value", SMUGGLED, ids=repr)
-def test_hls_parameter_rejects_smuggled_values(library: tuple[Path, Path, Path], field: str, value: Any) -> None:
+def test_hls_parameter_rejects_smuggled_values(
+    library: tuple[Path, Path, Path], field: str, value: Any
+) -> None:
     nullable = {"audio_index", "audio_codec", "video_codec", "burn_subtitle_index"}
     if value is None and field in nullable:
         pytest.skip("None is a meaningful choice here (copy, or no track)")
@@ -128,8 +164,10 @@ def test_hostile_audio_query_is_refused(stage: Stage, query: str) -> None:
 
 def test_started_encoder_argv_holds_only_server_values(stage: Stage) -> None:
     owner = stage.owner()
-    answer = owner.post(f"/api/items/{stage.items['hevc.mkv']}/playback",
-                        {"profile": {"max_height": 1000, "max_bitrate_kbps": 1234}, "audio_index": 1})
+    answer = owner.post(
+        f"/api/items/{stage.items['hevc.mkv']}/playback",
+        {"profile": {"max_height": 1000, "max_bitrate_kbps": 1234}, "audio_index": 1},
+    )
     assert answer.status == 200, answer.body
     master = stage.server.anonymous().get(answer.json()["url"]).body.decode()
     base = answer.json()["url"].rsplit("/", 1)[0]

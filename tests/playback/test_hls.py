@@ -63,8 +63,12 @@ def ffmpeg_children() -> list[int]:
 def probe(data: bytes, tmp: Path) -> dict[str, object]:
     path = tmp / "segment.ts"
     path.write_bytes(data)
-    out = subprocess.run([FFPROBE, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-                         capture_output=True, check=True, timeout=30).stdout
+    out = subprocess.run(
+        [FFPROBE, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
     return dict(json.loads(out))
 
 
@@ -84,7 +88,7 @@ def test_first_segment_is_h264_aac_mpegts(stage: Stage, tmp_path: Path) -> None:
 
 
 def test_seek_starts_the_encoder_at_that_segment(stage: Stage, tmp_path: Path) -> None:
-    hls, session_id = start(stage)
+    hls, _session_id = start(stage)
     data = hls.segment(2)
     (session,) = stage.server.server.services.transcoding.active()
     last = session.argv_history[-1]
@@ -95,7 +99,7 @@ def test_seek_starts_the_encoder_at_that_segment(stage: Stage, tmp_path: Path) -
 
 
 def test_seek_back_restarts_the_encoder_from_there(stage: Stage, tmp_path: Path) -> None:
-    hls, session_id = start(stage)
+    hls, _session_id = start(stage)
     hls.segment(2)
     data = hls.segment(1)
     (session,) = stage.server.server.services.transcoding.active()
@@ -186,7 +190,9 @@ def test_aborted_streams_leave_no_open_files(stage: Stage) -> None:
     for i in range(200):
         with socket.create_connection(("127.0.0.1", stage.server.port), timeout=10) as sock:
             start_at = (i * 7919) % 1_000_000
-            sock.sendall(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes={start_at}-\r\n\r\n".encode())
+            sock.sendall(
+                f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes={start_at}-\r\n\r\n".encode()
+            )
             sock.recv(4096)
     deadline = time.monotonic() + 10
     while _open_fds() > before + 2 and time.monotonic() < deadline:

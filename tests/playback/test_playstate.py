@@ -29,7 +29,10 @@ def test_ninety_percent_marks_watched_and_resets_resume(stage: Stage) -> None:
 def test_under_ninety_percent_is_not_watched(stage: Stage) -> None:
     owner = stage.owner()
     item = stage.items["direct.mp4"]
-    assert owner.request("PUT", f"/api/items/{item}/playstate", body={"position": 7.1}).json()["watched"] is False
+    assert (
+        owner.request("PUT", f"/api/items/{item}/playstate", body={"position": 7.1}).json()["watched"]
+        is False
+    )
 
 
 def test_continue_watching_lists_started_unfinished_items_newest_first(stage: Stage) -> None:
@@ -71,8 +74,12 @@ def test_negative_or_absurd_positions_are_refused(stage: Stage) -> None:
 def test_mark_watched_and_unwatched(stage: Stage) -> None:
     owner = stage.owner()
     item = stage.items["direct.mp4"]
-    assert owner.request("PUT", f"/api/items/{item}/watched", body={"watched": True}).json()["watched"] is True
-    assert owner.request("PUT", f"/api/items/{item}/watched", body={"watched": False}).json()["watched"] is False
+    assert (
+        owner.request("PUT", f"/api/items/{item}/watched", body={"watched": True}).json()["watched"] is True
+    )
+    assert (
+        owner.request("PUT", f"/api/items/{item}/watched", body={"watched": False}).json()["watched"] is False
+    )
 
 
 def test_next_episode_follows_season_and_episode_order(stage: Stage, tmp_path: Path) -> None:
@@ -80,8 +87,10 @@ def test_next_episode_follows_season_and_episode_order(stage: Stage, tmp_path: P
     (tmp_path / "shows").mkdir()
     shows = services.libraries.add(system_actor("test"), "Shows", "shows", [str(tmp_path / "shows")])
     show = Row("Show", kind="show")
-    s1, s2 = Row("S1", kind="season", parent_id=show.id, top_id=show.id, idx=1), Row(
-        "S2", kind="season", parent_id=show.id, top_id=show.id, idx=2)
+    s1, s2 = (
+        Row("S1", kind="season", parent_id=show.id, top_id=show.id, idx=1),
+        Row("S2", kind="season", parent_id=show.id, top_id=show.id, idx=2),
+    )
     e = [
         Row("E1", kind="episode", parent_id=s1.id, top_id=show.id, parent_idx=1, idx=1),
         Row("E2", kind="episode", parent_id=s1.id, top_id=show.id, parent_idx=1, idx=2),

@@ -164,7 +164,7 @@ def test_head_has_headers_and_no_body(played: tuple[Client, str, bytes]) -> None
 
 
 def test_head_with_range_reports_the_partial_length(played: tuple[Client, str, bytes]) -> None:
-    client, url, data = played
+    client, url, _data = played
     answer = client.request("HEAD", url, headers={"Range": "bytes=0-99"})
     assert answer.status == 206
     assert answer.header("Content-Length") == "100"

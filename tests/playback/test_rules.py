@@ -58,8 +58,11 @@ AAC = StreamInfo(index=1, type="audio", codec="aac", default=True)
 AC3 = StreamInfo(index=2, type="audio", codec="ac3")
 PGS = StreamInfo(index=3, type="subtitle", codec="hdmv_pgs_subtitle")
 SRT = StreamInfo(index=4, type="subtitle", codec="subrip")
-WEB = ClientProfile(containers=frozenset({"mp4"}), video_codecs=frozenset({"h264"}),
-                    audio_codecs=frozenset({"aac", "mp3", "opus"}))
+WEB = ClientProfile(
+    containers=frozenset({"mp4"}),
+    video_codecs=frozenset({"h264"}),
+    audio_codecs=frozenset({"aac", "mp3", "opus"}),
+)
 
 
 def media(container: str, *streams: StreamInfo, kbps: int = 5000) -> MediaInfo:
@@ -75,16 +78,44 @@ def media(container: str, *streams: StreamInfo, kbps: int = 5000) -> MediaInfo:
         (media("mp4", H264, AC3), Limits(), Request(), Method.REMUX, True, False, None),
         (media("mp4", H264, AAC, AC3), Limits(), Request(audio_index=2), Method.REMUX, True, False, None),
         (media("mkv", HEVC, AC3), Limits(), Request(), Method.TRANSCODE, False, False, 1080),
-        (media("mp4", H264, AAC, kbps=9000), Limits(max_bitrate_kbps=3000), Request(), Method.TRANSCODE, False,
-         True, 480),
-        (media("mp4", H264, AAC, kbps=2000), Limits(max_bitrate_kbps=3000), Request(), Method.DIRECT, True, True,
-         None),
-        (media("mkv", H264, AAC, PGS), Limits(), Request(burn_subtitle_index=3), Method.TRANSCODE, False, True,
-         1080),
+        (
+            media("mp4", H264, AAC, kbps=9000),
+            Limits(max_bitrate_kbps=3000),
+            Request(),
+            Method.TRANSCODE,
+            False,
+            True,
+            480,
+        ),
+        (
+            media("mp4", H264, AAC, kbps=2000),
+            Limits(max_bitrate_kbps=3000),
+            Request(),
+            Method.DIRECT,
+            True,
+            True,
+            None,
+        ),
+        (
+            media("mkv", H264, AAC, PGS),
+            Limits(),
+            Request(burn_subtitle_index=3),
+            Method.TRANSCODE,
+            False,
+            True,
+            1080,
+        ),
     ],
 )
-def test_plan_table(info: MediaInfo, limits: Limits, request_: Request, method: Method, video_copy: bool,
-                    audio_copy: bool, height: int | None) -> None:
+def test_plan_table(
+    info: MediaInfo,
+    limits: Limits,
+    request_: Request,
+    method: Method,
+    video_copy: bool,
+    audio_copy: bool,
+    height: int | None,
+) -> None:
     got = plan(info, WEB, limits, request_)
     assert got.method is method
     if method is not Method.DIRECT:
