@@ -37,6 +37,8 @@ class MovieName:
     title: str
     year: int | None = None
     part: int = 1
+    # The name carries a part marker (cd1, part2, pt1, disc 2): only such files are parts of one movie.
+    marked: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,10 @@ def looks_like_release(stem: str) -> bool:
 def parse_movie(stem: str) -> MovieName:
     """'Title (Year) - cd1' is read with a regex; release-style names go to guessit."""
     base, part = _split_part(stem)
+    marked = base != stem
     canonical = _CANONICAL.match(base)
     if canonical and not looks_like_release(canonical.group("rest")):
-        return MovieName(clean(canonical.group("title")) or stem, int(canonical.group("year")), part)
+        return MovieName(clean(canonical.group("title")) or stem, int(canonical.group("year")), part, marked)
     if looks_like_release(base):
         guess = _guess(stem + ".mkv", "movie")
         title = _first(guess.get("title"))
@@ -112,10 +115,11 @@ def parse_movie(stem: str) -> MovieName:
                 title.strip()[:512],
                 year if isinstance(year, int) else None,
                 guessed_part if isinstance(guessed_part, int) else part,
+                marked or isinstance(guessed_part, int),
             )
     if canonical:
-        return MovieName(clean(canonical.group("title")) or stem, int(canonical.group("year")), part)
-    return MovieName(clean(base) or stem, None, part)
+        return MovieName(clean(canonical.group("title")) or stem, int(canonical.group("year")), part, marked)
+    return MovieName(clean(base) or stem, None, part, marked)
 
 
 def parse_folder_year(name: str) -> tuple[str, int | None]:

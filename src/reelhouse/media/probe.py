@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import av
@@ -103,9 +103,18 @@ def _reason(exc: BaseException) -> str:
     return str(text).split(": '", 1)[0][:200]
 
 
+_STREAM_FIELDS = tuple(f.name for f in fields(StreamInfo))
+
+
 def to_json(info: MediaInfo) -> str:
     """The shape CatalogueRepository reads back with StreamInfo(**stream)."""
-    return json.dumps(asdict(info), separators=(",", ":"))
+    # Field by field rather than dataclasses.asdict, which deep-copies every value (a third of a scan's
+    # single-threaded time when it ran in the reconcile phase).
+    streams = [{name: getattr(s, name) for name in _STREAM_FIELDS} for s in info.streams]
+    return json.dumps(
+        {"container": info.container, "duration": info.duration, "bit_rate": info.bit_rate, "streams": streams},
+        separators=(",", ":"),
+    )
 
 
 def subtitle_format(codec: str) -> str:

@@ -6,13 +6,14 @@ import base64
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import mutagen
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
+from reelhouse.domain.library import MediaInfo, StreamInfo
 from reelhouse.errors import MediaError
 
 VARIOUS_ARTISTS = "Various Artists"
@@ -20,6 +21,9 @@ _NUMBER = re.compile(r"^\s*(\d{1,4})")
 _YEAR = re.compile(r"((?:1[89]|20)\d\d)")
 _MAX_TEXT = 512
 _BY_EXTENSION: dict[str, Any] = {".mp3": MP3, ".flac": FLAC, ".m4a": MP4, ".aac": None}
+# Formats whose stream facts mutagen reads exactly as libavformat does (mutagen misreads AAC channel counts
+# in MP4, so those still go to PyAV); probing them again with PyAV would double the cost of a music scan.
+_MEDIA_FROM_TAGS: dict[type, str] = {MP3: "mp3", FLAC: "flac"}
 
 # Tag names per family: ID3 frame, MP4 atom, Vorbis comment field.
 _KEYS: dict[str, tuple[str, str, str]] = {
@@ -101,11 +105,12 @@ def _has_cover(audio: Any, tags: Any, family: int) -> bool:
     return bool(getattr(audio, "pictures", None)) or bool(tags.get("metadata_block_picture"))
 
 
-def _open(path: str) -> Any:
+def _open(path: str, handle: IO[bytes] | None = None) -> Any:
     # The format's own class by extension: mutagen.File scores every format first, doubling the cost.
     kind = _BY_EXTENSION.get(os.path.splitext(path)[1].lower())
+    source: Any = handle if handle is not None else path
     try:
-        audio = kind(path) if kind is not None else mutagen.File(path)
+        audio = kind(source) if kind is not None else mutagen.File(source)
     except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError) as exc:
         raise MediaError(f"cannot read tags: {str(exc)[:200]}") from None
     if audio is None:
@@ -113,8 +118,38 @@ def _open(path: str) -> Any:
     return audio
 
 
-def read_tags(path: str) -> AudioTags:
-    audio = _open(path)
+def read_tags(path: str, handle: IO[bytes] | None = None) -> AudioTags:
+    """Tags of the file at ``path``, read from ``handle`` when the caller already has it open."""
+    return _tags(_open(path, handle))
+
+
+def read_audio(path: str, size: int, handle: IO[bytes] | None = None) -> tuple[AudioTags, MediaInfo | None]:
+    """Tags and, for MP3 and FLAC, the media info too (None: probe the file with PyAV instead)."""
+    audio = _open(path, handle)
+    return _tags(audio), _media(audio, size)
+
+
+def _media(audio: Any, size: int) -> MediaInfo | None:
+    codec = _MEDIA_FROM_TAGS.get(type(audio))
+    info = audio.info
+    length = float(getattr(info, "length", 0) or 0)
+    if codec is None or length <= 0:
+        return None
+    streams = [
+        StreamInfo(
+            index=0, type="audio", codec=codec, channels=int(info.channels) or None,
+            sample_rate=int(info.sample_rate) or None,
+            # FLAC is variable by nature: libavformat reports no stream bitrate for it either.
+            bit_rate=int(info.bitrate) or None if codec == "mp3" else None,
+        )
+    ]
+    if audio.tags is not None and _has_cover(audio, audio.tags, _family(audio.tags)):
+        # libavformat shows an embedded cover as a still-image video stream; playback skips those.
+        streams.append(StreamInfo(index=1, type="video", codec="mjpeg"))
+    return MediaInfo(container=codec, duration=length, bit_rate=int(size * 8 / length), streams=tuple(streams))
+
+
+def _tags(audio: Any) -> AudioTags:
     duration = getattr(audio.info, "length", None)
     tags = audio.tags
     if tags is None:

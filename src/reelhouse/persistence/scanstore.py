@@ -105,8 +105,9 @@ class ScanStore:
                 media_files.c.part,
                 media_files.c.missing_since,
             ).where(media_files.c.library_id == library_id)
-        )
-        return {r.path: StoredFile(*r) for r in rows}
+        ).all()
+        # .all() fetches in bulk: iterating the result would fetch one row per call, a third of a rescan's time.
+        return {r[2]: StoredFile(*r) for r in rows}
 
     def items(self, conn: Connection, library_id: str) -> list[StoredItem]:
         rows = conn.execute(
@@ -121,7 +122,7 @@ class ScanStore:
                 items.c.fanart,
                 items.c.updated_at,
             ).where(items.c.library_id == library_id)
-        )
+        ).all()
         return [StoredItem(*r) for r in rows]
 
     def write(self, conn: Connection, changes: Changes) -> None:
@@ -154,6 +155,25 @@ class ScanStore:
     def mark_missing(self, conn: Connection, file_ids: list[str], now: float) -> None:
         for chunk in _chunks(file_ids):
             conn.execute(update(media_files).where(media_files.c.id.in_(chunk)).values(missing_since=now))
+
+    def purge_missing(self, conn: Connection, library_id: str, before: float) -> int:
+        """Forget files missing since before ``before``; ``settle`` then drops items left without files."""
+        result = conn.execute(
+            delete(media_files).where(
+                media_files.c.library_id == library_id,
+                media_files.c.missing_since.is_not(None),
+                media_files.c.missing_since < before,
+            )
+        )
+        return int(result.rowcount or 0)
+
+    def artwork_in_use(self, conn: Connection, prefix: str) -> set[str]:
+        """Poster and fanart paths under ``prefix`` that any item of any library still shows."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        used: set[str] = set()
+        for column in (items.c.poster, items.c.fanart):
+            used.update(r[0] for r in conn.execute(select(column).where(column.like(pattern, escape="\\"))).all())
+        return used
 
     def settle(self, conn: Connection, library_id: str) -> None:
         """Missing flags from files up to shows and artists; drop items left without files or children."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reelhouse.domain.ids import new_id
+from reelhouse.domain.library import LibraryKind
 from reelhouse.domain.ratings import rank
 from reelhouse.errors import MediaError
 from reelhouse.media import artwork
@@ -18,6 +19,7 @@ from reelhouse.media.nfo import read_nfo
 from reelhouse.media.subtitles import match_sidecar
 from reelhouse.media.tags import read_cover
 from reelhouse.persistence.scanstore import ItemPatch, StoredFile, StoredItem
+from reelhouse.scanner.identify import named
 from reelhouse.scanner.walk import Folder
 
 _PLAYABLE_VIDEO = frozenset({"movie", "episode", "video", "extra"})
@@ -36,8 +38,9 @@ class Look:
 class ArtworkPlanner:
     def __init__(
         self, roots: tuple[str, ...], folders: dict[str, Folder], items: list[StoredItem],
-        files: dict[str, StoredFile], cache_dir: Path,
+        files: dict[str, StoredFile], cache_dir: Path, kind: LibraryKind,
     ) -> None:
+        self.kind = kind
         self.roots = {os.path.abspath(r) for r in roots}
         self.folders = folders
         self.items = {i.id: i for i in items}
@@ -53,6 +56,7 @@ class ArtworkPlanner:
             if item.parent_id is not None:
                 self.children[item.parent_id].append(item.id)
         self._latest: dict[str, float] = {}
+        self._chain: dict[str, float] = {}
 
     def latest(self, folder: str) -> float:
         if folder not in self._latest:
@@ -123,6 +127,25 @@ class ArtworkPlanner:
             return Look((folder,), ((folder, [f"{stem}-thumb", stem]),), (), ((folder, f"{stem}.nfo"),))
         return Look((folder,), ((folder, [f"{stem}-poster", f"{stem}-thumb", stem]),))
 
+    def quiet_since(self, path: str, stamp: float) -> bool:
+        """No folder from ``path``'s up to its root changed since ``stamp``: a superset of any Look's folders,
+        so an unchanged rescan can skip building Looks for the whole library."""
+        return self.chain_latest(os.path.dirname(path)) < stamp
+
+    def chain_latest(self, folder: str) -> float:
+        """The latest change in ``folder`` or any folder above it up to its root, memoised per folder."""
+        found = self._chain.get(folder)
+        if found is None:
+            parent = os.path.dirname(folder)
+            found = self.latest(folder)
+            if folder not in self.roots and parent != folder:
+                found = max(found, self.chain_latest(parent))
+            self._chain[folder] = found
+        return found
+
+    def root_of(self, path: str) -> str:
+        return max((r for r in self.roots if path.startswith(r.rstrip(os.sep) + os.sep)), key=len, default="")
+
     def due(self, item: StoredItem, look: Look, touched: set[str], full: bool) -> bool:
         return full or item.id in touched or any(self.latest(f) >= item.updated_at for f in look.folders)
 
@@ -135,6 +158,18 @@ class ArtworkPlanner:
             if real is not None:
                 return os.path.join(folder, real)
         return None
+
+    def without_nfo(self, item: StoredItem) -> ItemPatch | None:
+        """The name's title and year and no NFO fields: what an item is once its NFO is deleted or unreadable."""
+        sample = self.first_file(item.id)
+        node = named(self.kind, item.kind, sample.path, self.root_of(sample.path)) if sample else None
+        if node is None:
+            return None
+        fields: dict[str, Any] = {
+            "title": node.title, "sort_title": sort_title(node.title), "year": node.year, "plot": None,
+            "rating": None, "content_rating": None, "rating_rank": None,
+        }
+        return ItemPatch("", None, None, 0.0, fields, (), ())
 
     def nfo(self, look: Look) -> ItemPatch | None:
         for folder, name in look.nfo:
@@ -180,6 +215,10 @@ class ArtworkPlanner:
                 if sample is not None and item.poster != sample.path:
                     patches.append(ItemPatch(item.id, sample.path, None, now))
                 continue
+            if not full and item.id not in touched:
+                sample = self.first_file(item.id)
+                if sample is None or self.quiet_since(sample.path, item.updated_at):
+                    continue
             look = self.look(item)
             if look is None or not self.due(item, look, touched, full):
                 continue
@@ -187,7 +226,7 @@ class ArtworkPlanner:
             fanart = self.find(look.fanart)
             if item.kind == "album" and poster is None:
                 poster = self.cover(item, covers)
-            metadata = self.nfo(look) if look.nfo else None
+            metadata = (self.nfo(look) or self.without_nfo(item)) if look.nfo else None
             patches.append(
                 ItemPatch(
                     item.id, poster, fanart, now,

@@ -12,14 +12,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from reelhouse.domain.library import ItemKind, LibraryKind, MediaInfo
 from reelhouse.errors import MediaError
 from reelhouse.media import names
 from reelhouse.media.photos import read_photo
-from reelhouse.media.probe import probe
-from reelhouse.media.tags import VARIOUS_ARTISTS, read_tags
+from reelhouse.media.probe import probe, to_json
+from reelhouse.media.tags import VARIOUS_ARTISTS, AudioTags, read_audio
 
 FINGERPRINT_CHUNK = 64 * 1024
 # Below this many files a pool costs more to start (~0.3 s per worker) than it saves.
@@ -61,23 +61,37 @@ class Identified:
     media: MediaInfo | None = None
     has_cover: bool = False
     error: str | None = None
+    # The media info as stored, serialised in the worker so the single-threaded reconcile phase need not.
+    media_json: str | None = None
 
 
-def fingerprint(path: str, size: int) -> str:
+def fingerprint(path: str, size: int, handle: IO[bytes] | None = None) -> str:
     """sha256 of the size and the first and last 64 KiB: cheap, and survives a move or rename."""
+    if handle is None:
+        with open(path, "rb") as opened:
+            return fingerprint(path, size, opened)
     digest = hashlib.sha256(str(size).encode())
-    with open(path, "rb") as handle:
+    digest.update(handle.read(FINGERPRINT_CHUNK))
+    if size > FINGERPRINT_CHUNK:
+        handle.seek(max(FINGERPRINT_CHUNK, size - FINGERPRINT_CHUNK))
         digest.update(handle.read(FINGERPRINT_CHUNK))
-        if size > FINGERPRINT_CHUNK:
-            handle.seek(max(FINGERPRINT_CHUNK, size - FINGERPRINT_CHUNK))
-            digest.update(handle.read(FINGERPRINT_CHUNK))
     return digest.hexdigest()
 
 
 def _parts(job: Job) -> tuple[list[str], str]:
-    relative = os.path.relpath(job.path, job.root)
+    # The walk only yields paths under their root, so slicing is exact (relpath costs a syscall-free but slow
+    # normalisation per call).
+    prefix = job.root.rstrip(os.sep) + os.sep
+    relative = job.path[len(prefix):] if job.path.startswith(prefix) else os.path.relpath(job.path, job.root)
     components = relative.split(os.sep)
     return components[:-1], os.path.splitext(components[-1])[0]
+
+
+def _movie_key(folders: list[str], title: str, year: int | None, own: str | None) -> str:
+    # The folder is part of the key: two "Heat (1995)" in different folders are two movies, not two parts.
+    # ``own`` (a loose file's name) keeps unmarked files apart; files marked cd1/part2 share the key.
+    key = f"{'/'.join(folders)}|{names.normalise(title)}|{year or ''}"
+    return key if own is None else f"{key}|{own.casefold()}"
 
 
 def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], int]:
@@ -86,7 +100,7 @@ def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], i
     extras_at = next((i for i, f in enumerate(folders) if names.is_extras_folder(f)), None)
     if extras_at:
         title, year = names.parse_folder_year(folders[extras_at - 1])
-        movie = Node(ItemKind.MOVIE, f"{names.normalise(title)}|{year or ''}", title, year)
+        movie = Node(ItemKind.MOVIE, _movie_key(folders[:extras_at], title, year, None), title, year)
         extra = Node(ItemKind.EXTRA, None, names.clean(stem) or stem, duration=duration,
                      extra={"extra_type": folders[extras_at].casefold()})
         return (movie, extra), 1
@@ -96,7 +110,9 @@ def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], i
         folder_title, folder_year = names.parse_folder_year(folders[-1])
         if folder_year is not None:
             title, year = folder_title, folder_year
-    node = Node(ItemKind.MOVIE, f"{names.normalise(title)}|{year or ''}", title, year, duration=duration)
+    # In a movie's own folder, same-titled files are its parts or versions; loose in a root, only marked parts.
+    own = None if folders or parsed.marked else stem
+    node = Node(ItemKind.MOVIE, _movie_key(folders, title, year, own), title, year, duration=duration)
     return (node,), parsed.part
 
 
@@ -132,9 +148,8 @@ def _show_chain(job: Job, media: MediaInfo | None) -> tuple[Node, ...]:
     return show, season_node, leaf
 
 
-def _music_chain(job: Job) -> tuple[tuple[Node, ...], bool]:
+def _music_chain(job: Job, tags: AudioTags) -> tuple[tuple[Node, ...], bool]:
     folders, stem = _parts(job)
-    tags = read_tags(job.path)
     if tags.compilation:
         artist = VARIOUS_ARTISTS
     else:
@@ -178,15 +193,22 @@ def _photo_chain(job: Job) -> tuple[Node, ...]:
 def identify(job: Job) -> Identified:
     """Everything the reconcile phase needs about one file; a broken file comes back with ``error`` set."""
     try:
+        has_cover, part = False, 1
+        if job.kind == LibraryKind.MUSIC:
+            # One open for the fingerprint and the tags; mutagen's stream facts spare a PyAV probe.
+            with open(job.path, "rb") as handle:
+                digest = fingerprint(job.path, job.size, handle)
+                handle.seek(0)
+                tags, media = read_audio(job.path, job.size, handle)
+            media = media or probe(job.path)
+            chain, has_cover = _music_chain(job, tags)
+            return Identified(job, digest, chain, part, media, has_cover, media_json=to_json(media))
         digest = fingerprint(job.path, job.size)
         media = None if job.kind == LibraryKind.PHOTOS else probe(job.path)
-        has_cover, part = False, 1
         if job.kind == LibraryKind.MOVIES:
             chain, part = _movie_chain(job, media)
         elif job.kind == LibraryKind.SHOWS:
             chain = _show_chain(job, media)
-        elif job.kind == LibraryKind.MUSIC:
-            chain, has_cover = _music_chain(job)
         elif job.kind == LibraryKind.PHOTOS:
             chain = _photo_chain(job)
         else:
@@ -197,7 +219,19 @@ def identify(job: Job) -> Identified:
         return Identified(job, error=exc.message)
     except OSError as exc:
         return Identified(job, error=f"cannot read: {exc.strerror or exc}")
-    return Identified(job, digest, chain, part, media, has_cover)
+    return Identified(job, digest, chain, part, media, has_cover, media_json=to_json(media) if media else None)
+
+
+def named(kind: LibraryKind, item_kind: str, path: str, root: str) -> Node | None:
+    """What the file's name alone says about its ``item_kind`` item: undoes an NFO that went away."""
+    job = Job(path, root, 0, 0.0, kind)
+    if kind == LibraryKind.MOVIES:
+        chain = _movie_chain(job, None)[0]
+    elif kind == LibraryKind.SHOWS:
+        chain = _show_chain(job, None)
+    else:
+        return None
+    return next((n for n in chain if n.kind.value == item_kind), None)
 
 
 def _context() -> Any:
@@ -222,6 +256,12 @@ class IdentifyPool:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
             return self._executor
+
+    def worker_pids(self) -> list[int]:
+        """The live worker processes' ids, so a benchmark can count their CPU time."""
+        with self._lock:
+            processes = getattr(self._executor, "_processes", None) or {}
+            return [int(pid) for pid in processes]
 
     def close(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from typing import Any
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.library import ItemKind
 from reelhouse.media.names import sort_title
-from reelhouse.media.probe import TEXT_SUBTITLE_CODECS, subtitle_format, to_json
+from reelhouse.media.probe import TEXT_SUBTITLE_CODECS, subtitle_format
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.scanstore import Changes, ScanStore, StoredFile, StoredItem
 from reelhouse.scanner.identify import Identified, Node
@@ -129,7 +129,7 @@ class Reconciler:
             self.tally.covers.setdefault(parent_id, job.path)
         file_row: dict[str, Any] = {
             "item_id": item_id, "size": job.size, "mtime": job.mtime, "fingerprint": found.fingerprint,
-            "part": found.part, "media": to_json(found.media) if found.media else None,
+            "part": found.part, "media": found.media_json,
             "missing_since": None, "scanned_at": now,
         }
         if row is None:

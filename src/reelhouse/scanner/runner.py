@@ -12,7 +12,7 @@ from pathlib import Path
 from reelhouse.domain.library import Library
 from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.persistence.database import Database
-from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile
+from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile, StoredItem
 from reelhouse.scanner.artwork import ArtworkPlanner
 from reelhouse.scanner.identify import IdentifyPool, Job, identify_all
 from reelhouse.scanner.reconcile import CHUNK_ROWS, Reconciler
@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[ScanProgress], None]
 # Progress callbacks at most this often: a UI needs a few a second, not one per file.
 _PROGRESS_INTERVAL = 0.2
+# Files missing longer than this are forgotten (with their items, if nothing else holds them): long enough for a
+# disk to be away for a while, short enough that deleted media leave the catalogue.
+MISSING_GRACE_SECONDS = 30 * 24 * 3600
+# An extracted cover younger than this is never cleaned up: another library's scan may be about to record it.
+COVER_GRACE_SECONDS = 3600
 
 
 class _Reporter:
@@ -54,6 +59,10 @@ class Scanner:
     def close(self) -> None:
         """Stop the identify worker processes; a later scan starts them again."""
         self._pool.close()
+
+    def worker_pids(self) -> list[int]:
+        """The identify worker processes now running (for CPU accounting in benchmarks)."""
+        return self._pool.worker_pids()
 
     def scan(
         self,
@@ -105,28 +114,59 @@ class Scanner:
                                 errors, started)
         lost = reconciler.remaining_vanished()
         now = time.time()
+        changed = bool(tally.added or tally.updated or tally.moved or lost)
         with self.db.begin() as conn:
             self.store.mark_missing(conn, [f.id for f in lost], now)
-            self.store.settle(conn, library.id)
+            purged = self.store.purge_missing(conn, library.id, now - MISSING_GRACE_SECONDS)
+            if changed or purged or full:
+                self.store.settle(conn, library.id)
         report(ScanPhase.RECONCILE, 1, 1, force=True)
-        self._artwork(library, walked, tally.touched, tally.covers, full, report)
+        # Nothing written: the rows read before the scan are still the catalogue, no need to read them again.
+        known = None if changed or purged else (stored_items, stored_files)
+        patched = self._artwork(library, walked, tally.touched, tally.covers, full, report, known)
         with self.db.begin() as conn:
-            self.store.inherit_rating(conn, library.id)
+            if changed or purged or patched or full:
+                self.store.inherit_rating(conn, library.id)
             self.store.replace_errors(conn, library.id, errors, now)
+        self._clean_covers(now)
         final = self._report(
             library, walked.files, unchanged, tally.added, tally.updated, tally.moved, len(lost), errors, started
         )
         report(ScanPhase.DONE, 1, 1, force=True)
         return final
 
+    def _clean_covers(self, now: float) -> None:
+        """Delete extracted covers that no item shows any more (replaced by a folder image, album gone)."""
+        folder = self.cache_dir / "artwork"
+        try:
+            candidates = [
+                e.path for e in os.scandir(folder)
+                if e.is_file() and e.stat().st_mtime < now - COVER_GRACE_SECONDS
+            ]
+        except OSError:
+            return
+        if not candidates:
+            return
+        with self.db.read() as conn:
+            used = self.store.artwork_in_use(conn, str(folder) + os.sep)
+        for path in candidates:
+            if path not in used:
+                try:
+                    os.unlink(path)
+                except OSError as exc:
+                    log.warning("could not delete unused cover %s: %s", path, exc.strerror)
+
     def _artwork(
         self, library: Library, walked: WalkResult, touched: set[str], covers: dict[str, str], full: bool,
-        report: _Reporter,
-    ) -> None:
-        with self.db.read() as conn:
-            items = self.store.items(conn, library.id)
-            files: dict[str, StoredFile] = self.store.files(conn, library.id)
-        planner = ArtworkPlanner(library.roots, walked.folders, items, files, self.cache_dir)
+        report: _Reporter, known: tuple[list[StoredItem], dict[str, StoredFile]] | None,
+    ) -> int:
+        if known is None:
+            with self.db.read() as conn:
+                items = self.store.items(conn, library.id)
+                files: dict[str, StoredFile] = self.store.files(conn, library.id)
+        else:
+            items, files = known
+        planner = ArtworkPlanner(library.roots, walked.folders, items, files, self.cache_dir, library.kind)
         patches, subtitles = planner.plan(touched, full, covers)
         total = len(patches)
         report(ScanPhase.ARTWORK, 0, total, force=True)
@@ -137,6 +177,7 @@ class Scanner:
                 self.store.patch(conn, chunk)
                 self.store.replace_sidecar_subtitles(conn, chunk_files)
             report(ScanPhase.ARTWORK, min(total, start + CHUNK_ROWS), total)
+        return total
 
     def _report(
         self, library: Library, files: list[FoundFile], unchanged: int, added: int, updated: int, moved: int,

@@ -115,26 +115,35 @@ class _Walker:
                     self.result.unavailable_roots.append(root)
                 continue
             self.result.folders[current] = folder
+            # Once per folder, not per file: the innermost root holding it (roots may nest).
+            current_root = self.root_of(current + os.sep)
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                child = self.visit(entry, folder, chain)
+                child = self.visit(entry, folder, chain, current_root)
                 if child is not None:
                     stack.append(child)
 
     def visit(
-        self, entry: os.DirEntry[str], folder: Folder, chain: tuple[str, ...]
+        self, entry: os.DirEntry[str], folder: Folder, chain: tuple[str, ...], root: str
     ) -> tuple[str, float, tuple[str, ...]] | None:
         path = entry.path
-        if not _valid_name(entry.name):
+        name = entry.name
+        if not name.isascii() and not _valid_name(name):
             self.error(path, "the name is not valid UTF-8; rename it")
             return None
+        # d_type from the directory listing answers these without a stat; only wanted files are stat-ed.
+        is_link = entry.is_symlink()
+        extension = os.path.splitext(name)[1].lower()
+        if not is_link and not entry.is_dir(follow_symlinks=False) and extension not in self.extensions \
+                and extension not in SIDECAR_EXTENSIONS:
+            return None
         try:
-            is_link = entry.is_symlink()
             info = entry.stat(follow_symlinks=True)
         except OSError as exc:
-            self.error(path, "broken symlink" if entry.is_symlink() else f"cannot read: {exc.strerror}")
+            self.error(path, "broken symlink" if is_link else f"cannot read: {exc.strerror}")
             return None
+        real = ""
         if is_link:
             real = os.path.realpath(path)
             if not self.inside_roots(real):
@@ -143,24 +152,25 @@ class _Walker:
             if stat.S_ISDIR(info.st_mode) and real in chain:
                 self.error(path, "symlink loop; not followed")
                 return None
-        extension = os.path.splitext(entry.name)[1].lower()
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
             if key in self.seen_dirs:
                 return None
             self.seen_dirs.add(key)
-            return path, info.st_mtime, (*chain, os.path.realpath(path))
+            # A plain folder's real path extends its parent's: realpath (an lstat per level) only for links.
+            real_dir = real if is_link else os.path.join(chain[-1], entry.name)
+            return path, info.st_mtime, (*chain, real_dir)
         if extension in self.extensions:
             if not stat.S_ISREG(info.st_mode):
                 self.error(path, "not a regular file")
             elif info.st_size == 0:
                 self.error(path, "empty file (0 bytes)")
             else:
-                root = self.root_of(path)
                 self.result.files.append(FoundFile(path, root, info.st_size, info.st_mtime))
                 return None
         if extension in SIDECAR_EXTENSIONS and stat.S_ISREG(info.st_mode):
-            folder.sidecars[entry.name.casefold()] = (entry.name, info.st_mtime)
+            # ctime too: an edit that restores the old mtime still marks the sidecar as changed.
+            folder.sidecars[name.casefold()] = (name, max(info.st_mtime, info.st_ctime))
         return None
 
     def root_of(self, path: str) -> str:
