@@ -21,13 +21,21 @@ def _check_root(raw: str) -> str:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = Path.cwd() / path
-    if not path.exists():
+    try:
+        # stat() raises for names the system cannot even look up (too long, a loop of links).
+        exists, is_dir = path.exists(), path.is_dir()
+        readable = os.access(path, os.R_OK | os.X_OK)
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or "cannot be looked up"
+        raise InvalidInput(f"Folder {str(path)[:200]} cannot be used: {reason}.", {"paths": reason}) from None
+    if not exists:
         raise InvalidInput(f"Folder {path} does not exist.", {"paths": f"{path} does not exist"})
-    if not path.is_dir():
+    if not is_dir:
         raise InvalidInput(f"{path} is not a folder.", {"paths": f"{path} is not a folder"})
-    if not os.access(path, os.R_OK | os.X_OK):
+    if not readable:
         raise InvalidInput(f"Folder {path} cannot be read.", {"paths": f"{path} cannot be read"})
-    return str(path.resolve())
+    return str(resolved)
 
 
 class LibraryService:
