@@ -45,3 +45,14 @@ web_vendor() {
     cp "$ROOT/node_modules/hls.js/dist/hls.min.js" "$ROOT/src/reelhouse/web/static/vendor/hls.min.js"
   fi
 }
+
+tool_env() {
+  # A tool whose pins clash with the project's (sslyze needs an older cryptography) gets a venv of its own.
+  # $1: venv folder name, $2: pinned requirement
+  local dir="$ROOT/$1" stamp
+  stamp="$ROOT/$1/.installed-${2//[^a-z0-9.]/}"
+  [ -f "$stamp" ] && return 0
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q "$2"
+  touch "$stamp"
+}
