@@ -190,9 +190,12 @@ async def _hls_client(
                 tally.bytes_read += len(await response.read())
             finally:
                 response.release()
-        if session_id and rng.random() < 0.5:
+        if session_id:
+            # A player that moves on ends its session; abandoned ones would hold a transcode slot until
+            # the reaper's minute is up, and a second start would then meet the max_transcodes cap.
             async with http.delete(f"{rig.base_url}/api/hls/{session_id}") as answer:
                 tally.status("hls end", answer.status, (204, 404))
+            tally.hls_sessions.discard(session_id)
 
 
 async def run_load(rig: Rig, seconds: float, direct: int, hls: int, seed: int = 1) -> Tally:
