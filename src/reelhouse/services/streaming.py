@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import os
 import secrets
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,9 @@ from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.services.accounts import grants_to_actor
 
 GRANT_SECONDS = 6 * 3600
+# How long one grant check (user still enabled, item still visible) is reused: players send many Range
+# requests per second, and five queries each would cap Range throughput; a change applies within this time.
+RECHECK_SECONDS = 1.0
 CONTENT_TYPES = {
     "mp4": "video/mp4",
     "m4v": "video/mp4",
@@ -143,6 +148,31 @@ class StreamingService:
         self._libraries = libraries
         self._accounts = accounts
         self.grants = grants
+        self._checked: dict[tuple[str, str, str], tuple[float, Playable]] = {}
+        self._checked_lock = threading.Lock()
+
+    def granted_file(self, grant: str | None, item_id: str, purpose: str) -> Playable:
+        """The file a grant opens, after verifying the grant and re-checking its user and item."""
+        if not grant or len(grant) > 512:
+            raise AuthenticationRequired("This media link needs its grant.")
+        key = (grant, item_id, purpose)
+        now = time.monotonic()
+        with self._checked_lock:
+            hit = self._checked.get(key)
+        if hit is not None and hit[0] > now:
+            try:
+                st = os.stat(hit[1].path)
+            except OSError:
+                raise NotFound("This item's file is not available right now.") from None
+            # The permission check is reused; the file's identity is not, so ranges always match the bytes.
+            return dataclasses.replace(hit[1], validators=validators(st.st_size, st.st_mtime_ns))
+        who = self.actor_from_grant(grant, item_id, purpose)
+        found = self.playable(who, item_id, Action.STREAM)
+        with self._checked_lock:
+            if len(self._checked) > 1024:
+                self._checked = {k: v for k, v in self._checked.items() if v[0] > now}
+            self._checked[key] = (now + RECHECK_SECONDS, found)
+        return found
 
     def actor_from_grant(self, grant: str | None, item_id: str, purpose: str) -> Actor:
         """The grant's user as they are now. A grant outlives a request, so a user disabled or narrowed

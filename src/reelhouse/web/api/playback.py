@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from reelhouse.domain import playback
-from reelhouse.domain.access import Action, Actor
+from reelhouse.domain.access import Action
 from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
 from reelhouse.errors import NotFound
 from reelhouse.services.streaming import Playable
@@ -150,15 +150,10 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _granted(request: web.Request, purpose: str, item_id: str) -> Actor:
-    grant = parse_query(request, GrantQuery if purpose != "audio" else AudioQuery).grant
-    return await call(request, services(request).streaming.actor_from_grant, grant, item_id, purpose)
-
-
 async def stream(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
-    who = await _granted(request, "stream", item_id)
-    found = await call(request, services(request).streaming.playable, who, item_id, Action.STREAM)
+    grant = parse_query(request, GrantQuery).grant
+    found = await call(request, services(request).streaming.granted_file, grant, item_id, "stream")
     return file_answer(request, found.path, found.validators, found.content_type)
 
 
