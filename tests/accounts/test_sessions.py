@@ -183,3 +183,11 @@ def test_admin_role_change_makes_the_user_sign_in_again(running: RunningServer) 
     running.owner().request("PATCH", f"/api/users/{bob_id}", {"role": "admin"})
     assert bob.get("/api/me").status == 401
     assert running.sign_in("bob").get("/api/me").json()["role"] == Role.ADMIN.value
+
+
+def test_stream_only_token_cannot_browse(running: RunningServer) -> None:
+    owner = running.owner()
+    made = owner.post("/api/account/tokens", {"name": "player", "scopes": ["stream"], "days": 7})
+    token = Client(running.port, token=made.json()["token"])
+    assert token.get("/api/libraries").status == 403
+    assert token.get("/api/account/sessions").status == 403

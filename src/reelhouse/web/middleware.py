@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from reelhouse.domain.access import Action, can
+from reelhouse.domain.access import Action, TokenScope, can
 from reelhouse.errors import AuthenticationRequired, PermissionDenied
 from reelhouse.web.context import ACTOR, ZONE, call, peer_address, services
 from reelhouse.web.routing import Access, Route
@@ -69,6 +69,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise PermissionDenied("Cross-site request refused.")
     if isinstance(route.access, Action) and not can(who, route.access):
         raise PermissionDenied("You are not allowed to do that.")
+    if route.access is Access.USER and TokenScope.READ not in who.token_scopes:
+        # A stream- or admin-only API token reaches just the routes of its scope, not every signed-in one.
+        raise PermissionDenied("This token's scopes do not allow that.")
     if request.get(ZONE) == "remote" and not who.permissions.may_connect_remotely:
         raise PermissionDenied("Your account may not connect from outside the home network.")
     request[ACTOR] = who
