@@ -83,6 +83,15 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/invite",
+        shell,
+        "The invitation page: the code travels in the URL fragment, which never reaches the server",
+        Access.PUBLIC,
+        "pages",
+        produces="text/html",
+    ),
+    Route(
+        "GET",
         "/static/{name}",
         static_file,
         "The web app's scripts and styles",

@@ -11,7 +11,8 @@ const status = document.getElementById("status");
 const ROUTES = [
   ["/setup", "/static/view-setup.js", false],
   ["/signin", "/static/view-signin.js", false],
-  ["/invite/:token", "/static/view-invite.js", false],
+  ["/invite", "/static/view-invite.js", false],
+  ["/profiles", "/static/view-profiles.js", false],
   ["/", "/static/view-home.js", true],
   ["/library/:id", "/static/view-library.js", true],
   ["/item/:id", "/static/view-item.js", true],
@@ -28,6 +29,10 @@ let cleanup = null;
 let renderSeq = 0;
 
 function parseHash() {
+  // Invitation links are /invite#CODE: the code stays in the fragment, so it is never sent to a server or proxy.
+  if (location.pathname === "/invite") {
+    return { path: "/invite", query: new URLSearchParams({ code: location.hash.replace(/^#/, "") }) };
+  }
   const raw = location.hash.replace(/^#/, "") || "/";
   const [path, qs = ""] = raw.split("?");
   return { path: path || "/", query: new URLSearchParams(qs) };
@@ -47,6 +52,12 @@ function match(path) {
 }
 
 export function navigate(path, { replace = false } = {}) {
+  if (location.pathname !== "/") {
+    // Leaving /invite: back to the one page the app lives on, without reloading it.
+    history.replaceState(null, "", `/#${path}`);
+    render();
+    return;
+  }
   const target = `#${path}`;
   if (location.hash === target) { render(); return; }
   if (replace) { history.replaceState(null, "", target); render(); } else location.hash = target;

@@ -41,7 +41,7 @@ export async function playRoutes() {
     playback: find(/^POST \/api\/items\/\{item_id\}\/playback$/),
     progress: find(/^(POST|PUT) \/api\/items\/\{item_id\}\/(progress|position|playstate|state)$/),
     next: find(/^GET \/api\/items\/\{item_id\}\/next/),
-    stop: find(/^DELETE \/api\/playback\/\{session_id\}$|^DELETE \/api\/sessions\/\{session_id\}$/),
+    stop: find(/^DELETE \/api\/hls\/\{session_id\}$/),
   };
 }
 

@@ -1,7 +1,171 @@
-// Users & Sharing: users, roles and grants, invitations and managed profiles, as the API offers them.
-import { h } from "/static/dom.js";
+// Users & Sharing: users with roles and grants, Invite Friend, pending invitations and managed profiles.
+import { get, post, patch, del, has } from "/static/api.js";
+import { h, field, formError, showErrors, clearErrors, formatDate } from "/static/dom.js";
+import { announce, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
 
+let seq = 0;
+
 export async function render({ main }) {
-  main.append(await settingsForm(["invitation_days", "require_2fa_for_admins", "audit_retention_days"], { title: "Users & Sharing" }));
+  const libraries = await get("/api/libraries");
+  if (await has("GET", "/api/users")) main.append(await usersSection(libraries));
+  if (await has("POST", "/api/invitations")) main.append(await invitationsSection(libraries));
+  if (await has("POST", "/api/users")) main.append(profileSection(libraries));
+  main.append(h("section", { class: "card", "aria-labelledby": "h-user-settings" }, h("h2", { id: "h-user-settings" }, "Defaults"),
+    await settingsForm(["invitation_days", "require_2fa_for_admins", "audit_retention_days"], { title: "Users & Sharing defaults" })));
+}
+
+// Which libraries and what else a user (or an invitation) may do: the grants editor.
+function grantsFields(libraries, grants = {}) {
+  const id = ++seq;
+  const all = grants.libraries === undefined || grants.libraries === null || grants.libraries === "all";
+  const chosen = new Set(Array.isArray(grants.libraries) ? grants.libraries : []);
+  const allBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-all-${id}`, value: "all", checked: all });
+  const someBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-some-${id}`, value: "some", checked: !all });
+  const boxes = libraries.map((lib) => h("div", { class: "radio" },
+    h("input", { type: "checkbox", id: `lib-${id}-${lib.id}`, value: lib.id, class: "lib-choice", checked: chosen.has(lib.id) }),
+    h("label", { for: `lib-${id}-${lib.id}` }, lib.name)));
+  const check = (name, label, value) => field({ name, label, type: "checkbox", value });
+  const el = h("div", { class: "grants" },
+    h("fieldset", { class: "field", dataset: { field: "libraries" } }, h("legend", {}, "Libraries"),
+      h("div", { class: "radio" }, allBox, h("label", { for: `libs-all-${id}` }, "All libraries, including ones added later")),
+      h("div", { class: "radio" }, someBox, h("label", { for: `libs-some-${id}` }, "Only these:")),
+      h("div", { class: "indent" }, boxes),
+      h("p", { class: "error", hidden: true })),
+    check("may_download", "May download files", grants.may_download ?? false),
+    check("may_transcode", "May have videos converted for their device", grants.may_transcode ?? true),
+    check("may_connect_remotely", "May connect from outside the home network", grants.may_connect_remotely ?? true),
+    field({ name: "max_bitrate_kbps", label: "Bitrate limit (kbit/s)", type: "number", value: grants.max_bitrate_kbps ?? "", help: "Empty means no limit.", attrs: { min: 0 } }));
+  el.addEventListener("change", (event) => { if (event.target.classList.contains("lib-choice") && event.target.checked) someBox.checked = true; });
+  el.read = () => {
+    const out = {
+      libraries: allBox.checked ? "all" : [...el.querySelectorAll(".lib-choice:checked")].map((b) => b.value),
+      may_download: el.querySelector("[name=may_download]").checked,
+      may_transcode: el.querySelector("[name=may_transcode]").checked,
+      may_connect_remotely: el.querySelector("[name=may_connect_remotely]").checked,
+    };
+    const rate = el.querySelector("[name=max_bitrate_kbps]").value.trim();
+    out.max_bitrate_kbps = rate === "" ? null : Number(rate);
+    return out;
+  };
+  return el;
+}
+
+async function usersSection(libraries) {
+  const section = h("section", { class: "card", "aria-labelledby": "h-users" });
+  const draw = async () => {
+    const users = await get("/api/users");
+    section.replaceChildren(h("h2", { id: "h-users" }, "Users"),
+      h("ul", { class: "rows", "aria-label": "Users" }, users.map((u) => userRow(u, libraries, draw))));
+  };
+  await draw();
+  return section;
+}
+
+function userRow(user, libraries, redraw) {
+  const names = user.grants.libraries === "all" || !user.grants.libraries ? "All libraries"
+    : libraries.filter((l) => user.grants.libraries.includes(l.id)).map((l) => l.name).join(", ") || "No libraries";
+  const li = h("li", { class: "row-item user", dataset: { user: user.username } },
+    h("span", { class: "grow" }, h("strong", {}, user.username), " ", h("span", { class: "badge" }, user.role),
+      user.disabled ? h("span", { class: "badge" }, "disabled") : null, user.two_factor ? h("span", { class: "badge ok" }, "2FA") : null,
+      h("br"), h("span", { class: "meta" }, `${user.role === "owner" || user.role === "admin" ? "All libraries" : names} · last seen ${user.last_seen_at ? formatDate(user.last_seen_at) : "never"}`)));
+  if (user.role === "owner" || user.username === app.me.username) return li;
+  const edit = h("button", { type: "button", "aria-expanded": "false" }, "Edit");
+  li.append(edit);
+  edit.addEventListener("click", () => {
+    if (li.querySelector("form")) { li.querySelector("form").remove(); edit.setAttribute("aria-expanded", "false"); return; }
+    edit.setAttribute("aria-expanded", "true");
+    const grants = grantsFields(libraries, user.grants);
+    const form = h("form", { class: "editor", novalidate: true, "aria-label": `Permissions of ${user.username}` }, formError(),
+      field({ name: "role", label: "Role", type: "select", value: user.role, options: [["member", "Member"], ["admin", "Admin"], ["managed", "Managed profile"]] }),
+      grants,
+      field({ name: "disabled", label: "Disabled (cannot sign in)", type: "checkbox", value: user.disabled }),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save Changes"),
+        h("button", { type: "button", class: "danger", onclick: async () => {
+          if (!confirm(`Delete ${user.username}? Their play history goes with them.`)) return;
+          try { await del(`/api/users/${encodeURIComponent(user.id)}`); announce(`${user.username} was deleted.`); redraw(); } catch (err) { showErrors(form, err); }
+        } }, "Delete user")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      try {
+        await patch(`/api/users/${encodeURIComponent(user.id)}`, { role: form.elements.role.value, disabled: form.elements.disabled.checked, grants: grants.read() });
+        announce(`Changes to ${user.username} saved.`);
+        redraw();
+      } catch (err) { showErrors(form, err); }
+    });
+    li.append(form);
+    form.querySelector("select").focus();
+  });
+  return li;
+}
+
+async function invitationsSection(libraries) {
+  const section = h("section", { class: "card", "aria-labelledby": "h-invite" });
+  const pending = h("div", {});
+  const drawPending = async () => {
+    const all = await get("/api/invitations");
+    const live = all.filter((i) => i.live);
+    pending.replaceChildren(h("h3", {}, "Pending invitations"), live.length
+      ? h("ul", { class: "rows", "aria-label": "Pending invitations" }, live.map((inv) => h("li", { class: "row-item", dataset: { invitation: inv.id } },
+        h("span", { class: "grow" }, inv.note || "Invitation", h("br"), h("span", { class: "meta" }, `${inv.role} · used ${inv.uses} of ${inv.max_uses} · until ${formatDate(inv.expires_at)}`)),
+        h("button", { type: "button", class: "danger", "aria-label": `Revoke invitation ${inv.note || ""}`.trim(), onclick: async () => {
+          try { await del(`/api/invitations/${encodeURIComponent(inv.id)}`); announce("The invitation was revoked."); drawPending(); } catch (err) { announce(err.message); }
+        } }, "Revoke"))))
+      : h("p", { class: "muted" }, "No pending invitations."));
+  };
+  const grants = grantsFields(libraries, { libraries: [] });
+  const shown = h("div", { "aria-live": "polite" });
+  const form = h("form", { novalidate: true, "aria-label": "Invite Friend" }, formError(),
+    field({ name: "note", label: "Who is it for?", help: "A note for you, for example their name.", attrs: { maxlength: 200 } }),
+    field({ name: "role", label: "Role", type: "select", value: "member", options: [["member", "Member"], ["admin", "Admin (owner only)"]] }),
+    grants,
+    field({ name: "days", label: "Valid for (days)", type: "number", value: "", help: "Empty uses the server's default.", attrs: { min: 1, max: 365 } }),
+    field({ name: "max_uses", label: "How many people may use it", type: "number", value: 1, attrs: { min: 1, max: 100 } }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Invite Friend")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = { role: form.elements.role.value, grants: grants.read(), max_uses: Number(form.elements.max_uses.value || 1) };
+    if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
+    if (form.elements.days.value.trim()) body.days = Number(form.elements.days.value);
+    if (Array.isArray(body.grants.libraries) && !body.grants.libraries.length) {
+      showErrors(form, { message: "", fields: { libraries: "Choose at least one library to share, or all of them." } });
+      return;
+    }
+    try {
+      const made = await post("/api/invitations", body);
+      const link = h("input", { id: "invite-link", type: "text", readonly: true, value: made.url, class: "secret" });
+      const copy = h("button", { type: "button", onclick: async () => {
+        try { await navigator.clipboard.writeText(made.url); announce("The link was copied."); } catch { link.select(); announce("Select the link and copy it."); }
+      } }, "Copy link");
+      shown.replaceChildren(h("div", { class: "card", role: "status" },
+        h("label", { for: "invite-link" }, "Send this link to your friend. It is shown only once."), link, h("div", { class: "actions" }, copy)));
+      link.focus();
+      link.select();
+      form.reset();
+      drawPending();
+    } catch (err) { showErrors(form, err); }
+  });
+  section.append(h("h2", { id: "h-invite" }, "Invite Friend"), form, shown, pending);
+  await drawPending();
+  return section;
+}
+
+function profileSection(libraries) {
+  const grants = grantsFields(libraries, { libraries: "all", may_connect_remotely: false });
+  const form = h("form", { novalidate: true, "aria-label": "New managed profile" }, formError(),
+    field({ name: "username", label: "Profile name", attrs: { maxlength: 32 } }),
+    field({ name: "pin", label: "PIN (optional)", type: "password", help: "4 to 8 digits, asked when the profile is picked.", attrs: { inputmode: "numeric", maxlength: 16, autocomplete: "off" } }),
+    grants,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add profile")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = { username: form.elements.username.value.trim(), role: "managed", grants: grants.read() };
+    if (form.elements.pin.value) body.pin = form.elements.pin.value;
+    try { await post("/api/users", body); announce(`The profile ${body.username} was added.`); form.reset(); } catch (err) { showErrors(form, err); }
+  });
+  return h("section", { class: "card", "aria-labelledby": "h-profiles" }, h("h2", { id: "h-profiles" }, "Managed profiles"),
+    h("p", {}, "Profiles for people without their own password, such as children. They are picked from a list on the home network."), form);
 }

@@ -14,9 +14,11 @@ export async function render({ main, session }) {
       : "No libraries have been shared with you yet."));
     return;
   }
-  if (await has("GET", "/api/continue")) {
+  if (await has("GET", "/api/continue-watching")) {
     try {
-      const items = await get("/api/continue");
+      const states = await get("/api/continue-watching?limit=12");
+      // Play states name items; the cards need the items themselves (at most twelve small requests).
+      const items = (await Promise.all(states.map((s) => get(`/api/items/${encodeURIComponent(s.item_id)}`).catch(() => null)))).filter(Boolean);
       if (items.length) main.append(h("section", { "aria-labelledby": "h-continue" }, h("h2", { id: "h-continue" }, "Continue watching"), posterGrid(items, "Continue watching")));
     } catch { /* continue watching is a convenience; the rest of the page still works */ }
   }

@@ -108,6 +108,8 @@ export async function render({ main, params, query }) {
     state.closed = true;
     report(true);
     if (state.hls) state.hls.destroy();
+    // A transcode keeps a CPU busy; tell the server as soon as nobody watches it.
+    if (routes.stop && state.sessionId) api("DELETE", fill(routes.stop, { session_id: state.sessionId })).catch(() => {});
     media.pause();
     media.removeAttribute("src");
     media.load();

@@ -1,5 +1,5 @@
 // Sign-in: password, then a two-factor code when the server asks for one.
-import { post } from "/static/api.js";
+import { get, post } from "/static/api.js";
 import { h, field, formError, showErrors, clearErrors, formValues } from "/static/dom.js";
 import { signedIn, setTitle, navigate, refreshLibraries, session as app } from "/static/app.js";
 
@@ -15,6 +15,10 @@ export async function render({ main, query }) {
     totp,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")));
   main.append(h("h1", {}, `Sign in to ${app.setup?.server_name || "Reelhouse"}`), form);
+  // Managed profiles are offered only on the home network; the server answers an empty list elsewhere.
+  get("/api/auth/profiles").then((profiles) => {
+    if (profiles.length) main.append(h("p", {}, h("a", { href: "#/profiles" }, "Pick a profile instead")));
+  }).catch(() => {});
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
