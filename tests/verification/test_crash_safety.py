@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from reelhouse.web.routes import ROUTES
 from tests.harness import Client, RunningServer
 from tests.verification import media
-from tests.verification.process import ServerProcess, integrity, prepare
+from tests.verification.process import PASSWORD, ServerProcess, integrity, prepare
 
 KILLS = 20
+INVITATION_USES = 100
+HAS_INVITATIONS = ("POST", "/api/invitations/redeem") in {r.key for r in ROUTES}
 
 
 class SettingsWriter(threading.Thread):
@@ -45,6 +48,33 @@ class SettingsWriter(threading.Thread):
             self.number += 1
 
 
+class Redeemer(threading.Thread):
+    """Redeems one invitation for guest001, guest002, ...; remembers which accounts were acknowledged."""
+
+    def __init__(self, client: Client, code: str, start: int, acked: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.client = client
+        self.code = code
+        self.number = start
+        self.acked = acked
+        self.refused: list[int] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set() and len(self.acked) < INVITATION_USES - 5:
+            name = f"guest{self.number:03d}"
+            self.number += 1
+            body = {"code": self.code, "username": name, "password": PASSWORD}
+            try:
+                answer = self.client.post("/api/invitations/redeem", body)
+            except OSError:
+                return
+            if answer.status != 201:
+                self.refused.append(answer.status)
+                return
+            self.acked.append(name)
+
+
 def _batch_number(values: dict[str, object]) -> int:
     """The batch the stored values come from; all three settings must agree on it."""
     name = str(values["server_name"])
@@ -56,36 +86,63 @@ def _batch_number(values: dict[str, object]) -> int:
     return n
 
 
-def test_kill_9_during_settings_saves_loses_nothing_acknowledged(tmp_path: Path) -> None:
+def test_kill_9_during_settings_saves_and_redemptions_loses_nothing_acknowledged(tmp_path: Path) -> None:
     data = tmp_path / "data"
     prepare(data)
     rng = random.Random(7)
-    next_number = 1
-    acknowledged = 0
+    code = None
+    if HAS_INVITATIONS:
+        setup = ServerProcess(data)
+        made = setup.sign_in().post("/api/invitations", {"max_uses": INVITATION_USES, "days": 7})
+        assert made.status == 201, made.body
+        code = made.json()["code"]
+        setup.stop()
+    guests: list[str] = []
+    next_number, next_guest, acknowledged = 1, 1, 0
     for round_ in range(KILLS):
         server = ServerProcess(data)
         owner = server.sign_in()
         stored = owner.get("/api/settings").json()["values"]
         assert _batch_number(stored) >= next_number - 1, f"round {round_}: an acknowledged save was lost"
         writer = SettingsWriter(owner, max(next_number, _batch_number(stored) + 1))
-        writer.start()
-        time.sleep(rng.uniform(0.05, 0.6))
+        writers: list[SettingsWriter | Redeemer] = [writer]
+        if code is not None:
+            writers.append(Redeemer(server.client(), code, next_guest, guests))
+        for thread in writers:
+            thread.start()
+        time.sleep(rng.uniform(0.05, 0.8))
         server.kill()
-        writer.stopped.set()
-        writer.join(30)
+        for thread in writers:
+            thread.stopped.set()
+            thread.join(30)
+            assert thread.refused == [], f"round {round_}: the server refused a valid request"
         assert integrity(data) == "ok", f"round {round_}"
-        # Everything acknowledged must survive; the one in flight may or may not have landed.
-        assert writer.refused == [], f"round {round_}: the server refused a valid save"
+        # Everything acknowledged must survive; the request in flight may or may not have landed.
         acknowledged += writer.acked - next_number + 1
         next_number = writer.acked + 1
+        if code is not None:
+            next_guest = writers[1].number  # type: ignore[union-attr]
     assert acknowledged >= KILLS, "too few saves were acknowledged for the kills to mean anything"
     final = ServerProcess(data)
     try:
-        values = final.sign_in().get("/api/settings").json()["values"]
+        owner = final.sign_in()
+        values = owner.get("/api/settings").json()["values"]
         assert _batch_number(values) >= next_number - 1
-        assert integrity(data) == "ok"
+        if code is not None:
+            assert len(guests) >= 5, "too few redemptions were acknowledged for the kills to mean anything"
+            users = {u["username"] for u in owner.get("/api/users").json()}
+            assert set(guests) <= users, f"acknowledged accounts lost: {set(guests) - users}"
+            invitation = owner.get("/api/invitations").json()[0]
+            made_here = {u for u in users if u.startswith("guest")}
+            # No half-applied redemption: an account without its use counted, or a use without its account.
+            assert invitation["uses"] == len(made_here), (invitation["uses"], sorted(made_here))
+            assert (
+                final.client().post("/api/auth/login", {"username": guests[-1], "password": PASSWORD}).status
+                == 200
+            )
     finally:
         final.stop()
+    assert integrity(data) == "ok"
 
 
 @pytest.mark.slow
