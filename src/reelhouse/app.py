@@ -20,6 +20,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.playstate import PlayStateRepository
+from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.persistence.twofactor import TwoFactorRepository
@@ -33,6 +34,7 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
+from reelhouse.services.renditions import RenditionService
 from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.scanning import ScanService
@@ -98,6 +100,9 @@ class Reelhouse:
             playstate=PlayStateService(self.db, PlayStateRepository()),
             streaming=streaming,
             transcoding=TranscodeService(self.cache_dir, settings.get),
+            renditions=RenditionService(
+                self.db, CatalogueRepository(), LibraryRepository(), SubtitleRepository(), self.cache_dir
+            ),
             certificates=certificates,
             privacy=privacy,
             users=UserService(self.db, AccountRepository(), audit, passwords, twofactor),

@@ -43,6 +43,10 @@ def stage(tmp_path: Path, masters: Path) -> Iterator[Stage]:
         target = root / Path(name).stem / name
         target.parent.mkdir(parents=True)
         target.write_bytes((masters / name).read_bytes())
+    (root / "direct" / "direct.en.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:02,500\nHello <b>there</b> & welcome\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n",
+        encoding="utf-8",
+    )
     server = RunningServer(tmp_path / "data")
     try:
         services = server.server.services

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from reelhouse.domain.access import system_actor
+from reelhouse.services.transcoding import SEGMENT_SECONDS
 from tests.harness import Client
 from tests.playback.conftest import Stage, set_user
 from tests.playback.media import FFMPEG
@@ -76,7 +77,7 @@ def test_playlists_cover_the_whole_title(stage: Stage) -> None:
     hls, _ = start(stage)
     assert "#EXT-X-STREAM-INF" in hls.master
     assert "#EXT-X-ENDLIST" in hls.media
-    assert len(hls.segments) == 3  # 12 s in 4 s segments
+    assert len(hls.segments) == 12 // SEGMENT_SECONDS
 
 
 def test_first_segment_is_h264_aac_mpegts(stage: Stage, tmp_path: Path) -> None:
@@ -92,10 +93,10 @@ def test_seek_starts_the_encoder_at_that_segment(stage: Stage, tmp_path: Path) -
     data = hls.segment(2)
     (session,) = stage.server.server.services.transcoding.active()
     last = session.argv_history[-1]
-    assert last[last.index("-ss") + 1] == "8"
+    assert last[last.index("-ss") + 1] == str(2 * SEGMENT_SECONDS)
     assert last[last.index("-start_number") + 1] == "2"
     start_time = float(probe(data, tmp_path)["format"]["start_time"])  # type: ignore[index]
-    assert 7.5 <= start_time <= 10.0
+    assert 2 * SEGMENT_SECONDS - 0.5 <= start_time <= 2 * SEGMENT_SECONDS + 2.0
 
 
 def test_seek_back_restarts_the_encoder_from_there(stage: Stage, tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_seek_back_restarts_the_encoder_from_there(stage: Stage, tmp_path: Path)
     last = session.argv_history[-1]
     assert last[last.index("-start_number") + 1] == "1"
     start_time = float(probe(data, tmp_path)["format"]["start_time"])  # type: ignore[index]
-    assert 3.5 <= start_time <= 6.0
+    assert SEGMENT_SECONDS - 0.5 <= start_time <= SEGMENT_SECONDS + 2.0
 
 
 def test_segments_need_the_sessions_grant(stage: Stage) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Hashable
-from pathlib import Path
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
@@ -26,7 +25,6 @@ MAX_PAGE = 500
 ANCHOR_EVERY = 500
 MAX_OFFSET = 10_000_000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
-ARTWORK_KINDS = ("poster", "fanart")
 
 
 class TotalsCache:
@@ -153,15 +151,3 @@ class CatalogueService:
             if library is None or not can(actor, Action.BROWSE, library.id):
                 raise NotFound("No such library.")
             return self._items.genres(conn, actor.scope, library.id)
-
-    def artwork_file(self, actor: Actor, item_id: str, kind: str) -> Path:
-        """The local image for an item, only when the viewer may see the item."""
-        if kind not in ARTWORK_KINDS:
-            raise InvalidInput(
-                f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", {"kind": "unknown"}
-            )
-        with self._db.read() as conn:
-            path = self._items.artwork_path(conn, actor.scope, item_id, kind)
-        if path is None:
-            raise NotFound("No such artwork.")
-        return Path(path)

@@ -16,7 +16,8 @@ from reelhouse.domain.ids import new_id
 from reelhouse.errors import MediaError, NotFound, TooManyRequests, Unavailable
 from reelhouse.media import ffmpeg, hls
 
-SEGMENT_SECONDS = 4
+# Three seconds: short enough that the first segment is ready quickly on a small machine.
+SEGMENT_SECONDS = 3
 # A seek further than this many segments past what the encoder has written restarts it there.
 RESTART_AHEAD = 3
 SEGMENT_WAIT_SECONDS = 30.0

@@ -22,6 +22,7 @@ from reelhouse.services.certificates import CertificateService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.playstate import PlayStateService
+from reelhouse.services.renditions import RenditionService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
@@ -46,6 +47,7 @@ class Services:
     playstate: PlayStateService
     streaming: StreamingService
     transcoding: TranscodeService
+    renditions: RenditionService
     certificates: CertificateService | None = None
     privacy: PrivacyService | None = None
     users: UserService | None = None

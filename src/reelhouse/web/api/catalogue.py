@@ -1,4 +1,4 @@
-"""Catalogue routes: libraries, items, children, search, recently added, artwork."""
+"""Catalogue routes: libraries, items, children, search, recently added (artwork: web/api/renditions.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from reelhouse.domain.library import ItemQuery
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, services
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.schemas import (
-    ArtworkQuery,
     BrowseQuery,
     ItemDetailOut,
     ItemOut,
@@ -128,21 +127,6 @@ async def recent(request: web.Request) -> web.StreamResponse:
     return json_response([ItemOut.of(i) for i in found])
 
 
-async def artwork(request: web.Request) -> web.StreamResponse:
-    parse_query(request, ArtworkQuery)
-    path = await call(
-        request,
-        services(request).catalogue.artwork_file,
-        actor(request),
-        request.match_info["item_id"],
-        request.match_info["kind"],
-    )
-    if not path.is_file():
-        return web.Response(status=404)
-    response = web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
-    return response
-
-
 ROUTES = [
     Route(
         "GET",
@@ -239,16 +223,6 @@ ROUTES = [
         "catalogue",
         response=ItemOut,
         response_list=True,
-    ),
-    Route(
-        "GET",
-        "/api/items/{item_id}/artwork/{kind}",
-        artwork,
-        "An item's poster or fanart",
-        Access.USER,
-        "catalogue",
-        query=ArtworkQuery,
-        produces="image/*",
     ),
     Route(
         "GET",
