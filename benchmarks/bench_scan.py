@@ -155,13 +155,13 @@ def main() -> None:
 
         build_audio(kit, base / "audio", audio_n)
         timed = timed_scan(scanner, library(db, LibraryKind.MUSIC, base / "audio"))
-        reference = ffprobe_rate(base / "audio", 200 // scale * 2)
+        reference = ffprobe_rate(base / "audio", 100 // scale)
         print(describe("audio initial scan", timed, cores) + f" (target ≥ 1,500); ffprobe per file "
               f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x")
 
         build_video(kit, base / "video", video_n)
         timed = timed_scan(scanner, library(db, LibraryKind.MOVIES, base / "video"))
-        reference = ffprobe_rate(base / "video", 200 // scale * 2)
+        reference = ffprobe_rate(base / "video", 100 // scale)
         print(describe("video initial scan", timed, cores) + f" (target ≥ 300); ffprobe per file "
               f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x")
 
