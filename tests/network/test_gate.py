@@ -135,3 +135,12 @@ def test_security_headers_are_on_refusals_and_not_found(server: RunningServer) -
         assert answer.header("Referrer-Policy") == "no-referrer"
         assert answer.header("Cross-Origin-Resource-Policy") == "same-origin"
         assert answer.header("Access-Control-Allow-Origin") is None
+
+
+def test_forwarded_host_is_checked_only_from_a_trusted_proxy(server: RunningServer) -> None:
+    client = server.anonymous()
+    assert client.get("/api/me", headers={"X-Forwarded-Host": "evil.example"}).status == 401
+    configure(server, trusted_proxies=["127.0.0.1/32"])
+    assert client.get("/api/me", headers={"X-Forwarded-Host": "evil.example"}).status == 421
+    configure(server, allowed_hosts=["media.example"])
+    assert client.get("/api/me", headers={"X-Forwarded-Host": "media.example"}).status == 401

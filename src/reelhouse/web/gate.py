@@ -35,6 +35,30 @@ _REFUSALS: dict[Verdict, tuple[int, str]] = {
 }
 
 
+class _NoTask:
+    """Stands in when a request runs outside a task (never under aiohttp, but weakref needs an object)."""
+
+    def done(self) -> bool:
+        return True
+
+
+_NO_TASK = _NoTask()
+_Entry = tuple[str | None, str | None, "weakref.ref[asyncio.Task[Any] | _NoTask]"]
+
+
+def _cut(transport: asyncio.Transport, task: asyncio.Task[Any] | _NoTask | None) -> None:
+    """Abort a refused client's connection. A handler still running is cancelled first: aborting under a
+    running loop.sendfile trips asyncio (InvalidStateError in connection_lost) and strands the handler."""
+    if isinstance(task, asyncio.Task) and not task.done():
+        task.add_done_callback(lambda _done: transport.abort())
+        task.cancel()
+        # In case the handler swallows the cancellation: the connection goes regardless.
+        asyncio.get_running_loop().call_later(2.0, transport.abort)
+    else:
+        # abort, not close: close would first flush what is buffered for someone now refused.
+        transport.abort()
+
+
 def machine_names() -> tuple[str, ...]:
     # gethostname only: getfqdn may block on DNS, and the gate must not depend on a resolver.
     name = socket.gethostname().lower()
@@ -50,9 +74,8 @@ class NetworkGate:
         self.policy = NetworkPolicy.from_settings(values, self._names)
         self.https_port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._open: weakref.WeakKeyDictionary[asyncio.BaseTransport, tuple[str | None, str | None]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # The task is held weakly too: a strong reference would reach the transport and keep it alive.
+        self._open: weakref.WeakKeyDictionary[asyncio.BaseTransport, _Entry] = weakref.WeakKeyDictionary()
 
     async def on_startup(self, _app: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
@@ -73,7 +96,7 @@ class NetworkGate:
         """Abort every connection whose client the current policy refuses; returns how many."""
         policy = self.policy
         cut = 0
-        for transport, (raw_peer, forwarded) in list(self._open.items()):
+        for transport, (raw_peer, forwarded, task_ref) in list(self._open.items()):
             peer = classify(raw_peer, forwarded, policy)
             verdict = decide(peer, policy, host=None, tls=True, page_request=False)
             if (
@@ -81,8 +104,7 @@ class NetworkGate:
                 and isinstance(transport, asyncio.Transport)
                 and not transport.is_closing()
             ):
-                # abort, not close: close would first flush what is buffered for someone now refused.
-                transport.abort()
+                _cut(transport, task_ref())
                 cut += 1
         return cut
 
@@ -92,18 +114,20 @@ class NetworkGate:
         raw_peer = request.remote
         forwarded = request.headers.get("X-Forwarded-For")
         peer = classify(raw_peer, forwarded, policy)
-        forwarded_tls = (
-            policy.trusts(parse_address(raw_peer))
-            and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
-        )
+        proxied = policy.trusts(parse_address(raw_peer))
+        forwarded_tls = proxied and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
         tls = request.secure or forwarded_tls
+        host = request.headers.get("Host")
+        if proxied and "X-Forwarded-Host" in request.headers:
+            # The proxy's own Host may be an internal name; the browser's is the one to check.
+            host = request.headers["X-Forwarded-Host"].split(",")[0].strip()
         page = request.method in ("GET", "HEAD") and not request.path.startswith("/api/")
-        verdict = decide(peer, policy, host=request.headers.get("Host"), tls=tls, page_request=page)
+        verdict = decide(peer, policy, host=host, tls=tls, page_request=page)
         if verdict is Verdict.REDIRECT_HTTPS:
             if self.https_port is None:
                 verdict = Verdict.PLAIN_HTTP_REFUSED
             else:
-                return self._redirect(request)
+                return self._redirect(request, host or "localhost")
         if verdict is not Verdict.ALLOW:
             status, text = _REFUSALS[verdict]
             return web.Response(status=status, text=text)
@@ -115,11 +139,10 @@ class NetworkGate:
         if transport is not None:
             # Keyed by connection, held weakly: a keep-alive connection stays known until it is gone,
             # and a stream (file, websocket) is cut along with its connection.
-            self._open[transport] = (raw_peer, forwarded)
+            self._open[transport] = (raw_peer, forwarded, weakref.ref(asyncio.current_task() or _NO_TASK))
         return await handler(request)
 
-    def _redirect(self, request: web.Request) -> web.StreamResponse:
-        host = request.headers.get("Host", "localhost")
+    def _redirect(self, request: web.Request, host: str) -> web.StreamResponse:
         if host.startswith("["):
             name = host[: host.index("]") + 1]
         else:
