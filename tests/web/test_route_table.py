@@ -11,6 +11,19 @@ REVIEWED_PUBLIC = {
     ("GET", "/api/setup"),  # the first-run page must know whether to ask for the setup code
     ("POST", "/api/setup"),  # creating the owner; guarded by the one-time setup code
     ("POST", "/api/auth/login"),  # signing in
+    ("GET", "/api/auth/profiles"),  # managed profiles to pick from; empty unless the peer is on the home network
+    ("POST", "/api/auth/profile"),  # signing in as a managed profile (home network only, PIN when set)
+    ("POST", "/api/invitations/check"),  # what an invitation offers; needs the invitation code itself
+    ("POST", "/api/invitations/redeem"),  # creating an account; needs the invitation code itself
+    # Media URLs handed to players: each needs a short-lived grant signed for one item and user, and the
+    # handler checks the user again; a <video> element or an HLS player cannot send a bearer header.
+    ("GET", "/api/items/{item_id}/stream"),
+    ("GET", "/api/items/{item_id}/audio"),
+    ("GET", "/api/hls/{session_id}/master.m3u8"),
+    ("GET", "/api/hls/{session_id}/video.m3u8"),
+    ("GET", "/api/hls/{session_id}/{number}.ts"),
+    ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.m3u8"),
+    ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.vtt"),
 }
 
 
