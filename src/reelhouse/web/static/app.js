@@ -178,7 +178,7 @@ async function render() {
 function showFatal(err) {
   clear(main);
   const message = err instanceof ApiError || err.message ? sentence(err.message) : "Something went wrong.";
-  main.append(h("h1", {}, "Something went wrong"), h("p", { class: "form-error", role: "alert" }, message),
+  main.append(h("h1", {}, err.status === 404 ? "Not found" : "Something went wrong"), h("p", { class: "form-error", role: "alert" }, message),
     h("p", {}, h("a", { href: "#/" }, "Go to the home page")));
 }
 
