@@ -214,3 +214,22 @@ def test_cache_is_trimmed_to_its_cap(stage: Stage) -> None:
     os.utime(filler, (1, 1))
     transcoding.reap()
     assert not filler.exists()
+
+
+def test_text_subtitles_are_webvtt_renditions_of_the_session(stage: Stage) -> None:
+    owner = stage.owner()
+    answer = owner.post(f"/api/items/{stage.items['direct.mp4']}/playback", {"profile": {"max_bitrate_kbps": 200}})
+    assert answer.json()["method"] == "transcode"
+    client = stage.server.anonymous()
+    base = answer.json()["url"].rsplit("/", 1)[0]
+    master = client.get(answer.json()["url"]).body.decode()
+    media_line = next(line for line in master.splitlines() if line.startswith("#EXT-X-MEDIA:TYPE=SUBTITLES"))
+    assert 'LANGUAGE="en"' in media_line
+    uri = media_line.split('URI="')[1].rstrip('"')
+    playlist = client.get(f"{base}/{uri}").body.decode()
+    vtt_line = next(line for line in playlist.splitlines() if ".vtt?" in line)
+    vtt = client.get(f"{base}/subtitles/{vtt_line}")
+    assert vtt.status == 200
+    text = vtt.body.decode()
+    assert text.startswith("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n")
+    assert "Hello there &amp; welcome" in text

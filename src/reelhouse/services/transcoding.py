@@ -39,6 +39,8 @@ class Session:
     argv_history: list[list[str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
+    # Text subtitles offered as WebVTT renditions: (id, language, title, forced).
+    subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = ()
 
     @property
     def segments(self) -> int:
@@ -72,6 +74,7 @@ class TranscodeService:
         source: str,
         roots: tuple[str, ...],
         duration: float,
+        subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = (),
     ) -> Session:
         if duration <= 0:
             raise MediaError("This file's length is unknown, so it cannot be streamed in segments.")
@@ -87,7 +90,15 @@ class TranscodeService:
                 if running >= self._setting("max_transcodes"):
                     raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
             session = Session(
-                new_id(), actor.user_id, item_id, plan, source, roots, duration, self._root / new_id()
+                new_id(),
+                actor.user_id,
+                item_id,
+                plan,
+                source,
+                roots,
+                duration,
+                self._root / new_id(),
+                subtitles=subtitles,
             )
             session.folder.mkdir(parents=True)
             self._sessions[session.id] = session
@@ -254,10 +265,32 @@ class TranscodeService:
             self._reaper.join(10)
 
 
-def master_text(session: Session, media_uri: str, bandwidth_bps: int, height: int) -> str:
-    codecs = "avc1.640028,mp4a.40.2" if not session.plan.audio_copy else "avc1.640028"
+# The MPEG-TS muxer starts timestamps 1.4 s in; WebVTT cues say so, or players shift every cue by that much.
+_VTT_TIMESTAMP_MAP = "X-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000"
+
+
+def master_text(
+    session: Session, media_uri: str, bandwidth_bps: int, height: int, subtitle_uri: Callable[[str], str]
+) -> str:
     width = (height * 16 // 9) // 2 * 2
-    return hls.master_playlist(media_uri, bandwidth_bps, codecs, (width, height))
+    renditions = [
+        hls.SubtitleRendition(
+            name=title or language or "Subtitles", language=language, uri=subtitle_uri(sub_id), forced=forced
+        )
+        for sub_id, language, title, forced in session.subtitles
+    ]
+    return hls.master_playlist(media_uri, bandwidth_bps, "avc1.640028,mp4a.40.2", (width, height), renditions)
+
+
+def subtitle_playlist_text(session: Session, subtitle_id: str, vtt_uri: str) -> str:
+    if subtitle_id not in {s[0] for s in session.subtitles}:
+        raise NotFound("No such subtitle.")
+    return hls.subtitle_playlist(session.duration, vtt_uri)
+
+
+def vtt_for_hls(vtt: str) -> str:
+    head, _, rest = vtt.partition("\n")
+    return f"{head}\n{_VTT_TIMESTAMP_MAP}\n{rest}"
 
 
 def media_text(session: Session, uri_for: Callable[[int], str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reelhouse.web import pages
-from reelhouse.web.api import account, accounts, catalogue, invitations, network, playback, renditions, system, users
+from reelhouse.web.api import account, accounts, catalogue, invitations, network, playback, playstate, renditions, system, users
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
@@ -13,6 +13,7 @@ ROUTES: tuple[Route, ...] = (
     *invitations.ROUTES,
     *catalogue.ROUTES,
     *playback.ROUTES,
+    *playstate.ROUTES,
     *renditions.ROUTES,
     *system.ROUTES,
     *network.ROUTES,

@@ -13,18 +13,13 @@ from reelhouse.domain.access import Action
 from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
 from reelhouse.errors import NotFound
 from reelhouse.services.streaming import Playable
-from reelhouse.services.transcoding import master_text, media_text
+from reelhouse.services.transcoding import master_text, media_text, subtitle_playlist_text, vtt_for_hls
 from reelhouse.web.api.playback_schemas import (
     AudioQuery,
     GrantQuery,
-    LimitQuery,
-    NextOut,
     PlaybackIn,
     PlaybackOut,
-    PlayStateOut,
-    ProgressIn,
     SubtitleLink,
-    WatchedIn,
 )
 from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, parse_query, services
 from reelhouse.web.routing import Access, Route
@@ -119,8 +114,21 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
         url = f"{base}/audio?grant={grant}&codec={plan.audio_codec}&bitrate={plan.audio_kbps}"
         content_type = {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}[plan.audio_codec]
     else:
+        text_subs = tuple(
+            (s.id, s.language, s.title, s.forced)
+            for s in found.item.subtitles
+            if s.format in ("srt", "ass", "ssa", "vtt")
+        )
         session = await call(
-            request, svc.transcoding.start, who, item_id, plan, found.path, found.roots, found.duration
+            request,
+            svc.transcoding.start,
+            who,
+            item_id,
+            plan,
+            found.path,
+            found.roots,
+            found.duration,
+            text_subs,
         )
         session_id = session.id
         grant = svc.streaming.grants.issue(item_id, who.user_id, f"hls:{session.id}")
@@ -221,7 +229,34 @@ async def hls_master(request: web.Request) -> web.StreamResponse:
     plan = session.plan
     height = plan.height or 1080
     bandwidth = ((plan.video_kbps or 8000) + playback.AUDIO_KBPS_IN_HLS) * 1000
-    return _playlist(master_text(session, f"video.m3u8?grant={grant}", bandwidth, height))
+    return _playlist(
+        master_text(
+            session,
+            f"video.m3u8?grant={grant}",
+            bandwidth,
+            height,
+            lambda sub: f"subtitles/{quote(sub)}.m3u8?grant={grant}",
+        )
+    )
+
+
+async def hls_subtitle_playlist(request: web.Request) -> web.StreamResponse:
+    session, grant = await _session(request)
+    sub = request.match_info["subtitle_id"]
+    return _playlist(subtitle_playlist_text(session, sub, f"{quote(sub)}.vtt?grant={grant}"))
+
+
+async def hls_subtitle(request: web.Request) -> web.StreamResponse:
+    session, grant = await _session(request)
+    sub = request.match_info["subtitle_id"]
+    subtitle_playlist_text(session, sub, "")
+    who = await call(
+        request, services(request).streaming.actor_from_grant, grant, session.item_id, f"hls:{session.id}"
+    )
+    text = await call(request, services(request).renditions.subtitle_vtt, who, session.item_id, sub)
+    return web.Response(
+        text=vtt_for_hls(text), content_type="text/vtt", headers={"Cache-Control": "no-store"}
+    )
 
 
 async def hls_media(request: web.Request) -> web.StreamResponse:
@@ -243,53 +278,6 @@ async def hls_end(request: web.Request) -> web.StreamResponse:
         request, services(request).transcoding.end, request.match_info["session_id"], actor(request).user_id
     )
     return web.Response(status=204)
-
-
-def _state_out(item_id: str, row: Any) -> PlayStateOut:
-    if row is None:
-        return PlayStateOut(item_id=item_id, position=0.0, duration=None, watched=False, play_count=0)
-    return PlayStateOut(
-        item_id=row.item_id,
-        position=row.position,
-        duration=row.duration,
-        watched=row.watched,
-        play_count=row.play_count,
-    )
-
-
-async def report_progress(request: web.Request) -> web.StreamResponse:
-    body = await parse_body(request, ProgressIn)
-    item_id = request.match_info["item_id"]
-    row = await call(
-        request, services(request).playstate.report, actor(request), item_id, body.position, body.duration
-    )
-    return json_response(_state_out(item_id, row))
-
-
-async def mark_watched(request: web.Request) -> web.StreamResponse:
-    body = await parse_body(request, WatchedIn)
-    item_id = request.match_info["item_id"]
-    row = await call(request, services(request).playstate.mark, actor(request), item_id, body.watched)
-    return json_response(_state_out(item_id, row))
-
-
-async def play_state(request: web.Request) -> web.StreamResponse:
-    item_id = request.match_info["item_id"]
-    row = await call(request, services(request).playstate.state, actor(request), item_id)
-    return json_response(_state_out(item_id, row))
-
-
-async def continue_watching(request: web.Request) -> web.StreamResponse:
-    q = parse_query(request, LimitQuery)
-    rows = await call(request, services(request).playstate.continue_watching, actor(request), q.limit)
-    return json_response([_state_out(r.item_id, r) for r in rows])
-
-
-async def next_episode(request: web.Request) -> web.StreamResponse:
-    found = await call(
-        request, services(request).playstate.next_episode, actor(request), request.match_info["item_id"]
-    )
-    return json_response(NextOut(item_id=found))
 
 
 _T = "playback"
@@ -366,6 +354,26 @@ ROUTES = [
         produces="video/mp2t",
     ),
     Route(
+        "GET",
+        "/api/hls/{session_id}/subtitles/{subtitle_id}.m3u8",
+        hls_subtitle_playlist,
+        "HLS WebVTT subtitle rendition playlist (signed grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="application/vnd.apple.mpegurl",
+    ),
+    Route(
+        "GET",
+        "/api/hls/{session_id}/subtitles/{subtitle_id}.vtt",
+        hls_subtitle,
+        "A text subtitle as WebVTT for an HLS session (signed grant)",
+        Access.PUBLIC,
+        _T,
+        query=GrantQuery,
+        produces="text/vtt",
+    ),
+    Route(
         "DELETE",
         "/api/hls/{session_id}",
         hls_end,
@@ -373,54 +381,5 @@ ROUTES = [
         Access.USER,
         _T,
         status=204,
-    ),
-    Route(
-        "GET",
-        "/api/items/{item_id}/playstate",
-        play_state,
-        "The caller's play state for an item",
-        Access.USER,
-        _T,
-        response=PlayStateOut,
-    ),
-    Route(
-        "PUT",
-        "/api/items/{item_id}/playstate",
-        report_progress,
-        "Report playback progress; 90 % or more marks the item watched",
-        Access.USER,
-        _T,
-        body=ProgressIn,
-        response=PlayStateOut,
-    ),
-    Route(
-        "PUT",
-        "/api/items/{item_id}/watched",
-        mark_watched,
-        "Mark an item watched or unwatched",
-        Access.USER,
-        _T,
-        body=WatchedIn,
-        response=PlayStateOut,
-    ),
-    Route(
-        "GET",
-        "/api/continue-watching",
-        continue_watching,
-        "Items the caller has started and not finished",
-        Access.USER,
-        _T,
-        query=LimitQuery,
-        response=PlayStateOut,
-        response_list=True,
-    ),
-    Route(
-        "GET",
-        "/api/items/{item_id}/next",
-        next_episode,
-        "The episode after this one",
-        Access.USER,
-        _T,
-        response=NextOut,
     ),
 ]

@@ -1,0 +1,112 @@
+"""Play-state routes: progress reports, watched marks, continue watching and the next episode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from reelhouse.web.api.playback_schemas import LimitQuery, NextOut, PlayStateOut, ProgressIn, WatchedIn
+from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, services
+from reelhouse.web.routing import Access, Route
+
+
+def _state_out(item_id: str, row: Any) -> PlayStateOut:
+    if row is None:
+        return PlayStateOut(item_id=item_id, position=0.0, duration=None, watched=False, play_count=0)
+    return PlayStateOut(
+        item_id=row.item_id,
+        position=row.position,
+        duration=row.duration,
+        watched=row.watched,
+        play_count=row.play_count,
+    )
+
+
+async def report_progress(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, ProgressIn)
+    item_id = request.match_info["item_id"]
+    row = await call(
+        request, services(request).playstate.report, actor(request), item_id, body.position, body.duration
+    )
+    return json_response(_state_out(item_id, row))
+
+
+async def mark_watched(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, WatchedIn)
+    item_id = request.match_info["item_id"]
+    row = await call(request, services(request).playstate.mark, actor(request), item_id, body.watched)
+    return json_response(_state_out(item_id, row))
+
+
+async def play_state(request: web.Request) -> web.StreamResponse:
+    item_id = request.match_info["item_id"]
+    row = await call(request, services(request).playstate.state, actor(request), item_id)
+    return json_response(_state_out(item_id, row))
+
+
+async def continue_watching(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, LimitQuery)
+    rows = await call(request, services(request).playstate.continue_watching, actor(request), q.limit)
+    return json_response([_state_out(r.item_id, r) for r in rows])
+
+
+async def next_episode(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).playstate.next_episode, actor(request), request.match_info["item_id"]
+    )
+    return json_response(NextOut(item_id=found))
+
+
+_T = "playback"
+ROUTES = [
+    Route(
+        "GET",
+        "/api/items/{item_id}/playstate",
+        play_state,
+        "The caller's play state for an item",
+        Access.USER,
+        _T,
+        response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/playstate",
+        report_progress,
+        "Report playback progress; 90 % or more marks the item watched",
+        Access.USER,
+        _T,
+        body=ProgressIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/watched",
+        mark_watched,
+        "Mark an item watched or unwatched",
+        Access.USER,
+        _T,
+        body=WatchedIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "GET",
+        "/api/continue-watching",
+        continue_watching,
+        "Items the caller has started and not finished",
+        Access.USER,
+        _T,
+        query=LimitQuery,
+        response=PlayStateOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/next",
+        next_episode,
+        "The episode after this one",
+        Access.USER,
+        _T,
+        response=NextOut,
+    ),
+]
