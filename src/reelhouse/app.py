@@ -48,6 +48,7 @@ from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
+SETTINGS_RELOAD_SECONDS = 2.0
 
 
 class Reelhouse:
@@ -119,8 +120,23 @@ class Reelhouse:
 
     def web_app(self) -> web.Application:
         app = build_web_app(self.services, self.executor)
+        app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
+
+    async def _on_startup(self, _app: web.Application) -> None:
+        self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS)))
+
+    async def _reload_settings(self, every: float) -> None:
+        """Settings saved by the CLI while the server runs apply within ``every`` seconds."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if await loop.run_in_executor(self.executor, self.services.settings.reload):
+                    log.info("runtime settings changed outside the server; applied")
+            except ReelhouseError as exc:
+                log.warning("could not reload settings: %s", exc.message)
 
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.portmap.stop()

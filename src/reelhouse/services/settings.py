@@ -27,13 +27,27 @@ class SettingsService:
         self._audit = audit
         self._lock = threading.Lock()
         self._listeners: list[Listener] = []
-        with db.read() as conn:
-            stored = repo.load(conn)
+        self._values = self._stored()
+
+    def _stored(self) -> dict[str, Any]:
+        with self._db.read() as conn:
+            stored = self._repo.load(conn)
         values = registry.defaults()
         for name, value in stored.items():
             if name in registry.BY_NAME:
                 values[name] = registry.BY_NAME[name].parse(value)
-        self._values = values
+        return values
+
+    def reload(self) -> bool:
+        """Pick up what another process (the CLI) saved; listeners hear of it as of any other change."""
+        values = self._stored()
+        with self._lock:
+            if values == self._values:
+                return False
+            before, self._values = self._values, values
+        for listener in self._listeners:
+            listener(before, values)
+        return True
 
     @property
     def values(self) -> dict[str, Any]:
