@@ -20,9 +20,9 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.playstate import PlayStateRepository
-from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.settings import SettingsRepository
+from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.persistence.twofactor import TwoFactorRepository
 from reelhouse.scanner.runner import Scanner
 from reelhouse.scanner.watcher import LibraryWatcher
@@ -34,9 +34,9 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
-from reelhouse.services.renditions import RenditionService
 from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
+from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.streaming import Grants, StreamingService, load_secret

@@ -22,8 +22,8 @@ from reelhouse.services.certificates import CertificateService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.playstate import PlayStateService
-from reelhouse.services.renditions import RenditionService
 from reelhouse.services.privacy import PrivacyService
+from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.streaming import StreamingService

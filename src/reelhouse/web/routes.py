@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from reelhouse.web import pages
-from reelhouse.web.api import account, accounts, catalogue, invitations, network, playback, playstate, renditions, system, users
+from reelhouse.web.api import (
+    account,
+    accounts,
+    catalogue,
+    invitations,
+    network,
+    playback,
+    playstate,
+    renditions,
+    system,
+    users,
+)
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
