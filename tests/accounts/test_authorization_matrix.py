@@ -86,6 +86,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/hls/{session_id}/video.m3u8"): GRANTED,
     ("GET", "/api/hls/{session_id}/{number}.ts"): GRANTED,
     ("DELETE", "/api/hls/{session_id}"): USER,
+    ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.m3u8"): GRANTED,
+    ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.vtt"): GRANTED,
+    ("GET", "/api/items/{item_id}/photo"): SCOPED,
+    ("GET", "/api/items/{item_id}/subtitles/{subtitle_id}.vtt"): SCOPED,
     ("GET", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/watched"): SCOPED,
@@ -186,6 +190,7 @@ class World:
             "user_id": MISSING,
             "invitation_id": MISSING,
             "number": "0",
+            "subtitle_id": MISSING,
         }
         path = route.path
         for key, value in values.items():
