@@ -47,7 +47,8 @@ CHROMIUM_ARGS = [
 STATIC = ROOT / "src" / "reelhouse" / "web" / "static"
 # Resource Timing for every request of the page: what was fetched and how many bytes crossed the wire.
 RESOURCES_JS = """() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
-  .map(e => ({name: e.name, transfer: e.transferSize, body: e.encodedBodySize, decoded: e.decodedBodySize}))"""
+  .map(e => ({name: e.name, transfer: e.transferSize, body: e.encodedBodySize, decoded: e.decodedBodySize,
+              start: e.startTime, end: e.responseEnd}))"""
 
 
 def free_port() -> int:
@@ -254,8 +255,9 @@ def report(
         print(
             f"  items request: {r['name'].split('/', 3)[-1]} {r['transfer'] / 1024:.1f} KiB (one page of 50)"
         )
-    for r in sorted(resources, key=lambda r: -r["transfer"]):
-        print(f"    {r['transfer']:8d} B  {r['name'].split('/', 3)[-1]}")
+    print("  waterfall of the last cold load (start → end, ms since navigation):")
+    for r in sorted(resources, key=lambda r: r["start"]):
+        print(f"    {r['start']:6.0f} → {r['end']:6.0f}  {r['transfer']:7d} B  {r['name'].split('/', 3)[-1]}")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def test_owner_sets_up_adds_a_library_and_browses_it(
     set_up_owner(page, server, camera)
     camera.shot(page, "setup-done")
 
-    page.get_by_label("Name").fill("Films")
+    page.get_by_label("Name", exact=True).fill("Films")
     page.get_by_label("Type").select_option("movies")
     page.get_by_label("Folder on this server").fill(str(movies))
     page.get_by_role("button", name="Add library").click()

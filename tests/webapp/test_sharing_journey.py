@@ -17,7 +17,7 @@ from tests.webapp.test_owner_journey import PASSWORD, set_up_owner
 
 
 def add_library(page: Page, name: str, kind: str, folder: Path) -> None:
-    page.get_by_label("Name").fill(name)
+    page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Type").select_option(kind)
     page.get_by_label("Folder on this server").fill(str(folder))
     page.get_by_role("button", name="Add library").click()

@@ -1,0 +1,96 @@
+"""Regenerate the README's screenshots (docs/screenshots/) from a real server and Debian's Chromium.
+
+Run: .venv/bin/python scripts/screenshots.py   (needs ffmpeg and /usr/bin/chromium; takes about 20 s)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from tests.harness import RunningServer  # noqa: E402
+from tests.mediagen import MediaKit  # noqa: E402
+from tests.webapp.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "screenshot passphrase"
+FILMS = [
+    ("Night Harbour", 2019),
+    ("Amber Fields", 2021),
+    ("The Quiet Lake", 2008),
+    ("Paper Lanterns", 2015),
+    ("North Of Tomorrow", 2023),
+    ("Salt And Iron", 1998),
+]
+
+
+def make_media(folder: Path) -> Path:
+    kit = MediaKit(folder / "masters")
+    root = folder / "Movies"
+    for title, year in FILMS:
+        kit.video_at(root / f"{title} ({year})" / f"{title} ({year}).mp4")
+    return root
+
+
+def shoot(page: Page, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    # Let toasts fade out of the picture.
+    page.evaluate("() => { document.getElementById('status').textContent = ''; }")
+    page.screenshot(path=str(OUT / f"{name}.png"))
+    print(f"wrote docs/screenshots/{name}.png")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        movies = make_media(Path(tmp) / "media")
+        server = RunningServer(Path(tmp) / "data")
+        base = f"http://127.0.0.1:{server.port}"
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                code = server.server.services.accounts.issue_setup_code()
+                assert code is not None
+                page.goto(f"{base}/")
+                expect(page.get_by_label("Setup code")).to_be_visible()
+                shoot(page, "setup")
+                page.get_by_label("Setup code").fill(code)
+                page.get_by_label("Your username").fill("owner")
+                page.get_by_label("Password", exact=True).fill(PASSWORD)
+                page.get_by_label("Password again").fill(PASSWORD)
+                page.get_by_role("button", name="Create owner").click()
+                expect(page.get_by_role("heading", name="Your server is ready")).to_be_visible()
+                page.get_by_label("Name", exact=True).fill("Films")
+                page.get_by_label("Folder on this server").fill(str(movies))
+                page.get_by_role("button", name="Add library").click()
+                expect(page.locator(".scan")).to_have_attribute("data-state", "done", timeout=60_000)
+                page.get_by_role("link", name="Open Films").click()
+                expect(page.locator(".grid li")).to_have_count(len(FILMS))
+                shoot(page, "library")
+                page.get_by_role("link", name="Night Harbour").click()
+                expect(page.get_by_role("heading", name="Night Harbour", level=1)).to_be_visible()
+                shoot(page, "item")
+                page.goto(f"{base}/#/settings/remote")
+                expect(page.get_by_role("heading", name="Remote Access", level=1)).to_be_visible()
+                shoot(page, "remote-access")
+                page.goto(f"{base}/#/settings/users")
+                expect(page.get_by_role("heading", name="Invite Friend")).to_be_visible()
+                shoot(page, "users-and-sharing")
+                phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+                phone.context.add_cookies(page.context.cookies())
+                phone.goto(page.url.split("#")[0] + "#/")
+                expect(phone.get_by_role("heading", name="Home")).to_be_visible()
+                shoot(phone, "home-phone")
+                browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
