@@ -13,13 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
 from tests.harness import RunningServer  # noqa: E402
 from tests.mediagen import MediaKit  # noqa: E402
 from tests.webapp.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-PASSWORD = "screenshot passphrase"
+PASSWORD = "screenshot passphrase"  # noqa: S105 - a throwaway server in a temporary folder
 FILMS = [
     ("Night Harbour", 2019),
     ("Amber Fields", 2021),
