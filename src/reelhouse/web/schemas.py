@@ -181,10 +181,6 @@ class RecentQuery(Strict):
     limit: int = Field(default=24, ge=1, le=100)
 
 
-class ArtworkQuery(Strict):
-    width: Literal[160, 320, 480, 720, 1080] | None = None
-
-
 class ScanIn(Strict):
     full: bool = False
 
