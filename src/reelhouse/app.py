@@ -67,7 +67,9 @@ class Reelhouse:
         settings = SettingsService(self.db, SettingsRepository(), audit)
         audit.keep_for(lambda: int(settings.get("audit_retention_days")))
         passwords = Passwords()
-        twofactor = TwoFactorService(self.db, TwoFactorRepository(), audit, settings.get)
+        twofactor = TwoFactorService(
+            self.db, TwoFactorRepository(), audit, settings.get, load_secret(config.data_dir / "totp.key")
+        )
         accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
         self.listeners: list[Listener] = []
         self._background: list[asyncio.Task[None]] = []

@@ -93,7 +93,14 @@ def test_database_holds_no_usable_token_code_or_password(running: RunningServer)
     enrolment = owner.post("/api/account/2fa").json()
     recovery = owner.post("/api/account/2fa/confirm", {"code": pyotp.TOTP(enrolment["secret"]).now()}).json()
     running.server.services.accounts.create_user(system_actor(), "kid", Role.MANAGED, None, pin="4821")
-    secrets += [api, invite, redeemed.json()["token"], "a private passphrase", *recovery["recovery_codes"]]
+    secrets += [
+        enrolment["secret"],
+        api,
+        invite,
+        redeemed.json()["token"],
+        "a private passphrase",
+        *recovery["recovery_codes"],
+    ]
     stored = _database_bytes(running.data_dir)
     found = [s for s in secrets if s.encode() in stored]
     assert found == []

@@ -236,8 +236,8 @@ second_factors = Table(
     "second_factors",
     metadata,
     Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    # The TOTP secret must be readable to check codes, so it cannot be hashed like the rest.
-    Column("secret", String(64), nullable=False),
+    # The TOTP secret must be readable to check codes, so it is sealed (AES-GCM, key in the data dir).
+    Column("secret", String(128), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("confirmed_at", Float),
     # The last accepted 30-second step: a code is never accepted twice.

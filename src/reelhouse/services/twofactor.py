@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 import pyotp
 import segno
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reelhouse.domain.access import Actor
 from reelhouse.errors import Conflict, InvalidInput
@@ -44,13 +46,31 @@ class TwoFactorStatus:
 
 
 class TwoFactorService:
+    """TOTP secrets must stay readable to check codes, so they are sealed with a key kept in the data
+    directory, not in the database: a leaked database or backup alone does not yield them."""
+
     def __init__(
-        self, db: Database, repo: TwoFactorRepository, audit: AuditService, setting: Callable[[str], Any]
+        self,
+        db: Database,
+        repo: TwoFactorRepository,
+        audit: AuditService,
+        setting: Callable[[str], Any],
+        key: bytes,
     ) -> None:
         self._db = db
         self._repo = repo
         self._audit = audit
         self._setting = setting
+        self._aead = AESGCM(hashlib.sha256(b"reelhouse totp\0" + key).digest())
+
+    def _seal(self, user_id: str, secret: str) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, secret.encode(), user_id.encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def _open(self, user_id: str, stored: str) -> str:
+        raw = base64.urlsafe_b64decode(stored.encode())
+        return self._aead.decrypt(raw[:12], raw[12:], user_id.encode()).decode()
 
     def enrolled(self, user_id: str) -> bool:
         with self._db.read() as conn:
@@ -73,7 +93,7 @@ class TwoFactorService:
         # 160 bits, the size RFC 4226 recommends for the shared secret.
         secret = pyotp.random_base32(32)
         with self._db.begin() as conn:
-            self._repo.start(conn, actor.user_id, secret)
+            self._repo.start(conn, actor.user_id, self._seal(actor.user_id, secret))
         uri = pyotp.TOTP(secret).provisioning_uri(
             name=actor.username, issuer_name=self._setting("server_name")
         )
@@ -85,7 +105,7 @@ class TwoFactorService:
             row = self._repo.get(conn, actor.user_id)
         if row is None or row.confirmed_at is not None:
             raise Conflict("Start enrolment first.")
-        step = self._matching_step(row.secret, code, row.last_step)
+        step = self._matching_step(self._open(actor.user_id, row.secret), code, row.last_step)
         if step is None:
             raise InvalidInput("That code is not right; check the time on your device.", {"code": "wrong"})
         codes = ["-".join(secrets.token_hex(4) for _ in range(4)) for _ in range(RECOVERY_CODES)]
@@ -102,7 +122,7 @@ class TwoFactorService:
             if row is None or row.confirmed_at is None:
                 return False
             if text.isdigit() and len(text) == 6:
-                step = self._matching_step(row.secret, text, row.last_step)
+                step = self._matching_step(self._open(user_id, row.secret), text, row.last_step)
                 return step is not None and self._repo.use_step(conn, user_id, step)
             return self._repo.use_recovery_code(conn, user_id, _recovery_hash(text))
 
