@@ -18,11 +18,11 @@ export async function render({ main, params, query }) {
   };
   const heading = h("h1", {}, "Library");
   main.append(heading);
-  // The library, its genres and the first page load side by side: one round trip of latency, not three.
-  const [library, page, genres] = await Promise.all([
+  // The library and the page load side by side; the genre list (slow on a big library) never holds up the grid.
+  const genresLoading = get(`/api/libraries/${encodeURIComponent(id)}/genres`).catch(() => ({ genres: [] }));
+  const [library, page] = await Promise.all([
     get(`/api/libraries/${encodeURIComponent(id)}`),
     get(`/api/libraries/${encodeURIComponent(id)}/items${qs({ sort: state.sort, order: state.order, genre: state.genre, year: state.year, offset: state.offset, limit: LIMIT })}`),
-    get(`/api/libraries/${encodeURIComponent(id)}/genres`).catch(() => ({ genres: [] })),
   ]);
   heading.textContent = library.name;
   setTitle(library.name);
@@ -33,7 +33,7 @@ export async function render({ main, params, query }) {
   const filters = h("form", { class: "filters", "aria-label": "Sort and filter" },
     field({ name: "sort", label: "Sort by", type: "select", value: state.sort, options: SORTS }),
     field({ name: "order", label: "Order", type: "select", value: state.order, options: [["asc", "Ascending"], ["desc", "Descending"]] }),
-    field({ name: "genre", label: "Genre", type: "select", value: state.genre, options: [["", "All genres"], ...(genres.genres || []).map((g) => [g, g])] }),
+    field({ name: "genre", label: "Genre", type: "select", value: state.genre, options: [["", "All genres"], ...(state.genre ? [[state.genre, state.genre]] : [])] }),
     field({ name: "year", label: "Year", type: "number", value: state.year, attrs: { min: 1800, max: 2200, inputmode: "numeric", placeholder: "Any" } }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Apply")));
   filters.addEventListener("submit", (event) => {
@@ -47,6 +47,12 @@ export async function render({ main, params, query }) {
     filters.elements[name].addEventListener("change", () => filters.requestSubmit());
   }
   main.append(filters);
+  genresLoading.then((genres) => {
+    const select = filters.elements.genre;
+    for (const g of genres.genres || []) {
+      if (g !== state.genre) select.append(h("option", { value: g }, g));
+    }
+  });
   const total = page.total;
   const pages = Math.max(1, Math.ceil(total / LIMIT));
   const current = Math.floor(state.offset / LIMIT) + 1;
