@@ -4,6 +4,7 @@ oversized bodies and headers. Each must get a 4xx (or an empty answer), never a 
 from __future__ import annotations
 
 import http.client
+import re
 import secrets
 import socket
 from collections.abc import Iterator
@@ -66,7 +67,7 @@ def _file_routes() -> list[tuple[str, str]]:
 
 
 def _params(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+    return re.findall(r"\{(\w+)\}", path)
 
 
 def _fill(path: str, world: World, hostile_param: str, payload: str) -> str:

@@ -96,7 +96,9 @@ def build_document(routes: tuple[Route, ...], version: str) -> dict[str, Any]:
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, components)
     return {
-        "openapi": "3.0.3",
+        # 3.1: its schema dialect is JSON Schema 2020-12, which is what pydantic writes (anyOf null,
+        # numeric exclusiveMinimum); under 3.0 those are invalid and clients reject the document.
+        "openapi": "3.1.0",
         "info": {"title": "Reelhouse API", "version": version},
         "paths": paths,
         "components": {
