@@ -160,6 +160,8 @@ def app_render(browser: Browser, state: Any, url: str) -> tuple[float, list[dict
         "() => performance.getEntriesByName('reelhouse:rendered').map(m => m.startTime).pop()"
     )
     resources = page.evaluate(RESOURCES_JS)
+    # Let requests made after the first render (the genre list) finish, so they do not slow the next load.
+    page.wait_for_load_state("networkidle")
     context.close()
     return float(rendered), resources
 

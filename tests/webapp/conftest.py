@@ -24,8 +24,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from tests.harness import RunningServer
@@ -13,6 +14,8 @@ from tests.mediagen import MediaKit
 from tests.webapp.conftest import Camera, watch
 from tests.webapp.test_owner_journey import set_up_owner
 from tests.webapp.test_sharing_journey import add_library
+
+pytestmark = pytest.mark.browser
 
 
 def test_album_plays_its_tracks_one_after_another(

@@ -17,6 +17,9 @@ from tests.webapp.test_owner_journey import PASSWORD, set_up_owner
 REMOTE = "127.0.0.9"
 
 
+pytestmark = pytest.mark.browser
+
+
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[RunningServer]:
     running = RunningServer(tmp_path / "data", https=True)

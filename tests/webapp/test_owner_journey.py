@@ -6,12 +6,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.harness import RunningServer
 from tests.webapp.conftest import Camera, watch
 
 PASSWORD = "silver harbour lantern"
+
+
+pytestmark = pytest.mark.browser
 
 
 def set_up_owner(page: Page, server: RunningServer, camera: Camera) -> None:

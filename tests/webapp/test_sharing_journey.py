@@ -8,12 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.harness import RunningServer
 from tests.mediagen import MediaKit
 from tests.webapp.conftest import Camera, watch
 from tests.webapp.test_owner_journey import PASSWORD, set_up_owner
+
+pytestmark = pytest.mark.browser
 
 
 def add_library(page: Page, name: str, kind: str, folder: Path) -> None:

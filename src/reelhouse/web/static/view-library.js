@@ -18,8 +18,8 @@ export async function render({ main, params, query }) {
   };
   const heading = h("h1", {}, "Library");
   main.append(heading);
-  // The library and the page load side by side; the genre list (slow on a big library) never holds up the grid.
-  const genresLoading = get(`/api/libraries/${encodeURIComponent(id)}/genres`).catch(() => ({ genres: [] }));
+  // The library and the page load side by side. The genre list is slow on a big library and competes with
+  // the page for the server, so it is asked for only once the grid is drawn.
   const [library, page] = await Promise.all([
     get(`/api/libraries/${encodeURIComponent(id)}`),
     get(`/api/libraries/${encodeURIComponent(id)}/items${qs({ sort: state.sort, order: state.order, genre: state.genre, year: state.year, offset: state.offset, limit: LIMIT })}`),
@@ -47,12 +47,13 @@ export async function render({ main, params, query }) {
     filters.elements[name].addEventListener("change", () => filters.requestSubmit());
   }
   main.append(filters);
-  genresLoading.then((genres) => {
+  const genresLoading = () => get(`/api/libraries/${encodeURIComponent(id)}/genres`).catch(() => ({ genres: [] }));
+  requestAnimationFrame(() => genresLoading().then((genres) => {
     const select = filters.elements.genre;
     for (const g of genres.genres || []) {
       if (g !== state.genre) select.append(h("option", { value: g }, g));
     }
-  });
+  }));
   const total = page.total;
   const pages = Math.max(1, Math.ceil(total / LIMIT));
   const current = Math.floor(state.offset / LIMIT) + 1;
