@@ -158,3 +158,15 @@ def test_mp3_and_flac_media_info_comes_from_the_tags_reader(db, scanner, library
         "flac", "flac", 44100)
     assert flac["bit_rate"] > 0
     assert (m4a["container"], m4a["streams"][0]["codec"], m4a["streams"][0]["channels"]) == ("m4a", "aac", 1)
+
+
+def test_a_deleted_title_only_nfo_gives_a_show_back_its_folder_name(db, scanner, library_factory, media_kit):
+    library = library_factory(LibraryKind.SHOWS)
+    show = Path(library.roots[0]) / "Folder Name (2019)"
+    media_kit.video_at(show / "Season 01" / "Folder Name - S01E01.mkv")
+    (show / "tvshow.nfo").write_text("<tvshow><title>Nfo Name</title></tvshow>")
+    scanner.scan(library)
+    assert one(db, "show")["title"] == "Nfo Name"
+    (show / "tvshow.nfo").unlink()
+    scanner.scan(library)
+    assert (one(db, "show")["title"], one(db, "show")["year"]) == ("Folder Name", 2019)

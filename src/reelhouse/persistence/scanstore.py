@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, text, update
 
 from reelhouse.domain.scanning import ScanIssue
 from reelhouse.persistence.schema import item_genres, item_tags, items, media_files, scan_errors, subtitles
 
+_NFO_KINDS = ("movie", "show", "episode")
 LEAF_KINDS = ("movie", "episode", "track", "photo", "video", "extra")
 _CONTAINER_LEVELS = (("season", "album"), ("show", "artist"))
 _LEAF_MISSING = text(
@@ -56,6 +57,10 @@ class StoredItem:
     poster: str | None
     fanart: str | None
     updated_at: float
+    title: str = ""
+    year: int | None = None
+    # Something only an NFO sets (plot, rating, content rating, genres or tags of a video item) is present.
+    nfo_set: bool = False
 
 
 @dataclass
@@ -121,9 +126,25 @@ class ScanStore:
                 items.c.poster,
                 items.c.fanart,
                 items.c.updated_at,
+                items.c.title,
+                items.c.year,
+                or_(
+                    items.c.plot.is_not(None),
+                    items.c.rating.is_not(None),
+                    items.c.content_rating.is_not(None),
+                    and_(
+                        items.c.kind.in_(_NFO_KINDS),
+                        or_(
+                            exists().where(item_genres.c.item_id == items.c.id),
+                            exists().where(item_tags.c.item_id == items.c.id),
+                        ),
+                    ),
+                ),
             ).where(items.c.library_id == library_id)
         ).all()
-        return [StoredItem(*r) for r in rows]
+        # The last column is the nfo_set test; mypy cannot count a row's columns, hence the explicit fields.
+        return [StoredItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11]))
+                for r in rows]
 
     def write(self, conn: Connection, changes: Changes) -> None:
         if changes.new_items:

@@ -159,17 +159,22 @@ class ArtworkPlanner:
                 return os.path.join(folder, real)
         return None
 
-    def without_nfo(self, item: StoredItem) -> ItemPatch | None:
-        """The name's title and year and no NFO fields: what an item is once its NFO is deleted or unreadable."""
-        sample = self.first_file(item.id)
-        node = named(self.kind, item.kind, sample.path, self.root_of(sample.path)) if sample else None
-        if node is None:
+    def without_nfo(self, item: StoredItem, touched: set[str]) -> ItemPatch | None:
+        """What an item is once its NFO is deleted or unreadable: its name's title and year, no NFO fields.
+        None when it already is: rewriting a title costs a search-index update per row."""
+        fields: dict[str, Any] = {}
+        # A movie or episode touched by this scan already has its name's title: reconcile just wrote it.
+        if item.id not in touched or item.kind == "show":
+            sample = self.first_file(item.id)
+            node = named(self.kind, item.kind, sample.path, self.root_of(sample.path)) if sample else None
+            if node is not None and (node.title, node.year) != (item.title, item.year):
+                fields.update(title=node.title, sort_title=sort_title(node.title), year=node.year)
+        if item.nfo_set:
+            fields.update(plot=None, rating=None, content_rating=None, rating_rank=None)
+        if not fields:
             return None
-        fields: dict[str, Any] = {
-            "title": node.title, "sort_title": sort_title(node.title), "year": node.year, "plot": None,
-            "rating": None, "content_rating": None, "rating_rank": None,
-        }
-        return ItemPatch("", None, None, 0.0, fields, (), ())
+        empty = () if item.nfo_set else None
+        return ItemPatch("", None, None, 0.0, fields, empty, empty)
 
     def nfo(self, look: Look) -> ItemPatch | None:
         for folder, name in look.nfo:
@@ -226,7 +231,7 @@ class ArtworkPlanner:
             fanart = self.find(look.fanart)
             if item.kind == "album" and poster is None:
                 poster = self.cover(item, covers)
-            metadata = (self.nfo(look) or self.without_nfo(item)) if look.nfo else None
+            metadata = (self.nfo(look) or self.without_nfo(item, touched)) if look.nfo else None
             patches.append(
                 ItemPatch(
                     item.id, poster, fanart, now,

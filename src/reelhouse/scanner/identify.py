@@ -257,6 +257,12 @@ class IdentifyPool:
                 self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
             return self._executor
 
+    def warm(self) -> None:
+        """Start every worker now (each imports PyAV, mutagen and Pillow once), not during the next scan."""
+        executor = self.executor()
+        for future in [executor.submit(os.getpid) for _ in range(self.workers)]:
+            future.result()
+
     def worker_pids(self) -> list[int]:
         """The live worker processes' ids, so a benchmark can count their CPU time."""
         with self._lock:

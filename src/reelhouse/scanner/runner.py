@@ -60,6 +60,11 @@ class Scanner:
         """Stop the identify worker processes; a later scan starts them again."""
         self._pool.close()
 
+    def warm(self) -> None:
+        """Start the identify workers ahead of a scan (a server can do this while it starts up)."""
+        if self.workers > 1:
+            self._pool.warm()
+
     def worker_pids(self) -> list[int]:
         """The identify worker processes now running (for CPU accounting in benchmarks)."""
         return self._pool.worker_pids()
