@@ -57,6 +57,14 @@ def test_disabled_user_loses_a_grant_within_a_second(stage: Stage) -> None:
     assert stage.server.anonymous().get(url, headers={"Range": "bytes=0-0"}).status == 401
 
 
+def test_time_limited_friend_loses_a_grant_at_the_end_date(stage: Stage) -> None:
+    _, url = _direct_url(stage)
+    assert stage.server.anonymous().get(url, headers={"Range": "bytes=0-0"}).status == 206
+    set_user(stage, "alice", expires_at=time.time() - 1)
+    time.sleep(RECHECK_SECONDS)
+    assert stage.server.anonymous().get(url, headers={"Range": "bytes=0-0"}).status == 401
+
+
 def test_user_moved_out_of_the_library_loses_a_grant(stage: Stage) -> None:
     _, url = _direct_url(stage)
     set_user(stage, "alice", libraries=[])

@@ -23,7 +23,7 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
-from reelhouse.services.accounts import grants_to_actor
+from reelhouse.services.accounts import account_ended, grants_to_actor
 
 GRANT_SECONDS = 6 * 3600
 # How long one grant check (user still enabled, item still visible) is reused: players send many Range
@@ -182,7 +182,7 @@ class StreamingService:
         user_id = self.grants.verify(grant, item_id, purpose)
         with self._db.read() as conn:
             row = self._accounts.user_by_id(conn, user_id)
-        if row is None or row.disabled:
+        if row is None or account_ended(row.grants, bool(row.disabled)):
             raise AuthenticationRequired("This media link is no longer valid.")
         return grants_to_actor(row.id, row.username, row.role, row.grants, TokenScope.STREAM.value, None)
 
