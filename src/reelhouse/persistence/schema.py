@@ -71,11 +71,12 @@ items = Table(
     Column("missing", Boolean, nullable=False, default=False),
     Column("added_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
-    # Browse indexes end in id so that a page's ids come from the index alone (deep OFFSETs stay cheap).
-    Index("ix_items_browse_title", "library_id", "kind", "sort_title", "id"),
-    Index("ix_items_browse_added", "library_id", "kind", "added_at", "id"),
-    Index("ix_items_browse_year", "library_id", "kind", "year_key", "id"),
-    Index("ix_items_browse_rating", "library_id", "kind", "rating_key", "id"),
+    # Browse indexes end in id so that a page's ids come from the index alone (deep OFFSETs stay cheap);
+    # rating_rank and top_id ride along so a restricted viewer's scope filter is answered from the index too.
+    Index("ix_items_browse_title", "library_id", "kind", "sort_title", "id", "rating_rank", "top_id"),
+    Index("ix_items_browse_added", "library_id", "kind", "added_at", "id", "rating_rank", "top_id"),
+    Index("ix_items_browse_year", "library_id", "kind", "year_key", "id", "rating_rank", "top_id"),
+    Index("ix_items_browse_rating", "library_id", "kind", "rating_key", "id", "rating_rank", "top_id"),
     Index("ix_items_children", "parent_id", "parent_idx", "idx"),
     Index("ix_items_group", "library_id", "kind", "group_key"),
     Index("ix_items_recent", "kind", "added_at"),
