@@ -150,4 +150,10 @@ class CatalogueService:
             library = self._libraries.get(conn, library_id)
             if library is None or not can(actor, Action.BROWSE, library.id):
                 raise NotFound("No such library.")
-            return self._items.genres(conn, actor.scope, library.id)
+            # A distinct scan over every item's genres: cached like totals, cleared by scans.
+            key = ("genres", library.id, repr(actor.scope))
+            found: list[str] | None = self._totals.get(key)
+            if found is None:
+                found = self._items.genres(conn, actor.scope, library.id)
+                self._totals.put(key, found)
+            return found
