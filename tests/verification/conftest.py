@@ -28,7 +28,9 @@ class World:
 def wait_for_scan(client: Client, library_id: str, timeout: float = 60.0) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = client.get(f"/api/libraries/{library_id}/scan").json()
+        answer = client.get(f"/api/libraries/{library_id}/scan")
+        assert answer.status == 200, (answer.status, answer.body[:300])
+        state = answer.json()
         if not state["running"]:
             return state  # type: ignore[no-any-return]
         time.sleep(0.1)
