@@ -35,6 +35,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITE = "reelhouse.write"
+
+
+def _begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop(_WRITE, False) else "BEGIN")
+
+
 class Database:
     """Owns the engine. Repositories borrow connections from it."""
 
@@ -55,8 +62,9 @@ class Database:
             raise DatabaseError(f"cannot use database_url: {exc}") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            # Let SQLAlchemy's BEGIN be the real one so writers take the lock up front.
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            # SQLAlchemy's BEGIN becomes the real one: IMMEDIATE for writers, so they take the lock up
+            # front, and deferred for readers, which WAL lets run beside a writer instead of queueing.
+            event.listen(self.engine, "begin", _begin)
             event.listen(
                 self.engine,
                 "connect",
@@ -67,8 +75,10 @@ class Database:
     def begin(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back on any error."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.info[_WRITE] = True
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise DatabaseError(_explain(exc)) from None
 
