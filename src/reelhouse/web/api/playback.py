@@ -302,7 +302,8 @@ ROUTES = [
         Access.PUBLIC,
         _T,
         query=GrantQuery,
-        produces="video/*",
+        # The original file keeps its own type: video, audio or a photo.
+        produces="*/*",
     ),
     Route(
         "GET",
@@ -321,7 +322,7 @@ ROUTES = [
         "Download the original file",
         Action.DOWNLOAD,
         _T,
-        produces="application/octet-stream",
+        produces="*/*",
     ),
     Route(
         "GET",
