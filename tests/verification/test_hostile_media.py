@@ -146,7 +146,8 @@ def test_a_file_rewritten_during_the_scan_does_not_stop_it(server: RunningServer
     # Caught mid-rewrite the file is either read or reported (e.g. as empty); nothing else is affected.
     problems = [e["path"] for e in state["errors"]]  # type: ignore[attr-defined]
     assert set(problems) <= {str(moving)}, problems
-    assert state["files_seen"] + len(problems) == 41, state
+    # Reported by the walk (empty at that instant) it is not counted as seen; reported by identify it is.
+    assert state["files_seen"] == 41 or (state["files_seen"] == 40 and problems == [str(moving)]), state
     titles = {i["title"] for i in _items(owner, library_id)}
     assert {f"Steady {n:02d}" for n in range(40)} <= titles
     owner.post(f"/api/libraries/{library_id}/scan", {})
