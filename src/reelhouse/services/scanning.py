@@ -136,6 +136,18 @@ class ScanService:
         return True
 
     def _run_logged(self, library: Library, full: bool) -> None:
+        # Changes seen during a scan are rescanned here, in this same thread, which start_for_system() sees
+        # as the library's running scan: a new thread would let a second scan start beside this one.
+        while True:
+            self._scan_and_log(library, full)
+            with self._lock:
+                again = library.id in self._pending
+                self._pending.discard(library.id)
+            if not again or self._stop.is_set():
+                return
+            full = False
+
+    def _scan_and_log(self, library: Library, full: bool) -> None:
         try:
             report = self._run(library, full)
             log.info(
@@ -151,11 +163,6 @@ class ScanService:
             )
         except Exception:
             log.exception("scan of library %s failed", library.id)
-        with self._lock:
-            again = library.id in self._pending
-            self._pending.discard(library.id)
-        if again and not self._stop.is_set():
-            threading.Thread(target=self._run_logged, args=(library, False), daemon=True).start()
 
     def watch(self, factory: WatcherFactory) -> None:
         """Rescan a library soon after its files change; rebuilt when a new library appears."""
