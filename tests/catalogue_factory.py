@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 
+from reelhouse.domain.access import label_mask
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.ratings import rank
 from reelhouse.persistence.database import Database
@@ -42,6 +43,7 @@ class Row:
 
 def add_rows(db: Database, library_id: str, rows: list[Row], chunk: int = 5000) -> list[str]:
     now = time.time()
+    tags = {r.id: r.tags for r in rows}
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         with db.begin() as conn:
@@ -64,6 +66,7 @@ def add_rows(db: Database, library_id: str, rows: list[Row], chunk: int = 5000) 
                         "rating": r.rating,
                         "content_rating": r.content_rating,
                         "rating_rank": rank(r.content_rating),
+                        "label_mask": label_mask(tags.get(r.top_id or r.id, ())),
                         "plot": None,
                         "duration": None,
                         "taken_at": None,

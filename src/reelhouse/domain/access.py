@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reelhouse.domain.ids import LibraryId, UserId
@@ -73,6 +74,20 @@ class LibraryScope:
             and not self.allowed_labels
             and not self.blocked_labels
         )
+
+
+LABEL_MASK_BITS = 62
+
+
+def label_mask(labels: Iterable[str]) -> int:
+    """A 62-bit summary of an item's labels, one bit per label by a stable hash (a one-hash Bloom filter).
+
+    Items carry it in the browse indexes, so a label filter reads the index and probes the tag table only
+    for rows whose bits match; a clear bit proves the label absent."""
+    mask = 0
+    for label in labels:
+        mask |= 1 << (zlib.crc32(label.encode("utf-8", "surrogatepass")) % LABEL_MASK_BITS)
+    return mask
 
 
 @dataclass(frozen=True)

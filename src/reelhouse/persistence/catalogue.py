@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from reelhouse.domain.access import LibraryScope
+from reelhouse.domain.access import LibraryScope, label_mask
 from reelhouse.domain.ids import ItemId, LibraryId
 from reelhouse.domain.library import (
     ItemDetail,
@@ -33,6 +34,8 @@ from reelhouse.domain.library import (
     ItemQuery,
     ItemSort,
     ItemSummary,
+    Library,
+    LibraryKind,
     MediaFileInfo,
     MediaInfo,
     StreamInfo,
@@ -68,6 +71,7 @@ _SORT_COLUMNS = {
     ItemSort.ADDED: items.c.added_at,
     ItemSort.RATING: items.c.rating_key,
 }
+_CLAUSE_CACHE = 512
 SEARCH_CANDIDATES = (500, 20_000, -1)  # -1: no LIMIT in SQLite
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -81,36 +85,47 @@ def _past(column: Any, anchor: Anchor, descending: bool) -> ColumnElement[bool]:
     return pair < bound if descending else pair > bound
 
 
-def scope_clause(scope: LibraryScope) -> ColumnElement[bool]:
-    """The WHERE clause that limits ``items`` to what this viewer may see."""
+def scope_clause(
+    scope: LibraryScope, kind: LibraryKind | None = None, labels_in_use: frozenset[str] | None = None
+) -> ColumnElement[bool]:
+    """The WHERE clause that limits ``items`` to what this viewer may see.
+
+    ``kind``, when every candidate row is known to be in a library of that kind (a browse of one library),
+    lets the rating cap be applied directly instead of through a lookup of library kinds per row."""
     clauses: list[ColumnElement[bool]] = []
     if not scope.all_libraries:
         if not scope.library_ids:
             return false()
         clauses.append(items.c.library_id.in_(sorted(scope.library_ids)))
-    for kind, cap in scope.max_rating_rank.items():
-        of_kind = select(libraries.c.id).where(libraries.c.kind == kind.value).scalar_subquery()
+    for capped, cap in scope.max_rating_rank.items():
+        if kind is not None and capped is not kind:
+            continue
         allowed = items.c.rating_rank <= cap
         if not scope.hide_unrated:
             allowed = or_(allowed, items.c.rating_rank.is_(None))
-        clauses.append(or_(items.c.library_id.not_in(of_kind), allowed))
+        if kind is None:
+            of_kind = select(libraries.c.id).where(libraries.c.kind == capped.value).scalar_subquery()
+            allowed = or_(items.c.library_id.not_in(of_kind), allowed)
+        clauses.append(allowed)
     if scope.hide_unrated:
         clauses.append(items.c.rating_rank.is_not(None))
+    # The mask comes from the index; the tag table is probed only where a label's bit is set, to confirm.
     if scope.blocked_labels:
-        clauses.append(
-            not_(
-                exists().where(
-                    item_tags.c.item_id == items.c.top_id, item_tags.c.tag.in_(sorted(scope.blocked_labels))
-                )
-            )
+        bits = label_mask(scope.blocked_labels)
+        clear = items.c.label_mask.bitwise_and(bits) == 0
+        shared = labels_in_use is None or any(
+            label_mask((label,)) & bits for label in labels_in_use - scope.blocked_labels
         )
+        # When no other label shares the blocked labels' bits, a set bit is proof and no probe is needed.
+        clauses.append(or_(clear, not_(_tagged(scope.blocked_labels))) if shared else clear)
     if scope.allowed_labels:
-        clauses.append(
-            exists().where(
-                item_tags.c.item_id == items.c.top_id, item_tags.c.tag.in_(sorted(scope.allowed_labels))
-            )
-        )
+        bits = label_mask(scope.allowed_labels)
+        clauses.append(and_(items.c.label_mask.bitwise_and(bits) != 0, _tagged(scope.allowed_labels)))
     return and_(true(), *clauses)
+
+
+def _tagged(labels: frozenset[str]) -> ColumnElement[bool]:
+    return exists().where(item_tags.c.item_id == items.c.top_id, item_tags.c.tag.in_(sorted(labels)))
 
 
 def _summary(row: Any) -> ItemSummary:
@@ -144,14 +159,31 @@ def _media(raw: str | None) -> MediaInfo | None:
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One viewer's listing of one library: what browse, anchors and counts filter and order by.
+
+    ``labels_in_use`` (every label in the catalogue, when the caller knows it) lets a blocked-label filter
+    trust the label mask alone when no other label shares its bits. A stale set can only hide more, never
+    show more: a newer label that shares a blocked label's bit hides its items until the set is refreshed."""
+
+    scope: LibraryScope
+    library: Library
+    kinds: tuple[ItemKind, ...]
+    query: ItemQuery
+    labels_in_use: frozenset[str] | None = None
+
+
 class CatalogueRepository:
-    def _browse_where(
-        self, scope: LibraryScope, library_id: str, kinds: tuple[ItemKind, ...], query: ItemQuery
-    ) -> ColumnElement[bool]:
+    def __init__(self) -> None:
+        self._clauses: dict[tuple[Any, ...], tuple[Any, ColumnElement[bool], tuple[Any, Any]]] = {}
+
+    def _browse_where(self, listing: Listing) -> ColumnElement[bool]:
+        query = listing.query
         where = and_(
-            items.c.library_id == library_id,
-            items.c.kind.in_([k.value for k in kinds]),
-            scope_clause(scope),
+            items.c.library_id == listing.library.id,
+            items.c.kind.in_([k.value for k in listing.kinds]),
+            scope_clause(listing.scope, listing.library.kind, listing.labels_in_use),
         )
         if query.genre is not None:
             tagged = select(item_genres.c.item_id).where(item_genres.c.genre == query.genre)
@@ -160,62 +192,68 @@ class CatalogueRepository:
             where = and_(where, items.c.year == query.year)
         return where
 
+    def _ordered(
+        self, listing: Listing, after: Anchor | None
+    ) -> tuple[Any, ColumnElement[bool], tuple[Any, Any]]:
+        # Building a restricted viewer's clause costs more Python than the page's SQL costs SQLite, and
+        # clause objects are immutable, so each viewer's is built once and reused for every page.
+        query = listing.query
+        key = (
+            repr(listing.scope),
+            listing.library.id,
+            listing.library.kind,
+            listing.kinds,
+            listing.labels_in_use,
+            query.genre,
+            query.year,
+            query.sort,
+            query.descending,
+        )
+        built = self._clauses.get(key)
+        if built is None:
+            column = _SORT_COLUMNS[query.sort]
+            order = (
+                (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
+            )
+            built = (column, self._browse_where(listing), order)
+            if len(self._clauses) >= _CLAUSE_CACHE:
+                self._clauses.clear()
+            self._clauses[key] = built
+        column, where, order = built
+        if after is not None:
+            where = and_(where, _past(column, after, query.descending))
+        return column, where, order
+
     def browse(
-        self,
-        conn: Connection,
-        scope: LibraryScope,
-        library_id: str,
-        kinds: tuple[ItemKind, ...],
-        query: ItemQuery,
-        after: Anchor | None = None,
-        skip: int | None = None,
+        self, conn: Connection, listing: Listing, after: Anchor | None = None, skip: int | None = None
     ) -> list[ItemSummary]:
         """A page of items. With ``after`` (a row's sort value and id) the page starts past that row and
         ``skip`` replaces the query's offset, so a deep page does not step through every earlier row."""
-        where = self._browse_where(scope, library_id, kinds, query)
-        column = _SORT_COLUMNS[query.sort]
-        if after is not None:
-            where = and_(where, _past(column, after, query.descending))
-        order = (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
-        offset = query.offset if skip is None else skip
+        _, where, order = self._ordered(listing, after)
+        offset = listing.query.offset if skip is None else skip
         # Two steps: the page's ids from the covering index, then only those rows. SQLite would otherwise
         # read every skipped row in full for a deep OFFSET.
-        ids = conn.execute(select(items.c.id).where(where).order_by(*order).offset(offset).limit(query.limit))
+        ids = conn.execute(
+            select(items.c.id).where(where).order_by(*order).offset(offset).limit(listing.query.limit)
+        )
         wanted = list(ids.scalars())
         rows = {r.id: r for r in conn.execute(select(*_SUMMARY_COLUMNS).where(items.c.id.in_(wanted)))}
         return [_summary(rows[i]) for i in wanted if i in rows]
 
-    def row_at(
-        self,
-        conn: Connection,
-        scope: LibraryScope,
-        library_id: str,
-        kinds: tuple[ItemKind, ...],
-        query: ItemQuery,
-        after: Anchor | None,
-        skip: int,
-    ) -> Anchor | None:
+    def row_at(self, conn: Connection, listing: Listing, after: Anchor | None, skip: int) -> Anchor | None:
         """The sort value and id of the row ``skip`` rows past ``after`` (or past the start) in browse order."""
-        where = self._browse_where(scope, library_id, kinds, query)
-        column = _SORT_COLUMNS[query.sort]
-        if after is not None:
-            where = and_(where, _past(column, after, query.descending))
-        order = (column.desc(), items.c.id.desc()) if query.descending else (column.asc(), items.c.id.asc())
+        column, where, order = self._ordered(listing, after)
         row = conn.execute(
             select(column, items.c.id).where(where).order_by(*order).offset(skip).limit(1)
         ).first()
         return None if row is None else (row[0], row[1])
 
-    def count(
-        self,
-        conn: Connection,
-        scope: LibraryScope,
-        library_id: str,
-        kinds: tuple[ItemKind, ...],
-        query: ItemQuery,
-    ) -> int:
-        where = self._browse_where(scope, library_id, kinds, query)
+    def count(self, conn: Connection, listing: Listing) -> int:
+        _, where, _ = self._ordered(listing, None)
         return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
+
+    def labels_in_use(self, conn: Connection) -> frozenset[str]:
+        return frozenset(conn.execute(select(item_tags.c.tag).distinct()).scalars())
 
     def get(self, conn: Connection, scope: LibraryScope, item_id: str) -> ItemDetail | None:
         row = conn.execute(select(items).where(items.c.id == item_id, scope_clause(scope))).first()
@@ -343,11 +381,11 @@ class CatalogueRepository:
             select(column).where(items.c.id == item_id, scope_clause(scope))
         ).scalar_one_or_none()
 
-    def genres(self, conn: Connection, scope: LibraryScope, library_id: str) -> list[str]:
+    def genres(self, conn: Connection, scope: LibraryScope, library: Library) -> list[str]:
         rows = conn.execute(
             select(item_genres.c.genre)
             .join(items, items.c.id == item_genres.c.item_id)
-            .where(items.c.library_id == library_id, scope_clause(scope))
+            .where(items.c.library_id == library.id, scope_clause(scope, library.kind))
             .distinct()
             .order_by(item_genres.c.genre)
         ).scalars()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, text, update
 
+from reelhouse.domain.access import label_mask
 from reelhouse.domain.scanning import ScanIssue
 from reelhouse.persistence.schema import item_genres, item_tags, items, media_files, scan_errors, subtitles
 
@@ -32,6 +33,16 @@ _CONTAINER_MISSING = text(
     "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM items c WHERE c.parent_id = items.id "
     "AND c.missing = 0) WHERE library_id = :lib AND kind IN :kinds"
 ).bindparams(bindparam("kinds", expanding=True))
+
+
+_INHERIT_FROM_TOP = tuple(
+    text(
+        f"UPDATE items SET {column} = (SELECT t.{column} FROM items t WHERE t.id = items.top_id) "  # noqa: S608 (fixed names)
+        f"WHERE library_id = :lib AND top_id != id AND {column} IS NOT "
+        f"(SELECT t.{column} FROM items t WHERE t.id = items.top_id)"
+    )
+    for column in ("rating_rank", "label_mask")
+)
 
 
 @dataclass(frozen=True)
@@ -205,16 +216,11 @@ class ScanStore:
             conn.execute(_PRUNE_CONTAINERS, {"lib": library_id, "kinds": list(level)})
             conn.execute(_CONTAINER_MISSING, {"lib": library_id, "kinds": list(level)})
 
-    def inherit_rating(self, conn: Connection, library_id: str) -> None:
-        """Children carry their top item's rating rank, so a viewer's rating cap filters them too."""
-        conn.execute(
-            text(
-                "UPDATE items SET rating_rank = (SELECT t.rating_rank FROM items t WHERE t.id = items.top_id) "
-                "WHERE library_id = :lib AND top_id != id AND rating_rank IS NOT "
-                "(SELECT t.rating_rank FROM items t WHERE t.id = items.top_id)"
-            ),
-            {"lib": library_id},
-        )
+    def inherit_from_top(self, conn: Connection, library_id: str) -> None:
+        """Children carry their top item's rating rank and label mask, so a viewer's rating cap and label
+        filters apply to them too."""
+        for statement in _INHERIT_FROM_TOP:
+            conn.execute(statement, {"lib": library_id})
 
     def patch(self, conn: Connection, patches: list[ItemPatch]) -> None:
         rows: list[dict[str, Any]] = []
@@ -226,6 +232,8 @@ class ScanStore:
                 "updated_at": p.updated_at,
             }
             row.update(p.nfo or {})
+            if p.tags is not None:
+                row["label_mask"] = label_mask(p.tags)
             rows.append(row)
         for group in _by_keys(rows).values():
             conn.execute(update(items).where(items.c.id == bindparam("b_id")), group)

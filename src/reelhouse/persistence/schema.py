@@ -39,6 +39,18 @@ library_roots = Table(
     UniqueConstraint("library_id", "path"),
 )
 
+# Browse indexes by sort column; migration 0005 rebuilds them from this list.
+BROWSE_INDEX_COLUMNS = {
+    "ix_items_browse_title": "sort_title",
+    "ix_items_browse_added": "added_at",
+    "ix_items_browse_year": "year_key",
+    "ix_items_browse_rating": "rating_key",
+}
+BROWSE_INDEXES = [
+    Index(name, "library_id", "kind", column, "id", "rating_rank", "label_mask", "top_id")
+    for name, column in BROWSE_INDEX_COLUMNS.items()
+]
+
 items = Table(
     "items",
     metadata,
@@ -59,6 +71,8 @@ items = Table(
     Column("rating", Float),
     Column("content_rating", String(32)),
     Column("rating_rank", Integer),
+    # The top item's label_mask (domain.access): label filters read it from the browse indexes.
+    Column("label_mask", Integer, nullable=False, default=0, server_default="0"),
     # Sort keys with NULL as lowest, stored so that browse indexes cover them and (key, id) seeks work.
     Column("year_key", Integer, Computed("coalesce(year, -1)", persisted=True)),
     Column("rating_key", Float, Computed("coalesce(rating, -1.0)", persisted=True)),
@@ -72,11 +86,9 @@ items = Table(
     Column("added_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     # Browse indexes end in id so that a page's ids come from the index alone (deep OFFSETs stay cheap);
-    # rating_rank and top_id ride along so a restricted viewer's scope filter is answered from the index too.
-    Index("ix_items_browse_title", "library_id", "kind", "sort_title", "id", "rating_rank", "top_id"),
-    Index("ix_items_browse_added", "library_id", "kind", "added_at", "id", "rating_rank", "top_id"),
-    Index("ix_items_browse_year", "library_id", "kind", "year_key", "id", "rating_rank", "top_id"),
-    Index("ix_items_browse_rating", "library_id", "kind", "rating_key", "id", "rating_rank", "top_id"),
+    # rating_rank, label_mask and top_id ride along so a restricted viewer's scope filter is answered from the
+    # index too.
+    *BROWSE_INDEXES,
     Index("ix_items_children", "parent_id", "parent_idx", "idx"),
     Index("ix_items_group", "library_id", "kind", "group_key"),
     Index("ix_items_recent", "kind", "added_at"),

@@ -131,7 +131,7 @@ class Scanner:
         patched = self._artwork(library, walked, tally.touched, tally.covers, full, report, known)
         with self.db.begin() as conn:
             if changed or purged or patched or full:
-                self.store.inherit_rating(conn, library.id)
+                self.store.inherit_from_top(conn, library.id)
             self.store.replace_errors(conn, library.id, errors, now)
         self._clean_covers(now)
         final = self._report(

@@ -17,7 +17,7 @@ from reelhouse.domain.library import (
     Page,
 )
 from reelhouse.errors import InvalidInput, NotFound
-from reelhouse.persistence.catalogue import CatalogueRepository
+from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
 
@@ -76,30 +76,39 @@ class CatalogueService:
                 raise NotFound("No such library.")
             kinds = (query.kind,) if query.kind else TOP_LEVEL_KINDS[library.kind]
             key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
-            after, skip = None, None
-            blocks = query.offset // ANCHOR_EVERY
-            if blocks:
-                order_key = (*key, query.sort, query.descending)
-                anchors: dict[int, Any] = self._totals.get(order_key) or {}
-                if blocks - 1 not in anchors:
-                    # Seek from the nearest known anchor before this one: each deep step is paid once.
-                    known = max((b for b in anchors if b < blocks - 1), default=None)
-                    start_at = None if known is None else anchors[known]
-                    distance = (blocks - 1 - (known if known is not None else -1)) * ANCHOR_EVERY - 1
-                    found = self._items.row_at(
-                        conn, actor.scope, library.id, kinds, query, start_at, distance
-                    )
-                    if found is not None:
-                        anchors[blocks - 1] = found
-                        self._totals.put(order_key, anchors)
-                if blocks - 1 in anchors:
-                    after, skip = anchors[blocks - 1], query.offset - blocks * ANCHOR_EVERY
-            page = self._items.browse(conn, actor.scope, library.id, kinds, query, after, skip)
+            labels: frozenset[str] | None = self._totals.get("labels in use")
+            if labels is None:
+                labels = self._items.labels_in_use(conn)
+                self._totals.put("labels in use", labels)
+            listing = Listing(actor.scope, library, kinds, query, labels)
+            after, skip = self._anchor(conn, listing, key)
+            page = self._items.browse(conn, listing, after, skip)
             total = self._totals.get(key)
             if total is None:
-                total = self._items.count(conn, actor.scope, library.id, kinds, query)
+                total = self._items.count(conn, listing)
                 self._totals.put(key, total)
         return Page(tuple(page), total, query.offset, query.limit)
+
+    def _anchor(self, conn: Any, listing: Listing, key: tuple[Any, ...]) -> tuple[Any, int | None]:
+        """Where a deep page starts: the anchor (sort value and id) of the row just before its block of
+        ANCHOR_EVERY rows in this viewer's ordering, and how many rows past it. A missing anchor is found by
+        seeking from the nearest known one before it, so each deep step is paid once while the cache holds it."""
+        query = listing.query
+        blocks = query.offset // ANCHOR_EVERY
+        if not blocks:
+            return None, None
+        order_key = (*key, query.sort, query.descending)
+        anchors: dict[int, Any] = self._totals.get(order_key) or {}
+        if blocks - 1 not in anchors:
+            known = max((b for b in anchors if b < blocks - 1), default=None)
+            start_at = None if known is None else anchors[known]
+            distance = (blocks - 1 - (known if known is not None else -1)) * ANCHOR_EVERY - 1
+            found = self._items.row_at(conn, listing, start_at, distance)
+            if found is None:
+                return None, None
+            anchors[blocks - 1] = found
+            self._totals.put(order_key, anchors)
+        return anchors[blocks - 1], query.offset - blocks * ANCHOR_EVERY
 
     def catalogue_changed(self) -> None:
         """Called when a scan or a library change may have changed what pages contain."""
@@ -154,6 +163,6 @@ class CatalogueService:
             key = ("genres", library.id, repr(actor.scope))
             found: list[str] | None = self._totals.get(key)
             if found is None:
-                found = self._items.genres(conn, actor.scope, library.id)
+                found = self._items.genres(conn, actor.scope, library)
                 self._totals.put(key, found)
             return found
