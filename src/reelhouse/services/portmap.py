@@ -16,6 +16,7 @@ from async_upnp_client.aiohttp import AiohttpRequester
 from async_upnp_client.client import UpnpDevice, UpnpService
 from async_upnp_client.client_factory import UpnpFactory
 from async_upnp_client.exceptions import UpnpError
+from defusedxml import DefusedXmlException
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,11 @@ class PortMapper:
             except (TimeoutError, UpnpError, OSError) as exc:
                 self.last_error = str(exc) or type(exc).__name__
                 log.warning("port mapping: %s", self.last_error)
+            except DefusedXmlException as exc:
+                # async-upnp-client parses with defusedxml but passes its refusals (entities, external
+                # references) up as they are: a hostile router is a failed mapping, reported, not a crash.
+                self.last_error = f"the router's XML was refused ({type(exc).__name__})"
+                log.warning("port mapping: %s", self.last_error)
 
     async def _device(self) -> tuple[str, UpnpDevice]:
         url = self.description_url
@@ -152,7 +158,7 @@ class PortMapper:
             if self.mapping is not None:
                 try:
                     await self._remove()
-                except (TimeoutError, UpnpError, OSError) as exc:
+                except (TimeoutError, UpnpError, OSError, DefusedXmlException) as exc:
                     log.warning("port mapping not removed: %s", exc)
 
     def describe(self) -> str:
