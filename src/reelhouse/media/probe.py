@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -13,6 +14,7 @@ from reelhouse.domain.library import MediaInfo, StreamInfo
 from reelhouse.errors import MediaError
 
 TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SUBTITLE_FORMATS = {"subrip": "srt", "mov_text": "srt", "text": "srt", "webvtt": "vtt"}
 
 
@@ -30,9 +32,10 @@ def _container_name(format_name: str, path: str) -> str:
 
 
 def _text(value: Any, limit: int = 256) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    return value.strip()[:limit]
+    # Stream titles and languages are display text, like tags: no control characters.
+    return _CONTROL.sub(" ", value).strip()[:limit] or None
 
 
 def _codec_name(context: Any) -> str:

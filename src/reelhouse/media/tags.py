@@ -20,6 +20,8 @@ VARIOUS_ARTISTS = "Various Artists"
 _NUMBER = re.compile(r"^\s*(\d{1,4})")
 _YEAR = re.compile(r"((?:1[89]|20)\d\d)")
 _MAX_TEXT = 512
+# Tags are display text: control characters (terminal escapes, NULs, bells) become spaces, as in NFOs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BY_EXTENSION: dict[str, Any] = {".mp3": MP3, ".flac": FLAC, ".m4a": MP4, ".aac": None}
 # Formats whose stream facts mutagen reads exactly as libavformat does (mutagen misreads AAC channel counts
 # in MP4, so those still go to PyAV); probing them again with PyAV would double the cost of a music scan.
@@ -78,7 +80,7 @@ def _values(tags: Any, family: int, field: str) -> list[Any]:
 
 def _text(values: list[Any]) -> str | None:
     for value in values:
-        text = str(value).replace("\x00", " ").strip()
+        text = _CONTROL.sub(" ", str(value)).strip()
         if text:
             return text[:_MAX_TEXT]
     return None
@@ -163,7 +165,7 @@ def _tags(audio: Any) -> AudioTags:
         dict.fromkeys(
             g.strip()[:64]
             for v in _values(tags, family, "genre")
-            for g in str(v).replace("\x00", ";").split(";")
+            for g in _CONTROL.sub(" ", str(v).replace("\x00", ";")).split(";")
             if g.strip()
         )
     )[:20]
