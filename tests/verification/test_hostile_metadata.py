@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from mutagen.flac import FLAC
 from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TPE1, TPE2
+from PIL import Image
 
 from tests.harness import Answer, Client, RunningServer
 from tests.verification import media
@@ -29,8 +30,9 @@ CLOSER = "</title><svg onload=alert(3)>"
 CONTROL = "\x07bell\x1b[31mred\x08\x7f"
 HUGE = 1024 * 1024
 # The caps the scanner and media layer apply (documented in docs/verification.md): titles, artists and
-# albums from tags or NFOs 512 characters, NFO plots 20,000, genres and NFO tags 64 each, stream titles 256.
-TITLE_CAP, PLOT_CAP, GENRE_CAP, STREAM_TITLE_CAP = 512, 20_000, 64, 256
+# albums from tags or NFOs 512 characters, NFO plots 20,000, genres and NFO tags 64 each, stream titles 256,
+# a photo's camera 128.
+TITLE_CAP, PLOT_CAP, GENRE_CAP, STREAM_TITLE_CAP, CAMERA_CAP = 512, 20_000, 64, 256, 128
 # Tab and line breaks may stay in NFO plots; no other control character reaches the API.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -132,6 +134,18 @@ def make_movies(root: Path, tmp: Path) -> None:
     )  # fmt: skip
 
 
+def make_photos(root: Path) -> None:
+    """A JPEG whose EXIF camera make and model carry markup, control characters, a long run and raw bytes."""
+    root.mkdir(parents=True)
+    exif = Image.Exif()
+    exif[0x010F] = f"Make@@@@{SCRIPT}{CONTROL}"  # Make
+    exif[0x0110] = f"Model {BREAKER}" + "M" * 10_000  # Model
+    exif[0x0132] = "2020:01:02 03:04:05"  # DateTime
+    photo = root / "exif.jpg"
+    Image.new("RGB", (32, 24), "red").save(photo, exif=exif.tobytes())
+    _patch(photo, b"@@@@", b"\xff\xfe\xc3\x28")
+
+
 @dataclass
 class Hostile:
     server: RunningServer
@@ -169,11 +183,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     base = tmp_path_factory.mktemp("hostile")
     make_music(base / "music")
     make_movies(base / "movies", base)
+    make_photos(base / "photos")
     server = RunningServer(base / "data")
     try:
         owner = server.owner()
         libraries = {}
-        for kind in ("music", "movies"):
+        for kind in ("music", "movies", "photos"):
             body = {"name": kind.title(), "kind": kind, "paths": [str(base / kind)]}
             answer = owner.post("/api/libraries", body)
             assert answer.status == 201, answer.body
@@ -201,6 +216,8 @@ def test_scans_finish_with_every_file_and_no_error(hostile: Hostile) -> None:
     movies = hostile.get(f"/api/libraries/{hostile.libraries['movies']}/scan")
     assert (music["running"], music["errors"], music["added"]) == (False, [], 5)
     assert (movies["running"], movies["errors"], movies["added"]) == (False, [], 5)
+    photos = hostile.get(f"/api/libraries/{hostile.libraries['photos']}/scan")
+    assert (photos["running"], photos["errors"], photos["added"]) == (False, [], 1)
 
 
 def test_markup_in_tags_comes_back_as_the_same_text(hostile: Hostile) -> None:
@@ -233,6 +250,14 @@ def test_huge_fields_are_cut_to_their_caps(hostile: Hostile) -> None:
     assert audio["title"] == "A" * STREAM_TITLE_CAP
 
 
+def test_exif_camera_is_bounded_text_without_control_characters(hostile: Hostile) -> None:
+    camera = hostile.by_title("photos", "exif")["extra"]["camera"]
+    assert len(camera) == CAMERA_CAP
+    # Latin-1 as Pillow reads EXIF ASCII; control characters (bell, escape, backspace, DEL) become spaces.
+    assert camera.startswith(f"Make\xff\xfe\xc3({SCRIPT} bell [31mred Model")
+    assert f"Model {BREAKER}MMM" in camera
+
+
 def test_an_nfo_over_the_size_limit_is_ignored(hostile: Hostile) -> None:
     assert hostile.by_title("movies", "Oversized")["title"] == "Oversized"
 
@@ -249,7 +274,7 @@ def test_invalid_utf8_is_replaced_not_fatal(hostile: Hostile) -> None:
 
 
 def test_no_control_characters_reach_the_api(hostile: Hostile) -> None:
-    for library in ("music", "movies"):
+    for library in ("music", "movies", "photos"):
         for detail in hostile.crawl(library):
             for key, text in _strings(detail):
                 assert not _CONTROL.search(text), (key, text[:80])
@@ -268,7 +293,7 @@ def test_search_finds_markup_as_words(hostile: Hostile) -> None:
 
 
 def test_every_answer_is_bounded_utf8_json_that_is_not_sniffed(hostile: Hostile) -> None:
-    for library in ("music", "movies"):
+    for library in ("music", "movies", "photos"):
         hostile.crawl(library)
     hostile.get("/api/search?q=script")
     hostile.get("/api/recent?limit=100")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,8 @@ _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 _DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
 _MAKE, _MODEL, _ORIENTATION = 271, 272, 274
+# The camera's name is display text, like tags: control characters become spaces.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,8 @@ def read_photo(path: str) -> PhotoFacts:
                 exif = image.getexif()
                 details = exif.get_ifd(_EXIF_IFD)
                 taken = next((t for t in (_date(details.get(k) or exif.get(k)) for k in _DATE_TAGS) if t), None)
-                make = str(exif.get(_MAKE) or "").strip("\x00 ")
-                model = str(exif.get(_MODEL) or "").strip("\x00 ")
+                make = _CONTROL.sub(" ", str(exif.get(_MAKE) or "")).strip()
+                model = _CONTROL.sub(" ", str(exif.get(_MODEL) or "")).strip()
                 camera = model if model.startswith(make) else f"{make} {model}".strip()
                 orientation = exif.get(_ORIENTATION)
                 return PhotoFacts(
