@@ -29,6 +29,7 @@ from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
@@ -113,6 +114,7 @@ class Reelhouse:
                 self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
             ),
             twofactor=twofactor,
+            certificate_upload=CertificateUpload(self.db, audit, certificates),
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
 

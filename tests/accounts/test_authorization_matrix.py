@@ -103,6 +103,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/openapi.json"): USER,
     ("GET", "/api/privacy"): ADMIN,
     ("GET", "/api/certificate"): USER,
+    ("PUT", "/api/certificate"): ADMIN,
+    ("DELETE", "/api/certificate"): ADMIN,
     ("GET", "/"): PUBLIC,
     ("GET", "/invite"): PUBLIC,
     ("GET", "/static/{name}"): PUBLIC,

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from reelhouse.errors import ConfigError
+from reelhouse.errors import ConfigError, InvalidInput
 
 LIFETIME_DAYS = 365
 RENEW_BEFORE_DAYS = 30
@@ -52,6 +52,23 @@ class CertificateInfo:
     names: tuple[str, ...]
     not_before: dt.datetime
     not_after: dt.datetime
+
+
+def describe(cert: x509.Certificate, source: str) -> CertificateInfo:
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = tuple(str(v) for v in sans.get_values_for_type(x509.DNSName))
+        names += tuple(str(v) for v in sans.get_values_for_type(x509.IPAddress))
+    except x509.ExtensionNotFound:
+        names = ()
+    return CertificateInfo(
+        source=source,
+        fingerprint_sha256=fingerprint(cert),
+        subject=cert.subject.rfc4514_string(),
+        names=names,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
 
 
 def _set_groups(context: ssl.SSLContext) -> None:
@@ -102,7 +119,7 @@ def local_addresses() -> list[str]:
     return found
 
 
-def _fingerprint(cert: x509.Certificate) -> str:
+def fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
@@ -110,7 +127,11 @@ def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_suffix(path.suffix + ".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
+        # A leftover temporary file keeps its old mode through O_CREAT, so set it again.
+        os.fchmod(out.fileno(), 0o600)
         out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(path.with_suffix(path.suffix + ".tmp"), path)
 
 
@@ -142,6 +163,7 @@ class CertificateService:
         self._renew_before = dt.timedelta(days=renew_before_days)
         self._lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
+        self._current: ssl.SSLContext | None = None
         self._seen: tuple[tuple[str, float, int], ...] = ()
         self.info: CertificateInfo | None = None
 
@@ -258,39 +280,40 @@ class CertificateService:
 
     # The live context -------------------------------------------------------------------------
     def context(self) -> ssl.SSLContext:
+        """The context the listener holds. Each handshake is moved to the newest loaded context by the SNI
+        callback (called with or without SNI), because loading a certificate of another key type into a
+        live context adds it beside the old one (OpenSSL keeps one per key type) and clients may still
+        be handed the old one."""
         with self._lock:
             if self._context is None:
-                context = intermediate_context()
-                self._load(context)
-                self._context = context
+                self._load()
+                self._context = self._current
+                assert self._context is not None
+                self._context.sni_callback = self._choose
             return self._context
 
-    def _load(self, context: ssl.SSLContext) -> None:
+    def _choose(
+        self, connection: ssl.SSLObject | ssl.SSLSocket, _name: str | None, _ctx: ssl.SSLContext
+    ) -> None:
+        current = self._current
+        if current is not None and connection.context is not current:
+            connection.context = current
+
+    def _load(self) -> None:
+        """Load the active files into a fresh context; the one in use is kept when this fails."""
         chain, key, source = self._active_files()
+        context = intermediate_context()
         try:
             context.load_cert_chain(chain, key)
         except (ssl.SSLError, OSError) as exc:
             raise ConfigError(f"cannot load the TLS certificate {chain}: {exc}") from None
-        cert = x509.load_pem_x509_certificates(chain.read_bytes())[0]
-        try:
-            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            names = tuple(str(v) for v in (*sans.get_values_for_type(x509.DNSName),))
-            names += tuple(str(v) for v in sans.get_values_for_type(x509.IPAddress))
-        except x509.ExtensionNotFound:
-            names = ()
-        self.info = CertificateInfo(
-            source=source,
-            fingerprint_sha256=_fingerprint(cert),
-            subject=cert.subject.rfc4514_string(),
-            names=names,
-            not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc,
-        )
+        self.info = describe(x509.load_pem_x509_certificates(chain.read_bytes())[0], source)
+        self._current = context
         self._seen = self._stamp()
 
     def refresh(self) -> bool:
         """Reload when the user's files changed or the generated certificate is due for renewal. New
-        handshakes use the new certificate at once: OpenSSL copies it from the context per connection."""
+        handshakes use the new certificate at once; connections already open keep theirs."""
         with self._lock:
             if self._context is None or self.info is None:
                 return False
@@ -299,5 +322,54 @@ class CertificateService:
             )
             if not due and self._stamp() == self._seen:
                 return False
-            self._load(self._context)
+            self._load()
             return True
+
+    # The user's own certificate -------------------------------------------------------------------
+    def install(self, chain_pem: bytes, key_pem: bytes) -> CertificateInfo:
+        """Make an already validated chain and key the user's certificate. OpenSSL loads them into a
+        scratch context before they replace anything, so a pair it refuses never reaches the listener."""
+        with self._lock:
+            self.custom.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.custom, 0o700)
+            staged = (self.custom / "cert.pem.new", self.custom / "key.pem.new")
+            try:
+                _write_private(staged[0], chain_pem)
+                _write_private(staged[1], key_pem)
+                try:
+                    intermediate_context().load_cert_chain(*staged)
+                except ssl.SSLError as exc:
+                    raise InvalidInput(
+                        f"The TLS library refused this certificate and key: {exc.reason or exc}.",
+                        {"certificate": "OpenSSL cannot use this certificate with this key."},
+                    ) from None
+                for path in self._user_files():
+                    path.unlink(missing_ok=True)
+                # The key goes first: a reader that sees the new certificate must also see its key.
+                os.replace(staged[1], self.custom / "key.pem")
+                os.replace(staged[0], self.custom / "cert.pem")
+            finally:
+                for path in staged:
+                    path.unlink(missing_ok=True)
+            info = describe(x509.load_pem_x509_certificates(chain_pem)[0], "user")
+            if self._context is not None:
+                self._load()
+            return info
+
+    def revert(self) -> bool:
+        """Go back to the server's own certificate; False when no user certificate was installed."""
+        with self._lock:
+            found = [path for path in self._user_files() if path.exists()]
+            for path in found:
+                path.unlink()
+            if found and self._context is not None:
+                self._load()
+            return bool(found)
+
+    def _user_files(self) -> tuple[Path, ...]:
+        names = ("server.p12", "server.p12.password", "cert.pem", "key.pem")
+        return (
+            *(self.custom / n for n in names),
+            self.directory / "p12-chain.pem",
+            self.directory / "p12-key.pem",
+        )

@@ -18,6 +18,7 @@ from reelhouse.errors import AuthenticationRequired, InvalidInput
 from reelhouse.services.accounts import AccountService
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
@@ -53,6 +54,7 @@ class Services:
     users: UserService | None = None
     invitations: InvitationService | None = None
     twofactor: TwoFactorService | None = None
+    certificate_upload: CertificateUpload | None = None
 
 
 SERVICES = web.AppKey("services", Services)

@@ -1,4 +1,4 @@
-"""Privacy report and certificate routes."""
+"""Privacy report and certificate routes: the certificate in use, and the owner's own uploaded or removed."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from aiohttp import web
 
 from reelhouse.domain.access import Action
 from reelhouse.errors import NotFound
-from reelhouse.web.api.network_schemas import CertificateOut, FactOut, PrivacyOut
-from reelhouse.web.context import actor, call, json_response, services
+from reelhouse.services.certificate_upload import CertificateUpload
+from reelhouse.services.certificates import CertificateInfo
+from reelhouse.web.api.network_schemas import CertificateIn, CertificateOut, FactOut, PrivacyOut
+from reelhouse.web.context import actor, call, json_response, parse_body, peer_address, services
 from reelhouse.web.routing import Access, Route
 
 
@@ -21,21 +23,51 @@ async def privacy(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _certificate_out(info: CertificateInfo) -> CertificateOut:
+    return CertificateOut(
+        source=info.source,
+        fingerprint_sha256=info.fingerprint_sha256,
+        subject=info.subject,
+        names=list(info.names),
+        not_before=info.not_before.isoformat(),
+        not_after=info.not_after.isoformat(),
+    )
+
+
 async def certificate(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     info = None if svc.certificates is None else svc.certificates.info
     if info is None:
         raise NotFound("No HTTPS listener has loaded a certificate.")
-    return json_response(
-        CertificateOut(
-            source=info.source,
-            fingerprint_sha256=info.fingerprint_sha256,
-            subject=info.subject,
-            names=list(info.names),
-            not_before=info.not_before.isoformat(),
-            not_after=info.not_after.isoformat(),
-        )
+    return json_response(_certificate_out(info))
+
+
+def _upload(request: web.Request) -> CertificateUpload:
+    found = services(request).certificate_upload
+    if found is None:
+        raise NotFound("This server does not take uploaded certificates.")
+    return found
+
+
+async def upload_certificate(request: web.Request) -> web.StreamResponse:
+    upload = _upload(request)
+    body = await parse_body(request, CertificateIn)
+    info = await call(
+        request,
+        upload.install,
+        actor(request),
+        body.certificate,
+        body.private_key,
+        body.passphrase,
+        peer_address(request),
     )
+    return json_response(_certificate_out(info))
+
+
+async def remove_certificate(request: web.Request) -> web.StreamResponse:
+    upload = _upload(request)
+    await call(request, upload.revert, actor(request), peer_address(request))
+    return web.Response(status=204)
 
 
 ROUTES = [
@@ -56,5 +88,25 @@ ROUTES = [
         Access.USER,
         "network",
         response=CertificateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/certificate",
+        upload_certificate,
+        "Use your own certificate: a PEM chain and its private key, checked, then served from the next "
+        "TLS handshake on without a restart.",
+        Action.MANAGE_SETTINGS,
+        "network",
+        body=CertificateIn,
+        response=CertificateOut,
+    ),
+    Route(
+        "DELETE",
+        "/api/certificate",
+        remove_certificate,
+        "Remove your own certificate and go back to the one this server issues itself.",
+        Action.MANAGE_SETTINGS,
+        "network",
+        status=204,
     ),
 ]
