@@ -25,14 +25,20 @@ export async function render({ main, params, query }) {
 
   const state = { item, hls: null, timer: null, lastReport: 0, closed: false, sessionId: null };
   const queue = audioOnly ? await buildQueue(item, query.get("queue")) : null;
-  const audioSelect = audioOnly ? null : audioTracks(item, (index) => start(index));
+  // Another audio track is another stream: carry on from where the viewer was, not from the start.
+  const audioSelect = audioOnly ? null : audioTracks(item, (index) => start(index, media.currentTime));
   if (audioSelect) player.append(audioSelect);
+  const subtitleSelect = audioOnly ? null : subtitleChooser(media);
+  if (subtitleSelect) player.append(subtitleSelect.field);
   if (queue) player.append(queueList(queue, item));
 
   const fail = (text) => { message.textContent = text; message.hidden = false; };
 
-  async function start(audioIndex = null) {
+  async function start(audioIndex = null, at = null) {
     message.hidden = true;
+    // The stream being replaced may hold an encoder; free it before asking for another.
+    if (routes.stop && state.sessionId) api("DELETE", fill(routes.stop, { session_id: state.sessionId })).catch(() => {});
+    state.sessionId = null;
     let decision;
     try {
       decision = await api("POST", fill(routes.playback, { item_id: item.id }), {
@@ -50,13 +56,16 @@ export async function render({ main, params, query }) {
     for (const sub of decision.subtitles || []) {
       media.append(h("track", { kind: "subtitles", src: sub.url, srclang: sub.language || "und", label: sub.title || sub.language || "Subtitles", default: sub.forced }));
     }
-    await attach(decision);
+    if (subtitleSelect) subtitleSelect.refresh(decision.subtitles || []);
+    // Listen before attaching: a cached stream may have its metadata before the next line runs.
     media.addEventListener("loadedmetadata", () => {
+      if (at !== null) { media.currentTime = at; return; }
       if (decision.resume_position > 5 && (!media.duration || decision.resume_position < media.duration - 10)) {
         media.currentTime = decision.resume_position;
         announce(`Resuming at ${formatDuration(decision.resume_position)}.`);
       }
     }, { once: true });
+    await attach(decision);
     try { await media.play(); } catch { /* autoplay may be refused; the controls are there */ }
   }
 
@@ -129,6 +138,28 @@ function queueList(queue, current) {
   return h("section", { "aria-labelledby": "h-queue" }, h("h2", { id: "h-queue" }, "Queue"),
     h("ol", { class: "queue" }, queue.map((t) => h("li", { "aria-current": t.id === current.id ? "true" : null },
       h("a", { href: `#/play/${t.id}?queue=${t.parent_id || ""}` }, t.title)))));
+}
+
+// Text subtitles are <track> elements; this chooser shows one or none, and survives a stream change.
+function subtitleChooser(media) {
+  const select = h("select", { id: "subtitle-track" });
+  const field = h("div", { class: "field", hidden: true }, h("label", { for: "subtitle-track" }, "Subtitles"), select);
+  const apply = () => {
+    const chosen = media.querySelectorAll("track")[Number(select.value)];
+    // Every other text track goes quiet, including any an HLS library added for the stream's renditions.
+    for (const track of media.textTracks) track.mode = select.value !== "" && chosen && track === chosen.track ? "showing" : "disabled";
+  };
+  select.addEventListener("change", apply);
+  const refresh = (subs) => {
+    const kept = select.value;
+    const forced = subs.findIndex((s) => s.forced);
+    select.replaceChildren(h("option", { value: "" }, "Off"),
+      ...subs.map((s, at) => h("option", { value: at }, [s.title, s.language].filter(Boolean).join(" · ") || `Subtitles ${at + 1}`)));
+    select.value = kept && Number(kept) < subs.length ? kept : forced >= 0 ? String(forced) : "";
+    field.hidden = subs.length === 0;
+    apply();
+  };
+  return { field, refresh };
 }
 
 function audioTracks(item, choose) {
