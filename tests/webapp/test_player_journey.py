@@ -159,3 +159,65 @@ def test_choosing_subtitles_and_another_audio_track_changes_what_plays(
     )
     camera.shot(page, "french-audio")
     assert errors_seen == []
+
+
+def test_coming_back_to_a_film_resumes_where_the_viewer_stopped(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    camera: Camera,
+    player_masters: Path,
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    root = tmp_path / "media" / "Movies"
+    playermedia.place(playermedia.h264_mp4(player_masters, 24, "long.mp4"), root / "Long Walk (2011).mp4")
+    scanned(server, "Films", "movies", root)
+    page = signed_in(server, context_factory, errors_seen)
+    open_item(page, server, "Long Walk")
+    page.get_by_role("link", name="Play", exact=True).click()
+    page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    # The viewer skips ahead and pauses: pausing reports the position at once.
+    with page.expect_response(lambda r: r.url.endswith("/playstate") and r.request.method == "PUT") as saved:
+        page.evaluate("() => { const v = document.querySelector('video'); v.currentTime = 9; v.pause(); }")
+    assert saved.value.status == 200
+    assert 8.5 <= saved.value.json()["position"] <= 9.5
+    camera.shot(page, "paused")
+
+    page.get_by_role("link", name=re.compile("Long Walk")).click()
+    expect(page.get_by_role("heading", name="Long Walk", level=1)).to_be_visible()
+    page.get_by_role("link", name="Play", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Resuming")).to_have_text("Resuming at 0:09.")
+    page.wait_for_function(PLAYING_PAST, arg=9.0, timeout=15_000)
+    camera.shot(page, "resumed")
+    assert errors_seen == []
+
+
+def test_the_end_of_an_episode_goes_on_to_the_next_one(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    camera: Camera,
+    player_masters: Path,
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    season = tmp_path / "media" / "Shows" / "Harbour Watch" / "Season 01"
+    short = playermedia.h264_mp4(player_masters, 2, "short.mp4")
+    for number in (1, 2):
+        playermedia.place(short, season / f"Harbour Watch - S01E0{number}.mp4")
+    scanned(server, "Shows", "shows", season.parent.parent)
+    page = signed_in(server, context_factory, errors_seen)
+    open_item(page, server, "Harbour Watch")
+    page.get_by_role("link", name=re.compile("Season 1")).click()
+    episodes = page.get_by_role("list", name="Episodes").get_by_role("listitem")
+    expect(episodes).to_have_count(2)
+    camera.shot(page, "season")
+    episodes.first.get_by_role("link", name=re.compile("^Play")).click()
+    first_url = page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text("Episode 1")
+    page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    # Nobody touches anything: the end of episode 1 opens episode 2, which plays.
+    page.wait_for_url(lambda url: url != first_url, timeout=15_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Episode 2")
+    page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    camera.shot(page, "next-episode")
+    assert errors_seen == []
