@@ -97,6 +97,8 @@ const PREDICATE = /^(must|is|are|needs?|does|has|cannot|should|was) /i;
 // Field messages are either predicates ("must be text"), full phrases, or terse codes ("too common");
 // a terse code is replaced by the API's sentence, which says the same thing in words.
 function fieldMessage(wrap, message, overall) {
+  // Pydantic says "Input should be …"; beside its field the field's own label reads better than "Input".
+  message = String(message).replace(/^Input (should|must) /, "$1 ");
   if (PREDICATE.test(message)) return sentence(`${labelOf(wrap)} ${message}`);
   if (overall && message.split(/\s+/).length <= 3 && !/['"]/.test(message)) return sentence(overall);
   return sentence(message);
