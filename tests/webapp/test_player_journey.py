@@ -98,6 +98,12 @@ def test_a_file_the_browser_cannot_play_streams_through_hls_with_grants(
     answer = anonymous.get(segments[0].split(str(server.port), 1)[1])
     assert answer.status == 200
     assert answer.header("Content-Type") == "video/mp2t"
+
+    # Leaving the player stops the encoder: the session ends and its grant no longer opens anything.
+    with page.expect_response(lambda r: r.request.method == "DELETE" and "/api/hls/" in r.url) as ended:
+        page.get_by_role("link", name=re.compile("Old Tape")).click()
+    assert ended.value.status == 204
+    assert anonymous.get(segments[0].split(str(server.port), 1)[1]).status == 404
     assert errors_seen == []
 
 
@@ -118,6 +124,8 @@ def test_choosing_subtitles_and_another_audio_track_changes_what_plays(
     scanned(server, "Films", "movies", folder.parent)
     page = signed_in(server, context_factory, errors_seen)
     decisions: list[str] = []
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.on(
         "request",
         lambda request: (
@@ -158,6 +166,16 @@ def test_choosing_subtitles_and_another_audio_track_changes_what_plays(
         "() => { const t = document.querySelector('video track').track; return t.mode === 'showing' && t.cues.length; }"
     )
     camera.shot(page, "french-audio")
+
+    # Back to the file's own track: direct play again, and the repackaging session is ended, not left running.
+    hls_url = next(r for r in reversed(requested) if "/master.m3u8" in r)
+    session_id = re.search(r"/api/hls/([^/]+)/", hls_url)
+    assert session_id is not None
+    with page.expect_response(lambda r: r.request.method == "DELETE" and "/api/hls/" in r.url) as ended:
+        audio.select_option(index=0)
+    assert ended.value.url.endswith(f"/api/hls/{session_id.group(1)}")
+    assert ended.value.status == 204
+    expect(page.locator("#playback-method")).to_have_text(re.compile("^Direct play"))
     assert errors_seen == []
 
 
