@@ -5,6 +5,10 @@ import { announce, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
 
 let seq = 0;
+// Age ranks the server compares ratings by (domain/ratings.py); one cap applies to films, shows and home videos.
+const RATING_CAPS = [["", "No limit"], [0, "G, U, TV-G (all ages)"], [7, "TV-Y7 (7+)"], [10, "PG, TV-PG (10+)"],
+  [12, "12, 12A (12+)"], [13, "PG-13 (13+)"], [15, "15, M, MA15+ (15+)"], [17, "R, TV-MA (17+)"]];
+const RATED_KINDS = ["movies", "shows", "home_videos"];
 
 export async function render({ main }) {
   const libraries = await get("/api/libraries");
@@ -32,6 +36,9 @@ function grantsFields(libraries, grants = {}) {
       h("div", { class: "radio" }, someBox, h("label", { for: `libs-some-${id}` }, "Only these:")),
       h("div", { class: "indent" }, boxes),
       h("p", { class: "error", hidden: true })),
+    field({ name: "max_rating", label: "Highest content rating", type: "select", options: RATING_CAPS,
+      value: grants.max_rating ? Math.min(...Object.values(grants.max_rating)) : "", help: "Films and shows rated above it are hidden." }),
+    check("hide_unrated", "Hide titles without a content rating", grants.hide_unrated ?? false),
     check("may_download", "May download files", grants.may_download ?? false),
     check("may_transcode", "May have videos converted for their device", grants.may_transcode ?? true),
     check("may_connect_remotely", "May connect from outside the home network", grants.may_connect_remotely ?? true),
@@ -40,12 +47,15 @@ function grantsFields(libraries, grants = {}) {
   el.read = () => {
     const out = {
       libraries: allBox.checked ? "all" : [...el.querySelectorAll(".lib-choice:checked")].map((b) => b.value),
+      hide_unrated: el.querySelector("[name=hide_unrated]").checked,
       may_download: el.querySelector("[name=may_download]").checked,
       may_transcode: el.querySelector("[name=may_transcode]").checked,
       may_connect_remotely: el.querySelector("[name=may_connect_remotely]").checked,
     };
     const rate = el.querySelector("[name=max_bitrate_kbps]").value.trim();
     out.max_bitrate_kbps = rate === "" ? null : Number(rate);
+    const cap = el.querySelector("[name=max_rating]").value;
+    out.max_rating = cap === "" ? null : Object.fromEntries(RATED_KINDS.map((kind) => [kind, Number(cap)]));
     return out;
   };
   return el;
