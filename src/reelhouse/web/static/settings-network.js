@@ -29,26 +29,63 @@ export async function certificateSection(main) {
     ];
     section.append(h("p", { class: "help" }, "Compare the fingerprint with what your browser or app shows when it first connects; if they match, you are talking to this server."),
       h("dl", { class: "cert" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", { class: /fingerprint/i.test(k) ? "mono" : null }, v)])));
+    if (cert.source === "user" && (await has("DELETE", CERT))) section.append(revertButton(section, draw));
     if (await has("PUT", CERT)) section.append(uploadForm(draw));
   };
   await draw();
 }
 
+// Reads a chosen file into the textarea beside it, so pasting and picking a file end up the same.
+function pemField({ name, label, help }) {
+  const wrap = field({ name, label, type: "textarea", help, attrs: { spellcheck: "false", autocomplete: "off", class: "mono", rows: 6 } });
+  const area = wrap.querySelector("textarea");
+  const pickId = `${area.id}-file`;
+  const picker = h("input", { id: pickId, type: "file", accept: ".pem,.crt,.cer,.key,text/plain" });
+  picker.addEventListener("change", async () => {
+    const file = picker.files && picker.files[0];
+    if (file) area.value = await file.text();
+  });
+  wrap.append(h("div", { class: "file-pick" }, h("label", { for: pickId }, `Or choose a file for the ${label.toLowerCase()}`), picker));
+  return wrap;
+}
+
 function uploadForm(onDone) {
-  const form = h("form", { novalidate: true, "aria-label": "Upload your own certificate" },
-    h("h3", {}, "Use your own certificate"),
+  const form = h("form", { novalidate: true, "aria-labelledby": "h-cert-upload" },
+    h("h3", { id: "h-cert-upload" }, "Upload your own certificate"),
+    h("p", { class: "help" }, "For a certificate from a public authority (for example Let's Encrypt) for your own domain name. Browsers will then trust this server without a warning. The key is kept on this server only, readable by it alone."),
     formError(),
-    field({ name: "certificate", label: "Certificate chain (PEM)", type: "textarea", attrs: { spellcheck: "false" } }),
-    field({ name: "private_key", label: "Private key (PEM)", type: "textarea", attrs: { spellcheck: "false" } }),
+    pemField({ name: "certificate", label: "Certificate chain (PEM)", help: "Your server's certificate first, then each intermediate certificate; each starts with -----BEGIN CERTIFICATE-----." }),
+    pemField({ name: "private_key", label: "Private key (PEM)", help: "The certificate's private key: RSA of at least 2048 bits, or ECDSA P-256 or P-384." }),
+    field({ name: "passphrase", label: "Key passphrase", type: "password", help: "Only if the private key is encrypted.", attrs: { autocomplete: "off" } }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Upload certificate")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
+    const values = formValues(form);
+    const body = { certificate: values.certificate, private_key: values.private_key };
+    if (values.passphrase) body.passphrase = values.passphrase;
     try {
-      await api("PUT", CERT, formValues(form));
-      announce("The certificate was installed.");
-      onDone();
+      const installed = await api("PUT", CERT, body);
+      await onDone();
+      announce(`Your certificate is in use. Its SHA-256 fingerprint is ${installed.fingerprint_sha256}.`);
     } catch (err) { showErrors(form, err); }
   });
   return form;
+}
+
+function revertButton(section, onDone) {
+  const problem = formError();
+  const button = h("button", { type: "button" }, "Use the server's own certificate");
+  button.addEventListener("click", async () => {
+    problem.hidden = true;
+    try {
+      await api("DELETE", CERT);
+      await onDone();
+      announce("The server's own certificate is in use again.");
+    } catch (err) {
+      problem.textContent = err.message;
+      problem.hidden = false;
+    }
+  });
+  return h("div", { class: "actions" }, problem, button);
 }
