@@ -7,6 +7,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -52,6 +53,31 @@ log = logging.getLogger("reelhouse")
 SETTINGS_RELOAD_SECONDS = 2.0
 
 
+class _TLSSite(web.TCPSite):
+    """asyncio closes a TLS connection gracefully, then waits up to 30 s for the peer's close_notify; a loop
+    stopped right after cleanup (a test, an exiting process) leaves those sockets open and unclosed. So the
+    open connections are noted when the site stops, and end() aborts them once the graceful close is sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.noted: list[asyncio.BaseTransport] = []
+
+    async def stop(self) -> None:
+        server = self._runner.server
+        if server is not None:
+            found = (h.transport for h in server.connections)
+            self.noted = [t for t in found if t is not None and t.get_extra_info("ssl_object") is not None]
+        await super().stop()
+
+    async def end(self) -> None:
+        for transport in self.noted:
+            if isinstance(transport, asyncio.Transport):
+                transport.abort()
+        self.noted = []
+        # The sockets close in callbacks the abort schedules; let them run before the loop may stop.
+        await asyncio.sleep(0)
+
+
 class Reelhouse:
     """One server's objects, built from the boot config. Nothing here is module-level state."""
 
@@ -74,6 +100,7 @@ class Reelhouse:
         accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
         self.listeners: list[Listener] = []
         self._background: list[asyncio.Task[None]] = []
+        self._tls_sites: list[_TLSSite] = []
         certificates = CertificateService(
             config.data_dir / "certificates",
             machine_names(),
@@ -143,6 +170,8 @@ class Reelhouse:
                 log.warning("could not reload settings: %s", exc.message)
 
     async def _on_cleanup(self, _app: web.Application) -> None:
+        for site in self._tls_sites:
+            await site.end()
         await self.portmap.stop()
         self.close()
 
@@ -198,8 +227,9 @@ async def open_listeners(
         certificates = server.services.certificates
         assert certificates is not None
         context = certificates.context()
-        tls_site = web.TCPSite(runner, host, https_port, ssl_context=context, reuse_address=True)
+        tls_site = _TLSSite(runner, host, https_port, ssl_context=context, reuse_address=True)
         await tls_site.start()
+        server._tls_sites.append(tls_site)
         bound = _bound("https", tls_site)
         opened += bound
         runner.app[GATE].https_port = bound[0].port

@@ -28,8 +28,6 @@ def tls_server(tmp_path: Path) -> Iterator[RunningServer]:
     gc.collect()
 
 
-# The server's TLS connections can outlive cleanup mid close_notify (see the report); ignored until fixed.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_owner_uploads_a_certificate_from_the_network_page_and_reverts_it(
     tls_server: RunningServer,
     context_factory: Callable[..., BrowserContext],

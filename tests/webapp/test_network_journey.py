@@ -29,9 +29,6 @@ def tls_server(tmp_path: Path) -> Iterator[RunningServer]:
     gc.collect()
 
 
-# The HTTPS listening socket opened by app.open_listeners is not closed on cleanup (reported to the network
-# engineer); collected in the fixture above so it is not blamed on the next test, and ignored here.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_owner_turns_remote_access_off_and_requires_secure_connections(
     tls_server: RunningServer,
     context_factory: Callable[..., BrowserContext],
