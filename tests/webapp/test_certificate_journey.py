@@ -66,7 +66,7 @@ def test_owner_uploads_a_certificate_from_the_network_page_and_reverts_it(
     # The certificate from a file through the picker, the key pasted, as an owner would.
     cert_file = tmp_path / "fullchain.pem"
     cert_file.write_text(pair.cert_pem)
-    form.get_by_label("Or choose a file for the certificate chain (pem)").set_input_files(str(cert_file))
+    form.get_by_label("Or choose a file for the certificate chain (PEM)").set_input_files(str(cert_file))
     expect(form.get_by_label("Certificate chain (PEM)", exact=True)).to_have_value(pair.cert_pem)
     form.get_by_label("Private key (PEM)", exact=True).fill(pair.key_pem())
     form.get_by_role("button", name="Upload certificate").click()

@@ -45,7 +45,7 @@ function pemField({ name, label, help }) {
     const file = picker.files && picker.files[0];
     if (file) area.value = await file.text();
   });
-  wrap.append(h("div", { class: "file-pick" }, h("label", { for: pickId }, `Or choose a file for the ${label.toLowerCase()}`), picker));
+  wrap.append(h("div", { class: "file-pick" }, h("label", { for: pickId }, `Or choose a file for the ${label.charAt(0).toLowerCase()}${label.slice(1)}`), picker));
   return wrap;
 }
 
