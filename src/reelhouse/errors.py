@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 
 class ReelhouseError(Exception):
@@ -16,13 +16,21 @@ class ReelhouseError(Exception):
 
 
 class InvalidInput(ReelhouseError):
-    """The caller sent something we cannot accept; ``fields`` names each bad field."""
+    """The caller sent something we cannot accept; ``fields`` maps each bad field to a sentence for a person.
+
+    A field name (or several) instead of a mapping gives each of them the message itself."""
 
     code = "invalid_input"
 
-    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, fields: Mapping[str, str] | str | Iterable[str] | None = None) -> None:
         super().__init__(message)
-        self.fields: dict[str, str] = dict(fields or {})
+        if fields is None:
+            fields = {}
+        elif isinstance(fields, str):
+            fields = {fields: message}
+        elif not isinstance(fields, Mapping):
+            fields = dict.fromkeys(fields, message)
+        self.fields: dict[str, str] = dict(fields)
 
 
 class NotFound(ReelhouseError):

@@ -85,7 +85,9 @@ def test_password_change_with_the_wrong_current_password_is_refused(running: Run
     answer = phone.post(
         "/api/account/password", {"current_password": "not my password", "new_password": "a whole new phrase"}
     )
-    assert answer.status == 422 and answer.json()["fields"] == {"current_password": "wrong"}
+    assert answer.status == 422 and answer.json()["fields"] == {
+        "current_password": "The current password is not right."
+    }
     assert phone.get("/api/me").status == 200
 
 

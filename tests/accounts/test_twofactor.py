@@ -50,14 +50,18 @@ def test_wrong_confirmation_code_is_refused(running: RunningServer) -> None:
     bob = running.sign_in("bob")
     bob.post("/api/account/2fa")
     answer = bob.post("/api/account/2fa/confirm", {"code": "000000"})
-    assert answer.status == 422 and answer.json()["fields"] == {"code": "wrong"}
+    assert answer.status == 422 and answer.json()["fields"] == {
+        "code": "That code is not right; check the time on your device."
+    }
 
 
 def test_sign_in_asks_for_the_code_once_enrolled(running: RunningServer) -> None:
     running.create_user("bob")
     _enrol(running.sign_in("bob"))
     answer = running.anonymous().post("/api/auth/login", {"username": "bob", "password": PASSWORD})
-    assert answer.status == 422 and answer.json()["fields"] == {"totp": "required"}
+    assert answer.status == 422 and answer.json()["fields"] == {
+        "totp": "Enter the code from your authenticator app."
+    }
 
 
 def test_sign_in_with_the_right_code_works_and_a_wrong_one_does_not(running: RunningServer) -> None:

@@ -167,4 +167,4 @@ def test_admin_sets_and_clears_a_profile_pin(running: RunningServer) -> None:
 
 def test_pin_must_be_digits(running: RunningServer) -> None:
     answer = running.owner().post("/api/users", {"username": "kid", "role": "managed", "pin": "abcd"})
-    assert answer.status == 422 and answer.json()["fields"] == {"pin": "invalid"}
+    assert answer.status == 422 and answer.json()["fields"] == {"pin": "A PIN is 4 to 8 digits."}

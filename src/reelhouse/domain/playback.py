@@ -94,7 +94,7 @@ def _audio(media: MediaInfo, wanted: int | None) -> StreamInfo | None:
     if wanted is not None:
         chosen = next((s for s in audio if s.index == wanted), None)
         if chosen is None:
-            raise InvalidInput("No such audio track.", {"audio_index": "not an audio stream of this file"})
+            raise InvalidInput("No such audio track.", "audio_index")
         return chosen
     return next((s for s in audio if s.default), audio[0] if audio else None)
 
@@ -121,9 +121,7 @@ def plan(media: MediaInfo, client: ClientProfile, limits: Limits, request: Reque
     if request.burn_subtitle_index is not None:
         burn = next((s for s in media.streams if s.index == request.burn_subtitle_index), None)
         if burn is None or burn.type != "subtitle" or burn.codec not in ("hdmv_pgs_subtitle", "dvd_subtitle"):
-            raise InvalidInput(
-                "Only image subtitles are burned in.", {"burn_subtitle_index": "not an image subtitle"}
-            )
+            raise InvalidInput("Only image subtitles are burned in.", "burn_subtitle_index")
         reasons.append("burning in subtitles")
     container_ok = container_family(media.container) in client.containers
     video_ok = video is None or (
@@ -161,7 +159,7 @@ def plan(media: MediaInfo, client: ClientProfile, limits: Limits, request: Reque
             reasons=tuple(reasons),
         )
     if not client.hls:
-        raise InvalidInput("This file needs HLS, which the player says it cannot play.", {"hls": "false"})
+        raise InvalidInput("This file needs HLS, which the player says it cannot play.", "hls")
     copy_video = (
         video_ok and bitrate_ok and request.burn_subtitle_index is None and video.codec in HLS_COPY_VIDEO
     )

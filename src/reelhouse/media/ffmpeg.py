@@ -27,19 +27,19 @@ _BASE = ("-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist"
 def _int(name: str, value: object, low: int, high: int) -> int:
     # bool is an int in Python; a True smuggled in as "1" is still refused.
     if type(value) is not int or not low <= value <= high:
-        raise InvalidInput(f"{name} is out of range.", {name: "not allowed"})
+        raise InvalidInput(f"{name} is out of range.", name)
     return value
 
 
 def _seconds(name: str, value: object, high: float = 86400.0 * 7) -> str:
     if type(value) not in (int, float) or not 0 <= float(value) <= high:  # type: ignore[arg-type]
-        raise InvalidInput(f"{name} is out of range.", {name: "not allowed"})
+        raise InvalidInput(f"{name} is out of range.", name)
     return f"{float(value):.3f}"  # type: ignore[arg-type]
 
 
 def _choice(name: str, value: object, allowed: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     if not isinstance(value, str) or value not in allowed:
-        raise InvalidInput(f"{name} is not one of the allowed values.", {name: "not allowed"})
+        raise InvalidInput(f"{name} is not one of the allowed values.", name)
     return allowed[value]
 
 
@@ -48,7 +48,7 @@ def input_path(path: str | Path, roots: tuple[str, ...]) -> str:
     real = os.path.realpath(path)
     inside = any(real.startswith(os.path.realpath(root).rstrip(os.sep) + os.sep) for root in roots if root)
     if not inside or not os.path.isfile(real):
-        raise InvalidInput("The input is not a file inside a library.", {"path": "outside the libraries"})
+        raise InvalidInput("The input is not a file inside a library.", "path")
     # The file: prefix keeps a name like "concat:x|y" or "-i" from being read as a protocol or an option.
     return "file:" + real
 
@@ -56,7 +56,7 @@ def input_path(path: str | Path, roots: tuple[str, ...]) -> str:
 def _output_dir(folder: Path) -> str:
     real = os.path.realpath(folder)
     if not os.path.isdir(real):
-        raise InvalidInput("The output folder does not exist.", {"output": "missing"})
+        raise InvalidInput("The output folder does not exist.", "output")
     return real
 
 
@@ -82,7 +82,7 @@ def hls_argv(job: HlsJob) -> list[str]:
     out = _output_dir(job.output)
     segment = _int("segment_seconds", job.segment_seconds, 2, 6)
     if segment not in SEGMENT_SECONDS:
-        raise InvalidInput("segment_seconds is not allowed.", {"segment_seconds": "not allowed"})
+        raise InvalidInput("segment_seconds is not allowed.", "segment_seconds")
     start = _int("start_segment", job.start_segment, 0, 1_000_000)
     video_index = _int("video_index", job.video_index, 0, 1023)
     argv = [FFMPEG, *_BASE]
@@ -107,7 +107,7 @@ def hls_argv(job: HlsJob) -> list[str]:
         scale = f"scale=-2:{_int('height', job.height, 144, 4320)}"
     if job.burn_subtitle_index is not None:
         if job.video_codec is None:
-            raise InvalidInput("Burning in subtitles needs a video encode.", {"video_codec": "copy"})
+            raise InvalidInput("Burning in subtitles needs a video encode.", "video_codec")
         burn = _int("burn_subtitle_index", job.burn_subtitle_index, 0, 1023)
         argv += ["-filter_complex", f"[0:{video_index}][0:{burn}]overlay,{scale}[v]", "-map", "[v]"]
     else:
@@ -161,7 +161,7 @@ def hls_argv(job: HlsJob) -> list[str]:
 
 def _audio_kbps(value: object) -> int:
     if type(value) is not int or value not in AUDIO_BITRATES_KBPS:
-        raise InvalidInput("audio bitrate is not allowed.", {"audio_kbps": "not allowed"})
+        raise InvalidInput("audio bitrate is not allowed.", "audio_kbps")
     return value
 
 

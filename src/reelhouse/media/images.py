@@ -20,7 +20,7 @@ Image.MAX_IMAGE_PIXELS = 200_000_000
 
 def check_width(width: int, allowed: tuple[int, ...] = WIDTHS) -> int:
     if width not in allowed:
-        raise InvalidInput(f"width must be one of {', '.join(map(str, allowed))}.", {"width": "not allowed"})
+        raise InvalidInput(f"width must be one of {', '.join(map(str, allowed))}.", "width")
     return width
 
 

@@ -37,9 +37,7 @@ def hash_secret(secret: str) -> str:
 def check_username(username: str) -> str:
     name = username.strip()
     if not 1 <= len(name) <= 32 or not set(name) <= USERNAME_CHARS:
-        raise InvalidInput(
-            "A username is 1 to 32 letters, digits, dots, dashes or underscores.", {"username": "invalid"}
-        )
+        raise InvalidInput("A username is 1 to 32 letters, digits, dots, dashes or underscores.", "username")
     return name
 
 
@@ -180,14 +178,12 @@ class AccountService:
         secret_hash = None
         if role is Role.MANAGED:
             if password is not None:
-                raise InvalidInput(
-                    "A managed profile has no password; give it a PIN.", {"password": "not allowed"}
-                )
+                raise InvalidInput("A managed profile has no password; give it a PIN.", "password")
             if pin:
                 check_pin(pin)
                 secret_hash = self.passwords.hash(pin)
         elif password is None:
-            raise InvalidInput("A password is required.", {"password": "required"})
+            raise InvalidInput("A password is required.", "password")
         else:
             check_password(password, name)
             secret_hash = self.passwords.hash(password)
@@ -238,10 +234,10 @@ class AccountService:
             raise AuthenticationRequired(FAILED)
         if self._twofactor.enrolled(user.id):
             if not totp:
-                raise InvalidInput("Enter the code from your authenticator app.", {"totp": "required"})
+                raise InvalidInput("Enter the code from your authenticator app.", "totp")
             if not self._twofactor.verify(user.id, totp):
                 self._fail(account, address, username, "two-factor")
-                raise InvalidInput("That two-factor code is not right.", {"totp": "wrong"})
+                raise InvalidInput("That two-factor code is not right.", "totp")
         if self.passwords.needs_rehash(user.password_hash):
             with self._db.begin() as conn:
                 self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
@@ -357,13 +353,13 @@ class AccountService:
     ) -> tuple[str, TokenView]:
         wanted = {TokenScope(s) for s in scopes}
         if not wanted:
-            raise InvalidInput("Choose at least one scope.", {"scopes": "empty"})
+            raise InvalidInput("Choose at least one scope.", "scopes")
         if TokenScope.ADMIN in wanted and not actor.is_admin:
             raise PermissionDenied("Only admins can make a token with the admin scope.")
         if not wanted <= actor.token_scopes:
             raise PermissionDenied("A token cannot have more rights than the session that makes it.")
         if not 1 <= days <= 365:
-            raise InvalidInput("A token lasts 1 to 365 days.", {"days": "out of range"})
+            raise InvalidInput("A token lasts 1 to 365 days.", "days")
         token = "rh_" + secrets.token_urlsafe(32)
         scope_text = ",".join(sorted(wanted))
         expires = time.time() + days * 86400
@@ -387,11 +383,11 @@ class AccountService:
         with self._db.read() as conn:
             user = self._repo.user_by_id(conn, actor.user_id)
         if user is None or user.password_hash is None:
-            raise InvalidInput("This account has no password.", {"current_password": "none"})
+            raise InvalidInput("This account has no password.", "current_password")
         self.throttle.check(user.username_key, address, True)
         if not self.passwords.verify(user.password_hash, current[:256]):
             self._fail(user.username_key, address, user.username, "password-change")
-            raise InvalidInput("The current password is not right.", {"current_password": "wrong"})
+            raise InvalidInput("The current password is not right.", "current_password")
         check_password(new, user.username)
         new_hash = self.passwords.hash(new)
         with self._db.begin() as conn:
@@ -407,4 +403,4 @@ class AccountService:
         self.throttle.check(key, address, True)
         if user is None or not self.passwords.verify(user.password_hash, password[:256]):
             self._fail(key, address, actor.username, "password-check")
-            raise InvalidInput("The password is not right.", {"password": "wrong"})
+            raise InvalidInput("The password is not right.", "password")

@@ -67,9 +67,9 @@ class CatalogueService:
 
     def browse(self, actor: Actor, library_id: str, query: ItemQuery) -> Page[ItemSummary]:
         if not 1 <= query.limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", {"limit": "out of range"})
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.", "limit")
         if not 0 <= query.offset <= MAX_OFFSET:
-            raise InvalidInput("offset must not be negative.", {"offset": "out of range"})
+            raise InvalidInput("offset must not be negative.", "offset")
         with self._db.read() as conn:
             library = self._libraries.get(conn, library_id)
             if library is None or not can(actor, Action.BROWSE, library.id):
@@ -135,7 +135,7 @@ class CatalogueService:
         self, actor: Actor, library_id: str | None = None, limit: int = 24
     ) -> list[ItemSummary]:
         if not 1 <= limit <= 100:
-            raise InvalidInput("limit must be between 1 and 100.", {"limit": "out of range"})
+            raise InvalidInput("limit must be between 1 and 100.", "limit")
         with self._db.read() as conn:
             if library_id is not None:
                 library = self._libraries.get(conn, library_id)
@@ -146,11 +146,11 @@ class CatalogueService:
     def search(self, actor: Actor, text: str, limit: int = 50) -> list[ItemSummary]:
         text = text.strip()
         if not text:
-            raise InvalidInput("Type something to search for.", {"q": "empty"})
+            raise InvalidInput("Type something to search for.", "q")
         if len(text) > 200:
-            raise InvalidInput("Search text is limited to 200 characters.", {"q": "too long"})
+            raise InvalidInput("Search text is limited to 200 characters.", "q")
         if not 1 <= limit <= 200:
-            raise InvalidInput("limit must be between 1 and 200.", {"limit": "out of range"})
+            raise InvalidInput("limit must be between 1 and 200.", "limit")
         with self._db.read() as conn:
             return self._items.search(conn, actor.scope, text, limit)
 

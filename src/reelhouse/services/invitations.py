@@ -100,14 +100,14 @@ class InvitationService:
     ) -> NewInvitation:
         self._require(actor)
         if role not in (Role.MEMBER, Role.ADMIN):
-            raise InvalidInput("An invitation makes a member or an admin.", {"role": "invalid"})
+            raise InvalidInput("An invitation makes a member or an admin.", "role")
         if role is Role.ADMIN and actor.role is not Role.OWNER:
             raise PermissionDenied("Only the owner can invite admins.")
         life = self._setting("invitation_days") if days is None else days
         if not 1 <= life <= 365:
-            raise InvalidInput("An invitation lasts 1 to 365 days.", {"days": "out of range"})
+            raise InvalidInput("An invitation lasts 1 to 365 days.", "days")
         if not 1 <= max_uses <= 100:
-            raise InvalidInput("An invitation can be used 1 to 100 times.", {"max_uses": "out of range"})
+            raise InvalidInput("An invitation can be used 1 to 100 times.", "max_uses")
         checked = check_grants(grants or {})
         code = secrets.token_urlsafe(24)
         with self._db.begin() as conn:

@@ -17,7 +17,7 @@ MAX_NAME = 100
 
 def _check_root(raw: str) -> str:
     if not raw or "\x00" in raw:
-        raise InvalidInput(f"'{raw}' is not a folder path", {"paths": "empty or invalid path"})
+        raise InvalidInput(f"'{raw}' is not a folder path.", "paths")
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = Path.cwd() / path
@@ -28,13 +28,13 @@ def _check_root(raw: str) -> str:
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:
         reason = getattr(exc, "strerror", None) or "cannot be looked up"
-        raise InvalidInput(f"Folder {str(path)[:200]} cannot be used: {reason}.", {"paths": reason}) from None
+        raise InvalidInput(f"Folder {str(path)[:200]} cannot be used: {reason}.", "paths") from None
     if not exists:
-        raise InvalidInput(f"Folder {path} does not exist.", {"paths": f"{path} does not exist"})
+        raise InvalidInput(f"Folder {path} does not exist.", "paths")
     if not is_dir:
-        raise InvalidInput(f"{path} is not a folder.", {"paths": f"{path} is not a folder"})
+        raise InvalidInput(f"{path} is not a folder.", "paths")
     if not readable:
-        raise InvalidInput(f"Folder {path} cannot be read.", {"paths": f"{path} cannot be read"})
+        raise InvalidInput(f"Folder {path} cannot be read.", "paths")
     return str(resolved)
 
 
@@ -49,16 +49,14 @@ class LibraryService:
             raise PermissionDenied("Only admins can add libraries.")
         name = name.strip()
         if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
-            raise InvalidInput("A library needs a name of 1 to 100 characters.", {"name": "invalid name"})
+            raise InvalidInput("A library needs a name of 1 to 100 characters.", "name")
         try:
             library_kind = LibraryKind(kind)
         except ValueError:
             kinds = ", ".join(k.value for k in LibraryKind)
-            raise InvalidInput(
-                f"Unknown library kind '{kind}'; use one of {kinds}.", {"kind": "unknown"}
-            ) from None
+            raise InvalidInput(f"Unknown library kind '{kind}'; use one of {kinds}.", "kind") from None
         if not paths:
-            raise InvalidInput("A library needs at least one folder.", {"paths": "required"})
+            raise InvalidInput("A library needs at least one folder.", "paths")
         roots = list(dict.fromkeys(_check_root(p) for p in paths))
         with self._db.begin() as conn:
             if self._repo.find_by_name(conn, name) is not None:

@@ -22,17 +22,17 @@ COMMON_PASSWORDS = frozenset(
 
 def check_password(password: str, username: str = "") -> None:
     if len(password) < 10:
-        raise InvalidInput("A password needs at least 10 characters.", {"password": "too short"})
+        raise InvalidInput("A password needs at least 10 characters.", "password")
     if len(password) > 256:
-        raise InvalidInput("A password can have at most 256 characters.", {"password": "too long"})
+        raise InvalidInput("A password can have at most 256 characters.", "password")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or (username and username.lower() in lowered):
-        raise InvalidInput("That password is too easy to guess.", {"password": "too common"})
+        raise InvalidInput("That password is too easy to guess.", "password")
 
 
 def check_pin(pin: str) -> None:
     if not (4 <= len(pin) <= 8 and pin.isascii() and pin.isdigit()):
-        raise InvalidInput("A PIN is 4 to 8 digits.", {"pin": "invalid"})
+        raise InvalidInput("A PIN is 4 to 8 digits.", "pin")
 
 
 class Passwords:

@@ -22,9 +22,9 @@ class PlayStateService:
     ) -> PlayStateRow:
         """Record where the viewer is; at 90 % or more the item counts as watched and resumes from the start."""
         if not math.isfinite(position) or position < 0:
-            raise InvalidInput("position must be a non-negative number of seconds.", {"position": "invalid"})
+            raise InvalidInput("position must be a non-negative number of seconds.", "position")
         if duration is not None and (not math.isfinite(duration) or duration <= 0):
-            raise InvalidInput("duration must be a positive number of seconds.", {"duration": "invalid"})
+            raise InvalidInput("duration must be a positive number of seconds.", "duration")
         with self._db.begin() as conn:
             found = self._repo.visible_item(conn, actor.scope, item_id)
             if found is None or not can(actor, Action.BROWSE):
@@ -64,7 +64,7 @@ class PlayStateService:
 
     def continue_watching(self, actor: Actor, limit: int = 20) -> list[PlayStateRow]:
         if not 1 <= limit <= 100:
-            raise InvalidInput("limit must be between 1 and 100.", {"limit": "out of range"})
+            raise InvalidInput("limit must be between 1 and 100.", "limit")
         with self._db.read() as conn:
             return self._repo.in_progress(conn, actor.scope, limit)
 

@@ -52,9 +52,7 @@ class RenditionService:
     def artwork(self, actor: Actor, item_id: str, kind: str, width: int | None) -> Path:
         """An item's poster or fanart, resized when asked; a frame of the video when it has no poster."""
         if kind not in ARTWORK_KINDS:
-            raise InvalidInput(
-                f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", {"kind": "unknown"}
-            )
+            raise InvalidInput(f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", "kind")
         if width is not None:
             images.check_width(width, ARTWORK_WIDTHS)
         with self._db.read() as conn:

@@ -107,7 +107,7 @@ class TwoFactorService:
             raise Conflict("Start enrolment first.")
         step = self._matching_step(self._open(actor.user_id, row.secret), code, row.last_step)
         if step is None:
-            raise InvalidInput("That code is not right; check the time on your device.", {"code": "wrong"})
+            raise InvalidInput("That code is not right; check the time on your device.", "code")
         codes = ["-".join(secrets.token_hex(4) for _ in range(4)) for _ in range(RECOVERY_CODES)]
         with self._db.begin() as conn:
             self._repo.confirm(conn, actor.user_id, step, [_recovery_hash(c) for c in codes])

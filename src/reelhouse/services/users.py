@@ -27,27 +27,29 @@ def check_grants(raw: dict[str, Any]) -> dict[str, Any]:
     """Grants as stored in users.grants; None for a key means 'back to the default' and drops it."""
     unknown = set(raw) - GRANT_KEYS
     if unknown:
-        raise InvalidInput("Unknown permission.", {k: "unknown" for k in sorted(unknown)})
+        raise InvalidInput(
+            "Unknown permission.", {k: f"{k} is not a permission Reelhouse knows." for k in sorted(unknown)}
+        )
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if value is None:
             continue
         if key == "libraries":
             if value != "all" and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-                raise InvalidInput("Libraries are 'all' or a list of library ids.", {key: "invalid"})
+                raise InvalidInput("Libraries are 'all' or a list of library ids.", key)
         elif key == "max_rating":
             if not isinstance(value, dict) or not all(
                 k in LibraryKind.__members__.values() and isinstance(v, int) for k, v in value.items()
             ):
-                raise InvalidInput("max_rating maps a library kind to a rating rank.", {key: "invalid"})
+                raise InvalidInput("max_rating maps a library kind to a rating rank.", key)
         elif key in BOOL_GRANTS and not isinstance(value, bool):
-            raise InvalidInput("Expected true or false.", {key: "invalid"})
+            raise InvalidInput("Expected true or false.", key)
         elif key in INT_GRANTS and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise InvalidInput("Expected a whole number, 0 or more.", {key: "invalid"})
+            raise InvalidInput("Expected a whole number, 0 or more.", key)
         elif key in LABEL_GRANTS and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-            raise InvalidInput("Expected a list of labels.", {key: "invalid"})
+            raise InvalidInput("Expected a list of labels.", key)
         elif key == "expires_at" and (not isinstance(value, int | float) or isinstance(value, bool)):
-            raise InvalidInput("Expected a Unix time.", {key: "invalid"})
+            raise InvalidInput("Expected a Unix time.", key)
         out[key] = value
     return out
 
@@ -168,7 +170,7 @@ class UserService:
                 if (role is Role.MANAGED) != (user.role == Role.MANAGED.value):
                     raise InvalidInput(
                         "A managed profile and a password account cannot be turned into each other.",
-                        {"role": "not convertible"},
+                        "role",
                     )
                 changes["role"] = after["role"] = role.value
             if grants is not None:
@@ -213,9 +215,7 @@ class UserService:
             if not cli:
                 user = self._target(conn, actor, user_id, "reset")
             if user.role == Role.MANAGED.value:
-                raise InvalidInput(
-                    "A managed profile has a PIN, not a password.", {"password": "not allowed"}
-                )
+                raise InvalidInput("A managed profile has a PIN, not a password.", "password")
         check_password(password, user.username)
         new_hash = self._passwords.hash(password)
         with self._db.begin() as conn:
@@ -234,7 +234,7 @@ class UserService:
         with self._db.begin() as conn:
             user = self._target(conn, actor, user_id, "changed")
             if user.role != Role.MANAGED.value:
-                raise InvalidInput("Only managed profiles have a PIN.", {"pin": "not allowed"})
+                raise InvalidInput("Only managed profiles have a PIN.", "pin")
             self._repo.set_password_hash(conn, user.id, pin_hash)
             self._repo.delete_tokens_of(conn, user.id)
             self._audit.record(conn, actor, "user.pin_change", user.id, {"has_pin": bool(pin)}, address)

@@ -110,7 +110,7 @@ def parse_query(request: web.Request, model: type[M]) -> M:
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
     if request.content_type != "application/json":
-        raise InvalidInput("Send a JSON body with Content-Type: application/json.", {"body": "not JSON"})
+        raise InvalidInput("Send a JSON body with Content-Type: application/json.", "body")
     raw = await request.read()
     try:
         return model.model_validate_json(raw)
