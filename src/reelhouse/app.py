@@ -181,6 +181,7 @@ class Reelhouse:
         self.services.scanning.stop()
         self.scanner.close()
         self.services.transcoding.close()
+        self.services.catalogue.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()
 

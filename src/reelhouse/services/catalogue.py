@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
@@ -64,6 +65,17 @@ class CatalogueService:
         self._items = items
         self._libraries = libraries
         self._totals = TotalsCache()
+        # One background worker finds the rest of an ordering's anchors after its first deep page, so a jump
+        # to any later page is a seek rather than a walk; the generation stops work that a change made stale.
+        self._filler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor-fill")
+        self._filling: set[tuple[Any, ...]] = set()
+        self._fill_lock = threading.Lock()
+        self._generation = 0
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
+        self._filler.shutdown(wait=True, cancel_futures=True)
 
     def browse(self, actor: Actor, library_id: str, query: ItemQuery) -> Page[ItemSummary]:
         if not 1 <= query.limit <= MAX_PAGE:
@@ -108,10 +120,40 @@ class CatalogueService:
                 return None, None
             anchors[blocks - 1] = found
             self._totals.put(order_key, anchors)
+            self._fill_later(listing, order_key)
         return anchors[blocks - 1], query.offset - blocks * ANCHOR_EVERY
+
+    def _fill_later(self, listing: Listing, order_key: tuple[Any, ...]) -> None:
+        with self._fill_lock:
+            if self._closed or order_key in self._filling:
+                return
+            self._filling.add(order_key)
+        self._filler.submit(self._fill, listing, order_key, self._generation)
+
+    def _fill(self, listing: Listing, order_key: tuple[Any, ...], generation: int) -> None:
+        """Walk the whole ordering one block at a time (a seek and ANCHOR_EVERY index steps each) and keep
+        every anchor. Anchors that requests found meanwhile are reused; a catalogue change abandons the walk."""
+        try:
+            found: dict[int, Any] = {}
+            previous = None
+            with self._db.read() as conn:
+                for block in range(MAX_OFFSET // ANCHOR_EVERY):
+                    if self._closed or generation != self._generation:
+                        return
+                    known = (self._totals.get(order_key) or {}).get(block)
+                    previous = known or self._items.row_at(conn, listing, previous, ANCHOR_EVERY - 1)
+                    if previous is None:
+                        break
+                    found[block] = previous
+            if generation == self._generation:
+                self._totals.put(order_key, {**(self._totals.get(order_key) or {}), **found})
+        finally:
+            with self._fill_lock:
+                self._filling.discard(order_key)
 
     def catalogue_changed(self) -> None:
         """Called when a scan or a library change may have changed what pages contain."""
+        self._generation += 1
         self._totals.clear()
 
     def item(self, actor: Actor, item_id: str) -> ItemDetail:
