@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reelhouse.domain.access import Actor, LibraryScope, Role, TokenScope, UserPermissions
-from reelhouse.domain.ids import LibraryId, UserId
-from reelhouse.domain.library import LibraryKind
+from reelhouse.domain.access import Actor, Role, TokenScope
+from reelhouse.domain.grants import account_ended, grants_to_actor
+from reelhouse.domain.ids import UserId
 from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
@@ -39,52 +38,6 @@ def check_username(username: str) -> str:
     if not 1 <= len(name) <= 32 or not set(name) <= USERNAME_CHARS:
         raise InvalidInput("A username is 1 to 32 letters, digits, dots, dashes or underscores.", "username")
     return name
-
-
-def account_ended(grants_json: str, disabled: bool, now: float | None = None) -> bool:
-    """Disabled, or past the end date a time-limited friend was given."""
-    if disabled:
-        return True
-    ends = json.loads(grants_json or "{}").get("expires_at")
-    return ends is not None and float(ends) <= (now or time.time())
-
-
-def grants_to_actor(
-    user_id: str, username: str, role: str, grants_json: str, scopes: str, session: str | None
-) -> Actor:
-    grants: dict[str, Any] = json.loads(grants_json or "{}")
-    role_value = Role(role)
-    admin = role_value in (Role.OWNER, Role.ADMIN)
-    libraries = grants.get("libraries", "all")
-    scope = LibraryScope(
-        user_id=UserId(user_id),
-        all_libraries=admin or libraries == "all",
-        library_ids=frozenset(LibraryId(x) for x in (libraries if isinstance(libraries, list) else [])),
-        max_rating_rank={}
-        if admin
-        else {LibraryKind(k): int(v) for k, v in grants.get("max_rating", {}).items()},
-        hide_unrated=False if admin else bool(grants.get("hide_unrated", False)),
-        allowed_labels=frozenset() if admin else frozenset(grants.get("allowed_labels", [])),
-        blocked_labels=frozenset() if admin else frozenset(grants.get("blocked_labels", [])),
-    )
-    permissions = UserPermissions(
-        may_download=bool(grants.get("may_download", admin)),
-        may_transcode=bool(grants.get("may_transcode", True)),
-        # Managed profiles are household members picked from a list: home network only, always.
-        may_connect_remotely=role_value is not Role.MANAGED
-        and bool(grants.get("may_connect_remotely", True)),
-        max_bitrate_kbps=grants.get("max_bitrate_kbps"),
-        max_streams=grants.get("max_streams"),
-    )
-    return Actor(
-        user_id=UserId(user_id),
-        username=username,
-        role=role_value,
-        scope=scope,
-        permissions=permissions,
-        token_scopes=frozenset(TokenScope(s) for s in scopes.split(",") if s),
-        session_id=session,
-    )
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, Role, TokenScope, can
+from reelhouse.domain.grants import grants_to_actor
 from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
-from reelhouse.services.accounts import AccountService, SignIn, check_username, grants_to_actor, hash_secret
+from reelhouse.services.accounts import AccountService, SignIn, check_username, hash_secret
 from reelhouse.services.audit import AuditService
 from reelhouse.services.passwords import check_password
 from reelhouse.services.users import check_grants

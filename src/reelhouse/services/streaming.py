@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action, Actor, TokenScope, can
+from reelhouse.domain.grants import account_ended, grants_to_actor
 from reelhouse.domain.library import ItemDetail, MediaInfo
 from reelhouse.domain.ranges import Validators, validators
 from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied
@@ -23,7 +24,6 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
-from reelhouse.services.accounts import account_ended, grants_to_actor
 
 GRANT_SECONDS = 6 * 3600
 # How long one grant check (user still enabled, item still visible) is reused: players send many Range
