@@ -60,6 +60,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/users/{user_id}"): ADMIN,
     ("POST", "/api/users/{user_id}/password"): ADMIN,
     ("POST", "/api/users/{user_id}/pin"): ADMIN,
+    ("GET", "/api/labels"): ADMIN,
     ("POST", "/api/invitations"): ADMIN,
     ("GET", "/api/invitations"): ADMIN,
     ("DELETE", "/api/invitations/{invitation_id}"): ADMIN,

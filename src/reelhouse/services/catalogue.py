@@ -17,7 +17,7 @@ from reelhouse.domain.library import (
     ItemSummary,
     Page,
 )
-from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
@@ -195,6 +195,15 @@ class CatalogueService:
             raise InvalidInput("limit must be between 1 and 200.", "limit")
         with self._db.read() as conn:
             return self._items.search(conn, actor.scope, text, limit)
+
+    def labels(self, actor: Actor) -> list[str]:
+        """Every label titles carry, for admins choosing a user's allowed and blocked labels, which must match
+        exactly; read fresh rather than from the cache, so a label a scan just added is offered at once."""
+        if not can(actor, Action.MANAGE_USERS):
+            raise PermissionDenied("Only admins can list the labels titles carry.")
+        with self._db.read() as conn:
+            found = self._items.labels_in_use(conn)
+        return sorted(found, key=lambda label: (label.casefold(), label))
 
     def genres(self, actor: Actor, library_id: str) -> list[str]:
         with self._db.read() as conn:

@@ -31,6 +31,10 @@ class Grants(Strict):
     expires_at: float | None = None
 
 
+class LabelsOut(BaseModel):
+    labels: list[str]
+
+
 class ProfileLoginIn(Strict):
     user_id: str = Field(min_length=1, max_length=32)
     pin: str = Field(default="", max_length=16)

@@ -8,6 +8,7 @@ from reelhouse.domain.access import Action, Role
 from reelhouse.services.users import UserService, UserView
 from reelhouse.web.api.account_schemas import (
     Grants,
+    LabelsOut,
     PasswordIn,
     PinIn,
     UserCreateIn,
@@ -105,6 +106,11 @@ async def set_pin(request: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
+async def labels(request: web.Request) -> web.StreamResponse:
+    found = await call(request, services(request).catalogue.labels, actor(request))
+    return json_response(LabelsOut(labels=found))
+
+
 TAG = "users"
 ADMIN = Action.MANAGE_USERS
 ROUTES = [
@@ -168,5 +174,14 @@ ROUTES = [
         TAG,
         body=PinIn,
         status=204,
+    ),
+    Route(
+        "GET",
+        "/api/labels",
+        labels,
+        "Every label titles carry (from .nfo tags), to choose a user's allowed and blocked labels from",
+        ADMIN,
+        TAG,
+        response=LabelsOut,
     ),
 ]

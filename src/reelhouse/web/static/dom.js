@@ -44,10 +44,11 @@ export function field({ name, label, type = "text", value = "", help = "", optio
     input.value = value;
   } else if (type === "checkbox") {
     input = h("input", { id, name, type, "aria-describedby": described, ...attrs });
-    input.checked = Boolean(value);
+    // The default too, so form.reset() goes back to the value shown first rather than to empty.
+    input.checked = input.defaultChecked = Boolean(value);
   } else {
     input = h("input", { id, name, type, "aria-describedby": described, ...attrs });
-    input.value = value ?? "";
+    input.value = input.defaultValue = value ?? "";
   }
   const wrap = h("div", { class: `field field-${type}`, dataset: { field: name } },
     type === "checkbox" ? [input, h("label", { for: id }, label)] : [h("label", { for: id }, label), input],

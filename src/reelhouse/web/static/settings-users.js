@@ -3,89 +3,56 @@ import { get, post, patch, del, has } from "/static/api.js";
 import { h, field, formError, showErrors, clearErrors, formatDate } from "/static/dom.js";
 import { announce, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
-
-let seq = 0;
-// Age ranks the server compares ratings by (domain/ratings.py); one cap applies to films, shows and home videos.
-const RATING_CAPS = [["", "No limit"], [0, "G, U, TV-G (all ages)"], [7, "TV-Y7 (7+)"], [10, "PG, TV-PG (10+)"],
-  [12, "12, 12A (12+)"], [13, "PG-13 (13+)"], [15, "15, M, MA15+ (15+)"], [17, "R, TV-MA (17+)"]];
-const RATED_KINDS = ["movies", "shows", "home_videos"];
+import { grantsFields, describeEnd } from "/static/settings-grants.js";
 
 export async function render({ main }) {
   const libraries = await get("/api/libraries");
-  if (await has("GET", "/api/users")) main.append(await usersSection(libraries));
-  if (await has("POST", "/api/invitations")) main.append(await invitationsSection(libraries));
-  if (await has("POST", "/api/users")) main.append(profileSection(libraries));
+  // The labels titles carry, so the owner picks real ones: the server matches them exactly.
+  const known = { labels: (await has("GET", "/api/labels")) ? (await get("/api/labels")).labels : null };
+  if (await has("GET", "/api/users")) main.append(await usersSection(libraries, known));
+  if (await has("POST", "/api/invitations")) main.append(await invitationsSection(libraries, known));
+  if (await has("POST", "/api/users")) main.append(profileSection(libraries, known));
   main.append(h("section", { class: "card", "aria-labelledby": "h-user-settings" }, h("h2", { id: "h-user-settings" }, "Defaults"),
     await settingsForm(["invitation_days", "require_2fa_for_admins", "audit_retention_days"], { title: "Users & Sharing defaults" })));
 }
 
-// Which libraries and what else a user (or an invitation) may do: the grants editor.
-function grantsFields(libraries, grants = {}) {
-  const id = ++seq;
-  const all = grants.libraries === undefined || grants.libraries === null || grants.libraries === "all";
-  const chosen = new Set(Array.isArray(grants.libraries) ? grants.libraries : []);
-  const allBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-all-${id}`, value: "all", checked: all });
-  const someBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-some-${id}`, value: "some", checked: !all });
-  const boxes = libraries.map((lib) => h("div", { class: "radio" },
-    h("input", { type: "checkbox", id: `lib-${id}-${lib.id}`, value: lib.id, class: "lib-choice", checked: chosen.has(lib.id) }),
-    h("label", { for: `lib-${id}-${lib.id}` }, lib.name)));
-  const check = (name, label, value) => field({ name, label, type: "checkbox", value });
-  const el = h("div", { class: "grants" },
-    h("fieldset", { class: "field", dataset: { field: "libraries" } }, h("legend", {}, "Libraries"),
-      h("div", { class: "radio" }, allBox, h("label", { for: `libs-all-${id}` }, "All libraries, including ones added later")),
-      h("div", { class: "radio" }, someBox, h("label", { for: `libs-some-${id}` }, "Only these:")),
-      h("div", { class: "indent" }, boxes),
-      h("p", { class: "error", hidden: true })),
-    field({ name: "max_rating", label: "Highest content rating", type: "select", options: RATING_CAPS,
-      value: grants.max_rating ? Math.min(...Object.values(grants.max_rating)) : "", help: "Films and shows rated above it are hidden." }),
-    check("hide_unrated", "Hide titles without a content rating", grants.hide_unrated ?? false),
-    check("may_download", "May download files", grants.may_download ?? false),
-    check("may_transcode", "May have videos converted for their device", grants.may_transcode ?? true),
-    check("may_connect_remotely", "May connect from outside the home network", grants.may_connect_remotely ?? true),
-    field({ name: "max_bitrate_kbps", label: "Bitrate limit (kbit/s)", type: "number", value: grants.max_bitrate_kbps ?? "", help: "Empty means no limit.", attrs: { min: 0 } }));
-  el.addEventListener("change", (event) => { if (event.target.classList.contains("lib-choice") && event.target.checked) someBox.checked = true; });
-  el.read = () => {
-    const out = {
-      libraries: allBox.checked ? "all" : [...el.querySelectorAll(".lib-choice:checked")].map((b) => b.value),
-      hide_unrated: el.querySelector("[name=hide_unrated]").checked,
-      may_download: el.querySelector("[name=may_download]").checked,
-      may_transcode: el.querySelector("[name=may_transcode]").checked,
-      may_connect_remotely: el.querySelector("[name=may_connect_remotely]").checked,
-    };
-    const rate = el.querySelector("[name=max_bitrate_kbps]").value.trim();
-    out.max_bitrate_kbps = rate === "" ? null : Number(rate);
-    const cap = el.querySelector("[name=max_rating]").value;
-    out.max_rating = cap === "" ? null : Object.fromEntries(RATED_KINDS.map((kind) => [kind, Number(cap)]));
-    return out;
-  };
-  return el;
+// Grants the browser can already tell are wrong are shown beside their fields and nothing is sent.
+function refused(form, grants) {
+  const fields = grants.problems();
+  if (!Object.keys(fields).length) return false;
+  showErrors(form, { message: "", fields });
+  return true;
 }
 
-async function usersSection(libraries) {
+async function usersSection(libraries, known) {
   const section = h("section", { class: "card", "aria-labelledby": "h-users" });
   const draw = async () => {
     const users = await get("/api/users");
     section.replaceChildren(h("h2", { id: "h-users" }, "Users"),
-      h("ul", { class: "rows", "aria-label": "Users" }, users.map((u) => userRow(u, libraries, draw))));
+      h("ul", { class: "rows", "aria-label": "Users" }, users.map((u) => userRow(u, libraries, known, draw))));
   };
   await draw();
   return section;
 }
 
-function userRow(user, libraries, redraw) {
+function userRow(user, libraries, known, redraw) {
   const names = user.grants.libraries === "all" || !user.grants.libraries ? "All libraries"
     : libraries.filter((l) => user.grants.libraries.includes(l.id)).map((l) => l.name).join(", ") || "No libraries";
+  const ends = user.grants.expires_at;
+  const ended = ends !== null && ends !== undefined && ends * 1000 <= Date.now();
   const li = h("li", { class: "row-item user", dataset: { user: user.username } },
     h("span", { class: "grow" }, h("strong", {}, user.username), " ", h("span", { class: "badge" }, user.role),
-      user.disabled ? h("span", { class: "badge" }, "disabled") : null, user.two_factor ? h("span", { class: "badge ok" }, "2FA") : null,
-      h("br"), h("span", { class: "meta" }, `${user.role === "owner" || user.role === "admin" ? "All libraries" : names} · last seen ${user.last_seen_at ? formatDate(user.last_seen_at) : "never"}`)));
+      user.disabled ? h("span", { class: "badge" }, "disabled") : null, ended ? h("span", { class: "badge" }, "ended") : null,
+      user.two_factor ? h("span", { class: "badge ok" }, "2FA") : null,
+      h("br"), h("span", { class: "meta" }, `${user.role === "owner" || user.role === "admin" ? "All libraries" : names}`
+        + `${ends && !ended ? ` · until ${describeEnd(ends)}` : ""} · last seen ${user.last_seen_at ? formatDate(user.last_seen_at) : "never"}`)));
   if (user.role === "owner" || user.username === app.me.username) return li;
   const edit = h("button", { type: "button", "aria-expanded": "false" }, "Edit");
   li.append(edit);
   edit.addEventListener("click", () => {
     if (li.querySelector("form")) { li.querySelector("form").remove(); edit.setAttribute("aria-expanded", "false"); return; }
     edit.setAttribute("aria-expanded", "true");
-    const grants = grantsFields(libraries, user.grants);
+    const grants = grantsFields(libraries, user.grants, known);
     const form = h("form", { class: "editor", novalidate: true, "aria-label": `Permissions of ${user.username}` }, formError(),
       field({ name: "role", label: "Role", type: "select", value: user.role, options: [["member", "Member"], ["admin", "Admin"], ["managed", "Managed profile"]] }),
       grants,
@@ -98,6 +65,7 @@ function userRow(user, libraries, redraw) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearErrors(form);
+      if (refused(form, grants)) return;
       try {
         await patch(`/api/users/${encodeURIComponent(user.id)}`, { role: form.elements.role.value, disabled: form.elements.disabled.checked, grants: grants.read() });
         announce(`Changes to ${user.username} saved.`);
@@ -110,7 +78,7 @@ function userRow(user, libraries, redraw) {
   return li;
 }
 
-async function invitationsSection(libraries) {
+async function invitationsSection(libraries, known) {
   const section = h("section", { class: "card", "aria-labelledby": "h-invite" });
   const pending = h("div", {});
   const drawPending = async () => {
@@ -124,7 +92,7 @@ async function invitationsSection(libraries) {
         } }, "Revoke"))))
       : h("p", { class: "muted" }, "No pending invitations."));
   };
-  const grants = grantsFields(libraries, { libraries: [] });
+  const grants = grantsFields(libraries, { libraries: [] }, known);
   const shown = h("div", { "aria-live": "polite" });
   const form = h("form", { novalidate: true, "aria-label": "Invite Friend" }, formError(),
     field({ name: "note", label: "Who is it for?", help: "A note for you, for example their name.", attrs: { maxlength: 200 } }),
@@ -136,6 +104,7 @@ async function invitationsSection(libraries) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
+    if (refused(form, grants)) return;
     const body = { role: form.elements.role.value, grants: grants.read(), max_uses: Number(form.elements.max_uses.value || 1) };
     if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
     if (form.elements.days.value.trim()) body.days = Number(form.elements.days.value);
@@ -162,8 +131,8 @@ async function invitationsSection(libraries) {
   return section;
 }
 
-function profileSection(libraries) {
-  const grants = grantsFields(libraries, { libraries: "all", may_connect_remotely: false });
+function profileSection(libraries, known) {
+  const grants = grantsFields(libraries, { libraries: "all", may_connect_remotely: false }, known);
   const form = h("form", { novalidate: true, "aria-label": "New managed profile" }, formError(),
     field({ name: "username", label: "Profile name", attrs: { maxlength: 32 } }),
     field({ name: "pin", label: "PIN (optional)", type: "password", help: "4 to 8 digits, asked when the profile is picked.", attrs: { inputmode: "numeric", maxlength: 16, autocomplete: "off" } }),
@@ -172,6 +141,7 @@ function profileSection(libraries) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
+    if (refused(form, grants)) return;
     const body = { username: form.elements.username.value.trim(), role: "managed", grants: grants.read() };
     if (form.elements.pin.value) body.pin = form.elements.pin.value;
     try { await post("/api/users", body); announce(`The profile ${body.username} was added.`); form.reset(); } catch (err) { showErrors(form, err); }
