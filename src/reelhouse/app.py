@@ -120,6 +120,7 @@ class Reelhouse:
             self.db, CatalogueRepository(), LibraryRepository(), AccountRepository(),
             Grants(load_secret(config.data_dir / "grant.key")),
         )
+        transcoding = TranscodeService(self.cache_dir, settings.get)
         self.services = Services(
             accounts=accounts,
             audit=audit,
@@ -130,13 +131,20 @@ class Reelhouse:
             version=__version__,
             playstate=PlayStateService(self.db, PlayStateRepository()),
             streaming=streaming,
-            transcoding=TranscodeService(self.cache_dir, settings.get),
+            transcoding=transcoding,
             renditions=RenditionService(
                 self.db, CatalogueRepository(), LibraryRepository(), SubtitleRepository(), self.cache_dir
             ),
             certificates=certificates,
             privacy=privacy,
-            users=UserService(self.db, AccountRepository(), audit, passwords, twofactor),
+            users=UserService(
+                self.db,
+                AccountRepository(),
+                audit,
+                passwords,
+                twofactor,
+                on_change=lambda user_id: streaming.user_changed(user_id, transcoding),
+            ),
             invitations=InvitationService(
                 self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
             ),

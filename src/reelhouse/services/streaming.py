@@ -11,6 +11,8 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.services.transcoding import TranscodeService
 
 GRANT_SECONDS = 6 * 3600
 # How long one grant check (user still enabled, item still visible) is reused: players send many Range
@@ -128,10 +131,41 @@ class Playable:
     content_type: str
     media: MediaInfo | None
     roots: tuple[str, ...]
+    viewer: str = ""
 
     @property
     def duration(self) -> float:
         return (self.media.duration if self.media else None) or self.item.duration or 0.0
+
+
+class OpenStreams:
+    """Media answers still being sent, by viewer. A player's one long Range request can outlast the grant
+    that opened it by hours, so ending or narrowing an account must cut these too, not only refuse new ones."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[int, tuple[str, str, Callable[[], None]]] = {}
+        self._next = 0
+
+    @contextmanager
+    def track(self, viewer: str, item_id: str, cut: Callable[[], None]) -> Iterator[None]:
+        with self._lock:
+            self._next += 1
+            key = self._next
+            self._open[key] = (viewer, item_id, cut)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open.pop(key, None)
+
+    def of(self, viewer: str) -> list[tuple[str, Callable[[], None]]]:
+        with self._lock:
+            return [(item, cut) for who, item, cut in self._open.values() if who == viewer]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._open)
 
 
 class StreamingService:
@@ -148,6 +182,7 @@ class StreamingService:
         self._libraries = libraries
         self._accounts = accounts
         self.grants = grants
+        self.open = OpenStreams()
         self._checked: dict[tuple[str, str, str], tuple[float, Playable]] = {}
         self._checked_lock = threading.Lock()
 
@@ -179,12 +214,45 @@ class StreamingService:
         since it was issued must lose access at once rather than when the grant expires."""
         if not grant or len(grant) > 512:
             raise AuthenticationRequired("This media link needs its grant.")
-        user_id = self.grants.verify(grant, item_id, purpose)
+        return self._viewer(self.grants.verify(grant, item_id, purpose))
+
+    def _viewer(self, user_id: str) -> Actor:
         with self._db.read() as conn:
             row = self._accounts.user_by_id(conn, user_id)
         if row is None or account_ended(row.grants, bool(row.disabled)):
             raise AuthenticationRequired("This media link is no longer valid.")
         return grants_to_actor(row.id, row.username, row.role, row.grants, TokenScope.STREAM.value, None)
+
+    def may_still_stream(self, user_id: str, item_id: str) -> bool:
+        try:
+            self.playable(self._viewer(user_id), item_id, Action.STREAM)
+        except (AuthenticationRequired, NotFound, PermissionDenied):
+            return False
+        return True
+
+    def user_changed(self, user_id: str, sessions: TranscodeService) -> int:
+        """After an admin changes, disables or deletes a user: forget the checks made for their grants and
+        cut every stream (and transcode session) of theirs that they may no longer watch. Returns how many."""
+        with self._checked_lock:
+            self._checked.clear()
+        verdicts: dict[str, bool] = {}
+
+        def allowed(item_id: str) -> bool:
+            if item_id not in verdicts:
+                verdicts[item_id] = self.may_still_stream(user_id, item_id)
+            return verdicts[item_id]
+
+        cut = 0
+        for item_id, stop in self.open.of(user_id):
+            if not allowed(item_id):
+                stop()
+                cut += 1
+        for session in sessions.active():
+            if session.user_id == user_id and not allowed(session.item_id):
+                with suppress(NotFound):
+                    sessions.end(session.id, user_id)
+                cut += 1
+        return cut
 
     def playable(self, actor: Actor, item_id: str, action: Action = Action.STREAM) -> Playable:
         """The item's first present file, for a viewer allowed ``action`` on it; hidden answers as absent."""
@@ -215,6 +283,7 @@ class StreamingService:
             content_type,
             present.media,
             library.roots,
+            actor.user_id,
         )
 
     def decide(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,12 +83,15 @@ class UserService:
         audit: AuditService,
         passwords: Passwords,
         twofactor: TwoFactorService,
+        on_change: Callable[[str], object] | None = None,
     ) -> None:
         self._db = db
         self._repo = repo
         self._audit = audit
         self._passwords = passwords
         self._twofactor = twofactor
+        # Told the user's id once a change is committed, so streams already open can be re-checked.
+        self._on_change = on_change
 
     def _require_admin(self, actor: Actor) -> None:
         if not can(actor, Action.MANAGE_USERS):
@@ -193,6 +197,8 @@ class UserService:
                     {"username": user.username, "before": before, "after": after},
                     address,
                 )
+        if changes and self._on_change is not None:
+            self._on_change(user_id)
         return self.get(actor, user_id)
 
     def delete(self, actor: Actor, user_id: str, address: str | None = None) -> None:
@@ -203,6 +209,8 @@ class UserService:
             self._audit.record(
                 conn, actor, "user.delete", user.id, {"username": user.username, "role": user.role}, address
             )
+        if self._on_change is not None:
+            self._on_change(user_id)
 
     def reset_password(self, actor: Actor, user_id: str, password: str, address: str | None = None) -> None:
         """Admins reset others' passwords (and two-factor, for a lost phone); the CLI may also reset the owner's."""

@@ -46,7 +46,7 @@ _NO_TASK = _NoTask()
 _Entry = tuple[str | None, str | None, "weakref.ref[asyncio.Task[Any] | _NoTask]"]
 
 
-def _cut(transport: asyncio.Transport, task: asyncio.Task[Any] | _NoTask | None) -> None:
+def cut_connection(transport: asyncio.Transport, task: asyncio.Task[Any] | _NoTask | None) -> None:
     """Abort a refused client's connection. A handler still running is cancelled first: aborting under a
     running loop.sendfile trips asyncio (InvalidStateError in connection_lost) and strands the handler."""
     if isinstance(task, asyncio.Task) and not task.done():
@@ -104,7 +104,7 @@ class NetworkGate:
                 and isinstance(transport, asyncio.Transport)
                 and not transport.is_closing()
             ):
-                _cut(transport, task_ref())
+                cut_connection(transport, task_ref())
                 cut += 1
         return cut
 

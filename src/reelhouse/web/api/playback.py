@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from reelhouse.web.api.playback_schemas import (
     SubtitleLink,
 )
 from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, parse_query, services
+from reelhouse.web.gate import cut_connection
 from reelhouse.web.routing import Access, Route
 
 _CONDITIONAL = (
@@ -46,6 +48,9 @@ class _RangedFile(web.FileResponse):
         self._view = view
 
     async def prepare(self, request: web.BaseRequest) -> Any:
+        # The handler sends it (see _tracked); aiohttp's second prepare must not send the file again.
+        if self.prepared:
+            return self._payload_writer
         return await super().prepare(self._view)
 
 
@@ -162,7 +167,29 @@ async def stream(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     grant = parse_query(request, GrantQuery).grant
     found = await call(request, services(request).streaming.granted_file, grant, item_id, "stream")
-    return file_answer(request, found.path, found.validators, found.content_type)
+    response = file_answer(request, found.path, found.validators, found.content_type)
+    with _tracked(request, found.viewer, item_id):
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
+    return response
+
+
+def _tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextManager[None]:
+    """Register a media answer being sent, so that an admin who ends or narrows the viewer's account cuts
+    it mid-body. Sent inside the handler for that: aiohttp would otherwise send it after the handler returns."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    transport = request.transport
+
+    def cut() -> None:
+        # Called from the worker thread that saved the change; the connection belongs to the loop.
+        if transport is not None:
+            loop.call_soon_threadsafe(cut_connection, transport, task)
+
+    return services(request).streaming.open.track(viewer, item_id, cut)
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -196,11 +223,12 @@ async def audio(request: web.Request) -> web.StreamResponse:
     )
     loop = asyncio.get_running_loop()
     try:
-        await response.prepare(request)
-        assert process.stdout is not None
-        while chunk := await loop.run_in_executor(None, process.stdout.read1, 65536):  # type: ignore[attr-defined]
-            await response.write(chunk)
-        await response.write_eof()
+        with _tracked(request, who.user_id, item_id):
+            await response.prepare(request)
+            assert process.stdout is not None
+            while chunk := await loop.run_in_executor(None, process.stdout.read1, 65536):  # type: ignore[attr-defined]
+                await response.write(chunk)
+            await response.write_eof()
     finally:
         await loop.run_in_executor(None, svc.transcoding.stop, process)
     return response
