@@ -53,6 +53,15 @@ def test_null_grant_goes_back_to_the_default(running: RunningServer) -> None:
     assert answer.json()["grants"]["may_download"] is True
 
 
+def test_a_new_user_with_a_grant_the_server_cannot_read_is_refused(running: RunningServer) -> None:
+    owner = running.owner()
+    body = {"username": "bob", "password": PASSWORD, "grants": {"max_rating": {"bogus": 3}}}
+    answer = owner.post("/api/users", body)
+    assert answer.status == 422
+    assert "max_rating" in answer.json()["fields"]
+    assert all(u["username"] != "bob" for u in owner.get("/api/users").json())
+
+
 def test_admin_cannot_change_another_admin_but_the_owner_can(running: RunningServer) -> None:
     running.create_user("adm", Role.ADMIN)
     other_id = running.create_user("adm2", Role.ADMIN)

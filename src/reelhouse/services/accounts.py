@@ -19,6 +19,7 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.passwords import Passwords, check_password, check_pin
 from reelhouse.services.throttle import Throttle
 from reelhouse.services.twofactor import TwoFactorService
+from reelhouse.services.users import check_grants
 
 SESSION_IDLE = 14 * 86400
 SESSION_ABSOLUTE = 90 * 86400
@@ -128,6 +129,8 @@ class AccountService:
         if role is Role.ADMIN and actor.role is not Role.OWNER:
             raise PermissionDenied("Only the owner can create admins.")
         name = check_username(username)
+        # The same check as a grants change: a stored grant the actor builder cannot read would lock the user out.
+        grants = check_grants(grants or {})
         secret_hash = None
         if role is Role.MANAGED:
             if password is not None:
