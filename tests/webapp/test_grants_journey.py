@@ -296,3 +296,28 @@ def test_invite_friend_carries_labels_a_stream_limit_and_an_end_date(
     assert invitation["grants"]["max_streams"] == 1
     assert invitation["grants"]["expires_at"] == ends.timestamp()
     assert errors_seen == []
+
+
+def test_rating_caps_that_differ_by_kind_are_kept_when_the_owner_saves_something_else(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    errors_seen: list[str],
+) -> None:
+    owner = owner_page_in_zone(server, context_factory, errors_seen)
+    alice_id = server.create_user("alice")
+    caps = {"movies": 17, "shows": 10}
+    admin = server.sign_in("owner")
+    assert (
+        admin.request("PATCH", f"/api/users/{alice_id}", body={"grants": {"max_rating": caps}}).status == 200
+    )
+    editor = open_editor(owner, server, "alice")
+    rating = editor.get_by_label("Highest content rating")
+    expect(rating).to_have_value("keep")
+    expect(rating.locator("option:checked")).to_have_text("Keep as set now (films R, TV-MA; shows PG, TV-PG)")
+    editor.get_by_label("May download files").check()
+    editor.get_by_role("button", name="Save Changes").click()
+    expect(owner.get_by_role("status")).to_have_text("Changes to alice saved.")
+    grants = grants_of(server, "alice")
+    assert grants["max_rating"] == caps
+    assert grants["may_download"] is True
+    assert errors_seen == []
