@@ -24,9 +24,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from argon2 import PasswordHasher  # noqa: E402
 from bench_catalogue import Timer, free_port, pct, start  # noqa: E402
-from tests.catalogue_factory import add_rows, synthetic_movies  # noqa: E402
+from tests.catalogue_factory import movie_server, synthetic_movies  # noqa: E402
 
-from reelhouse.config import load_config  # noqa: E402
 from reelhouse.domain.access import Role, system_actor  # noqa: E402
 from reelhouse.domain.ratings import rank  # noqa: E402
 
@@ -35,14 +34,8 @@ GRANTS = {"max_rating": {"movies": rank("PG-13")}, "blocked_labels": ["kids"], "
 
 
 def prepare(data_dir: Path, count: int) -> str:
-    from reelhouse.app import Reelhouse
-
-    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    server, library = movie_server(data_dir, synthetic_movies(count))
     try:
-        root = data_dir / "movies"
-        root.mkdir(exist_ok=True)
-        library = server.services.libraries.add(system_actor(), "Movies", "movies", [str(root)])
-        add_rows(server.db, library.id, synthetic_movies(count))
         accounts = server.services.accounts
         accounts.create_user(system_actor(), "owner", Role.OWNER, PASSWORD)
         accounts.create_user(

@@ -23,9 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.catalogue_factory import WORDS, add_rows, synthetic_movies  # noqa: E402
+from tests.catalogue_factory import WORDS, movie_server, synthetic_movies  # noqa: E402
 
-from reelhouse.config import load_config  # noqa: E402
 from reelhouse.domain.access import Role, system_actor  # noqa: E402
 
 PASSWORD = "benchmark password 1"
@@ -45,15 +44,8 @@ def rss_mb(pid: int) -> float:
 
 
 def prepare(data_dir: Path, count: int) -> str:
-    from reelhouse.app import Reelhouse
-
-    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    server, library = movie_server(data_dir, synthetic_movies(count))
     try:
-        root = data_dir / "movies"
-        root.mkdir(exist_ok=True)
-        library = server.services.libraries.add(system_actor(), "Movies", "movies", [str(root)])
-        if count:
-            add_rows(server.db, library.id, synthetic_movies(count))
         server.services.accounts.create_user(system_actor(), "owner", Role.OWNER, PASSWORD)
         return library.id
     finally:
@@ -64,7 +56,8 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "REELHOUSE_SCAN_INTERVAL_MINUTES": "0",
-        "REELHOUSE_WATCH_LIBRARIES": "false", "REELHOUSE_SCAN_ON_START": "false",
+        "REELHOUSE_WATCH_LIBRARIES": "false",
+        "REELHOUSE_SCAN_ON_START": "false",
         "REELHOUSE_DEMO_LIBRARY": "false",
         "REELHOUSE_LOG_LEVEL": "warning",
     }

@@ -29,9 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
-from tests.catalogue_factory import add_rows, synthetic_movies  # noqa: E402
+from tests.catalogue_factory import movie_server, synthetic_movies  # noqa: E402
 
-from reelhouse.config import load_config  # noqa: E402
 from reelhouse.domain.access import Role, system_actor  # noqa: E402
 
 PASSWORD = "benchmark password 1"
@@ -58,14 +57,8 @@ def free_port() -> int:
 
 
 def prepare(data_dir: Path, count: int) -> str:
-    from reelhouse.app import Reelhouse
-
-    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    server, library = movie_server(data_dir, synthetic_movies(count))
     try:
-        root = data_dir / "movies"
-        root.mkdir(exist_ok=True)
-        library = server.services.libraries.add(system_actor(), "Movies", "movies", [str(root)])
-        add_rows(server.db, library.id, synthetic_movies(count))
         server.services.accounts.create_user(system_actor(), "owner", Role.OWNER, PASSWORD)
         return str(library.id)
     finally:

@@ -6,11 +6,15 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import insert
 
-from reelhouse.domain.access import label_mask
+from reelhouse.app import Reelhouse
+from reelhouse.config import load_config
+from reelhouse.domain.access import label_mask, system_actor
 from reelhouse.domain.ids import new_id
+from reelhouse.domain.library import Library
 from reelhouse.domain.ratings import rank
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.schema import item_genres, item_tags, items, media_files
@@ -131,3 +135,13 @@ def synthetic_movies(count: int, seed: int = 7) -> list[Row]:
         )
         for i in range(count)
     ]
+
+
+def movie_server(data_dir: Path, rows: list[Row]) -> tuple[Reelhouse, Library]:
+    """A server object (no HTTP) with one movie library holding ``rows``; the caller closes it."""
+    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    root = data_dir / "movies"
+    root.mkdir()
+    library = server.services.libraries.add(system_actor(), "Movies", "movies", [str(root)])
+    add_rows(server.db, library.id, rows)
+    return server, library

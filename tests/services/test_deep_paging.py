@@ -10,29 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from reelhouse.app import Reelhouse
-from reelhouse.config import load_config
-from reelhouse.domain.access import Actor, LibraryScope, Role, system_actor
+from reelhouse.domain.access import Actor, LibraryScope, Role
 from reelhouse.domain.ids import UserId
-from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemQuery, ItemSort, Library, LibraryKind
+from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemQuery, ItemSort, LibraryKind
 from reelhouse.domain.ratings import rank
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.services.catalogue import ANCHOR_EVERY
-from tests.catalogue_factory import Row, add_rows
+from tests.catalogue_factory import Row, add_rows, movie_server
 
 COUNT = 2600
 
 
 class World:
     def __init__(self, data_dir: Path) -> None:
-        self.server = Reelhouse(
-            load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False})
-        )
-        root = data_dir / "movies"
-        root.mkdir()
-        self.library: Library = self.server.services.libraries.add(
-            system_actor(), "Movies", "movies", [str(root)]
-        )
         rng = random.Random(5)
         # Few distinct years and titles, so most rows tie on the sort value and the id must break the tie.
         rows = [
@@ -44,7 +34,7 @@ class World:
             )
             for _ in range(COUNT)
         ]
-        add_rows(self.server.db, self.library.id, rows)
+        self.server, self.library = movie_server(data_dir, rows)
         scope = LibraryScope(
             user_id=UserId("viewer"),
             all_libraries=True,

@@ -15,12 +15,12 @@ from reelhouse.app import Reelhouse
 from reelhouse.config import load_config
 from reelhouse.domain.access import Actor, LibraryScope, Role, label_mask, system_actor
 from reelhouse.domain.ids import UserId
-from reelhouse.domain.library import ItemKind, ItemQuery, ItemSort, Library, LibraryKind
+from reelhouse.domain.library import ItemKind, ItemQuery, ItemSort, LibraryKind
 from reelhouse.domain.ratings import rank
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.schema import items
-from tests.catalogue_factory import Row, add_rows
+from tests.catalogue_factory import Row, add_rows, movie_server
 
 # Two pairs of labels share a mask bit, so the filters must confirm a set bit before they trust it.
 POOL = ("kids", "horror", "favourite", "label2", "4k", "label5")
@@ -36,14 +36,6 @@ def test_the_label_pool_really_has_colliding_labels() -> None:
 
 class World:
     def __init__(self, data_dir: Path) -> None:
-        self.server = Reelhouse(
-            load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False})
-        )
-        root = data_dir / "movies"
-        root.mkdir()
-        self.library: Library = self.server.services.libraries.add(
-            system_actor(), "Movies", "movies", [str(root)]
-        )
         rng = random.Random(11)
         self.rows = [
             Row(
@@ -53,7 +45,7 @@ class World:
             )
             for i in range(240)
         ]
-        add_rows(self.server.db, self.library.id, self.rows)
+        self.server, self.library = movie_server(data_dir, self.rows)
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from reelhouse.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+# Negative means KiB: up to 32 MB of pages in each connection's cache.
+CACHE_SIZE = -32000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -31,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute("PRAGMA cache_size=-32000")
+    cursor.execute(f"PRAGMA cache_size={CACHE_SIZE}")
     cursor.close()
 
 
@@ -40,6 +45,14 @@ _WRITE = "reelhouse.write"
 
 def _begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop(_WRITE, False) else "BEGIN")
+
+
+def _sqlite_events(engine: Engine) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
+    # SQLAlchemy's BEGIN becomes the real one: IMMEDIATE for writers, so they take the lock up
+    # front, and deferred for readers, which WAL lets run beside a writer instead of queueing.
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "connect", lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None))
 
 
 class Database:
@@ -60,16 +73,10 @@ class Database:
             self.engine: Engine = create_engine(url, **kwargs)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"cannot use database_url: {exc}") from None
+        self._kwargs = kwargs
+        self._walker: Engine | None = None
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            # SQLAlchemy's BEGIN becomes the real one: IMMEDIATE for writers, so they take the lock up
-            # front, and deferred for readers, which WAL lets run beside a writer instead of queueing.
-            event.listen(self.engine, "begin", _begin)
-            event.listen(
-                self.engine,
-                "connect",
-                lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None),
-            )
+            _sqlite_events(self.engine)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -91,8 +98,31 @@ class Database:
         except OperationalError as exc:
             raise DatabaseError(_explain(exc)) from None
 
+    @contextmanager
+    def walk(self) -> Iterator[Connection]:
+        """A read connection for a background pass over a whole index, from outside the request pool and
+        with a 1 MB page cache, closed afterwards. Borrowed from the pool, it would make the pool open one
+        more connection for requests, and each pooled connection keeps up to 32 MB of pages."""
+        if not self.is_sqlite:
+            with self.read() as conn:
+                yield conn
+            return
+        if self._walker is None:
+            walker = create_engine(self.url, poolclass=NullPool, **self._kwargs)
+            _sqlite_events(walker)
+            self._walker = walker
+        try:
+            with self._walker.connect() as conn:
+                conn.exec_driver_sql("PRAGMA cache_size=-1000")
+                yield conn
+                conn.rollback()
+        except OperationalError as exc:
+            raise DatabaseError(_explain(exc)) from None
+
     def close(self) -> None:
         self.engine.dispose()
+        if self._walker is not None:
+            self._walker.dispose()
 
     # Migrations ---------------------------------------------------------------------------
     def _alembic_config(self, conn: Connection) -> Config:

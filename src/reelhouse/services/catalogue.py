@@ -24,6 +24,7 @@ from reelhouse.persistence.libraries import LibraryRepository
 
 MAX_PAGE = 500
 ANCHOR_EVERY = 500
+FILL_PAUSE = 0.002
 MAX_OFFSET = 10_000_000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
 
@@ -136,7 +137,7 @@ class CatalogueService:
         try:
             found: dict[int, Any] = {}
             previous = None
-            with self._db.read() as conn:
+            with self._db.walk() as conn:
                 for block in range(MAX_OFFSET // ANCHOR_EVERY):
                     if self._closed or generation != self._generation:
                         return
@@ -145,6 +146,9 @@ class CatalogueService:
                     if previous is None:
                         break
                     found[block] = previous
+                    # Step aside between blocks: a walk that never pauses keeps asking for the GIL and
+                    # delays the requests it exists to speed up.
+                    time.sleep(FILL_PAUSE)
             if generation == self._generation:
                 self._totals.put(order_key, {**(self._totals.get(order_key) or {}), **found})
         finally:
