@@ -56,3 +56,10 @@ def test_every_boot_key_is_documented() -> None:
 def test_every_runtime_setting_is_documented() -> None:
     documented = _documented(r"^\| `([a-z_0-9]+)` \|", "settings.md")
     assert {s.name for s in REGISTRY} == documented
+
+
+def test_every_grant_is_documented() -> None:
+    from reelhouse.web.api.account_schemas import Grants
+
+    documented = _documented(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \|$", "api.md")
+    assert set(Grants.model_fields) <= documented, "grants missing from the table in docs/api.md"

@@ -104,6 +104,22 @@ def test_cli_user_set_disable_and_reset_password(tmp_path: Path) -> None:
     assert "bob" not in cli(tmp_path, "user", "list").stdout
 
 
+def test_an_overlong_label_is_refused_with_its_field(running: RunningServer) -> None:
+    bob_id = running.create_user("bob")
+    answer = running.owner().request(
+        "PATCH", f"/api/users/{bob_id}", {"grants": {"blocked_labels": ["x" * 65]}}
+    )
+    assert answer.status == 422
+    assert any("blocked_labels" in field for field in answer.json()["fields"])
+
+
+def test_cli_user_set_refuses_an_overlong_label(tmp_path: Path) -> None:
+    cli(tmp_path, "user", "create", "bob", "--password-stdin", stdin=PASSWORD + "\n")
+    result = cli(tmp_path, "user", "set", "bob", f'allowed_labels=["{"y" * 65}"]')
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "64 characters" in result.stderr + result.stdout
+
+
 def test_cli_user_set_refuses_an_unknown_grant(tmp_path: Path) -> None:
     cli(tmp_path, "user", "create", "bob", "--password-stdin", stdin=PASSWORD + "\n")
     result = cli(tmp_path, "user", "set", "bob", "may_fly=true")

@@ -49,10 +49,7 @@ def opened() -> Iterator[list[http.client.HTTPConnection]]:
 
 
 def _user_id(stage: Stage, username: str) -> str:
-    users = stage.owner().get("/api/users").json()
-    return next(
-        u["id"] for u in (users["users"] if isinstance(users, dict) else users) if u["username"] == username
-    )
+    return next(u["id"] for u in stage.owner().get("/api/users").json() if u["username"] == username)
 
 
 def _open_stream(
@@ -60,7 +57,8 @@ def _open_stream(
 ) -> tuple[http.client.HTTPResponse, int, str]:
     """The member's player asks for the whole file and reads its first 64 KiB, then waits. (Raw video is
     never the server's direct-play choice, so the test issues the direct-stream grant itself.)"""
-    stage.member()
+    if not any(u["username"] == "alice" for u in stage.owner().get("/api/users").json()):
+        stage.member()
     grant = stage.server.server.services.streaming.grants.issue(item, _user_id(stage, "alice"), "stream")
     url = f"/api/items/{item}/stream?grant={grant}"
     connection = http.client.HTTPConnection("127.0.0.1", stage.server.port, timeout=20)
@@ -193,3 +191,41 @@ def test_a_stream_sent_in_full_leaves_the_connection_ready_for_the_next_request(
     connection.request("GET", f"/api/items/{item}/stream?grant={grant}", headers={"Range": "bytes=0-9"})
     response = connection.getresponse()
     assert (response.status, response.read()) == (206, expected[:10])
+
+
+def _wait_until_closed(stage: Stage) -> None:
+    deadline = time.monotonic() + 5
+    while len(stage.server.server.services.streaming.open) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(stage.server.server.services.streaming.open) == 0
+
+
+def test_stream_limit_counts_a_direct_stream_being_sent(
+    stage: Stage, big: str, opened: list[http.client.HTTPConnection]
+) -> None:
+    _, _, url = _open_stream(stage, big, opened)
+    _patch(stage, "alice", {"grants": {"max_streams": 1}})
+    member = stage.server.sign_in("alice")
+    refused = member.post(f"/api/items/{stage.items['direct.mp4']}/playback", {})
+    assert refused.status == 429, refused.body
+    assert refused.header("Retry-After") is not None
+    assert "1 stream at once" in refused.json()["message"]
+    # A second Range request for the film already playing is the same stream.
+    again = stage.server.anonymous().get(url, headers={"Range": "bytes=0-99"})
+    assert again.status == 206
+    for connection in opened:
+        connection.close()  # the player stops
+    _wait_until_closed(stage)
+    assert member.post(f"/api/items/{stage.items['direct.mp4']}/playback", {}).status == 200
+
+
+def test_grants_fetched_one_at_a_time_cannot_all_be_played_together(
+    stage: Stage, big: str, opened: list[http.client.HTTPConnection]
+) -> None:
+    member = stage.member()
+    _patch(stage, "alice", {"grants": {"max_streams": 1}})
+    early = member.post(f"/api/items/{stage.items['direct.mp4']}/playback", {})
+    assert early.status == 200
+    _open_stream(stage, big, opened)
+    refused = stage.server.anonymous().get(early.json()["url"], headers={"Range": "bytes=0-0"})
+    assert refused.status == 429

@@ -21,7 +21,7 @@ from reelhouse.domain.access import Action, Actor, TokenScope, can
 from reelhouse.domain.grants import account_ended, grants_to_actor
 from reelhouse.domain.library import ItemDetail, MediaInfo
 from reelhouse.domain.ranges import Validators, validators
-from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied
+from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied, TooManyRequests
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
@@ -229,6 +229,30 @@ class StreamingService:
         except (AuthenticationRequired, NotFound, PermissionDenied):
             return False
         return True
+
+    def check_slot(self, actor: Actor, item_id: str, sessions: TranscodeService) -> None:
+        """The user's limit on streams at once, counted as the distinct items they are playing: their HLS
+        sessions and the media answers being sent to them. A player's overlapping Range requests for one
+        item count once, and starting the item already playing is never refused."""
+        cap = actor.permissions.max_streams
+        if cap is None:
+            return
+        playing = {item for item, _ in self.open.of(actor.user_id)}
+        playing |= {s.item_id for s in sessions.active() if s.user_id == actor.user_id}
+        playing.discard(item_id)
+        if len(playing) >= cap:
+            raise TooManyRequests(
+                f"Your account may play {cap} stream{'s' if cap != 1 else ''} at once; stop one first.",
+                retry_after=30,
+            )
+
+    def check_slot_for_grant(self, user_id: str, item_id: str, sessions: TranscodeService) -> None:
+        """The same limit when a grant is used: grants last for hours, so several fetched one at a time
+        must not all be played together. Reads the user only when something else is playing."""
+        if any(item != item_id for item, _ in self.open.of(user_id)) or any(
+            s.user_id == user_id and s.item_id != item_id for s in sessions.active()
+        ):
+            self.check_slot(self._viewer(user_id), item_id, sessions)
 
     def user_changed(self, user_id: str, sessions: TranscodeService) -> int:
         """After an admin changes, disables or deletes a user: forget the checks made for their grants and

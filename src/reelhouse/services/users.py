@@ -47,8 +47,12 @@ def check_grants(raw: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("Expected true or false.", key)
         elif key in INT_GRANTS and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise InvalidInput("Expected a whole number, 0 or more.", key)
-        elif key in LABEL_GRANTS and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-            raise InvalidInput("Expected a list of labels.", key)
+        elif key in LABEL_GRANTS and not (
+            isinstance(value, list)
+            and len(value) <= 100
+            and all(isinstance(x, str) and 1 <= len(x) <= 64 for x in value)
+        ):
+            raise InvalidInput("Expected a list of up to 100 labels, each 1 to 64 characters.", key)
         elif key == "expires_at" and (not isinstance(value, int | float) or isinstance(value, bool)):
             raise InvalidInput("Expected a Unix time.", key)
         out[key] = value

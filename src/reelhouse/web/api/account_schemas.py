@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,14 +15,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# As long as a tag the scanner keeps from an NFO (media/nfo caps them at 64 characters).
+Label = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class Grants(Strict):
     """Per-user permissions; a field left out keeps its value, null puts it back to the default."""
 
     libraries: Literal["all"] | list[str] | None = None
     max_rating: dict[str, int] | None = None
     hide_unrated: bool | None = None
-    allowed_labels: list[str] | None = Field(default=None, max_length=100)
-    blocked_labels: list[str] | None = Field(default=None, max_length=100)
+    allowed_labels: list[Label] | None = Field(default=None, max_length=100)
+    blocked_labels: list[Label] | None = Field(default=None, max_length=100)
     may_download: bool | None = None
     may_transcode: bool | None = None
     max_bitrate_kbps: int | None = Field(default=None, ge=0)

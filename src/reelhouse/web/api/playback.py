@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
@@ -11,10 +10,10 @@ from aiohttp import web
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
-from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
 from reelhouse.errors import NotFound
 from reelhouse.services.streaming import Playable
 from reelhouse.services.transcoding import master_text, media_text, subtitle_playlist_text, vtt_for_hls
+from reelhouse.web.api.media_answer import file_answer, tracked
 from reelhouse.web.api.playback_schemas import (
     AudioQuery,
     GrantQuery,
@@ -23,64 +22,7 @@ from reelhouse.web.api.playback_schemas import (
     SubtitleLink,
 )
 from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, parse_query, services
-from reelhouse.web.gate import cut_connection
 from reelhouse.web.routing import Access, Route
-
-_CONDITIONAL = (
-    "Range",
-    "If-Range",
-    "If-None-Match",
-    "If-Modified-Since",
-    "If-Match",
-    "If-Unmodified-Since",
-    "Accept-Encoding",
-)
-MEDIA_CACHE = "private, max-age=3600"
-
-
-class _RangedFile(web.FileResponse):
-    """aiohttp's FileResponse (sendfile, Range) fed the request as our RFC 9110 rules decided it: it gets a
-    Range only when we answer 206, and no conditional or Accept-Encoding header (it would otherwise serve a
-    ``.gz`` sibling, misread an ETag If-Range and compare sub-second mtimes against second-precision dates)."""
-
-    def __init__(self, path: str, view: web.BaseRequest, **kwargs: Any) -> None:
-        super().__init__(path, **kwargs)
-        self._view = view
-
-    async def prepare(self, request: web.BaseRequest) -> Any:
-        # The handler sends it (see _tracked); aiohttp's second prepare must not send the file again.
-        if self.prepared:
-            return self._payload_writer
-        return await super().prepare(self._view)
-
-
-def file_answer(
-    request: web.Request, path: str, found: Validators, content_type: str, disposition: str | None = None
-) -> web.StreamResponse:
-    h = request.headers
-    decision: Decision = decide(
-        request.method,
-        found,
-        h.get("Range"),
-        h.get("If-Range"),
-        h.get("If-None-Match"),
-        h.get("If-Modified-Since"),
-        h.get("If-Match"),
-    )
-    common = {"ETag": found.etag, "Cache-Control": MEDIA_CACHE, "Accept-Ranges": "bytes"}
-    if decision.outcome is Outcome.NOT_MODIFIED:
-        return web.Response(status=304, headers=common)
-    if decision.outcome is Outcome.PRECONDITION_FAILED:
-        return web.Response(status=412, headers=common)
-    if decision.outcome is Outcome.UNSATISFIABLE:
-        return web.Response(status=416, headers={**common, "Content-Range": f"bytes */{found.size}"})
-    headers = {key: value for key, value in h.items() if key.title() not in _CONDITIONAL}
-    if decision.outcome is Outcome.PARTIAL:
-        headers["Range"] = f"bytes={decision.start}-{decision.end}"
-    extra = {"Content-Type": content_type, "Cache-Control": MEDIA_CACHE}
-    if disposition:
-        extra["Content-Disposition"] = disposition
-    return _RangedFile(path, request.clone(headers=headers), headers=extra)
 
 
 def _zone_cap(request: web.Request) -> int | None:
@@ -108,6 +50,7 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
     )
     choice = playback.Request(audio_index=body.audio_index, burn_subtitle_index=body.burn_subtitle_index)
     plan = svc.streaming.decide(who, found, profile, choice, _zone_cap(request))
+    await call(request, svc.streaming.check_slot, who, item_id, svc.transcoding)
     state = await call(request, svc.playstate.state, who, item_id)
     base = f"/api/items/{quote(item_id)}"
     session_id = None
@@ -166,30 +109,17 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
 async def stream(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     grant = parse_query(request, GrantQuery).grant
-    found = await call(request, services(request).streaming.granted_file, grant, item_id, "stream")
+    svc = services(request)
+    found = await call(request, svc.streaming.granted_file, grant, item_id, "stream")
+    await call(request, svc.streaming.check_slot_for_grant, found.viewer, item_id, svc.transcoding)
     response = file_answer(request, found.path, found.validators, found.content_type)
-    with _tracked(request, found.viewer, item_id):
+    with tracked(request, found.viewer, item_id):
         try:
             await response.prepare(request)
             await response.write_eof()
         except ConnectionError:
             pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
     return response
-
-
-def _tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextManager[None]:
-    """Register a media answer being sent, so that an admin who ends or narrows the viewer's account cuts
-    it mid-body. Sent inside the handler for that: aiohttp would otherwise send it after the handler returns."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    transport = request.transport
-
-    def cut() -> None:
-        # Called from the worker thread that saved the change; the connection belongs to the loop.
-        if transport is not None:
-            loop.call_soon_threadsafe(cut_connection, transport, task)
-
-    return services(request).streaming.open.track(viewer, item_id, cut)
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -209,6 +139,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     who = await call(request, svc.streaming.actor_from_grant, query.grant, item_id, "audio")
     found = await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
+    await call(request, svc.streaming.check_slot, who, item_id, svc.transcoding)
     index = next((s.index for s in (found.media.streams if found.media else ()) if s.type == "audio"), None)
     if index is None:
         raise NotFound("This item has no audio.")
@@ -223,7 +154,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
     )
     loop = asyncio.get_running_loop()
     try:
-        with _tracked(request, who.user_id, item_id):
+        with tracked(request, who.user_id, item_id):
             await response.prepare(request)
             assert process.stdout is not None
             while chunk := await loop.run_in_executor(None, process.stdout.read1, 65536):  # type: ignore[attr-defined]

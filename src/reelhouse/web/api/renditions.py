@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.domain.ranges import validators
-from reelhouse.web.api.playback import file_answer
+from reelhouse.web.api.media_answer import file_answer
 from reelhouse.web.context import actor, call, parse_query, services
 from reelhouse.web.routing import Access, Route
 
