@@ -149,7 +149,9 @@ class Reelhouse:
                 self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
             ),
             twofactor=twofactor,
-            certificate_upload=CertificateUpload(self.db, audit, certificates),
+            certificate_upload=CertificateUpload(
+                self.db, audit, certificates, settings=lambda: settings.values
+            ),
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
 

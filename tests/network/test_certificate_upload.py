@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from reelhouse.errors import InvalidInput
-from reelhouse.services.certificate_upload import check_upload
+from reelhouse.services.certificate_checks import check_upload
 from tests.harness import RunningServer
 from tests.network.conftest import LAN_ONLY_LOOPBACK, configure, peer_certificate
 

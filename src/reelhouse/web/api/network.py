@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from reelhouse.domain.access import Action
+from reelhouse.domain.certificate_names import HostCoverage
 from reelhouse.errors import NotFound
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateInfo
-from reelhouse.web.api.network_schemas import CertificateIn, CertificateOut, FactOut, PrivacyOut
+from reelhouse.web.api.network_schemas import CertificateIn, CertificateOut, FactOut, HostCheckOut, PrivacyOut
 from reelhouse.web.context import actor, call, json_response, parse_body, peer_address, services
 from reelhouse.web.routing import Access, Route
 
@@ -23,7 +24,20 @@ async def privacy(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _certificate_out(info: CertificateInfo) -> CertificateOut:
+def _host_check(found: HostCoverage | None) -> HostCheckOut | None:
+    if found is None:
+        return None
+    return HostCheckOut(
+        covers_all=found.covers_all,
+        checked=list(found.checked),
+        uncovered=list(found.uncovered),
+        warning=found.warning,
+    )
+
+
+async def _certificate_out(request: web.Request, info: CertificateInfo) -> CertificateOut:
+    upload = services(request).certificate_upload
+    hosts = None if upload is None else await call(request, upload.host_coverage, actor(request), info)
     return CertificateOut(
         source=info.source,
         fingerprint_sha256=info.fingerprint_sha256,
@@ -31,6 +45,7 @@ def _certificate_out(info: CertificateInfo) -> CertificateOut:
         names=list(info.names),
         not_before=info.not_before.isoformat(),
         not_after=info.not_after.isoformat(),
+        host_check=_host_check(hosts),
     )
 
 
@@ -39,7 +54,7 @@ async def certificate(request: web.Request) -> web.StreamResponse:
     info = None if svc.certificates is None else svc.certificates.info
     if info is None:
         raise NotFound("No HTTPS listener has loaded a certificate.")
-    return json_response(_certificate_out(info))
+    return json_response(await _certificate_out(request, info))
 
 
 def _upload(request: web.Request) -> CertificateUpload:
@@ -56,12 +71,13 @@ async def upload_certificate(request: web.Request) -> web.StreamResponse:
         request,
         upload.install,
         actor(request),
-        body.certificate,
-        body.private_key,
-        body.passphrase,
-        peer_address(request),
+        certificate=body.certificate,
+        private_key=body.private_key,
+        pkcs12=body.pkcs12,
+        passphrase=body.passphrase,
+        address=peer_address(request),
     )
-    return json_response(_certificate_out(info))
+    return json_response(await _certificate_out(request, info))
 
 
 async def remove_certificate(request: web.Request) -> web.StreamResponse:
@@ -93,8 +109,8 @@ ROUTES = [
         "PUT",
         "/api/certificate",
         upload_certificate,
-        "Use your own certificate: a PEM chain and its private key, checked, then served from the next "
-        "TLS handshake on without a restart.",
+        "Use your own certificate: a PEM chain and its private key, or a PKCS#12 file, checked, then "
+        "served from the next TLS handshake on without a restart.",
         Action.MANAGE_SETTINGS,
         "network",
         body=CertificateIn,

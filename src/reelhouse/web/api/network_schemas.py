@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class FactOut(BaseModel):
@@ -17,6 +17,15 @@ class PrivacyOut(BaseModel):
     facts: list[FactOut]
 
 
+class HostCheckOut(BaseModel):
+    """Whether the certificate names every host clients are given; a warning, never a refusal."""
+
+    covers_all: bool = Field(description="True when the certificate names every name checked.")
+    checked: list[str] = Field(description="The hosts of the public URLs, then the allowed hosts.")
+    uncovered: list[str] = Field(description="The checked names the certificate does not name.")
+    warning: str | None = Field(description="A sentence for people when some name is not covered.")
+
+
 class CertificateOut(BaseModel):
     source: str
     fingerprint_sha256: str
@@ -24,11 +33,31 @@ class CertificateOut(BaseModel):
     names: list[str]
     not_before: str
     not_after: str
+    host_check: HostCheckOut | None = Field(
+        default=None, description="Only for those who may read the settings; null for everyone else."
+    )
 
 
 class CertificateIn(BaseModel):
-    """PEM text as pasted or read from files; the service checks sizes and contents field by field."""
+    """One of two forms: PEM text as pasted or read from files, or a PKCS#12 file as base64. The service
+    checks sizes, contents and that exactly one form was sent, field by field."""
 
-    certificate: str = Field(description="The certificate chain in PEM: the server's certificate first.")
-    private_key: str = Field(description="The certificate's private key in PEM; never stored encrypted.")
-    passphrase: str | None = Field(default=None, description="Only when the private key is encrypted.")
+    # Exactly one form, said in the schema too, for clients generated from it.
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["certificate", "private_key"]}, {"required": ["pkcs12"]}]}
+    )
+
+    certificate: str | None = Field(
+        default=None, description="The certificate chain in PEM: the server's certificate first."
+    )
+    private_key: str | None = Field(
+        default=None, description="The certificate's private key in PEM; never stored encrypted."
+    )
+    pkcs12: str | None = Field(
+        default=None,
+        description="Instead of the two PEM fields: a PKCS#12 file (.p12 or .pfx) holding the certificate, "
+        "its chain and its private key, encoded as base64.",
+    )
+    passphrase: str | None = Field(
+        default=None, description="Only when the private key or the PKCS#12 file is protected by one."
+    )
