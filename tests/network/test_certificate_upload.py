@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,16 @@ class Pair:
         return hashlib.sha256(self.der).hexdigest().upper()
 
 
+def _sans(names: tuple[str, ...]) -> list[x509.GeneralName]:
+    found: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            found.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            found.append(x509.DNSName(name))
+    return found
+
+
 def make_pair(
     name: str = "media.example",
     key: CertificateIssuerPrivateKeyTypes | None = None,
@@ -57,7 +68,9 @@ def make_pair(
     not_after: dt.datetime = NOW + dt.timedelta(days=90),
     issuer: Pair | None = None,
     usage: tuple[x509.ObjectIdentifier, ...] = (ExtendedKeyUsageOID.SERVER_AUTH,),
+    names: tuple[str, ...] | None = None,
 ) -> Pair:
+    """names: the subject alternative names (DNS names, or IP addresses as text); the name alone if None."""
     own = key or ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     cert = (
@@ -68,7 +81,7 @@ def make_pair(
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(_sans(names or (name,))), critical=False)
         .add_extension(x509.ExtendedKeyUsage(list(usage)), critical=False)
         .sign(issuer.key if issuer else own, hashes.SHA256())
     )

@@ -18,6 +18,10 @@ from reelhouse.services.certificates import CertificateInfo, CertificateService
 BOTH_FORMS = "Send either the PKCS#12 file or the PEM certificate and private key, not both."
 
 
+def _given(value: str | None) -> bool:
+    return value is not None and bool(value.strip())
+
+
 def check_form(
     certificate: str | None,
     private_key: str | None,
@@ -27,10 +31,12 @@ def check_form(
 ) -> CheckedUpload:
     """Exactly one form: a PEM chain and key, or a base64 PKCS#12 bundle; blank fields count as absent,
     as a form sends them."""
-    pem = [name for name, value in (("certificate", certificate), ("private_key", private_key)) if value]
-    if pkcs12 and pem:
+    pem = [
+        name for name, value in (("certificate", certificate), ("private_key", private_key)) if _given(value)
+    ]
+    if _given(pkcs12) and pem:
         raise InvalidInput("Two forms of certificate were sent.", dict.fromkeys(("pkcs12", *pem), BOTH_FORMS))
-    if pkcs12:
+    if pkcs12 is not None and _given(pkcs12):
         return check_pkcs12(pkcs12, passphrase, now)
     if not pem:
         raise InvalidInput(
@@ -79,7 +85,7 @@ class CertificateUpload:
         if not can(actor, Action.MANAGE_SETTINGS):
             raise PermissionDenied("Only admins can change the server's certificate.")
         checked = check_form(certificate, private_key, pkcs12, passphrase, self._clock())
-        detail = {"form": "pkcs12" if pkcs12 else "pem"}
+        detail = {"form": "pkcs12" if _given(pkcs12) else "pem"}
         with self._db.begin() as conn:
             # Installed inside the transaction: if the files cannot be written, no entry claims they were.
             info = self._certificates.install(checked.chain_pem, checked.key_pem)
