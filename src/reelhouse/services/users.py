@@ -20,6 +20,9 @@ from reelhouse.services.twofactor import TwoFactorService
 
 BOOL_GRANTS = ("hide_unrated", "may_download", "may_transcode", "may_connect_remotely")
 INT_GRANTS = ("max_bitrate_kbps", "max_streams")
+# Bounds that no real grant reaches (a 1 Tbit/s bitrate, a million streams, the year 9999).
+MAX_GRANT_NUMBER = 1_000_000_000
+MAX_UNIX_TIME = 253_402_300_799
 LABEL_GRANTS = ("allowed_labels", "blocked_labels")
 GRANT_KEYS = frozenset({"libraries", "max_rating", "expires_at", *BOOL_GRANTS, *INT_GRANTS, *LABEL_GRANTS})
 
@@ -45,16 +48,20 @@ def check_grants(raw: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput("max_rating maps a library kind to a rating rank.", key)
         elif key in BOOL_GRANTS and not isinstance(value, bool):
             raise InvalidInput("Expected true or false.", key)
-        elif key in INT_GRANTS and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise InvalidInput("Expected a whole number, 0 or more.", key)
+        elif key in INT_GRANTS and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_GRANT_NUMBER
+        ):
+            raise InvalidInput(f"Expected a whole number from 0 to {MAX_GRANT_NUMBER:,}.", key)
         elif key in LABEL_GRANTS and not (
             isinstance(value, list)
             and len(value) <= 100
             and all(isinstance(x, str) and 1 <= len(x) <= 64 for x in value)
         ):
             raise InvalidInput("Expected a list of up to 100 labels, each 1 to 64 characters.", key)
-        elif key == "expires_at" and (not isinstance(value, int | float) or isinstance(value, bool)):
-            raise InvalidInput("Expected a Unix time.", key)
+        elif key == "expires_at" and (
+            not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= MAX_UNIX_TIME
+        ):
+            raise InvalidInput("Expected a Unix time before the year 10000.", key)
         out[key] = value
     return out
 

@@ -260,7 +260,8 @@ class AuditEntryOut(BaseModel):
 class AuditQuery(Strict):
     action: str | None = Field(default=None, max_length=64)
     limit: int = Field(default=100, ge=1, le=1000)
-    before: int | None = Field(default=None, ge=1)
+    # SQLite's INTEGER is 64-bit: a larger cursor would overflow in the driver, not answer a 4xx.
+    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class ServerOut(BaseModel):

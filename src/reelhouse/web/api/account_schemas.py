@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelhouse.services.users import MAX_GRANT_NUMBER, MAX_UNIX_TIME
 from reelhouse.web.schemas import UserOut
 
 Scope = Literal["read", "stream", "admin"]
@@ -29,10 +30,10 @@ class Grants(Strict):
     blocked_labels: list[Label] | None = Field(default=None, max_length=100)
     may_download: bool | None = None
     may_transcode: bool | None = None
-    max_bitrate_kbps: int | None = Field(default=None, ge=0)
+    max_bitrate_kbps: int | None = Field(default=None, ge=0, le=MAX_GRANT_NUMBER)
     may_connect_remotely: bool | None = None
-    max_streams: int | None = Field(default=None, ge=0)
-    expires_at: float | None = None
+    max_streams: int | None = Field(default=None, ge=0, le=MAX_GRANT_NUMBER)
+    expires_at: float | None = Field(default=None, ge=0, le=MAX_UNIX_TIME)
 
 
 class LabelsOut(BaseModel):
