@@ -248,6 +248,25 @@ class CatalogueRepository:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def anchors(self, conn: Connection, listing: Listing, every: int) -> list[Anchor]:
+        """The sort value and id of every ``every``-th row in browse order (rows every-1, 2*every-1, …), in
+        one statement: SQLite walks the covering index in order and hands back only those rows, so a
+        background caller holds the GIL once per anchor rather than once per row or per query."""
+        column, where, order = self._ordered(listing, None)
+        numbered = (
+            select(
+                column.label("value"),
+                items.c.id.label("id"),
+                func.row_number().over(order_by=order).label("n"),
+            )
+            .where(where)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(numbered.c.value, numbered.c.id).where(numbered.c.n % every == 0).order_by(numbered.c.n)
+        )
+        return [(row[0], row[1]) for row in rows]
+
     def count(self, conn: Connection, listing: Listing) -> int:
         _, where, _ = self._ordered(listing, None)
         return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Hashable
@@ -24,7 +26,6 @@ from reelhouse.persistence.libraries import LibraryRepository
 
 MAX_PAGE = 500
 ANCHOR_EVERY = 500
-FILL_PAUSE = 0.002
 MAX_OFFSET = 10_000_000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
 
@@ -60,6 +61,13 @@ class TotalsCache:
             self._entries.clear()
 
 
+def _lowest_priority() -> None:
+    """The anchor walk runs at the lowest CPU priority (Linux threads each have their own nice value), so
+    on a busy machine requests get the cores first; it spends its time inside SQLite, without the GIL."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 class CatalogueService:
     def __init__(self, db: Database, items: CatalogueRepository, libraries: LibraryRepository) -> None:
         self._db = db
@@ -68,7 +76,9 @@ class CatalogueService:
         self._totals = TotalsCache()
         # One background worker finds the rest of an ordering's anchors after its first deep page, so a jump
         # to any later page is a seek rather than a walk; the generation stops work that a change made stale.
-        self._filler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor-fill")
+        self._filler = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="anchor-fill", initializer=_lowest_priority
+        )
         self._filling: set[tuple[Any, ...]] = set()
         self._fill_lock = threading.Lock()
         self._generation = 0
@@ -132,23 +142,13 @@ class CatalogueService:
         self._filler.submit(self._fill, listing, order_key, self._generation)
 
     def _fill(self, listing: Listing, order_key: tuple[Any, ...], generation: int) -> None:
-        """Walk the whole ordering one block at a time (a seek and ANCHOR_EVERY index steps each) and keep
-        every anchor. Anchors that requests found meanwhile are reused; a catalogue change abandons the walk."""
+        """Find every anchor of the ordering in one pass over its index, through a lean connection outside
+        the request pool. A catalogue change meanwhile (a new generation) discards the result."""
         try:
-            found: dict[int, Any] = {}
-            previous = None
             with self._db.walk() as conn:
-                for block in range(MAX_OFFSET // ANCHOR_EVERY):
-                    if self._closed or generation != self._generation:
-                        return
-                    known = (self._totals.get(order_key) or {}).get(block)
-                    previous = known or self._items.row_at(conn, listing, previous, ANCHOR_EVERY - 1)
-                    if previous is None:
-                        break
-                    found[block] = previous
-                    # Step aside between blocks: a walk that never pauses keeps asking for the GIL and
-                    # delays the requests it exists to speed up.
-                    time.sleep(FILL_PAUSE)
+                if self._closed or generation != self._generation:
+                    return
+                found = dict(enumerate(self._items.anchors(conn, listing, ANCHOR_EVERY)))
             if generation == self._generation:
                 self._totals.put(order_key, {**(self._totals.get(order_key) or {}), **found})
         finally:
