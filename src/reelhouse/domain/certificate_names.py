@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reelhouse.domain.network import strip_port
+
 
 @dataclass(frozen=True)
 class HostCoverage:
@@ -33,15 +35,6 @@ class HostCoverage:
         )
 
 
-def _strip_port(host: str) -> str:
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1 : host.index("]")] if "]" in host else host
-    if host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    return host.rstrip(".")
-
-
 def client_names(values: Mapping[str, Any]) -> tuple[str, ...]:
     """The names clients are told to use: the hosts of the public URLs, then the allowed hosts. The
     machine's own names are left out: the server's own certificate names them, and a certificate for a
@@ -51,7 +44,7 @@ def client_names(values: Mapping[str, Any]) -> tuple[str, ...]:
         host = urlsplit(url).hostname
         if host:
             names.append(host.rstrip("."))
-    names += [_strip_port(host) for host in values["allowed_hosts"]]
+    names += [strip_port(host) for host in values["allowed_hosts"]]
     return tuple(dict.fromkeys(n for n in names if n))
 
 

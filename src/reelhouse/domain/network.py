@@ -87,13 +87,13 @@ class NetworkPolicy:
         names.add("localhost")
         for url in values["public_urls"]:
             host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
-            names.add(_strip_port(host))
+            names.add(strip_port(host))
         patterns: list[str] = []
         for host in values["allowed_hosts"]:
             if host.startswith("*."):
                 patterns.append(host[1:])
             else:
-                names.add(_strip_port(host))
+                names.add(strip_port(host))
         return cls(
             remote_access=bool(values["remote_access"]),
             lan=lan,
@@ -149,7 +149,8 @@ def classify(peer: str | None, forwarded_for: str | None, policy: NetworkPolicy)
     return Peer(client, policy.zone_of(client), via_proxy=True)
 
 
-def _strip_port(host: str) -> str:
+def strip_port(host: str) -> str:
+    """A Host header's or allowed-hosts entry's name: lower case, no port, no brackets, no final dot."""
     host = host.strip().lower()
     if host.startswith("["):
         return host[1 : host.index("]")] if "]" in host else host
@@ -162,7 +163,7 @@ def host_allowed(host_header: str | None, policy: NetworkPolicy) -> bool:
     """Against DNS rebinding: a browser sends the name it resolved, so only names we are known by pass."""
     if not host_header:
         return True
-    host = _strip_port(host_header)
+    host = strip_port(host_header)
     if parse_address(host) is not None:
         return True
     if host in policy.hosts:
