@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from reelhouse.domain.certificate_names import covers
 from tests.harness import RunningServer
-from tests.network.conftest import LAN_ONLY_LOOPBACK, configure, peer_certificate
+from tests.network.conftest import configure, peer_certificate
 from tests.network.test_certificate_upload import make_pair, upload
 
 PUBLIC = "https://reelhouse.example.net:32400"
 
 
-@pytest.fixture
-def tls(tmp_path: Path) -> Iterator[RunningServer]:
-    running = RunningServer(tmp_path / "data", https=True)
-    configure(running, lan_networks=LAN_ONLY_LOOPBACK)
-    yield running
-    running.stop()
-
-
-def test_with_no_names_configured_there_is_nothing_to_warn_about(tls: RunningServer) -> None:
-    check = tls.owner().get("/api/certificate").json()["host_check"]
+def test_with_no_names_configured_there_is_nothing_to_warn_about(tls_server: RunningServer) -> None:
+    check = tls_server.owner().get("/api/certificate").json()["host_check"]
     assert check == {"covers_all": True, "checked": [], "uncovered": [], "warning": None}
 
 
-def test_the_servers_own_certificate_is_flagged_for_a_public_url_it_does_not_name(tls: RunningServer) -> None:
-    configure(tls, public_urls=[PUBLIC])
-    check = tls.owner().get("/api/certificate").json()["host_check"]
+def test_the_servers_own_certificate_is_flagged_for_a_public_url_it_does_not_name(
+    tls_server: RunningServer,
+) -> None:
+    configure(tls_server, public_urls=[PUBLIC])
+    check = tls_server.owner().get("/api/certificate").json()["host_check"]
     assert check["covers_all"] is False
     assert check["checked"] == check["uncovered"] == ["reelhouse.example.net"]
     assert check["warning"] == (
@@ -39,12 +30,12 @@ def test_the_servers_own_certificate_is_flagged_for_a_public_url_it_does_not_nam
     )
 
 
-def test_an_upload_that_misses_a_name_still_succeeds_with_the_warning(tls: RunningServer) -> None:
-    configure(tls, public_urls=[PUBLIC], allowed_hosts=["media.example", "films.example.org"])
+def test_an_upload_that_misses_a_name_still_succeeds_with_the_warning(tls_server: RunningServer) -> None:
+    configure(tls_server, public_urls=[PUBLIC], allowed_hosts=["media.example", "films.example.org"])
     pair = make_pair("media.example")
-    status, body = upload(tls, pair)
+    status, body = upload(tls_server, pair)
     assert status == 200, body
-    assert peer_certificate(tls) == pair.der
+    assert peer_certificate(tls_server) == pair.der
     assert body["host_check"] == {
         "covers_all": False,
         "checked": ["reelhouse.example.net", "media.example", "films.example.org"],
@@ -52,30 +43,30 @@ def test_an_upload_that_misses_a_name_still_succeeds_with_the_warning(tls: Runni
         "warning": "This certificate does not name reelhouse.example.net and films.example.org, so browsers "
         "will warn when you connect by those names.",
     }
-    assert tls.owner().get("/api/certificate").json()["host_check"] == body["host_check"]
+    assert tls_server.owner().get("/api/certificate").json()["host_check"] == body["host_check"]
 
 
-def test_a_certificate_naming_every_host_has_no_warning(tls: RunningServer) -> None:
-    configure(tls, public_urls=[PUBLIC, "https://127.0.0.1:8443"], allowed_hosts=["media.example"])
-    status, body = upload(tls, make_pair(names=("media.example", "*.example.net", "127.0.0.1")))
+def test_a_certificate_naming_every_host_has_no_warning(tls_server: RunningServer) -> None:
+    configure(tls_server, public_urls=[PUBLIC, "https://127.0.0.1:8443"], allowed_hosts=["media.example"])
+    status, body = upload(tls_server, make_pair(names=("media.example", "*.example.net", "127.0.0.1")))
     assert status == 200, body
     assert body["host_check"]["covers_all"] is True
     assert body["host_check"]["uncovered"] == []
     assert body["host_check"]["warning"] is None
 
 
-def test_the_warning_follows_a_settings_change_without_a_new_upload(tls: RunningServer) -> None:
-    assert upload(tls, make_pair("media.example"))[0] == 200
-    assert tls.owner().get("/api/certificate").json()["host_check"]["covers_all"] is True
-    configure(tls, allowed_hosts=["other.example"])
-    assert tls.owner().get("/api/certificate").json()["host_check"]["uncovered"] == ["other.example"]
+def test_the_warning_follows_a_settings_change_without_a_new_upload(tls_server: RunningServer) -> None:
+    assert upload(tls_server, make_pair("media.example"))[0] == 200
+    assert tls_server.owner().get("/api/certificate").json()["host_check"]["covers_all"] is True
+    configure(tls_server, allowed_hosts=["other.example"])
+    assert tls_server.owner().get("/api/certificate").json()["host_check"]["uncovered"] == ["other.example"]
 
 
-def test_a_member_sees_the_certificate_but_not_the_configured_names(tls: RunningServer) -> None:
-    configure(tls, public_urls=[PUBLIC])
-    tls.owner()
-    tls.create_user("friend")
-    answer = tls.sign_in("friend").get("/api/certificate")
+def test_a_member_sees_the_certificate_but_not_the_configured_names(tls_server: RunningServer) -> None:
+    configure(tls_server, public_urls=[PUBLIC])
+    tls_server.owner()
+    tls_server.create_user("friend")
+    answer = tls_server.sign_in("friend").get("/api/certificate")
     assert answer.status == 200
     assert answer.json()["host_check"] is None
 

@@ -8,8 +8,6 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -22,7 +20,7 @@ from reelhouse.errors import InvalidInput
 from reelhouse.services.certificate_pkcs12 import check_pkcs12
 from reelhouse.services.certificate_upload import check_form
 from tests.harness import Answer, RunningServer
-from tests.network.conftest import LAN_ONLY_LOOPBACK, configure, peer_certificate
+from tests.network.conftest import peer_certificate
 from tests.network.test_certificate_upload import NOW, Pair, colons, make_pair
 
 PASSPHRASE = "correct horse 7"
@@ -51,14 +49,6 @@ def bundle(
     return base64.b64encode(raw).decode()
 
 
-@pytest.fixture
-def tls(tmp_path: Path) -> Iterator[RunningServer]:
-    running = RunningServer(tmp_path / "data", https=True)
-    configure(running, lan_networks=LAN_ONLY_LOOPBACK)
-    yield running
-    running.stop()
-
-
 def put(server: RunningServer, body: dict[str, str]) -> Answer:
     return server.owner().request("PUT", "/api/certificate", body=body)
 
@@ -70,23 +60,23 @@ def refusal(text: str, passphrase: str | None = PASSPHRASE) -> InvalidInput:
 
 
 # Through the server ------------------------------------------------------------------------------
-def test_a_pkcs12_upload_is_served_from_the_next_handshake(tls: RunningServer) -> None:
-    before = peer_certificate(tls)
+def test_a_pkcs12_upload_is_served_from_the_next_handshake(tls_server: RunningServer) -> None:
+    before = peer_certificate(tls_server)
     ca = make_pair("Example CA")
     leaf = make_pair("media.example", issuer=ca)
-    answer = put(tls, {"pkcs12": bundle(leaf, leaf, (ca,)), "passphrase": PASSPHRASE})
+    answer = put(tls_server, {"pkcs12": bundle(leaf, leaf, (ca,)), "passphrase": PASSPHRASE})
     assert answer.status == 200, answer.body
     assert answer.json()["source"] == "user"
     assert answer.json()["fingerprint_sha256"] == colons(leaf.fingerprint)
-    assert peer_certificate(tls) == leaf.der != before
-    assert tls.owner().get("/api/certificate").json()["fingerprint_sha256"] == colons(leaf.fingerprint)
+    assert peer_certificate(tls_server) == leaf.der != before
+    assert tls_server.owner().get("/api/certificate").json()["fingerprint_sha256"] == colons(leaf.fingerprint)
 
 
-def test_a_pkcs12_upload_is_stored_as_the_pem_chain_and_an_unencrypted_key(tls: RunningServer) -> None:
+def test_a_pkcs12_upload_is_stored_as_the_pem_chain_and_an_unencrypted_key(tls_server: RunningServer) -> None:
     ca = make_pair("Example CA")
     leaf = make_pair("media.example", issuer=ca)
-    assert put(tls, {"pkcs12": bundle(leaf, leaf, (ca,)), "passphrase": PASSPHRASE}).status == 200
-    custom = tls.data_dir / "certificates" / "custom"
+    assert put(tls_server, {"pkcs12": bundle(leaf, leaf, (ca,)), "passphrase": PASSPHRASE}).status == 200
+    custom = tls_server.data_dir / "certificates" / "custom"
     assert x509.load_pem_x509_certificates((custom / "cert.pem").read_bytes()) == [leaf.cert, ca.cert]
     stored = serialization.load_pem_private_key((custom / "key.pem").read_bytes(), None)
     assert stored.public_key() == leaf.key.public_key()
@@ -95,20 +85,20 @@ def test_a_pkcs12_upload_is_stored_as_the_pem_chain_and_an_unencrypted_key(tls: 
     assert sorted(p.name for p in custom.iterdir()) == ["cert.pem", "key.pem"]
 
 
-def test_a_pkcs12_upload_is_audited_by_fingerprint_and_form(tls: RunningServer) -> None:
+def test_a_pkcs12_upload_is_audited_by_fingerprint_and_form(tls_server: RunningServer) -> None:
     leaf = make_pair()
-    assert put(tls, {"pkcs12": bundle(leaf, leaf), "passphrase": PASSPHRASE}).status == 200
-    entries = tls.owner().get("/api/audit?action=certificate.install").json()
+    assert put(tls_server, {"pkcs12": bundle(leaf, leaf), "passphrase": PASSPHRASE}).status == 200
+    entries = tls_server.owner().get("/api/audit?action=certificate.install").json()
     assert [e["target"] for e in entries] == [colons(leaf.fingerprint)]
     assert json.loads(entries[0]["detail"])["form"] == "pkcs12"
 
 
 def test_no_key_material_or_passphrase_reaches_the_database_or_the_logs(
-    tls: RunningServer, caplog: pytest.LogCaptureFixture
+    tls_server: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     leaf = make_pair(key=rsa.generate_private_key(65537, 2048))
-    assert put(tls, {"pkcs12": bundle(leaf, leaf), "passphrase": PASSPHRASE}).status == 200
+    assert put(tls_server, {"pkcs12": bundle(leaf, leaf), "passphrase": PASSPHRASE}).status == 200
     private = leaf.key.private_numbers()  # type: ignore[union-attr]
     der = leaf.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -119,36 +109,37 @@ def test_no_key_material_or_passphrase_reaches_the_database_or_the_logs(
         "".join(leaf.key_pem().splitlines()[1:-1])[:40].encode(),
         PASSPHRASE.encode(),
     ]
-    database = b"".join(p.read_bytes() for p in tls.data_dir.glob("*.db*"))
-    logged = caplog.text.encode() + tls.owner().get("/api/audit").body
+    database = b"".join(p.read_bytes() for p in tls_server.data_dir.glob("*.db*"))
+    logged = caplog.text.encode() + tls_server.owner().get("/api/audit").body
     for secret in secrets:
         assert secret not in database
         assert secret not in logged
 
 
-def test_a_wrong_passphrase_is_refused_over_the_api_naming_the_passphrase(tls: RunningServer) -> None:
-    before = peer_certificate(tls)
+def test_a_wrong_passphrase_is_refused_over_the_api_naming_the_passphrase(tls_server: RunningServer) -> None:
+    before = peer_certificate(tls_server)
     leaf = make_pair()
-    answer = put(tls, {"pkcs12": bundle(leaf, leaf), "passphrase": "not it"})
+    answer = put(tls_server, {"pkcs12": bundle(leaf, leaf), "passphrase": "not it"})
     assert answer.status == 422
     assert answer.json()["fields"] == {
         "passphrase": "This passphrase does not unlock the PKCS#12 file, or the file is damaged."
     }
-    assert peer_certificate(tls) == before
+    assert peer_certificate(tls_server) == before
 
 
-def test_sending_both_forms_is_refused_naming_each_field(tls: RunningServer) -> None:
+def test_sending_both_forms_is_refused_naming_each_field(tls_server: RunningServer) -> None:
     leaf = make_pair()
     answer = put(
-        tls, {"pkcs12": bundle(leaf, leaf), "certificate": leaf.cert_pem, "private_key": leaf.key_pem()}
+        tls_server,
+        {"pkcs12": bundle(leaf, leaf), "certificate": leaf.cert_pem, "private_key": leaf.key_pem()},
     )
     assert answer.status == 422
     message = "Send either the PKCS#12 file or the PEM certificate and private key, not both."
     assert answer.json()["fields"] == {"pkcs12": message, "certificate": message, "private_key": message}
 
 
-def test_sending_neither_form_is_refused_naming_both(tls: RunningServer) -> None:
-    answer = put(tls, {"passphrase": PASSPHRASE})
+def test_sending_neither_form_is_refused_naming_both(tls_server: RunningServer) -> None:
+    answer = put(tls_server, {"passphrase": PASSPHRASE})
     assert answer.status == 422
     assert set(answer.json()["fields"]) == {"certificate", "pkcs12"}
 

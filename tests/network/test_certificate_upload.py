@@ -6,9 +6,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -20,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from reelhouse.errors import InvalidInput
 from reelhouse.services.certificate_checks import check_upload
 from tests.harness import RunningServer
-from tests.network.conftest import LAN_ONLY_LOOPBACK, configure, peer_certificate
+from tests.network.conftest import peer_certificate
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -92,14 +90,6 @@ def colons(fingerprint: str) -> str:
     return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2))
 
 
-@pytest.fixture
-def tls(tmp_path: Path) -> Iterator[RunningServer]:
-    running = RunningServer(tmp_path / "data", https=True)
-    configure(running, lan_networks=LAN_ONLY_LOOPBACK)
-    yield running
-    running.stop()
-
-
 def upload(server: RunningServer, pair: Pair, **extra: str) -> tuple[int, dict[str, object]]:
     body = {"certificate": pair.cert_pem, "private_key": pair.key_pem(), **extra}
     answer = server.owner().request("PUT", "/api/certificate", body=body)
@@ -107,76 +97,80 @@ def upload(server: RunningServer, pair: Pair, **extra: str) -> tuple[int, dict[s
 
 
 # Served over TLS ---------------------------------------------------------------------------------
-def test_uploaded_certificate_is_served_from_the_next_handshake(tls: RunningServer) -> None:
-    before = peer_certificate(tls)
+def test_uploaded_certificate_is_served_from_the_next_handshake(tls_server: RunningServer) -> None:
+    before = peer_certificate(tls_server)
     pair = make_pair()
-    status, body = upload(tls, pair)
+    status, body = upload(tls_server, pair)
     assert status == 200, body
     assert body["source"] == "user"
     assert body["fingerprint_sha256"] == colons(pair.fingerprint)
     assert body["names"] == ["media.example"]
-    served = peer_certificate(tls)
+    served = peer_certificate(tls_server)
     assert served == pair.der != before
-    assert tls.owner().get("/api/certificate").json()["fingerprint_sha256"] == colons(pair.fingerprint)
+    assert tls_server.owner().get("/api/certificate").json()["fingerprint_sha256"] == colons(pair.fingerprint)
 
 
-def test_an_rsa_certificate_replaces_the_servers_ecdsa_one_for_every_client(tls: RunningServer) -> None:
+def test_an_rsa_certificate_replaces_the_servers_ecdsa_one_for_every_client(
+    tls_server: RunningServer,
+) -> None:
     # OpenSSL keeps one certificate per key type in a context; the old ECDSA one must not linger beside it.
     pair = make_pair(key=rsa.generate_private_key(65537, 2048))
-    assert upload(tls, pair)[0] == 200
-    assert peer_certificate(tls) == pair.der
+    assert upload(tls_server, pair)[0] == 200
+    assert peer_certificate(tls_server) == pair.der
 
 
-def test_reverting_serves_the_servers_own_certificate_again(tls: RunningServer) -> None:
-    own = peer_certificate(tls)
-    assert upload(tls, make_pair(key=rsa.generate_private_key(65537, 2048)))[0] == 200
-    assert peer_certificate(tls) != own
-    answer = tls.owner().request("DELETE", "/api/certificate")
+def test_reverting_serves_the_servers_own_certificate_again(tls_server: RunningServer) -> None:
+    own = peer_certificate(tls_server)
+    assert upload(tls_server, make_pair(key=rsa.generate_private_key(65537, 2048)))[0] == 200
+    assert peer_certificate(tls_server) != own
+    answer = tls_server.owner().request("DELETE", "/api/certificate")
     assert answer.status == 204
-    assert peer_certificate(tls) == own
-    assert tls.owner().get("/api/certificate").json()["source"] == "generated"
-    assert not (tls.data_dir / "certificates" / "custom" / "key.pem").exists()
+    assert peer_certificate(tls_server) == own
+    assert tls_server.owner().get("/api/certificate").json()["source"] == "generated"
+    assert not (tls_server.data_dir / "certificates" / "custom" / "key.pem").exists()
 
 
-def test_reverting_without_an_own_certificate_changes_nothing(tls: RunningServer) -> None:
-    own = peer_certificate(tls)
-    assert tls.owner().request("DELETE", "/api/certificate").status == 204
-    assert peer_certificate(tls) == own
-    actions = [e["action"] for e in tls.owner().get("/api/audit").json()]
+def test_reverting_without_an_own_certificate_changes_nothing(tls_server: RunningServer) -> None:
+    own = peer_certificate(tls_server)
+    assert tls_server.owner().request("DELETE", "/api/certificate").status == 204
+    assert peer_certificate(tls_server) == own
+    actions = [e["action"] for e in tls_server.owner().get("/api/audit").json()]
     assert "certificate.revert" not in actions
 
 
-def test_a_refused_upload_leaves_the_served_certificate_alone(tls: RunningServer) -> None:
-    before = peer_certificate(tls)
+def test_a_refused_upload_leaves_the_served_certificate_alone(tls_server: RunningServer) -> None:
+    before = peer_certificate(tls_server)
     good, other = make_pair(), make_pair()
-    answer = tls.owner().request(
+    answer = tls_server.owner().request(
         "PUT", "/api/certificate", body={"certificate": good.cert_pem, "private_key": other.key_pem()}
     )
     assert answer.status == 422
-    assert peer_certificate(tls) == before
-    assert not (tls.data_dir / "certificates" / "custom" / "cert.pem").exists()
+    assert peer_certificate(tls_server) == before
+    assert not (tls_server.data_dir / "certificates" / "custom" / "cert.pem").exists()
 
 
-def test_a_second_upload_replaces_the_first(tls: RunningServer) -> None:
+def test_a_second_upload_replaces_the_first(tls_server: RunningServer) -> None:
     first, second = make_pair("one.example"), make_pair("two.example")
-    assert upload(tls, first)[0] == 200
-    assert peer_certificate(tls) == first.der
-    assert upload(tls, second)[0] == 200
-    assert peer_certificate(tls) == second.der
+    assert upload(tls_server, first)[0] == 200
+    assert peer_certificate(tls_server) == first.der
+    assert upload(tls_server, second)[0] == 200
+    assert peer_certificate(tls_server) == second.der
 
 
 # Files and audit ---------------------------------------------------------------------------------
-def test_the_key_is_written_readable_by_the_server_alone(tls: RunningServer) -> None:
-    assert upload(tls, make_pair())[0] == 200
-    custom = tls.data_dir / "certificates" / "custom"
+def test_the_key_is_written_readable_by_the_server_alone(tls_server: RunningServer) -> None:
+    assert upload(tls_server, make_pair())[0] == 200
+    custom = tls_server.data_dir / "certificates" / "custom"
     assert stat.S_IMODE((custom / "key.pem").stat().st_mode) == 0o600
     assert stat.S_IMODE(custom.stat().st_mode) == 0o700
     assert not list(custom.glob("*.new*")) and not list(custom.glob("*.tmp"))
 
 
-def test_an_encrypted_key_is_stored_decrypted_so_a_restart_needs_no_passphrase(tls: RunningServer) -> None:
+def test_an_encrypted_key_is_stored_decrypted_so_a_restart_needs_no_passphrase(
+    tls_server: RunningServer,
+) -> None:
     pair = make_pair()
-    answer = tls.owner().request(
+    answer = tls_server.owner().request(
         "PUT",
         "/api/certificate",
         body={
@@ -186,40 +180,40 @@ def test_an_encrypted_key_is_stored_decrypted_so_a_restart_needs_no_passphrase(t
         },
     )
     assert answer.status == 200, answer.body
-    stored = (tls.data_dir / "certificates" / "custom" / "key.pem").read_bytes()
+    stored = (tls_server.data_dir / "certificates" / "custom" / "key.pem").read_bytes()
     assert serialization.load_pem_private_key(stored, None).public_key() == pair.key.public_key()
 
 
-def test_the_audit_log_names_the_certificate_and_never_holds_the_key(tls: RunningServer) -> None:
+def test_the_audit_log_names_the_certificate_and_never_holds_the_key(tls_server: RunningServer) -> None:
     pair = make_pair()
-    assert upload(tls, pair)[0] == 200
-    assert tls.owner().request("DELETE", "/api/certificate").status == 204
-    audit = tls.owner().get("/api/audit?action=certificate")
+    assert upload(tls_server, pair)[0] == 200
+    assert tls_server.owner().request("DELETE", "/api/certificate").status == 204
+    audit = tls_server.owner().get("/api/audit?action=certificate")
     entries = {e["action"]: e for e in audit.json()}
     assert entries["certificate.install"]["target"] == colons(pair.fingerprint)
     assert entries["certificate.install"]["actor"] == "owner"
     assert "certificate.revert" in entries
     key_body = "".join(pair.key_pem().splitlines()[1:-1])
     assert key_body[:40] not in audit.body.decode()
-    database = b"".join(p.read_bytes() for p in tls.data_dir.glob("*.db*"))
+    database = b"".join(p.read_bytes() for p in tls_server.data_dir.glob("*.db*"))
     assert key_body[:40].encode() not in database
 
 
-def test_a_member_cannot_upload_a_certificate(tls: RunningServer) -> None:
-    tls.owner()
-    tls.create_user("friend")
+def test_a_member_cannot_upload_a_certificate(tls_server: RunningServer) -> None:
+    tls_server.owner()
+    tls_server.create_user("friend")
     pair = make_pair()
-    answer = tls.sign_in("friend").request(
+    answer = tls_server.sign_in("friend").request(
         "PUT", "/api/certificate", body={"certificate": pair.cert_pem, "private_key": pair.key_pem()}
     )
     assert answer.status == 403
-    assert not (tls.data_dir / "certificates" / "custom" / "cert.pem").exists()
+    assert not (tls_server.data_dir / "certificates" / "custom" / "cert.pem").exists()
 
 
-def test_a_body_over_the_server_limit_is_refused_before_it_is_read(tls: RunningServer) -> None:
+def test_a_body_over_the_server_limit_is_refused_before_it_is_read(tls_server: RunningServer) -> None:
     pair = make_pair()
     body = {"certificate": pair.cert_pem + "x" * (1024 * 1024), "private_key": pair.key_pem()}
-    assert tls.owner().request("PUT", "/api/certificate", body=body).status == 413
+    assert tls_server.owner().request("PUT", "/api/certificate", body=body).status == 413
 
 
 # Each refusal names its field with a sentence ---------------------------------------------------
@@ -229,9 +223,9 @@ def _refusal(certificate: str, private_key: str, passphrase: str | None = None) 
     return caught.value
 
 
-def test_a_mismatched_key_is_refused_over_the_api_naming_the_key(tls: RunningServer) -> None:
+def test_a_mismatched_key_is_refused_over_the_api_naming_the_key(tls_server: RunningServer) -> None:
     good, other = make_pair(), make_pair()
-    answer = tls.owner().request(
+    answer = tls_server.owner().request(
         "PUT", "/api/certificate", body={"certificate": good.cert_pem, "private_key": other.key_pem()}
     )
     assert answer.status == 422
