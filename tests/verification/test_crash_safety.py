@@ -136,7 +136,10 @@ def test_kill_9_during_settings_saves_and_redemptions_loses_nothing_acknowledged
         made_here = {u for u in users if u.startswith("guest")}
         # No half-applied redemption: an account without its use counted, or a use without its account.
         assert invitation["uses"] == len(made_here), (invitation["uses"], sorted(made_here))
-        assert final.client().post("/api/auth/login", {"username": guests[-1], "password": PASSWORD}).status == 200
+        assert (
+            final.client().post("/api/auth/login", {"username": guests[-1], "password": PASSWORD}).status
+            == 200
+        )
     finally:
         final.stop()
     assert integrity(data) == "ok"
