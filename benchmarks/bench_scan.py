@@ -79,8 +79,11 @@ def ffprobe_rate(root: Path, sample: int) -> float:
     files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs][:sample]
     started = time.perf_counter()
     for path in files:
-        subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", path],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", path],
+            check=True,
+            capture_output=True,
+        )
     return len(files) / (time.perf_counter() - started)
 
 
@@ -136,15 +139,19 @@ def timed_scan(scanner: Scanner, lib: Library) -> Timed:
 
 
 def describe(label: str, timed: Timed, cores: int) -> str:
-    return (f"{label}: {timed.seen} files in {timed.seconds:.2f}s = {timed.rate():,.0f} files/s wall; "
-            f"CPU {timed.cpu_per_1000():.2f} s per 1,000 files (≈ {timed.cpu_bound_rate(cores):,.0f} files/s "
-            f"on {cores} idle cores); errors {timed.errors}")
+    return (
+        f"{label}: {timed.seen} files in {timed.seconds:.2f}s = {timed.rate():,.0f} files/s wall; "
+        f"CPU {timed.cpu_per_1000():.2f} s per 1,000 files (≈ {timed.cpu_bound_rate(cores):,.0f} files/s "
+        f"on {cores} idle cores); errors {timed.errors}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
-    parser.add_argument("--workers", type=int, default=2, help="identify processes (default 2, as the target)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="identify processes (default 2, as the target)"
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     audio_n, video_n, rescan_n = 10_000 // scale, 2_000 // scale, 100_000 // scale
@@ -159,20 +166,26 @@ def main() -> None:
         scanner.warm()
         # A server keeps its workers between scans: their one-time start is shown apart from the scan rates.
         print(f"identify workers started in {time.perf_counter() - started:.2f}s")
-        print(f"workers={args.workers} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
-              f"sizes: audio={audio_n} video={video_n} rescan={rescan_n}")
+        print(
+            f"workers={args.workers} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
+            f"sizes: audio={audio_n} video={video_n} rescan={rescan_n}"
+        )
 
         build_audio(kit, base / "audio", audio_n)
         timed = timed_scan(scanner, library(db, LibraryKind.MUSIC, base / "audio"))
         reference = ffprobe_rate(base / "audio", 100 // scale)
-        print(describe("audio initial scan", timed, cores) + f" (target ≥ 1,500); ffprobe per file "
-              f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x")
+        print(
+            describe("audio initial scan", timed, cores) + f" (target ≥ 1,500); ffprobe per file "
+            f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x"
+        )
 
         build_video(kit, base / "video", video_n)
         timed = timed_scan(scanner, library(db, LibraryKind.MOVIES, base / "video"))
         reference = ffprobe_rate(base / "video", 100 // scale)
-        print(describe("video initial scan", timed, cores) + f" (target ≥ 300); ffprobe per file "
-              f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x")
+        print(
+            describe("video initial scan", timed, cores) + f" (target ≥ 300); ffprobe per file "
+            f"{reference:,.0f} files/s; ratio {timed.rate() / reference:.1f}x"
+        )
 
         build_linked(kit, base / "big", rescan_n)
         big = library(db, LibraryKind.MUSIC, base / "big")
@@ -180,8 +193,10 @@ def main() -> None:
         print(describe("large initial scan (setup)", timed_scan(scanner, big), cores))
         timed = timed_scan(scanner, big)
         reference_seconds = walk_seconds(base / "big")
-        print(f"unchanged rescan: {timed.seen} files in {timed.seconds:.2f}s (target ≤ 10 s); CPU "
-              f"{timed.cpu:.2f}s; os.walk+stat {reference_seconds:.2f}s; ratio {timed.seconds / reference_seconds:.1f}x")
+        print(
+            f"unchanged rescan: {timed.seen} files in {timed.seconds:.2f}s (target ≤ 10 s); CPU "
+            f"{timed.cpu:.2f}s; os.walk+stat {reference_seconds:.2f}s; ratio {timed.seconds / reference_seconds:.1f}x"
+        )
         print(f"load at the end: {os.getloadavg()[0]:.1f}")
         scanner.close()
         db.close()

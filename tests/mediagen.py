@@ -36,10 +36,29 @@ class MediaKit:
         return self._masters[name]
 
     def _make(self, name: str, target: Path) -> None:
-        video = ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=1",
-                 "-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
-        encode = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "24k",
-                  "-shortest"]
+        video = [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=96x64:rate=10:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+        ]
+        encode = [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "24k",
+            "-shortest",
+        ]
         if name == "video.mp4":
             ffmpeg(*video, *encode, "-movflags", "+faststart", str(target))
         elif name == "video.mkv":
@@ -47,15 +66,51 @@ class MediaKit:
         elif name == "subbed.mkv":
             srt = self.folder / "sub.srt"
             srt.write_text("1\n00:00:00,000 --> 00:00:00,900\nHello\n", encoding="utf-8")
-            ffmpeg("-i", str(self.master("video.mkv")), "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy",
-                   "-c:s", "srt", "-metadata:s:s:0", "language=fre", "-disposition:s:0", "forced", str(target))
+            ffmpeg(
+                "-i",
+                str(self.master("video.mkv")),
+                "-i",
+                str(srt),
+                "-map",
+                "0",
+                "-map",
+                "1",
+                "-c",
+                "copy",
+                "-c:s",
+                "srt",
+                "-metadata:s:s:0",
+                "language=fre",
+                "-disposition:s:0",
+                "forced",
+                str(target),
+            )
         elif name == "audio.mp3":
-            ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=1", "-c:a", "libmp3lame", "-b:a", "32k",
-                   str(target))
+            ffmpeg(
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=330:duration=1",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "32k",
+                str(target),
+            )
         elif name == "audio.flac":
             ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=1", "-c:a", "flac", str(target))
         elif name == "audio.m4a":
-            ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=1", "-c:a", "aac", "-b:a", "24k", str(target))
+            ffmpeg(
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=330:duration=1",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "24k",
+                str(target),
+            )
         else:
             raise ValueError(name)
 
@@ -86,8 +141,16 @@ class MediaKit:
 
 
 def _tag_id3(path: Path, cover: bytes | None, tags: dict[str, object]) -> None:
-    frames = {"title": TIT2, "artist": TPE1, "album_artist": TPE2, "album": TALB, "track": TRCK,
-              "disc": TPOS, "year": TDRC, "genre": TCON}
+    frames = {
+        "title": TIT2,
+        "artist": TPE1,
+        "album_artist": TPE2,
+        "album": TALB,
+        "track": TRCK,
+        "disc": TPOS,
+        "year": TDRC,
+        "genre": TCON,
+    }
     id3 = ID3()
     for key, frame in frames.items():
         if key in tags:
@@ -100,9 +163,17 @@ def _tag_id3(path: Path, cover: bytes | None, tags: dict[str, object]) -> None:
 
 
 def _tag_flac(path: Path, tags: dict[str, object]) -> None:
-    names = {"title": "title", "artist": "artist", "album_artist": "albumartist", "album": "album",
-             "track": "tracknumber", "disc": "discnumber", "year": "date", "genre": "genre",
-             "compilation": "compilation"}
+    names = {
+        "title": "title",
+        "artist": "artist",
+        "album_artist": "albumartist",
+        "album": "album",
+        "track": "tracknumber",
+        "disc": "discnumber",
+        "year": "date",
+        "genre": "genre",
+        "compilation": "compilation",
+    }
     audio = FLAC(path)
     for key, value in tags.items():
         audio[names[key]] = "1" if value is True else str(value)
@@ -111,8 +182,14 @@ def _tag_flac(path: Path, tags: dict[str, object]) -> None:
 
 def _tag_mp4(path: Path, cover: bytes | None, tags: dict[str, object]) -> None:
     audio = MP4(path)
-    names = {"title": "\xa9nam", "artist": "\xa9ART", "album_artist": "aART", "album": "\xa9alb",
-             "year": "\xa9day", "genre": "\xa9gen"}
+    names = {
+        "title": "\xa9nam",
+        "artist": "\xa9ART",
+        "album_artist": "aART",
+        "album": "\xa9alb",
+        "year": "\xa9day",
+        "genre": "\xa9gen",
+    }
     for key, value in tags.items():
         if key in names:
             audio[names[key]] = [str(value)]
@@ -136,7 +213,10 @@ def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int
 
 
 def photo_at(
-    target: Path, taken: str | None = None, camera: tuple[str, str] | None = None, orientation: int | None = None,
+    target: Path,
+    taken: str | None = None,
+    camera: tuple[str, str] | None = None,
+    orientation: int | None = None,
     gps: tuple[float, float] | None = None,
 ) -> Path:
     """A JPEG with the given EXIF: ``taken`` as 'YYYY:MM:DD HH:MM:SS', GPS as signed decimal degrees."""
@@ -149,6 +229,7 @@ def photo_at(
     if taken:
         exif.get_ifd(0x8769)[36867] = taken
     if gps:
+
         def dms(value: float) -> tuple[float, float, float]:
             value = abs(value)
             degrees = int(value)

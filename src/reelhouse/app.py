@@ -117,7 +117,10 @@ class Reelhouse:
             self.portmap.describe,
         )
         streaming = StreamingService(
-            self.db, CatalogueRepository(), LibraryRepository(), AccountRepository(),
+            self.db,
+            CatalogueRepository(),
+            LibraryRepository(),
+            AccountRepository(),
             Grants(load_secret(config.data_dir / "grant.key")),
         )
         transcoding = TranscodeService(self.cache_dir, settings.get)

@@ -16,7 +16,9 @@ def reelhouse(
     data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
-    base.update({"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": "300"})
+    base.update(
+        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": "300"}
+    )
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],

@@ -42,7 +42,11 @@ def test_demo_photos_carry_a_date_taken(demo: dict[LibraryKind, Path]) -> None:
 def test_scanning_the_demo_movies_finds_the_movie_and_its_poster(db, scanner, library_factory, demo):  # type: ignore[no-untyped-def]
     scanner.scan(library_factory(LibraryKind.MOVIES, roots=[demo[LibraryKind.MOVIES]]))
     movie = one(db, "movie")
-    assert (movie["title"], movie["year"], Path(movie["poster"]).name) == ("Big Buck Test", 2024, "poster.jpg")
+    assert (movie["title"], movie["year"], Path(movie["poster"]).name) == (
+        "Big Buck Test",
+        2024,
+        "poster.jpg",
+    )
 
 
 def test_scanning_the_demo_shows_finds_one_show_with_two_episodes(db, scanner, library_factory, demo):  # type: ignore[no-untyped-def]
@@ -57,9 +61,16 @@ def test_scanning_the_demo_music_finds_the_album_with_its_cover(db, scanner, lib
     album = one(db, "album")
     assert (one(db, "artist")["title"], album["title"], album["year"]) == ("Demo Artist", "First Light", 2024)
     assert album["poster"] and Path(album["poster"]).read_bytes().startswith(b"\xff\xd8")
-    assert [(t["idx"], t["title"]) for t in items(db, "track")] == [(1, "Morning"), (2, "Noon"), (3, "Evening")]
+    assert [(t["idx"], t["title"]) for t in items(db, "track")] == [
+        (1, "Morning"),
+        (2, "Noon"),
+        (3, "Evening"),
+    ]
 
 
 def test_scanning_the_demo_photos_finds_both(db, scanner, library_factory, demo):  # type: ignore[no-untyped-def]
     scanner.scan(library_factory(LibraryKind.PHOTOS, roots=[demo[LibraryKind.PHOTOS]]))
-    assert [p["title"] for p in sorted(items(db, "photo"), key=lambda p: p["title"])] == ["Holiday 01", "Holiday 02"]
+    assert [p["title"] for p in sorted(items(db, "photo"), key=lambda p: p["title"])] == [
+        "Holiday 01",
+        "Holiday 02",
+    ]

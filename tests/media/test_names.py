@@ -52,8 +52,19 @@ def test_episode_names(stem: str, expected: EpisodeName) -> None:
 
 @pytest.mark.parametrize(
     ("folder", "season"),
-    [("Season 01", 1), ("season 1", 1), ("Series 3", 3), ("Staffel 2", 2), ("Saison 4", 4), ("S05", 5),
-     ("Specials", 0), ("Special", 0), ("Season 2019", 2019), ("Extras", None), ("Show", None)],
+    [
+        ("Season 01", 1),
+        ("season 1", 1),
+        ("Series 3", 3),
+        ("Staffel 2", 2),
+        ("Saison 4", 4),
+        ("S05", 5),
+        ("Specials", 0),
+        ("Special", 0),
+        ("Season 2019", 2019),
+        ("Extras", None),
+        ("Show", None),
+    ],
 )
 def test_season_folders(folder: str, season: int | None) -> None:
     assert names.season_of_folder(folder) == season
@@ -61,8 +72,12 @@ def test_season_folders(folder: str, season: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("folder", "expected"),
-    [("Show (2019)", ("Show", 2019)), ("Show", ("Show", None)), ("Film (2010) extended", ("Film (2010) extended", None)),
-     ("Dotted.Folder.Name", ("Dotted Folder Name", None))],
+    [
+        ("Show (2019)", ("Show", 2019)),
+        ("Show", ("Show", None)),
+        ("Film (2010) extended", ("Film (2010) extended", None)),
+        ("Dotted.Folder.Name", ("Dotted Folder Name", None)),
+    ],
 )
 def test_folder_title_and_year(folder: str, expected: tuple[str, int | None]) -> None:
     assert names.parse_folder_year(folder) == expected
@@ -70,7 +85,13 @@ def test_folder_title_and_year(folder: str, expected: tuple[str, int | None]) ->
 
 @pytest.mark.parametrize(
     ("stem", "title"),
-    [("01 - Song", "Song"), ("01. Song", "Song"), ("1-Song", "Song"), ("Song", "Song"), ("10_Song_Name", "Song Name")],
+    [
+        ("01 - Song", "Song"),
+        ("01. Song", "Song"),
+        ("1-Song", "Song"),
+        ("Song", "Song"),
+        ("10_Song_Name", "Song Name"),
+    ],
 )
 def test_track_titles_without_tags(stem: str, title: str) -> None:
     assert names.track_title(stem) == title
@@ -78,8 +99,14 @@ def test_track_titles_without_tags(stem: str, title: str) -> None:
 
 @pytest.mark.parametrize(
     ("title", "sort"),
-    [("The Matrix", "matrix, the"), ("A Film", "film, a"), ("An Apple", "apple, an"), ("The", "the"),
-     ("Theory", "theory"), ("  Big   Space ", "big space")],
+    [
+        ("The Matrix", "matrix, the"),
+        ("A Film", "film, a"),
+        ("An Apple", "apple, an"),
+        ("The", "the"),
+        ("Theory", "theory"),
+        ("  Big   Space ", "big space"),
+    ],
 )
 def test_sort_titles_move_leading_articles(title: str, sort: str) -> None:
     assert names.sort_title(title) == sort
@@ -95,8 +122,17 @@ def test_grouping_keys_ignore_case_accents_and_punctuation(a: str, b: str) -> No
 
 @pytest.mark.parametrize(
     ("folder", "extras"),
-    [("Extras", True), ("featurettes", True), ("Behind The Scenes", True), ("Trailers", True),
-     ("Deleted Scenes", True), ("Interviews", True), ("Shorts", True), ("Season 01", False), ("Film (2010)", False)],
+    [
+        ("Extras", True),
+        ("featurettes", True),
+        ("Behind The Scenes", True),
+        ("Trailers", True),
+        ("Deleted Scenes", True),
+        ("Interviews", True),
+        ("Shorts", True),
+        ("Season 01", False),
+        ("Film (2010)", False),
+    ],
 )
 def test_extras_folders(folder: str, extras: bool) -> None:
     assert names.is_extras_folder(folder) is extras

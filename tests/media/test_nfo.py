@@ -17,18 +17,23 @@ def _nfo(tmp_path: Path, content: str | bytes) -> Path:
 
 
 def test_kodi_movie_fields_are_read(tmp_path: Path) -> None:
-    path = _nfo(tmp_path, """<?xml version="1.0" encoding="UTF-8"?>
+    path = _nfo(
+        tmp_path,
+        """<?xml version="1.0" encoding="UTF-8"?>
 <movie><title>Film</title><year>2010</year><plot>Plot.</plot><mpaa>PG-13</mpaa>
 <ratings><rating name="imdb"><value>6.1</value></rating><rating name="tmdb" default="true"><value>7.25</value>
-</rating></ratings><genre>Drama / Comedy</genre><genre>Drama</genre><tag>kids</tag></movie>""")
+</rating></ratings><genre>Drama / Comedy</genre><genre>Drama</genre><tag>kids</tag></movie>""",
+    )
     assert read_nfo(str(path)) == Nfo("Film", 2010, "Plot.", 7.25, "PG-13", ("Drama", "Comedy"), ("kids",))
 
 
 def test_show_and_episode_roots_are_accepted_and_premiered_gives_the_year(tmp_path: Path) -> None:
-    assert read_nfo(str(_nfo(tmp_path, "<tvshow><title>S</title><premiered>2019-05-01</premiered></tvshow>"))) == \
-        Nfo(title="S", year=2019)
-    assert read_nfo(str(_nfo(tmp_path, "<episodedetails><title>E</title><aired>2020-01-02</aired>"
-                                       "</episodedetails>"))) == Nfo(title="E", year=2020)
+    assert read_nfo(
+        str(_nfo(tmp_path, "<tvshow><title>S</title><premiered>2019-05-01</premiered></tvshow>"))
+    ) == Nfo(title="S", year=2019)
+    assert read_nfo(
+        str(_nfo(tmp_path, "<episodedetails><title>E</title><aired>2020-01-02</aired></episodedetails>"))
+    ) == Nfo(title="E", year=2020)
 
 
 def test_other_root_elements_are_ignored(tmp_path: Path) -> None:
@@ -36,8 +41,11 @@ def test_other_root_elements_are_ignored(tmp_path: Path) -> None:
 
 
 def test_script_tags_stay_text_and_are_not_parsed_as_markup(tmp_path: Path) -> None:
-    path = _nfo(tmp_path, "<movie><title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"
-                          "<plot><![CDATA[<img src=x onerror=alert(1)>]]></plot></movie>")
+    path = _nfo(
+        tmp_path,
+        "<movie><title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"
+        "<plot><![CDATA[<img src=x onerror=alert(1)>]]></plot></movie>",
+    )
     parsed = read_nfo(str(path))
     assert parsed is not None
     assert parsed.title == "<script>alert(1)</script>" and parsed.plot == "<img src=x onerror=alert(1)>"
@@ -50,11 +58,18 @@ def test_nested_markup_in_a_field_gives_no_text(tmp_path: Path) -> None:
 
 def test_huge_fields_are_cut_to_their_limits(tmp_path: Path) -> None:
     genres = "".join(f"<genre>g{n}</genre>" for n in range(500))
-    path = _nfo(tmp_path, f"<movie><title>{'t' * 5000}</title><plot>{'p' * 50_000}</plot>{genres}"
-                          f"<mpaa>{'m' * 100}</mpaa></movie>")
+    path = _nfo(
+        tmp_path,
+        f"<movie><title>{'t' * 5000}</title><plot>{'p' * 50_000}</plot>{genres}"
+        f"<mpaa>{'m' * 100}</mpaa></movie>",
+    )
     parsed = read_nfo(str(path))
     assert parsed is not None
-    assert (len(parsed.title or ""), len(parsed.plot or ""), len(parsed.content_rating or "")) == (512, 20_000, 32)
+    assert (len(parsed.title or ""), len(parsed.plot or ""), len(parsed.content_rating or "")) == (
+        512,
+        20_000,
+        32,
+    )
     assert len(parsed.genres) == 50
 
 
@@ -68,8 +83,12 @@ def test_invalid_utf8_is_refused_not_raised(tmp_path: Path) -> None:
 
 
 def test_latin1_declared_encoding_is_decoded(tmp_path: Path) -> None:
-    path = _nfo(tmp_path, '<?xml version="1.0" encoding="ISO-8859-1"?><movie><title>Am\xe9lie</title></movie>'
-                .encode("latin-1"))
+    path = _nfo(
+        tmp_path,
+        '<?xml version="1.0" encoding="ISO-8859-1"?><movie><title>Am\xe9lie</title></movie>'.encode(
+            "latin-1"
+        ),
+    )
     assert read_nfo(str(path)) == Nfo(title="Amélie")
 
 
@@ -82,15 +101,20 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10)
     )
-    path = _nfo(tmp_path, f'<?xml version="1.0"?><!DOCTYPE movie [{entities}]><movie><title>&lol9;</title></movie>')
+    path = _nfo(
+        tmp_path, f'<?xml version="1.0"?><!DOCTYPE movie [{entities}]><movie><title>&lol9;</title></movie>'
+    )
     assert read_nfo(str(path)) is None
 
 
 def test_external_entities_are_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
-    path = _nfo(tmp_path, f'<?xml version="1.0"?><!DOCTYPE movie [<!ENTITY x SYSTEM "file://{secret}">]>'
-                          "<movie><title>&x;</title></movie>")
+    path = _nfo(
+        tmp_path,
+        f'<?xml version="1.0"?><!DOCTYPE movie [<!ENTITY x SYSTEM "file://{secret}">]>'
+        "<movie><title>&x;</title></movie>",
+    )
     assert read_nfo(str(path)) is None
 
 

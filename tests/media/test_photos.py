@@ -14,8 +14,13 @@ from tests.mediagen import photo_at
 
 
 def test_date_camera_orientation_and_gps_are_read(tmp_path: Path) -> None:
-    path = photo_at(tmp_path / "p.jpg", taken="2021:07:04 12:30:00", camera=("Canon", "Canon EOS 5D"),
-                    orientation=6, gps=(-33.8568, 151.2153))
+    path = photo_at(
+        tmp_path / "p.jpg",
+        taken="2021:07:04 12:30:00",
+        camera=("Canon", "Canon EOS 5D"),
+        orientation=6,
+        gps=(-33.8568, 151.2153),
+    )
     facts = read_photo(str(path))
     assert (facts.width, facts.height) == (48, 32)
     assert facts.taken_at == datetime(2021, 7, 4, 12, 30).timestamp()

@@ -18,7 +18,13 @@ def test_mp4_container_streams_and_duration(media_kit: MediaKit) -> None:
     video, audio = info.streams
     assert info.container == "mp4" and info.duration is not None and 0.9 < info.duration < 1.2
     assert info.bit_rate is not None and info.bit_rate > 0
-    assert (video.type, video.codec, video.width, video.height, video.frame_rate) == ("video", "h264", 96, 64, 10.0)
+    assert (video.type, video.codec, video.width, video.height, video.frame_rate) == (
+        "video",
+        "h264",
+        96,
+        64,
+        10.0,
+    )
     assert (audio.type, audio.codec, audio.channels, audio.sample_rate) == ("audio", "aac", 1, 44100)
 
 
@@ -26,7 +32,12 @@ def test_mkv_subtitle_stream_has_language_and_forced_flag(media_kit: MediaKit) -
     info = probe(str(media_kit.master("subbed.mkv")))
     assert info.container == "mkv"
     subtitle = info.streams[2]
-    assert (subtitle.type, subtitle.codec, subtitle.language, subtitle.forced) == ("subtitle", "subrip", "fre", True)
+    assert (subtitle.type, subtitle.codec, subtitle.language, subtitle.forced) == (
+        "subtitle",
+        "subrip",
+        "fre",
+        True,
+    )
     assert subtitle_format(subtitle.codec) == "srt"
 
 
@@ -60,6 +71,7 @@ def test_missing_file_is_a_media_error(tmp_path: Path) -> None:
 def test_json_round_trips_into_the_domain_shape(media_kit: MediaKit) -> None:
     info = probe(str(media_kit.master("subbed.mkv")))
     data = json.loads(to_json(info))
-    again = MediaInfo(data["container"], data["duration"], data["bit_rate"],
-                      tuple(StreamInfo(**s) for s in data["streams"]))
+    again = MediaInfo(
+        data["container"], data["duration"], data["bit_rate"], tuple(StreamInfo(**s) for s in data["streams"])
+    )
     assert again == info

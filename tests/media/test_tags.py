@@ -10,8 +10,16 @@ from reelhouse.errors import MediaError
 from reelhouse.media.tags import read_audio, read_cover, read_tags
 from tests.mediagen import MediaKit, jpeg_bytes
 
-FULL = {"title": "Song", "artist": "Singer", "album_artist": "Band", "album": "Record", "track": "3/12",
-        "disc": "2/2", "year": "1999-04-01", "genre": "Rock"}
+FULL = {
+    "title": "Song",
+    "artist": "Singer",
+    "album_artist": "Band",
+    "album": "Record",
+    "track": "3/12",
+    "disc": "2/2",
+    "year": "1999-04-01",
+    "genre": "Rock",
+}
 
 
 @pytest.mark.parametrize("suffix", ["mp3", "flac", "m4a"])
@@ -65,7 +73,11 @@ def test_mp3_media_info_matches_what_libavformat_reports(media_kit: MediaKit, tm
     assert media is not None
     assert media.container == probed.container == "mp3"
     ours, theirs = media.streams[0], probed.streams[0]
-    assert (ours.codec, ours.channels, ours.sample_rate) == (theirs.codec, theirs.channels, theirs.sample_rate)
+    assert (ours.codec, ours.channels, ours.sample_rate) == (
+        theirs.codec,
+        theirs.channels,
+        theirs.sample_rate,
+    )
     assert abs((ours.bit_rate or 0) - (theirs.bit_rate or 0)) < 1000
     assert [s.type for s in media.streams] == [s.type for s in probed.streams]
 

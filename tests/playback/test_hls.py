@@ -218,7 +218,9 @@ def test_cache_is_trimmed_to_its_cap(stage: Stage) -> None:
 
 def test_text_subtitles_are_webvtt_renditions_of_the_session(stage: Stage) -> None:
     owner = stage.owner()
-    answer = owner.post(f"/api/items/{stage.items['direct.mp4']}/playback", {"profile": {"max_bitrate_kbps": 200}})
+    answer = owner.post(
+        f"/api/items/{stage.items['direct.mp4']}/playback", {"profile": {"max_bitrate_kbps": 200}}
+    )
     assert answer.json()["method"] == "transcode"
     client = stage.server.anonymous()
     base = answer.json()["url"].rsplit("/", 1)[0]

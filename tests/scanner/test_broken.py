@@ -152,11 +152,17 @@ def test_a_scan_killed_midway_leaves_a_sound_database_and_the_next_scan_complete
     root = Path(library.roots[0])
     total = 1500
     for number in range(total):
-        media_kit.audio_at(root / f"Artist {number % 7}" / f"Album {number % 13}" / f"{number:03d}.mp3",
-                           title=f"Song {number}", artist=f"Artist {number % 7}", album=f"Album {number % 13}")
+        media_kit.audio_at(
+            root / f"Artist {number % 7}" / f"Album {number % 13}" / f"{number:03d}.mp3",
+            title=f"Song {number}",
+            artist=f"Artist {number % 7}",
+            album=f"Album {number % 13}",
+        )
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_SCAN, db.url, str(tmp_path / "cache")],
-        stdout=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     assert child.stdout is not None
     for line in child.stdout:

@@ -21,7 +21,8 @@ def _movies(library_factory):  # type: ignore[no-untyped-def]
 def _age(db, seconds: float) -> None:  # type: ignore[no-untyped-def]
     with db.begin() as conn:
         conn.exec_driver_sql(
-            "UPDATE media_files SET missing_since = missing_since - ? WHERE missing_since IS NOT NULL", (seconds,)
+            "UPDATE media_files SET missing_since = missing_since - ? WHERE missing_since IS NOT NULL",
+            (seconds,),
         )
 
 
@@ -114,8 +115,10 @@ def test_a_deleted_nfo_gives_the_movie_back_its_name_and_drops_its_metadata(
     folder = root / "Film (2010)"
     media_kit.video_at(folder / "Film (2010).mp4")
     nfo = folder / "movie.nfo"
-    nfo.write_text("<movie><title>Other Name</title><year>2011</year><plot>P</plot><rating>8</rating>"
-                   "<mpaa>R</mpaa><genre>Drama</genre><tag>t</tag></movie>")
+    nfo.write_text(
+        "<movie><title>Other Name</title><year>2011</year><plot>P</plot><rating>8</rating>"
+        "<mpaa>R</mpaa><genre>Drama</genre><tag>t</tag></movie>"
+    )
     scanner.scan(library)
     assert one(db, "movie")["title"] == "Other Name"
     # Folder timestamps move in kernel ticks (a few ms): a change inside the same tick as the scan leaves the
@@ -125,7 +128,12 @@ def test_a_deleted_nfo_gives_the_movie_back_its_name_and_drops_its_metadata(
     scanner.scan(library)
     movie = one(db, "movie")
     assert (movie["title"], movie["year"], movie["plot"], movie["rating"], movie["content_rating"]) == (
-        "Film", 2010, None, None, None)
+        "Film",
+        2010,
+        None,
+        None,
+        None,
+    )
     assert movie["rating_rank"] is None
     assert rows(db, "SELECT * FROM item_genres") == [] and rows(db, "SELECT * FROM item_tags") == []
 
@@ -152,13 +160,19 @@ def test_mp3_and_flac_media_info_comes_from_the_tags_reader(db, scanner, library
     media_kit.audio_at(root / "b.flac", title="B")
     media_kit.audio_at(root / "c.m4a", title="C")
     scanner.scan(library)
-    media = {Path(r["path"]).suffix: json.loads(r["media"]) for r in rows(db, "SELECT path, media FROM media_files")}
+    media = {
+        Path(r["path"]).suffix: json.loads(r["media"])
+        for r in rows(db, "SELECT path, media FROM media_files")
+    }
     mp3, flac, m4a = media[".mp3"], media[".flac"], media[".m4a"]
     assert (mp3["container"], mp3["streams"][0]["codec"], mp3["streams"][0]["channels"]) == ("mp3", "mp3", 1)
     assert mp3["streams"][0]["sample_rate"] == 44100 and 30_000 <= mp3["streams"][0]["bit_rate"] <= 34_000
     assert [s["type"] for s in mp3["streams"]] == ["audio", "video"] and 0.9 < mp3["duration"] < 1.2
     assert (flac["container"], flac["streams"][0]["codec"], flac["streams"][0]["sample_rate"]) == (
-        "flac", "flac", 44100)
+        "flac",
+        "flac",
+        44100,
+    )
     assert flac["bit_rate"] > 0
     assert (m4a["container"], m4a["streams"][0]["codec"], m4a["streams"][0]["channels"]) == ("m4a", "aac", 1)
 

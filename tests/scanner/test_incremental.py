@@ -87,7 +87,9 @@ def test_a_moved_file_keeps_its_file_and_item_ids(db, scanner, library_factory, 
     report = scanner.scan(library)
     after = rows(db, "SELECT id, item_id, path, missing_since FROM media_files")
     assert report.moved == 1 and report.missing == 0
-    assert after == [{"id": before["id"], "item_id": before["item_id"], "path": str(target), "missing_since": None}]
+    assert after == [
+        {"id": before["id"], "item_id": before["item_id"], "path": str(target), "missing_since": None}
+    ]
 
 
 def test_a_renamed_episode_keeps_its_item_id(db, scanner, library_factory, media_kit):

@@ -75,7 +75,12 @@ def test_media_info_is_stored_in_the_domain_shape(db, scanner, library_factory, 
     media = json.loads(rows(db, "SELECT media FROM media_files")[0]["media"])
     video, audio = media["streams"]
     assert media["container"] == "mp4" and 0.5 < media["duration"] < 2
-    assert (video["codec"], video["width"], video["height"], video["pixel_format"]) == ("h264", 96, 64, "yuv420p")
+    assert (video["codec"], video["width"], video["height"], video["pixel_format"]) == (
+        "h264",
+        96,
+        64,
+        "yuv420p",
+    )
     assert video["frame_rate"] == 10.0 and video["default"] is True and video["profile"]
     assert (audio["codec"], audio["channels"], audio["sample_rate"]) == ("aac", 1, 44100)
 
@@ -91,7 +96,12 @@ def test_nfo_sets_metadata_and_content_rating_rank(db, scanner, library_factory,
     )
     scanner.scan(library)
     movie = one(db, "movie")
-    assert (movie["title"], movie["year"], movie["plot"], movie["rating"]) == ("The Real Film", 2011, "A plot.", 7.5)
+    assert (movie["title"], movie["year"], movie["plot"], movie["rating"]) == (
+        "The Real Film",
+        2011,
+        "A plot.",
+        7.5,
+    )
     assert (movie["content_rating"], movie["rating_rank"]) == ("Rated PG-13", 13)
     assert one(db, "extra")["rating_rank"] == 13
     genres = rows(db, "SELECT genre FROM item_genres WHERE item_id = :i ORDER BY genre", i=movie["id"])

@@ -14,15 +14,31 @@ def test_tracks_group_into_artist_and_album_from_tags(db, scanner, library_facto
     library = library_factory(LibraryKind.MUSIC)
     root = Path(library.roots[0])
     for number, suffix in ((1, "mp3"), (2, "flac"), (3, "m4a")):
-        media_kit.audio_at(root / f"t{number}.{suffix}", title=f"Song {number}", artist="Band",
-                           album_artist="Band", album="Record", track=number, disc=1, year=1999, genre="Rock")
+        media_kit.audio_at(
+            root / f"t{number}.{suffix}",
+            title=f"Song {number}",
+            artist="Band",
+            album_artist="Band",
+            album="Record",
+            track=number,
+            disc=1,
+            year=1999,
+            genre="Rock",
+        )
     scanner.scan(library)
     artist, album = one(db, "artist"), one(db, "album")
     tracks = items(db, "track")
-    assert (artist["title"], album["title"], album["year"], album["parent_id"]) == ("Band", "Record", 1999,
-                                                                                   artist["id"])
-    assert [(t["title"], t["idx"], t["parent_idx"]) for t in tracks] == [("Song 1", 1, 1), ("Song 2", 2, 1),
-                                                                        ("Song 3", 3, 1)]
+    assert (artist["title"], album["title"], album["year"], album["parent_id"]) == (
+        "Band",
+        "Record",
+        1999,
+        artist["id"],
+    )
+    assert [(t["title"], t["idx"], t["parent_idx"]) for t in tracks] == [
+        ("Song 1", 1, 1),
+        ("Song 2", 2, 1),
+        ("Song 3", 3, 1),
+    ]
     assert {(t["parent_id"], t["top_id"]) for t in tracks} == {(album["id"], artist["id"])}
     assert all(0.5 < t["duration"] < 2 for t in tracks)
     assert rows(db, "SELECT DISTINCT genre FROM item_genres") == [{"genre": "Rock"}]
@@ -71,8 +87,13 @@ def test_folder_cover_wins_over_the_embedded_one(db, scanner, library_factory, m
 def test_photos_keep_exif_date_camera_orientation_and_gps(db, scanner, library_factory):
     library = library_factory(LibraryKind.PHOTOS)
     root = Path(library.roots[0])
-    photo_at(root / "Trip" / "IMG_0001.jpg", taken="2021:07:14 12:30:00", camera=("Canon", "Canon EOS R5"),
-             orientation=6, gps=(48.8584, 2.2945))
+    photo_at(
+        root / "Trip" / "IMG_0001.jpg",
+        taken="2021:07:14 12:30:00",
+        camera=("Canon", "Canon EOS R5"),
+        orientation=6,
+        gps=(48.8584, 2.2945),
+    )
     scanner.scan(library)
     photo = one(db, "photo")
     assert photo["title"] == "IMG_0001" and photo["year"] == 2021 and photo["taken_at"] > 0

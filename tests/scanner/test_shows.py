@@ -24,12 +24,20 @@ def test_episodes_are_grouped_under_show_and_season(db, scanner, library_factory
     seasons = items(db, "season")
     episodes = items(db, "episode")
     assert (show["title"], show["top_id"], show["group_key"], show["sort_title"]) == (
-        "The Show", show["id"], "the show", "show, the"
+        "The Show",
+        show["id"],
+        "the show",
+        "show, the",
     )
-    assert [(s["idx"], s["parent_id"], s["top_id"]) for s in seasons] == [(1, show["id"], show["id"]),
-                                                                          (2, show["id"], show["id"])]
-    assert [(e["parent_idx"], e["idx"], e["title"]) for e in episodes] == [(1, 1, "Pilot"), (1, 2, "Next"),
-                                                                           (2, 1, "Again")]
+    assert [(s["idx"], s["parent_id"], s["top_id"]) for s in seasons] == [
+        (1, show["id"], show["id"]),
+        (2, show["id"], show["id"]),
+    ]
+    assert [(e["parent_idx"], e["idx"], e["title"]) for e in episodes] == [
+        (1, 1, "Pilot"),
+        (1, 2, "Next"),
+        (2, 1, "Again"),
+    ]
     assert {e["top_id"] for e in episodes} == {show["id"]}
     assert episodes[0]["parent_id"] == seasons[0]["id"]
 
@@ -110,5 +118,8 @@ def test_show_and_season_posters_come_from_the_show_folder(db, scanner, library_
     (root / "Show" / "season01-poster.jpg").write_bytes(jpeg_bytes())
     scanner.scan(library)
     show = one(db, "show")
-    assert (show["poster"], show["fanart"]) == (str(root / "Show" / "poster.jpg"), str(root / "Show" / "fanart.jpg"))
+    assert (show["poster"], show["fanart"]) == (
+        str(root / "Show" / "poster.jpg"),
+        str(root / "Show" / "fanart.jpg"),
+    )
     assert one(db, "season")["poster"] == str(root / "Show" / "season01-poster.jpg")

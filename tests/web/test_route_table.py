@@ -11,7 +11,10 @@ REVIEWED_PUBLIC = {
     ("GET", "/api/setup"),  # the first-run page must know whether to ask for the setup code
     ("POST", "/api/setup"),  # creating the owner; guarded by the one-time setup code
     ("POST", "/api/auth/login"),  # signing in
-    ("GET", "/api/auth/profiles"),  # managed profiles to pick from; empty unless the peer is on the home network
+    (
+        "GET",
+        "/api/auth/profiles",
+    ),  # managed profiles to pick from; empty unless the peer is on the home network
     ("POST", "/api/auth/profile"),  # signing in as a managed profile (home network only, PIN when set)
     ("POST", "/api/invitations/check"),  # what an invitation offers; needs the invitation code itself
     ("POST", "/api/invitations/redeem"),  # creating an account; needs the invitation code itself

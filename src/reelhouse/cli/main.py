@@ -68,7 +68,9 @@ def serve_command(
             server.services.certificates.context()
             info = server.services.certificates.info
             fingerprint = info.fingerprint_sha256 if info else "?"
-            console.print(f"and on [bold]https://{shown}:{boot.https_port}/[/] (certificate SHA-256 {fingerprint})")
+            console.print(
+                f"and on [bold]https://{shown}:{boot.https_port}/[/] (certificate SHA-256 {fingerprint})"
+            )
         if code:
             console.print(f"Open that page and create the owner account with the setup code [bold]{code}[/]")
         else:

@@ -31,10 +31,28 @@ def _ffmpeg(*args: str) -> None:
 def _video(target: Path, seconds: int, pattern: str, tone: int) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     _ffmpeg(
-        "-f", "lavfi", "-i", f"{pattern}=size=320x180:rate=24:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency={tone}:duration={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "64k", "-shortest", "-movflags", "+faststart", str(target),
+        "-f",
+        "lavfi",
+        "-i",
+        f"{pattern}=size=320x180:rate=24:duration={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={tone}:duration={seconds}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "64k",
+        "-shortest",
+        "-movflags",
+        "+faststart",
+        str(target),
     )
 
 
@@ -48,7 +66,9 @@ def _music(folder: Path) -> None:
     album = folder / "Demo Artist" / "First Light"
     album.mkdir(parents=True, exist_ok=True)
     master = album / ".master.mp3"
-    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=3", "-c:a", "libmp3lame", "-b:a", "64k", str(master))
+    _ffmpeg(
+        "-f", "lavfi", "-i", "sine=frequency=330:duration=3", "-c:a", "libmp3lame", "-b:a", "64k", str(master)
+    )
     cover = _jpeg((200, 120, 40))
     for number, title in enumerate(("Morning", "Noon", "Evening"), 1):
         track = album / f"{number:02d} - {title}.mp3"

@@ -13,7 +13,9 @@ _PART = re.compile(r"(?i)[\s._-]*[(\[]?\b(?:cd|dvd|part|pt|disc|disk)[\s._-]?(?P
 _SXXEYY = re.compile(
     r"(?i)(?<![a-z0-9])s(?P<s>\d{1,3})[\s._-]?e(?P<e>\d{1,4})(?:(?:[\s._-]?-?e|-)(?P<e2>\d{1,4})(?!\d))?"
 )
-_NXNN = re.compile(r"(?i)(?<![a-z0-9])(?P<s>\d{1,2})x(?P<e>\d{2,3})(?:-?x?(?:\d{1,2}x)?(?P<e2>\d{2,3}))?(?![0-9p])")
+_NXNN = re.compile(
+    r"(?i)(?<![a-z0-9])(?P<s>\d{1,2})x(?P<e>\d{2,3})(?:-?x?(?:\d{1,2}x)?(?P<e2>\d{2,3}))?(?![0-9p])"
+)
 _DATE = re.compile(rf"(?<!\d)(?P<y>{_YEAR})[.\-_ ](?P<m>[01]\d)[.\-_ ](?P<d>[0-3]\d)(?!\d)")
 _SEASON_DIR = re.compile(r"(?i)^(?:season|series|saison|staffel)[\s._-]*(?P<n>\d{1,4})$|^s(?P<m>\d{1,3})$")
 _SPECIALS_DIR = re.compile(r"(?i)^specials?$")
@@ -69,7 +71,7 @@ def sort_title(title: str) -> str:
     text = " ".join(title.casefold().split())
     for article in _ARTICLES:
         if text.startswith(article) and len(text) > len(article):
-            return f"{text[len(article):]}, {article.strip()}"
+            return f"{text[len(article) :]}, {article.strip()}"
     return text
 
 

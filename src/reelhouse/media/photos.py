@@ -72,7 +72,9 @@ def read_photo(path: str) -> PhotoFacts:
                 width, height = image.size
                 exif = image.getexif()
                 details = exif.get_ifd(_EXIF_IFD)
-                taken = next((t for t in (_date(details.get(k) or exif.get(k)) for k in _DATE_TAGS) if t), None)
+                taken = next(
+                    (t for t in (_date(details.get(k) or exif.get(k)) for k in _DATE_TAGS) if t), None
+                )
                 make = _CONTROL.sub(" ", str(exif.get(_MAKE) or "")).strip()
                 model = _CONTROL.sub(" ", str(exif.get(_MODEL) or "")).strip()
                 camera = model if model.startswith(make) else f"{make} {model}".strip()

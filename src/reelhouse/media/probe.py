@@ -115,7 +115,12 @@ def to_json(info: MediaInfo) -> str:
     # single-threaded time when it ran in the reconcile phase).
     streams = [{name: getattr(s, name) for name in _STREAM_FIELDS} for s in info.streams]
     return json.dumps(
-        {"container": info.container, "duration": info.duration, "bit_rate": info.bit_rate, "streams": streams},
+        {
+            "container": info.container,
+            "duration": info.duration,
+            "bit_rate": info.bit_rate,
+            "streams": streams,
+        },
         separators=(",", ":"),
     )
 

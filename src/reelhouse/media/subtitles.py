@@ -9,8 +9,17 @@ SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt"})
 _FORCED = frozenset({"forced", "foreign"})
 _IGNORED = frozenset({"sdh", "cc", "hi", "default", "full"})
 _LANGUAGE_NAMES = {
-    "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "dutch": "nl",
-    "portuguese": "pt", "japanese": "ja", "chinese": "zh", "russian": "ru", "swedish": "sv",
+    "english": "en",
+    "french": "fr",
+    "german": "de",
+    "spanish": "es",
+    "italian": "it",
+    "dutch": "nl",
+    "portuguese": "pt",
+    "japanese": "ja",
+    "chinese": "zh",
+    "russian": "ru",
+    "swedish": "sv",
 }
 
 

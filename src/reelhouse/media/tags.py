@@ -139,7 +139,10 @@ def _media(audio: Any, size: int) -> MediaInfo | None:
         return None
     streams = [
         StreamInfo(
-            index=0, type="audio", codec=codec, channels=int(info.channels) or None,
+            index=0,
+            type="audio",
+            codec=codec,
+            channels=int(info.channels) or None,
             sample_rate=int(info.sample_rate) or None,
             # FLAC is variable by nature: libavformat reports no stream bitrate for it either.
             bit_rate=int(info.bitrate) or None if codec == "mp3" else None,
@@ -148,7 +151,9 @@ def _media(audio: Any, size: int) -> MediaInfo | None:
     if audio.tags is not None and _has_cover(audio, audio.tags, _family(audio.tags)):
         # libavformat shows an embedded cover as a still-image video stream; playback skips those.
         streams.append(StreamInfo(index=1, type="video", codec="mjpeg"))
-    return MediaInfo(container=codec, duration=length, bit_rate=int(size * 8 / length), streams=tuple(streams))
+    return MediaInfo(
+        container=codec, duration=length, bit_rate=int(size * 8 / length), streams=tuple(streams)
+    )
 
 
 def _tags(audio: Any) -> AudioTags:

@@ -32,7 +32,10 @@ class LibraryRepository:
         )
         conn.execute(
             insert(library_roots),
-            [{"id": new_id(), "library_id": library_id, "path": p, "position": i} for i, p in enumerate(roots)],
+            [
+                {"id": new_id(), "library_id": library_id, "path": p, "position": i}
+                for i, p in enumerate(roots)
+            ],
         )
         found = self.get(conn, library_id)
         assert found is not None

@@ -62,7 +62,12 @@ class PlayStateRepository:
         finished_now: bool,
     ) -> None:
         now = time.time()
-        values: dict[str, Any] = {"position": position, "duration": duration, "watched": watched, "updated_at": now}
+        values: dict[str, Any] = {
+            "position": position,
+            "duration": duration,
+            "watched": watched,
+            "updated_at": now,
+        }
         statement = sqlite_insert(play_state).values(
             user_id=scope.user_id, item_id=item_id, play_count=1 if finished_now else 0, **values
         )

@@ -154,8 +154,10 @@ class ScanStore:
             ).where(items.c.library_id == library_id)
         ).all()
         # The last column is the nfo_set test; mypy cannot count a row's columns, hence the explicit fields.
-        return [StoredItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11]))
-                for r in rows]
+        return [
+            StoredItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11]))
+            for r in rows
+        ]
 
     def write(self, conn: Connection, changes: Changes) -> None:
         if changes.new_items:
@@ -204,7 +206,9 @@ class ScanStore:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         used: set[str] = set()
         for column in (items.c.poster, items.c.fanart):
-            used.update(r[0] for r in conn.execute(select(column).where(column.like(pattern, escape="\\"))).all())
+            used.update(
+                r[0] for r in conn.execute(select(column).where(column.like(pattern, escape="\\"))).all()
+            )
         return used
 
     def settle(self, conn: Connection, library_id: str) -> None:

@@ -37,8 +37,13 @@ class Look:
 
 class ArtworkPlanner:
     def __init__(
-        self, roots: tuple[str, ...], folders: dict[str, Folder], items: list[StoredItem],
-        files: dict[str, StoredFile], cache_dir: Path, kind: LibraryKind,
+        self,
+        roots: tuple[str, ...],
+        folders: dict[str, Folder],
+        items: list[StoredItem],
+        files: dict[str, StoredFile],
+        cache_dir: Path,
+        kind: LibraryKind,
     ) -> None:
         self.kind = kind
         self.roots = {os.path.abspath(r) for r in roots}
@@ -97,7 +102,8 @@ class ArtworkPlanner:
         dedicated = folder not in self.roots
         if item.kind == "movie":
             return Look(
-                (folder,), ((folder, artwork.poster_stems(stem, dedicated)),),
+                (folder,),
+                ((folder, artwork.poster_stems(stem, dedicated)),),
                 ((folder, artwork.fanart_stems(stem, dedicated)),),
                 ((folder, f"{stem}.nfo"), (folder, "movie.nfo")) if dedicated else ((folder, f"{stem}.nfo"),),
             )
@@ -107,8 +113,10 @@ class ArtworkPlanner:
                 return None
             if item.kind == "show":
                 return Look(
-                    (show,), ((show, artwork.poster_stems(None, True)),),
-                    ((show, artwork.fanart_stems(None, True)),), ((show, "tvshow.nfo"),),
+                    (show,),
+                    ((show, artwork.poster_stems(None, True)),),
+                    ((show, artwork.fanart_stems(None, True)),),
+                    ((show, "tvshow.nfo"),),
                 )
             stems = artwork.season_poster_stems(item.idx or 0)
             posters = [(show, stems)]
@@ -121,8 +129,11 @@ class ArtworkPlanner:
             parent = os.path.dirname(folder)
             if folder in self.roots or parent in self.roots or parent == folder:
                 return Look((folder,), ())
-            return Look((parent,), ((parent, ["artist", "folder", "poster"]),),
-                        ((parent, artwork.fanart_stems(None, True)),))
+            return Look(
+                (parent,),
+                ((parent, ["artist", "folder", "poster"]),),
+                ((parent, artwork.fanart_stems(None, True)),),
+            )
         if item.kind == "episode":
             return Look((folder,), ((folder, [f"{stem}-thumb", stem]),), (), ((folder, f"{stem}.nfo"),))
         return Look((folder,), ((folder, [f"{stem}-poster", f"{stem}-thumb", stem]),))
@@ -185,7 +196,9 @@ class ArtworkPlanner:
             if parsed is None:
                 continue
             fields: dict[str, Any] = {
-                "plot": parsed.plot, "rating": parsed.rating, "content_rating": parsed.content_rating,
+                "plot": parsed.plot,
+                "rating": parsed.rating,
+                "content_rating": parsed.content_rating,
                 "rating_rank": rank(parsed.content_rating),
             }
             if parsed.title:
@@ -234,7 +247,10 @@ class ArtworkPlanner:
             metadata = (self.nfo(look) or self.without_nfo(item, touched)) if look.nfo else None
             patches.append(
                 ItemPatch(
-                    item.id, poster, fanart, now,
+                    item.id,
+                    poster,
+                    fanart,
+                    now,
                     metadata.nfo if metadata else None,
                     metadata.genres if metadata else None,
                     metadata.tags if metadata else None,
@@ -242,7 +258,8 @@ class ArtworkPlanner:
             )
             if item.kind in _PLAYABLE_VIDEO:
                 subtitles[item.id] = {
-                    stored.id: self.sidecar_subtitles(item.id, stored) for stored in self.files.get(item.id, ())
+                    stored.id: self.sidecar_subtitles(item.id, stored)
+                    for stored in self.files.get(item.id, ())
                 }
         return patches, subtitles
 
@@ -256,9 +273,17 @@ class ArtworkPlanner:
         for real, _ in listing.sidecars.values():
             found = match_sidecar(stem, real)
             if found is not None:
-                rows.append({
-                    "id": new_id(), "item_id": item_id, "file_id": stored.id, "path": os.path.join(folder, real),
-                    "embedded_index": None, "language": found.language, "format": found.format,
-                    "forced": found.forced, "title": found.title,
-                })
+                rows.append(
+                    {
+                        "id": new_id(),
+                        "item_id": item_id,
+                        "file_id": stored.id,
+                        "path": os.path.join(folder, real),
+                        "embedded_index": None,
+                        "language": found.language,
+                        "format": found.format,
+                        "forced": found.forced,
+                        "title": found.title,
+                    }
+                )
         return rows

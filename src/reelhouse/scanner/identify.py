@@ -82,7 +82,7 @@ def _parts(job: Job) -> tuple[list[str], str]:
     # The walk only yields paths under their root, so slicing is exact (relpath costs a syscall-free but slow
     # normalisation per call).
     prefix = job.root.rstrip(os.sep) + os.sep
-    relative = job.path[len(prefix):] if job.path.startswith(prefix) else os.path.relpath(job.path, job.root)
+    relative = job.path[len(prefix) :] if job.path.startswith(prefix) else os.path.relpath(job.path, job.root)
     components = relative.split(os.sep)
     return components[:-1], os.path.splitext(components[-1])[0]
 
@@ -101,8 +101,13 @@ def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], i
     if extras_at:
         title, year = names.parse_folder_year(folders[extras_at - 1])
         movie = Node(ItemKind.MOVIE, _movie_key(folders[:extras_at], title, year, None), title, year)
-        extra = Node(ItemKind.EXTRA, None, names.clean(stem) or stem, duration=duration,
-                     extra={"extra_type": folders[extras_at].casefold()})
+        extra = Node(
+            ItemKind.EXTRA,
+            None,
+            names.clean(stem) or stem,
+            duration=duration,
+            extra={"extra_type": folders[extras_at].casefold()},
+        )
         return (movie, extra), 1
     parsed = names.parse_movie(stem)
     title, year = parsed.title, parsed.year
@@ -141,8 +146,14 @@ def _show_chain(job: Job, media: MediaInfo | None) -> tuple[Node, ...]:
     else:
         key, title = None, names.clean(stem) or stem
     leaf = Node(
-        ItemKind.EPISODE, key, title, idx=episode.episode, parent_idx=season, aired=episode.aired,
-        duration=media.duration if media else None, extra=extra,
+        ItemKind.EPISODE,
+        key,
+        title,
+        idx=episode.episode,
+        parent_idx=season,
+        aired=episode.aired,
+        duration=media.duration if media else None,
+        extra=extra,
         year=int(episode.aired[:4]) if episode.aired else None,
     )
     return show, season_node, leaf
@@ -166,8 +177,15 @@ def _music_chain(job: Job, tags: AudioTags) -> tuple[tuple[Node, ...], bool]:
         Node(ItemKind.ARTIST, names.normalise(artist) or artist, artist),
         Node(ItemKind.ALBUM, names.normalise(album) or album, album, tags.year, genres=tags.genres),
         Node(
-            ItemKind.TRACK, None, tags.title or names.track_title(stem), tags.year, idx=track_number,
-            parent_idx=tags.disc, duration=tags.duration, genres=tags.genres, extra=extra,
+            ItemKind.TRACK,
+            None,
+            tags.title or names.track_title(stem),
+            tags.year,
+            idx=track_number,
+            parent_idx=tags.disc,
+            duration=tags.duration,
+            genres=tags.genres,
+            extra=extra,
         ),
     )
     return chain, tags.has_cover
@@ -213,13 +231,21 @@ def identify(job: Job) -> Identified:
             chain = _photo_chain(job)
         else:
             _, stem = _parts(job)
-            chain = (Node(ItemKind.VIDEO, None, names.clean(stem) or stem,
-                          duration=media.duration if media else None),)
+            chain = (
+                Node(
+                    ItemKind.VIDEO,
+                    None,
+                    names.clean(stem) or stem,
+                    duration=media.duration if media else None,
+                ),
+            )
     except MediaError as exc:
         return Identified(job, error=exc.message)
     except OSError as exc:
         return Identified(job, error=f"cannot read: {exc.strerror or exc}")
-    return Identified(job, digest, chain, part, media, has_cover, media_json=to_json(media) if media else None)
+    return Identified(
+        job, digest, chain, part, media, has_cover, media_json=to_json(media) if media else None
+    )
 
 
 def named(kind: LibraryKind, item_kind: str, path: str, root: str) -> Node | None:

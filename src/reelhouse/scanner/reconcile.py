@@ -128,9 +128,14 @@ class Reconciler:
         if found.has_cover and leaf.kind == ItemKind.TRACK and parent_id is not None:
             self.tally.covers.setdefault(parent_id, job.path)
         file_row: dict[str, Any] = {
-            "item_id": item_id, "size": job.size, "mtime": job.mtime, "fingerprint": found.fingerprint,
-            "part": found.part, "media": found.media_json,
-            "missing_since": None, "scanned_at": now,
+            "item_id": item_id,
+            "size": job.size,
+            "mtime": job.mtime,
+            "fingerprint": found.fingerprint,
+            "part": found.part,
+            "media": found.media_json,
+            "missing_since": None,
+            "scanned_at": now,
         }
         if row is None:
             file_id = new_id()
@@ -148,9 +153,15 @@ class Reconciler:
         if found.media is not None:
             self.changes.embedded_subtitles[file_id] = [
                 {
-                    "id": new_id(), "item_id": item_id, "file_id": file_id, "path": None,
-                    "embedded_index": s.index, "language": s.language, "format": subtitle_format(s.codec),
-                    "forced": s.forced, "title": s.title,
+                    "id": new_id(),
+                    "item_id": item_id,
+                    "file_id": file_id,
+                    "path": None,
+                    "embedded_index": s.index,
+                    "language": s.language,
+                    "format": subtitle_format(s.codec),
+                    "forced": s.forced,
+                    "title": s.title,
                 }
                 for s in found.media.streams
                 if s.type == "subtitle" and s.codec in TEXT_SUBTITLE_CODECS

@@ -90,16 +90,22 @@ class Scanner:
         for found in walked.files:
             stored = stored_files.get(found.path)
             if (
-                not full and stored is not None and stored.missing_since is None
-                and stored.size == found.size and stored.mtime == found.mtime
+                not full
+                and stored is not None
+                and stored.missing_since is None
+                and stored.size == found.size
+                and stored.mtime == found.mtime
             ):
                 unchanged += 1
             else:
                 jobs.append(Job(found.path, found.root, found.size, found.mtime, library.kind))
         present = {f.path for f in walked.files}
         vanished = [
-            s for s in stored_files.values()
-            if s.path not in present and s.missing_since is None and not _under(s.path, walked.unavailable_roots)
+            s
+            for s in stored_files.values()
+            if s.path not in present
+            and s.missing_since is None
+            and not _under(s.path, walked.unavailable_roots)
         ]
         reconciler = Reconciler(self.db, self.store, library.id, stored_files, stored_items, vanished)
         errors: list[ScanIssue] = list(walked.errors)
@@ -115,8 +121,9 @@ class Scanner:
         tally = reconciler.tally
         if cancel is not None and cancel.is_set():
             # A cancelled scan saw only part of the tree: marking the rest missing would be wrong.
-            return self._report(library, walked.files, unchanged, tally.added, tally.updated, tally.moved, 0,
-                                errors, started)
+            return self._report(
+                library, walked.files, unchanged, tally.added, tally.updated, tally.moved, 0, errors, started
+            )
         lost = reconciler.remaining_vanished()
         now = time.time()
         changed = bool(tally.added or tally.updated or tally.moved or lost)
@@ -135,7 +142,15 @@ class Scanner:
             self.store.replace_errors(conn, library.id, errors, now)
         self._clean_covers(now)
         final = self._report(
-            library, walked.files, unchanged, tally.added, tally.updated, tally.moved, len(lost), errors, started
+            library,
+            walked.files,
+            unchanged,
+            tally.added,
+            tally.updated,
+            tally.moved,
+            len(lost),
+            errors,
+            started,
         )
         report(ScanPhase.DONE, 1, 1, force=True)
         return final
@@ -145,7 +160,8 @@ class Scanner:
         folder = self.cache_dir / "artwork"
         try:
             candidates = [
-                e.path for e in os.scandir(folder)
+                e.path
+                for e in os.scandir(folder)
                 if e.is_file() and e.stat().st_mtime < now - COVER_GRACE_SECONDS
             ]
         except OSError:
@@ -162,8 +178,14 @@ class Scanner:
                     log.warning("could not delete unused cover %s: %s", path, exc.strerror)
 
     def _artwork(
-        self, library: Library, walked: WalkResult, touched: set[str], covers: dict[str, str], full: bool,
-        report: _Reporter, known: tuple[list[StoredItem], dict[str, StoredFile]] | None,
+        self,
+        library: Library,
+        walked: WalkResult,
+        touched: set[str],
+        covers: dict[str, str],
+        full: bool,
+        report: _Reporter,
+        known: tuple[list[StoredItem], dict[str, StoredFile]] | None,
     ) -> int:
         if known is None:
             with self.db.read() as conn:
@@ -185,10 +207,25 @@ class Scanner:
         return total
 
     def _report(
-        self, library: Library, files: list[FoundFile], unchanged: int, added: int, updated: int, moved: int,
-        missing: int, errors: list[ScanIssue], started: float,
+        self,
+        library: Library,
+        files: list[FoundFile],
+        unchanged: int,
+        added: int,
+        updated: int,
+        moved: int,
+        missing: int,
+        errors: list[ScanIssue],
+        started: float,
     ) -> ScanReport:
         return ScanReport(
-            library_id=library.id, files_seen=len(files), added=added, updated=updated, unchanged=unchanged,
-            moved=moved, missing=missing, errors=tuple(errors), seconds=round(time.monotonic() - started, 3),
+            library_id=library.id,
+            files_seen=len(files),
+            added=added,
+            updated=updated,
+            unchanged=unchanged,
+            moved=moved,
+            missing=missing,
+            errors=tuple(errors),
+            seconds=round(time.monotonic() - started, 3),
         )

@@ -135,8 +135,12 @@ class _Walker:
         # d_type from the directory listing answers these without a stat; only wanted files are stat-ed.
         is_link = entry.is_symlink()
         extension = os.path.splitext(name)[1].lower()
-        if not is_link and not entry.is_dir(follow_symlinks=False) and extension not in self.extensions \
-                and extension not in SIDECAR_EXTENSIONS:
+        if (
+            not is_link
+            and not entry.is_dir(follow_symlinks=False)
+            and extension not in self.extensions
+            and extension not in SIDECAR_EXTENSIONS
+        ):
             return None
         try:
             info = entry.stat(follow_symlinks=True)
@@ -174,7 +178,9 @@ class _Walker:
         return None
 
     def root_of(self, path: str) -> str:
-        return max((r for r in self.roots if path.startswith(r.rstrip(os.sep) + os.sep)), key=len, default=path)
+        return max(
+            (r for r in self.roots if path.startswith(r.rstrip(os.sep) + os.sep)), key=len, default=path
+        )
 
 
 def walk(roots: tuple[str, ...], kind: LibraryKind, cancel: threading.Event | None = None) -> WalkResult:

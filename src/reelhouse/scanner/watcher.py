@@ -46,8 +46,12 @@ class LibraryWatcher:
     def _run(self, paths: list[str]) -> None:
         try:
             for changes in watchfiles.watch(
-                *paths, debounce=self._debounce_ms, stop_event=self._stop, recursive=True,
-                raise_interrupt=False, ignore_permission_denied=True,
+                *paths,
+                debounce=self._debounce_ms,
+                stop_event=self._stop,
+                recursive=True,
+                raise_interrupt=False,
+                ignore_permission_denied=True,
             ):
                 changed = {self.library_of(path) for _, path in changes}
                 for library_id in sorted(i for i in changed if i is not None):

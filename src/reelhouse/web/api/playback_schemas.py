@@ -17,9 +17,15 @@ class Strict(BaseModel):
 
 
 class ClientProfileIn(Strict):
-    containers: list[ContainerName] = Field(default_factory=lambda: list[ContainerName](["mp4"]), max_length=16)
-    video_codecs: list[VideoCodecName] = Field(default_factory=lambda: list[VideoCodecName](["h264"]), max_length=16)
-    audio_codecs: list[AudioCodecName] = Field(default_factory=lambda: list[AudioCodecName](["aac", "mp3"]), max_length=16)
+    containers: list[ContainerName] = Field(
+        default_factory=lambda: list[ContainerName](["mp4"]), max_length=16
+    )
+    video_codecs: list[VideoCodecName] = Field(
+        default_factory=lambda: list[VideoCodecName](["h264"]), max_length=16
+    )
+    audio_codecs: list[AudioCodecName] = Field(
+        default_factory=lambda: list[AudioCodecName](["aac", "mp3"]), max_length=16
+    )
     max_width: int = Field(1920, ge=160, le=7680)
     max_height: int = Field(1080, ge=120, le=4320)
     max_bitrate_kbps: int | None = Field(None, ge=100, le=1_000_000)
