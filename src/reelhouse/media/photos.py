@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
-from reelhouse.errors import MediaError
+from reelhouse.media.exif import read_exif
+from reelhouse.media.images import open_image
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
@@ -53,7 +51,7 @@ def _degrees(value: Any, reference: Any) -> float | None:
 def _gps(exif: Any) -> tuple[float, float] | None:
     try:
         gps = exif.get_ifd(_GPS_IFD)
-    except (KeyError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - a broken GPS sub-IFD means no position, not an unreadable photo
         return None
     if not gps or 2 not in gps or 4 not in gps:
         return None
@@ -64,28 +62,24 @@ def _gps(exif: Any) -> tuple[float, float] | None:
 
 
 def read_photo(path: str) -> PhotoFacts:
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns on oversized or odd images; a photo library must not turn those into failures.
-            warnings.simplefilter("ignore")
-            with Image.open(path) as image:
-                width, height = image.size
-                exif = image.getexif()
-                details = exif.get_ifd(_EXIF_IFD)
-                taken = next(
-                    (t for t in (_date(details.get(k) or exif.get(k)) for k in _DATE_TAGS) if t), None
-                )
-                make = _CONTROL.sub(" ", str(exif.get(_MAKE) or "")).strip()
-                model = _CONTROL.sub(" ", str(exif.get(_MODEL) or "")).strip()
-                camera = model if model.startswith(make) else f"{make} {model}".strip()
-                orientation = exif.get(_ORIENTATION)
-                return PhotoFacts(
-                    width=int(width),
-                    height=int(height),
-                    taken_at=taken,
-                    camera=camera[:128] or None,
-                    orientation=int(orientation) if isinstance(orientation, int) else None,
-                    gps=_gps(exif),
-                )
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise MediaError(f"cannot read image: {str(exc)[:200]}") from None
+    """The photo's stored size and EXIF facts; MediaError when it cannot be read."""
+    with open_image(path) as image:
+        width, height = image.size
+        tags = read_exif(image)
+        try:
+            details: Any = tags.get_ifd(_EXIF_IFD)
+        except Exception:  # noqa: BLE001 - a broken Exif sub-IFD loses the date, not the photo
+            details = {}
+        taken = next((t for t in (_date(details.get(k) or tags.get(k)) for k in _DATE_TAGS) if t), None)
+        make = _CONTROL.sub(" ", str(tags.get(_MAKE) or "")).strip()
+        model = _CONTROL.sub(" ", str(tags.get(_MODEL) or "")).strip()
+        camera = model if model.startswith(make) else f"{make} {model}".strip()
+        orientation = tags.get(_ORIENTATION)
+        return PhotoFacts(
+            width=int(width),
+            height=int(height),
+            taken_at=taken,
+            camera=camera[:128] or None,
+            orientation=int(orientation) if isinstance(orientation, int) else None,
+            gps=_gps(tags),
+        )
