@@ -16,7 +16,9 @@ VIDEO_EXTENSIONS = frozenset(
 AUDIO_EXTENSIONS = frozenset(
     {".mp3", ".flac", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".wma", ".aiff", ".aif", ".ape", ".wv"}
 )
-PHOTO_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".heic", ".webp", ".tif", ".tiff", ".gif"})
+PHOTO_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff", ".gif"}
+)
 SIDECAR_EXTENSIONS = frozenset({".nfo", ".srt", ".ass", ".ssa", ".vtt", ".jpg", ".jpeg", ".png", ".webp"})
 MEDIA_EXTENSIONS: dict[LibraryKind, frozenset[str]] = {
     LibraryKind.MOVIES: VIDEO_EXTENSIONS,
