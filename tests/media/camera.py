@@ -213,13 +213,16 @@ def camera_webp() -> bytes:
 
 
 def camera_heic() -> bytes:
-    """A HEIC with the phone's EXIF (GPS included) and XMP, written through pillow-heif."""
-    from pillow_heif import register_heif_opener
+    """A HEIC with the phone's EXIF (GPS included) and XMP, written through pillow-heif.
 
-    register_heif_opener()
+    Written without registering pillow-heif's Pillow opener, so the code under test has to register it itself.
+    """
+    import pillow_heif
+
     out = io.BytesIO()
     exif = b"Exif\x00\x00" + tiff_exif(orientation=6, thumbnail=False)
-    pattern().transpose(STORED[6]).save(out, "HEIF", quality=70, exif=exif, xmp=XMP_GEO.encode())
+    heif = pillow_heif.from_pillow(pattern().transpose(STORED[6]))
+    heif.save(out, quality=70, exif=exif, xmp=XMP_GEO.encode())
     return out.getvalue()
 
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from reelhouse.domain.library import LibraryKind
 from reelhouse.errors import MediaError
 from reelhouse.media.photos import read_photo
+from tests.media import camera
 from tests.mediagen import photo_at
+from tests.scanner.rows import items
 
 
 def test_date_camera_orientation_and_gps_are_read(tmp_path: Path) -> None:
@@ -54,3 +57,24 @@ def test_broken_images_are_media_errors(tmp_path: Path, content: bytes) -> None:
     path.write_bytes(content)
     with pytest.raises(MediaError):
         read_photo(str(path))
+
+
+def test_a_heic_from_a_phone_is_read_with_its_date_camera_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(camera.camera_heic())
+    facts = read_photo(str(path))
+    # libheif applies the rotation itself, so the size is the upright one and no turn is left to do.
+    assert (facts.width, facts.height) == (64, 48) and facts.orientation == 1
+    assert facts.taken_at == datetime(2024, 5, 6, 7, 8, 9).timestamp()
+    assert facts.camera == "Apple iPhone 15"
+    assert facts.gps is not None and abs(facts.gps[0] - 48.86) < 0.1
+
+
+def test_heic_and_heif_files_are_scanned_as_photos(db, scanner, library_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    library = library_factory(LibraryKind.PHOTOS)
+    folder = Path(library.roots[0])
+    for name in ("IMG_0001.heic", "IMG_0002.HEIF", "DSC_0003.hif"):
+        (folder / name).write_bytes(camera.camera_heic())
+    report = scanner.scan(library)
+    assert report.errors == ()
+    assert sorted(p["title"] for p in items(db, "photo")) == ["DSC_0003", "IMG_0001", "IMG_0002"]
