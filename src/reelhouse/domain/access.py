@@ -97,6 +97,8 @@ class UserPermissions:
     may_connect_remotely: bool = True
     max_bitrate_kbps: int | None = None
     max_streams: int | None = None
+    # A photo's GPS and other location data: off unless granted; owners and admins always see it.
+    may_see_location: bool = False
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ def grants_to_actor(
         and bool(grants.get("may_connect_remotely", True)),
         max_bitrate_kbps=grants.get("max_bitrate_kbps"),
         max_streams=grants.get("max_streams"),
+        may_see_location=admin or bool(grants.get("may_see_location", False)),
     )
     return Actor(
         user_id=UserId(user_id),

@@ -18,7 +18,7 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.passwords import Passwords, check_password, check_pin
 from reelhouse.services.twofactor import TwoFactorService
 
-BOOL_GRANTS = ("hide_unrated", "may_download", "may_transcode", "may_connect_remotely")
+BOOL_GRANTS = ("hide_unrated", "may_download", "may_transcode", "may_connect_remotely", "may_see_location")
 INT_GRANTS = ("max_bitrate_kbps", "max_streams")
 # Bounds that no real grant reaches (a 1 Tbit/s bitrate, a million streams, the year 9999).
 MAX_GRANT_NUMBER = 1_000_000_000

@@ -30,6 +30,7 @@ class Grants(Strict):
     blocked_labels: list[Label] | None = Field(default=None, max_length=100)
     may_download: bool | None = None
     may_transcode: bool | None = None
+    may_see_location: bool | None = None
     max_bitrate_kbps: int | None = Field(default=None, ge=0, le=MAX_GRANT_NUMBER)
     may_connect_remotely: bool | None = None
     max_streams: int | None = Field(default=None, ge=0, le=MAX_GRANT_NUMBER)
