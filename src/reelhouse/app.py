@@ -34,6 +34,9 @@ from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.media_access import MediaAccess
+from reelhouse.services.media_files import MediaFiles
+from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
@@ -41,7 +44,6 @@ from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
-from reelhouse.services.streaming import Grants, StreamingService, load_secret
 from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
@@ -88,7 +90,7 @@ class Reelhouse:
         self.db = Database(config.effective_database_url)
         self.backup_written = self.db.migrate(backup_dir=config.data_dir / "backups")
         audit = AuditService(self.db, AuditRepository())
-        libraries = LibraryService(self.db, LibraryRepository(), audit)
+        libraries = LibraryService(self.db, LibraryRepository(), audit, config.data_dir)
         self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
         catalogue = CatalogueService(self.db, CatalogueRepository(), LibraryRepository())
         settings = SettingsService(self.db, SettingsRepository(), audit)
@@ -116,28 +118,32 @@ class Reelhouse:
             lambda: list(self.listeners),
             self.portmap.describe,
         )
-        streaming = StreamingService(
+        encoders = TranscodeService(self.cache_dir, settings.get)
+        scanning = ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed)
+        files = MediaFiles(protected=self._protected_files, on_mismatch=scanning.rescan_soon)
+        media = MediaAccess(
             self.db,
             CatalogueRepository(),
             LibraryRepository(),
             AccountRepository(),
-            Grants(load_secret(config.data_dir / "grant.key")),
+            SubtitleRepository(),
+            MediaGrants(load_secret(config.data_dir / "grant.key")),
+            files,
+            encoders,
+            RenditionService(self.cache_dir, files, encoders),
+            settings.get,
+            artwork_cache=self.cache_dir / "artwork",
         )
-        transcoding = TranscodeService(self.cache_dir, settings.get)
         self.services = Services(
             accounts=accounts,
             audit=audit,
             catalogue=catalogue,
             libraries=libraries,
-            scanning=ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed),
+            scanning=scanning,
             settings=settings,
             version=__version__,
             playstate=PlayStateService(self.db, PlayStateRepository()),
-            streaming=streaming,
-            transcoding=transcoding,
-            renditions=RenditionService(
-                self.db, CatalogueRepository(), LibraryRepository(), SubtitleRepository(), self.cache_dir
-            ),
+            media=media,
             certificates=certificates,
             privacy=privacy,
             users=UserService(
@@ -146,7 +152,7 @@ class Reelhouse:
                 audit,
                 passwords,
                 twofactor,
-                on_change=lambda user_id: streaming.user_changed(user_id, transcoding),
+                on_change=media.user_changed,
             ),
             invitations=InvitationService(
                 self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
@@ -161,6 +167,19 @@ class Reelhouse:
     @property
     def cache_dir(self) -> Path:
         return self.config.data_dir / "cache"
+
+    def _protected_files(self) -> list[Path]:
+        """The server's own secrets and database: never sent as media, whatever name reaches them."""
+        data = self.config.data_dir
+        found: list[Path] = []
+        for entry in data.iterdir() if data.is_dir() else ():
+            if entry.is_file():
+                found.append(entry)
+            elif entry.is_dir() and entry.name != "cache":
+                # Certificates and their keys, database backups.
+                found.extend(p for p in entry.iterdir() if p.is_file())
+        database = self.config.effective_database_url.removeprefix("sqlite:///")
+        return [*found, Path(database), Path(database + "-wal"), Path(database + "-shm")]
 
     def web_app(self) -> web.Application:
         app = build_web_app(self.services, self.executor)
@@ -193,7 +212,7 @@ class Reelhouse:
             task.cancel()
         self.services.scanning.stop()
         self.scanner.close()
-        self.services.transcoding.close()
+        self.services.media.encoders.close()
         self.services.catalogue.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.close()

@@ -58,14 +58,25 @@ def test_library_add_with_unknown_kind_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_duplicate_library_name_is_refused(tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
     assert (
-        reelhouse(
-            tmp_path / "d", "library", "add", "--name", "X", "--kind", "music", str(tmp_path)
-        ).returncode
+        reelhouse(tmp_path / "d", "library", "add", "--name", "X", "--kind", "music", str(music)).returncode
         == 0
     )
-    again = reelhouse(tmp_path / "d", "library", "add", "--name", "x", "--kind", "music", str(tmp_path))
+    again = reelhouse(tmp_path / "d", "library", "add", "--name", "x", "--kind", "music", str(music))
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_a_library_folder_holding_or_inside_the_data_folder_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    (data / "inside").mkdir(parents=True)
+    for folder in (tmp_path, data, data / "inside"):
+        result = reelhouse(data, "library", "add", "--name", "X", "--kind", "music", str(folder))
+        assert result.returncode != 0, folder
+        assert "data folder" in result.stderr and "Traceback" not in result.stderr
+    listed = reelhouse(data, "library", "list")
+    assert listed.returncode == 0 and "X" not in listed.stdout
 
 
 def test_unknown_environment_variable_is_one_error_line(tmp_path: Path) -> None:

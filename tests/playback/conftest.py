@@ -80,3 +80,18 @@ def set_user(stage: Stage, username: str, disabled: bool | None = None, **grants
         if disabled is not None:
             values["disabled"] = disabled
         conn.execute(update(users).where(users.c.id == row.id).values(**values))
+
+
+def grant_for(
+    stage: Stage, item_id: str, username: str = "alice", purpose: str = "stream", seconds: int = 3600
+) -> str:
+    """A real media grant for a signed-in user, bound to their newest session, as the playback route issues."""
+    from sqlalchemy import select
+
+    from reelhouse.persistence.accounts import AccountRepository
+    from reelhouse.persistence.schema import users
+
+    with stage.server.server.db.read() as conn:
+        user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+        session = AccountRepository().tokens_of(conn, user_id)[0].id
+    return stage.server.server.services.media.grants.issue(item_id, user_id, purpose, session, seconds)

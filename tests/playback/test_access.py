@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from reelhouse.services.streaming import RECHECK_SECONDS
-from tests.playback.conftest import Stage, set_user
+from reelhouse.services.media_access import RECHECK_SECONDS
+from tests.playback.conftest import Stage, grant_for, set_user
 
 
 def _direct_url(stage: Stage, client_name: str = "alice") -> tuple[str, str]:
@@ -43,9 +43,7 @@ def test_grant_for_one_item_does_not_open_another(stage: Stage) -> None:
 def test_expired_grant_is_refused(stage: Stage) -> None:
     stage.member()
     item = stage.items["direct.mp4"]
-    services = stage.server.server.services
-    user_id = next(u["id"] for u in services.accounts.list_users() if u["username"] == "alice")
-    grant = services.streaming.grants.issue(item, user_id, "stream", seconds=-1)
+    grant = grant_for(stage, item, seconds=-1)
     assert stage.server.anonymous().get(f"/api/items/{item}/stream?grant={grant}").status == 401
 
 
@@ -102,9 +100,9 @@ def test_grant_key_file_is_private(stage: Stage) -> None:
 
 
 def test_grant_survives_a_restart_of_the_service_objects(stage: Stage) -> None:
-    from reelhouse.services.streaming import Grants, load_secret
+    from reelhouse.services.media_grants import MediaGrants, load_secret
 
     _, url = _direct_url(stage)
     item = stage.items["direct.mp4"]
-    again = Grants(load_secret(stage.server.data_dir / "grant.key"))
+    again = MediaGrants(load_secret(stage.server.data_dir / "grant.key"))
     assert again.verify(url.split("grant=")[1], item, "stream")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reelhouse.errors import InvalidInput
+from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.media import ffmpeg
+from reelhouse.services.media_files import MediaFiles
 from tests.playback.conftest import Stage
 
 SMUGGLED: list[Any] = [
@@ -33,21 +35,21 @@ SMUGGLED: list[Any] = [
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> tuple[Path, Path, Path]:
+def library(tmp_path: Path) -> Iterator[tuple[Path, ffmpeg.Input, Path]]:
     root = tmp_path / "lib"
     root.mkdir()
     source = root / "movie.mkv"
     source.write_bytes(b"x")
     out = tmp_path / "out"
     out.mkdir()
-    return root, source, out
+    with MediaFiles(protected=list).open_inside(str(source), (str(root),)) as opened:
+        yield root, opened.ffmpeg_input(), out
 
 
-def _job(library: tuple[Path, Path, Path], **changes: Any) -> ffmpeg.HlsJob:
-    root, source, out = library
+def _job(library: tuple[Path, ffmpeg.Input, Path], **changes: Any) -> ffmpeg.HlsJob:
+    _root, source, out = library
     base = ffmpeg.HlsJob(
         source=source,
-        roots=(str(root),),
         output=out,
         start_segment=0,
         segment_seconds=4,
@@ -79,7 +81,7 @@ HLS_FIELDS = [
 @pytest.mark.parametrize("field", HLS_FIELDS)
 @pytest.mark.parametrize("value", SMUGGLED, ids=repr)
 def test_hls_parameter_rejects_smuggled_values(
-    library: tuple[Path, Path, Path], field: str, value: Any
+    library: tuple[Path, ffmpeg.Input, Path], field: str, value: Any
 ) -> None:
     nullable = {"audio_index", "audio_codec", "video_codec", "burn_subtitle_index"}
     if value is None and field in nullable:
@@ -89,50 +91,62 @@ def test_hls_parameter_rejects_smuggled_values(
 
 
 @pytest.mark.parametrize("value", ["/etc/passwd", "-i", "concat:a|b", "../lib/../../etc/passwd"])
-def test_sources_outside_the_libraries_are_refused(library: tuple[Path, Path, Path], value: str) -> None:
-    with pytest.raises(InvalidInput):
-        ffmpeg.hls_argv(_job(library, source=value))
+def test_sources_outside_the_libraries_are_never_opened(
+    library: tuple[Path, ffmpeg.Input, Path], value: str
+) -> None:
+    with pytest.raises(NotFound):
+        MediaFiles(protected=list).open_inside(value, (str(library[0]),))
 
 
-def test_symlink_out_of_the_library_is_refused(library: tuple[Path, Path, Path], tmp_path: Path) -> None:
+def test_symlink_out_of_the_library_is_refused(
+    library: tuple[Path, ffmpeg.Input, Path], tmp_path: Path
+) -> None:
     outside = tmp_path / "secret.mkv"
     outside.write_bytes(b"x")
     link = library[0] / "link.mkv"
     link.symlink_to(outside)
+    with pytest.raises(NotFound):
+        MediaFiles(protected=list).open_inside(str(link), (str(library[0]),))
+
+
+@pytest.mark.parametrize("fd", [-1, "3", True, 1.5])
+def test_an_input_is_only_ever_a_descriptor(library: tuple[Path, ffmpeg.Input, Path], fd: Any) -> None:
     with pytest.raises(InvalidInput):
-        ffmpeg.hls_argv(_job(library, source=link))
+        ffmpeg.hls_argv(_job(library, source=ffmpeg.Input(fd)))
 
 
-def test_argv_restricts_protocols_and_prefixes_the_input(library: tuple[Path, Path, Path]) -> None:
+def test_argv_restricts_protocols_and_reads_the_checked_descriptor(
+    library: tuple[Path, ffmpeg.Input, Path],
+) -> None:
     argv = ffmpeg.hls_argv(_job(library))
     assert argv[argv.index("-protocol_whitelist") + 1] == "file"
-    assert argv[argv.index("-i") + 1] == "file:" + str(library[1].resolve())
+    assert argv[argv.index("-i") + 1] == f"file:/proc/self/fd/{library[1].fd}"
     assert argv.index("-protocol_whitelist") < argv.index("-i")
 
 
 @pytest.mark.parametrize("codec", ["opus -f", "flac", "aac,anull", 128])
-def test_audio_codec_is_allowlisted(library: tuple[Path, Path, Path], codec: Any) -> None:
+def test_audio_codec_is_allowlisted(library: tuple[Path, ffmpeg.Input, Path], codec: Any) -> None:
     with pytest.raises(InvalidInput):
-        ffmpeg.audio_argv(library[1], (str(library[0]),), 0, codec, 128)
+        ffmpeg.audio_argv(library[1], 0, codec, 128)
 
 
 @pytest.mark.parametrize("kbps", [127, "128", "128k -y", 10**6, True])
-def test_audio_bitrate_is_allowlisted(library: tuple[Path, Path, Path], kbps: Any) -> None:
+def test_audio_bitrate_is_allowlisted(library: tuple[Path, ffmpeg.Input, Path], kbps: Any) -> None:
     with pytest.raises(InvalidInput):
-        ffmpeg.audio_argv(library[1], (str(library[0]),), 0, "opus", kbps)
+        ffmpeg.audio_argv(library[1], 0, "opus", kbps)
 
 
 @pytest.mark.parametrize("seconds", ["1 -y", -1, float("nan"), True])
-def test_frame_time_is_validated(library: tuple[Path, Path, Path], seconds: Any) -> None:
+def test_frame_time_is_validated(library: tuple[Path, ffmpeg.Input, Path], seconds: Any) -> None:
     with pytest.raises(InvalidInput):
-        ffmpeg.frame_argv(library[1], (str(library[0]),), seconds, library[2] / "f.jpg")
+        ffmpeg.frame_argv(library[1], seconds, library[2] / "f.jpg")
 
 
 def test_only_ffmpeg_is_ever_started() -> None:
     from reelhouse.errors import MediaError
 
     with pytest.raises(MediaError):
-        ffmpeg.start(["/bin/sh", "-c", "true"])
+        ffmpeg.start(["/bin/sh", "-c", "true"], ffmpeg.Input(0))
 
 
 HOSTILE_PROFILES: list[dict[str, Any]] = [
@@ -153,7 +167,7 @@ def test_hostile_playback_request_is_refused_before_any_encoder(stage: Stage, bo
     owner = stage.owner()
     answer = owner.post(f"/api/items/{stage.items['hevc.mkv']}/playback", body)
     assert answer.status == 422, answer.body
-    assert stage.server.server.services.transcoding.active() == []
+    assert stage.server.server.services.media.encoders.active() == []
 
 
 @pytest.mark.parametrize("query", ["codec=opus%20-f%20null", "bitrate=128k", "bitrate=129", "codec=flac"])
@@ -174,7 +188,7 @@ def test_started_encoder_argv_holds_only_server_values(stage: Stage) -> None:
     media = stage.server.anonymous().get(f"{base}/{master.strip().splitlines()[-1]}").body.decode()
     first = next(line for line in media.splitlines() if line.startswith("0.ts"))
     assert stage.server.anonymous().get(f"{base}/{first}").status == 200
-    (session,) = stage.server.server.services.transcoding.active()
+    (session,) = stage.server.server.services.media.encoders.active()
     argv = session.argv_history[0]
     # The client's numbers arrive only as the server's own ladder rung and bitrate budget.
     assert "1000" not in " ".join(argv) and "1234" not in " ".join(argv)

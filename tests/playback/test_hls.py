@@ -91,7 +91,7 @@ def test_first_segment_is_h264_aac_mpegts(stage: Stage, tmp_path: Path) -> None:
 def test_seek_starts_the_encoder_at_that_segment(stage: Stage, tmp_path: Path) -> None:
     hls, _session_id = start(stage)
     data = hls.segment(2)
-    (session,) = stage.server.server.services.transcoding.active()
+    (session,) = stage.server.server.services.media.encoders.active()
     last = session.argv_history[-1]
     assert last[last.index("-ss") + 1] == str(2 * SEGMENT_SECONDS)
     assert last[last.index("-start_number") + 1] == "2"
@@ -103,7 +103,7 @@ def test_seek_back_restarts_the_encoder_from_there(stage: Stage, tmp_path: Path)
     hls, _session_id = start(stage)
     hls.segment(2)
     data = hls.segment(1)
-    (session,) = stage.server.server.services.transcoding.active()
+    (session,) = stage.server.server.services.media.encoders.active()
     assert len(session.argv_history) == 2
     last = session.argv_history[-1]
     assert last[last.index("-start_number") + 1] == "1"
@@ -162,7 +162,7 @@ def test_transcode_permission_is_enforced(stage: Stage) -> None:
 
 
 def test_abandoned_sessions_are_ended_and_leave_nothing_behind(stage: Stage) -> None:
-    transcoding = stage.server.server.services.transcoding
+    transcoding = stage.server.server.services.media.encoders
     stage.server.server.services.settings.apply(system_actor("test"), {"max_transcodes": 64})
     transcoding.idle_seconds = 1.0
     owner = stage.owner()
@@ -203,7 +203,7 @@ def test_aborted_streams_leave_no_open_files(stage: Stage) -> None:
 
 
 def test_cache_is_trimmed_to_its_cap(stage: Stage) -> None:
-    transcoding = stage.server.server.services.transcoding
+    transcoding = stage.server.server.services.media.encoders
     hls, _ = start(stage)
     for n in range(3):
         hls.segment(n)

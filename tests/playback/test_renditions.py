@@ -108,7 +108,7 @@ def test_photo_original_needs_download_permission(stage: Stage, tmp_path: Path) 
     item = _photo_library(stage, tmp_path)
     member = stage.member()
     assert member.get(f"/api/items/{item}/download").status == 403
-    set_user(stage, "alice", may_download=True)
+    set_user(stage, "alice", may_download=True, may_see_location=True)
     answer = member.get(f"/api/items/{item}/download")
     assert answer.status == 200
     assert answer.body == (tmp_path / "photos" / "holiday.jpg").read_bytes()

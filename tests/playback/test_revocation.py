@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reelhouse.domain.access import system_actor
-from tests.playback.conftest import Stage
+from tests.playback.conftest import Stage, grant_for
 from tests.playback.test_hls import ffmpeg_children, start
 
 # Far more than loopback's socket buffers hold (a few MB each way), so the body is still being sent when
@@ -59,7 +59,7 @@ def _open_stream(
     never the server's direct-play choice, so the test issues the direct-stream grant itself.)"""
     if not any(u["username"] == "alice" for u in stage.owner().get("/api/users").json()):
         stage.member()
-    grant = stage.server.server.services.streaming.grants.issue(item, _user_id(stage, "alice"), "stream")
+    grant = grant_for(stage, item)
     url = f"/api/items/{item}/stream?grant={grant}"
     connection = http.client.HTTPConnection("127.0.0.1", stage.server.port, timeout=20)
     opened.append(connection)
@@ -94,7 +94,7 @@ def test_disabling_a_user_cuts_the_stream_they_have_open(
     response, size, _ = _open_stream(stage, big, opened)
     _patch(stage, "alice", {"disabled": True})
     assert 65536 + _rest(response) < size
-    assert stage.server.server.services.streaming.open.of(_user_id(stage, "alice")) == []
+    assert stage.server.server.services.media.open.of(_user_id(stage, "alice")) == []
 
 
 def test_deleting_a_user_cuts_the_stream_they_have_open(
@@ -140,7 +140,7 @@ def test_disabling_a_user_ends_their_transcode_session_and_its_encoder(stage: St
     hls, session_id = start(stage, member)
     hls.segment(0)
     _patch(stage, "alice", {"disabled": True})
-    sessions = stage.server.server.services.transcoding.active()
+    sessions = stage.server.server.services.media.encoders.active()
     assert session_id not in {s.id for s in sessions}
     deadline = time.monotonic() + 5
     while ffmpeg_children() and time.monotonic() < deadline:
@@ -179,7 +179,7 @@ def test_a_stream_sent_in_full_leaves_the_connection_ready_for_the_next_request(
     # Regression: once the handler sent the file itself, aiohttp's own prepare sent it a second time.
     item = stage.items["direct.mp4"]
     stage.member()
-    grant = stage.server.server.services.streaming.grants.issue(item, _user_id(stage, "alice"), "stream")
+    grant = grant_for(stage, item)
     expected = (stage.root / "direct" / "direct.mp4").read_bytes()
     connection = http.client.HTTPConnection("127.0.0.1", stage.server.port, timeout=20)
     opened.append(connection)
@@ -195,9 +195,9 @@ def test_a_stream_sent_in_full_leaves_the_connection_ready_for_the_next_request(
 
 def _wait_until_closed(stage: Stage) -> None:
     deadline = time.monotonic() + 5
-    while len(stage.server.server.services.streaming.open) and time.monotonic() < deadline:
+    while len(stage.server.server.services.media.open) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(stage.server.server.services.streaming.open) == 0
+    assert len(stage.server.server.services.media.open) == 0
 
 
 def test_stream_limit_counts_a_direct_stream_being_sent(

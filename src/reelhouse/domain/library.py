@@ -125,6 +125,9 @@ class MediaFileInfo:
     part: int
     media: MediaInfo | None
     missing: bool
+    # As scanned; absent for rows scanned before they were kept.
+    device: int | None = None
+    inode: int | None = None
 
 
 @dataclass(frozen=True)

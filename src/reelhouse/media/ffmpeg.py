@@ -43,14 +43,19 @@ def _choice(name: str, value: object, allowed: Mapping[str, tuple[str, ...]]) ->
     return allowed[value]
 
 
-def input_path(path: str | Path, roots: tuple[str, ...]) -> str:
-    """The input as ``file:<absolute real path>``, only when it lies inside one of the library roots."""
-    real = os.path.realpath(path)
-    inside = any(real.startswith(os.path.realpath(root).rstrip(os.sep) + os.sep) for root in roots if root)
-    if not inside or not os.path.isfile(real):
-        raise InvalidInput("The input is not a file inside a library.", "path")
-    # The file: prefix keeps a name like "concat:x|y" or "-i" from being read as a protocol or an option.
-    return "file:" + real
+@dataclass(frozen=True)
+class Input:
+    """A media file the access decision opened and checked, read by ffmpeg through the descriptor it inherits:
+    a path swapped after the check cannot change what ffmpeg reads. Only services.media_files makes these."""
+
+    fd: int
+
+    @property
+    def arg(self) -> str:
+        if type(self.fd) is not int or self.fd < 0:
+            raise InvalidInput("The input is not an open file.", "source")
+        # The file: prefix keeps the name from being read as another protocol or an option.
+        return f"file:/proc/self/fd/{self.fd}"
 
 
 def _output_dir(folder: Path) -> str:
@@ -62,8 +67,7 @@ def _output_dir(folder: Path) -> str:
 
 @dataclass(frozen=True)
 class HlsJob:
-    source: str | Path
-    roots: tuple[str, ...]
+    source: Input
     output: Path
     start_segment: int
     segment_seconds: int
@@ -78,7 +82,7 @@ class HlsJob:
 
 
 def hls_argv(job: HlsJob) -> list[str]:
-    source = input_path(job.source, job.roots)
+    source = job.source.arg
     out = _output_dir(job.output)
     segment = _int("segment_seconds", job.segment_seconds, 2, 6)
     if segment not in SEGMENT_SECONDS:
@@ -165,16 +169,14 @@ def _audio_kbps(value: object) -> int:
     return value
 
 
-def audio_argv(
-    source: str | Path, roots: tuple[str, ...], audio_index: int, codec: str, kbps: int
-) -> list[str]:
+def audio_argv(source: Input, audio_index: int, codec: str, kbps: int) -> list[str]:
     """A progressive audio stream written to stdout."""
     encoder = _choice("audio_codec", codec, _AUDIO_ENCODERS)
     return [
         FFMPEG,
         *_BASE,
         "-i",
-        input_path(source, roots),
+        source.arg,
         "-map",
         f"0:{_int('audio_index', audio_index, 0, 1023)}",
         "-vn",
@@ -192,7 +194,7 @@ def audio_argv(
     ]
 
 
-def frame_argv(source: str | Path, roots: tuple[str, ...], at_seconds: float, output: Path) -> list[str]:
+def frame_argv(source: Input, at_seconds: float, output: Path) -> list[str]:
     """One JPEG frame from a video, for items with no artwork."""
     out_dir = _output_dir(output.parent)
     return [
@@ -201,7 +203,7 @@ def frame_argv(source: str | Path, roots: tuple[str, ...], at_seconds: float, ou
         "-ss",
         _seconds("at_seconds", at_seconds),
         "-i",
-        input_path(source, roots),
+        source.arg,
         "-frames:v",
         "1",
         "-an",
@@ -217,8 +219,10 @@ def frame_argv(source: str | Path, roots: tuple[str, ...], at_seconds: float, ou
     ]
 
 
-def start(argv: list[str], log: Path | None = None, stdout_pipe: bool = False) -> subprocess.Popen[bytes]:
-    """Start ffmpeg in its own process group (so one kill ends it) with no shell and no inherited fds."""
+def start(
+    argv: list[str], source: Input, log: Path | None = None, stdout_pipe: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start ffmpeg in its own process group (so one kill ends it) with no shell, inheriting only its input."""
     if not argv or argv[0] != FFMPEG:
         raise MediaError("refusing to run a command that is not ffmpeg")
     stderr = open(log, "ab") if log is not None else subprocess.DEVNULL
@@ -229,6 +233,7 @@ def start(argv: list[str], log: Path | None = None, stdout_pipe: bool = False) -
             stdout=subprocess.PIPE if stdout_pipe else subprocess.DEVNULL,
             stderr=stderr,
             close_fds=True,
+            pass_fds=(source.fd,),
             start_new_session=True,
         )
     finally:
@@ -236,7 +241,7 @@ def start(argv: list[str], log: Path | None = None, stdout_pipe: bool = False) -
             stderr.close()
 
 
-def run(argv: list[str], timeout: float = 30.0) -> None:
+def run(argv: list[str], source: Input, timeout: float = 30.0) -> None:
     if not argv or argv[0] != FFMPEG:
         raise MediaError("refusing to run a command that is not ffmpeg")
     try:
@@ -248,6 +253,7 @@ def run(argv: list[str], timeout: float = 30.0) -> None:
             check=True,
             timeout=timeout,
             close_fds=True,
+            pass_fds=(source.fd,),
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise MediaError("ffmpeg could not process the file") from exc
@@ -265,13 +271,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.stdout.close()
 
 
-def subtitle_argv(source: str | Path, roots: tuple[str, ...], stream_index: int) -> list[str]:
+def subtitle_argv(source: Input, stream_index: int) -> list[str]:
     """An embedded text subtitle stream as WebVTT on stdout."""
     return [
         FFMPEG,
         *_BASE,
         "-i",
-        input_path(source, roots),
+        source.arg,
         "-map",
         f"0:{_int('stream_index', stream_index, 0, 1023)}",
         "-c:s",
@@ -282,13 +288,19 @@ def subtitle_argv(source: str | Path, roots: tuple[str, ...], stream_index: int)
     ]
 
 
-def output(argv: list[str], timeout: float = 60.0, limit: int = 16 * 1024 * 1024) -> bytes:
+def output(argv: list[str], source: Input, timeout: float = 60.0, limit: int = 16 * 1024 * 1024) -> bytes:
     """Run ffmpeg and return what it wrote to stdout (bounded)."""
     if not argv or argv[0] != FFMPEG:
         raise MediaError("refusing to run a command that is not ffmpeg")
     try:
         done = subprocess.run(
-            argv, stdin=subprocess.DEVNULL, capture_output=True, check=True, timeout=timeout, close_fds=True
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=True,
+            timeout=timeout,
+            close_fds=True,
+            pass_fds=(source.fd,),
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise MediaError("ffmpeg could not read this stream") from exc

@@ -77,6 +77,15 @@ class AccountRepository:
         stmt = delete(auth_tokens).where(auth_tokens.c.id == token_id, auth_tokens.c.user_id == user_id)
         return bool(conn.execute(stmt).rowcount)
 
+    def token_alive(self, conn: Connection, token_id: str, user_id: str) -> bool:
+        """Whether a sign-in session or app token is still there and unexpired: media grants die with it."""
+        found = conn.execute(
+            select(auth_tokens.c.expires_at).where(
+                auth_tokens.c.id == token_id, auth_tokens.c.user_id == user_id
+            )
+        ).first()
+        return found is not None and (found.expires_at is None or found.expires_at > time.time())
+
     def known_addresses(self, conn: Connection, user_id: str) -> set[str]:
         rows = conn.execute(
             select(auth_tokens.c.last_address)

@@ -309,6 +309,8 @@ class CatalogueRepository:
                     part=f.part,
                     media=_media(f.media),
                     missing=f.missing_since is not None,
+                    device=f.device,
+                    inode=f.inode,
                 )
                 for f in files
             ),

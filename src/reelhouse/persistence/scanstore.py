@@ -55,6 +55,8 @@ class StoredFile:
     fingerprint: str
     part: int
     missing_since: float | None
+    device: int | None = None
+    inode: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,12 @@ class ScanStore:
                 media_files.c.fingerprint,
                 media_files.c.part,
                 media_files.c.missing_since,
+                media_files.c.device,
+                media_files.c.inode,
             ).where(media_files.c.library_id == library_id)
         ).all()
         # .all() fetches in bulk: iterating the result would fetch one row per call, a third of a rescan's time.
-        return {r[2]: StoredFile(*r) for r in rows}
+        return {r[2]: StoredFile(*tuple(r)) for r in rows}
 
     def items(self, conn: Connection, library_id: str) -> list[StoredItem]:
         rows = conn.execute(

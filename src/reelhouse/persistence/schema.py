@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Computed,
@@ -119,6 +120,9 @@ media_files = Table(
     Column("path", Text, nullable=False, unique=True),
     Column("size", Integer, nullable=False),
     Column("mtime", Float, nullable=False),
+    # The file's identity when scanned: a file opened for a viewer must still be this one (services.media_files).
+    Column("device", BigInteger),
+    Column("inode", BigInteger),
     # Size plus a hash of the first and last 64 KiB: finds a moved or renamed file again.
     Column("fingerprint", String(64), nullable=False),
     Column("part", Integer, nullable=False, default=1),

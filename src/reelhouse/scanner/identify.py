@@ -50,6 +50,8 @@ class Job:
     size: int
     mtime: float
     kind: LibraryKind
+    device: int | None = None
+    inode: int | None = None
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ class Reconciler:
             "item_id": item_id,
             "size": job.size,
             "mtime": job.mtime,
+            "device": job.device,
+            "inode": job.inode,
             "fingerprint": found.fingerprint,
             "part": found.part,
             "media": found.media_json,

@@ -95,10 +95,12 @@ class Scanner:
                 and stored.missing_since is None
                 and stored.size == found.size
                 and stored.mtime == found.mtime
+                and stored.inode in (None, found.inode)
+                and stored.device in (None, found.device)
             ):
                 unchanged += 1
             else:
-                jobs.append(Job(found.path, found.root, found.size, found.mtime, library.kind))
+                jobs.append(Job(found.path, found.root, found.size, found.mtime, library.kind, found.device, found.inode))
         present = {f.path for f in walked.files}
         vanished = [
             s

@@ -35,6 +35,9 @@ class FoundFile:
     root: str
     size: int
     mtime: float
+    # Identity as scanned: what a file opened for a viewer must still be.
+    device: int | None = None
+    inode: int | None = None
 
 
 @dataclass
@@ -172,7 +175,7 @@ class _Walker:
             elif info.st_size == 0:
                 self.error(path, "empty file (0 bytes)")
             else:
-                self.result.files.append(FoundFile(path, root, info.st_size, info.st_mtime))
+                self.result.files.append(FoundFile(path, root, info.st_size, info.st_mtime, info.st_dev, info.st_ino))
                 return None
         if extension in SIDECAR_EXTENSIONS and stat.S_ISREG(info.st_mode):
             # ctime too: an edit that restores the old mtime still marks the sidecar as changed.

@@ -38,11 +38,29 @@ def _check_root(raw: str) -> str:
     return str(resolved)
 
 
+def _contains(outer: str, inner: str) -> bool:
+    return inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
 class LibraryService:
-    def __init__(self, db: Database, repo: LibraryRepository, audit: AuditService) -> None:
+    def __init__(
+        self, db: Database, repo: LibraryRepository, audit: AuditService, data_dir: Path | None = None
+    ) -> None:
         self._db = db
         self._repo = repo
         self._audit = audit
+        self._data_dir = str(data_dir.resolve()) if data_dir is not None else None
+
+    def _outside_data(self, root: str) -> str:
+        """A library folder that holds the server's data directory, or lies inside it, would offer the database
+        and the keys to the scanner and, through any link or mix-up, to viewers: refused."""
+        data = self._data_dir
+        if data is not None and (root == data or _contains(root, data) or _contains(data, root)):
+            raise InvalidInput(
+                f"Folder {root} holds or lies inside the server's data folder ({data}); choose another folder.",
+                "paths",
+            )
+        return root
 
     def add(self, actor: Actor, name: str, kind: str, paths: list[str]) -> Library:
         if not can(actor, Action.MANAGE_LIBRARIES):
@@ -57,7 +75,7 @@ class LibraryService:
             raise InvalidInput(f"Unknown library kind '{kind}'; use one of {kinds}.", "kind") from None
         if not paths:
             raise InvalidInput("A library needs at least one folder.", "paths")
-        roots = list(dict.fromkeys(_check_root(p) for p in paths))
+        roots = list(dict.fromkeys(self._outside_data(_check_root(p)) for p in paths))
         with self._db.begin() as conn:
             if self._repo.find_by_name(conn, name) is not None:
                 raise Conflict(f"A library named '{name}' already exists.")

@@ -174,6 +174,10 @@ class ScanService:
         self._watcher = factory(libraries, self._changed)
         self._watcher.start()
 
+    def rescan_soon(self, library_id: str) -> None:
+        """A file was found changed when it was opened for a viewer: scan its library again."""
+        self._changed(library_id)
+
     def _changed(self, library_id: str) -> None:
         library = next((lib for lib in self._libraries.all_for_system() if lib.id == library_id), None)
         if library is None or self._stop.is_set():

@@ -1,4 +1,6 @@
-"""HLS sessions: one ffmpeg per session started on demand, restarted on seeks, limited, reaped when idle."""
+"""Encoders: HLS sessions (one ffmpeg each, started on demand, restarted on seeks, reaped when idle), progressive
+audio and video frames, all counted against ``max_transcodes``. Every input is a file the media access decision
+opened; nothing here opens a path."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelhouse.domain import playback
-from reelhouse.domain.access import Actor
 from reelhouse.domain.ids import new_id
-from reelhouse.errors import MediaError, NotFound, TooManyRequests, Unavailable
+from reelhouse.errors import MediaError, NotFound, Unavailable
 from reelhouse.media import ffmpeg, hls
+from reelhouse.services.media_files import OpenedFile
 
 # Three seconds: short enough that the first segment is ready quickly on a small machine.
 SEGMENT_SECONDS = 3
@@ -29,8 +31,7 @@ class Session:
     user_id: str
     item_id: str
     plan: playback.Plan
-    source: str
-    roots: tuple[str, ...]
+    source: OpenedFile
     duration: float
     folder: Path
     last_access: float = field(default_factory=time.monotonic)
@@ -53,12 +54,22 @@ class Session:
             return set()
 
 
+@dataclass
+class AudioEncoder:
+    key: str
+    user_id: str
+    item_id: str
+    process: subprocess.Popen[bytes]
+
+
 class TranscodeService:
     def __init__(self, cache_dir: Path, setting: Callable[[str], int], idle_seconds: float = 60.0) -> None:
         self._root = cache_dir / "transcode"
         self._setting = setting
         self.idle_seconds = idle_seconds
         self._sessions: dict[str, Session] = {}
+        self._audio: dict[str, AudioEncoder] = {}
+        self._frames = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
@@ -66,42 +77,43 @@ class TranscodeService:
         shutil.rmtree(self._root, ignore_errors=True)
 
     # Sessions -------------------------------------------------------------------------------
+    def _busy(self) -> None:
+        # Called with self._lock held. Every encoder counts, whatever it makes: a remux or an audio stream
+        # costs far less than a video encode, but each is a process a client can keep alive.
+        running = len(self._sessions) + len(self._audio) + self._frames
+        if running >= self._setting("max_transcodes"):
+            raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
+
     def start(
         self,
-        actor: Actor,
+        user_id: str,
         item_id: str,
         plan: playback.Plan,
-        source: str,
-        roots: tuple[str, ...],
+        source: OpenedFile,
         duration: float,
         subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = (),
     ) -> Session:
-        if duration <= 0:
-            raise MediaError("This file's length is unknown, so it cannot be streamed in segments.")
-        with self._lock:
-            mine = sum(1 for s in self._sessions.values() if s.user_id == actor.user_id)
-            cap = actor.permissions.max_streams
-            if cap is not None and mine >= cap:
-                raise TooManyRequests(f"You may play {cap} streams at once; stop one first.", retry_after=30)
-            if plan.method is playback.Method.TRANSCODE:
-                running = sum(
-                    1 for s in self._sessions.values() if s.plan.method is playback.Method.TRANSCODE
+        """A new session reading ``source``, which it owns from here on (closed when the session ends)."""
+        try:
+            if duration <= 0:
+                raise MediaError("This file's length is unknown, so it cannot be streamed in segments.")
+            with self._lock:
+                self._busy()
+                session = Session(
+                    new_id(),
+                    user_id,
+                    item_id,
+                    plan,
+                    source,
+                    duration,
+                    self._root / new_id(),
+                    subtitles=subtitles,
                 )
-                if running >= self._setting("max_transcodes"):
-                    raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
-            session = Session(
-                new_id(),
-                actor.user_id,
-                item_id,
-                plan,
-                source,
-                roots,
-                duration,
-                self._root / new_id(),
-                subtitles=subtitles,
-            )
-            session.folder.mkdir(parents=True)
-            self._sessions[session.id] = session
+                session.folder.mkdir(parents=True)
+                self._sessions[session.id] = session
+        except BaseException:
+            source.close()
+            raise
         self._ensure_reaper()
         return session
 
@@ -179,8 +191,7 @@ class TranscodeService:
         plan = session.plan
         argv = ffmpeg.hls_argv(
             ffmpeg.HlsJob(
-                source=session.source,
-                roots=session.roots,
+                source=session.source.ffmpeg_input(),
                 output=session.folder,
                 start_segment=number,
                 segment_seconds=SEGMENT_SECONDS,
@@ -195,19 +206,66 @@ class TranscodeService:
             )
         )
         session.argv_history.append(argv)
-        session.process = ffmpeg.start(argv, session.folder / "ffmpeg.log")
+        session.process = ffmpeg.start(argv, session.source.ffmpeg_input(), session.folder / "ffmpeg.log")
         session.process_start = number
 
-    # Progressive audio ----------------------------------------------------------------------
+    # Progressive audio and frames ------------------------------------------------------------
     def audio(
-        self, actor: Actor, source: str, roots: tuple[str, ...], audio_index: int, codec: str, kbps: int
-    ) -> subprocess.Popen[bytes]:
-        """An ffmpeg writing the encoded track to its stdout; the caller must hand it back to ``stop``."""
-        argv = ffmpeg.audio_argv(source, roots, audio_index, codec, kbps)
-        return ffmpeg.start(argv, stdout_pipe=True)
+        self,
+        user_id: str,
+        item_id: str,
+        key: str,
+        source: OpenedFile,
+        audio_index: int,
+        codec: str,
+        kbps: int,
+    ) -> AudioEncoder:
+        """An ffmpeg writing the encoded track to its stdout, registered under ``key`` (the grant): one grant
+        runs one encoder at a time, so a second request with it ends the first. Hand it back to ``stop``."""
+        argv = ffmpeg.audio_argv(source.ffmpeg_input(), audio_index, codec, kbps)
+        with self._lock:
+            previous = self._audio.pop(key, None)
+            if previous is None:
+                self._busy()
+            process = ffmpeg.start(argv, source.ffmpeg_input(), stdout_pipe=True)
+            encoder = AudioEncoder(key, user_id, item_id, process)
+            self._audio[key] = encoder
+        if previous is not None:
+            ffmpeg.stop(previous.process)
+        return encoder
 
-    def stop(self, process: subprocess.Popen[bytes]) -> None:
-        ffmpeg.stop(process)
+    def stop(self, encoder: AudioEncoder) -> None:
+        with self._lock:
+            if self._audio.get(encoder.key) is encoder:
+                del self._audio[encoder.key]
+        ffmpeg.stop(encoder.process)
+
+    def audio_encoders(self) -> list[AudioEncoder]:
+        with self._lock:
+            return list(self._audio.values())
+
+    def end_audio_of(self, user_id: str, allowed: Callable[[str], bool]) -> int:
+        """Stop the user's audio encoders for items ``allowed`` now refuses; returns how many."""
+        with self._lock:
+            ended = [e for e in self._audio.values() if e.user_id == user_id and not allowed(e.item_id)]
+            for encoder in ended:
+                del self._audio[encoder.key]
+        for encoder in ended:
+            ffmpeg.stop(encoder.process)
+        return len(ended)
+
+    def frame(self, source: OpenedFile, at_seconds: float, target: Path) -> None:
+        """One JPEG frame of a video, counted like every other encoder while it runs."""
+        with self._lock:
+            self._busy()
+            self._frames += 1
+        try:
+            ffmpeg.run(
+                ffmpeg.frame_argv(source.ffmpeg_input(), round(at_seconds, 3), target), source.ffmpeg_input()
+            )
+        finally:
+            with self._lock:
+                self._frames -= 1
 
     # Housekeeping ---------------------------------------------------------------------------
     def _dispose(self, session: Session) -> None:
@@ -217,6 +275,7 @@ class TranscodeService:
                 ffmpeg.stop(session.process)
                 session.process = None
         shutil.rmtree(session.folder, ignore_errors=True)
+        session.source.close()
 
     def reap(self) -> int:
         """End sessions nobody has polled for ``idle_seconds``, then trim the cache; returns sessions ended."""
@@ -261,6 +320,11 @@ class TranscodeService:
             self._sessions.clear()
         for session in sessions:
             self._dispose(session)
+        with self._lock:
+            encoders = list(self._audio.values())
+            self._audio.clear()
+        for encoder in encoders:
+            ffmpeg.stop(encoder.process)
         if self._reaper is not None:
             self._reaper.join(10)
 

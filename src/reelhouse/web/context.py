@@ -22,13 +22,11 @@ from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
-from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
-from reelhouse.services.streaming import StreamingService
-from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
 
@@ -46,9 +44,8 @@ class Services:
     settings: SettingsService
     version: str
     playstate: PlayStateService
-    streaming: StreamingService
-    transcoding: TranscodeService
-    renditions: RenditionService
+    # The one media access decision: every media byte the web layer sends comes from it.
+    media: MediaAccess
     certificates: CertificateService | None = None
     privacy: PrivacyService | None = None
     users: UserService | None = None

@@ -1,5 +1,6 @@
-"""Answers that carry a file's bytes: exact ranges and conditionals, sent inside the handler and
-registered under their viewer so that an admin's change can cut them."""
+"""Sending what the media access decision opened: exact ranges and conditionals for files, a bounded write
+timeout for encoder output, each sent inside the handler and registered under its viewer so that an admin's
+change can cut it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
+from reelhouse.services.media_access import Allowed, Delivery
+from reelhouse.services.media_files import OpenedFile
+from reelhouse.services.transcoding import AudioEncoder
 from reelhouse.web.context import services
 from reelhouse.web.gate import cut_connection
+
+AUDIO_TYPES = {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}
+# A client that stops reading holds an encoder; this long without taking a chunk, and the encoder is ended.
+WRITE_TIMEOUT_SECONDS = 20.0
 
 _CONDITIONAL = (
     "Range",
@@ -82,4 +90,63 @@ def tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextM
         if transport is not None:
             loop.call_soon_threadsafe(cut_connection, transport, task)
 
-    return services(request).streaming.open.track(viewer, item_id, cut)
+    return services(request).media.open.track(viewer, item_id, cut)
+
+
+async def send_file(
+    request: web.Request, delivery: Delivery, disposition: str | None = None
+) -> web.StreamResponse:
+    """Send an opened file (through its descriptor's name, so a path swapped meanwhile changes nothing), then
+    close it. Registered under its viewer while it is sent."""
+    opened = delivery.file
+    try:
+        response = file_answer(
+            request, opened.proc_path, opened.validators, delivery.content_type, disposition
+        )
+        with tracked(request, delivery.allowed.viewer.user_id, delivery.allowed.item.summary.id):
+            try:
+                await response.prepare(request)
+                await response.write_eof()
+            except ConnectionError:
+                pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
+    finally:
+        opened.close()
+    return response
+
+
+async def send_image(
+    request: web.Request, opened: OpenedFile, content_type: str, cache: str
+) -> web.StreamResponse:
+    try:
+        response = file_answer(request, opened.proc_path, opened.validators, content_type)
+        response.headers["Cache-Control"] = cache
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:
+        pass
+    finally:
+        opened.close()
+    return response
+
+
+async def send_stream(
+    request: web.Request, allowed: Allowed, encoder: AudioEncoder, content_type: str
+) -> web.StreamResponse:
+    """Relay an encoder's output; the encoder ends when the client leaves, is cut, or stops reading."""
+    media = services(request).media
+    loop = asyncio.get_running_loop()
+    response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-store"})
+    stdout = encoder.process.stdout
+    try:
+        assert stdout is not None
+        with tracked(request, allowed.viewer.user_id, allowed.item.summary.id):
+            await response.prepare(request)
+            while chunk := await loop.run_in_executor(None, stdout.read1, 65536):  # type: ignore[attr-defined]
+                await asyncio.wait_for(response.write(chunk), WRITE_TIMEOUT_SECONDS)
+            await response.write_eof()
+    except (ConnectionError, TimeoutError):
+        if request.transport is not None:
+            request.transport.close()
+    finally:
+        await loop.run_in_executor(None, media.encoders.stop, encoder)
+    return response

@@ -1,9 +1,8 @@
-"""Playback routes: decisions and grants, direct play with exact ranges, HLS, audio, play state."""
+"""Playback routes: decisions and grants, direct play with exact ranges, HLS, audio. Every media answer is
+decided and opened by the media access decision (services/media_access.py); these handlers only send it."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -11,9 +10,15 @@ from aiohttp import web
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
 from reelhouse.errors import NotFound
-from reelhouse.services.streaming import Playable
-from reelhouse.services.transcoding import master_text, media_text, subtitle_playlist_text, vtt_for_hls
-from reelhouse.web.api.media_answer import file_answer, tracked
+from reelhouse.services.media_access import Allowed, Delivery, Purpose
+from reelhouse.services.transcoding import (
+    Session,
+    master_text,
+    media_text,
+    subtitle_playlist_text,
+    vtt_for_hls,
+)
+from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_stream
 from reelhouse.web.api.playback_schemas import (
     AudioQuery,
     GrantQuery,
@@ -25,20 +30,12 @@ from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, 
 from reelhouse.web.routing import Access, Route
 
 
-def _zone_cap(request: web.Request) -> int | None:
-    # Missing zone (no network gate yet) counts as LAN: only a peer known to be remote gets the cap.
-    if request.get(ZONE, "lan") != "remote":
-        return None
-    cap = int(services(request).settings.get("remote_max_bitrate_kbps"))
-    return cap or None
-
-
 async def start_playback(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, PlaybackIn)
     who = actor(request)
     item_id = request.match_info["item_id"]
-    svc = services(request)
-    found: Playable = await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
+    media = services(request).media
+    found: Allowed = await call(request, media.allow, who, item_id, Purpose.STREAM, request.get(ZONE))
     profile = playback.ClientProfile(
         containers=frozenset(body.profile.containers),
         video_codecs=frozenset(body.profile.video_codecs),
@@ -49,37 +46,28 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
         hls=body.profile.hls,
     )
     choice = playback.Request(audio_index=body.audio_index, burn_subtitle_index=body.burn_subtitle_index)
-    plan = svc.streaming.decide(who, found, profile, choice, _zone_cap(request))
-    await call(request, svc.streaming.check_slot, who, item_id, svc.transcoding)
-    state = await call(request, svc.playstate.state, who, item_id)
+    plan = media.decide(found, profile, choice)
+    session_wanted = plan.method is not playback.Method.DIRECT and not found.is_audio_only
+    await call(request, media.check_streams, who, item_id, session_wanted)
+    state = await call(request, services(request).playstate.state, who, item_id)
     base = f"/api/items/{quote(item_id)}"
     session_id = None
     if plan.method is playback.Method.DIRECT:
-        url = f"{base}/stream?grant={svc.streaming.grants.issue(item_id, who.user_id, 'stream')}"
+        url = f"{base}/stream?grant={media.issue(found, Purpose.STREAM)}"
         content_type = found.content_type
-    elif found.media is not None and not any(s.type == "video" for s in found.media.streams):
-        grant = svc.streaming.grants.issue(item_id, who.user_id, "audio")
+    elif found.is_audio_only:
+        grant = media.issue(found, f"{Purpose.AUDIO}:{plan.audio_codec}:{plan.audio_kbps}")
         url = f"{base}/audio?grant={grant}&codec={plan.audio_codec}&bitrate={plan.audio_kbps}"
-        content_type = {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}[plan.audio_codec]
+        content_type = AUDIO_TYPES[plan.audio_codec]
     else:
         text_subs = tuple(
             (s.id, s.language, s.title, s.forced)
             for s in found.item.subtitles
             if s.format in ("srt", "ass", "ssa", "vtt")
         )
-        session = await call(
-            request,
-            svc.transcoding.start,
-            who,
-            item_id,
-            plan,
-            found.path,
-            found.roots,
-            found.duration,
-            text_subs,
-        )
+        session = await call(request, media.start_hls, found, plan, text_subs)
         session_id = session.id
-        grant = svc.streaming.grants.issue(item_id, who.user_id, f"hls:{session.id}")
+        grant = media.issue(found, f"{Purpose.HLS}:{session.id}")
         url = f"/api/hls/{session.id}/master.m3u8?grant={grant}"
         content_type = "application/vnd.apple.mpegurl"
     subtitles = [
@@ -109,72 +97,34 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
 async def stream(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     grant = parse_query(request, GrantQuery).grant
-    svc = services(request)
-    found = await call(request, svc.streaming.granted_file, grant, item_id, "stream")
-    await call(request, svc.streaming.check_slot_for_grant, found.viewer, item_id, svc.transcoding)
-    response = file_answer(request, found.path, found.validators, found.content_type)
-    with tracked(request, found.viewer, item_id):
-        try:
-            await response.prepare(request)
-            await response.write_eof()
-        except ConnectionError:
-            pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
-    return response
+    media = services(request).media
+    delivery: Delivery = await call(request, media.direct, grant, item_id, request.get(ZONE))
+    return await send_file(request, delivery)
 
 
 async def download(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
-    found = await call(
-        request, services(request).streaming.playable, actor(request), item_id, Action.DOWNLOAD
-    )
-    name = quote(found.path.rsplit("/", 1)[-1])
-    return file_answer(
-        request, found.path, found.validators, found.content_type, f"attachment; filename*=UTF-8''{name}"
-    )
+    media = services(request).media
+    delivery: Delivery = await call(request, media.download, actor(request), item_id, request.get(ZONE))
+    name = quote(delivery.allowed.file.path.rsplit("/", 1)[-1]) if delivery.allowed.file else "download"
+    return await send_file(request, delivery, f"attachment; filename*=UTF-8''{name}")
 
 
 async def audio(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     query = parse_query(request, AudioQuery)
-    svc = services(request)
-    who = await call(request, svc.streaming.actor_from_grant, query.grant, item_id, "audio")
-    found = await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
-    await call(request, svc.streaming.check_slot, who, item_id, svc.transcoding)
-    index = next((s.index for s in (found.media.streams if found.media else ()) if s.type == "audio"), None)
-    if index is None:
-        raise NotFound("This item has no audio.")
-    process = await call(
-        request, svc.transcoding.audio, who, found.path, found.roots, index, query.codec, query.bitrate
+    media = services(request).media
+    allowed, encoder = await call(
+        request, media.audio, query.grant, item_id, query.codec, query.bitrate, request.get(ZONE)
     )
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}[query.codec],
-            "Cache-Control": "no-store",
-        }
-    )
-    loop = asyncio.get_running_loop()
-    try:
-        with tracked(request, who.user_id, item_id):
-            await response.prepare(request)
-            assert process.stdout is not None
-            while chunk := await loop.run_in_executor(None, process.stdout.read1, 65536):  # type: ignore[attr-defined]
-                await response.write(chunk)
-            await response.write_eof()
-    finally:
-        await loop.run_in_executor(None, svc.transcoding.stop, process)
-    return response
+    return await send_stream(request, allowed, encoder, AUDIO_TYPES[query.codec])
 
 
-async def _session(request: web.Request) -> Any:
+async def _session(request: web.Request) -> tuple[Session, str]:
     session_id = request.match_info["session_id"]
     grant = parse_query(request, GrantQuery).grant
-    svc = services(request)
-    # The grant names the item; the session must belong to that item and to the grant's user.
-    item_id = svc.streaming.grants.item_of(grant)
-    who = await call(request, svc.streaming.actor_from_grant, grant, item_id, f"hls:{session_id}")
-    # Re-check the viewer may still stream this item (library access or rating limits may have changed).
-    await call(request, svc.streaming.playable, who, item_id, Action.STREAM)
-    return svc.transcoding.get(session_id, who.user_id, item_id), grant
+    session, _allowed = await call(request, services(request).media.hls, grant, session_id, request.get(ZONE))
+    return session, grant
 
 
 def _playlist(text: str) -> web.Response:
@@ -206,13 +156,15 @@ async def hls_subtitle_playlist(request: web.Request) -> web.StreamResponse:
 
 
 async def hls_subtitle(request: web.Request) -> web.StreamResponse:
-    session, grant = await _session(request)
-    sub = request.match_info["subtitle_id"]
-    subtitle_playlist_text(session, sub, "")
-    who = await call(
-        request, services(request).streaming.actor_from_grant, grant, session.item_id, f"hls:{session.id}"
+    grant = parse_query(request, GrantQuery).grant
+    text = await call(
+        request,
+        services(request).media.hls_subtitle_vtt,
+        grant,
+        request.match_info["session_id"],
+        request.match_info["subtitle_id"],
+        request.get(ZONE),
     )
-    text = await call(request, services(request).renditions.subtitle_vtt, who, session.item_id, sub)
     return web.Response(
         text=vtt_for_hls(text), content_type="text/vtt", headers={"Cache-Control": "no-store"}
     )
@@ -228,13 +180,16 @@ async def hls_segment(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["number"]
     if not raw.isdigit() or len(raw) > 7:
         raise NotFound("No such segment.")
-    path = await call(request, services(request).transcoding.segment, session, int(raw))
+    path = await call(request, services(request).media.encoders.segment, session, int(raw))
     return web.FileResponse(path, headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})
 
 
 async def hls_end(request: web.Request) -> web.StreamResponse:
     await call(
-        request, services(request).transcoding.end, request.match_info["session_id"], actor(request).user_id
+        request,
+        services(request).media.encoders.end,
+        request.match_info["session_id"],
+        actor(request).user_id,
     )
     return web.Response(status=204)
 

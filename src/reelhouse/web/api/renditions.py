@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelhouse.domain.ranges import validators
-from reelhouse.web.api.media_answer import file_answer
-from reelhouse.web.context import actor, call, parse_query, services
+from reelhouse.web.api.media_answer import send_image
+from reelhouse.web.context import ZONE, actor, call, parse_query, services
 from reelhouse.web.routing import Access, Route
+
+IMAGE_CACHE = "private, max-age=86400"
 
 
 class WidthQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # The allowlist is checked by the service, which answers which widths exist.
+    # The allowlist is checked by the media access decision, which answers which widths exist.
     width: int | None = Field(None, ge=1, le=8192)
 
 
@@ -23,51 +22,41 @@ class PhotoQuery(WidthQuery):
     width: int | None = Field(1080, ge=1, le=8192)
 
 
-def _image(request: web.Request, path: Path, cache: str) -> web.StreamResponse:
-    try:
-        st = path.stat()
-    except OSError:
-        return web.Response(status=404)
-    content_type = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
-    if path.suffix.lower() == ".webp":
-        content_type = "image/webp"
-    response = file_answer(request, str(path), validators(st.st_size, st.st_mtime_ns), content_type)
-    response.headers["Cache-Control"] = cache
-    return response
-
-
 async def artwork(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, WidthQuery)
-    path = await call(
+    opened = await call(
         request,
-        services(request).renditions.artwork,
+        services(request).media.artwork,
         actor(request),
         request.match_info["item_id"],
         request.match_info["kind"],
         q.width,
+        request.get(ZONE),
     )
-    return _image(request, path, "private, max-age=86400")
+    return await send_image(request, opened, "image/jpeg", IMAGE_CACHE)
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, PhotoQuery)
-    path = await call(
+    opened = await call(
         request,
-        services(request).renditions.photo,
+        services(request).media.photo,
         actor(request),
         request.match_info["item_id"],
         q.width or 1080,
+        request.get(ZONE),
     )
-    return _image(request, path, "private, max-age=86400")
+    return await send_image(request, opened, "image/jpeg", IMAGE_CACHE)
 
 
 async def subtitle(request: web.Request) -> web.StreamResponse:
     text = await call(
         request,
-        services(request).renditions.subtitle_vtt,
+        services(request).media.subtitle_vtt,
         actor(request),
         request.match_info["item_id"],
         request.match_info["subtitle_id"],
+        request.get(ZONE),
     )
     return web.Response(
         text=text, content_type="text/vtt", headers={"Cache-Control": "private, max-age=3600"}

@@ -1,0 +1,461 @@
+"""The one media access decision: every media byte the server sends, and every file an encoder reads, is
+decided here, with the same rules as the catalogue, and opened here.
+
+Each use re-checks the viewer (enabled, not past their end date, the session behind a grant still signed in), the
+item through the viewer's catalogue scope (library, rating and label filters on the top item), the permission
+the purpose needs, the zone the request comes from (may connect remotely, managed profiles at home only, the
+bitrate cap for that zone) and the stream and encoder counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from reelhouse.domain import playback
+from reelhouse.domain.access import Action, Actor, TokenScope, can
+from reelhouse.domain.grants import account_ended, grants_to_actor
+from reelhouse.domain.library import ItemDetail, Library, MediaFileInfo, MediaInfo
+from reelhouse.domain.network import Zone
+from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied, TooManyRequests
+from reelhouse.persistence.accounts import AccountRepository
+from reelhouse.persistence.catalogue import CatalogueRepository
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.subtitles import SubtitleRepository
+from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
+from reelhouse.services.media_grants import Grant, MediaGrants
+from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
+from reelhouse.services.transcoding import AudioEncoder, Session, TranscodeService
+
+# How long one grant check (user, session and item still allowed) is reused: players send many Range requests
+# per second, and several queries each would cap Range throughput. An admin's change clears it at once.
+RECHECK_SECONDS = 1.0
+
+
+class Purpose(enum.StrEnum):
+    STREAM = "stream"  # the original file for direct play
+    DOWNLOAD = "download"  # the original file as an attachment
+    AUDIO = "audio"  # a progressive audio encode
+    HLS = "hls"  # an HLS session: playlists, segments, its subtitles
+    PHOTO = "photo"  # a photo rendition
+    ARTWORK = "artwork"  # posters, fanart and video frames
+    SUBTITLE = "subtitle"  # a subtitle as WebVTT
+
+
+# The permission each purpose needs, beyond seeing the item. HLS needs TRANSCODE only when its plan encodes.
+_ACTION = {
+    Purpose.STREAM: Action.STREAM,
+    Purpose.DOWNLOAD: Action.DOWNLOAD,
+    Purpose.AUDIO: Action.TRANSCODE,
+    Purpose.HLS: Action.STREAM,
+    Purpose.PHOTO: Action.STREAM,
+    Purpose.ARTWORK: Action.BROWSE,
+    Purpose.SUBTITLE: Action.STREAM,
+}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A viewer's item, after every rule for one purpose and one zone has passed."""
+
+    viewer: Actor
+    item: ItemDetail
+    library: Library
+    file: MediaFileInfo | None
+    zone: str
+
+    @property
+    def media(self) -> MediaInfo | None:
+        return self.file.media if self.file is not None else None
+
+    @property
+    def duration(self) -> float:
+        return (self.media.duration if self.media else None) or self.item.duration or 0.0
+
+    @property
+    def content_type(self) -> str:
+        if self.file is None:
+            return "application/octet-stream"
+        return content_type(self.file.path, self.media.container if self.media else None)
+
+    @property
+    def is_audio_only(self) -> bool:
+        return self.media is not None and not any(s.type == "video" for s in self.media.streams)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An opened file to send, and what to call it."""
+
+    allowed: Allowed
+    file: OpenedFile
+    content_type: str
+
+
+class OpenStreams:
+    """Media answers still being sent, by viewer. A player's one long Range request can outlast the grant
+    that opened it by hours, so ending or narrowing an account must cut these too, not only refuse new ones."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[int, tuple[str, str, Callable[[], None]]] = {}
+        self._next = 0
+
+    @contextmanager
+    def track(self, viewer: str, item_id: str, cut: Callable[[], None]) -> Iterator[None]:
+        with self._lock:
+            self._next += 1
+            key = self._next
+            self._open[key] = (viewer, item_id, cut)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open.pop(key, None)
+
+    def of(self, viewer: str) -> list[tuple[str, Callable[[], None]]]:
+        with self._lock:
+            return [(item, cut) for who, item, cut in self._open.values() if who == viewer]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+
+def zone_of(value: str | None) -> str:
+    # A request with no zone never passed the network gate (a test app): only a peer known to be remote is.
+    return Zone.REMOTE.value if value == Zone.REMOTE.value else Zone.LAN.value
+
+
+class MediaAccess:
+    def __init__(
+        self,
+        db: Database,
+        catalogue: CatalogueRepository,
+        libraries: LibraryRepository,
+        accounts: AccountRepository,
+        subtitles: SubtitleRepository,
+        grants: MediaGrants,
+        files: MediaFiles,
+        encoders: TranscodeService,
+        renditions: RenditionService,
+        setting: Callable[[str], int],
+        artwork_cache: Path,
+    ) -> None:
+        self._artwork_cache = artwork_cache
+        self._db = db
+        self._catalogue = catalogue
+        self._libraries = libraries
+        self._accounts = accounts
+        self._subtitles = subtitles
+        self.renditions = renditions
+        self.grants = grants
+        self.files = files
+        self.encoders = encoders
+        self._setting = setting
+        self.open = OpenStreams()
+        self._checked: dict[tuple[str, str, str, str], tuple[float, Allowed]] = {}
+        self._checked_lock = threading.Lock()
+
+    # Who -----------------------------------------------------------------------------------------
+    def issue(self, allowed: Allowed, purpose: str) -> str:
+        """A media URL's grant for this viewer, bound to the session (or app token) that asked."""
+        if allowed.viewer.session_id is None:
+            raise AuthenticationRequired("Media links are for signed-in sessions.")
+        return self.grants.issue(
+            allowed.item.summary.id, allowed.viewer.user_id, purpose, allowed.viewer.session_id
+        )
+
+    def _viewer(self, grant: Grant) -> Actor:
+        """The grant's user as they are now. A grant outlives a request, so a user disabled, narrowed or signed
+        out since it was issued must lose access at once rather than when the grant expires."""
+        with self._db.read() as conn:
+            row = self._accounts.user_by_id(conn, grant.user_id)
+            alive = row is not None and self._accounts.token_alive(conn, grant.session_id, grant.user_id)
+        if row is None or not alive or account_ended(row.grants, bool(row.disabled)):
+            raise AuthenticationRequired("This media link is no longer valid; start playback again.")
+        return grants_to_actor(
+            row.id, row.username, row.role, row.grants, TokenScope.STREAM.value, grant.session_id
+        )
+
+    # What ----------------------------------------------------------------------------------------
+    def allow(self, viewer: Actor, item_id: str, purpose: Purpose, zone: str | None) -> Allowed:
+        """Every rule for ``purpose`` from ``zone``; an item the viewer may not see answers as absent."""
+        where = zone_of(zone)
+        if where == Zone.REMOTE.value and not viewer.permissions.may_connect_remotely:
+            raise PermissionDenied("Your account may not connect from outside the home network.")
+        with self._db.read() as conn:
+            item = self._catalogue.get(conn, viewer.scope, item_id)
+            library = None if item is None else self._libraries.get(conn, item.summary.library_id)
+        if item is None or library is None or not viewer.scope.allows_library(library.id):
+            raise NotFound("No such item.")
+        if not can(viewer, _ACTION[purpose], library.id):
+            raise PermissionDenied("Your account may not do that with this item.")
+        present = next((f for f in item.files if not f.missing), None)
+        return Allowed(viewer, item, library, present, where)
+
+    def from_grant(self, grant: str | None, item_id: str, purpose: str, zone: str | None) -> Allowed:
+        """The item a media URL opens, after checking the grant, its user and session, and the item."""
+        checked = self.grants.verify(grant, item_id, purpose)
+        kind = Purpose(purpose.partition(":")[0])
+        key = (grant or "", item_id, purpose, zone_of(zone))
+        now = time.monotonic()
+        with self._checked_lock:
+            hit = self._checked.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        allowed = self.allow(self._viewer(checked), item_id, kind, zone)
+        with self._checked_lock:
+            if len(self._checked) > 1024:
+                self._checked = {k: v for k, v in self._checked.items() if v[0] > now}
+            self._checked[key] = (now + RECHECK_SECONDS, allowed)
+        return allowed
+
+    def bitrate_cap(self, viewer: Actor, zone: str) -> int | None:
+        """The viewer's own cap, and the server's cap for remote peers when the request is remote."""
+        remote = int(self._setting("remote_max_bitrate_kbps")) if zone == Zone.REMOTE.value else 0
+        return playback.effective_cap(viewer.permissions.max_bitrate_kbps, remote or None)
+
+    def decide(
+        self, allowed: Allowed, client: playback.ClientProfile, choice: playback.Request
+    ) -> playback.Plan:
+        if allowed.media is None:
+            return playback.Plan(playback.Method.DIRECT)
+        limits = playback.Limits(
+            may_transcode=can(allowed.viewer, Action.TRANSCODE, allowed.library.id),
+            max_bitrate_kbps=self.bitrate_cap(allowed.viewer, allowed.zone),
+        )
+        return playback.plan(allowed.media, client, limits, choice)
+
+    def check_direct_bitrate(self, allowed: Allowed) -> None:
+        """A direct-play URL fetched at home may be used from outside: the zone's cap applies on every use."""
+        cap = self.bitrate_cap(allowed.viewer, allowed.zone)
+        rate = (allowed.media.bit_rate or 0) // 1000 if allowed.media else 0
+        if cap is not None and rate > cap:
+            raise PermissionDenied(
+                f"This file plays at {rate} kbps, above the {cap} kbps allowed here; start playback again."
+            )
+
+    def check_plan_bitrate(self, allowed: Allowed, plan: playback.Plan) -> None:
+        cap = self.bitrate_cap(allowed.viewer, allowed.zone)
+        if cap is None:
+            return
+        rate = (
+            plan.video_kbps
+            if not plan.video_copy
+            else (allowed.media.bit_rate or 0) // 1000
+            if allowed.media
+            else 0
+        )
+        if rate and rate > cap:
+            raise PermissionDenied("This stream is above the bitrate allowed here; start playback again.")
+
+    # Counting ------------------------------------------------------------------------------------
+    def check_streams(self, viewer: Actor, item_id: str, new_session: bool = False) -> None:
+        """The user's limit on streams at once: each HLS session, and each distinct item whose file or audio
+        encode is being sent. A player's overlapping Range requests for one item count once, and fetching the
+        item already playing is never refused; a new HLS session is a new stream even for the same item."""
+        cap = viewer.permissions.max_streams
+        if cap is None:
+            return
+        mine = viewer.user_id
+        playing: set[tuple[str, str]] = {("item", item) for item, _ in self.open.of(mine)}
+        playing |= {("item", e.item_id) for e in self.encoders.audio_encoders() if e.user_id == mine}
+        playing |= {
+            ("session", s.id)
+            for s in self.encoders.active()
+            if s.user_id == mine and (new_session or s.item_id != item_id)
+        }
+        playing.discard(("item", item_id))
+        if len(playing) >= cap:
+            raise TooManyRequests(
+                f"Your account may play {cap} stream{'s' if cap != 1 else ''} at once; stop one first.",
+                retry_after=30,
+            )
+
+    # Bytes ---------------------------------------------------------------------------------------
+    def open_file(self, allowed: Allowed) -> OpenedFile:
+        """The item's file as the scan recorded it, opened; any other file there is a 404 and a rescan."""
+        f = allowed.file
+        if f is None:
+            raise NotFound("This item has no file to play.")
+        identity = Identity(f.size, f.mtime, f.device, f.inode)
+        return self.files.open_scanned(f.path, allowed.library.roots, identity, allowed.library.id)
+
+    # Revocation ----------------------------------------------------------------------------------
+    def forget(self) -> None:
+        with self._checked_lock:
+            self._checked.clear()
+
+    def may_still_stream(self, user_id: str, session_id: str | None, item_id: str) -> bool:
+        try:
+            with self._db.read() as conn:
+                row = self._accounts.user_by_id(conn, user_id)
+            if row is None or account_ended(row.grants, bool(row.disabled)):
+                return False
+            viewer = grants_to_actor(row.id, row.username, row.role, row.grants, "stream", session_id)
+            self.allow(viewer, item_id, Purpose.STREAM, Zone.LAN.value)
+        except (AuthenticationRequired, NotFound, PermissionDenied):
+            return False
+        return True
+
+    def user_changed(self, user_id: str) -> int:
+        """After an admin changes, disables or deletes a user: forget the checks made for their grants and
+        cut every stream, HLS session and encoder of theirs that they may no longer watch. Returns how many."""
+        self.forget()
+        verdicts: dict[str, bool] = {}
+
+        def allowed(item_id: str) -> bool:
+            if item_id not in verdicts:
+                verdicts[item_id] = self.may_still_stream(user_id, None, item_id)
+            return verdicts[item_id]
+
+        cut = 0
+        for item_id, stop in self.open.of(user_id):
+            if not allowed(item_id):
+                stop()
+                cut += 1
+        for session in self.encoders.active():
+            if session.user_id == user_id and not allowed(session.item_id):
+                with suppress(NotFound):
+                    self.encoders.end(session.id, user_id)
+                cut += 1
+        cut += self.encoders.end_audio_of(user_id, allowed)
+        return cut
+
+    # What the routes call: one method per kind of media answer -------------------------------------
+    def _original(self, allowed: Allowed) -> Delivery:
+        """The original file, or for a photo a viewer may not see the location of, a full-size copy without
+        it: direct play hands the player the file's bytes, EXIF and XMP included."""
+        opened = self.open_file(allowed)
+        if allowed.item.summary.kind.value != "photo" or allowed.viewer.permissions.may_see_location:
+            return Delivery(allowed, opened, allowed.content_type)
+        with opened:
+            return Delivery(allowed, self.renditions.image(opened, None, False, "original"), "image/jpeg")
+
+    def direct(self, grant: str | None, item_id: str, zone: str | None) -> Delivery:
+        allowed = self.from_grant(grant, item_id, Purpose.STREAM, zone)
+        self.check_direct_bitrate(allowed)
+        self.check_streams(allowed.viewer, item_id)
+        return self._original(allowed)
+
+    def download(self, viewer: Actor, item_id: str, zone: str | None) -> Delivery:
+        allowed = self.allow(viewer, item_id, Purpose.DOWNLOAD, zone)
+        self.check_streams(allowed.viewer, item_id)
+        return self._original(allowed)
+
+    def audio(
+        self, grant: str | None, item_id: str, codec: str, kbps: int, zone: str | None
+    ) -> tuple[Allowed, AudioEncoder]:
+        """A progressive audio encode. Codec and bitrate are signed into the grant, and the bitrate is capped
+        again for the zone the request comes from."""
+        allowed = self.from_grant(grant, item_id, f"{Purpose.AUDIO}:{codec}:{kbps}", zone)
+        cap = self.bitrate_cap(allowed.viewer, allowed.zone)
+        if cap is not None and kbps > cap:
+            kbps = max(
+                (b for b in playback.AUDIO_BITRATES_KBPS if b <= cap),
+                default=min(playback.AUDIO_BITRATES_KBPS),
+            )
+        index = next(
+            (s.index for s in (allowed.media.streams if allowed.media else ()) if s.type == "audio"), None
+        )
+        if index is None:
+            raise NotFound("This item has no audio.")
+        self.check_streams(allowed.viewer, item_id)
+        with self.open_file(allowed) as source:
+            # ffmpeg inherits its own copy of the descriptor; ours can close as soon as it has started.
+            encoder = self.encoders.audio(
+                allowed.viewer.user_id, item_id, grant or "", source, index, codec, kbps
+            )
+        return allowed, encoder
+
+    def start_hls(
+        self,
+        allowed: Allowed,
+        plan: playback.Plan,
+        subtitles: tuple[tuple[str, str | None, str | None, bool], ...],
+    ) -> Session:
+        self.check_streams(allowed.viewer, allowed.item.summary.id, new_session=True)
+        return self.encoders.start(
+            allowed.viewer.user_id,
+            allowed.item.summary.id,
+            plan,
+            self.open_file(allowed),
+            allowed.duration,
+            subtitles,
+        )
+
+    def hls(self, grant: str | None, session_id: str, zone: str | None) -> tuple[Session, Allowed]:
+        """An HLS session's playlist, segment or subtitle: the grant, its user and session, and the item are
+        checked again on every request, and so is the permission to transcode when the session encodes."""
+        item_id = self.grants.item_of(grant or "")
+        allowed = self.from_grant(grant, item_id, f"{Purpose.HLS}:{session_id}", zone)
+        session = self.encoders.get(session_id, allowed.viewer.user_id, item_id)
+        if session.plan.method is playback.Method.TRANSCODE and not can(
+            allowed.viewer, Action.TRANSCODE, allowed.library.id
+        ):
+            raise PermissionDenied("Your account may not do that with this item.")
+        self.check_plan_bitrate(allowed, session.plan)
+        return session, allowed
+
+    def photo(self, viewer: Actor, item_id: str, width: int, zone: str | None) -> OpenedFile:
+        """A resized, upright photo; its location is kept only for viewers allowed to see it."""
+        if width not in PHOTO_WIDTHS:
+            raise InvalidInput(f"width must be one of {', '.join(map(str, PHOTO_WIDTHS))}.", "width")
+        allowed = self.allow(viewer, item_id, Purpose.PHOTO, zone)
+        if allowed.item.summary.kind.value != "photo":
+            raise NotFound("No such photo.")
+        with self.open_file(allowed) as source:
+            return self.renditions.image(source, width, viewer.permissions.may_see_location, "photo")
+
+    def artwork(
+        self, viewer: Actor, item_id: str, kind: str, width: int | None, zone: str | None
+    ) -> OpenedFile:
+        """An item's poster or fanart, re-encoded (without location unless the viewer may see it); a frame of
+        the video when it has no poster."""
+        if kind not in ARTWORK_KINDS:
+            raise InvalidInput(f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", "kind")
+        if width is not None and width not in ARTWORK_WIDTHS:
+            raise InvalidInput(f"width must be one of {', '.join(map(str, ARTWORK_WIDTHS))}.", "width")
+        allowed = self.allow(viewer, item_id, Purpose.ARTWORK, zone)
+        with self._db.read() as conn:
+            path = self._catalogue.artwork_path(conn, viewer.scope, item_id, kind)
+        if path is None and kind == "poster" and allowed.file is not None and allowed.media is not None:
+            with self.open_file(allowed) as video, self.renditions.frame(video, allowed.duration) as frame:
+                return self.renditions.image(frame, width, False, "frame")
+        if path is None:
+            raise NotFound("No such artwork.")
+        # Posters live beside the media, or, for covers taken from inside audio files, in the server's cache.
+        roots = (*allowed.library.roots, str(self._artwork_cache))
+        with self.files.open_inside(path, roots) as source:
+            return self.renditions.image(source, width, viewer.permissions.may_see_location, "artwork")
+
+    def subtitle_vtt(self, viewer: Actor, item_id: str, subtitle_id: str, zone: str | None) -> str:
+        allowed = self.allow(viewer, item_id, Purpose.SUBTITLE, zone)
+        return self._subtitle(allowed, subtitle_id)
+
+    def hls_subtitle_vtt(self, grant: str | None, session_id: str, subtitle_id: str, zone: str | None) -> str:
+        session, allowed = self.hls(grant, session_id, zone)
+        if subtitle_id not in {s[0] for s in session.subtitles}:
+            raise NotFound("No such subtitle.")
+        return self._subtitle(allowed, subtitle_id)
+
+    def _subtitle(self, allowed: Allowed, subtitle_id: str) -> str:
+        with self._db.read() as conn:
+            found = self._subtitles.source(conn, allowed.viewer.scope, allowed.item.summary.id, subtitle_id)
+        if found is None:
+            raise NotFound("No such subtitle.")
+        if found.sidecar is not None:
+            with self.files.open_inside(found.sidecar, allowed.library.roots) as source:
+                return self.renditions.sidecar_vtt(source, found.format)
+        media = next((f for f in allowed.item.files if f.path == found.media_path and not f.missing), None)
+        if media is None or found.embedded_index is None:
+            raise NotFound("No such subtitle.")
+        with self.open_file(dataclasses.replace(allowed, file=media)) as source:
+            return self.renditions.embedded_vtt(source, found.embedded_index)

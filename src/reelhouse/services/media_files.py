@@ -1,0 +1,170 @@
+"""Opening media for a viewer: only what the scan recorded, inside the library's folders, by descriptor.
+
+Library folders are often writable by others (a download folder, a share, a family upload folder), so a path the
+scan saw may be something else by the time it is played: another file, a symlink out of the library, a hard link to
+one of the server's own keys, or a FIFO that would block the opening thread. The file is therefore opened first and
+checked afterwards through its descriptor, and every later read (aiohttp's sendfile, ffmpeg, Pillow) goes through
+that same descriptor, so a path swapped after the check changes nothing that is sent."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelhouse.domain.ranges import Validators, validators
+from reelhouse.errors import NotFound
+from reelhouse.media import ffmpeg
+
+CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+    "avi": "video/x-msvideo",
+    "ts": "video/mp2t",
+    "mpegts": "video/mp2t",
+    "mp3": "audio/mpeg",
+    "flac": "audio/flac",
+    "m4a": "audio/mp4",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "wav": "audio/wav",
+    "aac": "audio/aac",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "heic": "image/heic",
+    "heif": "image/heif",
+}
+
+
+def content_type(path: str, container: str | None = None) -> str:
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    return CONTENT_TYPES.get(extension) or CONTENT_TYPES.get(container or "", "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the scan recorded of a file. Device and inode are absent for rows scanned before they were kept."""
+
+    size: int
+    mtime: float
+    device: int | None = None
+    inode: int | None = None
+
+
+@dataclass
+class OpenedFile:
+    """A checked, open media file. Readers use ``proc_path`` (the descriptor's own name), never the path."""
+
+    fd: int
+    path: str
+    size: int
+    mtime_ns: int
+    closed: bool = field(default=False)
+
+    @property
+    def proc_path(self) -> str:
+        return f"/proc/self/fd/{self.fd}"
+
+    @property
+    def validators(self) -> Validators:
+        return validators(self.size, self.mtime_ns)
+
+    def ffmpeg_input(self) -> ffmpeg.Input:
+        return ffmpeg.Input(self.fd)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+    def __enter__(self) -> OpenedFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _inside(real: str, roots: Iterable[str]) -> bool:
+    for root in roots:
+        if not root:
+            continue
+        base = os.path.realpath(root).rstrip(os.sep) + os.sep
+        if real.startswith(base):
+            return True
+    return False
+
+
+class MediaFiles:
+    """Opens media files for the access decision; nothing else in the server opens one for a viewer."""
+
+    def __init__(
+        self, protected: Callable[[], Iterable[Path]], on_mismatch: Callable[[str], None] | None = None
+    ) -> None:
+        # The server's own secrets and database: never sent, whatever name they are reached by.
+        self._protected = protected
+        self._on_mismatch = on_mismatch
+
+    def _protected_ids(self) -> set[tuple[int, int]]:
+        ids: set[tuple[int, int]] = set()
+        for path in self._protected():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            ids.add((st.st_dev, st.st_ino))
+        return ids
+
+    def _open(self, path: str, roots: Iterable[str]) -> tuple[int, os.stat_result]:
+        try:
+            # Non-blocking: a FIFO swapped in for a film must not hold a server thread until someone writes.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        except OSError:
+            raise NotFound("This item's file is not available right now.") from None
+        try:
+            st = os.fstat(fd)
+            real = os.readlink(f"/proc/self/fd/{fd}")
+            if (
+                not stat.S_ISREG(st.st_mode)
+                or not _inside(real, roots)
+                or (st.st_dev, st.st_ino) in self._protected_ids()
+            ):
+                raise NotFound("This item's file is not available right now.")
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, st
+
+    def open_scanned(
+        self, path: str, roots: Iterable[str], identity: Identity, library_id: str
+    ) -> OpenedFile:
+        """The file the scan recorded at ``path``; anything else there is a 404 and a rescan, never its bytes."""
+        fd, st = self._open(path, roots)
+        same = (
+            st.st_size == identity.size
+            and st.st_mtime == identity.mtime
+            and (identity.device is None or st.st_dev == identity.device)
+            and (identity.inode is None or st.st_ino == identity.inode)
+        )
+        if not same:
+            os.close(fd)
+            if self._on_mismatch is not None:
+                self._on_mismatch(library_id)
+            raise NotFound("This item's file changed since the last scan; it is being scanned again.")
+        return OpenedFile(fd, path, st.st_size, st.st_mtime_ns)
+
+    def open_inside(self, path: str, roots: Iterable[str], max_bytes: int | None = None) -> OpenedFile:
+        """A file with no recorded identity (artwork, sidecar subtitles, the server's own cache): it must still
+        be a regular file inside ``roots`` and none of the server's secrets."""
+        fd, st = self._open(path, roots)
+        if max_bytes is not None and st.st_size > max_bytes:
+            os.close(fd)
+            raise NotFound("This file is too large to serve.")
+        return OpenedFile(fd, path, st.st_size, st.st_mtime_ns)
