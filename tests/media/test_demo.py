@@ -8,8 +8,10 @@ import pytest
 
 from reelhouse.domain.library import LibraryKind
 from reelhouse.media.demo import generate_demo_library
+from reelhouse.media.images import render
 from reelhouse.media.photos import read_photo
 from reelhouse.media.probe import probe
+from tests.media import camera
 from tests.scanner.rows import items, one
 
 
@@ -74,3 +76,20 @@ def test_scanning_the_demo_photos_finds_both(db, scanner, library_factory, demo)
         "Holiday 01",
         "Holiday 02",
     ]
+
+
+def test_demo_photos_carry_camera_exif_and_render_for_every_viewer(
+    demo: dict[LibraryKind, Path], tmp_path: Path
+) -> None:
+    photos = _files(demo[LibraryKind.PHOTOS], ".jpg")
+    for photo in photos:
+        exif = camera.jpeg_exif(photo.read_bytes())
+        assert exif is not None
+        tags = camera.tiff_tags(exif)
+        assert {"exif", "interop", "gps"} <= set(tags) and 0x927C in tags["exif"]
+        for keep_gps in (False, True):
+            target = tmp_path / f"{photo.stem}-{keep_gps}.jpg"
+            render(photo, target, 320, keep_gps)
+            copied = camera.jpeg_exif(target.read_bytes())
+            assert copied is not None and ("gps" in camera.tiff_tags(copied)) is keep_gps
+    assert {read_photo(str(p)).orientation for p in photos} == {1, 6}
