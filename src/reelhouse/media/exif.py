@@ -97,13 +97,13 @@ def clean_exif(exif: Image.Exif, *, keep_orientation: bool, keep_location: bool)
     if keep_orientation and orientation(exif) != 1:
         fresh[ORIENTATION] = orientation(exif)
     details = _copy(_sub_ifd(exif, EXIF_IFD), _EXIF_TAGS, EXIF_IFD)
+    gps = _copy(_sub_ifd(exif, GPS_IFD), _GPS_TAGS, GPS_IFD) if keep_location else {}
+    # get_ifd on a new block adds that IFD, empty or not: ask only for the ones that have tags.
     if details:
         fresh.get_ifd(EXIF_IFD).update(details)
-    if keep_location:
-        gps = _copy(_sub_ifd(exif, GPS_IFD), _GPS_TAGS, GPS_IFD)
-        if gps:
-            fresh.get_ifd(GPS_IFD).update(gps)
-    if not len(fresh) and not fresh.get_ifd(EXIF_IFD) and not keep_location:
+    if gps:
+        fresh.get_ifd(GPS_IFD).update(gps)
+    if not len(fresh) and not details and not gps:
         return b""
     try:
         return fresh.tobytes()
