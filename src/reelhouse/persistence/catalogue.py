@@ -26,6 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from reelhouse.domain import ratings
 from reelhouse.domain.access import LibraryScope, label_mask
 from reelhouse.domain.ids import ItemId, LibraryId
 from reelhouse.domain.library import (
@@ -97,10 +98,10 @@ def scope_clause(
         if not scope.library_ids:
             return false()
         clauses.append(items.c.library_id.in_(sorted(scope.library_ids)))
-    for capped, cap in scope.max_rating_rank.items():
+    for capped, max_rank in scope.max_rating_rank.items():
         if kind is not None and capped is not kind:
             continue
-        allowed = items.c.rating_rank <= cap
+        allowed = items.c.rating_rank <= ratings.cap(max_rank)
         if not scope.hide_unrated:
             allowed = or_(allowed, items.c.rating_rank.is_(None))
         if kind is None:
@@ -109,6 +110,10 @@ def scope_clause(
         clauses.append(allowed)
     if scope.hide_unrated:
         clauses.append(items.c.rating_rank.is_not(None))
+    if scope.hide_unrated or scope.blocked_labels or scope.allowed_labels:
+        # A row the scanner has not yet given its labels would pass a blocked-label test; a cap already
+        # keeps it out (PENDING_RANK is above every cap), so only these scopes need the extra test.
+        clauses.append(or_(items.c.rating_rank.is_(None), items.c.rating_rank < ratings.PENDING_RANK))
     # The mask comes from the index; the tag table is probed only where a label's bit is set, to confirm.
     if scope.blocked_labels:
         bits = label_mask(scope.blocked_labels)
