@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from reelhouse.errors import MediaError
 from reelhouse.media.nfo import MAX_NFO_BYTES, Nfo, read_nfo
 
 
@@ -73,13 +76,15 @@ def test_huge_fields_are_cut_to_their_limits(tmp_path: Path) -> None:
     assert len(parsed.genres) == 50
 
 
-def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     path = _nfo(tmp_path, "<movie><title>Big</title><plot>" + "x" * MAX_NFO_BYTES + "</plot></movie>")
-    assert read_nfo(str(path)) is None
+    with pytest.raises(MediaError, match="NFO refused: larger than"):
+        read_nfo(str(path))
 
 
-def test_invalid_utf8_is_refused_not_raised(tmp_path: Path) -> None:
-    assert read_nfo(str(_nfo(tmp_path, b"<movie><title>\xff\xfe bad</title></movie>"))) is None
+def test_invalid_utf8_is_refused_as_a_media_error(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="not well-formed"):
+        read_nfo(str(_nfo(tmp_path, b"<movie><title>\xff\xfe bad</title></movie>")))
 
 
 def test_latin1_declared_encoding_is_decoded(tmp_path: Path) -> None:
@@ -94,7 +99,8 @@ def test_latin1_declared_encoding_is_decoded(tmp_path: Path) -> None:
 
 def test_control_characters_are_removed(tmp_path: Path) -> None:
     assert read_nfo(str(_nfo(tmp_path, "<movie><title>A&#x9;B\x7fC</title></movie>"))) == Nfo(title="A\tBC")
-    assert read_nfo(str(_nfo(tmp_path, b"<movie><title>A\x01B</title></movie>"))) is None
+    with pytest.raises(MediaError, match="not well-formed"):
+        read_nfo(str(_nfo(tmp_path, b"<movie><title>A\x01B</title></movie>")))
 
 
 def test_billion_laughs_is_refused(tmp_path: Path) -> None:
@@ -104,7 +110,8 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     path = _nfo(
         tmp_path, f'<?xml version="1.0"?><!DOCTYPE movie [{entities}]><movie><title>&lol9;</title></movie>'
     )
-    assert read_nfo(str(path)) is None
+    with pytest.raises(MediaError, match="entities"):
+        read_nfo(str(path))
 
 
 def test_external_entities_are_refused(tmp_path: Path) -> None:
@@ -115,7 +122,8 @@ def test_external_entities_are_refused(tmp_path: Path) -> None:
         f'<?xml version="1.0"?><!DOCTYPE movie [<!ENTITY x SYSTEM "file://{secret}">]>'
         "<movie><title>&x;</title></movie>",
     )
-    assert read_nfo(str(path)) is None
+    with pytest.raises(MediaError, match="entities"):
+        read_nfo(str(path))
 
 
 def test_out_of_range_ratings_and_years_are_dropped(tmp_path: Path) -> None:
@@ -123,6 +131,24 @@ def test_out_of_range_ratings_and_years_are_dropped(tmp_path: Path) -> None:
     assert read_nfo(str(path)) == Nfo(title="T")
 
 
-def test_not_xml_and_absent_files_give_none(tmp_path: Path) -> None:
+def test_link_only_text_and_absent_files_give_none(tmp_path: Path) -> None:
     assert read_nfo(str(_nfo(tmp_path, "https://www.imdb.com/title/tt0113277/"))) is None
+    assert read_nfo(str(_nfo(tmp_path, "  Release by GROUP\n  ~~~ ascii art ~~~\n"))) is None
     assert read_nfo(str(tmp_path / "absent.nfo")) is None
+
+
+def test_broken_xml_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="NFO refused: not well-formed XML"):
+        read_nfo(str(_nfo(tmp_path, "<movie><title>Cut off</title><mpaa>R</mp")))
+
+
+def test_a_link_after_the_document_is_accepted_as_kodi_does(tmp_path: Path) -> None:
+    path = _nfo(tmp_path, "<movie><mpaa>R</mpaa></movie>\nhttps://www.imdb.com/title/tt0113277/\n")
+    assert read_nfo(str(path)) == Nfo(content_rating="R")
+
+
+def test_utf16_documents_are_still_read(tmp_path: Path) -> None:
+    path = _nfo(
+        tmp_path, '<?xml version="1.0" encoding="UTF-16"?><movie><mpaa>R</mpaa></movie>'.encode("utf-16")
+    )
+    assert read_nfo(str(path)) == Nfo(content_rating="R")

@@ -10,11 +10,14 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from reelhouse.errors import MediaError
+
 MAX_NFO_BYTES = 1024 * 1024
 _LIMITS = {"title": 512, "plot": 20_000, "mpaa": 32, "genre": 64, "tag": 64}
 _MAX_LIST = 50
 _YEAR = re.compile(r"^\s*((?:18|19|20)\d\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ROOTS = frozenset({"movie", "tvshow", "episodedetails", "musicvideo"})
 
 
@@ -66,19 +69,45 @@ def _rating(root: Element) -> float | None:
     return None
 
 
-def read_nfo(path: str) -> Nfo | None:
-    """None when the file is absent, too large, not XML, or not a movie/show/episode document."""
+def _parse(data: bytes) -> Element:
     try:
-        if os.path.getsize(path) > MAX_NFO_BYTES:
-            return None
+        return fromstring(data)
+    except DefusedXmlException as exc:
+        raise MediaError(
+            "NFO refused: it declares entities or external references, which are never read"
+        ) from exc
+    except (ParseError, ValueError, UnicodeDecodeError) as exc:
+        # Kodi accepts a link after the document (a "combination" NFO); anything else is broken.
+        end = data.rfind(b">")
+        if isinstance(exc, ParseError) and 0 < end < len(data) - 1 and b"<" not in data[end:]:
+            return _parse(data[: end + 1])
+        raise MediaError("NFO refused: not well-formed XML") from exc
+
+
+def read_nfo(path: str) -> Nfo | None:
+    """None when the file is absent or describes something else (an album); MediaError, with a reason an
+    admin can act on, when it is too large, not well-formed XML, or uses entities or an external DTD."""
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise MediaError(f"NFO could not be read: {exc.strerror}") from exc
+    if size > MAX_NFO_BYTES:
+        raise MediaError(f"NFO refused: larger than {MAX_NFO_BYTES // 1024} KiB")
+    try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_NFO_BYTES + 1)
-    except OSError:
+    except FileNotFoundError:
         return None
-    try:
-        root = fromstring(data)
-    except (ParseError, DefusedXmlException, ValueError, UnicodeDecodeError):
+    except OSError as exc:
+        raise MediaError(f"NFO could not be read: {exc.strerror}") from exc
+    if len(data) > MAX_NFO_BYTES:
+        raise MediaError(f"NFO refused: larger than {MAX_NFO_BYTES // 1024} KiB")
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and not data.startswith(_UTF16_BOMS):
+        # Not meant as XML: a bare IMDb link (Kodi's URL NFO) or a release group's text file.
         return None
+    root = _parse(data)
     if root.tag not in _ROOTS:
         return None
     year_text = _text(root, "year") or _text(root, "premiered") or _text(root, "aired") or ""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, text, update
 
 from reelhouse.domain.access import label_mask
+from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK
 from reelhouse.domain.scanning import ScanIssue
 from reelhouse.persistence.schema import item_genres, item_tags, items, media_files, scan_errors, subtitles
 
@@ -43,6 +44,16 @@ _INHERIT_FROM_TOP = tuple(
     )
     for column in ("rating_rank", "label_mask")
 )
+# A top item the scan wrote without reading a rating for (no NFO, or a kind that has none) is unrated.
+_UNPEND_TOPS = text(
+    "UPDATE items SET rating_rank = NULL WHERE library_id = :lib AND top_id = id AND rating_rank = :pending"
+)
+_FROM_TOP = text(
+    "UPDATE items SET rating_rank = (SELECT t.rating_rank FROM items t WHERE t.id = items.top_id), "
+    "label_mask = (SELECT t.label_mask FROM items t WHERE t.id = items.top_id) "
+    "WHERE id IN :ids AND top_id != id AND (rating_rank IS NOT (SELECT t.rating_rank FROM items t "
+    "WHERE t.id = items.top_id) OR label_mask IS NOT (SELECT t.label_mask FROM items t WHERE t.id = items.top_id))"
+).bindparams(bindparam("ids", expanding=True))
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,10 @@ class StoredItem:
     updated_at: float
     title: str = ""
     year: int | None = None
-    # Something only an NFO sets (plot, rating, content rating, genres or tags of a video item) is present.
+    # Something only an NFO sets (plot, rating, content rating, genres or tags of a video item) is present,
+    # or a refused NFO left its mark (an unknown rank on a top item).
     nfo_set: bool = False
+    rating_rank: int | None = None
 
 
 @dataclass
@@ -94,7 +107,11 @@ class Changes:
 
 @dataclass(frozen=True)
 class ItemPatch:
-    """Artwork, and NFO metadata when ``nfo`` is set, for one item."""
+    """Artwork, and NFO metadata when ``nfo`` is set, for one item.
+
+    Only a top item's rating rank and labels govern who sees it and everything below it: a patch of a
+    child never sets them, and a top's patch rewrites its ``descendants`` in the same transaction, so a show
+    and its seasons and episodes are never seen apart."""
 
     id: str
     poster: str | None
@@ -103,6 +120,8 @@ class ItemPatch:
     nfo: dict[str, Any] | None = None
     genres: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
+    top: bool = True
+    descendants: tuple[str, ...] = ()
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
@@ -147,6 +166,7 @@ class ScanStore:
                     items.c.plot.is_not(None),
                     items.c.rating.is_not(None),
                     items.c.content_rating.is_not(None),
+                    and_(items.c.id == items.c.top_id, items.c.rating_rank == UNKNOWN_RANK),
                     and_(
                         items.c.kind.in_(_NFO_KINDS),
                         or_(
@@ -155,11 +175,12 @@ class ScanStore:
                         ),
                     ),
                 ),
+                items.c.rating_rank,
             ).where(items.c.library_id == library_id)
         ).all()
-        # The last column is the nfo_set test; mypy cannot count a row's columns, hence the explicit fields.
+        # Column 11 is the nfo_set test; mypy cannot count a row's columns, hence the explicit fields.
         return [
-            StoredItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11]))
+            StoredItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], bool(r[11]), r[12])
             for r in rows
         ]
 
@@ -226,7 +247,8 @@ class ScanStore:
 
     def inherit_from_top(self, conn: Connection, library_id: str) -> None:
         """Children carry their top item's rating rank and label mask, so a viewer's rating cap and label
-        filters apply to them too."""
+        filters apply to them too. Top items still pending (never patched) become unrated first."""
+        conn.execute(_UNPEND_TOPS, {"lib": library_id, "pending": PENDING_RANK})
         for statement in _INHERIT_FROM_TOP:
             conn.execute(statement, {"lib": library_id})
 
@@ -240,7 +262,9 @@ class ScanStore:
                 "updated_at": p.updated_at,
             }
             row.update(p.nfo or {})
-            if p.tags is not None:
+            if not p.top:
+                row.pop("rating_rank", None)
+            elif p.tags is not None:
                 row["label_mask"] = label_mask(p.tags)
             rows.append(row)
         for group in _by_keys(rows).values():
@@ -256,6 +280,9 @@ class ScanStore:
             new = [{"item_id": i, column: v} for i, vs in values.items() for v in vs]
             if new:
                 conn.execute(insert(table), new)
+        below = [d for p in patches if p.top for d in p.descendants]
+        for chunk in _chunks(below):
+            conn.execute(_FROM_TOP, {"ids": chunk})
 
     def replace_sidecar_subtitles(self, conn: Connection, by_file: dict[str, list[dict[str, Any]]]) -> None:
         for chunk in _chunks(list(by_file)):

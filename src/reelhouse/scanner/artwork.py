@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.library import LibraryKind
-from reelhouse.domain.ratings import rank
+from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK, rank
+from reelhouse.domain.scanning import ScanIssue
 from reelhouse.errors import MediaError
 from reelhouse.media import artwork
 from reelhouse.media.names import sort_title
@@ -62,6 +63,9 @@ class ArtworkPlanner:
                 self.children[item.parent_id].append(item.id)
         self._latest: dict[str, float] = {}
         self._chain: dict[str, float] = {}
+        # NFOs refused in this plan (each a scan error), and every NFO path this plan tried to read.
+        self.errors: list[ScanIssue] = []
+        self.nfo_tried: set[str] = set()
 
     def latest(self, folder: str) -> float:
         if folder not in self._latest:
@@ -170,9 +174,11 @@ class ArtworkPlanner:
                 return os.path.join(folder, real)
         return None
 
-    def without_nfo(self, item: StoredItem, touched: set[str]) -> ItemPatch | None:
-        """What an item is once its NFO is deleted or unreadable: its name's title and year, no NFO fields.
-        None when it already is: rewriting a title costs a search-index update per row."""
+    def without_nfo(self, item: StoredItem, touched: set[str], refused: bool = False) -> ItemPatch | None:
+        """What an item is once its NFO is deleted or refused: its name's title and year, no NFO fields.
+        None when it already is: rewriting a title costs a search-index update per row.
+
+        A refused NFO may have carried any rating, so its item ranks above every cap (UNKNOWN_RANK)."""
         fields: dict[str, Any] = {}
         # A movie or episode touched by this scan already has its name's title: reconcile just wrote it.
         if item.id not in touched or item.kind == "show":
@@ -180,19 +186,34 @@ class ArtworkPlanner:
             node = named(self.kind, item.kind, sample.path, self.root_of(sample.path)) if sample else None
             if node is not None and (node.title, node.year) != (item.title, item.year):
                 fields.update(title=node.title, sort_title=sort_title(node.title), year=node.year)
-        if item.nfo_set:
+        if item.nfo_set or refused:
             fields.update(plot=None, rating=None, content_rating=None, rating_rank=None)
+        if refused:
+            fields["rating_rank"] = UNKNOWN_RANK
         if not fields:
             return None
-        empty = () if item.nfo_set else None
+        empty = () if item.nfo_set or refused else None
         return ItemPatch("", None, None, 0.0, fields, empty, empty)
 
+    def metadata(self, item: StoredItem, look: Look, touched: set[str]) -> ItemPatch | None:
+        try:
+            return self.nfo(look) or self.without_nfo(item, touched)
+        except MediaError:
+            return self.without_nfo(item, touched, refused=True)
+
     def nfo(self, look: Look) -> ItemPatch | None:
+        """The first NFO of the Look that reads as a movie, show or episode; MediaError when one is refused."""
         for folder, name in look.nfo:
             listing = self.folders.get(folder)
             if listing is None or name.casefold() not in listing.sidecars:
                 continue
-            parsed = read_nfo(os.path.join(folder, listing.sidecars[name.casefold()][0]))
+            path = os.path.join(folder, listing.sidecars[name.casefold()][0])
+            self.nfo_tried.add(path)
+            try:
+                parsed = read_nfo(path)
+            except MediaError as exc:
+                self.errors.append(ScanIssue(path, str(exc)))
+                raise
             if parsed is None:
                 continue
             fields: dict[str, Any] = {
@@ -231,7 +252,7 @@ class ArtworkPlanner:
             if item.kind == "photo":
                 sample = self.first_file(item.id, 0)
                 if sample is not None and item.poster != sample.path:
-                    patches.append(ItemPatch(item.id, sample.path, None, now))
+                    patches.append(self.ranked(item, ItemPatch(item.id, sample.path, None, now)))
                 continue
             if not full and item.id not in touched:
                 sample = self.first_file(item.id)
@@ -244,16 +265,19 @@ class ArtworkPlanner:
             fanart = self.find(look.fanart)
             if item.kind == "album" and poster is None:
                 poster = self.cover(item, covers)
-            metadata = (self.nfo(look) or self.without_nfo(item, touched)) if look.nfo else None
+            metadata = self.metadata(item, look, touched) if look.nfo else None
             patches.append(
-                ItemPatch(
-                    item.id,
-                    poster,
-                    fanart,
-                    now,
-                    metadata.nfo if metadata else None,
-                    metadata.genres if metadata else None,
-                    metadata.tags if metadata else None,
+                self.ranked(
+                    item,
+                    ItemPatch(
+                        item.id,
+                        poster,
+                        fanart,
+                        now,
+                        metadata.nfo if metadata else None,
+                        metadata.genres if metadata else None,
+                        metadata.tags if metadata else None,
+                    ),
                 )
             )
             if item.kind in _PLAYABLE_VIDEO:
@@ -262,6 +286,25 @@ class ArtworkPlanner:
                     for stored in self.files.get(item.id, ())
                 }
         return patches, subtitles
+
+    def ranked(self, item: StoredItem, patch: ItemPatch) -> ItemPatch:
+        """The patch as the store writes it: a top item that was waiting for its rating gets one (unrated
+        when nothing gave one), and everything below a top item takes its rank and labels with it."""
+        if item.top_id != item.id:
+            return replace(patch, top=False)
+        fields = dict(patch.nfo or {})
+        if item.rating_rank == PENDING_RANK and "rating_rank" not in fields:
+            fields["rating_rank"] = None
+        return replace(patch, nfo=fields or None, descendants=tuple(self.descendants(item.id)))
+
+    def descendants(self, item_id: str) -> list[str]:
+        found: list[str] = []
+        stack = list(self.children.get(item_id, ()))
+        while stack:
+            child = stack.pop()
+            found.append(child)
+            stack.extend(self.children.get(child, ()))
+        return found
 
     def sidecar_subtitles(self, item_id: str, stored: StoredFile) -> list[dict[str, Any]]:
         folder = os.path.dirname(stored.path)

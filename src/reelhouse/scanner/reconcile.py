@@ -9,6 +9,7 @@ from typing import Any
 
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.library import ItemKind
+from reelhouse.domain.ratings import PENDING_RANK
 from reelhouse.media.names import sort_title
 from reelhouse.media.probe import TEXT_SUBTITLE_CODECS, subtitle_format
 from reelhouse.persistence.database import Database
@@ -48,8 +49,10 @@ class Reconciler:
         self.stored_files = stored_files
         self.groups: dict[_GroupKey, str] = {}
         self.known: set[str] = set()
+        self.tops: dict[str, str] = {}
         for item in stored_items:
             self.known.add(item.id)
+            self.tops[item.id] = item.top_id
             if item.group_key is not None:
                 self.groups[(item.parent_id, item.kind, item.group_key)] = item.id
         self.vanished: dict[str, list[StoredFile]] = {}
@@ -82,7 +85,14 @@ class Reconciler:
     def _create(self, node: Node, parent_id: str | None, top_id: str | None, now: float) -> str:
         item_id = new_id()
         row = self._item_row(node, parent_id, top_id or item_id, now)
-        row.update(id=item_id, library_id=self.library_id, kind=node.kind.value, added_at=now)
+        # Its rating and labels are read in the artwork phase: until then no restricted viewer may see it.
+        row.update(
+            id=item_id,
+            library_id=self.library_id,
+            kind=node.kind.value,
+            added_at=now,
+            rating_rank=PENDING_RANK,
+        )
         self.changes.new_items.append(row)
         if node.genres:
             self.changes.genres[item_id] = node.genres
@@ -120,6 +130,10 @@ class Reconciler:
         else:
             update = self._item_row(leaf, parent_id, top_id or item_id, now)
             update["b_id"] = item_id
+            if self.tops.get(item_id, update["top_id"]) != update["top_id"]:
+                # Moved under another show or movie: its old top's rating no longer applies.
+                update.update(rating_rank=PENDING_RANK, label_mask=0)
+                self.tops[item_id] = update["top_id"]
             self.changes.item_updates.append(update)
             self.changes.genres[item_id] = leaf.genres
             if leaf.key is not None:

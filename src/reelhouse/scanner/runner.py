@@ -9,7 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from reelhouse.domain.library import Library
+from reelhouse.domain.ratings import PENDING_RANK
 from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile, StoredItem
@@ -100,7 +103,17 @@ class Scanner:
             ):
                 unchanged += 1
             else:
-                jobs.append(Job(found.path, found.root, found.size, found.mtime, library.kind, found.device, found.inode))
+                jobs.append(
+                    Job(
+                        found.path,
+                        found.root,
+                        found.size,
+                        found.mtime,
+                        library.kind,
+                        found.device,
+                        found.inode,
+                    )
+                )
         present = {f.path for f in walked.files}
         vanished = [
             s
@@ -121,6 +134,9 @@ class Scanner:
         report(ScanPhase.RECONCILE, 0, 1, force=True)
         reconciler.flush()
         tally = reconciler.tally
+        # Items a cancelled scan left waiting for their rating: this scan reads it for them.
+        pending = {i.id for i in stored_items if i.rating_rank == PENDING_RANK}
+        tally.touched |= pending
         if cancel is not None and cancel.is_set():
             # A cancelled scan saw only part of the tree: marking the rest missing would be wrong.
             return self._report(
@@ -128,7 +144,7 @@ class Scanner:
             )
         lost = reconciler.remaining_vanished()
         now = time.time()
-        changed = bool(tally.added or tally.updated or tally.moved or lost)
+        changed = bool(tally.added or tally.updated or tally.moved or lost or pending)
         with self.db.begin() as conn:
             self.store.mark_missing(conn, [f.id for f in lost], now)
             purged = self.store.purge_missing(conn, library.id, now - MISSING_GRACE_SECONDS)
@@ -137,10 +153,14 @@ class Scanner:
         report(ScanPhase.RECONCILE, 1, 1, force=True)
         # Nothing written: the rows read before the scan are still the catalogue, no need to read them again.
         known = None if changed or purged else (stored_items, stored_files)
-        patched = self._artwork(library, walked, tally.touched, tally.covers, full, report, known)
+        patched, nfo_errors, nfo_tried = self._artwork(
+            library, walked, tally.touched, tally.covers, full, report, known
+        )
+        errors.extend(nfo_errors)
         with self.db.begin() as conn:
             if changed or purged or patched or full:
                 self.store.inherit_from_top(conn, library.id)
+            errors.extend(self._still_refused(conn, library.id, walked, nfo_tried))
             self.store.replace_errors(conn, library.id, errors, now)
         self._clean_covers(now)
         final = self._report(
@@ -156,6 +176,20 @@ class Scanner:
         )
         report(ScanPhase.DONE, 1, 1, force=True)
         return final
+
+    def _still_refused(
+        self, conn: Connection, library_id: str, walked: WalkResult, tried: set[str]
+    ) -> list[ScanIssue]:
+        """NFOs refused by an earlier scan and not read again by this one (nothing beside them changed):
+        still there, still refused, so their errors stay in the list an admin sees."""
+        kept = []
+        for issue in self.store.errors(conn, library_id):
+            if not issue.reason.startswith("NFO ") or issue.path in tried:
+                continue
+            folder = walked.folders.get(os.path.dirname(issue.path))
+            if folder is not None and os.path.basename(issue.path).casefold() in folder.sidecars:
+                kept.append(issue)
+        return kept
 
     def _clean_covers(self, now: float) -> None:
         """Delete extracted covers that no item shows any more (replaced by a folder image, album gone)."""
@@ -188,7 +222,7 @@ class Scanner:
         full: bool,
         report: _Reporter,
         known: tuple[list[StoredItem], dict[str, StoredFile]] | None,
-    ) -> int:
+    ) -> tuple[int, list[ScanIssue], set[str]]:
         if known is None:
             with self.db.read() as conn:
                 items = self.store.items(conn, library.id)
@@ -206,7 +240,7 @@ class Scanner:
                 self.store.patch(conn, chunk)
                 self.store.replace_sidecar_subtitles(conn, chunk_files)
             report(ScanPhase.ARTWORK, min(total, start + CHUNK_ROWS), total)
-        return total
+        return total, planner.errors, planner.nfo_tried
 
     def _report(
         self,
