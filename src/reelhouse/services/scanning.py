@@ -38,8 +38,19 @@ class Watcher(Protocol):
 WatcherFactory = Callable[[list[Library], Callable[[str], None]], Watcher]
 
 
+# Where each phase's own progress falls in the whole scan's percentage (identify does most of the work).
+_PHASE_SPAN = {
+    ScanPhase.WALK.value: (0, 5),
+    ScanPhase.IDENTIFY.value: (5, 80),
+    ScanPhase.RECONCILE.value: (80, 85),
+    ScanPhase.ARTWORK.value: (85, 100),
+}
+
+
 @dataclass(frozen=True)
 class ScanState:
+    """A scan as an admin sees it: phase counts and the last report, paths and errors included."""
+
     library_id: str
     running: bool
     phase: str
@@ -47,6 +58,24 @@ class ScanState:
     total: int
     started_at: float | None
     last_report: ScanReport | None
+
+    @property
+    def percent(self) -> int:
+        if not self.running:
+            return 100 if self.started_at is not None else 0
+        low, high = _PHASE_SPAN.get(self.phase, (0, 0))
+        share = self.done / self.total if self.total > 0 else 0.0
+        return min(99, low + int((high - low) * min(1.0, share)))
+
+
+@dataclass(frozen=True)
+class ScanStatus:
+    """A scan as a member sees it: whether it runs, and how far. Counts and paths would tell them about
+    titles their grants hide, so they stay with admins."""
+
+    library_id: str
+    running: bool
+    percent: int
 
 
 class ScanService:
@@ -190,9 +219,12 @@ class ScanService:
         with self._lock:
             return self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
 
-    def state(self, actor: Actor, library_id: str) -> ScanState:
+    def state(self, actor: Actor, library_id: str) -> ScanState | ScanStatus:
         library = self._libraries.get(actor, library_id)
-        return self.state_of(library.id)
+        state = self.state_of(library.id)
+        if can(actor, Action.MANAGE_LIBRARIES):
+            return state
+        return ScanStatus(state.library_id, state.running, state.percent)
 
     def start_schedule(self, interval_minutes: int) -> None:
         if interval_minutes <= 0:

@@ -186,12 +186,15 @@ class ScanIn(Strict):
 
 
 class ScanStateOut(BaseModel):
+    """Members get ``library_id``, ``running`` and ``percent``; the rest is for admins and null otherwise."""
+
     library_id: str
     running: bool
-    phase: str
-    done: int
-    total: int
-    started_at: float | None
+    percent: int = Field(ge=0, le=100)
+    phase: str | None = None
+    done: int | None = None
+    total: int | None = None
+    started_at: float | None = None
     files_seen: int | None = None
     added: int | None = None
     updated: int | None = None

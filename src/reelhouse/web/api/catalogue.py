@@ -6,6 +6,7 @@ from aiohttp import web
 
 from reelhouse.domain.access import Action
 from reelhouse.domain.library import ItemQuery
+from reelhouse.services.scanning import ScanState, ScanStatus
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, services
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.schemas import (
@@ -90,9 +91,19 @@ async def scan_state(request: web.Request) -> web.StreamResponse:
     return json_response(_scan_out(state))
 
 
-def _scan_out(state: object) -> ScanStateOut:
-    report = getattr(state, "last_report", None)
-    out = ScanStateOut.model_validate(state, from_attributes=True)
+def _scan_out(state: ScanState | ScanStatus) -> ScanStateOut:
+    if isinstance(state, ScanStatus):
+        return ScanStateOut(library_id=state.library_id, running=state.running, percent=state.percent)
+    out = ScanStateOut(
+        library_id=state.library_id,
+        running=state.running,
+        percent=state.percent,
+        phase=state.phase,
+        done=state.done,
+        total=state.total,
+        started_at=state.started_at,
+    )
+    report = state.last_report
     if report is not None:
         out.files_seen, out.added, out.updated = report.files_seen, report.added, report.updated
         out.moved, out.missing = report.moved, report.missing
