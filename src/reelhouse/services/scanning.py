@@ -95,6 +95,9 @@ class ScanService:
         self._watcher_factory: WatcherFactory | None = None
         # A change seen while that library is being scanned: scan once more when the scan ends.
         self._pending: set[str] = set()
+        # Libraries whose scan thread has not yet decided to finish. Thread liveness cannot stand in for this:
+        # a thread that has made its last check for pending changes is still alive for a moment after.
+        self._running: set[str] = set()
 
     # Synchronous, for the CLI --------------------------------------------------------------
     def scan_now(
@@ -147,13 +150,18 @@ class ScanService:
         self.start_for_system(library, full)
         return self.state_of(library.id)
 
-    def start_for_system(self, library: Library, full: bool = False) -> bool:
+    def start_for_system(self, library: Library, full: bool = False, again_if_running: bool = False) -> bool:
+        """Start a background scan; False when one is running already (then, with ``again_if_running``, it
+        scans once more when it ends). The check and the queueing share one lock hold with the scan thread's
+        own decision to finish, so a change arriving as a scan ends is never dropped."""
         if self._watcher_factory is not None and library.id not in self._watched:
             self.watch(self._watcher_factory)
         with self._lock:
-            thread = self._threads.get(library.id)
-            if thread is not None and thread.is_alive():
+            if library.id in self._running:
+                if again_if_running:
+                    self._pending.add(library.id)
                 return False
+            self._running.add(library.id)
             thread = threading.Thread(
                 target=self._run_logged, args=(library, full), name=f"scan-{library.id}", daemon=True
             )
@@ -161,7 +169,12 @@ class ScanService:
             self._states[library.id] = ScanState(
                 library.id, True, ScanPhase.WALK.value, 0, 0, time.time(), None
             )
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:
+            with self._lock:
+                self._running.discard(library.id)
+            raise
         return True
 
     def _run_logged(self, library: Library, full: bool) -> None:
@@ -170,10 +183,10 @@ class ScanService:
         while True:
             self._scan_and_log(library, full)
             with self._lock:
-                again = library.id in self._pending
+                if library.id not in self._pending or self._stop.is_set():
+                    self._running.discard(library.id)
+                    return
                 self._pending.discard(library.id)
-            if not again or self._stop.is_set():
-                return
             full = False
 
     def _scan_and_log(self, library: Library, full: bool) -> None:
@@ -211,9 +224,7 @@ class ScanService:
         library = next((lib for lib in self._libraries.all_for_system() if lib.id == library_id), None)
         if library is None or self._stop.is_set():
             return
-        if not self.start_for_system(library):
-            with self._lock:
-                self._pending.add(library_id)
+        self.start_for_system(library, again_if_running=True)
 
     def state_of(self, library_id: str) -> ScanState:
         with self._lock:
