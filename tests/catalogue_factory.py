@@ -139,7 +139,10 @@ def synthetic_movies(count: int, seed: int = 7) -> list[Row]:
 
 def movie_server(data_dir: Path, rows: list[Row]) -> tuple[Reelhouse, Library]:
     """A server object (no HTTP) with one movie library holding ``rows``; the caller closes it."""
-    server = Reelhouse(load_config(environ={}, overrides={"data_dir": data_dir, "demo_library": False}))
+    # The library folder sits beside the server's data folder: one inside it is refused.
+    server = Reelhouse(
+        load_config(environ={}, overrides={"data_dir": data_dir / "data", "demo_library": False})
+    )
     root = data_dir / "movies"
     root.mkdir()
     library = server.services.libraries.add(system_actor(), "Movies", "movies", [str(root)])

@@ -32,13 +32,14 @@ class Catalogue:
 
 @pytest.fixture
 def catalogue(running: RunningServer, tmp_path: Path) -> Catalogue:
-    poster = tmp_path / "poster.png"
-    poster.write_bytes(PNG)
     made = {}
     for name, kind in (("Movies", "movies"), ("Shows", "shows"), ("Private", "home_videos")):
         root = tmp_path / name
         root.mkdir()
         made[name] = running.server.services.libraries.add(system_actor(), name, kind, [str(root)]).id
+    # Inside the movie library: artwork is only ever read from inside the item's own library.
+    poster = tmp_path / "Movies" / "poster.png"
+    poster.write_bytes(PNG)
     art = str(poster)
     movies = [
         Row("Zephyr Family", content_rating="PG", poster=art),

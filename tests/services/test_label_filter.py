@@ -127,7 +127,9 @@ def test_rows_carry_the_mask_of_their_labels(world: World) -> None:
 
 
 def test_episodes_inherit_their_shows_label_mask(tmp_path: Path) -> None:
-    server = Reelhouse(load_config(environ={}, overrides={"data_dir": tmp_path, "demo_library": False}))
+    server = Reelhouse(
+        load_config(environ={}, overrides={"data_dir": tmp_path / "data", "demo_library": False})
+    )
     try:
         root = tmp_path / "shows"
         root.mkdir()

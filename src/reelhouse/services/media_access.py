@@ -337,7 +337,8 @@ class MediaAccess:
         if allowed.item.summary.kind.value != "photo" or allowed.viewer.permissions.may_see_location:
             return Delivery(allowed, opened, allowed.content_type)
         with opened:
-            return Delivery(allowed, self.renditions.image(opened, None, False, "original"), "image/jpeg")
+            copy, media_type = self.renditions.location_free(opened)
+        return Delivery(allowed, copy, media_type)
 
     def direct(self, grant: str | None, item_id: str, zone: str | None) -> Delivery:
         allowed = self.from_grant(grant, item_id, Purpose.STREAM, zone)

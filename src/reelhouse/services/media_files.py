@@ -41,6 +41,9 @@ CONTENT_TYPES = {
     "gif": "image/gif",
     "heic": "image/heic",
     "heif": "image/heif",
+    "hif": "image/heif",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
 }
 
 
@@ -146,7 +149,11 @@ class MediaFiles:
         self, path: str, roots: Iterable[str], identity: Identity, library_id: str
     ) -> OpenedFile:
         """The file the scan recorded at ``path``; anything else there is a 404 and a rescan, never its bytes."""
-        fd, st = self._open(path, roots)
+        try:
+            fd, st = self._open(path, roots)
+        except NotFound:
+            self._changed(library_id)
+            raise
         same = (
             st.st_size == identity.size
             and st.st_mtime == identity.mtime
@@ -155,10 +162,13 @@ class MediaFiles:
         )
         if not same:
             os.close(fd)
-            if self._on_mismatch is not None:
-                self._on_mismatch(library_id)
+            self._changed(library_id)
             raise NotFound("This item's file changed since the last scan; it is being scanned again.")
         return OpenedFile(fd, path, st.st_size, st.st_mtime_ns)
+
+    def _changed(self, library_id: str) -> None:
+        if self._on_mismatch is not None:
+            self._on_mismatch(library_id)
 
     def open_inside(self, path: str, roots: Iterable[str], max_bytes: int | None = None) -> OpenedFile:
         """A file with no recorded identity (artwork, sidecar subtitles, the server's own cache): it must still

@@ -22,6 +22,10 @@ MAX_SUBTITLE_BYTES = 8 * 1024 * 1024
 FULL_SIZE = 16384
 
 
+_SUFFIXES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+_TYPES = {suffix: media_type for media_type, suffix in _SUFFIXES.items()}
+
+
 def _key(source: OpenedFile, *parts: object) -> str:
     # The opened file's own identity, not its path: a file replaced under the same name is a new rendition.
     st = os.fstat(source.fd)
@@ -53,6 +57,25 @@ class RenditionService:
         if not target.exists():
             images.render(source.proc_path, target, width or FULL_SIZE, keep_location)
         return self._open_cached(target)
+
+    def location_free(self, source: OpenedFile) -> tuple[OpenedFile, str]:
+        """The original without its location (EXIF GPS, XMP, IPTC places), at full resolution: JPEG, PNG and
+        WebP rewritten without re-encoding, other formats as a JPEG. Returns the copy and its media type."""
+        key = _key(source, "location-free")
+        folder = self._cache / key[:2]
+        existing = next(folder.glob(f"plain-{key}.*"), None) if folder.is_dir() else None
+        if existing is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f"plain-{key}.partial"
+            try:
+                media_type = images.strip_location(source.proc_path, partial)
+                existing = folder / f"plain-{key}.{_SUFFIXES.get(media_type, 'bin')}"
+                os.replace(partial, existing)
+            finally:
+                partial.unlink(missing_ok=True)
+        return self._open_cached(existing), _TYPES.get(
+            existing.suffix.lstrip("."), "application/octet-stream"
+        )
 
     def frame(self, source: OpenedFile, duration: float | None) -> OpenedFile:
         """A frame of the video, for an item with no poster; counted as an encoder while it is made."""
