@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,8 @@ class Client:
     source: str | None = None
     host: str = "127.0.0.1"
     default_headers: dict[str, str] = field(default_factory=dict)
+    # Set for the server's HTTPS listener: the chain is checked against the server's own CA.
+    tls: ssl.SSLContext | None = None
 
     def request(
         self,
@@ -48,8 +51,13 @@ class Client:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> Answer:
-        conn = http.client.HTTPConnection(
-            self.host, self.port, timeout=30, source_address=(self.source, 0) if self.source else None
+        source = (self.source, 0) if self.source else None
+        conn = (
+            http.client.HTTPSConnection(
+                self.host, self.port, timeout=30, source_address=source, context=self.tls
+            )
+            if self.tls is not None
+            else http.client.HTTPConnection(self.host, self.port, timeout=30, source_address=source)
         )
         all_headers = dict(self.default_headers)
         if self.token:
@@ -130,6 +138,13 @@ class RunningServer:
     # Callers --------------------------------------------------------------------------------
     def anonymous(self, source: str | None = None) -> Client:
         return Client(self.port, source=source)
+
+    def over_tls(self, client: Client) -> Client:
+        """The same caller on the HTTPS listener (``https=True``), trusting only the server's own CA."""
+        assert self.https_port is not None, "start the server with https=True"
+        context = ssl.create_default_context(cafile=str(self.data_dir / "certificates" / "ca.pem"))
+        context.check_hostname = False
+        return Client(self.https_port, token=client.token, source=client.source, tls=context)
 
     def create_user(
         self, username: str, role: Role = Role.MEMBER, password: str = "correct horse battery"

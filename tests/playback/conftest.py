@@ -38,6 +38,16 @@ class Stage:
 
 @pytest.fixture
 def stage(tmp_path: Path, masters: Path) -> Iterator[Stage]:
+    yield from _stage(tmp_path, masters, https=False)
+
+
+@pytest.fixture
+def tls_stage(tmp_path: Path, masters: Path) -> Iterator[Stage]:
+    """The same, with the HTTPS listener open too: remote peers are served only over HTTPS."""
+    yield from _stage(tmp_path, masters, https=True)
+
+
+def _stage(tmp_path: Path, masters: Path, https: bool) -> Iterator[Stage]:
     root = tmp_path / "movies"
     for name in ("direct.mp4", "hevc.mkv"):
         target = root / Path(name).stem / name
@@ -47,7 +57,7 @@ def stage(tmp_path: Path, masters: Path) -> Iterator[Stage]:
         "1\n00:00:01,000 --> 00:00:02,500\nHello <b>there</b> & welcome\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n",
         encoding="utf-8",
     )
-    server = RunningServer(tmp_path / "data")
+    server = RunningServer(tmp_path / "data", https=https)
     try:
         services = server.server.services
         library = services.libraries.add(system_actor("test"), "Movies", "movies", [str(root)])

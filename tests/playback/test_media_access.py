@@ -29,7 +29,11 @@ def _direct(stage: Stage, client: Client) -> str:
 
 
 def _fetch(stage: Stage, url: str, source: str | None = None) -> int:
-    return stage.server.anonymous(source).get(url, headers=RANGE).status
+    player = stage.server.anonymous(source)
+    # Outside the home network only HTTPS is served (secure connections "preferred").
+    if source is not None:
+        player = stage.server.over_tls(player)
+    return player.get(url, headers=RANGE).status
 
 
 def _film(stage: Stage) -> Path:
@@ -37,7 +41,7 @@ def _film(stage: Stage) -> Path:
 
 
 def _remote_allowed(stage: Stage) -> None:
-    # Home is 127.0.0.1 alone; 127.0.0.9 is outside and let in, over plain HTTP so only the rules below refuse.
+    # Home is 127.0.0.1 alone; 127.0.0.9 is outside and let in over HTTPS, so only the rules below refuse.
     stage.server.server.services.settings.apply(
         system_actor("test"),
         {"lan_networks": ["127.0.0.1/32"], "remote_access": True, "secure_connections": "preferred"},
@@ -154,16 +158,20 @@ def test_a_poster_linked_to_a_server_secret_is_refused(stage: Stage) -> None:
 
 
 # 3. Zone rules hold on every use, not only at playback start ------------------------------------------------
-def test_a_member_who_may_not_connect_remotely_cannot_use_a_home_url_from_outside(stage: Stage) -> None:
+def test_a_member_who_may_not_connect_remotely_cannot_use_a_home_url_from_outside(tls_stage: Stage) -> None:
+    stage = tls_stage
     _remote_allowed(stage)
     member = stage.member()
-    set_user(stage, "alice", may_connect_remotely=False)
     url = _direct(stage, member)
+    assert _fetch(stage, url, REMOTE) == 206  # the control: the same URL from outside, while allowed
+    set_user(stage, "alice", may_connect_remotely=False)
+    time.sleep(RECHECK_SECONDS)
     assert _fetch(stage, url) == 206
     assert _fetch(stage, url, REMOTE) == 403
 
 
-def test_a_managed_profile_url_works_at_home_only(stage: Stage) -> None:
+def test_a_managed_profile_url_works_at_home_only(tls_stage: Stage) -> None:
+    stage = tls_stage
     _remote_allowed(stage)
     kid_id = stage.server.server.services.accounts.create_user(
         system_actor("test"), "kid", Role.MANAGED, None
@@ -174,11 +182,14 @@ def test_a_managed_profile_url_works_at_home_only(stage: Stage) -> None:
     assert _fetch(stage, url, REMOTE) == 403
 
 
-def test_the_remote_bitrate_cap_applies_to_a_url_fetched_at_home(stage: Stage) -> None:
+def test_the_remote_bitrate_cap_applies_to_a_url_fetched_at_home(tls_stage: Stage) -> None:
+    stage = tls_stage
     _remote_allowed(stage)
     member = stage.member()
     url = _direct(stage, member)
+    assert _fetch(stage, url, REMOTE) == 206  # the control: no cap yet
     stage.server.server.services.settings.apply(system_actor("test"), {"remote_max_bitrate_kbps": 100})
+    time.sleep(RECHECK_SECONDS)
     assert _fetch(stage, url) == 206
     assert _fetch(stage, url, REMOTE) == 403
 

@@ -124,7 +124,8 @@ async def _session(request: web.Request) -> tuple[Session, str]:
     session_id = request.match_info["session_id"]
     grant = parse_query(request, GrantQuery).grant
     session, _allowed = await call(request, services(request).media.hls, grant, session_id, request.get(ZONE))
-    return session, grant
+    # A grant the decision accepted is present; its playlists hand it on to the segments.
+    return session, grant or ""
 
 
 def _playlist(text: str) -> web.Response:

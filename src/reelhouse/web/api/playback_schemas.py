@@ -79,7 +79,8 @@ class NextOut(BaseModel):
 
 
 class GrantQuery(Strict):
-    grant: str = Field(min_length=1, max_length=512)
+    # Optional here so that a link without its grant answers 401 like any other missing credential.
+    grant: str | None = Field(None, max_length=512)
 
 
 class AudioQuery(GrantQuery):
