@@ -168,6 +168,14 @@ class Reelhouse:
     def cache_dir(self) -> Path:
         return self.config.data_dir / "cache"
 
+    def watch_libraries(self) -> None:
+        """Rescan libraries whose files change. The data and cache folders are never watched: the server
+        writes there all the time, and a library holding them would rescan forever."""
+        ignore = (self.config.data_dir, self.cache_dir)
+        self.services.scanning.watch(
+            lambda libraries, changed: LibraryWatcher(libraries, changed, ignore=ignore)
+        )
+
     def _protected_files(self) -> list[Path]:
         """The server's own secrets and database: never sent as media, whatever name reaches them."""
         data = self.config.data_dir
@@ -306,7 +314,7 @@ async def serve(server: Reelhouse) -> None:
             server.services.scanning.start_for_system(library)
     server.services.scanning.start_schedule(server.config.scan_interval_minutes)
     if server.config.watch_libraries:
-        server.services.scanning.watch(lambda libraries, changed: LibraryWatcher(libraries, changed))
+        server.watch_libraries()
     try:
         await asyncio.Event().wait()
     finally:

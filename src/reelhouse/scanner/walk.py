@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reelhouse.domain.library import LibraryKind
@@ -60,6 +61,12 @@ class WalkResult:
     unavailable_roots: list[str] = field(default_factory=list)
 
 
+def inside_folders(real: str, real_folders: Iterable[str]) -> bool:
+    """The symlink rule, shared with the folder watcher: a link is followed only when its real target is one
+    of the library's own folders or lies inside one."""
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in real_folders)
+
+
 def _printable(path: str) -> str:
     return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -83,7 +90,7 @@ class _Walker:
         self.seen_dirs: set[tuple[int, int]] = set()
 
     def inside_roots(self, real: str) -> bool:
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.real_roots)
+        return inside_folders(real, self.real_roots)
 
     def error(self, path: str, reason: str) -> None:
         self.result.errors.append(ScanIssue(_printable(path), reason))
@@ -175,7 +182,9 @@ class _Walker:
             elif info.st_size == 0:
                 self.error(path, "empty file (0 bytes)")
             else:
-                self.result.files.append(FoundFile(path, root, info.st_size, info.st_mtime, info.st_dev, info.st_ino))
+                self.result.files.append(
+                    FoundFile(path, root, info.st_size, info.st_mtime, info.st_dev, info.st_ino)
+                )
                 return None
         if extension in SIDECAR_EXTENSIONS and stat.S_ISREG(info.st_mode):
             # ctime too: an edit that restores the old mtime still marks the sidecar as changed.
