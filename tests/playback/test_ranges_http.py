@@ -192,3 +192,23 @@ def test_mkv_content_type_follows_container(stage: Stage) -> None:
     assert got.status == 206
     assert got.header("Content-Type") == "video/x-matroska"
     assert got.body == Path(stage.root / "hevc" / "hevc.mkv").read_bytes()[:4]
+
+
+def test_if_unmodified_since_an_older_date_is_412(played: tuple[Client, str, bytes]) -> None:
+    answer = _get(played, Range="bytes=0-9", **{"If-Unmodified-Since": formatdate(1_000_000, usegmt=True)})
+    assert answer.status == 412
+    assert answer.body == b""
+
+
+def test_if_unmodified_since_last_modified_serves_the_range(played: tuple[Client, str, bytes]) -> None:
+    modified = _get(played).header("Last-Modified")
+    assert modified is not None
+    answer = _get(played, Range="bytes=0-9", **{"If-Unmodified-Since": modified})
+    assert (answer.status, answer.body) == (206, played[2][:10])
+
+
+def test_if_match_wins_over_if_unmodified_since(played: tuple[Client, str, bytes]) -> None:
+    etag = _get(played).header("ETag")
+    assert etag is not None
+    old = formatdate(1_000_000, usegmt=True)
+    assert _get(played, **{"If-Match": etag, "If-Unmodified-Since": old}).status == 200

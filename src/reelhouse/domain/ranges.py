@@ -106,11 +106,18 @@ def decide(
     if_none_match: str | None = None,
     if_modified_since: str | None = None,
     if_match: str | None = None,
+    if_unmodified_since: str | None = None,
 ) -> Decision:
-    """What to answer for a GET or HEAD of one file, from the request's headers."""
+    """What to answer for a GET or HEAD of one file, from the request's headers (RFC 9110 section 13.2.2's
+    order: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since; then Range)."""
     if if_match is not None:
         tags = _etags(if_match)
         if not any(tag == "*" or (not weak and tag == found.etag) for weak, tag in tags):
+            return Decision(Outcome.PRECONDITION_FAILED)
+    elif if_unmodified_since is not None:
+        # An unparsable date is ignored, as the RFC says.
+        limit = _http_date(if_unmodified_since)
+        if limit is not None and found.last_modified > limit:
             return Decision(Outcome.PRECONDITION_FAILED)
     if if_none_match is not None:
         bare = found.etag.strip('"')

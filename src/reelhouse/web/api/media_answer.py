@@ -61,6 +61,7 @@ def file_answer(
         h.get("If-None-Match"),
         h.get("If-Modified-Since"),
         h.get("If-Match"),
+        h.get("If-Unmodified-Since"),
     )
     common = {"ETag": found.etag, "Cache-Control": MEDIA_CACHE, "Accept-Ranges": "bytes"}
     if decision.outcome is Outcome.NOT_MODIFIED:
