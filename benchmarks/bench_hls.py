@@ -154,10 +154,10 @@ def main() -> None:
         out = work / "ref"
         out.mkdir()
         # Read through a descriptor, as the server's encoders do.
-        source = ffmpeg.Input(os.open(media, os.O_RDONLY))
+        opened = ffmpeg.Input(os.open(media, os.O_RDONLY))
         argv = ffmpeg.hls_argv(
             ffmpeg.HlsJob(
-                source=source,
+                source=opened,
                 output=out,
                 start_segment=0,
                 segment_seconds=SEGMENT_SECONDS,
@@ -171,7 +171,7 @@ def main() -> None:
             )
         )
         t0 = time.perf_counter()
-        subprocess.run(argv, check=True, timeout=600, pass_fds=(source.fd,))
+        subprocess.run(argv, check=True, timeout=600, pass_fds=(opened.fd,))
         plain_speed = args.seconds / (time.perf_counter() - t0)
         print(
             f"first 720p segment ready (POST playback → segment 0 received): {first:.2f} s (target ≤ 2.5 s)"
