@@ -65,3 +65,25 @@ def test_unreachable_router_is_reported_not_hidden(tls_server: RunningServer) ->
     configure(tls_server, remote_access=True, port_mapping=True)
     assert _eventually(lambda: portmap.last_error is not None)
     assert portmap.describe().startswith("no port forward:")
+
+
+def test_forward_is_leased_and_renewed_at_half_life_while_wanted(
+    tls_server: RunningServer, gateway: SimulatedGateway
+) -> None:
+    portmap = tls_server.server.portmap
+    portmap.description_url = gateway.description_url
+    assert portmap.lease_seconds == 3600  # the production lease: an hour, never permanent (0)
+    portmap.lease_seconds = 2
+    configure(tls_server, remote_access=True, port_mapping=True)
+    assert _eventually(lambda: portmap.mapping is not None)
+    key = (tls_server.https_port, "TCP")
+    assert gateway.mappings[key]["NewLeaseDuration"] == "2"  # type: ignore[index]
+    # Renewed every second (half of two): at least three more asks in 3.5 s, each for a finite lease.
+    time.sleep(3.5)
+    assert 4 <= gateway.calls.count("AddPortMapping") <= 6, gateway.calls
+    assert gateway.mappings[key]["NewLeaseDuration"] == "2"  # type: ignore[index]
+    configure(tls_server, remote_access=False)
+    assert _eventually(lambda: gateway.mappings == {})
+    asks = gateway.calls.count("AddPortMapping")
+    time.sleep(1.5)  # no longer wanted: no renewal puts it back
+    assert gateway.calls.count("AddPortMapping") == asks and gateway.mappings == {}

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from async_upnp_client.aiohttp import AiohttpRequester
 from async_upnp_client.client import UpnpDevice, UpnpService
 from async_upnp_client.client_factory import UpnpFactory
-from async_upnp_client.exceptions import UpnpError
+from async_upnp_client.exceptions import UpnpActionResponseError, UpnpError
 from defusedxml import DefusedXmlException
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,12 @@ WAN_SERVICES = (
 )
 IGD_SEARCH_TARGET = "urn:schemas-upnp-org:device:InternetGatewayDevice:1"
 DESCRIPTION = "Reelhouse"
+# Forwards are leased, never permanent: if the server dies without removing one, the router drops it when the
+# lease runs out. While the forward is wanted it is renewed at half-life.
+LEASE_SECONDS = 3600
+# After a failed renewal, try again this soon (the old lease still has half its life).
+RETRY_SECONDS = 60.0
+_ONLY_PERMANENT_LEASES = 725
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Mapping:
     internal_client: str
     internal_port: int
     confirmed_at: float
+    lease_seconds: int
 
 
 def _wan_service(device: UpnpDevice) -> UpnpService:
@@ -64,10 +71,13 @@ class PortMapper:
         settings_values: Callable[[], dict[str, Any]],
         description_url: str | None = None,
         discover: Callable[[], Any] | None = None,
+        lease_seconds: int = LEASE_SECONDS,
     ) -> None:
         self._values = settings_values
         self.description_url = description_url
         self._discover = discover
+        self.lease_seconds = lease_seconds
+        self._renewal: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._port: int | None = None
         self._lock = asyncio.Lock()
@@ -91,20 +101,46 @@ class PortMapper:
 
     async def reconcile(self) -> None:
         async with self._lock:
-            try:
-                if self.wanted() and self.mapping is None:
-                    await self._add()
-                elif not self.wanted() and self.mapping is not None:
-                    await self._remove()
-                self.last_error = None
-            except (TimeoutError, UpnpError, OSError) as exc:
-                self.last_error = str(exc) or type(exc).__name__
-                log.warning("port mapping: %s", self.last_error)
-            except DefusedXmlException as exc:
-                # async-upnp-client parses with defusedxml but passes its refusals (entities, external
-                # references) up as they are: a hostile router is a failed mapping, reported, not a crash.
-                self.last_error = f"the router's XML was refused ({type(exc).__name__})"
-                log.warning("port mapping: %s", self.last_error)
+            await self._reconcile_locked()
+
+    async def _reconcile_locked(self, renew: bool = False) -> bool:
+        """Add, renew or remove the forward as the settings want; False when the router could not be asked."""
+        try:
+            if self.wanted() and (self.mapping is None or renew):
+                await self._add()
+            elif not self.wanted() and self.mapping is not None:
+                await self._remove()
+            self.last_error = None
+            return True
+        except (TimeoutError, UpnpError, OSError) as exc:
+            self.last_error = str(exc) or type(exc).__name__
+        except DefusedXmlException as exc:
+            # async-upnp-client parses with defusedxml but passes its refusals (entities, external
+            # references) up as they are: a hostile router is a failed mapping, reported, not a crash.
+            self.last_error = f"the router's XML was refused ({type(exc).__name__})"
+        log.warning("port mapping: %s", self.last_error)
+        return False
+
+    def _renew_after(self, seconds: float) -> None:
+        self._cancel_renewal()
+        self._renewal = asyncio.get_running_loop().create_task(self._renew(seconds))
+
+    def _cancel_renewal(self) -> None:
+        if self._renewal is not None and self._renewal is not asyncio.current_task():
+            self._renewal.cancel()
+        self._renewal = None
+
+    async def _renew(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with self._lock:
+            if not self.wanted():
+                return
+            mapping = self.mapping
+            if await self._reconcile_locked(renew=True):
+                return  # _add() planned the next renewal
+            if mapping is not None and time.time() >= mapping.confirmed_at + mapping.lease_seconds:
+                self.mapping = None  # the router has dropped it by now; keep trying to add it again
+            self._renew_after(min(RETRY_SECONDS, self.lease_seconds / 2))
 
     async def _device(self) -> tuple[str, UpnpDevice]:
         url = self.description_url
@@ -121,26 +157,36 @@ class PortMapper:
         url, device = await self._device()
         service = _wan_service(device)
         client = _local_address_towards(url)
-        await service.action("AddPortMapping").async_call(
-            NewRemoteHost="",
-            NewExternalPort=self._port,
-            NewProtocol="TCP",
-            NewInternalPort=self._port,
-            NewInternalClient=client,
-            NewEnabled=True,
-            NewPortMappingDescription=DESCRIPTION,
-            NewLeaseDuration=0,
-        )
+        try:
+            await service.action("AddPortMapping").async_call(
+                NewRemoteHost="",
+                NewExternalPort=self._port,
+                NewProtocol="TCP",
+                NewInternalPort=self._port,
+                NewInternalClient=client,
+                NewEnabled=True,
+                NewPortMappingDescription=DESCRIPTION,
+                NewLeaseDuration=self.lease_seconds,
+            )
+        except UpnpActionResponseError as exc:
+            if exc.error_code != _ONLY_PERMANENT_LEASES:
+                raise
+            raise UpnpError(
+                "the router accepts only permanent forwards, which would stay open if the server stopped "
+                f"without removing them; forward port {self._port} in the router's own settings instead"
+            ) from None
         # Read it back: the report states what the router holds, not what we asked for.
         entry = await service.action("GetSpecificPortMappingEntry").async_call(
             NewRemoteHost="", NewExternalPort=self._port, NewProtocol="TCP"
         )
         if entry.get("NewInternalClient") != client or int(entry.get("NewInternalPort", 0)) != self._port:
             raise UpnpError(f"the router holds a different forward for port {self._port}: {entry}")
-        self.mapping = Mapping(url, self._port, client, self._port, time.time())
+        self.mapping = Mapping(url, self._port, client, self._port, time.time(), self.lease_seconds)
+        self._renew_after(self.lease_seconds / 2)
 
     async def _remove(self) -> None:
         mapping = self.mapping
+        self._cancel_renewal()
         if mapping is None:
             return
         factory = UpnpFactory(AiohttpRequester(timeout=5), non_strict=True)
@@ -155,6 +201,7 @@ class PortMapper:
     async def stop(self) -> None:
         """On shutdown the forward goes too: a stopped server should leave no hole in the router."""
         async with self._lock:
+            self._cancel_renewal()
             if self.mapping is not None:
                 try:
                     await self._remove()
