@@ -5,7 +5,7 @@ change can cut it."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from aiohttp import web
@@ -94,40 +94,41 @@ def tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextM
     return services(request).media.open.track(viewer, item_id, cut)
 
 
+async def _send(
+    request: web.Request,
+    opened: OpenedFile,
+    answer: web.StreamResponse,
+    tracking: AbstractContextManager[None],
+) -> web.StreamResponse:
+    try:
+        with tracking:
+            try:
+                await answer.prepare(request)
+                await answer.write_eof()
+            except ConnectionError:
+                pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
+    finally:
+        opened.close()
+    return answer
+
+
 async def send_file(
     request: web.Request, delivery: Delivery, disposition: str | None = None
 ) -> web.StreamResponse:
     """Send an opened file (through its descriptor's name, so a path swapped meanwhile changes nothing), then
     close it. Registered under its viewer while it is sent."""
     opened = delivery.file
-    try:
-        response = file_answer(
-            request, opened.proc_path, opened.validators, delivery.content_type, disposition
-        )
-        with tracked(request, delivery.allowed.viewer.user_id, delivery.allowed.item.summary.id):
-            try:
-                await response.prepare(request)
-                await response.write_eof()
-            except ConnectionError:
-                pass  # the player went away, or the stream was cut: aiohttp logs the access and moves on
-    finally:
-        opened.close()
-    return response
+    answer = file_answer(request, opened.proc_path, opened.validators, delivery.content_type, disposition)
+    viewer, item = delivery.allowed.viewer.user_id, delivery.allowed.item.summary.id
+    return await _send(request, opened, answer, tracked(request, viewer, item))
 
 
 async def send_image(
     request: web.Request, opened: OpenedFile, content_type: str, cache: str
 ) -> web.StreamResponse:
-    try:
-        response = file_answer(request, opened.proc_path, opened.validators, content_type)
-        response.headers["Cache-Control"] = cache
-        await response.prepare(request)
-        await response.write_eof()
-    except ConnectionError:
-        pass
-    finally:
-        opened.close()
-    return response
+    answer = file_answer(request, opened.proc_path, opened.validators, content_type)
+    answer.headers["Cache-Control"] = cache
+    return await _send(request, opened, answer, nullcontext())
 
 
 async def send_stream(
