@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import secrets
 import time
@@ -12,16 +13,27 @@ from typing import Any
 
 import pyotp
 import segno
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from reelhouse.domain.access import Actor
-from reelhouse.errors import Conflict, InvalidInput
+from reelhouse.errors import Conflict, InvalidInput, Unavailable
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.twofactor import TwoFactorRepository
 from reelhouse.services.audit import AuditService
 
 STEP = 30
 RECOVERY_CODES = 10
+KEY_MISMATCH = (
+    "Two-factor codes cannot be checked: the server's two-factor key file (totp.key in the data folder) is "
+    "missing or is not the one this account enrolled with. Sign in with one of your recovery codes and enrol "
+    "your app again, restore totp.key from a backup of the data folder, or ask the owner to run "
+    "`reelhouse user reset-password NAME`, which turns two-factor off."
+)
+
+
+class SealedSecretUnreadable(Exception):
+    """The stored TOTP secret does not open with this server's totp.key."""
 
 
 def _recovery_hash(code: str) -> str:
@@ -69,8 +81,12 @@ class TwoFactorService:
         return base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def _open(self, user_id: str, stored: str) -> str:
-        raw = base64.urlsafe_b64decode(stored.encode())
-        return self._aead.decrypt(raw[:12], raw[12:], user_id.encode()).decode()
+        # The key is remade when totp.key is lost, and then no secret sealed before opens: say so, never a 500.
+        try:
+            raw = base64.urlsafe_b64decode(stored.encode())
+            return self._aead.decrypt(raw[:12], raw[12:], user_id.encode()).decode()
+        except (InvalidTag, ValueError, binascii.Error) as exc:
+            raise SealedSecretUnreadable from exc
 
     def enrolled(self, user_id: str) -> bool:
         with self._db.read() as conn:
@@ -105,7 +121,13 @@ class TwoFactorService:
             row = self._repo.get(conn, actor.user_id)
         if row is None or row.confirmed_at is not None:
             raise Conflict("Start enrolment first.")
-        step = self._matching_step(self._open(actor.user_id, row.secret), code, row.last_step)
+        try:
+            secret = self._open(actor.user_id, row.secret)
+        except SealedSecretUnreadable:
+            raise Conflict(
+                "The server's two-factor key changed since enrolment began; start again."
+            ) from None
+        step = self._matching_step(secret, code, row.last_step)
         if step is None:
             raise InvalidInput("That code is not right; check the time on your device.", "code")
         codes = ["-".join(secrets.token_hex(4) for _ in range(4)) for _ in range(RECOVERY_CODES)]
@@ -122,7 +144,11 @@ class TwoFactorService:
             if row is None or row.confirmed_at is None:
                 return False
             if text.isdigit() and len(text) == 6:
-                step = self._matching_step(self._open(user_id, row.secret), text, row.last_step)
+                try:
+                    secret = self._open(user_id, row.secret)
+                except SealedSecretUnreadable:
+                    raise Unavailable(KEY_MISMATCH, retry_after=3600) from None
+                step = self._matching_step(secret, text, row.last_step)
                 return step is not None and self._repo.use_step(conn, user_id, step)
             return self._repo.use_recovery_code(conn, user_id, _recovery_hash(text))
 
