@@ -28,6 +28,7 @@ FIRST_TIME_AFTER_RELOAD = """() => {
     window.firstTimeAfterReload = video.currentTime;
   }, { once: true }), { once: true });
 }"""
+LOADED = "() => { const v = document.querySelector('video'); return Boolean(v && v.readyState >= 2); }"
 PLAYING_PAST = (
     "(t) => { const v = document.querySelector('video'); return v && !v.paused && v.currentTime > t; }"
 )
@@ -238,4 +239,35 @@ def test_the_end_of_an_episode_goes_on_to_the_next_one(
     expect(page.get_by_role("heading", level=1)).to_have_text("Episode 2")
     page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
     camera.shot(page, "next-episode")
+    assert errors_seen == []
+
+
+def test_five_reloads_of_a_transcoded_video_never_hear_the_server_is_busy(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    player_masters: Path,
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    """A reload runs no cleanup: the page ends its session as it goes (pagehide), and the new page's playback
+    replaces whatever is left of it on the server, so two slots are enough for a lone viewer."""
+    if not HLS_JS.exists():
+        pytest.skip("hls.js is absent: scripts/bootstrap.sh fetches it with npm ci into web/static/vendor")
+    root = tmp_path / "media" / "Movies"
+    playermedia.place(playermedia.mpeg4_avi(player_masters), root / "Old Tape (1999)" / "Old Tape (1999).avi")
+    scanned(server, "Films", "movies", root)
+    server.server.services.settings.apply(system_actor("test"), {"max_transcodes": 2})
+    page = signed_in(server, context_factory, errors_seen)
+    open_item(page, server, "Old Tape")
+    page.get_by_role("link", name="Play", exact=True).click()
+    expect(page.locator("#playback-method")).to_have_text("Converting for this browser.")
+    page.wait_for_function(PLAYING_PAST, arg=0.5, timeout=30_000)
+    for _ in range(5):
+        with page.expect_response(lambda r: r.url.endswith("/playback")) as decided:
+            page.reload()
+        assert decided.value.status == 200, decided.value.text()
+        expect(page.locator("#playback-method")).to_have_text("Converting for this browser.")
+        # A reloaded page may not start playing by itself (autoplay rules); its first frames must arrive.
+        page.wait_for_function(LOADED, timeout=30_000)
+    assert len(server.server.services.media.encoders.active()) == 1
     assert errors_seen == []

@@ -257,10 +257,13 @@ class MediaAccess:
             raise PermissionDenied("This stream is above the bitrate allowed here; start playback again.")
 
     # Counting ------------------------------------------------------------------------------------
-    def check_streams(self, viewer: Actor, item_id: str, new_session: bool = False) -> None:
+    def check_streams(
+        self, viewer: Actor, item_id: str, new_session: bool = False, device: str | None = None
+    ) -> None:
         """The user's limit on streams at once: each HLS session, and each distinct item whose file or audio
         encode is being sent. A player's overlapping Range requests for one item count once, and fetching the
-        item already playing is never refused; a new HLS session is a new stream even for the same item."""
+        item already playing is never refused; a new HLS session is a new stream even for the same item, unless
+        it replaces that item's session on the same ``device`` (a reload)."""
         cap = viewer.permissions.max_streams
         if cap is None:
             return
@@ -270,7 +273,9 @@ class MediaAccess:
         playing |= {
             ("session", s.id)
             for s in self.encoders.active()
-            if s.user_id == mine and (new_session or s.item_id != item_id)
+            if s.user_id == mine
+            and (new_session or s.item_id != item_id)
+            and not (device is not None and (s.item_id, s.device) == (item_id, device))
         }
         playing.discard(("item", item_id))
         if len(playing) >= cap:
@@ -381,8 +386,9 @@ class MediaAccess:
         allowed: Allowed,
         plan: playback.Plan,
         subtitles: tuple[tuple[str, str | None, str | None, bool], ...],
+        device: str | None = None,
     ) -> Session:
-        self.check_streams(allowed.viewer, allowed.item.summary.id, new_session=True)
+        self.check_streams(allowed.viewer, allowed.item.summary.id, new_session=True, device=device)
         return self.encoders.start(
             allowed.viewer.user_id,
             allowed.item.summary.id,
@@ -390,6 +396,7 @@ class MediaAccess:
             self.open_file(allowed),
             allowed.duration,
             subtitles,
+            device,
         )
 
     def hls(self, grant: str | None, session_id: str, zone: str | None) -> tuple[Session, Allowed]:

@@ -35,6 +35,12 @@ class Session:
     duration: float
     folder: Path
     last_access: float = field(default_factory=time.monotonic)
+    # The last time a player asked for a segment: an encoder nobody takes segments from gives its slot back.
+    last_segment: float = field(default_factory=time.monotonic)
+    # Whether the session holds one of the max_transcodes slots; it takes one back before encoding again.
+    holds_slot: bool = True
+    # The player that asked (a browser's random id): a new playback of the item on it replaces this session.
+    device: str | None = None
     process: subprocess.Popen[bytes] | None = None
     process_start: int = 0
     argv_history: list[list[str]] = field(default_factory=list)
@@ -67,6 +73,8 @@ class TranscodeService:
         self._root = cache_dir / "transcode"
         self._setting = setting
         self.idle_seconds = idle_seconds
+        # A reload or a closed tab leaves a session nobody fetches from: its slot is freed this soon.
+        self.release_seconds = 3.0 * SEGMENT_SECONDS
         self._sessions: dict[str, Session] = {}
         self._audio: dict[str, AudioEncoder] = {}
         self._frames = 0
@@ -80,7 +88,7 @@ class TranscodeService:
     def _busy(self) -> None:
         # Called with self._lock held. Every encoder counts, whatever it makes: a remux or an audio stream
         # costs far less than a video encode, but each is a process a client can keep alive.
-        running = len(self._sessions) + len(self._audio) + self._frames
+        running = sum(1 for s in self._sessions.values() if s.holds_slot) + len(self._audio) + self._frames
         if running >= self._setting("max_transcodes"):
             raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
 
@@ -92,12 +100,23 @@ class TranscodeService:
         source: OpenedFile,
         duration: float,
         subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = (),
+        device: str | None = None,
     ) -> Session:
-        """A new session reading ``source``, which it owns from here on (closed when the session ends)."""
+        """A new session reading ``source``, which it owns from here on (closed when the session ends). The
+        same user's session of the same item on the same device is replaced: a reload is not a second viewer."""
+        replaced: list[Session] = []
         try:
             if duration <= 0:
                 raise MediaError("This file's length is unknown, so it cannot be streamed in segments.")
             with self._lock:
+                if device is not None:
+                    replaced = [
+                        s
+                        for s in self._sessions.values()
+                        if (s.user_id, s.item_id, s.device) == (user_id, item_id, device)
+                    ]
+                    for old in replaced:
+                        del self._sessions[old.id]
                 self._busy()
                 session = Session(
                     new_id(),
@@ -108,12 +127,16 @@ class TranscodeService:
                     duration,
                     self._root / new_id(),
                     subtitles=subtitles,
+                    device=device,
                 )
                 session.folder.mkdir(parents=True)
                 self._sessions[session.id] = session
         except BaseException:
             source.close()
             raise
+        finally:
+            for old in replaced:
+                self._dispose(old)
         self._ensure_reaper()
         return session
 
@@ -147,6 +170,7 @@ class TranscodeService:
         if not 0 <= number < session.segments:
             raise NotFound("No such segment.")
         deadline = time.monotonic() + SEGMENT_WAIT_SECONDS
+        session.last_segment = time.monotonic()
         with session.lock:
             done = {n for n in session.finished() if (session.folder / f"seg{n}.ts").exists()}
             if number not in done:
@@ -166,7 +190,7 @@ class TranscodeService:
             if session.closed:
                 raise NotFound("This playback session has ended; start playback again.")
             # A player waiting on a segment is still polling: the reaper must not end its session.
-            session.last_access = time.monotonic()
+            session.last_access = session.last_segment = time.monotonic()
             if number in session.finished() and target.exists():
                 session.last_access = time.monotonic()
                 return target
@@ -187,6 +211,10 @@ class TranscodeService:
         if session.process is not None:
             ffmpeg.stop(session.process)
             session.process = None
+        if not session.holds_slot:
+            with self._lock:
+                self._busy()
+                session.holds_slot = True
         (session.folder / "ffmpeg.m3u8").unlink(missing_ok=True)
         plan = session.plan
         argv = ffmpeg.hls_argv(
@@ -278,14 +306,31 @@ class TranscodeService:
         session.source.close()
 
     def reap(self) -> int:
-        """End sessions nobody has polled for ``idle_seconds``, then trim the cache; returns sessions ended."""
+        """Free the slots of encoders nobody has taken a segment from for ``release_seconds``, end sessions
+        nobody has polled for ``idle_seconds``, then trim the cache; returns sessions ended."""
         now = time.monotonic()
         with self._lock:
             idle = [s for s in self._sessions.values() if now - s.last_access > self.idle_seconds]
             for session in idle:
                 del self._sessions[session.id]
+            quiet = [
+                s
+                for s in self._sessions.values()
+                if s.holds_slot and now - s.last_segment > self.release_seconds
+            ]
         for session in idle:
             self._dispose(session)
+        for session in quiet:
+            with session.lock:
+                # Asked again meanwhile: keep it. Segments already written stay served either way; the next one
+                # past them takes a slot again.
+                if session.closed or time.monotonic() - session.last_segment <= self.release_seconds:
+                    continue
+                if session.process is not None:
+                    ffmpeg.stop(session.process)
+                    session.process = None
+                with self._lock:
+                    session.holds_slot = False
         self._trim()
         return len(idle)
 
@@ -310,7 +355,7 @@ class TranscodeService:
             self._reaper.start()
 
     def _reap_loop(self) -> None:
-        while not self._stop.wait(min(5.0, max(0.2, self.idle_seconds / 4))):
+        while not self._stop.wait(min(1.0, max(0.2, min(self.idle_seconds, self.release_seconds) / 4))):
             self.reap()
 
     def close(self) -> None:

@@ -48,7 +48,7 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
     choice = playback.Request(audio_index=body.audio_index, burn_subtitle_index=body.burn_subtitle_index)
     plan = media.decide(found, profile, choice)
     session_wanted = plan.method is not playback.Method.DIRECT and not found.is_audio_only
-    await call(request, media.check_streams, who, item_id, session_wanted)
+    await call(request, media.check_streams, who, item_id, session_wanted, body.device_id)
     state = await call(request, services(request).playstate.state, who, item_id)
     base = f"/api/items/{quote(item_id)}"
     session_id = None
@@ -65,7 +65,7 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
             for s in found.item.subtitles
             if s.format in ("srt", "ass", "ssa", "vtt")
         )
-        session = await call(request, media.start_hls, found, plan, text_subs)
+        session = await call(request, media.start_hls, found, plan, text_subs, body.device_id)
         session_id = session.id
         grant = media.issue(found, f"{Purpose.HLS}:{session.id}")
         url = f"/api/hls/{session.id}/master.m3u8?grant={grant}"

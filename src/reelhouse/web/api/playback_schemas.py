@@ -34,6 +34,9 @@ class ClientProfileIn(Strict):
 
 class PlaybackIn(Strict):
     profile: ClientProfileIn = Field(default_factory=ClientProfileIn)
+    # The player's own random id (a browser keeps one): a new playback of the same item on the same device
+    # replaces its previous session instead of holding a second encoder.
+    device_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
     audio_index: int | None = Field(None, ge=0, le=1023)
     burn_subtitle_index: int | None = Field(None, ge=0, le=1023)
 

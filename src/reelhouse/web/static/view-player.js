@@ -42,7 +42,7 @@ export async function render({ main, params, query }) {
     let decision;
     try {
       decision = await api("POST", fill(routes.playback, { item_id: item.id }), {
-        profile: clientProfile(media), ...(audioIndex !== null ? { audio_index: audioIndex } : {}),
+        profile: clientProfile(media), device_id: deviceId(), ...(audioIndex !== null ? { audio_index: audioIndex } : {}),
       });
     } catch (err) {
       fail(err instanceof ApiError ? err.message : "Playback could not start.");
@@ -112,8 +112,18 @@ export async function render({ main, params, query }) {
       } catch { /* no next episode */ }
     }
   });
+  // A reload or a closed tab never runs the cleanup below: end the session as the page goes away. A keepalive
+  // fetch outlives the page (a beacon that can say DELETE), so the encoder's slot is free for the next load.
+  const release = () => {
+    if (routes.stop && state.sessionId) {
+      fetch(fill(routes.stop, { session_id: state.sessionId }), { method: "DELETE", keepalive: true, credentials: "same-origin" }).catch(() => {});
+      state.sessionId = null;
+    }
+  };
+  window.addEventListener("pagehide", release);
   await start();
   return () => {
+    window.removeEventListener("pagehide", release);
     state.closed = true;
     report(true);
     if (state.hls) state.hls.destroy();
@@ -169,4 +179,16 @@ function audioTracks(item, choose) {
   const select = h("select", { id: "audio-track" }, audio.map((s) => h("option", { value: s.index }, [s.title, s.language, s.codec, s.channels ? `${s.channels} ch` : ""].filter(Boolean).join(" · "))));
   select.addEventListener("change", () => choose(Number(select.value)));
   return h("div", { class: "field" }, h("label", { for: "audio-track" }, "Audio track"), select);
+}
+
+// This browser's player id: a new playback of the same item here replaces the old session on the server.
+function deviceId() {
+  const key = "reelhouse.device";
+  let id = null;
+  try { id = window.localStorage.getItem(key); } catch { /* storage disabled: a fresh id per page */ }
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    try { window.localStorage.setItem(key, id); } catch { /* ignore */ }
+  }
+  return id;
 }
