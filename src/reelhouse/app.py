@@ -22,6 +22,7 @@ from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
+from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.persistence.twofactor import TwoFactorRepository
@@ -131,8 +132,10 @@ class Reelhouse:
             files,
             encoders,
             RenditionService(self.cache_dir, files, encoders),
+            ScanStore(),
             settings.get,
             artwork_cache=self.cache_dir / "artwork",
+            on_broken=scanning.note_issue,
         )
         self.services = Services(
             accounts=accounts,

@@ -132,3 +132,29 @@ def test_flac_track_streams_as_transcoded_audio(stage: Stage, tmp_path: Path) ->
     assert got.status == 200
     assert got.header("Content-Type") == "audio/aac"
     assert len(got.body) > 10_000
+
+
+def test_a_photo_that_cannot_be_rendered_gets_a_placeholder_and_a_scan_error(
+    stage: Stage, tmp_path: Path
+) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    whole = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 200, 30)).save(whole, "JPEG", quality=90)
+    # The header and EXIF read fine (the scan takes it in); the picture itself is cut short.
+    (folder / "cut.jpg").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 3])
+    services = stage.server.server.services
+    library = services.libraries.add(system_actor("test"), "Broken", "photos", [str(folder)])
+    stage.server.server.scanner.scan(library)
+    item = services.catalogue.search(system_actor("test"), "cut")[0].id
+    member = stage.member()
+    for path in (f"/api/items/{item}/photo?width=320", f"/api/items/{item}/photo?width=1080"):
+        answer = member.get(path)
+        assert answer.status == 200, answer.body[:200]
+        assert answer.header("Content-Type") == "image/png"
+        with Image.open(io.BytesIO(answer.body)) as image:
+            image.load()
+    report = stage.owner().get(f"/api/libraries/{library.id}/scan").json()
+    assert [e["path"] for e in report["errors"]] == [str(folder / "cut.jpg")]
+    # Members learn nothing of it.
+    assert "cut.jpg" not in member.get(f"/api/libraries/{library.id}/scan").body.decode()

@@ -197,3 +197,16 @@ def _same_size(data: bytes, size: tuple[int, int]) -> bool:
                 return copy.size == size
     except Exception:  # noqa: BLE001 - a copy Pillow cannot open is not served; the image is re-encoded instead
         return False
+
+
+def placeholder(target: Path) -> None:
+    """A plain grey image with a broken-picture mark, for a photo that cannot be rendered."""
+    image = Image.new("RGB", (320, 240), (58, 60, 66))
+    mark = Image.new("RGB", (96, 72), (120, 124, 132))
+    image.paste(mark, (112, 84))
+    for offset in range(0, 96, 8):
+        image.paste(
+            (58, 60, 66),
+            (112 + offset, 84 + (offset * 72) // 96, 112 + offset + 4, 84 + (offset * 72) // 96 + 4),
+        )
+    _write_atomically(target, lambda stream: image.save(stream, "PNG"))

@@ -306,6 +306,15 @@ class ScanStore:
                 ],
             )
 
+    def note_error(self, conn: Connection, library_id: str, path: str, reason: str, now: float) -> None:
+        """One file found broken outside a scan (a photo that would not render): listed until the next scan."""
+        conn.execute(
+            delete(scan_errors).where(scan_errors.c.library_id == library_id, scan_errors.c.path == path)
+        )
+        conn.execute(
+            insert(scan_errors).values(library_id=library_id, path=path, reason=reason[:500], at=now)
+        )
+
     def errors(self, conn: Connection, library_id: str) -> list[ScanIssue]:
         rows = conn.execute(
             select(scan_errors.c.path, scan_errors.c.reason)

@@ -22,11 +22,19 @@ from reelhouse.domain.access import Action, Actor, TokenScope, can
 from reelhouse.domain.grants import account_ended, grants_to_actor
 from reelhouse.domain.library import ItemDetail, Library, MediaFileInfo, MediaInfo
 from reelhouse.domain.network import Zone
-from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied, TooManyRequests
+from reelhouse.errors import (
+    AuthenticationRequired,
+    InvalidInput,
+    MediaError,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
 from reelhouse.services.media_grants import Grant, MediaGrants
@@ -145,9 +153,12 @@ class MediaAccess:
         files: MediaFiles,
         encoders: TranscodeService,
         renditions: RenditionService,
+        scans: ScanStore,
         setting: Callable[[str], int],
         artwork_cache: Path,
+        on_broken: Callable[[str, str, str], None] | None = None,
     ) -> None:
+        self._on_broken = on_broken
         self._artwork_cache = artwork_cache
         self._db = db
         self._catalogue = catalogue
@@ -155,6 +166,7 @@ class MediaAccess:
         self._accounts = accounts
         self._subtitles = subtitles
         self.renditions = renditions
+        self._scans = scans
         self.grants = grants
         self.files = files
         self.encoders = encoders
@@ -412,7 +424,21 @@ class MediaAccess:
         self.check_plan_bitrate(allowed, session.plan)
         return session, allowed
 
-    def photo(self, viewer: Actor, item_id: str, width: int, zone: str | None) -> OpenedFile:
+    def _picture(
+        self, allowed: Allowed, source: OpenedFile, width: int | None, tag: str
+    ) -> tuple[OpenedFile, str]:
+        """A rendition, or when the picture cannot be rendered, a placeholder and an error admins see."""
+        try:
+            keep = allowed.viewer.permissions.may_see_location
+            return self.renditions.image(source, width, keep, tag), "image/jpeg"
+        except MediaError as exc:
+            with self._db.begin() as conn:
+                self._scans.note_error(conn, allowed.library.id, source.path, exc.message, time.time())
+            if self._on_broken is not None:
+                self._on_broken(allowed.library.id, source.path, exc.message)
+            return self.renditions.placeholder(), "image/png"
+
+    def photo(self, viewer: Actor, item_id: str, width: int, zone: str | None) -> tuple[OpenedFile, str]:
         """A resized, upright photo; its location is kept only for viewers allowed to see it."""
         if width not in PHOTO_WIDTHS:
             raise InvalidInput(f"width must be one of {', '.join(map(str, PHOTO_WIDTHS))}.", "width")
@@ -420,11 +446,11 @@ class MediaAccess:
         if allowed.item.summary.kind.value != "photo":
             raise NotFound("No such photo.")
         with self.open_file(allowed) as source:
-            return self.renditions.image(source, width, viewer.permissions.may_see_location, "photo")
+            return self._picture(allowed, source, width, "photo")
 
     def artwork(
         self, viewer: Actor, item_id: str, kind: str, width: int | None, zone: str | None
-    ) -> OpenedFile:
+    ) -> tuple[OpenedFile, str]:
         """An item's poster or fanart, re-encoded (without location unless the viewer may see it); a frame of
         the video when it has no poster."""
         if kind not in ARTWORK_KINDS:
@@ -436,13 +462,13 @@ class MediaAccess:
             path = self._catalogue.artwork_path(conn, viewer.scope, item_id, kind)
         if path is None and kind == "poster" and allowed.file is not None and allowed.media is not None:
             with self.open_file(allowed) as video, self.renditions.frame(video, allowed.duration) as frame:
-                return self.renditions.image(frame, width, False, "frame")
+                return self.renditions.image(frame, width, False, "frame"), "image/jpeg"
         if path is None:
             raise NotFound("No such artwork.")
         # Posters live beside the media, or, for covers taken from inside audio files, in the server's cache.
         roots = (*allowed.library.roots, str(self._artwork_cache))
         with self.files.open_inside(path, roots) as source:
-            return self.renditions.image(source, width, viewer.permissions.may_see_location, "artwork")
+            return self._picture(allowed, source, width, "artwork")
 
     def subtitle_vtt(self, viewer: Actor, item_id: str, subtitle_id: str, zone: str | None) -> str:
         allowed = self.allow(viewer, item_id, Purpose.SUBTITLE, zone)

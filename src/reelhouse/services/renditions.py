@@ -58,6 +58,13 @@ class RenditionService:
             images.render(source.proc_path, target, width or FULL_SIZE, keep_location)
         return self._open_cached(target)
 
+    def placeholder(self) -> OpenedFile:
+        """What an image answer shows when the picture cannot be rendered (a PNG)."""
+        target = self._cache / "placeholder.png"
+        if not target.exists():
+            images.placeholder(target)
+        return self._open_cached(target)
+
     def location_free(self, source: OpenedFile) -> tuple[OpenedFile, str]:
         """The original without its location (EXIF GPS, XMP, IPTC places), at full resolution: JPEG, PNG and
         WebP rewritten without re-encoding, other formats as a JPEG. Returns the copy and its media type."""

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.library import Library
-from reelhouse.domain.scanning import ScanPhase, ScanProgress, ScanReport
+from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.errors import PermissionDenied
 from reelhouse.services.libraries import LibraryService
 
@@ -215,6 +215,16 @@ class ScanService:
         self._watched = frozenset(lib.id for lib in libraries)
         self._watcher = factory(libraries, self._changed)
         self._watcher.start()
+
+    def note_issue(self, library_id: str, path: str, reason: str) -> None:
+        """A file found broken outside a scan (a photo that would not render): listed with the last scan's
+        errors for admins, until the next scan lists its own."""
+        issue = ScanIssue(path, reason)
+        with self._lock:
+            state = self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
+            report = state.last_report or ScanReport(library_id)
+            errors = tuple(e for e in report.errors if e.path != path) + (issue,)
+            self._states[library_id] = replace(state, last_report=replace(report, errors=errors))
 
     def rescan_soon(self, library_id: str) -> None:
         """A file was found changed when it was opened for a viewer: scan its library again."""

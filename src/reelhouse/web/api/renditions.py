@@ -24,7 +24,7 @@ class PhotoQuery(WidthQuery):
 
 async def artwork(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, WidthQuery)
-    opened = await call(
+    opened, content_type = await call(
         request,
         services(request).media.artwork,
         actor(request),
@@ -33,12 +33,12 @@ async def artwork(request: web.Request) -> web.StreamResponse:
         q.width,
         request.get(ZONE),
     )
-    return await send_image(request, opened, "image/jpeg", IMAGE_CACHE)
+    return await send_image(request, opened, content_type, IMAGE_CACHE)
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, PhotoQuery)
-    opened = await call(
+    opened, content_type = await call(
         request,
         services(request).media.photo,
         actor(request),
@@ -46,7 +46,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
         q.width or 1080,
         request.get(ZONE),
     )
-    return await send_image(request, opened, "image/jpeg", IMAGE_CACHE)
+    return await send_image(request, opened, content_type, IMAGE_CACHE)
 
 
 async def subtitle(request: web.Request) -> web.StreamResponse:
