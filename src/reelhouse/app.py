@@ -29,7 +29,7 @@ from reelhouse.persistence.twofactor import TwoFactorRepository
 from reelhouse.scanner.runner import Scanner
 from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
-from reelhouse.services.audit import AuditService
+from reelhouse.services.audit import AuditService, head_file
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
@@ -90,7 +90,7 @@ class Reelhouse:
         os.chmod(config.data_dir, 0o700)
         self.db = Database(config.effective_database_url)
         self.backup_written = self.db.migrate(backup_dir=config.data_dir / "backups")
-        audit = AuditService(self.db, AuditRepository())
+        audit = AuditService(self.db, AuditRepository(), head_file(config.data_dir))
         libraries = LibraryService(self.db, LibraryRepository(), audit, config.data_dir)
         self.scanner = Scanner(self.db, self.cache_dir, workers=config.scan_workers)
         catalogue = CatalogueService(self.db, CatalogueRepository(), LibraryRepository())

@@ -121,7 +121,7 @@ def test_invitation_lifecycle_is_audited(running: RunningServer) -> None:
     invite = _invite(owner)
     _redeem(running, invite["code"], "dee")
     owner.request("DELETE", f"/api/invitations/{invite['id']}")
-    actions = {e["action"] for e in owner.get("/api/audit?action=invitation.").json()}
+    actions = {e["action"] for e in owner.get("/api/audit?action=invitation.").json()["entries"]}
     assert actions == {"invitation.create", "invitation.redeem", "invitation.revoke"}
 
 

@@ -175,7 +175,7 @@ def test_api_token_creation_and_revocation_are_audited(running: RunningServer) -
     owner = running.owner()
     made = owner.post("/api/account/tokens", {"name": "script", "scopes": ["read"], "days": 1})
     owner.request("DELETE", f"/api/account/sessions/{made.json()['session']['id']}")
-    actions = [e["action"] for e in owner.get("/api/audit").json()]
+    actions = [e["action"] for e in owner.get("/api/audit").json()["entries"]]
     assert "token.create" in actions and "token.revoke" in actions
 
 

@@ -38,7 +38,7 @@ def test_admin_sets_grants_and_the_audit_log_has_before_and_after(running: Runni
     )
     assert answer.status == 200
     assert answer.json()["grants"]["may_download"] is True
-    entry = owner.get("/api/audit?action=user.update").json()[0]
+    entry = owner.get("/api/audit?action=user.update").json()["entries"][0]
     detail = json.loads(entry["detail"])
     assert detail["before"]["grants"] == {}
     assert detail["after"]["grants"] == {"may_download": True, "max_bitrate_kbps": 4000}

@@ -88,7 +88,7 @@ def test_a_pkcs12_upload_is_stored_as_the_pem_chain_and_an_unencrypted_key(tls_s
 def test_a_pkcs12_upload_is_audited_by_fingerprint_and_form(tls_server: RunningServer) -> None:
     leaf = make_pair()
     assert put(tls_server, {"pkcs12": bundle(leaf, leaf), "passphrase": PASSPHRASE}).status == 200
-    entries = tls_server.owner().get("/api/audit?action=certificate.install").json()
+    entries = tls_server.owner().get("/api/audit?action=certificate.install").json()["entries"]
     assert [e["target"] for e in entries] == [colons(leaf.fingerprint)]
     assert json.loads(entries[0]["detail"])["form"] == "pkcs12"
 

@@ -134,7 +134,7 @@ def test_reverting_without_an_own_certificate_changes_nothing(tls_server: Runnin
     own = peer_certificate(tls_server)
     assert tls_server.owner().request("DELETE", "/api/certificate").status == 204
     assert peer_certificate(tls_server) == own
-    actions = [e["action"] for e in tls_server.owner().get("/api/audit").json()]
+    actions = [e["action"] for e in tls_server.owner().get("/api/audit").json()["entries"]]
     assert "certificate.revert" not in actions
 
 
@@ -189,7 +189,7 @@ def test_the_audit_log_names_the_certificate_and_never_holds_the_key(tls_server:
     assert upload(tls_server, pair)[0] == 200
     assert tls_server.owner().request("DELETE", "/api/certificate").status == 204
     audit = tls_server.owner().get("/api/audit?action=certificate")
-    entries = {e["action"]: e for e in audit.json()}
+    entries = {e["action"]: e for e in audit.json()["entries"]}
     assert entries["certificate.install"]["target"] == colons(pair.fingerprint)
     assert entries["certificate.install"]["actor"] == "owner"
     assert "certificate.revert" in entries

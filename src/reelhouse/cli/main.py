@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -123,16 +124,28 @@ def backup(
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Write a consistent copy of the database and settings, even while the server runs."""
+    """Write a consistent copy of the database and settings, even while the server runs.
+
+    The copy holds password hashes and the whole audit log, so the folder is made (or tightened to) 0700
+    and the files are 0600."""
     with opened(config, data_dir) as server:
-        dest.mkdir(parents=True, exist_ok=True)
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if dest.stat().st_mode & 0o077:
+            dest.chmod(0o700)
+            console.print(f"Made {dest} private (0700): a backup holds every account's password hash.")
         target = dest / "reelhouse.db"
         server.db.backup_to(target)
+        target.chmod(0o600)
+        # The copy's log ends with an entry saying it is one, so restoring it is explained, not "broken".
+        server.services.audit.mark_backup(target)
         settings = {
             k: list(v) if isinstance(v, tuple) else v for k, v in server.services.settings.values.items()
         }
         partial = dest / "settings.json.partial"
-        partial.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        partial.unlink(missing_ok=True)
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(settings, indent=2))
         partial.replace(dest / "settings.json")
         console.print(f"Backed up the database to {target} and the settings to {dest / 'settings.json'}")
 

@@ -198,23 +198,42 @@ def settings_set(
 def audit(
     action: str | None = typer.Option(None, "--action", help="Only actions starting with this."),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many entries."),
+    accept_restore: bool = typer.Option(
+        False, "--accept-restore", help="After restoring a backup: continue the recorded head from it."
+    ),
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Show the audit log, newest first, and whether its hash chain is intact."""
+    """Show the audit log, newest first, and check its hash chain and recorded head.
+
+    Exits 1 when the chain is broken, 3 when the database is a restored backup not yet accepted."""
     import datetime as dt
 
     with opened(config, data_dir) as server:
-        table = Table("when", "who", "action", "target", "detail", "address")
+        if accept_restore:
+            server.services.audit.accept_restore(system_actor())
+        table = Table("seq", "when", "who", "action", "target", "detail", "address")
         for entry in server.services.audit.entries(system_actor(), action, limit):
             when = dt.datetime.fromtimestamp(entry.at).isoformat(timespec="seconds")
             table.add_row(
-                when, entry.actor or "-", entry.action, entry.target or "", entry.detail, entry.address or ""
+                str(entry.seq),
+                when,
+                entry.actor or "-",
+                entry.action,
+                entry.target or "",
+                entry.detail,
+                entry.address or "",
             )
         console.print(table)
-        broken = server.services.audit.verify()
-        console.print(
-            "hash chain: intact" if broken is None else f"[red]hash chain broken at entry {broken}[/]"
-        )
-        if broken is not None:
+        report = server.services.audit.verify()
+        if report.state == "broken":
+            where = f" at seq {report.seq}" if report.seq is not None else ""
+            console.print(f"[red]hash chain broken{where}: {report.reason}[/]", highlight=False)
             raise typer.Exit(1)
+        if report.state == "restored":
+            console.print(f"[yellow]hash chain intact, but {report.reason}[/]", highlight=False)
+            raise typer.Exit(3)
+        if report.state == "unanchored":
+            console.print(f"hash chain: intact; {report.reason}", highlight=False)
+            return
+        console.print("hash chain: intact")

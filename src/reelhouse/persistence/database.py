@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 _WRITE = "reelhouse.write"
+_AFTER_COMMIT = "reelhouse.after_commit"
 
 
 def _begin(conn: Connection) -> None:
@@ -81,13 +82,28 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        committed: list[Callable[[], None]] = []
         try:
             with self.engine.connect() as conn:
                 conn.info[_WRITE] = True
-                with conn.begin():
-                    yield conn
+                # info belongs to the pooled DBAPI connection: clear what a rolled-back use left behind.
+                conn.info.pop(_AFTER_COMMIT, None)
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    callbacks = conn.info.pop(_AFTER_COMMIT, [])
+                committed = callbacks
         except OperationalError as exc:
             raise DatabaseError(_explain(exc)) from None
+        for callback in committed:
+            callback()
+
+    @staticmethod
+    def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+        """Run callback once the transaction conn is in has committed (never if it rolls back), after the
+        connection went back to the pool. Only transactions from begin() run them."""
+        conn.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -260,6 +260,20 @@ class AuditEntryOut(BaseModel):
     address: str | None
 
 
+class AuditChainOut(BaseModel):
+    """The check of the whole log: intact, broken (at `seq`, for `reason`), restored from a backup (the
+    database ends at `seq`, older than the recorded head), or unanchored (no head recorded yet)."""
+
+    state: Literal["intact", "broken", "restored", "unanchored"]
+    seq: int | None
+    reason: str | None
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditEntryOut]
+    chain: AuditChainOut
+
+
 class AuditQuery(Strict):
     action: str | None = Field(default=None, max_length=64)
     limit: int = Field(default=100, ge=1, le=1000)

@@ -11,7 +11,9 @@ from reelhouse.domain.access import Action
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, peer_address, services
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.schemas import (
+    AuditChainOut,
     AuditEntryOut,
+    AuditOut,
     AuditQuery,
     ServerOut,
     SettingsIn,
@@ -62,10 +64,15 @@ async def settings_registry(request: web.Request) -> web.StreamResponse:
 
 async def audit(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, AuditQuery)
-    entries = await call(
-        request, services(request).audit.entries, actor(request), q.action, q.limit, q.before
+    svc = services(request).audit
+    entries = await call(request, svc.entries, actor(request), q.action, q.limit, q.before)
+    report = await call(request, svc.check, actor(request))
+    return json_response(
+        AuditOut(
+            entries=[AuditEntryOut.model_validate(e, from_attributes=True) for e in entries],
+            chain=AuditChainOut(state=report.state, seq=report.seq, reason=report.reason),
+        )
     )
-    return json_response([AuditEntryOut.model_validate(e, from_attributes=True) for e in entries])
 
 
 async def openapi(request: web.Request) -> web.StreamResponse:
@@ -115,12 +122,11 @@ ROUTES = [
         "GET",
         "/api/audit",
         audit,
-        "Audit log entries, newest first",
+        "Audit log entries, newest first, and the check of the whole hash chain",
         Action.VIEW_AUDIT,
         "audit",
         query=AuditQuery,
-        response=AuditEntryOut,
-        response_list=True,
+        response=AuditOut,
     ),
     Route("GET", "/api/openapi.json", openapi, "This API's OpenAPI 3 document", Access.USER, "system"),
 ]

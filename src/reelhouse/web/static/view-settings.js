@@ -107,8 +107,13 @@ const PAGES = {
       event.preventDefault();
       navigate(`/settings/audit${qs({ action: filters.elements.action.value.trim() })}`);
     });
-    const entries = await get(`/api/audit${qs({ action, before, limit: 100 })}`);
+    const { entries, chain } = await get(`/api/audit${qs({ action, before, limit: 100 })}`);
     main.append(filters);
+    if (chain.state === "broken") {
+      main.append(h("p", { class: "form-error", role: "alert" }, `The audit log was tampered with${chain.seq ? ` at entry ${chain.seq}` : ""}: ${chain.reason}`));
+    } else if (chain.state !== "intact") {
+      main.append(h("p", { class: "muted", role: "status" }, chain.reason));
+    }
     if (!entries.length) { main.append(h("p", { class: "muted" }, "No audit entries match.")); return; }
     main.append(h("div", { class: "table-wrap" }, h("table", { class: "audit" },
       h("caption", { class: "visually-hidden" }, "Audit log, newest first"),
