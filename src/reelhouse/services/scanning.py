@@ -223,7 +223,7 @@ class ScanService:
         with self._lock:
             state = self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
             report = state.last_report or ScanReport(library_id)
-            errors = tuple(e for e in report.errors if e.path != path) + (issue,)
+            errors = (*(e for e in report.errors if e.path != path), issue)
             self._states[library_id] = replace(state, last_report=replace(report, errors=errors))
 
     def rescan_soon(self, library_id: str) -> None:
