@@ -172,7 +172,7 @@ class AuditService:
                 address,
             )
             head = self._head
-            self._db.after_commit(conn, lambda: head.replace(link))
+            self._db.after_commit(conn, lambda: head.replace(link), key=head)
         return self.verify()
 
     def mark_backup(self, copy: Path) -> None:
@@ -191,7 +191,7 @@ class AuditService:
         if self._head is None:
             return
         head = self._head
-        self._db.after_commit(conn, lambda: head.advance(link, self._extends))
+        self._db.after_commit(conn, lambda: head.advance(link, self._extends), key=head)
 
     def _extends(self, recorded: Link) -> bool:
         """Whether the recorded head is on this database's chain (or was pruned away from it)."""
