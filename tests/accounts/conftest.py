@@ -24,10 +24,12 @@ def running(tmp_path: Path) -> Iterator[RunningServer]:
     server.stop()
 
 
-def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    data_dir: Path, *args: str, stdin: str | None = None, columns: int = 300
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
     env.update(
-        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": "300"}
+        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": str(columns)}
     )
     return subprocess.run(
         [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],

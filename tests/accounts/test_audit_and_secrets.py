@@ -86,13 +86,15 @@ def test_database_holds_no_usable_token_code_or_password(running: RunningServer)
     owner = Client(running.port, token=owner_answer.json()["token"])
     secrets.append(owner_answer.json()["token"])
     api = owner.post("/api/account/tokens", {"name": "s", "scopes": ["read"], "days": 3}).json()["token"]
-    invite = owner.post("/api/invitations", {"max_uses": 2}).json()["code"]
+    invite = owner.post("/api/invitations", {"max_uses": 2, "grants": {"libraries": "all"}}).json()["code"]
     redeemed = running.anonymous().post(
         "/api/invitations/redeem", {"code": invite, "username": "dee", "password": "a private passphrase"}
     )
     enrolment = owner.post("/api/account/2fa").json()
     recovery = owner.post("/api/account/2fa/confirm", {"code": pyotp.TOTP(enrolment["secret"]).now()}).json()
-    running.server.services.accounts.create_user(system_actor(), "kid", Role.MANAGED, None, pin="4821")
+    running.server.services.accounts.create_user(
+        system_actor(), "kid", Role.MANAGED, None, pin="4821", grants={"libraries": "all"}
+    )
     secrets += [
         enrolment["secret"],
         api,

@@ -11,7 +11,7 @@ from tests.harness import Client, RunningServer
 
 
 def _invite(owner: Client, **body: object) -> dict[str, str]:
-    answer = owner.post("/api/invitations", body)
+    answer = owner.post("/api/invitations", {"grants": {"libraries": "all"}, **body})
     assert answer.status == 201, answer.body
     return {
         "id": answer.json()["invitation"]["id"],
@@ -66,7 +66,7 @@ def test_expired_invitation_cannot_be_redeemed(running: RunningServer) -> None:
 
 def test_default_expiry_comes_from_the_invitation_days_setting(running: RunningServer) -> None:
     running.server.services.settings.apply(system_actor(), {"invitation_days": 2})
-    answer = running.owner().post("/api/invitations", {})
+    answer = running.owner().post("/api/invitations", {"grants": {"libraries": "all"}})
     expires = answer.json()["invitation"]["expires_at"]
     assert abs(expires - (time.time() + 2 * 86400)) < 60
 
@@ -102,9 +102,9 @@ def test_member_cannot_create_invitations(running: RunningServer) -> None:
 
 
 def test_check_tells_what_a_live_code_offers(running: RunningServer) -> None:
-    invite = _invite(running.owner(), note="movie night")
+    invite = _invite(running.owner(), message="movie night")
     answer = running.anonymous().post("/api/invitations/check", {"code": invite["code"]})
-    assert answer.status == 200 and answer.json()["note"] == "movie night"
+    assert answer.status == 200 and answer.json()["message"] == "movie night"
     assert running.anonymous().post("/api/invitations/check", {"code": "nonsense"}).status == 404
 
 
@@ -126,7 +126,7 @@ def test_invitation_lifecycle_is_audited(running: RunningServer) -> None:
 
 
 def test_cli_invite_create_list_revoke(tmp_path: Path) -> None:
-    made = cli(tmp_path, "invite", "create", "--uses", "2", "--note", "cousins")
+    made = cli(tmp_path, "invite", "create", "--libraries", "all", "--uses", "2", "--note", "cousins")
     assert made.returncode == 0, made.stderr
     assert "/invite#" in made.stdout
     listed = cli(tmp_path, "invite", "list").stdout

@@ -127,7 +127,9 @@ def test_cli_user_set_refuses_an_unknown_grant(tmp_path: Path) -> None:
 
 
 def _managed(running: RunningServer, name: str, pin: str | None) -> str:
-    answer = running.owner().post("/api/users", {"username": name, "role": "managed", "pin": pin})
+    answer = running.owner().post(
+        "/api/users", {"username": name, "role": "managed", "pin": pin, "grants": {"libraries": "all"}}
+    )
     assert answer.status == 201, answer.body
     return str(answer.json()["id"])
 
@@ -191,5 +193,7 @@ def test_admin_sets_and_clears_a_profile_pin(running: RunningServer) -> None:
 
 
 def test_pin_must_be_digits(running: RunningServer) -> None:
-    answer = running.owner().post("/api/users", {"username": "kid", "role": "managed", "pin": "abcd"})
+    answer = running.owner().post(
+        "/api/users", {"username": "kid", "role": "managed", "pin": "abcd", "grants": {"libraries": "all"}}
+    )
     assert answer.status == 422 and answer.json()["fields"] == {"pin": "A PIN is 4 to 8 digits."}

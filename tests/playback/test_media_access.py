@@ -174,7 +174,7 @@ def test_a_managed_profile_url_works_at_home_only(tls_stage: Stage) -> None:
     stage = tls_stage
     _remote_allowed(stage)
     kid_id = stage.server.server.services.accounts.create_user(
-        system_actor("test"), "kid", Role.MANAGED, None
+        system_actor("test"), "kid", Role.MANAGED, None, grants={"libraries": "all"}
     )
     token = stage.server.anonymous().post("/api/auth/profile", {"user_id": kid_id}).json()["token"]
     url = _direct(stage, Client(stage.server.port, token=token))

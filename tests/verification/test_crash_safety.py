@@ -95,7 +95,9 @@ def test_kill_9_during_settings_saves_and_redemptions_loses_nothing_acknowledged
     prepare(data)
     rng = random.Random(7)
     setup = ServerProcess(data)
-    made = setup.sign_in().post("/api/invitations", {"max_uses": INVITATION_USES, "days": 7})
+    made = setup.sign_in().post(
+        "/api/invitations", {"max_uses": INVITATION_USES, "days": 7, "grants": {"libraries": "all"}}
+    )
     assert made.status == 201, made.body
     code = made.json()["code"]
     setup.stop()

@@ -215,13 +215,13 @@ def _raw_request(port: int, path: str, headers: dict[str, str]) -> tuple[int, by
             "POST",
             "/api/invitations",
             {"grants": {"max_streams": 10**30}},
-            ("", {"grants": {"max_streams": 3}}),
+            ("", {"grants": {"max_streams": 3, "libraries": "all"}}),
         ),
         (
             "POST",
             "/api/invitations",
             {"grants": {"expires_at": 1e300}},
-            ("", {"grants": {"expires_at": 2e9}}),
+            ("", {"grants": {"expires_at": 2e9, "libraries": "all"}}),
         ),
     ],
 )

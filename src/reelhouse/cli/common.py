@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from reelhouse.app import Reelhouse
 from reelhouse.config import BootConfig, load_config
@@ -22,6 +24,7 @@ DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: 
 ConfigOption = typer.Option(
     None, "--config", help="TOML config file (default: $XDG_CONFIG_HOME/reelhouse/config.toml)."
 )
+JsonOption = typer.Option(False, "--json", help="Print a JSON array (one object per row) instead of a table.")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -57,3 +60,24 @@ def opened(config_file: Path | None, data_dir: Path | None) -> Iterator[Reelhous
         raise fail(exc.message) from None
     finally:
         server.close()
+
+
+def id_table(*columns: str) -> Table:
+    """A list verb's table whose first column holds ids: never cut, since they are copied into other verbs.
+
+    On a narrow terminal the other columns fold onto more lines instead."""
+    table = Table(*columns)
+    for column in table.columns[1:]:
+        column.overflow = "fold"
+    return table
+
+
+def print_table(table: Table, ids: Sequence[str]) -> None:
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(i) for i in ids), default=0)
+    console.print(table)
+
+
+def print_json(records: Sequence[Mapping[str, object]]) -> None:
+    # Plain stdout, not rich: no wrapping or colour codes in what a script parses.
+    sys.stdout.write(json.dumps(list(records), indent=2, sort_keys=True) + "\n")

@@ -7,10 +7,19 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from reelhouse.app import Reelhouse
-from reelhouse.cli.common import ConfigOption, DataDirOption, console, fail, opened
+from reelhouse.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    JsonOption,
+    console,
+    fail,
+    id_table,
+    opened,
+    print_json,
+    print_table,
+)
 from reelhouse.domain.access import Role, system_actor
 from reelhouse.services.invitations import InvitationService
 
@@ -24,13 +33,22 @@ def _service(server: Reelhouse) -> InvitationService:
 
 @invite_app.command("create")
 def invite_create(
-    libraries: str = typer.Option("all", "--libraries", help="'all' or comma-separated library ids."),
+    libraries: str | None = typer.Option(
+        None,
+        "--libraries",
+        help="Required: the libraries it shares, as comma-separated ids ('reelhouse library list') or 'all'.",
+    ),
     admin: bool = typer.Option(False, "--admin", help="The invited account is an admin."),
     days: int | None = typer.Option(
         None, "--days", min=1, max=365, help="Lifetime (default: invitation_days)."
     ),
     uses: int = typer.Option(1, "--uses", min=1, max=100, help="How many accounts it can create."),
-    note: str | None = typer.Option(None, "--note", help="A note for yourself and the friend."),
+    note: str | None = typer.Option(
+        None, "--note", help="A note for admins only, such as who it is for; the friend never sees it."
+    ),
+    message: str | None = typer.Option(
+        None, "--message", help="A message for the friend, shown on the invitation page."
+    ),
     grants: str = typer.Option("{}", "--grants", help="More grants as a JSON object."),
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
@@ -42,7 +60,10 @@ def invite_create(
         raise fail("--grants is not a JSON object") from None
     if not isinstance(extra, dict):
         raise fail("--grants is not a JSON object")
-    chosen = "all" if libraries == "all" else [x.strip() for x in libraries.split(",") if x.strip()]
+    chosen = "all" if libraries == "all" else [x.strip() for x in (libraries or "").split(",") if x.strip()]
+    if not chosen:
+        # Nothing is shared by default: the owner names the libraries, or says 'all' on purpose.
+        raise fail("choose what the invitation shares: --libraries ID,... or --libraries all")
     with opened(config, data_dir) as server:
         base = f"http://{server.config.host}:{server.config.port}"
         made = _service(server).create(
@@ -53,16 +74,25 @@ def invite_create(
             days,
             uses,
             note,
+            message=message,
         )
         console.print(made.url, highlight=False, soft_wrap=True)
 
 
 @invite_app.command("list")
-def invite_list(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
+def invite_list(
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
     """List invitations: uses, expiry, state and who redeemed them."""
     with opened(config, data_dir) as server:
-        table = Table("id", "role", "uses", "expires", "state", "redeemed by", "note")
-        for view in _service(server).list(system_actor()):
+        views = _service(server).list(system_actor())
+        if as_json:
+            print_json([{**view.__dict__, "live": view.live} for view in views])
+            return
+        table = id_table("id", "role", "uses", "expires", "state", "redeemed by", "note")
+        for view in views:
             state = "revoked" if view.revoked else "live" if view.live else "used up or expired"
             expires = dt.datetime.fromtimestamp(view.expires_at).isoformat(timespec="minutes")
             table.add_row(
@@ -74,7 +104,7 @@ def invite_list(config: Path | None = ConfigOption, data_dir: Path | None = Data
                 ", ".join(view.redeemed_by),
                 view.note or "",
             )
-        console.print(table)
+        print_table(table, [view.id for view in views])
 
 
 @invite_app.command("revoke")

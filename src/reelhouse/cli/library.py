@@ -6,9 +6,18 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn
-from rich.table import Table
 
-from reelhouse.cli.common import ConfigOption, DataDirOption, console, fail, opened
+from reelhouse.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    JsonOption,
+    console,
+    fail,
+    id_table,
+    opened,
+    print_json,
+    print_table,
+)
 from reelhouse.domain.access import system_actor
 from reelhouse.domain.library import LibraryKind
 from reelhouse.domain.scanning import ScanProgress
@@ -32,13 +41,23 @@ def library_add(
 
 
 @library_app.command("list")
-def library_list(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
+def library_list(
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
     """List libraries with their folders."""
     with opened(config, data_dir) as server:
-        table = Table("id", "name", "kind", "folders")
-        for lib in server.services.libraries.visible(system_actor()):
+        found = server.services.libraries.visible(system_actor())
+        if as_json:
+            print_json(
+                [{"id": x.id, "name": x.name, "kind": x.kind.value, "folders": list(x.roots)} for x in found]
+            )
+            return
+        table = id_table("id", "name", "kind", "folders")
+        for lib in found:
             table.add_row(lib.id, lib.name, lib.kind.value, "\n".join(lib.roots))
-        console.print(table)
+        print_table(table, [lib.id for lib in found])
 
 
 @library_app.command("remove")

@@ -11,7 +11,17 @@ import typer
 from rich.table import Table
 
 from reelhouse.app import Reelhouse
-from reelhouse.cli.common import ConfigOption, DataDirOption, console, fail, opened
+from reelhouse.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    JsonOption,
+    console,
+    fail,
+    id_table,
+    opened,
+    print_json,
+    print_table,
+)
 from reelhouse.domain.access import Role, system_actor
 from reelhouse.services.users import UserService
 
@@ -38,35 +48,54 @@ def user_create(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input."
     ),
+    libraries: str | None = typer.Option(
+        None,
+        "--libraries",
+        help="What a member or managed profile sees: comma-separated library ids or 'all' "
+        "(required with --managed).",
+    ),
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Create a user (prompts for the password unless --password-stdin; a --managed profile reads a PIN)."""
     if owner + admin + managed > 1:
         raise fail("choose one of --owner, --admin or --managed")
+    chosen = "all" if libraries == "all" else [x.strip() for x in (libraries or "").split(",") if x.strip()]
+    if managed and not chosen:
+        raise fail("choose what the profile sees: --libraries ID,... or --libraries all")
     role = Role.OWNER if owner else Role.ADMIN if admin else Role.MANAGED if managed else Role.MEMBER
     secret = _read_password(password_stdin)
     password, pin = (None, secret or None) if managed else (secret, None)
     with opened(config, data_dir) as server:
-        server.services.accounts.create_user(system_actor(), name, role, password, pin)
+        grants = {"libraries": chosen} if chosen else None
+        server.services.accounts.create_user(system_actor(), name, role, password, pin, grants)
         console.print(f"Created {role.value} {name}.")
 
 
 @user_app.command("list")
-def user_list(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
-    """List users with their roles."""
+def user_list(
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """List users with their ids and roles."""
     with opened(config, data_dir) as server:
-        table = Table("username", "role", "disabled", "2fa", "grants")
-        for user in _users(server).all(system_actor()):
+        found = _users(server).all(system_actor())
+        if as_json:
+            print_json([user.__dict__ for user in found])
+            return
+        table = id_table("id", "username", "role", "disabled", "2fa", "grants")
+        for user in found:
             grants = json.dumps(user.grants, sort_keys=True) if user.grants else ""
             table.add_row(
+                user.id,
                 user.username,
                 user.role,
                 "yes" if user.disabled else "",
                 "yes" if user.two_factor else "",
                 grants,
             )
-        console.print(table)
+        print_table(table, [user.id for user in found])
 
 
 def _users(server: Reelhouse) -> UserService:
@@ -192,7 +221,7 @@ def settings_set(
             for field, problem in exc.fields.items():
                 console.print(f"[red]{field}[/]: {problem}", highlight=False)
             raise fail(exc.message) from None
-        console.print(f"Saved {len(changes)} setting(s).")
+        console.print(f"Saved {len(changes)} setting{'' if len(changes) == 1 else 's'}.")
 
 
 def audit(

@@ -23,6 +23,7 @@ class InvitationRepository:
         role: str,
         note: str | None,
         grants: dict[str, Any],
+        message: str | None = None,
     ) -> str:
         invitation_id = new_id()
         conn.execute(
@@ -36,6 +37,7 @@ class InvitationRepository:
                 uses=0,
                 role=role,
                 note=note,
+                message=message,
                 grants=json.dumps(grants, sort_keys=True),
             )
         )

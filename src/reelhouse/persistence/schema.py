@@ -234,7 +234,9 @@ invitations = Table(
     Column("max_uses", Integer, nullable=False),
     Column("uses", Integer, nullable=False, default=0),
     Column("role", String(16), nullable=False),
+    # For admins only; `message` (migration 0012) is what the friend reads on the invite page.
     Column("note", Text),
+    Column("message", Text),
     # JSON: the grants every account made from this invitation starts with.
     Column("grants", Text, nullable=False, default="{}"),
     Column("revoked_at", Float),

@@ -132,6 +132,12 @@ class AccountService:
         # The same check as a grants change: a stored grant the actor builder cannot read would lock the user out.
         grants = check_grants(grants or {})
         secret_hash = None
+        if role is Role.MANAGED and "libraries" not in grants:
+            # A child's profile shares nothing until the owner says which libraries it sees.
+            raise InvalidInput(
+                "Choose the libraries this profile sees: a list of library ids, or all of them.",
+                "grants.libraries",
+            )
         if role is Role.MANAGED:
             if password is not None:
                 raise InvalidInput("A managed profile has no password; give it a PIN.", "password")

@@ -21,13 +21,17 @@ from reelhouse.services.passwords import check_password
 from reelhouse.services.users import check_grants
 
 GONE = "This invitation link is not valid any more. Ask for a new one."
+MESSAGE_LENGTH = 500
 
 
 @dataclass(frozen=True)
 class InvitationView:
     id: str
     role: str
+    # The admin's own reminder (who it is for); never shown to the person invited.
     note: str | None
+    # What the person invited reads on the invite page.
+    message: str | None
     grants: dict[str, Any]
     created_at: float
     expires_at: float
@@ -70,6 +74,7 @@ class InvitationService:
             row.id,
             row.role,
             row.note,
+            row.message,
             json.loads(row.grants or "{}"),
             row.created_at,
             row.expires_at,
@@ -98,7 +103,9 @@ class InvitationService:
         max_uses: int = 1,
         note: str | None = None,
         address: str | None = None,
+        message: str | None = None,
     ) -> NewInvitation:
+        """`grants` must name the libraries it shares (a list of ids, or "all"): nothing is shared by default."""
         self._require(actor)
         if role not in (Role.MEMBER, Role.ADMIN):
             raise InvalidInput("An invitation makes a member or an admin.", "role")
@@ -110,6 +117,11 @@ class InvitationService:
         if not 1 <= max_uses <= 100:
             raise InvalidInput("An invitation can be used 1 to 100 times.", "max_uses")
         checked = check_grants(grants or {})
+        if "libraries" not in checked:
+            raise InvalidInput(
+                "Choose the libraries this invitation shares: a list of library ids, or all of them.",
+                "grants.libraries",
+            )
         code = secrets.token_urlsafe(24)
         with self._db.begin() as conn:
             invitation_id = self._repo.add(
@@ -121,6 +133,7 @@ class InvitationService:
                 role.value,
                 (note or "").strip()[:200] or None,
                 checked,
+                (message or "").strip()[:MESSAGE_LENGTH] or None,
             )
             self._audit.record(
                 conn,

@@ -145,17 +145,21 @@ class PinIn(Strict):
 
 
 class InvitationIn(Strict):
+    """`grants.libraries` is required (ids or "all"); `note` stays with admins, `message` is for the friend."""
+
     role: Literal["admin", "member"] = "member"
     grants: Grants = Grants()
     days: int | None = Field(default=None, ge=1, le=365)
     max_uses: int = Field(default=1, ge=1, le=100)
     note: str | None = Field(default=None, max_length=200)
+    message: str | None = Field(default=None, max_length=500)
 
 
 class InvitationOut(BaseModel):
     id: str
     role: str
     note: str | None
+    message: str | None
     grants: Grants
     created_at: float
     expires_at: float
@@ -177,9 +181,11 @@ class InvitationCheckIn(Strict):
 
 
 class InvitationOfferOut(BaseModel):
+    """What the person invited sees: never the admin's note."""
+
     server_name: str
     role: str
-    note: str | None
+    message: str | None
     expires_at: float
 
 

@@ -46,6 +46,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         body.max_uses,
         body.note,
         peer_address(request),
+        body.message,
     )
     return json_response(
         NewInvitationOut(invitation=_out(made.invitation), code=made.code, url=made.url), status=201
@@ -75,7 +76,7 @@ async def check(request: web.Request) -> web.StreamResponse:
         InvitationOfferOut(
             server_name=services(request).settings.get("server_name"),
             role=view.role,
-            note=view.note,
+            message=view.message,
             expires_at=view.expires_at,
         )
     )

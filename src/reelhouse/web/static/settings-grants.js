@@ -66,12 +66,14 @@ function labelsHelp(labels) {
     : "No title in your libraries has a label yet; labels come from the tag entries of .nfo files.";
 }
 
-export function grantsFields(libraries, grants = {}, { labels = null } = {}) {
+// With `choose`, neither "all" nor "only these" is ticked at first: a new invitation or profile shares nothing
+// until the owner picks, the same rule the server and the CLI apply.
+export function grantsFields(libraries, grants = {}, { labels = null, choose = false } = {}) {
   const id = ++seq;
   const all = grants.libraries === undefined || grants.libraries === null || grants.libraries === "all";
   const chosen = new Set(Array.isArray(grants.libraries) ? grants.libraries : []);
-  const allBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-all-${id}`, value: "all", checked: all });
-  const someBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-some-${id}`, value: "some", checked: !all });
+  const allBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-all-${id}`, value: "all", checked: all && !choose });
+  const someBox = h("input", { type: "radio", name: `libs-${id}`, id: `libs-some-${id}`, value: "some", checked: !all && !choose });
   const boxes = libraries.map((lib) => h("div", { class: "radio" },
     h("input", { type: "checkbox", id: `lib-${id}-${lib.id}`, value: lib.id, class: "lib-choice", checked: chosen.has(lib.id) }),
     h("label", { for: `lib-${id}-${lib.id}` }, lib.name)));
@@ -115,6 +117,10 @@ export function grantsFields(libraries, grants = {}, { labels = null } = {}) {
   // Problems the browser can see before asking the server, by field name, in the API's shape.
   el.problems = () => {
     const found = {};
+    if (choose && !allBox.checked && !el.querySelector(".lib-choice:checked")) {
+      found.libraries = someBox.checked ? "Tick at least one library to share, or choose all of them."
+        : "Choose the libraries to share: all of them, or only the ones you tick.";
+    }
     for (const name of ["max_bitrate_kbps", "max_streams"]) {
       const value = number(name);
       // NaN would travel as null and silently lift the limit; the server checks everything else.

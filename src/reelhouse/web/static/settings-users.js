@@ -92,10 +92,11 @@ async function invitationsSection(libraries, known) {
         } }, "Revoke"))))
       : h("p", { class: "muted" }, "No pending invitations."));
   };
-  const grants = grantsFields(libraries, { libraries: [] }, known);
+  const grants = grantsFields(libraries, {}, { ...known, choose: true });
   const shown = h("div", { "aria-live": "polite" });
   const form = h("form", { novalidate: true, "aria-label": "Invite Friend" }, formError(),
-    field({ name: "note", label: "Who is it for?", help: "A note for you, for example their name.", attrs: { maxlength: 200 } }),
+    field({ name: "note", label: "Who is it for?", help: "A note for you and other admins, for example their name. Your friend does not see it.", attrs: { maxlength: 200 } }),
+    field({ name: "message", label: "Message for your friend (optional)", type: "textarea", help: "Shown on the page the link opens, above the sign-up form.", attrs: { maxlength: 500 } }),
     field({ name: "role", label: "Role", type: "select", value: "member", options: [["member", "Member"], ["admin", "Admin (owner only)"]] }),
     grants,
     field({ name: "days", label: "Valid for (days)", type: "number", value: "", help: "Empty uses the server's default.", attrs: { min: 1, max: 365 } }),
@@ -107,11 +108,8 @@ async function invitationsSection(libraries, known) {
     if (refused(form, grants)) return;
     const body = { role: form.elements.role.value, grants: grants.read(), max_uses: Number(form.elements.max_uses.value || 1) };
     if (form.elements.note.value.trim()) body.note = form.elements.note.value.trim();
+    if (form.elements.message.value.trim()) body.message = form.elements.message.value.trim();
     if (form.elements.days.value.trim()) body.days = Number(form.elements.days.value);
-    if (Array.isArray(body.grants.libraries) && !body.grants.libraries.length) {
-      showErrors(form, { message: "", fields: { libraries: "Choose at least one library to share, or all of them." } });
-      return;
-    }
     try {
       const made = await post("/api/invitations", body);
       const link = h("input", { id: "invite-link", type: "text", readonly: true, value: made.url, class: "secret" });
@@ -132,7 +130,7 @@ async function invitationsSection(libraries, known) {
 }
 
 function profileSection(libraries, known) {
-  const grants = grantsFields(libraries, { libraries: "all", may_connect_remotely: false }, known);
+  const grants = grantsFields(libraries, { may_connect_remotely: false }, { ...known, choose: true });
   const form = h("form", { novalidate: true, "aria-label": "New managed profile" }, formError(),
     field({ name: "username", label: "Profile name", attrs: { maxlength: 32 } }),
     field({ name: "pin", label: "PIN (optional)", type: "password", help: "4 to 8 digits, asked when the profile is picked.", attrs: { inputmode: "numeric", maxlength: 16, autocomplete: "off" } }),

@@ -26,7 +26,7 @@ export async function render({ main, query }) {
     return;
   }
   const form = h("form", { class: "card narrow", novalidate: true },
-    offer.note ? h("p", {}, `Note from the owner: ${offer.note}`) : null,
+    offer.message ? h("blockquote", { class: "invite-message" }, h("p", {}, offer.message)) : null,
     h("p", { class: "muted" }, `This invitation is valid until ${formatDate(offer.expires_at)}.`),
     formError(),
     field({ name: "username", label: "Choose a username", help: "Letters, digits, dots, dashes or underscores.", attrs: { required: true, autocomplete: "username", maxlength: 32 } }),
