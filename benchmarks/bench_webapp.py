@@ -76,6 +76,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "REELHOUSE_LOG_LEVEL": "warning",
     }
     argv = [sys.executable, "-m", "reelhouse.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--https-port", "off"]
     proc = subprocess.Popen(
         [*argv, "--data-dir", str(data_dir)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

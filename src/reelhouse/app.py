@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ from aiohttp import web
 
 from reelhouse import __version__
 from reelhouse.config import BootConfig
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import ConfigError, ReelhouseError
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
@@ -35,6 +38,7 @@ from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.listener_record import remove_record, write_record
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
@@ -118,6 +122,7 @@ class Reelhouse:
             certificates,
             lambda: list(self.listeners),
             self.portmap.describe,
+            port_forwarded=lambda: self.portmap.mapping is not None,
         )
         encoders = TranscodeService(self.cache_dir, settings.get)
         scanning = ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed)
@@ -265,14 +270,14 @@ async def open_listeners(
     """Bind HTTP and, when configured, HTTPS; record the bound addresses for the privacy report."""
     opened: list[Listener] = []
     site = web.TCPSite(runner, host, port, reuse_address=True)
-    await site.start()
+    await _start(site, "HTTP", "port", host, port)
     opened += _bound("http", site)
     if https_port is not None:
         certificates = server.services.certificates
         assert certificates is not None
         context = certificates.context()
         tls_site = _TLSSite(runner, host, https_port, ssl_context=context, reuse_address=True)
-        await tls_site.start()
+        await _start(tls_site, "HTTPS", "https_port", host, https_port)
         server._tls_sites.append(tls_site)
         bound = _bound("https", tls_site)
         opened += bound
@@ -283,6 +288,18 @@ async def open_listeners(
     https = [item.port for item in opened if item.scheme == "https"]
     server.portmap.start(asyncio.get_running_loop(), https[0] if https else None)
     return opened
+
+
+async def _start(site: web.BaseSite, kind: str, setting: str, host: str, port: int) -> None:
+    try:
+        await site.start()
+    except OSError as exc:
+        # Name the setting to change: "address already in use" alone does not say which of two ports it was.
+        off = " or to off to serve without HTTPS" if setting == "https_port" else ""
+        raise ConfigError(
+            f"cannot open the {kind} listener on {host}:{port}: {exc.strerror or exc}. Set '{setting}' "
+            f"(--{setting.replace('_', '-')}, REELHOUSE_{setting.upper()} or the config file) to a free port{off}"
+        ) from None
 
 
 def _bound(scheme: str, site: web.TCPSite) -> list[Listener]:
@@ -304,21 +321,33 @@ async def _refresh_certificates(server: Reelhouse, every: float) -> None:
             log.warning("%s", exc.message)
 
 
-async def serve(server: Reelhouse) -> None:
-    """Run the listeners until cancelled; the scanner schedule runs beside them."""
-    import asyncio
+async def serve(server: Reelhouse, on_ready: Callable[[list[Listener]], None] | None = None) -> None:
+    """Run the listeners until cancelled or sent SIGTERM; the scanner schedule runs beside them.
 
+    The bound listeners are recorded in the data folder for the CLI while they are open."""
+    config = server.config
     app = server.web_app()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await open_listeners(server, runner, server.config.host, server.config.port, server.config.https_port)
-    if server.config.scan_on_start:
-        for library in server.services.libraries.all_for_system():
-            server.services.scanning.start_for_system(library)
-    server.services.scanning.start_schedule(server.config.scan_interval_minutes)
-    if server.config.watch_libraries:
-        server.watch_libraries()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        # SIGTERM (systemd, docker stop) is a clean shutdown too: the record goes and connections close.
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        opened = await open_listeners(server, runner, config.host, config.port, config.https_port)
+        write_record(config.data_dir, opened)
+        if on_ready is not None:
+            on_ready(opened)
+        if config.scan_on_start:
+            for library in server.services.libraries.all_for_system():
+                server.services.scanning.start_for_system(library)
+        server.services.scanning.start_schedule(config.scan_interval_minutes)
+        if config.watch_libraries:
+            server.watch_libraries()
+        await stop.wait()
     finally:
+        remove_record(config.data_dir)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
         await runner.cleanup()

@@ -13,6 +13,7 @@ from typing import Any
 from reelhouse.errors import ConfigError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_HTTPS_PORT = 8920
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -27,7 +28,8 @@ class BootConfig:
     data_dir: Path
     host: str = "0.0.0.0"  # noqa: S104 - a home server listens on the LAN; the network gate decides who is served
     port: int = 8096
-    https_port: int | None = None
+    # On by default: remote clients are only ever served over HTTPS, so Remote Access needs this listener.
+    https_port: int | None = DEFAULT_HTTPS_PORT
     database_url: str = ""
     log_level: str = "info"
     ffmpeg_path: str = ""
@@ -47,7 +49,7 @@ KEY_HELP: dict[str, str] = {
     "data_dir": "Folder for the database, caches, certificates and backups.",
     "host": "Address the HTTP listener binds to.",
     "port": "TCP port of the HTTP listener.",
-    "https_port": "TCP port of the HTTPS listener (off when unset).",
+    "https_port": "TCP port of the HTTPS listener; 'off' (or empty) serves without HTTPS.",
     "database_url": "SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL URLs are accepted.",
     "log_level": "One of debug, info, warning, error.",
     "ffmpeg_path": "The ffmpeg binary to run; empty means the one on PATH.",
@@ -81,7 +83,7 @@ def _coerce(key: str, raw: Any, origin: str) -> Any:
         if "int" in kind:
             if isinstance(raw, bool):
                 raise ValueError
-            if raw in ("", None) and "None" in kind:
+            if "None" in kind and (raw is None or str(raw).strip().lower() in ("", "off")):
                 return None
             return int(raw)
         if kind == "bool":

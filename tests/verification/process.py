@@ -49,6 +49,8 @@ class ServerProcess:
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
+        # HTTPS is on by default; a port of its own keeps servers started side by side from colliding.
+        self.https_port = free_port()
         env = {
             **os.environ,
             "REELHOUSE_DEMO_LIBRARY": "false",
@@ -65,7 +67,10 @@ class ServerProcess:
         self._wait_ready()
 
     def _where(self, data_dir: Path) -> list[str]:
-        return ["--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            *("--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port)),
+            *("--https-port", str(self.https_port)),
+        ]
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -22,6 +22,12 @@ from reelhouse.cli.common import (
 )
 from reelhouse.domain.access import Role, system_actor
 from reelhouse.services.invitations import InvitationService
+from reelhouse.services.listener_record import (
+    ServerState,
+    configured_listeners,
+    invitation_base,
+    read_state,
+)
 
 invite_app = typer.Typer(help="Create, list and revoke invitation links.", no_args_is_help=True)
 
@@ -65,7 +71,8 @@ def invite_create(
         # Nothing is shared by default: the owner names the libraries, or says 'all' on purpose.
         raise fail("choose what the invitation shares: --libraries ID,... or --libraries all")
     with opened(config, data_dir) as server:
-        base = f"http://{server.config.host}:{server.config.port}"
+        state = read_state(server.config.data_dir)
+        base = _link_base(server, state)
         made = _service(server).create(
             system_actor(),
             base,
@@ -77,6 +84,25 @@ def invite_create(
             message=message,
         )
         console.print(made.url, highlight=False, soft_wrap=True)
+        if not state.running:
+            console.print(
+                f"{state.note} Start it with 'reelhouse serve' before sending this link.",
+                highlight=False,
+                markup=False,
+            )
+
+
+def _link_base(server: Reelhouse, state: ServerState) -> str:
+    """The first public URL, else a home-network address of a live listener (of the configured ones when the
+    server is not running): never 0.0.0.0, which no friend can type."""
+    values = server.services.settings.values
+    base = invitation_base(
+        values["public_urls"],
+        state.listeners or configured_listeners(server.config),
+        https_first=values["secure_connections"] == "required",
+    )
+    assert base is not None  # the configured listeners always include HTTP
+    return base
 
 
 @invite_app.command("list")

@@ -28,7 +28,10 @@ from reelhouse.cli.invitations import invite_app
 from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.network import certificate, privacy
 from reelhouse.cli.users import audit, settings_app, user_app
+from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.errors import ReelhouseError
+from reelhouse.services.listener_record import configured_listeners, listener_url, read_state
+from reelhouse.services.privacy import Listener
 
 app = typer.Typer(
     help="Reelhouse, a private-by-default personal media server.",
@@ -50,7 +53,9 @@ app.command("certificate")(certificate)
 def serve_command(
     host: str | None = typer.Option(None, "--host", help="Address to listen on."),
     port: int | None = typer.Option(None, "--port", help="HTTP port."),
-    https_port: int | None = typer.Option(None, "--https-port", help="HTTPS port."),
+    https_port: str | None = typer.Option(
+        None, "--https-port", help=f"HTTPS port (default {DEFAULT_HTTPS_PORT}); 'off' serves without HTTPS."
+    ),
     config: Path | None = ConfigOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
@@ -63,23 +68,28 @@ def serve_command(
         raise fail(exc.message) from None
     try:
         code = prepare_first_run(server)
-        shown = "localhost" if boot.host in ("0.0.0.0", "::") else boot.host  # noqa: S104
-        console.print(f"Reelhouse {__version__} is serving on [bold]http://{shown}:{boot.port}/[/]")
-        if boot.https_port is not None and server.services.certificates is not None:
-            server.services.certificates.context()
-            info = server.services.certificates.info
-            fingerprint = info.fingerprint_sha256 if info else "?"
-            console.print(
-                f"and on [bold]https://{shown}:{boot.https_port}/[/] (certificate SHA-256 {fingerprint})"
-            )
-        if code:
-            console.print(f"Open that page and create the owner account with the setup code [bold]{code}[/]")
-        else:
-            console.print("Sign in on that page. Stop the server with Ctrl+C.")
+
+        def ready(opened: list[Listener]) -> None:
+            # Printed once the sockets are bound, with the ports they really got.
+            shown = [listener_url(item) for item in opened]
+            console.print(f"Reelhouse {__version__} is serving on [bold]{shown[0]}/[/]")
+            https = [url for url, item in zip(shown, opened, strict=True) if item.scheme == "https"]
+            info = server.services.certificates.info if server.services.certificates else None
+            if https and info is not None:
+                console.print(f"and on [bold]{https[0]}/[/] (certificate SHA-256 {info.fingerprint_sha256})")
+            if code:
+                console.print(
+                    f"Open that page and create the owner account with the setup code [bold]{code}[/]"
+                )
+            else:
+                console.print("Sign in on that page. Stop the server with Ctrl+C.")
+
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(server))
+            asyncio.run(serve(server, on_ready=ready))
+    except ReelhouseError as exc:
+        raise fail(exc.message) from None
     except OSError as exc:
-        raise fail(f"cannot listen on {boot.host}:{boot.port}: {exc.strerror}") from None
+        raise fail(f"cannot serve on {boot.host}: {exc.strerror or exc}") from None
     finally:
         server.close()
 
@@ -109,11 +119,13 @@ def doctor(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOp
             table.add_row("encoders", ", ".join(found) or "none of the ones Reelhouse uses")
         else:
             table.add_row("ffmpeg", "[red]not found[/]: transcoding is off; install Debian's ffmpeg")
-        table.add_row(
-            "listeners",
-            f"http://{boot.host}:{boot.port}"
-            + (f", https://{boot.host}:{boot.https_port}" if boot.https_port else ""),
-        )
+        state = read_state(boot.data_dir)
+        if state.running:
+            live = ", ".join(f"{i.scheme}://{i.address}:{i.port}" for i in state.listeners)
+            table.add_row("listeners", f"{live} (open, server process {state.pid})")
+        else:
+            asked = ", ".join(f"{i.scheme}://{i.address}:{i.port}" for i in configured_listeners(boot))
+            table.add_row("listeners", f"{state.note} The config asks for {asked}.")
         table.add_row("libraries", str(len(server.services.libraries.all_for_system())))
         console.print(table)
 

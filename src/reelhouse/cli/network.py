@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from reelhouse.app import Reelhouse
-from reelhouse.cli.common import ConfigOption, DataDirOption, console, opened
+from reelhouse.cli.common import ConfigOption, DataDirOption, console, errors, opened
 from reelhouse.domain.access import system_actor
-from reelhouse.services.privacy import Listener
+from reelhouse.services.listener_record import ServerState, read_state
 
 
-def _listening(host: str, port: int) -> bool:
-    target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host  # noqa: S104
-    try:
-        with socket.create_connection((target, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _probe_listeners(server: Reelhouse) -> None:
-    """This process is not the server: a configured listener counts only if something answers on it."""
-    boot = server.config
-    for scheme, port in (("http", boot.port), ("https", boot.https_port)):
-        if port and _listening(boot.host, port):
-            server.listeners.append(Listener(scheme, boot.host, port))
-    if boot.https_port is not None and server.services.certificates is not None:
+def adopt_live_listeners(server: Reelhouse) -> ServerState:
+    """This process is not the server: it reports the listeners the running server recorded, whatever
+    ports the config file names (the server may have been started with others on its command line)."""
+    state = read_state(server.config.data_dir)
+    server.listeners.extend(state.listeners)
+    if any(item.scheme == "https" for item in state.listeners) and server.services.certificates is not None:
         server.services.certificates.context()
+    return state
 
 
 def privacy(
@@ -42,15 +32,18 @@ def privacy(
     """Say whether and how this server can be reached from outside, from what it checks now."""
     with opened(config, data_dir) as server:
         assert server.services.privacy is not None
-        _probe_listeners(server)
+        state = adopt_live_listeners(server)
         facts = server.services.privacy.report(system_actor())
         if as_json:
             console.print_json(json.dumps([f.__dict__ for f in facts], default=str))
+            if not state.running:
+                errors.print(state.note, highlight=False, markup=False)
             return
         table = Table("topic", "finding", show_header=False)
         for fact in facts:
             table.add_row(fact.topic.replace("_", " "), fact.finding)
         console.print(table)
+        console.print(state.note, highlight=False, markup=False)
 
 
 def certificate(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:

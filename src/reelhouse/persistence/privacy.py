@@ -26,6 +26,21 @@ class PrivacyRepository:
                 out.append({"username": row.username, "role": row.role})
         return out
 
+    def home_only_accounts(self, conn: Connection) -> list[dict[str, Any]]:
+        """Enabled members and admins whose grants keep them on the home network (managed profiles always
+        stay home, so they are not listed: nothing can change that)."""
+        out: list[dict[str, Any]] = []
+        for row in conn.execute(select(users.c.username, users.c.role, users.c.disabled, users.c.grants)):
+            if row.disabled or row.role in ("owner", "managed"):
+                continue
+            try:
+                grants = json.loads(row.grants or "{}")
+            except json.JSONDecodeError:
+                grants = {}
+            if not bool(grants.get("may_connect_remotely", True)):
+                out.append({"username": row.username, "role": row.role})
+        return out
+
     def open_invitations(self, conn: Connection) -> int:
         # The invitations table arrives with the accounts work; until then there are none to count.
         if not inspect(conn).has_table("invitations"):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.errors import PermissionDenied
 from reelhouse.persistence.database import Database
@@ -50,6 +51,7 @@ class PrivacyService:
         certificates: CertificateService,
         listeners: Callable[[], list[Listener]],
         port_mapping: Callable[[], str],
+        port_forwarded: Callable[[], bool] = lambda: False,
     ) -> None:
         self._db = db
         self._repo = repo
@@ -57,6 +59,7 @@ class PrivacyService:
         self._certificates = certificates
         self._listeners = listeners
         self._port_mapping = port_mapping
+        self._port_forwarded = port_forwarded
 
     def report(self, actor: Actor) -> list[Fact]:
         if not can(actor, Action.MANAGE_SETTINGS):
@@ -64,15 +67,30 @@ class PrivacyService:
         values = self._settings.values
         with self._db.read() as conn:
             accounts = self._repo.remote_accounts(conn)
+            home_only = self._repo.home_only_accounts(conn)
             invitations = self._repo.open_invitations(conn)
         listeners = self._listeners()
         outside = [item for item in listeners if _reach(item.address) != "this machine only"]
+        no_https = bool(listeners) and not any(item.scheme == "https" for item in listeners)
+        if not values["remote_access"]:
+            remote = "off: clients outside the home network get a bare refusal"
+        elif no_https:
+            remote = (
+                "on, but no HTTPS listener is open, so clients outside the home network are still refused"
+            )
+        else:
+            remote = "on: clients outside the home network may connect over HTTPS"
         facts = [
+            friend_access(
+                values,
+                listeners,
+                forwarded=self._port_forwarded(),
+                router=self._port_mapping(),
+                home_only=[str(a["username"]) for a in home_only],
+            ),
             Fact(
                 "remote_access",
-                "on: clients outside the home network are served"
-                if values["remote_access"]
-                else "off: clients outside the home network get a bare refusal",
+                remote,
                 {"enabled": bool(values["remote_access"]), "lan_networks": list(values["lan_networks"])},
             ),
             Fact("port_mapping", self._port_mapping(), {"setting": bool(values["port_mapping"])}),
@@ -127,3 +145,91 @@ class PrivacyService:
                 "names": list(info.names),
             },
         )
+
+
+def friend_access(
+    values: dict[str, Any], listeners: list[Listener], *, forwarded: bool, router: str, home_only: list[str]
+) -> Fact:
+    """What still stops a friend outside the home network from connecting: one sentence per obstacle, each
+    saying what to do about it. The server cannot see the router or a reverse proxy, so the port forward
+    sentence says so instead of claiming the forward is missing."""
+    blockers: list[tuple[str, str]] = []
+    https = [item for item in listeners if item.scheme == "https"]
+    port = https[0].port if https else DEFAULT_HTTPS_PORT
+    proxied = bool(values["trusted_proxies"])
+    if not values["remote_access"]:
+        blockers.append(
+            (
+                "remote_access",
+                "Remote Access is off, so everyone outside the home network is refused: turn on "
+                "'Enable remote access' on the Remote Access page.",
+            )
+        )
+    if not listeners:
+        blockers.append(
+            (
+                "not_running",
+                "The server is not running, so nobody can connect: start it with 'reelhouse serve' "
+                "(or ./scripts/serve).",
+            )
+        )
+    elif not https and not proxied:
+        blockers.append(
+            (
+                "https_listener",
+                "No HTTPS listener is open, and friends outside are only ever served over HTTPS: restart the "
+                f"server with an HTTPS port (the https_port setting, {DEFAULT_HTTPS_PORT} unless turned off).",
+            )
+        )
+    elif https and all(_reach(item.address) == "this machine only" for item in https) and not proxied:
+        blockers.append(
+            (
+                "https_listener",
+                f"The HTTPS listener accepts connections from this machine only ({https[0].address}): "
+                "restart the server with host 0.0.0.0 so that other machines can reach it.",
+            )
+        )
+    if not values["public_urls"]:
+        blockers.append(
+            (
+                "public_url",
+                "No public URL is set, so a friend has no address to reach from outside and invitation links "
+                f"carry a home-network one: add the address friends use (such as https://your-name.example:{port}) "
+                "to Public URLs on the General page.",
+            )
+        )
+    if not forwarded and not proxied:
+        how = (
+            f"the router has not confirmed a forward ({router}): check that UPnP is on in the router, or"
+            if values["port_mapping"]
+            else "turn on 'Ask the router to forward a port (UPnP)' on the Remote Access page, or"
+        )
+        blockers.append(
+            (
+                "port_forward",
+                f"No port forward to HTTPS port {port} is known: {how} forward TCP port {port} on the router "
+                "to this machine by hand (if you already did, this line is only a reminder).",
+            )
+        )
+    if home_only:
+        count = len(home_only)
+        who = f"{count} account{'' if count == 1 else 's'} ({', '.join(home_only)})"
+        blockers.append(
+            (
+                "remote_permission",
+                f"{who} may not connect from outside: tick 'May connect from outside the home network' for "
+                "each friend under Users & Sharing.",
+            )
+        )
+    if blockers:
+        finding = " ".join(sentence for _, sentence in blockers)
+    else:
+        finding = (
+            f"nothing on this server stops a friend from connecting: they open {values['public_urls'][0]} "
+            "and sign in with the account their invitation made."
+        )
+    return Fact(
+        "friend_access",
+        finding,
+        {"ready": not blockers, "blockers": [{"check": c, "sentence": t} for c, t in blockers]},
+    )

@@ -64,14 +64,19 @@ const PAGES = {
 
   async remote({ main }) {
     const report = h("section", { "aria-labelledby": "h-privacy", class: "card" });
+    const friends = h("section", { "aria-labelledby": "h-friends", class: "card", "aria-live": "polite" });
     const drawReport = async () => {
-      if (!(await has("GET", "/api/privacy"))) { report.hidden = true; return; }
-      try { renderPrivacy(report, await get("/api/privacy")); } catch (err) { report.replaceChildren(h("p", { class: "form-error" }, err.message)); }
+      if (!(await has("GET", "/api/privacy"))) { report.hidden = true; friends.hidden = true; return; }
+      try {
+        const answer = await get("/api/privacy");
+        renderFriendAccess(friends, answer);
+        renderPrivacy(report, answer);
+      } catch (err) { report.replaceChildren(h("p", { class: "form-error" }, err.message)); }
     };
     main.append(
       h("p", {}, "Remote access lets you and the people you invite use this server from outside your home network. While it is off, anyone outside gets a bare refusal: not even the sign-in page."),
       await settingsForm(["remote_access", "port_mapping", "remote_ip_filter_mode", "remote_ip_filter"], { title: "Remote Access", onSaved: drawReport }),
-      report);
+      friends, report);
     await drawReport();
   },
 
@@ -134,8 +139,20 @@ const TOPICS = {
   remote_accounts: "Accounts allowed from outside", open_invitations: "Open invitations",
 };
 
+// What still stops a friend from connecting, one sentence per obstacle with what to do about it.
+function renderFriendAccess(el, report) {
+  const fact = (report.facts || []).find((f) => f.topic === "friend_access");
+  if (!fact) { el.hidden = true; return; }
+  const blockers = fact.detail.blockers || [];
+  el.hidden = false;
+  el.replaceChildren(h("h2", { id: "h-friends" }, "Can a friend connect from outside?"),
+    blockers.length
+      ? h("ul", { class: "friend-blockers" }, blockers.map((b) => h("li", { dataset: { check: b.check } }, sentence(b.sentence))))
+      : h("p", { dataset: { check: "ready" } }, sentence(fact.finding)));
+}
+
 function renderPrivacy(el, report) {
-  const facts = report.facts || [];
+  const facts = (report.facts || []).filter((fact) => fact.topic !== "friend_access");
   el.replaceChildren(h("h2", { id: "h-privacy" }, "Privacy report: who can reach this server"),
     h("dl", { class: "privacy" }, facts.map((fact) => [
       h("dt", {}, TOPICS[fact.topic] || sentence(fact.topic.replaceAll("_", " ")).replace(/\.$/, "")),
