@@ -1,4 +1,5 @@
-"""Fixtures for the accounts tests: a running server, the CLI, and direct reads of the database file."""
+"""Fixtures for the accounts tests: a running server, the CLI, direct reads of the database file, a trusted
+proxy to play callers from anywhere, and a count of the server's password hash checks."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
-from tests.harness import RunningServer
+from reelhouse.domain.access import system_actor
+from tests.harness import Answer, Client, RunningServer
 
 PASSWORD = "correct horse battery"
 
@@ -48,3 +52,53 @@ def sql(data_dir: Path, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         rows = list(conn.execute(statement, params))
         conn.commit()
     return rows
+
+
+# A reverse proxy on the loopback that the server trusts: what it forwards decides where a caller is, so tests
+# can play peers on the home network (192.168.x) and strangers on the internet (TEST-NET addresses).
+PROXY = "127.0.0.9"
+
+
+def behind_proxy(running: RunningServer) -> None:
+    running.server.services.settings.apply(
+        system_actor("test"), {"trusted_proxies": [f"{PROXY}/32"], "remote_access": True}
+    )
+
+
+def via_proxy(running: RunningServer, address: str, token: str | None = None) -> Client:
+    return Client(
+        running.port,
+        token=token,
+        source=PROXY,
+        default_headers={"X-Forwarded-For": address, "X-Forwarded-Proto": "https"},
+    )
+
+
+def login(client: Client, username: str, password: str = PASSWORD) -> Answer:
+    return client.post("/api/auth/login", {"username": username, "password": password})
+
+
+class CountingHasher:
+    """Stands in for the server's argon2 hasher: does the real work and notes each hash it verified against."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self._real = real
+        self._lock = threading.Lock()
+        self.verified: list[str] = []
+
+    def verify(self, stored: str, password: str) -> bool:
+        with self._lock:
+            self.verified.append(stored)
+        return self._real.verify(stored, password)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def hash_checks(running: RunningServer) -> CountingHasher:
+    """Every argon2 verification the running server does from now on."""
+    passwords = running.server.services.accounts.passwords
+    counting = CountingHasher(passwords._hasher)
+    passwords._hasher = counting  # type: ignore[assignment]
+    return counting

@@ -1,15 +1,21 @@
 """Every route × every kind of caller: the expected answer, and nothing protected in bodies or headers.
 
-A new route fails this test until EXPECTED says who may use it."""
+A new route fails this test until EXPECTED says who may use it.
+
+A caller has several independent traits: who they are (a persona), how they authenticated (a session from
+signing in, or an API token with some scopes), and more may follow (where they connect from). Each trait
+gives its own answer for a route's Rule, and the expected answer is the most severe of them, the way the
+server's own checks stack: any one refusal refuses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from reelhouse.domain.access import Role, system_actor
+from reelhouse.domain.access import Role, TokenScope, system_actor
 from reelhouse.domain.ratings import rank
 from reelhouse.web.routes import ROUTES
 from reelhouse.web.routing import Route
@@ -18,23 +24,82 @@ from tests.catalogue_factory import Row, add_rows
 from tests.harness import Answer, Client, RunningServer
 
 PERSONAS = ("anonymous", "member_without", "member_with", "managed", "admin", "owner")
+READ, STREAM, ADMIN_SCOPE = TokenScope.READ.value, TokenScope.STREAM.value, TokenScope.ADMIN.value
+NEEDS_READ, NEEDS_STREAM, NEEDS_ADMIN = frozenset({READ}), frozenset({STREAM}), frozenset({ADMIN_SCOPE})
 
-# What each persona gets, per kind of route. "ok" means past authorization: any answer but 401/403.
-PUBLIC = dict.fromkeys(PERSONAS, "ok")
-USER = {**dict.fromkeys(PERSONAS, "ok"), "anonymous": "401"}
-ADMIN = {
-    "anonymous": "401",
-    "member_without": "403",
-    "member_with": "403",
-    "managed": "403",
-    "admin": "ok",
-    "owner": "ok",
-}
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of route: the answer per persona, the token scopes it needs, and whether only a session
+    from signing in with the password may use it (account security), never an API token."""
+
+    personas: Mapping[str, str]
+    scopes: frozenset[str] = frozenset()
+    password_session: bool = False
+
+
+# "ok" means past authorization: any answer but 401/403. "refused": 401, 403, 404 or 422.
+_USER = {**dict.fromkeys(PERSONAS, "ok"), "anonymous": "401"}
+_ADMIN = {**dict.fromkeys(PERSONAS, "403"), "anonymous": "401", "admin": "ok", "owner": "ok"}
 # Library- or item-scoped: a caller without the grant gets the same 404 as for something that does not exist.
-SCOPED = {**USER, "member_without": "404", "managed": "404"}
-DOWNLOAD = {**ADMIN, "member_with": "ok"}
+_SCOPED = {**_USER, "member_without": "404", "managed": "404"}
+PUBLIC = Rule(dict.fromkeys(PERSONAS, "ok"))
+USER = Rule(_USER, NEEDS_READ)
+# A managed profile signs in by being picked, never with a password.
+ACCOUNT = Rule({**_USER, "managed": "403"}, NEEDS_READ, password_session=True)
+ADMIN = Rule(_ADMIN, NEEDS_ADMIN)
+SCOPED = Rule(_SCOPED, NEEDS_READ)
+SCOPED_STREAM = Rule(_SCOPED, NEEDS_STREAM)
+# Reached like a page (read), but its bytes leave through the media access decision (stream).
+SCOPED_MEDIA = Rule(_SCOPED, NEEDS_READ | NEEDS_STREAM)
+DOWNLOAD = Rule({**_ADMIN, "member_with": "ok"}, NEEDS_STREAM)
 # Media fetched by players: public routes that need a signed grant, so a forged one gets nobody anything.
-GRANTED = dict.fromkeys(PERSONAS, "refused")
+GRANTED = Rule(dict.fromkeys(PERSONAS, "refused"))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One column of the matrix. `scopes` None: the persona's session from signing in; otherwise the
+    persona's API token with those scopes."""
+
+    persona: str
+    scopes: frozenset[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return (
+            self.persona if self.scopes is None else f"{self.persona}-token[{','.join(sorted(self.scopes))}]"
+        )
+
+
+SEVERITY = ("ok", "404", "refused", "403", "401")
+
+
+def persona_answer(rule: Rule, caller: Caller) -> str:
+    return rule.personas[caller.persona]
+
+
+def credential_answer(rule: Rule, caller: Caller) -> str:
+    if caller.scopes is None or not rule.scopes:
+        return "ok"
+    if rule.password_session or not rule.scopes <= caller.scopes:
+        return "403"
+    return "ok"
+
+
+# One function per trait of a caller; a new column (a network zone, say) adds its own here.
+TRAITS = (persona_answer, credential_answer)
+
+
+def expected(rule: Rule, caller: Caller) -> str:
+    return max((trait(rule, caller) for trait in TRAITS), key=SEVERITY.index)
+
+
+# The owner's tokens, so that only the token's scopes limit what they reach.
+CALLERS = [Caller(p) for p in PERSONAS] + [
+    Caller("owner", frozenset(scopes))
+    for scopes in ({READ}, {STREAM}, {ADMIN_SCOPE}, {READ, STREAM, ADMIN_SCOPE})
+]
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/setup"): PUBLIC,
@@ -46,13 +111,13 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/me"): USER,
     ("GET", "/api/account"): USER,
     ("GET", "/api/account/sessions"): USER,
-    ("DELETE", "/api/account/sessions/{session_id}"): USER,
-    ("POST", "/api/account/sessions/revoke-all"): USER,
-    ("POST", "/api/account/tokens"): USER,
-    ("POST", "/api/account/password"): USER,
-    ("POST", "/api/account/2fa"): USER,
-    ("POST", "/api/account/2fa/confirm"): USER,
-    ("POST", "/api/account/2fa/disable"): USER,
+    ("DELETE", "/api/account/sessions/{session_id}"): ACCOUNT,
+    ("POST", "/api/account/sessions/revoke-all"): ACCOUNT,
+    ("POST", "/api/account/tokens"): ACCOUNT,
+    ("POST", "/api/account/password"): ACCOUNT,
+    ("POST", "/api/account/2fa"): ACCOUNT,
+    ("POST", "/api/account/2fa/confirm"): ACCOUNT,
+    ("POST", "/api/account/2fa/disable"): ACCOUNT,
     ("GET", "/api/users"): ADMIN,
     ("POST", "/api/users"): ADMIN,
     ("GET", "/api/users/{user_id}"): ADMIN,
@@ -79,7 +144,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}/artwork/{kind}"): SCOPED,
     ("GET", "/api/search"): USER,
     ("GET", "/api/recent"): USER,
-    ("POST", "/api/items/{item_id}/playback"): SCOPED,
+    ("POST", "/api/items/{item_id}/playback"): SCOPED_STREAM,
     ("GET", "/api/items/{item_id}/stream"): GRANTED,
     ("GET", "/api/items/{item_id}/audio"): GRANTED,
     ("GET", "/api/items/{item_id}/download"): DOWNLOAD,
@@ -89,8 +154,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/hls/{session_id}"): USER,
     ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.m3u8"): GRANTED,
     ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.vtt"): GRANTED,
-    ("GET", "/api/items/{item_id}/photo"): SCOPED,
-    ("GET", "/api/items/{item_id}/subtitles/{subtitle_id}.vtt"): SCOPED,
+    ("GET", "/api/items/{item_id}/photo"): SCOPED_MEDIA,
+    ("GET", "/api/items/{item_id}/subtitles/{subtitle_id}.vtt"): SCOPED_MEDIA,
     ("GET", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/watched"): SCOPED,
@@ -132,6 +197,11 @@ def test_public_expectations_match_public_routes() -> None:
         assert public == (EXPECTED[route.key] in (PUBLIC, GRANTED)), route.key
 
 
+def test_password_session_routes_are_the_declared_ones() -> None:
+    for route in ROUTES:
+        assert route.password_session == EXPECTED[route.key].password_session, route.key
+
+
 class World:
     def __init__(self, running: RunningServer, tmp_path: Path) -> None:
         self.running = running
@@ -165,23 +235,32 @@ class World:
         self.tokens: dict[str, str | None] = {"anonymous": None}
         self.secrets = {SECRET_TITLE, "Films"}
 
-    def client(self, persona: str) -> Client:
-        if persona not in self.tokens:
-            if persona == "managed":
+    def client(self, caller: Caller) -> Client:
+        if caller.name not in self.tokens:
+            if caller.scopes is not None:
+                made = self.client(Caller(caller.persona)).post(
+                    "/api/account/tokens", {"name": "matrix", "scopes": sorted(caller.scopes), "days": 1}
+                )
+                assert made.status == 201, made.body
+                token = made.json()["token"]
+            elif caller.persona == "managed":
                 answer = self.running.anonymous().post("/api/auth/profile", {"user_id": self.managed_id})
+                assert answer.status == 200, answer.body
+                token = answer.json()["token"]
             else:
                 answer = self.running.anonymous().post(
-                    "/api/auth/login", {"username": persona, "password": PASSWORD}
+                    "/api/auth/login", {"username": caller.persona, "password": PASSWORD}
                 )
-            assert answer.status == 200, answer.body
-            self.tokens[persona] = answer.json()["token"]
-            self.secrets.add(answer.json()["token"])
-        return Client(self.running.port, token=self.tokens[persona])
+                assert answer.status == 200, answer.body
+                token = answer.json()["token"]
+            self.tokens[caller.name] = token
+            self.secrets.add(token)
+        return Client(self.running.port, token=self.tokens[caller.name])
 
-    def forget_if_signed_out(self, persona: str) -> None:
-        token = self.tokens.get(persona)
+    def forget_if_signed_out(self, caller: Caller) -> None:
+        token = self.tokens.get(caller.name)
         if token and Client(self.running.port, token=token).get("/api/me").status == 401:
-            del self.tokens[persona]
+            del self.tokens[caller.name]
 
     def path(self, route: Route) -> str:
         values = {
@@ -208,33 +287,33 @@ def world(running: RunningServer, tmp_path: Path) -> Iterator[World]:
     yield World(running, tmp_path)
 
 
-def _check(world: World, route: Route, persona: str, answer: Answer) -> None:
-    expected = EXPECTED[route.key][persona]
-    label = f"{route.method} {route.path} as {persona}: {answer.status} {answer.body[:200]!r}"
-    if expected == "ok":
+def _check(world: World, route: Route, caller: Caller, answer: Answer) -> None:
+    want = expected(EXPECTED[route.key], caller)
+    label = f"{route.method} {route.path} as {caller.name}: {answer.status} {answer.body[:200]!r}"
+    if want == "ok":
         assert answer.status not in (401, 403), label
-    elif expected == "refused":
+    elif want == "refused":
         assert answer.status in (401, 403, 404, 422), label
     else:
-        assert answer.status == int(expected), label
-    if answer.status >= 400 or persona in ("anonymous", "member_without", "managed"):
+        assert answer.status == int(want), label
+    if answer.status >= 400 or caller.persona in ("anonymous", "member_without", "managed"):
         shown = answer.body.decode("utf-8", "replace") + "".join(
             f"{k}: {v}\n" for k, v in answer.headers.items()
         )
-        own = world.tokens.get(persona)
+        own = world.tokens.get(caller.name)
         leaked = [s for s in world.secrets if s in shown and s != own]
         # The page shell and static files are the same for everyone and name no library data.
         assert not leaked, f"{label} leaks {leaked}"
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_route_table_answers_each_persona_as_declared(world: World, persona: str) -> None:
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.name)
+def test_route_table_answers_each_caller_as_declared(world: World, caller: Caller) -> None:
     # Writes go last so that a revoked session or changed password does not colour the reads.
     order = sorted(ROUTES, key=lambda r: (r.method != "GET", r.path))
     for route in order:
-        client = world.client(persona) if persona != "anonymous" else world.running.anonymous()
+        client = world.client(caller) if caller.persona != "anonymous" else world.running.anonymous()
         body = BODIES.get(route.key, {}) if route.body is not None else None
         answer = client.request(route.method, world.path(route), body=body)
-        _check(world, route, persona, answer)
-        if persona != "anonymous":
-            world.forget_if_signed_out(persona)
+        _check(world, route, caller, answer)
+        if caller.persona != "anonymous":
+            world.forget_if_signed_out(caller)

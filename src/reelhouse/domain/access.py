@@ -37,6 +37,18 @@ class TokenScope(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Credential(enum.StrEnum):
+    """How a caller proved who they are, as stored with the token (`auth_tokens.kind`)."""
+
+    # Signed in with the password (and second factor): the only credential that may change how the account
+    # signs in (password, two-factor, tokens, other sessions).
+    SESSION = "session"
+    # A managed profile picked on the home network, with or without a PIN.
+    PROFILE = "profile"
+    # An API token made by a session, with scopes.
+    API = "api"
+
+
 ADMIN_ACTIONS = frozenset(
     {Action.MANAGE_LIBRARIES, Action.MANAGE_USERS, Action.MANAGE_SETTINGS, Action.VIEW_AUDIT}
 )
@@ -112,6 +124,8 @@ class Actor:
     permissions: UserPermissions = UserPermissions()
     token_scopes: frozenset[TokenScope] = frozenset(TokenScope)
     session_id: str | None = None
+    # None for actors built outside a request (the CLI, media grants): they never pass the auth middleware.
+    credential: Credential | None = None
 
     @property
     def is_admin(self) -> bool:

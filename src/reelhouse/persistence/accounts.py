@@ -1,4 +1,4 @@
-"""Users, hashed tokens and setup codes."""
+"""Users, hashed tokens, the addresses users signed in from, and setup codes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from reelhouse.domain.ids import UserId, new_id
-from reelhouse.persistence.schema import auth_tokens, second_factors, setup_codes, users
+from reelhouse.persistence.schema import auth_tokens, second_factors, setup_codes, sign_in_addresses, users
+
+# Enough for a household's devices and a few years of a laptop's travels; the oldest are forgotten first.
+ADDRESSES_KEPT = 64
 
 
 class AccountRepository:
@@ -53,6 +56,7 @@ class AccountRepository:
 
     def delete_user(self, conn: Connection, user_id: str) -> None:
         conn.execute(delete(auth_tokens).where(auth_tokens.c.user_id == user_id))
+        conn.execute(delete(sign_in_addresses).where(sign_in_addresses.c.user_id == user_id))
         conn.execute(delete(users).where(users.c.id == user_id))
 
     def owner(self, conn: Connection) -> Any:
@@ -86,13 +90,35 @@ class AccountRepository:
         ).first()
         return found is not None and (found.expires_at is None or found.expires_at > time.time())
 
-    def known_addresses(self, conn: Connection, user_id: str) -> set[str]:
-        rows = conn.execute(
-            select(auth_tokens.c.last_address)
-            .where(auth_tokens.c.user_id == user_id, auth_tokens.c.last_address.is_not(None))
-            .distinct()
+    def signed_in_from(self, conn: Connection, user_id: str, address: str) -> bool:
+        found = conn.execute(
+            select(sign_in_addresses.c.last_at).where(
+                sign_in_addresses.c.user_id == user_id, sign_in_addresses.c.address == address
+            )
+        ).first()
+        return found is not None
+
+    def remember_address(self, conn: Connection, user_id: str, address: str) -> None:
+        now = time.time()
+        done = conn.execute(
+            update(sign_in_addresses)
+            .where(sign_in_addresses.c.user_id == user_id, sign_in_addresses.c.address == address)
+            .values(last_at=now)
         )
-        return {str(r[0]) for r in rows}
+        if done.rowcount:
+            return
+        conn.execute(insert(sign_in_addresses).values(user_id=user_id, address=address, last_at=now))
+        kept = (
+            select(sign_in_addresses.c.address)
+            .where(sign_in_addresses.c.user_id == user_id)
+            .order_by(sign_in_addresses.c.last_at.desc())
+            .limit(ADDRESSES_KEPT)
+        )
+        conn.execute(
+            delete(sign_in_addresses).where(
+                sign_in_addresses.c.user_id == user_id, sign_in_addresses.c.address.not_in(kept)
+            )
+        )
 
     def add_token(
         self,

@@ -190,6 +190,16 @@ auth_tokens = Table(
     Index("ix_auth_tokens_user", "user_id"),
 )
 
+# Where each user has signed in with a password, kept apart from the tokens: ending every session (a
+# password change, a reset, "sign out everywhere") must not make home look like a stranger's address.
+sign_in_addresses = Table(
+    "sign_in_addresses",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("last_at", Float, nullable=False),
+)
+
 setup_codes = Table(
     "setup_codes",
     metadata,

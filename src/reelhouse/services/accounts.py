@@ -6,10 +6,10 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from reelhouse.domain.access import Actor, Role, TokenScope
+from reelhouse.domain.access import Actor, Credential, Role, TokenScope
 from reelhouse.domain.grants import account_ended, grants_to_actor
 from reelhouse.domain.ids import UserId
 from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -17,7 +17,7 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.services.audit import AuditService
 from reelhouse.services.passwords import Passwords, check_password, check_pin
-from reelhouse.services.throttle import Throttle
+from reelhouse.services.throttle import Attempt, Throttle
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import check_grants
 
@@ -95,23 +95,29 @@ class AccountService:
             self._repo.replace_setup_code(conn, hash_secret(code))
         return code
 
-    def complete_setup(self, code: str, username: str, password: str, address: str | None) -> SignIn:
-        self.throttle.check("#setup", address)
+    def complete_setup(
+        self, code: str, username: str, password: str, address: str | None, home: bool = False
+    ) -> SignIn:
         name = check_username(username)
         check_password(password, name)
-        password_hash = self.passwords.hash(password)
-        with self._db.begin() as conn:
-            if self._repo.count_users(conn) > 0:
-                raise Conflict("This server already has an owner.")
-            if not self._repo.setup_code_matches(conn, hash_secret(code.strip().lower())):
-                self._audit.record(conn, None, "setup.failed", None, {}, address)
-                self.throttle.failed("#setup", address)
+        with self.throttle.attempt("#setup", address) as attempt:
+            password_hash = self.passwords.hash(password)
+            with self._db.begin() as conn:
+                if self._repo.count_users(conn) > 0:
+                    raise Conflict("This server already has an owner.")
+                right = self._repo.setup_code_matches(conn, hash_secret(code.strip().lower()))
+                if right:
+                    user_id = self._repo.add_user(conn, name, Role.OWNER.value, password_hash, {})
+                    self._repo.clear_setup_codes(conn)
+                    who = grants_to_actor(user_id, name, Role.OWNER.value, "{}", ",".join(TokenScope), None)
+                    self._audit.record(conn, who, "setup.owner_created", user_id, {"username": name}, address)
+                else:
+                    self._audit.record(conn, None, "setup.failed", None, {}, address)
+            if not right:
+                attempt.failed()
                 raise AuthenticationRequired("That setup code is not right. Look for it in the server's log.")
-            user_id = self._repo.add_user(conn, name, Role.OWNER.value, password_hash, {})
-            self._repo.clear_setup_codes(conn)
-            actor = grants_to_actor(user_id, name, Role.OWNER.value, "{}", ",".join(TokenScope), None)
-            self._audit.record(conn, actor, "setup.owner_created", user_id, {"username": name}, address)
-        return self.sign_in(name, password, address, "web")
+            attempt.succeeded()
+        return self.sign_in(name, password, address, "web", home=home)
 
     def create_user(
         self,
@@ -176,75 +182,90 @@ class AccountService:
 
     # Sign-in -------------------------------------------------------------------------------
     def sign_in(
-        self, username: str, password: str, address: str | None, device: str, totp: str | None = None
+        self,
+        username: str,
+        password: str,
+        address: str | None,
+        device: str,
+        totp: str | None = None,
+        home: bool = False,
     ) -> SignIn:
+        """`home`: the peer is on the home network, where guesses from elsewhere never lock the account."""
         account = username.strip().casefold()[:64]
         with self._db.read() as conn:
             user = self._repo.user_by_name(conn, account) if len(username) <= 64 else None
-            known = address in self._repo.known_addresses(conn, user.id) if user else False
-        self.throttle.check(account, address, known)
-        # The same hash work is done for unknown users, so timing does not tell who exists.
-        ok = self.passwords.verify(user.password_hash if user else None, password[:256])
-        # Managed profiles have a PIN, not a password: they sign in through the profile picker only.
-        if (
-            user is None
-            or not ok
-            or user.role == Role.MANAGED.value
-            or account_ended(user.grants, user.disabled)
-        ):
-            self._fail(account, address, username)
-            raise AuthenticationRequired(FAILED)
-        if self._twofactor.enrolled(user.id):
-            if not totp:
-                raise InvalidInput("Enter the code from your authenticator app.", "totp")
-            if not self._twofactor.verify(user.id, totp):
-                self._fail(account, address, username, "two-factor")
-                raise InvalidInput("That two-factor code is not right.", "totp")
-        if self.passwords.needs_rehash(user.password_hash):
-            with self._db.begin() as conn:
-                self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
-        self.throttle.succeeded(account, address)
-        return self._issue(user, address, device[:128] or "web", "auth.login")
+            known = home or (
+                user is not None and address is not None and self._repo.signed_in_from(conn, user.id, address)
+            )
+        # Counted before the hash is checked, so concurrent guesses cannot all slip past the counters.
+        with self.throttle.attempt(account, address, known) as attempt:
+            # The same hash work is done for unknown users, so timing does not tell who exists.
+            ok = self.passwords.verify(user.password_hash if user else None, password[:256])
+            # Managed profiles have a PIN, not a password: they sign in through the profile picker only.
+            if (
+                user is None
+                or not ok
+                or user.role == Role.MANAGED.value
+                or account_ended(user.grants, user.disabled)
+            ):
+                self._fail(attempt, address, username)
+                raise AuthenticationRequired(FAILED)
+            if self._twofactor.enrolled(user.id):
+                if not totp:
+                    raise InvalidInput("Enter the code from your authenticator app.", "totp")
+                if not self._twofactor.verify(user.id, totp):
+                    self._fail(attempt, address, username, "two-factor")
+                    raise InvalidInput("That two-factor code is not right.", "totp")
+            if self.passwords.needs_rehash(user.password_hash):
+                with self._db.begin() as conn:
+                    self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
+            attempt.succeeded()
+        return self._issue(user, address, device[:128] or "web", "auth.login", Credential.SESSION)
 
     def sign_in_profile(self, user_id: str, pin: str, address: str | None, home: bool) -> SignIn:
         """A managed profile picked from the list: home network only, PIN when one is set."""
         key = f"#profile:{user_id[:32]}"
-        self.throttle.check(key, address)
         with self._db.read() as conn:
             user = self._repo.user_by_id(conn, user_id)
         stored = user.password_hash if user else None
-        # Always one hash's work, so a PIN-less profile does not answer faster than one with a PIN.
-        pin_ok = self.passwords.verify(stored, pin[:16])
-        usable = (
-            home
-            and user is not None
-            and user.role == Role.MANAGED.value
-            and not account_ended(user.grants, user.disabled)
-            and (pin_ok if stored is not None else pin == "")
-        )
-        if not usable or user is None:
-            self._fail(key, address, user_id[:32], "profile")
-            raise AuthenticationRequired("That profile or PIN is not right.")
-        return self._issue(user, address, "profile", "auth.profile_login")
+        with self.throttle.attempt(key, address) as attempt:
+            # Always one hash's work, so a PIN-less profile does not answer faster than one with a PIN.
+            pin_ok = self.passwords.verify(stored, pin[:16])
+            usable = (
+                home
+                and user is not None
+                and user.role == Role.MANAGED.value
+                and not account_ended(user.grants, user.disabled)
+                and (pin_ok if stored is not None else pin == "")
+            )
+            if not usable or user is None:
+                self._fail(attempt, address, user_id[:32], "profile")
+                raise AuthenticationRequired("That profile or PIN is not right.")
+            attempt.succeeded()
+        return self._issue(user, address, "profile", "auth.profile_login", Credential.PROFILE)
 
-    def _fail(self, account: str, address: str | None, username: str, why: str = "password") -> None:
-        self.throttle.failed(account, address)
+    def _fail(self, attempt: Attempt, address: str | None, username: str, why: str = "password") -> None:
+        attempt.failed()
         with self._db.begin() as conn:
             self._audit.record(
                 conn, None, "auth.login_failed", None, {"username": username[:64], "factor": why}, address
             )
 
-    def _issue(self, user: Any, address: str | None, device: str, action: str) -> SignIn:
+    def _issue(
+        self, user: Any, address: str | None, device: str, action: str, credential: Credential
+    ) -> SignIn:
         token = secrets.token_urlsafe(32)
         expires = time.time() + SESSION_ABSOLUTE
         scopes = ",".join(TokenScope)
         with self._db.begin() as conn:
             session_id = self._repo.add_token(
-                conn, user.id, hash_secret(token), "session", device, scopes, expires, address
+                conn, user.id, hash_secret(token), credential.value, device, scopes, expires, address
             )
+            if credential is Credential.SESSION and address is not None:
+                self._repo.remember_address(conn, user.id, address)
             actor = grants_to_actor(user.id, user.username, user.role, user.grants, scopes, session_id)
             self._audit.record(conn, actor, action, user.id, {"device": device}, address)
-        return SignIn(token, actor, expires)
+        return SignIn(token, replace(actor, credential=credential), expires)
 
     def authenticate(self, token: str, address: str | None) -> Actor | None:
         if not token or len(token) > 128:
@@ -256,7 +277,8 @@ class AccountService:
             return None
         if row.expires_at is not None and row.expires_at < now:
             return None
-        if row.kind == "session" and row.last_seen_at + SESSION_IDLE < now:
+        credential = next((c for c in Credential if c.value == row.kind), None)
+        if credential is not Credential.API and row.last_seen_at + SESSION_IDLE < now:
             return None
         if now - row.last_seen_at > TOUCH_EVERY:
             with self._db.begin() as conn:
@@ -269,7 +291,8 @@ class AccountService:
         ):
             # Until they enrol, an admin's sessions keep every right except administering.
             scopes = ",".join(s for s in scopes.split(",") if s != TokenScope.ADMIN.value)
-        return grants_to_actor(row.user_id, row.username, row.role, row.grants, scopes, row.token_id)
+        who = grants_to_actor(row.user_id, row.username, row.role, row.grants, scopes, row.token_id)
+        return replace(who, credential=credential)
 
     def sign_out(self, actor: Actor) -> None:
         if actor.session_id is None:
@@ -346,10 +369,11 @@ class AccountService:
             user = self._repo.user_by_id(conn, actor.user_id)
         if user is None or user.password_hash is None:
             raise InvalidInput("This account has no password.", "current_password")
-        self.throttle.check(user.username_key, address, True)
-        if not self.passwords.verify(user.password_hash, current[:256]):
-            self._fail(user.username_key, address, user.username, "password-change")
-            raise InvalidInput("The current password is not right.", "current_password")
+        with self.throttle.attempt(user.username_key, address, True) as attempt:
+            if not self.passwords.verify(user.password_hash, current[:256]):
+                self._fail(attempt, address, user.username, "password-change")
+                raise InvalidInput("The current password is not right.", "current_password")
+            attempt.succeeded()
         check_password(new, user.username)
         new_hash = self.passwords.hash(new)
         with self._db.begin() as conn:
@@ -362,7 +386,8 @@ class AccountService:
         with self._db.read() as conn:
             user = self._repo.user_by_id(conn, actor.user_id)
         key = user.username_key if user else actor.user_id
-        self.throttle.check(key, address, True)
-        if user is None or not self.passwords.verify(user.password_hash, password[:256]):
-            self._fail(key, address, actor.username, "password-check")
-            raise InvalidInput("The password is not right.", "password")
+        with self.throttle.attempt(key, address, True) as attempt:
+            if user is None or not self.passwords.verify(user.password_hash, password[:256]):
+                self._fail(attempt, address, actor.username, "password-check")
+                raise InvalidInput("The password is not right.", "password")
+            attempt.succeeded()

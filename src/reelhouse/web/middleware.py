@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from reelhouse.domain.access import Action, TokenScope, can
+from reelhouse.domain.access import Action, Credential, TokenScope, can
 from reelhouse.errors import AuthenticationRequired, PermissionDenied
 from reelhouse.web.context import ACTOR, ZONE, call, peer_address, services
 from reelhouse.web.routing import Access, Route
@@ -72,6 +72,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if route.access is Access.USER and TokenScope.READ not in who.token_scopes:
         # A stream- or admin-only API token reaches just the routes of its scope, not every signed-in one.
         raise PermissionDenied("This token's scopes do not allow that.")
+    if route.password_session and who.credential is not Credential.SESSION:
+        # An API token may still end itself with POST /api/auth/logout.
+        raise PermissionDenied(
+            "Only a session signed in with your password can change how this account signs in."
+        )
     if request.get(ZONE) == "remote" and not who.permissions.may_connect_remotely:
         raise PermissionDenied("Your account may not connect from outside the home network.")
     request[ACTOR] = who

@@ -34,6 +34,9 @@ class Route:
     # For non-JSON answers (media, images, pages): the content type documented in OpenAPI.
     produces: str = "application/json"
     status: int = 200
+    # Changes how the account signs in (password, two-factor, tokens, other sessions): only a session from
+    # signing in with the password may, never an API token or a profile pick, whatever its scopes.
+    password_session: bool = False
 
     @property
     def key(self) -> tuple[str, str]:

@@ -162,6 +162,7 @@ ROUTES = [
         Access.USER,
         TAG,
         status=204,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -172,6 +173,7 @@ ROUTES = [
         TAG,
         body=RevokeAllIn,
         response=RevokedOut,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -183,6 +185,7 @@ ROUTES = [
         body=ApiTokenIn,
         response=ApiTokenOut,
         status=201,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -193,6 +196,7 @@ ROUTES = [
         TAG,
         body=PasswordChangeIn,
         status=204,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -202,6 +206,7 @@ ROUTES = [
         Access.USER,
         TAG,
         response=EnrolmentOut,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -212,6 +217,7 @@ ROUTES = [
         TAG,
         body=CodeIn,
         response=RecoveryCodesOut,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -222,5 +228,6 @@ ROUTES = [
         TAG,
         body=PasswordIn,
         status=204,
+        password_session=True,
     ),
 ]

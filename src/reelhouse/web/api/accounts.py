@@ -30,6 +30,7 @@ async def complete_setup(request: web.Request) -> web.StreamResponse:
         body.username,
         body.password,
         peer_address(request),
+        home_network(request),
     )
     response = json_response(token_out(signed), status=201)
     set_session_cookie(request, response, signed.token, signed.expires_at)
@@ -46,6 +47,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         peer_address(request),
         body.device,
         body.totp,
+        home_network(request),
     )
     response = json_response(token_out(signed))
     set_session_cookie(request, response, signed.token, signed.expires_at)
