@@ -51,9 +51,14 @@ def test_owner_turns_remote_access_off_and_requires_secure_connections(
     camera.shot(page, "network")
 
     page.get_by_role("link", name="Remote Access").click()
+    # The page says, one sentence each, what still stops a friend outside, and how to fix it.
+    friends = page.get_by_role("region", name="Can a friend connect from outside?")
+    expect(friends.locator('[data-check="remote_access"]')).to_contain_text("Enable remote access")
     page.get_by_label("Enable remote access").check()
     page.get_by_role("button", name="Save Changes").click()
     expect(page.locator('[data-topic="remote_access"]')).to_have_text(re.compile("^On: clients outside"))
+    expect(friends.locator('[data-check="remote_access"]')).to_have_count(0)
+    expect(friends.locator('[data-check="public_url"]')).to_contain_text("Public URLs on the General page")
     camera.shot(page, "remote-access-on")
     # On, a remote browser over plain HTTP is sent to HTTPS: something answers.
     assert remote.get("/").status == 308
