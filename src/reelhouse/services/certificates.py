@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import ipaddress
 import itertools
@@ -34,8 +33,10 @@ TLS12_CIPHERS = ":".join(
         "ECDHE-RSA-CHACHA20-POLY1305",
     )
 )
-GROUPS = b"X25519:P-256:P-384"
-_SSL_CTRL_SET_GROUPS_LIST = 92
+# Python 3.11's ssl module sets one key-exchange group (set_ecdh_curve); OpenSSL's default list offers more
+# than the profile allows (X448, P-521, FFDHE). P-256 is the profile's group every TLS client supports;
+# a client that offers only an X25519 key share is asked once (HelloRetryRequest) for P-256.
+GROUP = "prime256v1"
 
 Clock = Callable[[], dt.datetime]
 
@@ -71,19 +72,6 @@ def describe(cert: x509.Certificate, source: str) -> CertificateInfo:
     )
 
 
-def _set_groups(context: ssl.SSLContext) -> None:
-    """CPython 3.11 has no API for the key-exchange groups, and OpenSSL's default list offers more
-    than the profile allows (X448, P-521, FFDHE), so set them on the SSL_CTX directly."""
-    libssl = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
-    ctrl = libssl.SSL_CTX_ctrl
-    ctrl.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_char_p)
-    ctrl.restype = ctypes.c_long
-    # PySSLContext starts with PyObject_HEAD followed by the SSL_CTX pointer.
-    ssl_ctx = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    if not ssl_ctx or ctrl(ssl_ctx, _SSL_CTRL_SET_GROUPS_LIST, 0, GROUPS) != 1:
-        raise ConfigError("cannot restrict the TLS key-exchange groups")
-
-
 def intermediate_context() -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -91,7 +79,7 @@ def intermediate_context() -> ssl.SSLContext:
     context.set_ciphers(TLS12_CIPHERS)
     context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
     context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
-    _set_groups(context)
+    context.set_ecdh_curve(GROUP)
     return context
 
 
