@@ -10,7 +10,6 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -54,35 +53,11 @@ from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
 from reelhouse.web.context import Services
 from reelhouse.web.gate import GATE, machine_names
+from reelhouse.web.listeners import PlainListener, TLSListener
 from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
 SETTINGS_RELOAD_SECONDS = 2.0
-
-
-class _TLSSite(web.TCPSite):
-    """asyncio closes a TLS connection gracefully, then waits up to 30 s for the peer's close_notify; a loop
-    stopped right after cleanup (a test, an exiting process) leaves those sockets open and unclosed. So the
-    open connections are noted when the site stops, and end() aborts them once the graceful close is sent."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.noted: list[asyncio.BaseTransport] = []
-
-    async def stop(self) -> None:
-        server = self._runner.server
-        if server is not None:
-            found = (h.transport for h in server.connections)
-            self.noted = [t for t in found if t is not None and t.get_extra_info("ssl_object") is not None]
-        await super().stop()
-
-    async def end(self) -> None:
-        for transport in self.noted:
-            if isinstance(transport, asyncio.Transport):
-                transport.abort()
-        self.noted = []
-        # The sockets close in callbacks the abort schedules; let them run before the loop may stop.
-        await asyncio.sleep(0)
 
 
 class Reelhouse:
@@ -107,7 +82,7 @@ class Reelhouse:
         accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
         self.listeners: list[Listener] = []
         self._background: list[asyncio.Task[None]] = []
-        self._tls_sites: list[_TLSSite] = []
+        self._tls_sites: list[TLSListener] = []
         certificates = CertificateService(
             config.data_dir / "certificates",
             machine_names(),
@@ -269,19 +244,20 @@ async def open_listeners(
 ) -> list[Listener]:
     """Bind HTTP and, when configured, HTTPS; record the bound addresses for the privacy report."""
     opened: list[Listener] = []
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    gate = runner.app[GATE]
+    site = PlainListener(runner, host, port, gate)
     await _start(site, "HTTP", "port", host, port)
     opened += _bound("http", site)
     if https_port is not None:
         certificates = server.services.certificates
         assert certificates is not None
         context = certificates.context()
-        tls_site = _TLSSite(runner, host, https_port, ssl_context=context, reuse_address=True)
+        tls_site = TLSListener(runner, host, https_port, gate, context)
         await _start(tls_site, "HTTPS", "https_port", host, https_port)
         server._tls_sites.append(tls_site)
         bound = _bound("https", tls_site)
         opened += bound
-        runner.app[GATE].https_port = bound[0].port
+        gate.https_port = bound[0].port
         server._background.append(asyncio.create_task(_refresh_certificates(server, refresh_seconds)))
     server.listeners.extend(opened)
     # Only the HTTPS port is ever forwarded: a remote client is never served over plain HTTP.
@@ -302,9 +278,8 @@ async def _start(site: web.BaseSite, kind: str, setting: str, host: str, port: i
         ) from None
 
 
-def _bound(scheme: str, site: web.TCPSite) -> list[Listener]:
-    sockets = site._server.sockets if site._server is not None else ()  # type: ignore[attr-defined]
-    return [Listener(scheme, str(s.getsockname()[0]), int(s.getsockname()[1])) for s in sockets]
+def _bound(scheme: str, site: PlainListener | TLSListener) -> list[Listener]:
+    return [Listener(scheme, address, port) for address, port in site.addresses]
 
 
 async def _refresh_certificates(server: Reelhouse, every: float) -> None:

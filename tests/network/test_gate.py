@@ -25,7 +25,12 @@ def _every_request() -> list[tuple[str, str]]:
     return requests
 
 
-def test_remote_client_is_refused_on_every_route_when_remote_access_is_off(server: RunningServer) -> None:
+@pytest.mark.parametrize("secure", ["preferred", "disabled"])
+def test_remote_client_is_refused_on_every_route_when_remote_access_is_off(
+    server: RunningServer, secure: str
+) -> None:
+    # With secure connections disabled, remote access is the only rule that can refuse a plain request.
+    configure(server, secure_connections=secure)
     outsider = server.owner()
     outsider.source = REMOTE
     for method, path in _every_request():
@@ -135,6 +140,40 @@ def test_security_headers_are_on_refusals_and_not_found(server: RunningServer) -
         assert answer.header("Referrer-Policy") == "no-referrer"
         assert answer.header("Cross-Origin-Resource-Policy") == "same-origin"
         assert answer.header("Access-Control-Allow-Origin") is None
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:8096@evil.example",
+        "127.0.0.1 x",
+        "127.0.0.1/x",
+        "localhost:8096:1",
+        "localhost:99999",
+        "evil.example@127.0.0.1",
+        "[::1]x",
+        "[::1%@evil.example]",
+        "::1%@evil.example",
+    ],
+)
+def test_a_host_with_junk_after_the_address_is_refused_bare(server: RunningServer, host: str) -> None:
+    answer = server.anonymous().get("/api/me", headers={"Host": host})
+    assert (answer.status, answer.body) == (400, b"Bad Request\n")
+    configure(server, trusted_proxies=["127.0.0.1/32"])
+    answer = server.anonymous().get("/api/me", headers={"X-Forwarded-Host": host})
+    assert (answer.status, answer.body) == (400, b"Bad Request\n")
+
+
+def test_hosts_as_http_writes_them_pass(server: RunningServer) -> None:
+    for host in (
+        "127.0.0.1:8096",
+        "LOCALHOST",
+        "localhost.:8096",
+        "[::1]:8096",
+        "[::ffff:127.0.0.1]",
+        "localhost:",
+    ):
+        assert server.anonymous().get("/api/me", headers={"Host": host}).status == 401, host
 
 
 def test_forwarded_host_is_checked_only_from_a_trusted_proxy(server: RunningServer) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import socket
+import ssl
 import time
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,6 +37,48 @@ def test_required_redirects_page_requests_and_refuses_the_rest_over_http(tls_ser
     assert client.get("/api/me").status == 403
     assert client.post("/api/auth/login", {"username": "a", "password": "b"}).status == 403
     assert https_get(tls_server, "/api/me").status == 401
+
+
+@pytest.mark.parametrize(
+    ("host", "location"),
+    [
+        ("LocalHost:1234", "https://localhost:{port}/library?x=1"),
+        ("[::1]:1234", "https://[::1]:{port}/library?x=1"),
+        ("::1%@evil.example", None),
+        ("127.0.0.1:1234@evil.example", None),
+    ],
+)
+def test_the_redirect_to_https_is_built_from_the_parsed_host(
+    tls_server: RunningServer, host: str, location: str | None
+) -> None:
+    configure(tls_server, secure_connections="required")
+    page = tls_server.anonymous().get("/library?x=1", headers={"Host": host})
+    if location is None:
+        assert (page.status, page.header("Location")) == (400, None)
+    else:
+        assert (page.status, page.header("Location")) == (308, location.format(port=tls_server.https_port))
+
+
+def _handshake_offering(server: RunningServer, group: str, version: ssl.TLSVersion) -> str | None:
+    context = ssl.create_default_context(cafile=str(server.data_dir / "certificates" / "ca.pem"))
+    context.check_hostname = False
+    context.maximum_version = version
+    context.set_ecdh_curve(group)
+    assert server.https_port is not None
+    try:
+        with socket.create_connection(("127.0.0.1", server.https_port), timeout=10) as raw:
+            with context.wrap_socket(raw) as tls:
+                return tls.version()
+    except ssl.SSLError:
+        return None
+
+
+def test_the_key_exchange_is_p256_alone(tls_server: RunningServer) -> None:
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        assert _handshake_offering(tls_server, "prime256v1", version) == version.name.replace("_", ".")
+    # Over TLS 1.3, where the key exchange does not depend on the certificate's curve.
+    for group in ("X25519", "X448", "secp384r1", "secp521r1"):
+        assert _handshake_offering(tls_server, group, ssl.TLSVersion.TLSv1_3) is None, group
 
 
 def test_preferred_serves_the_home_network_over_both(tls_server: RunningServer) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import re
 import socket
 import weakref
 from collections.abc import Mapping
@@ -33,6 +35,50 @@ _REFUSALS: dict[Verdict, tuple[int, str]] = {
     Verdict.UNKNOWN_HOST: (421, "Misdirected Request\n"),
     Verdict.PLAIN_HTTP_REFUSED: (403, "HTTPS required\n"),
 }
+# The same headers whichever way a bare answer is sent; the product's name, never the framework's.
+_BARE_HEADERS = {"Server": "Reelhouse", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_PORT = re.compile(r"[0-9]{0,5}")
+
+
+def bare(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text, headers=_BARE_HEADERS)
+
+
+def refusal(verdict: Verdict) -> web.Response:
+    status, text = _REFUSALS[verdict]
+    return bare(status, text)
+
+
+def parse_host(value: str) -> tuple[str, int | None] | None:
+    """A Host (or X-Forwarded-Host) value as HTTP allows it: a name, an IPv4 address or a bracketed IPv6
+    address, then an optional port; names come back in lower case, IPv6 in brackets. Anything else (a user
+    part, a path, a space, junk after an address) is None: the allow-list must not judge a prefix of it,
+    and a redirect must not be built from it."""
+    text = value.strip().lower()
+    if text.startswith("["):
+        end = text.find("]")
+        literal, rest = text[1:end], text[end + 1 :]
+        if "%" in literal:
+            # Python accepts a zone id (fe80::1%eth0), and a zone may be any text: none belongs in a Host.
+            return None
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return None
+        name = f"[{literal}]"
+    else:
+        name, _, port_text = text.partition(":")
+        rest = text[len(name) :]
+        labels = name.removesuffix(".").split(".")
+        if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+            return None
+    if not rest:
+        return name, None
+    port_text = rest[1:]
+    if rest[0] != ":" or not _PORT.fullmatch(port_text) or (port_text and int(port_text) > 65535):
+        return None
+    return name, int(port_text) if port_text else None
 
 
 class _NoTask:
@@ -92,6 +138,21 @@ class NetworkGate:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.cut_refused)
 
+    def shut_out(self, raw_peer: str | None) -> Verdict | None:
+        """The verdict on a socket peer before anything it sends is read: remote access and the IP filter.
+        A trusted proxy passes; the clients behind it are judged request by request."""
+        policy = self.policy
+        if policy.trusts(parse_address(raw_peer)):
+            return None
+        verdict = decide(classify(raw_peer, None, policy), policy, host=None, tls=True, page_request=False)
+        return None if verdict is Verdict.ALLOW else verdict
+
+    def bare_answer(self, raw_peer: str | None, status: int, text: str) -> web.Response:
+        """The answer to a request that cannot be read: a peer the gate shuts out gets exactly its usual
+        refusal (nothing tells it that its request was malformed), anyone else the status alone."""
+        verdict = self.shut_out(raw_peer)
+        return refusal(verdict) if verdict is not None else bare(status, text)
+
     def cut_refused(self) -> int:
         """Abort every connection whose client the current policy refuses; returns how many."""
         policy = self.policy
@@ -121,16 +182,23 @@ class NetworkGate:
         if proxied and "X-Forwarded-Host" in request.headers:
             # The proxy's own Host may be an internal name; the browser's is the one to check.
             host = request.headers["X-Forwarded-Host"].split(",")[0].strip()
+        # Who is asking comes first, so a stranger learns nothing from how its Host is written.
+        shut = decide(peer, policy, host=None, tls=True, page_request=False)
+        if shut is not Verdict.ALLOW:
+            return refusal(shut)
+        parsed = parse_host(host) if host else None
+        if host and parsed is None:
+            return bare(400, "Bad Request\n")
+        canonical = None if parsed is None else parsed[0] if parsed[1] is None else f"{parsed[0]}:{parsed[1]}"
         page = request.method in ("GET", "HEAD") and not request.path.startswith("/api/")
-        verdict = decide(peer, policy, host=host, tls=tls, page_request=page)
+        verdict = decide(peer, policy, host=canonical, tls=tls, page_request=page)
         if verdict is Verdict.REDIRECT_HTTPS:
             if self.https_port is None:
                 verdict = Verdict.PLAIN_HTTP_REFUSED
             else:
-                return self._redirect(request, host or "localhost")
+                return self._redirect(request, parsed[0] if parsed else "localhost")
         if verdict is not Verdict.ALLOW:
-            status, text = _REFUSALS[verdict]
-            return web.Response(status=status, text=text)
+            return refusal(verdict)
         request[ZONE] = peer.zone.value
         if peer.text is not None:
             request[PEER] = peer.text
@@ -142,14 +210,13 @@ class NetworkGate:
             self._open[transport] = (raw_peer, forwarded, weakref.ref(asyncio.current_task() or _NO_TASK))
         return await handler(request)
 
-    def _redirect(self, request: web.Request, host: str) -> web.StreamResponse:
-        if host.startswith("["):
-            name = host[: host.index("]") + 1]
-        else:
-            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    def _redirect(self, request: web.Request, name: str) -> web.StreamResponse:
+        """``name`` is a parsed host name or bracketed address, never the header as written."""
         port = "" if self.https_port == 443 else f":{self.https_port}"
         location = f"https://{name}{port}{request.rel_url}"
-        return web.Response(status=308, text="HTTPS required\n", headers={"Location": location})
+        response = bare(308, "HTTPS required\n")
+        response.headers["Location"] = location
+        return response
 
 
 GATE = web.AppKey("network_gate", NetworkGate)
