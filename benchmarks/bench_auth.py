@@ -146,7 +146,8 @@ def main() -> None:
         library_id = prepare(data_dir, args.items)
         print(f"built {args.items} items in {time.perf_counter() - t0:.1f}s")
         port = free_port()
-        proc = start(data_dir, port)
+        # movie_server keeps the server's own data one folder down, beside the library folder.
+        proc = start(data_dir / "data", port)
         try:
             for threads in (1, 4):
                 raw = raw_rate(args.seconds, min(threads, 2))

@@ -90,6 +90,12 @@ class AccountRepository:
         ).first()
         return found is not None and (found.expires_at is None or found.expires_at > time.time())
 
+    def second_factor_on(self, conn: Connection, user_id: str) -> bool:
+        found = conn.execute(
+            select(second_factors.c.confirmed_at).where(second_factors.c.user_id == user_id)
+        ).first()
+        return found is not None and found.confirmed_at is not None
+
     def signed_in_from(self, conn: Connection, user_id: str, address: str) -> bool:
         found = conn.execute(
             select(sign_in_addresses.c.last_at).where(
