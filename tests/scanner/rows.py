@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -26,3 +29,11 @@ def one(db: Database, kind: str) -> dict[str, Any]:
     found = items(db, kind)
     assert len(found) == 1, [r["title"] for r in found]
     return found[0]
+
+
+def settled(path: Path) -> Path:
+    """Backdate a file's mtime past the scanner's settle time: a broken file just written would otherwise be
+    taken for one still being copied in, and tried again later instead of reported."""
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    return path

@@ -11,7 +11,7 @@ from pathlib import Path
 from reelhouse.domain.library import LibraryKind
 from reelhouse.persistence.database import Database
 from reelhouse.scanner.runner import Scanner
-from tests.scanner.rows import items, one, rows
+from tests.scanner.rows import items, one, rows, settled
 
 
 def _movies(library_factory, media_kit):  # type: ignore[no-untyped-def]
@@ -27,6 +27,7 @@ def _errors(db) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def _truncate(source: Path, target: Path, keep: int) -> None:
     target.write_bytes(source.read_bytes()[:keep])
+    settled(target)
 
 
 def test_truncated_mp4_is_a_scan_error(db, scanner, library_factory, media_kit):
@@ -54,6 +55,7 @@ def test_zero_byte_file_is_a_scan_error(db, scanner, library_factory, media_kit)
 def test_file_with_the_wrong_extension_is_a_scan_error(db, scanner, library_factory, media_kit):
     library, root = _movies(library_factory, media_kit)
     (root / "Notes (2001).mkv").write_text("this is not a video\n" * 100)
+    settled(root / "Notes (2001).mkv")
     scanner.scan(library)
     assert "Notes (2001).mkv" in _errors(db)
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from reelhouse.domain.library import LibraryKind
-from tests.scanner.rows import items, rows
+from tests.scanner.rows import items, rows, settled
 
 # Runs in the child: first proves the file is unreadable to it, then scans the library into the shared database.
 _CHILD = """
@@ -59,7 +59,7 @@ def test_permission_denied_file_is_a_scan_error(db, library_factory, media_kit, 
     library = library_factory(LibraryKind.MOVIES)
     root = Path(library.roots[0])
     media_kit.video_at(root / "Good (2000).mp4")
-    locked = media_kit.video_at(root / "Locked (2001).mp4")
+    locked = settled(media_kit.video_at(root / "Locked (2001).mp4"))
     locked.chmod(0)
     command = [sys.executable, "-c", _CHILD, db.url, library.id, str(locked), str(tmp_path / "cache")]
     done = subprocess.run(

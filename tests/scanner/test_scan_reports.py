@@ -14,7 +14,7 @@ from reelhouse.domain.library import LibraryKind
 from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK
 from tests.harness import Client, RunningServer
 from tests.mediagen import MediaKit
-from tests.scanner.rows import items, one
+from tests.scanner.rows import items, one, settled
 
 BROKEN = "<movie><title>Half</title><mpaa>R</mp"
 BOMB = (
@@ -110,6 +110,7 @@ def test_members_get_only_a_percentage_and_a_state_admins_get_paths_and_errors(
     (root / "Adult Film (2002)" / "Adult Film (2002).nfo").write_text("<movie><mpaa>R</mpaa></movie>")
     (root / "Bad File (2003).mkv").parent.mkdir(parents=True, exist_ok=True)
     (root / "Bad File (2003).mkv").write_bytes(b"not a video at all" * 100)
+    settled(root / "Bad File (2003).mkv")
     answer = owner.post("/api/libraries", {"name": "Movies", "kind": "movies", "paths": [str(root)]})
     library_id = answer.json()["id"]
     admin_view = _wait(owner, library_id)

@@ -113,6 +113,12 @@ def scan(
                 f"{report.moved} moved, {report.missing} missing, {len(report.errors)} errors "
                 f"in {report.seconds:.1f}s"
             )
+            if report.settling:
+                console.print(
+                    f"  {report.settling} {'file is' if report.settling == 1 else 'files are'} still being "
+                    "copied in; scan again in a few seconds to add them.",
+                    highlight=False,
+                )
             for issue in report.errors[:20]:
                 console.print(f"  [yellow]skipped[/] {issue.path}: {issue.reason}", highlight=False)
             failed = failed or (bool(report.errors) and report.files_seen == len(report.errors) > 0)

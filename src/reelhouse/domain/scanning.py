@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+# A file modified this recently may still be being copied in: when it cannot be read yet, it is tried again
+# once it has been left alone this long, instead of being reported as broken.
+SETTLE_SECONDS = 3.0
+
 
 class ScanPhase(enum.StrEnum):
     WALK = "walk"
@@ -39,3 +43,5 @@ class ScanReport:
     missing: int = 0
     errors: tuple[ScanIssue, ...] = field(default_factory=tuple)
     seconds: float = 0.0
+    # Files that could not be read but changed within SETTLE_SECONDS: not errors yet, to be scanned again.
+    settling: int = 0

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from reelhouse.domain.library import Library
 from reelhouse.domain.ratings import PENDING_RANK
-from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
+from reelhouse.domain.scanning import SETTLE_SECONDS, ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile, StoredItem
 from reelhouse.scanner.artwork import ArtworkPlanner
@@ -124,13 +124,17 @@ class Scanner:
         ]
         reconciler = Reconciler(self.db, self.store, library.id, stored_files, stored_items, vanished)
         errors: list[ScanIssue] = list(walked.errors)
+        settling = 0
         total = len(jobs)
         report(ScanPhase.IDENTIFY, 0, total, force=True)
         for result in identify_all(jobs, self._pool, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total)):
-            if result.error is not None:
-                errors.append(ScanIssue(result.job.path, result.error))
-            else:
+            if result.error is None:
                 reconciler.add(result)
+            elif abs(time.time() - result.job.mtime) < SETTLE_SECONDS:
+                # Half-copied: a partial file probes as broken. Its caller scans again once it is quiet.
+                settling += 1
+            else:
+                errors.append(ScanIssue(result.job.path, result.error))
         report(ScanPhase.RECONCILE, 0, 1, force=True)
         reconciler.flush()
         tally = reconciler.tally
@@ -140,7 +144,16 @@ class Scanner:
         if cancel is not None and cancel.is_set():
             # A cancelled scan saw only part of the tree: marking the rest missing would be wrong.
             return self._report(
-                library, walked.files, unchanged, tally.added, tally.updated, tally.moved, 0, errors, started
+                library,
+                walked.files,
+                unchanged,
+                tally.added,
+                tally.updated,
+                tally.moved,
+                0,
+                errors,
+                started,
+                settling,
             )
         lost = reconciler.remaining_vanished()
         now = time.time()
@@ -173,6 +186,7 @@ class Scanner:
             len(lost),
             errors,
             started,
+            settling,
         )
         report(ScanPhase.DONE, 1, 1, force=True)
         return final
@@ -253,6 +267,7 @@ class Scanner:
         missing: int,
         errors: list[ScanIssue],
         started: float,
+        settling: int = 0,
     ) -> ScanReport:
         return ScanReport(
             library_id=library.id,
@@ -264,4 +279,5 @@ class Scanner:
             missing=missing,
             errors=tuple(errors),
             seconds=round(time.monotonic() - started, 3),
+            settling=settling,
         )

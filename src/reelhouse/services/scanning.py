@@ -11,7 +11,7 @@ from typing import Protocol
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.library import Library
-from reelhouse.domain.scanning import ScanIssue, ScanPhase, ScanProgress, ScanReport
+from reelhouse.domain.scanning import SETTLE_SECONDS, ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.errors import PermissionDenied
 from reelhouse.services.libraries import LibraryService
 
@@ -181,7 +181,11 @@ class ScanService:
         # Changes seen during a scan are rescanned here, in this same thread, which start_for_system() sees
         # as the library's running scan: a new thread would let a second scan start beside this one.
         while True:
-            self._scan_and_log(library, full)
+            report = self._scan_and_log(library, full)
+            if report is not None and report.settling and not self._stop.wait(SETTLE_SECONDS + 0.5):
+                # Files still being copied in are read once they have been quiet for a while.
+                with self._lock:
+                    self._pending.add(library.id)
             with self._lock:
                 if library.id not in self._pending or self._stop.is_set():
                     self._running.discard(library.id)
@@ -189,7 +193,7 @@ class ScanService:
                 self._pending.discard(library.id)
             full = False
 
-    def _scan_and_log(self, library: Library, full: bool) -> None:
+    def _scan_and_log(self, library: Library, full: bool) -> ScanReport | None:
         try:
             report = self._run(library, full)
             log.info(
@@ -203,8 +207,10 @@ class ScanService:
                 len(report.errors),
                 report.seconds,
             )
+            return report
         except Exception:
             log.exception("scan of library %s failed", library.id)
+            return None
 
     def watch(self, factory: WatcherFactory) -> None:
         """Rescan a library soon after its files change; rebuilt when a new library appears."""
