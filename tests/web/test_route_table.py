@@ -9,6 +9,8 @@ from reelhouse.web.routing import Access
 # Reviewed: each of these answers without a signed-in user. Adding one needs a reason here.
 REVIEWED_PUBLIC = {
     ("GET", "/api/setup"),  # the first-run page must know whether to ask for the setup code
+    # the web app's one question at start: setup state, and who is signed in only when they are
+    ("GET", "/api/session"),
     ("POST", "/api/setup"),  # creating the owner; guarded by the one-time setup code
     ("POST", "/api/auth/login"),  # signing in
     (

@@ -30,6 +30,10 @@ def test_a_profile_is_picked_from_the_list_and_its_pin_is_asked(
     form = owner.get_by_role("form", name="New managed profile")
     form.get_by_label("Profile name").fill("kit")
     form.get_by_label("PIN (optional)").fill("2468")
+    # A profile shares nothing until the owner picks its libraries.
+    form.get_by_role("button", name="Add profile").click()
+    expect(form.get_by_role("group", name="Libraries")).to_contain_text("Choose the libraries to share")
+    form.get_by_label("Cartoons").check()
     form.get_by_role("button", name="Add profile").click()
     expect(owner.get_by_role("status")).to_have_text("The profile kit was added.")
     camera.shot(owner, "profile-added")

@@ -164,7 +164,8 @@ REGISTRY: tuple[Setting, ...] = (
         "remote_ip_filter_mode",
         "enum",
         FilterMode.OFF.value,
-        "How remote_ip_filter applies to remote clients: off, allow (only these) or deny (all but these).",
+        "How the remote IP filter treats clients outside the home network: off, allow (only the addresses "
+        "listed) or deny (all but those).",
         _enum(FilterMode),
         "remote_access",
     ),

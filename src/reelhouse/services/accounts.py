@@ -16,7 +16,7 @@ from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput, Not
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.services.audit import AuditService
-from reelhouse.services.passwords import Passwords, check_password, check_pin
+from reelhouse.services.passwords import Passwords, check_password, check_pin, password_problems
 from reelhouse.services.throttle import Attempt, Throttle
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import check_grants
@@ -39,6 +39,27 @@ def check_username(username: str) -> str:
     if not 1 <= len(name) <= 32 or not set(name) <= USERNAME_CHARS:
         raise InvalidInput("A username is 1 to 32 letters, digits, dots, dashes or underscores.", "username")
     return name
+
+
+NOT_THE_SAME = "does not match the password"
+
+
+def check_new_account(username: str, password: str, password_again: str | None = None) -> None:
+    """Every problem with a new account's form at once (username, each password rule, the repeat), as the
+    settings forms name all theirs: one round trip per problem wears a person out."""
+    fields: dict[str, str] = {}
+    try:
+        check_username(username)
+    except InvalidInput as exc:
+        fields.update(exc.fields)
+    found = password_problems(password, username.strip())
+    if found:
+        fields["password"] = " ".join(found)
+    if password_again is not None and password_again != password:
+        fields["password_again"] = NOT_THE_SAME
+    if fields:
+        only = next(iter(fields.values())) if len(fields) == 1 else ""
+        raise InvalidInput(only if only[:1].isupper() else "Some of what you entered needs changing.", fields)
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,23 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-def check_password(password: str, username: str = "") -> None:
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Every rule the password breaks, so a form can say all of them at once rather than one per attempt."""
+    found = []
     if len(password) < 10:
-        raise InvalidInput("A password needs at least 10 characters.", "password")
+        found.append("A password needs at least 10 characters.")
     if len(password) > 256:
-        raise InvalidInput("A password can have at most 256 characters.", "password")
+        found.append("A password can have at most 256 characters.")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or (username and username.lower() in lowered):
-        raise InvalidInput("That password is too easy to guess.", "password")
+        found.append("That password is too easy to guess.")
+    return found
+
+
+def check_password(password: str, username: str = "") -> None:
+    found = password_problems(password, username)
+    if found:
+        raise InvalidInput(" ".join(found), "password")
 
 
 def check_pin(pin: str) -> None:

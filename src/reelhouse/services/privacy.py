@@ -119,11 +119,15 @@ class PrivacyService:
             ),
             Fact(
                 "remote_accounts",
-                f"{len(accounts)} account(s) may connect from outside"
+                f"{len(accounts)} {'account' if len(accounts) == 1 else 'accounts'} may connect from outside"
                 + ("" if values["remote_access"] else " once remote access is on"),
                 {"accounts": accounts},
             ),
-            Fact("open_invitations", f"{invitations} open invitation(s)", {"count": invitations}),
+            Fact(
+                "open_invitations",
+                f"{invitations} open {'invitation' if invitations == 1 else 'invitations'}",
+                {"count": invitations},
+            ),
         ]
         return facts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from reelhouse.domain.access import Action, Credential, TokenScope, can
+from reelhouse.domain.access import Action, Actor, Credential, TokenScope, can
 from reelhouse.errors import AuthenticationRequired, PermissionDenied
 from reelhouse.web.context import ACTOR, ZONE, call, peer_address, services
 from reelhouse.web.routing import Access, Route
@@ -81,6 +81,20 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise PermissionDenied("Your account may not connect from outside the home network.")
     request[ACTOR] = who
     return await handler(request)
+
+
+async def caller_if_signed_in(request: web.Request) -> Actor | None:
+    """Who calls, for a public route that answers either way; None wherever a signed-in route would refuse
+    (401, or 403 for a token without the read scope or an account kept off remote connections)."""
+    token = _bearer(request) or session_token(request)
+    if token is None:
+        return None
+    who = await call(request, services(request).accounts.authenticate, token, peer_address(request))
+    if who is None or TokenScope.READ not in who.token_scopes:
+        return None
+    if request.get(ZONE) == "remote" and not who.permissions.may_connect_remotely:
+        return None
+    return who
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:

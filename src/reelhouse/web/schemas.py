@@ -211,9 +211,12 @@ class LoginIn(Strict):
 
 
 class SetupIn(Strict):
+    """`password_again`, when sent, must equal `password`: the setup form checks both together."""
+
     code: str = Field(min_length=1, max_length=64)
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    password_again: str | None = Field(default=None, max_length=256)
 
 
 class TokenOut(BaseModel):
@@ -232,6 +235,13 @@ class SetupStateOut(BaseModel):
     needs_setup: bool
     server_name: str
     version: str
+
+
+class SessionStateOut(SetupStateOut):
+    """Everything the web app needs to start, signed in or not: `user` is null and `libraries` empty when not."""
+
+    user: UserOut | None
+    libraries: list[LibraryOut]
 
 
 class SettingsOut(BaseModel):

@@ -5,11 +5,21 @@ from __future__ import annotations
 from aiohttp import web
 
 from reelhouse.domain.network import NetworkPolicy, Zone, parse_address
+from reelhouse.services.accounts import check_new_account
 from reelhouse.services.users import UserService
 from reelhouse.web.api.account_schemas import ProfileLoginIn, ProfileOut
 from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, peer_address, services
+from reelhouse.web.middleware import caller_if_signed_in
 from reelhouse.web.routing import Access, Route
-from reelhouse.web.schemas import LoginIn, SetupIn, SetupStateOut, TokenOut, UserOut
+from reelhouse.web.schemas import (
+    LibraryOut,
+    LoginIn,
+    SessionStateOut,
+    SetupIn,
+    SetupStateOut,
+    TokenOut,
+    UserOut,
+)
 from reelhouse.web.session import clear_session_cookie, set_session_cookie
 
 
@@ -21,8 +31,26 @@ async def setup_state(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def session_state(request: web.Request) -> web.StreamResponse:
+    # One public question at start, so a signed-out browser meets no 401 (each is an error in its console).
+    svc = services(request)
+    needs = await call(request, svc.accounts.needs_setup)
+    who = None if needs else await caller_if_signed_in(request)
+    found = [] if who is None else await call(request, svc.libraries.visible, who)
+    return json_response(
+        SessionStateOut(
+            needs_setup=needs,
+            server_name=svc.settings.get("server_name"),
+            version=svc.version,
+            user=None if who is None else UserOut(id=who.user_id, username=who.username, role=who.role.value),
+            libraries=[LibraryOut.of(lib, who.is_admin) for lib in found] if who else [],
+        )
+    )
+
+
 async def complete_setup(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, SetupIn)
+    check_new_account(body.username, body.password, body.password_again)
     signed = await call(
         request,
         services(request).accounts.complete_setup,
@@ -120,6 +148,15 @@ ROUTES = [
         Access.PUBLIC,
         "accounts",
         response=SetupStateOut,
+    ),
+    Route(
+        "GET",
+        "/api/session",
+        session_state,
+        "Setup state and, when the caller is signed in, who they are and their libraries (never a 401)",
+        Access.PUBLIC,
+        "accounts",
+        response=SessionStateOut,
     ),
     Route(
         "POST",

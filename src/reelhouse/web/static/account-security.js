@@ -42,7 +42,7 @@ async function twoFactor() {
     section.replaceChildren(h("h2", { id: "h-2fa" }, "Two-factor sign-in"));
     if (account.two_factor_required) section.append(h("p", { class: "form-error" }, "This server requires admins to use two-factor sign-in. Set it up now."));
     if (account.two_factor) {
-      section.append(h("p", {}, `Two-factor sign-in is on. ${account.recovery_codes_left} recovery codes are left.`), disableForm(draw));
+      section.append(h("p", {}, `Two-factor sign-in is on. ${account.recovery_codes_left === 1 ? "1 recovery code is" : `${account.recovery_codes_left} recovery codes are`} left.`), disableForm(draw));
     } else {
       const start = h("button", { type: "button", class: "primary" }, "Set up two-factor sign-in");
       start.addEventListener("click", async () => {

@@ -13,19 +13,25 @@ export async function render({ main, session }) {
     field({ name: "code", label: "Setup code", attrs: { required: true, autocomplete: "off", spellcheck: "false", maxlength: 64 } }),
     field({ name: "username", label: "Your username", help: "Letters, digits, dots, dashes or underscores.", attrs: { required: true, autocomplete: "username", maxlength: 32 } }),
     field({ name: "password", label: "Password", type: "password", help: "At least 10 characters.", attrs: { required: true, autocomplete: "new-password", minlength: 10 } }),
-    field({ name: "confirm", label: "Password again", type: "password", attrs: { required: true, autocomplete: "new-password" } }),
+    field({ name: "password_again", label: "Password again", type: "password", attrs: { required: true, autocomplete: "new-password" } }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create owner")));
   main.append(h("h1", {}, "Set up Reelhouse"), form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     const v = formValues(form);
-    if (v.password !== v.confirm) {
-      showErrors(form, { message: "", fields: { confirm: "does not match the password" } });
+    // An empty field is named here; every other problem (length, the repeat, a common password) comes back
+    // from the server together, so the form lists them all at once.
+    const missing = {};
+    for (const name of ["code", "username", "password"]) if (!v[name].trim()) missing[name] = "is required";
+    if (Object.keys(missing).length) {
+      if (v.password && v.password.length < 10) missing.password = "needs at least 10 characters";
+      if (v.password !== v.password_again) missing.password_again = "does not match the password";
+      showErrors(form, { message: "", fields: missing });
       return;
     }
     try {
-      const answer = await post("/api/setup", { code: v.code.trim(), username: v.username.trim(), password: v.password });
+      const answer = await post("/api/setup", { code: v.code.trim(), username: v.username.trim(), password: v.password, password_again: v.password_again });
       signedIn(answer.user);
       await refreshLibraries();
       announce("The owner account is ready.");
