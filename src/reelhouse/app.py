@@ -117,6 +117,7 @@ class Reelhouse:
             artwork_cache=self.cache_dir / "artwork",
             on_broken=scanning.note_issue,
         )
+        accounts.on_sessions_ended = media.sessions_ended
         self.services = Services(
             accounts=accounts,
             audit=audit,

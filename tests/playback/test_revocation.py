@@ -229,3 +229,23 @@ def test_grants_fetched_one_at_a_time_cannot_all_be_played_together(
     _open_stream(stage, big, opened)
     refused = stage.server.anonymous().get(early.json()["url"], headers={"Range": "bytes=0-0"})
     assert refused.status == 429
+
+
+def test_signing_out_everywhere_cuts_the_stream_a_session_opened(
+    stage: Stage, big: str, opened: list[http.client.HTTPConnection]
+) -> None:
+    alice = stage.member()
+    response, size, url = _open_stream(stage, big, opened)
+    assert alice.post("/api/account/sessions/revoke-all", {}).status in (200, 204)
+    assert 65536 + _rest(response) < size
+    assert stage.server.anonymous().get(url, headers={"Range": "bytes=0-0"}).status == 401
+
+
+def test_signing_out_one_other_session_leaves_the_stream_alone(
+    stage: Stage, big: str, opened: list[http.client.HTTPConnection]
+) -> None:
+    stage.member()
+    response, size, _ = _open_stream(stage, big, opened)
+    other = stage.server.sign_in("alice")
+    assert other.post("/api/auth/logout", {}).status in (200, 204)
+    assert 65536 + _rest(response) == size

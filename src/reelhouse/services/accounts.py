@@ -100,6 +100,12 @@ class AccountService:
         self._twofactor = twofactor
         self._setting = setting
         self.throttle = throttle or Throttle()
+        # Told the user id once sessions have ended (the media access decision cuts what they opened).
+        self.on_sessions_ended: Callable[[str], object] | None = None
+
+    def _ended(self, user_id: str) -> None:
+        if self.on_sessions_ended is not None:
+            self.on_sessions_ended(user_id)
 
     # Setup ---------------------------------------------------------------------------------
     def needs_setup(self) -> bool:
@@ -323,6 +329,7 @@ class AccountService:
         with self._db.begin() as conn:
             self._repo.delete_token(conn, actor.session_id)
             self._audit.record(conn, actor, "auth.logout", actor.user_id)
+        self._ended(actor.user_id)
 
     # Own sessions, devices and API tokens ----------------------------------------------------
     def tokens(self, actor: Actor) -> list[TokenView]:
@@ -348,12 +355,14 @@ class AccountService:
             if not self._repo.delete_token_of(conn, actor.user_id, token_id):
                 raise NotFound("No such session or token.")
             self._audit.record(conn, actor, "token.revoke", token_id, {}, address)
+        self._ended(actor.user_id)
 
     def revoke_all(self, actor: Actor, keep_current: bool, address: str | None = None) -> int:
         keep = actor.session_id if keep_current else None
         with self._db.begin() as conn:
             count = self._repo.delete_tokens_of(conn, actor.user_id, keep)
             self._audit.record(conn, actor, "token.revoke_all", actor.user_id, {"count": count}, address)
+        self._ended(actor.user_id)
         return count
 
     def create_api_token(
@@ -404,6 +413,7 @@ class AccountService:
             # A changed password ends every session and token, this one too.
             self._repo.delete_tokens_of(conn, user.id)
             self._audit.record(conn, actor, "user.password_change", user.id, {}, address)
+        self._ended(user.id)
 
     def check_own_password(self, actor: Actor, password: str, address: str | None) -> None:
         with self._db.read() as conn:

@@ -112,15 +112,18 @@ class OpenStreams:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: dict[int, tuple[str, str, Callable[[], None]]] = {}
+        # key → (viewer, item, session that obtained the media URL, how to cut it)
+        self._open: dict[int, tuple[str, str, str | None, Callable[[], None]]] = {}
         self._next = 0
 
     @contextmanager
-    def track(self, viewer: str, item_id: str, cut: Callable[[], None]) -> Iterator[None]:
+    def track(
+        self, viewer: str, item_id: str, cut: Callable[[], None], session: str | None = None
+    ) -> Iterator[None]:
         with self._lock:
             self._next += 1
             key = self._next
-            self._open[key] = (viewer, item_id, cut)
+            self._open[key] = (viewer, item_id, session, cut)
         try:
             yield
         finally:
@@ -129,7 +132,11 @@ class OpenStreams:
 
     def of(self, viewer: str) -> list[tuple[str, Callable[[], None]]]:
         with self._lock:
-            return [(item, cut) for who, item, cut in self._open.values() if who == viewer]
+            return [(item, cut) for who, item, _session, cut in self._open.values() if who == viewer]
+
+    def by_session(self, viewer: str) -> list[tuple[str | None, Callable[[], None]]]:
+        with self._lock:
+            return [(session, cut) for who, _item, session, cut in self._open.values() if who == viewer]
 
     def __len__(self) -> int:
         with self._lock:
@@ -343,7 +350,27 @@ class MediaAccess:
                 with suppress(NotFound):
                     self.encoders.end(session.id, user_id)
                 cut += 1
-        cut += self.encoders.end_audio_of(user_id, allowed)
+        cut += self.encoders.end_audio_of(user_id, lambda encoder: allowed(encoder.item_id))
+        # An admin's reset or disable also ended the user's sessions: what their URLs opened goes with them.
+        return cut + self.sessions_ended(user_id)
+
+    def sessions_ended(self, user_id: str) -> int:
+        """After a user signs out a session or all of them, changes their password, or loses them any other way:
+        every stream, HLS session and encoder that a media URL of a session now gone opened is cut at once."""
+        self.forget()
+        with self._db.read() as conn:
+            alive = {t.id for t in self._accounts.tokens_of(conn, user_id)}
+        cut = 0
+        for session, stop in self.open.by_session(user_id):
+            if session not in alive:
+                stop()
+                cut += 1
+        for hls in self.encoders.active():
+            if hls.user_id == user_id and hls.grant_session not in alive:
+                with suppress(NotFound):
+                    self.encoders.end(hls.id, user_id)
+                cut += 1
+        cut += self.encoders.end_audio_of(user_id, lambda encoder: encoder.session in alive)
         return cut
 
     # What the routes call: one method per kind of media answer -------------------------------------
@@ -389,7 +416,14 @@ class MediaAccess:
         with self.open_file(allowed) as source:
             # ffmpeg inherits its own copy of the descriptor; ours can close as soon as it has started.
             encoder = self.encoders.audio(
-                allowed.viewer.user_id, item_id, grant or "", source, index, codec, kbps
+                allowed.viewer.user_id,
+                item_id,
+                grant or "",
+                source,
+                index,
+                codec,
+                kbps,
+                allowed.viewer.session_id,
             )
         return allowed, encoder
 
@@ -409,6 +443,7 @@ class MediaAccess:
             allowed.duration,
             subtitles,
             device,
+            allowed.viewer.session_id,
         )
 
     def hls(self, grant: str | None, session_id: str, zone: str | None) -> tuple[Session, Allowed]:

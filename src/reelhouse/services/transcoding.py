@@ -41,6 +41,8 @@ class Session:
     holds_slot: bool = True
     # The player that asked (a browser's random id): a new playback of the item on it replaces this session.
     device: str | None = None
+    # The sign-in session or app token whose media URL started it: the session ends with it.
+    grant_session: str | None = None
     process: subprocess.Popen[bytes] | None = None
     process_start: int = 0
     argv_history: list[list[str]] = field(default_factory=list)
@@ -66,6 +68,7 @@ class AudioEncoder:
     user_id: str
     item_id: str
     process: subprocess.Popen[bytes]
+    session: str | None = None
 
 
 class TranscodeService:
@@ -101,6 +104,7 @@ class TranscodeService:
         duration: float,
         subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = (),
         device: str | None = None,
+        grant_session: str | None = None,
     ) -> Session:
         """A new session reading ``source``, which it owns from here on (closed when the session ends). The
         same user's session of the same item on the same device is replaced: a reload is not a second viewer."""
@@ -128,6 +132,7 @@ class TranscodeService:
                     self._root / new_id(),
                     subtitles=subtitles,
                     device=device,
+                    grant_session=grant_session,
                 )
                 session.folder.mkdir(parents=True)
                 self._sessions[session.id] = session
@@ -247,6 +252,7 @@ class TranscodeService:
         audio_index: int,
         codec: str,
         kbps: int,
+        session: str | None = None,
     ) -> AudioEncoder:
         """An ffmpeg writing the encoded track to its stdout, registered under ``key`` (the grant): one grant
         runs one encoder at a time, so a second request with it ends the first. Hand it back to ``stop``."""
@@ -256,7 +262,7 @@ class TranscodeService:
             if previous is None:
                 self._busy()
             process = ffmpeg.start(argv, source.ffmpeg_input(), stdout_pipe=True)
-            encoder = AudioEncoder(key, user_id, item_id, process)
+            encoder = AudioEncoder(key, user_id, item_id, process, session)
             self._audio[key] = encoder
         if previous is not None:
             ffmpeg.stop(previous.process)
@@ -272,10 +278,10 @@ class TranscodeService:
         with self._lock:
             return list(self._audio.values())
 
-    def end_audio_of(self, user_id: str, allowed: Callable[[str], bool]) -> int:
-        """Stop the user's audio encoders for items ``allowed`` now refuses; returns how many."""
+    def end_audio_of(self, user_id: str, allowed: Callable[[AudioEncoder], bool]) -> int:
+        """Stop the user's audio encoders ``allowed`` now refuses; returns how many."""
         with self._lock:
-            ended = [e for e in self._audio.values() if e.user_id == user_id and not allowed(e.item_id)]
+            ended = [e for e in self._audio.values() if e.user_id == user_id and not allowed(e)]
             for encoder in ended:
                 del self._audio[encoder.key]
         for encoder in ended:

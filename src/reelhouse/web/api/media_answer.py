@@ -79,7 +79,7 @@ def file_answer(
     return _RangedFile(path, request.clone(headers=headers), headers=extra)
 
 
-def tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextManager[None]:
+def tracked(request: web.Request, allowed: Allowed) -> AbstractContextManager[None]:
     """Register a media answer being sent, so that an admin who ends or narrows the viewer's account cuts
     it mid-body. Sent inside the handler for that: aiohttp would otherwise send it after the handler returns."""
     loop = asyncio.get_running_loop()
@@ -91,7 +91,8 @@ def tracked(request: web.Request, viewer: str, item_id: str) -> AbstractContextM
         if transport is not None:
             loop.call_soon_threadsafe(cut_connection, transport, task)
 
-    return services(request).media.open.track(viewer, item_id, cut)
+    viewer = allowed.viewer
+    return services(request).media.open.track(viewer.user_id, allowed.item.summary.id, cut, viewer.session_id)
 
 
 async def _send(
@@ -119,8 +120,7 @@ async def send_file(
     close it. Registered under its viewer while it is sent."""
     opened = delivery.file
     answer = file_answer(request, opened.proc_path, opened.validators, delivery.content_type, disposition)
-    viewer, item = delivery.allowed.viewer.user_id, delivery.allowed.item.summary.id
-    return await _send(request, opened, answer, tracked(request, viewer, item))
+    return await _send(request, opened, answer, tracked(request, delivery.allowed))
 
 
 async def send_image(
@@ -141,7 +141,7 @@ async def send_stream(
     stdout = encoder.process.stdout
     try:
         assert stdout is not None
-        with tracked(request, allowed.viewer.user_id, allowed.item.summary.id):
+        with tracked(request, allowed):
             await response.prepare(request)
             while chunk := await loop.run_in_executor(None, stdout.read1, 65536):  # type: ignore[attr-defined]
                 await asyncio.wait_for(response.write(chunk), WRITE_TIMEOUT_SECONDS)
