@@ -103,6 +103,7 @@ CALLERS = [Caller(p) for p in PERSONAS] + [
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/setup"): PUBLIC,
+    ("GET", "/api/session"): PUBLIC,
     ("POST", "/api/setup"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("GET", "/api/auth/profiles"): PUBLIC,
