@@ -17,6 +17,10 @@ from tests.harness import RunningServer  # noqa: E402
 from tests.mediagen import MediaKit  # noqa: E402
 from tests.webapp.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
+from reelhouse.domain.access import system_actor  # noqa: E402
+from reelhouse.domain.library import LibraryKind  # noqa: E402
+from reelhouse.media.demo import generate_demo_library  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "screenshot passphrase"  # noqa: S105 - a throwaway server in a temporary folder
 FILMS = [
@@ -35,6 +39,13 @@ def make_media(folder: Path) -> Path:
     for title, year in FILMS:
         kit.video_at(root / f"{title} ({year})" / f"{title} ({year}).mp4")
     return root
+
+
+# Every picture on the page has arrived and decoded: a broken thumbnail has no natural width.
+PICTURES_LOADED = """() => {
+  const pictures = [...document.querySelectorAll('main img')];
+  return pictures.length > 0 && pictures.every((img) => img.complete && img.naturalWidth > 0);
+}"""
 
 
 def shoot(page: Page, name: str) -> None:
@@ -81,6 +92,19 @@ def main() -> None:
                 page.goto(f"{base}/#/settings/users")
                 expect(page.get_by_role("heading", name="Invite Friend")).to_be_visible()
                 shoot(page, "users-and-sharing")
+                # The demo library's camera photos (EXIF sub-IFDs, GPS, a sideways one) on the Home page.
+                demo = generate_demo_library(Path(tmp) / "demo")
+                photos = server.server.services.libraries.add(
+                    system_actor("screenshots"), "Photos", "photos", [str(demo[LibraryKind.PHOTOS])]
+                )
+                server.server.scanner.scan(photos)
+                server.server.services.catalogue.catalogue_changed()
+                # The library was added behind the page's back: load the page afresh to see it.
+                page.goto(f"{base}/#/")
+                page.reload()
+                expect(page.get_by_role("heading", name="Home")).to_be_visible()
+                page.wait_for_function(PICTURES_LOADED, timeout=30_000)
+                shoot(page, "home")
                 phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
                 phone.context.add_cookies(page.context.cookies())
                 phone.goto(page.url.split("#")[0] + "#/")

@@ -87,3 +87,18 @@ def test_a_released_slot_lets_someone_else_in(stage: Stage) -> None:
     while any(s.holds_slot for s in encoders.active()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _play(stage, stage.owner(), None)[0] == 200
+
+
+def test_a_poster_frame_waits_for_a_slot_instead_of_failing(stage: Stage) -> None:
+    import threading
+
+    _limit(stage, 1)
+    owner = stage.owner()
+    assert _play(stage, owner, None)[0] == 200
+    encoders = stage.server.server.services.media.encoders
+    (session,) = encoders.active()
+    # The only slot is held; it is freed a second from now, while the poster's frame grab waits.
+    threading.Timer(1.0, encoders.end, (session.id, session.user_id)).start()
+    answer = owner.get(f"/api/items/{stage.items['direct.mp4']}/artwork/poster?width=160")
+    assert answer.status == 200
+    assert answer.header("Content-Type") == "image/jpeg"

@@ -23,6 +23,8 @@ SEGMENT_SECONDS = 3
 # A seek further than this many segments past what the encoder has written restarts it there.
 RESTART_AHEAD = 3
 SEGMENT_WAIT_SECONDS = 30.0
+# How long a frame grab waits for a free encoder slot before the poster answers 503.
+FRAME_WAIT_SECONDS = 20.0
 
 
 @dataclass
@@ -289,10 +291,20 @@ class TranscodeService:
         return len(ended)
 
     def frame(self, source: OpenedFile, at_seconds: float, target: Path) -> None:
-        """One JPEG frame of a video, counted like every other encoder while it runs."""
-        with self._lock:
-            self._busy()
-            self._frames += 1
+        """One JPEG frame of a video, counted like every other encoder while it runs. A frame takes a fraction
+        of a second, so a page of posters waits its turn for a slot instead of showing broken pictures."""
+        deadline = time.monotonic() + FRAME_WAIT_SECONDS
+        while True:
+            with self._lock:
+                try:
+                    self._busy()
+                except Unavailable:
+                    if time.monotonic() > deadline:
+                        raise
+                else:
+                    self._frames += 1
+                    break
+            time.sleep(0.05)
         try:
             ffmpeg.run(
                 ffmpeg.frame_argv(source.ffmpeg_input(), round(at_seconds, 3), target), source.ffmpeg_input()
