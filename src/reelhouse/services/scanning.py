@@ -98,6 +98,8 @@ class ScanService:
         # Libraries whose scan thread has not yet decided to finish. Thread liveness cannot stand in for this:
         # a thread that has made its last check for pending changes is still alive for a moment after.
         self._running: set[str] = set()
+        # Scan threads waiting for files still being copied in, by library.
+        self._settle_waits: dict[str, threading.Event] = {}
 
     # Synchronous, for the CLI --------------------------------------------------------------
     def scan_now(
@@ -147,7 +149,11 @@ class ScanService:
         if not can(actor, Action.MANAGE_LIBRARIES):
             raise PermissionDenied("Only admins can start a scan.")
         library = self._libraries.get(actor, library_id)
-        self.start_for_system(library, full)
+        if not self.start_for_system(library, full, again_if_running=True):
+            # Queued behind the running scan (or cutting short its wait for files being copied in): say so at once,
+            # so a caller polling for the end does not take the previous scan's end for this one's.
+            with self._lock:
+                self._states[library.id] = replace(self.state_of_locked(library.id), running=True)
         return self.state_of(library.id)
 
     def start_for_system(self, library: Library, full: bool = False, again_if_running: bool = False) -> bool:
@@ -160,6 +166,9 @@ class ScanService:
             if library.id in self._running:
                 if again_if_running:
                     self._pending.add(library.id)
+                    waiting = self._settle_waits.get(library.id)
+                    if waiting is not None:
+                        waiting.set()
                 return False
             self._running.add(library.id)
             thread = threading.Thread(
@@ -182,10 +191,17 @@ class ScanService:
         # as the library's running scan: a new thread would let a second scan start beside this one.
         while True:
             report = self._scan_and_log(library, full)
-            if report is not None and report.settling and not self._stop.wait(SETTLE_SECONDS + 0.5):
-                # Files still being copied in are read once they have been quiet for a while.
+            if report is not None and report.settling:
+                # Files still being copied in are read once they have been quiet for a while; a scan asked for
+                # meanwhile ends the wait at once.
+                woken = threading.Event()
                 with self._lock:
-                    self._pending.add(library.id)
+                    self._settle_waits[library.id] = woken
+                woken.wait(SETTLE_SECONDS + 0.5)
+                with self._lock:
+                    self._settle_waits.pop(library.id, None)
+                    if not self._stop.is_set():
+                        self._pending.add(library.id)
             with self._lock:
                 if library.id not in self._pending or self._stop.is_set():
                     self._running.discard(library.id)
@@ -244,7 +260,10 @@ class ScanService:
 
     def state_of(self, library_id: str) -> ScanState:
         with self._lock:
-            return self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
+            return self.state_of_locked(library_id)
+
+    def state_of_locked(self, library_id: str) -> ScanState:
+        return self._states.get(library_id) or ScanState(library_id, False, "idle", 0, 0, None, None)
 
     def state(self, actor: Actor, library_id: str) -> ScanState | ScanStatus:
         library = self._libraries.get(actor, library_id)
@@ -267,6 +286,9 @@ class ScanService:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        with self._lock:
+            for waiting in self._settle_waits.values():
+                waiting.set()
         if self._watcher is not None:
             self._watcher.stop()
         for thread in list(self._threads.values()):
