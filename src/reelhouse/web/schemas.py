@@ -285,7 +285,8 @@ class AuditOut(BaseModel):
 
 
 class AuditQuery(Strict):
-    action: str | None = Field(default=None, max_length=64)
+    # An empty filter means nothing: omit it (the web page does) rather than send `action=`.
+    action: str | None = Field(default=None, min_length=1, max_length=64)
     limit: int = Field(default=100, ge=1, le=1000)
     # SQLite's INTEGER is 64-bit: a larger cursor would overflow in the driver, not answer a 4xx.
     before: int | None = Field(default=None, ge=1, le=2**63 - 1)
