@@ -8,8 +8,10 @@ that same descriptor, so a path swapped after the check changes nothing that is 
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,8 @@ from reelhouse.domain.ranges import Validators, validators
 from reelhouse.errors import NotFound
 from reelhouse.media import ffmpeg
 
+# How long the set of the server's own files (by device and inode) is reused.
+PROTECTED_SECONDS = 2.0
 CONTENT_TYPES = {
     "mp4": "video/mp4",
     "m4v": "video/mp4",
@@ -96,13 +100,13 @@ class OpenedFile:
 
 
 def _inside(real: str, roots: Iterable[str]) -> bool:
-    for root in roots:
-        if not root:
-            continue
-        base = os.path.realpath(root).rstrip(os.sep) + os.sep
-        if real.startswith(base):
-            return True
-    return False
+    return any(real.startswith(base) for base in _bases(tuple(roots)))
+
+
+@functools.lru_cache(maxsize=256)
+def _bases(roots: tuple[str, ...]) -> tuple[str, ...]:
+    # A library root is resolved when it is added; resolving it again per request only costs syscalls.
+    return tuple(os.path.realpath(root).rstrip(os.sep) + os.sep for root in roots if root)
 
 
 class MediaFiles:
@@ -114,8 +118,15 @@ class MediaFiles:
         # The server's own secrets and database: never sent, whatever name they are reached by.
         self._protected = protected
         self._on_mismatch = on_mismatch
+        self._protected_cache: tuple[float, set[tuple[int, int]]] | None = None
 
     def _protected_ids(self) -> set[tuple[int, int]]:
+        # Listed afresh at most every PROTECTED_SECONDS: players send many Range requests a second, and the
+        # server's own files (a new backup, a certificate) change far less often than that.
+        now = time.monotonic()
+        cached = self._protected_cache
+        if cached is not None and cached[0] > now:
+            return cached[1]
         ids: set[tuple[int, int]] = set()
         for path in self._protected():
             try:
@@ -123,6 +134,7 @@ class MediaFiles:
             except OSError:
                 continue
             ids.add((st.st_dev, st.st_ino))
+        self._protected_cache = (now + PROTECTED_SECONDS, ids)
         return ids
 
     def _open(self, path: str, roots: Iterable[str]) -> tuple[int, os.stat_result]:
