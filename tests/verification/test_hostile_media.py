@@ -15,13 +15,11 @@ from urllib.parse import quote
 
 import pytest
 
-from reelhouse.web.routes import ROUTES
 from tests.harness import Client, RunningServer
 from tests.scanner.rows import settled
 from tests.verification import media
 from tests.verification.conftest import wait_for_scan
 
-HAS_PLAYBACK = ("POST", "/api/items/{item_id}/playback") in {r.key for r in ROUTES}
 SCRIPTS = {
     "latin": "Crème Brûlée",
     "cyrillic": "Сибирский цирюльник",
@@ -92,11 +90,10 @@ def test_names_in_many_scripts_scan_search_and_play(server: RunningServer, tmp_p
         word = wanted.split()[0]
         hits = owner.get(f"/api/search?q={quote(word)}").json()
         assert any(unicodedata.normalize("NFC", h["title"]) == wanted for h in hits), (script, word)
-    if HAS_PLAYBACK:
-        for item in titles.values():
-            with _stream(owner, str(item["id"])) as response:
-                assert response.status == 200
-                assert response.read() == template.read_bytes()
+    for item in titles.values():
+        with _stream(owner, str(item["id"])) as response:
+            assert response.status == 200
+            assert response.read() == template.read_bytes()
 
 
 def test_deeply_nested_folders_are_scanned_to_the_bottom(server: RunningServer, tmp_path: Path) -> None:
@@ -158,7 +155,6 @@ def test_a_file_rewritten_during_the_scan_does_not_stop_it(server: RunningServer
     assert "Moving Target" in {i["title"] for i in _items(owner, library_id)}, "the settled file is picked up"
 
 
-@pytest.mark.skipif(not HAS_PLAYBACK, reason="playback routes are not in the route table yet")
 @pytest.mark.parametrize("fate", ["deleted", "truncated"])
 def test_a_file_that_goes_away_mid_stream_ends_that_stream_only(
     server: RunningServer, tmp_path: Path, fate: str

@@ -9,13 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reelhouse.web.routes import ROUTES
 from tests.verification.load import Rig, census, p99, run_load, settle
-
-pytestmark = pytest.mark.skipif(
-    ("POST", "/api/items/{item_id}/playback") not in {r.key for r in ROUTES},
-    reason="playback routes are not in the route table yet",
-)
 
 
 @pytest.fixture

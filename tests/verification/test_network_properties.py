@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reelhouse.domain import network
 from reelhouse.domain.settings import defaults
 
-network = pytest.importorskip("reelhouse.domain.network")
 FAST = settings(max_examples=300, deadline=None)
 
 # Network classifier ---------------------------------------------------------------------------

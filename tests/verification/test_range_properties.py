@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-ranges = pytest.importorskip("reelhouse.domain.ranges")
+from reelhouse.domain import ranges
+
 FAST = settings(max_examples=300, deadline=None)
 
 # Range ---------------------------------------------------------------------------------------
