@@ -170,6 +170,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/openapi.json"): USER,
     ("GET", "/api/privacy"): ADMIN,
     ("GET", "/api/certificate"): USER,
+    ("GET", "/api/tls"): USER,
+    ("GET", "/api/tls/ca.pem"): USER,
     ("PUT", "/api/certificate"): ADMIN,
     ("DELETE", "/api/certificate"): ADMIN,
     ("GET", "/"): PUBLIC,

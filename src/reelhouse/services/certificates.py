@@ -313,6 +313,18 @@ class CertificateService:
             self._load()
             return True
 
+    # The server's own certificate authority --------------------------------------------------------
+    def authority(self) -> tuple[bytes, CertificateInfo] | None:
+        """The CA that signs the generated certificate, as PEM and described: what a device installs to
+        trust this server without a warning. None until the first certificate was issued."""
+        try:
+            pem = (self.directory / "ca.pem").read_bytes()
+        except FileNotFoundError:
+            return None
+        cert = x509.load_pem_x509_certificate(pem)
+        # Written back from the parsed certificate, so only the certificate leaves, whatever else the file holds.
+        return cert.public_bytes(serialization.Encoding.PEM), describe(cert, "authority")
+
     # The user's own certificate -------------------------------------------------------------------
     def install(self, chain_pem: bytes, key_pem: bytes) -> CertificateInfo:
         """Make an already validated chain and key the user's certificate. OpenSSL loads them into a

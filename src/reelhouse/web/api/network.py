@@ -9,8 +9,17 @@ from reelhouse.domain.certificate_names import HostCoverage
 from reelhouse.errors import NotFound
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateInfo
-from reelhouse.web.api.network_schemas import CertificateIn, CertificateOut, FactOut, HostCheckOut, PrivacyOut
+from reelhouse.web.api.network_schemas import (
+    AuthorityOut,
+    CertificateIn,
+    CertificateOut,
+    FactOut,
+    HostCheckOut,
+    PrivacyOut,
+    TlsOut,
+)
 from reelhouse.web.context import actor, call, json_response, parse_body, peer_address, services
+from reelhouse.web.gate import GATE
 from reelhouse.web.routing import Access, Route
 
 
@@ -55,6 +64,44 @@ async def certificate(request: web.Request) -> web.StreamResponse:
     if info is None:
         raise NotFound("No HTTPS listener has loaded a certificate.")
     return json_response(await _certificate_out(request, info))
+
+
+CA_DOWNLOAD = "/api/tls/ca.pem"
+
+
+async def tls(request: web.Request) -> web.StreamResponse:
+    """Answers whether HTTPS is served, so a page need not ask for a certificate that does not exist."""
+    certificates = services(request).certificates
+    port = request.app[GATE].https_port
+    info = None if certificates is None or port is None else certificates.info
+    found = None if certificates is None else await call(request, certificates.authority)
+    authority = None
+    if found is not None:
+        authority = AuthorityOut(
+            fingerprint_sha256=found[1].fingerprint_sha256,
+            subject=found[1].subject,
+            not_after=found[1].not_after.isoformat(),
+            download=CA_DOWNLOAD,
+        )
+    return json_response(
+        TlsOut(
+            https_port=port,
+            certificate_source=None if info is None else info.source,
+            authority=authority,
+        )
+    )
+
+
+async def authority_pem(request: web.Request) -> web.StreamResponse:
+    certificates = services(request).certificates
+    found = None if certificates is None else await call(request, certificates.authority)
+    if found is None:
+        raise NotFound("This server has not made its own certificate authority yet.")
+    return web.Response(
+        body=found[0],
+        content_type="application/x-pem-file",
+        headers={"Content-Disposition": 'attachment; filename="reelhouse-ca.pem"'},
+    )
 
 
 def _upload(request: web.Request) -> CertificateUpload:
@@ -104,6 +151,24 @@ ROUTES = [
         Access.USER,
         "network",
         response=CertificateOut,
+    ),
+    Route(
+        "GET",
+        "/api/tls",
+        tls,
+        "Whether an HTTPS listener is open, its port, and the server's own certificate authority.",
+        Access.USER,
+        "network",
+        response=TlsOut,
+    ),
+    Route(
+        "GET",
+        CA_DOWNLOAD,
+        authority_pem,
+        "The server's own CA certificate as PEM, to install on a device so browsers trust this server.",
+        Access.USER,
+        "network",
+        produces="application/x-pem-file",
     ),
     Route(
         "PUT",

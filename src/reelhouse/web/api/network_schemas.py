@@ -38,6 +38,28 @@ class CertificateOut(BaseModel):
     )
 
 
+class AuthorityOut(BaseModel):
+    """The server's own certificate authority: install it on a device and browsers trust the certificates
+    this server issues itself."""
+
+    fingerprint_sha256: str = Field(description="Compare with what the device shows when installing it.")
+    subject: str
+    not_after: str
+    download: str = Field(description="Where the CA certificate is downloaded as PEM, for signed-in users.")
+
+
+class TlsOut(BaseModel):
+    """Whether HTTPS is served at all, asked before anything about its certificate."""
+
+    https_port: int | None = Field(description="The HTTPS listener's port; null when none is open.")
+    certificate_source: str | None = Field(
+        description="`generated` or `user` for the certificate in use; null when no HTTPS listener is open."
+    )
+    authority: AuthorityOut | None = Field(
+        description="The server's own CA; null until it has issued a certificate."
+    )
+
+
 class CertificateIn(BaseModel):
     """One of two forms: PEM text as pasted or read from files, or a PKCS#12 file as base64. The service
     checks sizes, contents and that exactly one form was sent, field by field."""
