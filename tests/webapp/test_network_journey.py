@@ -75,6 +75,7 @@ def test_owner_turns_remote_access_off_and_requires_secure_connections(
     page.get_by_role("link", name="Network").click()
     page.get_by_label(re.compile("^Required: HTTPS only")).check()
     page.get_by_role("button", name="Save Changes").click()
+    page.get_by_role("dialog").get_by_role("button", name="Require HTTPS and move").click()
     page.wait_for_url(re.compile(rf"^https://127\.0\.0\.1:{server.https_port}/"))
     page.goto(f"http://127.0.0.1:{server.port}/")
     assert page.url.startswith(f"https://127.0.0.1:{server.https_port}/")

@@ -76,7 +76,8 @@ function readValue(form, spec) {
 }
 
 // Builds the form for the given setting names; `extra` elements go after the fields, before the button.
-export async function settingsForm(names, { title = "", extra = [], onSaved = null } = {}) {
+// `beforeSave(changes)` may ask the user first; when it resolves false nothing is sent.
+export async function settingsForm(names, { title = "", extra = [], onSaved = null, beforeSave = null } = {}) {
   const [specs, current] = await Promise.all([registry(), get("/api/settings")]);
   const chosen = names.map((n) => specs.find((s) => s.name === n)).filter(Boolean);
   let saved = { ...current.values };
@@ -97,6 +98,7 @@ export async function settingsForm(names, { title = "", extra = [], onSaved = nu
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
+      if (beforeSave && !(await beforeSave(changes))) { announce("Nothing was saved."); return; }
       const answer = await patch("/api/settings", { values: changes });
       saved = { ...answer.values };
       announce("Changes saved.");

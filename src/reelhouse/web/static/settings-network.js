@@ -1,22 +1,84 @@
-// The Network page's certificate part: details, fingerprint and uploading your own, as the API offers.
+// The Network page's HTTPS parts: the warning before HTTPS becomes required, the certificate's details and
+// fingerprint, and uploading your own, as the API offers.
 import { get, has, api } from "/static/api.js";
 import { h, field, formError, showErrors, clearErrors, formValues, formatDate } from "/static/dom.js";
 import { announce } from "/static/app.js";
 
 const CERT = "/api/certificate";
+const TLS = "/api/tls";
 
-export async function certificateSection(main) {
-  if (!(await has("GET", CERT))) return;
+// Whether HTTPS is served and by which port, with the server's own CA; null when this caller cannot ask.
+export async function tlsFacts() {
+  return (await has("GET", TLS)) ? get(TLS) : null;
+}
+
+export function httpsAddress(port) {
+  return `https://${location.hostname}${port === 443 ? "" : `:${port}`}/`;
+}
+
+// Where the page goes once HTTPS is required: the sign-in page there, told why, and back to Network after.
+export function movedTarget(port) {
+  return `${httpsAddress(port)}#/signin?moved=https&next=${encodeURIComponent("/settings/network")}`;
+}
+
+function moveWarning(facts) {
+  if (!facts || !facts.https_port) {
+    return [h("p", {}, "No HTTPS listener is open on this server. Once HTTPS is required, the server refuses this page and every other client that uses plain HTTP, until it is started with an HTTPS port."),
+      h("p", {}, "Keep “Preferred” unless you are about to restart the server with HTTPS.")];
+  }
+  const address = httpsAddress(facts.https_port);
+  const parts = [h("p", {}, "After saving, this server answers only over HTTPS. This page moves to ", h("strong", { class: "mono move-address" }, address),
+    ", and you sign in again there: your sign-in belongs to the address you are using now.")];
+  if (facts.certificate_source === "user") {
+    parts.push(h("p", {}, "The server uses the certificate you uploaded. Browsers accept it without a warning if a public authority issued it and it names the address you connect by."));
+    return parts;
+  }
+  parts.push(h("p", {}, "Your browser will then warn that the connection is not private, because this server signs its own certificate. The warning stays until you install the server's certificate authority (CA) on this device and mark it as trusted."));
+  const ca = facts.authority;
+  if (ca) {
+    parts.push(h("p", {}, h("a", { href: ca.download, download: "reelhouse-ca.pem", class: "ca-download" }, "Download the CA certificate"),
+      ". Its SHA-256 fingerprint is ", h("code", { class: "mono ca-fingerprint" }, ca.fingerprint_sha256),
+      "; check that your device shows the same fingerprint when you install it."));
+  }
+  return parts;
+}
+
+// A modal confirm step before "Required" is saved from plain HTTP; resolves true only when accepted.
+export function confirmRequired(facts) {
+  return new Promise((resolve) => {
+    const cancel = h("button", { type: "button", autofocus: true }, "Keep the current setting");
+    const accept = h("button", { type: "button", class: "primary" }, facts && facts.https_port ? "Require HTTPS and move" : "Require HTTPS anyway");
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "h-move", "aria-describedby": "move-text" },
+      h("h2", { id: "h-move" }, "Require secure connections?"),
+      h("div", { id: "move-text" }, moveWarning(facts)),
+      h("div", { class: "actions" }, cancel, accept));
+    cancel.addEventListener("click", () => dialog.close("cancel"));
+    accept.addEventListener("click", () => dialog.close("accept"));
+    // Escape closes it as a cancel too; either way the dialog goes and the answer is given once.
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "accept");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+export async function certificateSection(main, facts) {
+  if (!facts) return;
   const section = h("section", { class: "card", "aria-labelledby": "h-cert" }, h("h2", { id: "h-cert" }, "Certificate"));
   main.append(section);
   const draw = async () => {
     section.replaceChildren(h("h2", { id: "h-cert" }, "Certificate"));
+    if (!facts.https_port || !(await has("GET", CERT))) {
+      section.append(h("p", {}, "No HTTPS listener is open, so there is no certificate in use. Start the server with an HTTPS port to encrypt connections."));
+      return;
+    }
     let cert;
     try {
       cert = await get(CERT);
     } catch (err) {
-      // 404 means no HTTPS listener is open: say so in words rather than as an error.
-      section.append(h("p", {}, err.status === 404 ? "No HTTPS listener is open, so there is no certificate in use. Start the server with an HTTPS port to encrypt connections." : err.message));
+      section.append(h("p", { class: "form-error" }, err.message));
       return;
     }
     const rows = [

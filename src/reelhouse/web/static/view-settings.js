@@ -81,16 +81,20 @@ const PAGES = {
   },
 
   async network({ main }) {
+    const mod = await import("/static/settings-network.js");
+    // Asked first, so the page never requests a certificate that no HTTPS listener holds.
+    const facts = await mod.tlsFacts();
+    const leavingHttp = (changes) => changes.secure_connections === "required" && location.protocol === "http:";
     main.append(await settingsForm(["secure_connections", "lan_networks", "trusted_proxies", "allowed_hosts"], { title: "Network",
-      onSaved: (values) => {
-        // Plain HTTP stops working for this page too; reloading lets the server send it to HTTPS.
-        if (values.secure_connections === "required" && location.protocol === "http:") {
+      // Saving "Required" from plain HTTP takes this page to another origin and its sign-in: say so first.
+      beforeSave: (changes) => (leavingHttp(changes) ? mod.confirmRequired(facts) : true),
+      onSaved: (values, changes) => {
+        if (leavingHttp(changes) && facts && facts.https_port) {
           announce("Secure connections are now required; moving this page to HTTPS.");
-          setTimeout(() => location.reload(), 800);
+          setTimeout(() => location.assign(mod.movedTarget(facts.https_port)), 800);
         }
       } }));
-    const mod = await import("/static/settings-network.js");
-    await mod.certificateSection(main);
+    await mod.certificateSection(main, facts);
   },
 
   async transcoder({ main }) {

@@ -14,7 +14,13 @@ export async function render({ main, query }) {
     field({ name: "password", label: "Password", type: "password", attrs: { required: true, autocomplete: "current-password" } }),
     totp,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")));
-  main.append(h("h1", {}, `Sign in to ${app.setup?.server_name || "Reelhouse"}`), form);
+  main.append(h("h1", {}, `Sign in to ${app.setup?.server_name || "Reelhouse"}`));
+  // Set by the Network page when "Required" moved it here: a sign-in belongs to one origin, HTTP or HTTPS.
+  if (query.get("moved") === "https") {
+    main.append(h("p", { class: "card narrow notice", dataset: { reason: "moved-https" } },
+      "This server now accepts only secure (HTTPS) connections, so the page moved to this address. You were signed in at the old plain HTTP address, so please sign in once more here."));
+  }
+  main.append(form);
   // Managed profiles are offered only on the home network; the server answers an empty list elsewhere.
   get("/api/auth/profiles").then((profiles) => {
     if (profiles.length) main.append(h("p", {}, h("a", { href: "#/profiles" }, "Pick a profile instead")));
