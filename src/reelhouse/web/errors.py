@@ -10,8 +10,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from reelhouse import errors
+from reelhouse.web.routing import ClientApi
 
 log = logging.getLogger(__name__)
+
+CLIENT_APIS = web.AppKey("client_apis", tuple)
 
 STATUS: dict[type[errors.ReelhouseError], int] = {
     errors.InvalidInput: 422,
@@ -31,8 +34,18 @@ def problem(status: int, code: str, message: str, **extra: object) -> web.Respon
     return web.Response(text=json.dumps(body), status=status, content_type="application/json")
 
 
+def status_of(exc: errors.ReelhouseError) -> int:
+    return next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
+
+
+def _client_of(request: web.Request) -> ClientApi | None:
+    """The client API whose prefix the request is under, matched to a route or not (its 404s are its own)."""
+    clients: tuple[ClientApi, ...] = request.app.get(CLIENT_APIS, ())
+    return next((c for c in clients if request.path.startswith(c.prefix.rstrip("/") + "/")), None)
+
+
 def answer_for(exc: errors.ReelhouseError) -> web.Response:
-    status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
+    status = status_of(exc)
     extra: dict[str, object] = {}
     if isinstance(exc, errors.InvalidInput) and exc.fields:
         extra["fields"] = exc.fields
@@ -49,8 +62,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except errors.ReelhouseError as exc:
+        client = _client_of(request)
+        if client is not None:
+            return client.render_error(request, status_of(exc), exc)
         return answer_for(exc)
     except web.HTTPException as exc:
+        client = _client_of(request) if exc.status >= 400 else None
+        if client is not None:
+            error = (
+                errors.NotFound("No such endpoint.") if exc.status == 404 else errors.InvalidInput(exc.reason)
+            )
+            return client.render_error(request, exc.status, error)
         if exc.status >= 400 and exc.content_type != "application/json":
             reason = exc.reason or "error"
             return problem(exc.status, reason.lower().replace(" ", "_"), f"{reason}.")

@@ -55,16 +55,23 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if route.access is Access.PUBLIC:
         return await handler(request)
-    token = _bearer(request)
     from_cookie = False
-    if token is None:
-        token = session_token(request)
-        from_cookie = token is not None
-    if token is None:
-        raise AuthenticationRequired("Sign in first.")
-    who = await call(request, services(request).accounts.authenticate, token, peer_address(request))
-    if who is None:
-        raise AuthenticationRequired("Your session has ended; sign in again.")
+    if route.client is not None:
+        # A client API never reads the session cookie: its apps carry their own credentials, and a cookie
+        # would let another site's page use them.
+        who = await route.client.authenticate(request)
+        if who is None:
+            raise AuthenticationRequired("Sign in first.")
+    else:
+        token = _bearer(request)
+        if token is None:
+            token = session_token(request)
+            from_cookie = token is not None
+        if token is None:
+            raise AuthenticationRequired("Sign in first.")
+        who = await token_actor(request, token)
+        if who is None:
+            raise AuthenticationRequired("Your session has ended; sign in again.")
     if from_cookie and request.method in UNSAFE and _cross_site(request):
         raise PermissionDenied("Cross-site request refused.")
     if isinstance(route.access, Action) and not can(who, route.access):
@@ -81,6 +88,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise PermissionDenied("Your account may not connect from outside the home network.")
     request[ACTOR] = who
     return await handler(request)
+
+
+async def token_actor(request: web.Request, token: str) -> Actor | None:
+    """The account behind a session, device or API token, checked from the caller's address."""
+    return await call(request, services(request).accounts.authenticate, token, peer_address(request))
 
 
 async def caller_if_signed_in(request: web.Request) -> Actor | None:

@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from reelhouse.web.api.system import OPENAPI, dumps
+from reelhouse.web.client_routing import ClientApiResource
 from reelhouse.web.context import EXECUTOR, SERVICES, Services
-from reelhouse.web.errors import error_middleware
+from reelhouse.web.errors import CLIENT_APIS, error_middleware
 from reelhouse.web.gate import GATE, NetworkGate
 from reelhouse.web.middleware import ROUTE_TABLE, auth_middleware, security_headers
 from reelhouse.web.openapi import build_document
@@ -31,9 +32,16 @@ def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Appli
     app[GATE] = gate
     app.on_startup.append(gate.on_startup)
     app[ROUTE_TABLE] = {route.key: route for route in ROUTES}
+    app[CLIENT_APIS] = tuple({r.client.name: r.client for r in ROUTES if r.client is not None}.values())
     app[OPENAPI] = dumps(build_document(ROUTES, services.version))
+    clients: dict[str, ClientApiResource] = {}
     for route in ROUTES:
-        if route.method == "GET":
+        if route.client is not None:
+            if route.client.name not in clients:
+                clients[route.client.name] = ClientApiResource(route.client)
+                app.router.register_resource(clients[route.client.name])
+            clients[route.client.name].add(route)
+        elif route.method == "GET":
             app.router.add_get(route.path, route.handler)
         else:
             app.router.add_route(route.method, route.path, route.handler)
