@@ -15,6 +15,7 @@ from reelhouse.web.api import (
     system,
     users,
 )
+from reelhouse.web.compat.jellyfin import routes as jellyfin
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
@@ -29,6 +30,7 @@ ROUTES: tuple[Route, ...] = (
     *system.ROUTES,
     *network.ROUTES,
     *pages.ROUTES,
+    *jellyfin.ROUTES,
 )
 
 

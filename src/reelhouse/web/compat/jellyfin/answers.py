@@ -1,0 +1,37 @@
+"""Jellyfin-shaped answers: PascalCase JSON, and errors as the problem details its server sends."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from reelhouse.errors import ReelhouseError
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+}
+
+
+def render_error(request: web.Request, status: int, exc: ReelhouseError) -> web.Response:
+    body = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": exc.message,
+    }
+    response = web.Response(text=json.dumps(body), status=status, content_type="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'MediaBrowser realm="reelhouse"'
+    return response
+
+
+def jellyfin_json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(body, separators=(",", ":")), status=status, content_type="application/json"
+    )
