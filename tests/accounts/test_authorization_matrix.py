@@ -160,6 +160,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/playstate"): SCOPED,
     ("PUT", "/api/items/{item_id}/watched"): SCOPED,
+    ("PUT", "/api/items/{item_id}/favourite"): SCOPED,
+    ("PUT", "/api/items/{item_id}/rating"): SCOPED,
+    ("GET", "/api/favourites"): USER,
     ("GET", "/api/continue-watching"): USER,
     ("GET", "/api/items/{item_id}/next"): SCOPED,
     ("GET", "/api/server"): USER,
@@ -186,6 +189,8 @@ QUERIES = {"/api/search": "?q=secret", "/api/audit": "?limit=5"}
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/items/{item_id}/playstate"): {"position": 1.0},
     ("PUT", "/api/items/{item_id}/watched"): {"watched": True},
+    ("PUT", "/api/items/{item_id}/favourite"): {"favourite": True},
+    ("PUT", "/api/items/{item_id}/rating"): {"rating": 3},
 }
 SECRET_TITLE = "Secret Sunset Picture"
 

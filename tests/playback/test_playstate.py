@@ -101,3 +101,44 @@ def test_next_episode_follows_season_and_episode_order(stage: Stage, tmp_path: P
     assert owner.get(f"/api/items/{e[0].id}/next").json()["item_id"] == e[1].id
     assert owner.get(f"/api/items/{e[1].id}/next").json()["item_id"] == e[2].id
     assert owner.get(f"/api/items/{e[2].id}/next").json()["item_id"] is None
+
+
+def test_favourites_and_ratings_are_the_callers_own(stage: Stage) -> None:
+    owner = stage.owner()
+    alice = stage.member()
+    a, b = stage.items["direct.mp4"], stage.items["hevc.mkv"]
+    assert (
+        owner.request("PUT", f"/api/items/{a}/favourite", body={"favourite": True}).json()["favourite"]
+        is True
+    )
+    owner.request("PUT", f"/api/items/{b}/favourite", body={"favourite": True})
+    assert owner.request("PUT", f"/api/items/{a}/rating", body={"rating": 4}).json()["rating"] == 4
+    assert [s["item_id"] for s in owner.get("/api/favourites").json()] == [b, a]
+    assert alice.get("/api/favourites").json() == []
+    assert alice.get(f"/api/items/{a}/playstate").json()["favourite"] is False
+    owner.request("PUT", f"/api/items/{b}/favourite", body={"favourite": False})
+    assert [s["item_id"] for s in owner.get("/api/favourites").json()] == [a]
+
+
+def test_marks_keep_the_resume_position(stage: Stage) -> None:
+    owner = stage.owner()
+    item = stage.items["direct.mp4"]
+    owner.request("PUT", f"/api/items/{item}/playstate", body={"position": 3.5})
+    owner.request("PUT", f"/api/items/{item}/favourite", body={"favourite": True})
+    state = owner.request("PUT", f"/api/items/{item}/rating", body={"rating": 2}).json()
+    assert (state["position"], state["favourite"], state["rating"]) == (3.5, True, 2)
+    assert owner.request("PUT", f"/api/items/{item}/rating", body={"rating": None}).json()["rating"] is None
+    assert owner.request("PUT", f"/api/items/{item}/rating", body={"rating": 6}).status == 422
+
+
+def test_favourites_of_items_out_of_scope_are_hidden_and_refused(stage: Stage) -> None:
+    from tests.playback.conftest import set_user
+
+    alice = stage.member()
+    item = stage.items["direct.mp4"]
+    alice.request("PUT", f"/api/items/{item}/favourite", body={"favourite": True})
+    assert len(alice.get("/api/favourites").json()) == 1
+    set_user(stage, "alice", libraries=[])
+    assert alice.get("/api/favourites").json() == []
+    assert alice.request("PUT", f"/api/items/{item}/favourite", body={"favourite": True}).status == 404
+    assert alice.request("PUT", f"/api/items/{item}/rating", body={"rating": 3}).status == 404

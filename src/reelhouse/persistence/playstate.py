@@ -22,6 +22,12 @@ class PlayStateRow:
     watched: bool
     play_count: int
     updated_at: float
+    favourite_at: float | None = None
+    rating: int | None = None
+
+    @property
+    def favourite(self) -> bool:
+        return self.favourite_at is not None
 
 
 def _row(r: object) -> PlayStateRow:
@@ -32,6 +38,8 @@ def _row(r: object) -> PlayStateRow:
         watched=bool(r.watched),  # type: ignore[attr-defined]
         play_count=int(r.play_count),  # type: ignore[attr-defined]
         updated_at=float(r.updated_at),  # type: ignore[attr-defined]
+        favourite_at=r.favourite_at,  # type: ignore[attr-defined]
+        rating=r.rating,  # type: ignore[attr-defined]
     )
 
 
@@ -75,6 +83,35 @@ class PlayStateRepository:
         if finished_now:
             update["play_count"] = play_state.c.play_count + 1
         conn.execute(statement.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update))
+
+    def save_marks(
+        self, conn: Connection, scope: LibraryScope, item_id: str, **marks: float | int | None
+    ) -> None:
+        """The viewer's favourite and rating marks, kept beside (and never resetting) their progress."""
+        statement = sqlite_insert(play_state).values(
+            user_id=scope.user_id,
+            item_id=item_id,
+            position=0.0,
+            watched=False,
+            play_count=0,
+            updated_at=time.time(),
+            **marks,
+        )
+        conn.execute(statement.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=marks))
+
+    def favourites(self, conn: Connection, scope: LibraryScope, limit: int) -> list[PlayStateRow]:
+        rows = conn.execute(
+            select(play_state)
+            .join(items, items.c.id == play_state.c.item_id)
+            .where(
+                play_state.c.user_id == scope.user_id,
+                play_state.c.favourite_at.is_not(None),
+                scope_clause(scope),
+            )
+            .order_by(play_state.c.favourite_at.desc())
+            .limit(limit)
+        ).all()
+        return [_row(r) for r in rows]
 
     def in_progress(self, conn: Connection, scope: LibraryScope, limit: int) -> list[PlayStateRow]:
         rows = conn.execute(

@@ -292,5 +292,9 @@ play_state = Table(
     Column("watched", Boolean, nullable=False, default=False),
     Column("play_count", Integer, nullable=False, default=0),
     Column("updated_at", Float, nullable=False),
+    # When the viewer marked it a favourite (Jellyfin's IsFavorite, Subsonic's star); NULL when not.
+    Column("favourite_at", Float),
+    # The viewer's own rating, 1 to 5 (Subsonic's setRating); NULL when unrated.
+    Column("rating", Integer),
     Index("ix_play_state_recent", "user_id", "watched", "updated_at"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.errors import InvalidInput, NotFound
@@ -52,6 +53,32 @@ class PlayStateService:
             previous = self._repo.get(conn, actor.scope, item_id)
             finished_now = watched and (previous is None or not previous.watched)
             self._repo.save(conn, actor.scope, item_id, 0.0, found[1], watched, finished_now)
+            saved = self._repo.get(conn, actor.scope, item_id)
+        assert saved is not None
+        return saved
+
+    def set_favourite(self, actor: Actor, item_id: str, favourite: bool) -> PlayStateRow:
+        """Mark or unmark a favourite (a star, in Subsonic's words) for the viewer alone."""
+        return self._save_marks(actor, item_id, favourite_at=time.time() if favourite else None)
+
+    def set_rating(self, actor: Actor, item_id: str, rating: int | None) -> PlayStateRow:
+        """The viewer's own rating from 1 to 5; None removes it."""
+        if rating is not None and not 1 <= rating <= 5:
+            raise InvalidInput("rating must be between 1 and 5.", "rating")
+        return self._save_marks(actor, item_id, rating=rating)
+
+    def favourites(self, actor: Actor, limit: int = 500) -> list[PlayStateRow]:
+        """The viewer's favourites they can still see, newest first."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000.", "limit")
+        with self._db.read() as conn:
+            return self._repo.favourites(conn, actor.scope, limit)
+
+    def _save_marks(self, actor: Actor, item_id: str, **marks: float | int | None) -> PlayStateRow:
+        with self._db.begin() as conn:
+            if self._repo.visible_item(conn, actor.scope, item_id) is None or not can(actor, Action.BROWSE):
+                raise NotFound("No such item.")
+            self._repo.save_marks(conn, actor.scope, item_id, **marks)
             saved = self._repo.get(conn, actor.scope, item_id)
         assert saved is not None
         return saved

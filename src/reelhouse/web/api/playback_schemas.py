@@ -69,12 +69,23 @@ class WatchedIn(Strict):
     watched: bool
 
 
+class FavouriteIn(Strict):
+    favourite: bool
+
+
+class RatingIn(Strict):
+    # 1 to 5; null removes the rating.
+    rating: int | None = Field(ge=1, le=5)
+
+
 class PlayStateOut(BaseModel):
     item_id: str
     position: float
     duration: float | None
     watched: bool
     play_count: int
+    favourite: bool = False
+    rating: int | None = None
 
 
 class NextOut(BaseModel):

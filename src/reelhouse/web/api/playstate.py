@@ -6,7 +6,15 @@ from typing import Any
 
 from aiohttp import web
 
-from reelhouse.web.api.playback_schemas import LimitQuery, NextOut, PlayStateOut, ProgressIn, WatchedIn
+from reelhouse.web.api.playback_schemas import (
+    FavouriteIn,
+    LimitQuery,
+    NextOut,
+    PlayStateOut,
+    ProgressIn,
+    RatingIn,
+    WatchedIn,
+)
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, services
 from reelhouse.web.routing import Access, Route
 
@@ -20,6 +28,8 @@ def _state_out(item_id: str, row: Any) -> PlayStateOut:
         duration=row.duration,
         watched=row.watched,
         play_count=row.play_count,
+        favourite=row.favourite,
+        rating=row.rating,
     )
 
 
@@ -37,6 +47,28 @@ async def mark_watched(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     row = await call(request, services(request).playstate.mark, actor(request), item_id, body.watched)
     return json_response(_state_out(item_id, row))
+
+
+async def mark_favourite(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, FavouriteIn)
+    item_id = request.match_info["item_id"]
+    row = await call(
+        request, services(request).playstate.set_favourite, actor(request), item_id, body.favourite
+    )
+    return json_response(_state_out(item_id, row))
+
+
+async def rate(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, RatingIn)
+    item_id = request.match_info["item_id"]
+    row = await call(request, services(request).playstate.set_rating, actor(request), item_id, body.rating)
+    return json_response(_state_out(item_id, row))
+
+
+async def favourites(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, LimitQuery)
+    rows = await call(request, services(request).playstate.favourites, actor(request), q.limit)
+    return json_response([_state_out(r.item_id, r) for r in rows])
 
 
 async def play_state(request: web.Request) -> web.StreamResponse:
@@ -88,6 +120,37 @@ ROUTES = [
         _T,
         body=WatchedIn,
         response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/favourite",
+        mark_favourite,
+        "Mark an item a favourite of the caller's, or not",
+        Access.USER,
+        _T,
+        body=FavouriteIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "PUT",
+        "/api/items/{item_id}/rating",
+        rate,
+        "The caller's own rating of an item, 1 to 5, or null to remove it",
+        Access.USER,
+        _T,
+        body=RatingIn,
+        response=PlayStateOut,
+    ),
+    Route(
+        "GET",
+        "/api/favourites",
+        favourites,
+        "The caller's favourites they can still see, newest first",
+        Access.USER,
+        _T,
+        query=LimitQuery,
+        response=PlayStateOut,
+        response_list=True,
     ),
     Route(
         "GET",
