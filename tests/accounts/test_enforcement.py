@@ -195,3 +195,23 @@ def test_changed_grants_apply_to_the_next_request(running: RunningServer, catalo
     kid_id = kid.get("/api/me").json()["id"]
     running.owner().request("PATCH", f"/api/users/{kid_id}", {"grants": {"max_rating": None}})
     assert "Zephyr Grownup" in _titles(kid.get("/api/search?q=zephyr").json())
+
+
+def test_the_library_grant_alone_hides_an_ungranted_librarys_items(
+    running: RunningServer, catalogue: Catalogue
+) -> None:
+    # Only the library filter: with the others on, the unrated home video would be hidden twice over.
+    kid = _member(running, catalogue, max_rating=None, hide_unrated=False, blocked_labels=None)
+    found = _titles(kid.get("/api/search?q=zephyr").json())
+    assert "Zephyr Holiday" not in found and "Zephyr Mystery" in found
+    assert kid.get(f"/api/items/{catalogue.ids['Zephyr Holiday']}").status == 404
+
+
+def test_hide_unrated_alone_hides_unrated_items_in_uncapped_libraries(
+    running: RunningServer, catalogue: Catalogue
+) -> None:
+    # Only hide_unrated: a rating cap would hide the unrated items in its own way.
+    kid = _member(running, catalogue, libraries="all", max_rating=None, blocked_labels=None)
+    found = _titles(kid.get("/api/search?q=zephyr").json())
+    assert not found & {"Zephyr Holiday", "Zephyr Mystery"}
+    assert "Zephyr Grownup" in found

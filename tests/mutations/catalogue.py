@@ -39,7 +39,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         _CATALOGUE,
         "        clauses.append(items.c.library_id.in_(sorted(scope.library_ids)))\n",
         "        pass\n",
-        ("tests/accounts/test_enforcement.py",),
+        (
+            "tests/accounts/test_enforcement.py::test_the_library_grant_alone_hides_an_ungranted_librarys_items",
+        ),
     ),
     Mutation(
         "scope-rating",
@@ -55,7 +57,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         _CATALOGUE,
         "        clauses.append(items.c.rating_rank.is_not(None))\n",
         "        pass\n",
-        ("tests/accounts/test_enforcement.py::test_browse_applies_rating_unrated_and_label_filters",),
+        (
+            "tests/accounts/test_enforcement.py::test_hide_unrated_alone_hides_unrated_items_in_uncapped_libraries",
+        ),
     ),
     Mutation(
         "scope-blocked-labels",
