@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
+from reelhouse.domain.finding import FindQuery, FoundItem
 from reelhouse.domain.library import (
     TOP_LEVEL_KINDS,
     ItemDetail,
@@ -22,11 +23,13 @@ from reelhouse.domain.library import (
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
+from reelhouse.persistence.finding import ItemFinder
 from reelhouse.persistence.libraries import LibraryRepository
 
 MAX_PAGE = 500
 ANCHOR_EVERY = 500
 MAX_OFFSET = 10_000_000
+MAX_FIND = 1000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
 
 
@@ -74,6 +77,7 @@ class CatalogueService:
         self._items = items
         self._libraries = libraries
         self._totals = TotalsCache()
+        self._finder = ItemFinder()
         # One background worker finds the rest of an ordering's anchors after its first deep page, so a jump
         # to any later page is a seek rather than a walk; the generation stops work that a change made stale.
         self._filler = ThreadPoolExecutor(
@@ -169,6 +173,43 @@ class CatalogueService:
             extra = {k: v for k, v in detail.extra.items() if k != "gps"}
             detail = ItemDetail(**{**detail.__dict__, "extra": extra})
         return detail
+
+    def find(self, actor: Actor, query: FindQuery) -> Page[FoundItem]:
+        """Items across every library the viewer sees (or one, or under one item), filtered and ordered as
+        client apps ask; a library, parent or ancestor the viewer cannot see is a 404 like a missing one."""
+        if not 1 <= query.limit <= MAX_FIND:
+            raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
+        if not 0 <= query.offset <= MAX_OFFSET:
+            raise InvalidInput("offset must not be negative.", "offset")
+        if query.ids is not None and len(query.ids) > MAX_FIND:
+            raise InvalidInput(f"Ask for at most {MAX_FIND} ids at once.", "ids")
+        if not can(actor, Action.BROWSE):
+            raise PermissionDenied("This token may not read the catalogue.")
+        with self._db.read() as conn:
+            kind = None
+            if query.library_id is not None:
+                library = self._libraries.get(conn, query.library_id)
+                if library is None or not can(actor, Action.BROWSE, library.id):
+                    raise NotFound("No such library.")
+                kind = library.kind
+            labels: frozenset[str] | None = self._totals.get("labels in use")
+            if labels is None:
+                labels = self._items.labels_in_use(conn)
+                self._totals.put("labels in use", labels)
+            found = self._finder.find(conn, actor.scope, query, kind, labels)
+        if found is None:
+            raise NotFound("No such item.")
+        return Page(tuple(found[0]), found[1], query.offset, query.limit)
+
+    def found(self, actor: Actor, item_id: str) -> FoundItem:
+        """One item as listings show it (with the viewer's marks); hidden answers like missing."""
+        if not can(actor, Action.BROWSE):
+            raise NotFound("No such item.")
+        with self._db.read() as conn:
+            rows = self._finder.rows(conn, actor.scope, [item_id])
+        if not rows:
+            raise NotFound("No such item.")
+        return rows[0]
 
     def children(self, actor: Actor, item_id: str) -> list[ItemSummary]:
         with self._db.read() as conn:

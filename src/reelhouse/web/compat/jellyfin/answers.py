@@ -19,6 +19,8 @@ _TITLES = {
 
 
 def render_error(request: web.Request, status: int, exc: ReelhouseError) -> web.Response:
+    # Jellyfin answers bad input with 400; its apps know no 422.
+    status = 400 if status == 422 else status
     body = {
         "type": "about:blank",
         "title": _TITLES.get(status, "Error"),

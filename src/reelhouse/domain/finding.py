@@ -1,0 +1,86 @@
+"""Finding items across every library a viewer sees, with the filters and orders client apps ask for."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from reelhouse.domain.library import ItemKind, ItemSummary
+
+# Kinds that hold other items rather than media of their own.
+FOLDER_KINDS = frozenset({ItemKind.SHOW, ItemKind.SEASON, ItemKind.ARTIST, ItemKind.ALBUM})
+
+
+class FindSort(enum.StrEnum):
+    TITLE = "title"
+    ADDED = "added"
+    YEAR = "year"
+    RATING = "rating"
+    PLAYED_AT = "played_at"
+    PLAY_COUNT = "play_count"
+    RUNTIME = "runtime"
+    INDEX = "index"
+    PARENT_INDEX = "parent_index"
+    # The parent's or the top item's title: an album's for tracks, an artist's or a show's.
+    PARENT_TITLE = "parent_title"
+    TOP_TITLE = "top_title"
+    RANDOM = "random"
+
+
+@dataclass(frozen=True)
+class FindQuery:
+    """One listing across libraries; every field narrows it, and the viewer's scope always applies.
+
+    ``parent_id`` keeps direct children of an item; ``ancestor_id`` keeps everything under it at any depth.
+    ``top_ids`` (an artist's or a show's items) and ``parent_ids`` (an album's tracks) narrow by family."""
+
+    kinds: frozenset[ItemKind] | None = None
+    exclude_kinds: frozenset[ItemKind] = frozenset()
+    library_id: str | None = None
+    parent_id: str | None = None
+    ancestor_id: str | None = None
+    ids: tuple[str, ...] | None = None
+    text: str | None = None
+    name_starts_with: str | None = None
+    genres: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    top_ids: tuple[str, ...] | None = None
+    parent_ids: tuple[str, ...] | None = None
+    played: bool | None = None
+    resumable: bool = False
+    favourite: bool | None = None
+    folders: bool | None = None
+    present_only: bool = False
+    sort: tuple[FindSort, ...] = (FindSort.TITLE,)
+    descending: bool = False
+    offset: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class ViewerMarks:
+    """The viewer's own marks on an item: progress, watched, favourite."""
+
+    position: float = 0.0
+    watched: bool = False
+    play_count: int = 0
+    favourite: bool = False
+    played_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FoundItem:
+    """An item as a listing shows it: its summary, its family's names, its children and the viewer's marks."""
+
+    summary: ItemSummary
+    sort_title: str
+    top_id: str
+    duration: float | None
+    plot: str | None
+    aired: str | None
+    genres: tuple[str, ...]
+    parent_title: str | None
+    top_title: str | None
+    child_count: int | None
+    marks: ViewerMarks

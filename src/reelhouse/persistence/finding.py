@@ -1,0 +1,214 @@
+"""Listings across libraries with client apps' filters, always under the viewer's scope (scope_clause)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, true
+from sqlalchemy.orm import aliased
+
+from reelhouse.domain.access import LibraryScope
+from reelhouse.domain.finding import FOLDER_KINDS, FindQuery, FindSort, FoundItem, ViewerMarks
+from reelhouse.domain.library import LibraryKind
+from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _escape_like, _summary, scope_clause
+from reelhouse.persistence.schema import item_genres, items, play_state
+
+_family = aliased(items, name="family")
+
+
+def _marks_of(scope: LibraryScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether the viewer's own play-state row for the listed item meets ``conditions``."""
+    return exists().where(
+        play_state.c.user_id == scope.user_id, play_state.c.item_id == items.c.id, *conditions
+    )
+
+
+def _mark_value(scope: LibraryScope, column: Any) -> Any:
+    return (
+        select(column)
+        .where(play_state.c.user_id == scope.user_id, play_state.c.item_id == items.c.id)
+        .scalar_subquery()
+    )
+
+
+def _family_title(link: Any) -> Any:
+    return select(_family.c.sort_title).where(_family.c.id == link).scalar_subquery()
+
+
+def _sort_column(scope: LibraryScope, sort: FindSort) -> Any:
+    match sort:
+        case FindSort.TITLE:
+            return items.c.sort_title
+        case FindSort.ADDED:
+            return items.c.added_at
+        case FindSort.YEAR:
+            return items.c.year_key
+        case FindSort.RATING:
+            return items.c.rating_key
+        case FindSort.RUNTIME:
+            return items.c.duration
+        case FindSort.INDEX:
+            return items.c.idx
+        case FindSort.PARENT_INDEX:
+            return items.c.parent_idx
+        case FindSort.PLAYED_AT:
+            return _mark_value(scope, play_state.c.updated_at)
+        case FindSort.PLAY_COUNT:
+            return _mark_value(scope, play_state.c.play_count)
+        case FindSort.PARENT_TITLE:
+            return _family_title(items.c.parent_id)
+        case FindSort.TOP_TITLE:
+            return _family_title(items.c.top_id)
+        case FindSort.RANDOM:
+            return func.random()
+
+
+def _visible(conn: Connection, scope: LibraryScope, item_id: str) -> bool:
+    found = conn.execute(select(items.c.id).where(items.c.id == item_id, scope_clause(scope))).first()
+    return found is not None
+
+
+def _where(
+    scope: LibraryScope,
+    query: FindQuery,
+    library_kind: LibraryKind | None,
+    labels_in_use: frozenset[str] | None,
+) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = [scope_clause(scope, library_kind, labels_in_use)]
+    if query.library_id is not None:
+        clauses.append(items.c.library_id == query.library_id)
+    if query.kinds is not None:
+        clauses.append(items.c.kind.in_(sorted(k.value for k in query.kinds)))
+    if query.exclude_kinds:
+        clauses.append(items.c.kind.not_in(sorted(k.value for k in query.exclude_kinds)))
+    if query.parent_id is not None:
+        clauses.append(items.c.parent_id == query.parent_id)
+    if query.ancestor_id is not None:
+        # Families are at most three deep (show, season, episode; artist, album, track).
+        below = select(_family.c.id).where(_family.c.parent_id == query.ancestor_id)
+        clauses.append(or_(items.c.parent_id == query.ancestor_id, items.c.parent_id.in_(below)))
+    if query.ids is not None:
+        clauses.append(items.c.id.in_(query.ids))
+    if query.top_ids is not None:
+        clauses.append(and_(items.c.top_id.in_(query.top_ids), items.c.id.not_in(query.top_ids)))
+    if query.parent_ids is not None:
+        clauses.append(items.c.parent_id.in_(query.parent_ids))
+    if query.text:
+        clauses.append(items.c.title.ilike("%" + _escape_like(query.text) + "%", escape="\\"))
+    if query.name_starts_with:
+        clauses.append(items.c.sort_title.ilike(_escape_like(query.name_starts_with) + "%", escape="\\"))
+    if query.genres:
+        tagged = select(item_genres.c.item_id).where(item_genres.c.genre.in_(query.genres))
+        clauses.append(items.c.id.in_(tagged))
+    if query.years:
+        clauses.append(items.c.year.in_(query.years))
+    if query.played is not None:
+        watched = _marks_of(scope, play_state.c.watched.is_(True))
+        clauses.append(watched if query.played else not_(watched))
+    if query.resumable:
+        clauses.append(_marks_of(scope, play_state.c.watched.is_(False), play_state.c.position > 0))
+    if query.favourite is not None:
+        starred = _marks_of(scope, play_state.c.favourite_at.is_not(None))
+        clauses.append(starred if query.favourite else not_(starred))
+    if query.folders is not None:
+        folder = items.c.kind.in_(sorted(k.value for k in FOLDER_KINDS))
+        clauses.append(folder if query.folders else not_(folder))
+    if query.present_only:
+        clauses.append(items.c.missing.is_(False))
+    return and_(true(), *clauses)
+
+
+class ItemFinder:
+    def find(
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        query: FindQuery,
+        library_kind: LibraryKind | None = None,
+        labels_in_use: frozenset[str] | None = None,
+    ) -> tuple[list[FoundItem], int] | None:
+        """A page of matching items and how many match in all; None when the parent or ancestor asked for is
+        not visible, so that hidden and absent answer the same."""
+        for family in (query.parent_id, query.ancestor_id):
+            if family is not None and not _visible(conn, scope, family):
+                return None
+        where = _where(scope, query, library_kind, labels_in_use)
+        order: list[Any] = []
+        for sort in query.sort:
+            column = _sort_column(scope, sort)
+            order.append(column.desc() if query.descending else column.asc())
+        order.append(items.c.id.desc() if query.descending else items.c.id.asc())
+        ids = list(
+            conn.execute(
+                select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
+            ).scalars()
+        )
+        total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
+        return self.rows(conn, scope, ids), total
+
+    def rows(self, conn: Connection, scope: LibraryScope, ids: list[str]) -> list[FoundItem]:
+        """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks."""
+        if not ids:
+            return []
+        columns = (*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration, items.c.plot)
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(*columns, items.c.aired).where(items.c.id.in_(ids), scope_clause(scope))
+            )
+        }
+        genres: dict[str, list[str]] = {}
+        for item_id, genre in conn.execute(
+            select(item_genres.c.item_id, item_genres.c.genre)
+            .where(item_genres.c.item_id.in_(ids))
+            .order_by(item_genres.c.genre)
+        ):
+            genres.setdefault(item_id, []).append(genre)
+        family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {r.top_id for r in rows.values()}
+        titles = dict(
+            conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids))).tuples().all()
+        )
+        folders = [r.id for r in rows.values() if r.kind in {k.value for k in FOLDER_KINDS}]
+        counts: dict[str, int] = dict(
+            conn.execute(
+                select(items.c.parent_id, func.count())
+                .where(items.c.parent_id.in_(folders), scope_clause(scope))
+                .group_by(items.c.parent_id)
+            )
+            .tuples()
+            .all()
+        )
+        marks = {
+            m.item_id: ViewerMarks(
+                position=float(m.position),
+                watched=bool(m.watched),
+                play_count=int(m.play_count),
+                favourite=m.favourite_at is not None,
+                played_at=datetime.fromtimestamp(m.updated_at, UTC) if m.play_count or m.position else None,
+            )
+            for m in conn.execute(
+                select(play_state).where(play_state.c.user_id == scope.user_id, play_state.c.item_id.in_(ids))
+            )
+        }
+        found: list[FoundItem] = []
+        for item_id in ids:
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            found.append(
+                FoundItem(
+                    summary=_summary(row),
+                    sort_title=row.sort_title,
+                    top_id=row.top_id,
+                    duration=row.duration,
+                    plot=row.plot,
+                    aired=row.aired,
+                    genres=tuple(genres.get(item_id, ())),
+                    parent_title=titles.get(row.parent_id) if row.parent_id else None,
+                    top_title=titles.get(row.top_id) if row.top_id != item_id else None,
+                    child_count=counts.get(item_id, 0) if item_id in folders else None,
+                    marks=marks.get(item_id, ViewerMarks()),
+                )
+            )
+        return found

@@ -1,0 +1,239 @@
+"""Reelhouse items as Jellyfin's BaseItemDto: PascalCase, ids as 32 hex digits, ticks, dates with Z.
+
+Jellyfin's own server leaves out null fields, and client models decode a present field strictly (an
+``IndexNumber`` of null fails where an absent one does not), so every null is dropped. Never a file path:
+``Path``, when asked for, is a neutral ``/reelhouse/<id>``.
+
+Public names here (``item_dto``, ``view_dto``, ``user_data``, ``envelope``, ``DtoContext``, ``ticks``,
+``jellyfin_date``, ``JELLYFIN_TYPES``) are used by other modules of the package; keep them stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from reelhouse.domain.finding import FOLDER_KINDS, FoundItem, ViewerMarks
+from reelhouse.domain.library import ItemKind, Library, LibraryKind
+from reelhouse.web.compat.jellyfin.ids import to_jellyfin
+from reelhouse.web.context import services
+
+TICKS_PER_SECOND = 10_000_000
+
+JELLYFIN_TYPES: dict[ItemKind, str] = {
+    ItemKind.MOVIE: "Movie",
+    ItemKind.SHOW: "Series",
+    ItemKind.SEASON: "Season",
+    ItemKind.EPISODE: "Episode",
+    ItemKind.ARTIST: "MusicArtist",
+    ItemKind.ALBUM: "MusicAlbum",
+    ItemKind.TRACK: "Audio",
+    ItemKind.PHOTO: "Photo",
+    ItemKind.VIDEO: "Video",
+    ItemKind.EXTRA: "Video",
+}
+MEDIA_TYPES: dict[ItemKind, str] = {
+    ItemKind.MOVIE: "Video",
+    ItemKind.EPISODE: "Video",
+    ItemKind.VIDEO: "Video",
+    ItemKind.EXTRA: "Video",
+    ItemKind.TRACK: "Audio",
+    ItemKind.PHOTO: "Photo",
+}
+# Jellyfin's CollectionType values are lower case; a capitalised one is not recognised by apps.
+COLLECTION_TYPES: dict[LibraryKind, str] = {
+    LibraryKind.MOVIES: "movies",
+    LibraryKind.SHOWS: "tvshows",
+    LibraryKind.MUSIC: "music",
+    LibraryKind.PHOTOS: "photos",
+    LibraryKind.HOME_VIDEOS: "homevideos",
+}
+
+
+@dataclass(frozen=True)
+class DtoContext:
+    """What every DTO of one answer shares: the server's id, the fields the app asked for, the viewer."""
+
+    server_id: str
+    fields: frozenset[str] = field(default_factory=frozenset)  # lower-cased names from `Fields`
+    may_download: bool = False
+
+
+def server_id(request: web.Request) -> str:
+    """The server's Jellyfin id, the `Id` of /System/Info/Public, which apps compare with `ServerId`.
+
+    It is the services' `server_id`, as system.py answers it; a build without one sends an empty id."""
+    return str(getattr(services(request), "server_id", ""))
+
+
+def image_tags(item_id: str, has_artwork: bool, viewer_key: str) -> dict[str, str]:
+    """`ImageTags` for an item, as this viewer may fetch them.
+
+    Hook for images.py (engineer C): the tags are capabilities (an HMAC over item, image version and user),
+    so they come from there; replace this body with a call to images.image_tags. Until then: none."""
+    return {}
+
+
+def ticks(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * TICKS_PER_SECOND)
+
+
+def jellyfin_date(moment: datetime | None) -> str | None:
+    """Jellyfin's own form: UTC, seven fractional digits, Z."""
+    if moment is None:
+        return None
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}0Z"
+
+
+def _aired(aired: str | None, year: int | None) -> str | None:
+    if aired:
+        try:
+            return jellyfin_date(datetime.fromisoformat(aired).replace(tzinfo=UTC))
+        except ValueError:
+            pass
+    return jellyfin_date(datetime(year, 1, 1, tzinfo=UTC)) if year and 1 <= year <= 9999 else None
+
+
+def _jid(reelhouse_id: str | None) -> str | None:
+    if not reelhouse_id:
+        return None
+    try:
+        return to_jellyfin(reelhouse_id)
+    except ValueError:
+        return None
+
+
+def _compact(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def user_data(item_id: str, marks: ViewerMarks, duration: float | None) -> dict[str, Any]:
+    """Jellyfin's UserItemDataDto: the viewer's progress, watched mark and favourite."""
+    jid = _jid(item_id) or item_id
+    percent = None
+    if marks.position > 0 and duration:
+        percent = min(100.0, 100.0 * marks.position / duration)
+    return _compact(
+        {
+            "PlaybackPositionTicks": ticks(marks.position) or 0,
+            "PlayCount": marks.play_count,
+            "IsFavorite": marks.favourite,
+            "Played": marks.watched,
+            "PlayedPercentage": percent,
+            "LastPlayedDate": jellyfin_date(marks.played_at),
+            "Key": jid,
+            "ItemId": jid,
+        }
+    )
+
+
+def _people(item_id: str | None, name: str | None) -> list[dict[str, str]] | None:
+    jid = _jid(item_id)
+    return [{"Id": jid, "Name": name}] if jid and name else None
+
+
+def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
+    """A BaseItemDto without MediaSources and MediaStreams (playback.py adds those)."""
+    item = found.summary
+    kind = item.kind
+    jid = _jid(item.id) or item.id
+    folder = kind in FOLDER_KINDS
+    parent = _jid(item.parent_id) or _jid(item.library_id)
+    dto: dict[str, Any] = {
+        "Id": jid,
+        "Name": item.title,
+        "ServerId": ctx.server_id,
+        "Type": JELLYFIN_TYPES[kind],
+        "IsFolder": folder,
+        "ParentId": parent,
+        "MediaType": MEDIA_TYPES.get(kind, "Unknown"),
+        "LocationType": "Virtual" if item.missing else "FileSystem",
+        "SortName": found.sort_title,
+        "DateCreated": jellyfin_date(item.added_at),
+        "PremiereDate": _aired(found.aired, item.year),
+        "ProductionYear": item.year,
+        "OfficialRating": item.content_rating,
+        "CommunityRating": item.rating,
+        "Overview": found.plot,
+        "RunTimeTicks": ticks(found.duration),
+        "Genres": list(found.genres),
+        "IndexNumber": item.index,
+        "ImageTags": image_tags(item.id, item.has_artwork, ""),
+        "BackdropImageTags": [],
+        "ImageBlurHashes": {},
+        "ProviderIds": {},
+        "CanDownload": ctx.may_download and not folder,
+        "UserData": user_data(item.id, found.marks, found.duration),
+    }
+    if folder:
+        dto["ChildCount"] = found.child_count
+    if kind is ItemKind.EPISODE:
+        season = item.parent_id if item.parent_id and item.parent_id != found.top_id else None
+        dto |= {
+            "SeriesId": _jid(found.top_id),
+            "SeriesName": found.top_title,
+            "SeasonId": _jid(season),
+            "SeasonName": found.parent_title if season else None,
+            "ParentIndexNumber": item.parent_index,
+        }
+    elif kind is ItemKind.SEASON:
+        dto |= {"SeriesId": _jid(found.top_id), "SeriesName": found.top_title}
+    elif kind in (ItemKind.ALBUM, ItemKind.TRACK):
+        artists = _people(found.top_id, found.top_title)
+        dto |= {
+            "AlbumArtist": found.top_title,
+            "AlbumArtists": artists or [],
+            "ArtistItems": artists or [],
+            "Artists": [found.top_title] if found.top_title else [],
+        }
+        if kind is ItemKind.TRACK:
+            dto |= {
+                "AlbumId": _jid(item.parent_id),
+                "Album": found.parent_title,
+                "ParentIndexNumber": item.parent_index,
+            }
+    if "path" in ctx.fields and not folder:
+        dto["Path"] = f"/reelhouse/{jid}"
+    return _compact(dto)
+
+
+def view_dto(library: Library, ctx: DtoContext) -> dict[str, Any]:
+    """A library as Jellyfin's CollectionFolder, the top of an app's home screen."""
+    jid = _jid(library.id) or library.id
+    return {
+        "Id": jid,
+        "Name": library.name,
+        "ServerId": ctx.server_id,
+        "Type": "CollectionFolder",
+        "CollectionType": COLLECTION_TYPES[library.kind],
+        "IsFolder": True,
+        "LocationType": "FileSystem",
+        "MediaType": "Unknown",
+        "SortName": library.name.lower(),
+        "DateCreated": jellyfin_date(library.created_at),
+        "ImageTags": {},
+        "BackdropImageTags": [],
+        "ImageBlurHashes": {},
+        "ProviderIds": {},
+        "UserData": {
+            "PlaybackPositionTicks": 0,
+            "PlayCount": 0,
+            "IsFavorite": False,
+            "Played": False,
+            "Key": jid,
+            "ItemId": jid,
+        },
+    }
+
+
+def envelope(
+    items: Sequence[dict[str, Any]] | Iterable[dict[str, Any]], total: int, start: int
+) -> dict[str, Any]:
+    """Jellyfin's list answer; apps' models need all three keys."""
+    listed = list(items)
+    return {"Items": listed, "TotalRecordCount": total, "StartIndex": start}
