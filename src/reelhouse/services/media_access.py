@@ -36,6 +36,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.subtitles import SubtitleRepository
+from reelhouse.services.image_tags import ImageTags
 from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
 from reelhouse.services.media_grants import Grant, MediaGrants
 from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
@@ -175,6 +176,7 @@ class MediaAccess:
         self.renditions = renditions
         self._scans = scans
         self.grants = grants
+        self.image_tags = ImageTags(grants.derive("image tags"))
         self.files = files
         self.encoders = encoders
         self._setting = setting
@@ -202,6 +204,14 @@ class MediaAccess:
         return grants_to_actor(
             row.id, row.username, row.role, row.grants, TokenScope.STREAM.value, grant.session_id
         )
+
+    def _user_now(self, user_id: str) -> Actor:
+        """A user named by a capability that carries no session (an image tag), as they are now."""
+        with self._db.read() as conn:
+            row = self._accounts.user_by_id(conn, user_id) if user_id else None
+        if row is None or account_ended(row.grants, bool(row.disabled)):
+            raise AuthenticationRequired("This image link is no longer valid.")
+        return grants_to_actor(row.id, row.username, row.role, row.grants, TokenScope.READ.value, None)
 
     # What ----------------------------------------------------------------------------------------
     def allow(self, viewer: Actor, item_id: str, purpose: Purpose, zone: str | None) -> Allowed:
@@ -385,9 +395,15 @@ class MediaAccess:
         return Delivery(allowed, copy, media_type)
 
     def direct(self, grant: str | None, item_id: str, zone: str | None) -> Delivery:
-        allowed = self.from_grant(grant, item_id, Purpose.STREAM, zone)
+        return self._direct(self.from_grant(grant, item_id, Purpose.STREAM, zone))
+
+    def direct_to(self, viewer: Actor, item_id: str, zone: str | None) -> Delivery:
+        """Direct play for a client API whose apps carry their token in the media URL instead of a grant."""
+        return self._direct(self.allow(viewer, item_id, Purpose.STREAM, zone))
+
+    def _direct(self, allowed: Allowed) -> Delivery:
         self.check_direct_bitrate(allowed)
-        self.check_streams(allowed.viewer, item_id)
+        self.check_streams(allowed.viewer, allowed.item.summary.id)
         return self._original(allowed)
 
     def download(self, viewer: Actor, item_id: str, zone: str | None) -> Delivery:
@@ -401,6 +417,20 @@ class MediaAccess:
         """A progressive audio encode. Codec and bitrate are signed into the grant, and the bitrate is capped
         again for the zone the request comes from."""
         allowed = self.from_grant(grant, item_id, f"{Purpose.AUDIO}:{codec}:{kbps}", zone)
+        return allowed, self._encode_audio(allowed, grant or "", codec, kbps)
+
+    def audio_to(
+        self, viewer: Actor, item_id: str, codec: str, kbps: int, zone: str | None, key: str
+    ) -> tuple[Allowed, AudioEncoder]:
+        """A progressive audio encode for a client API's token-bearing URL; ``key`` names the player, so its
+        next request replaces this encoder instead of holding a second one."""
+        if codec not in playback.AUDIO_ENCODERS:
+            raise InvalidInput(f"Audio codec must be one of {', '.join(sorted(playback.AUDIO_ENCODERS))}.")
+        allowed = self.allow(viewer, item_id, Purpose.AUDIO, zone)
+        return allowed, self._encode_audio(allowed, f"{viewer.user_id}:{key}", codec, kbps)
+
+    def _encode_audio(self, allowed: Allowed, key: str, codec: str, kbps: int) -> AudioEncoder:
+        item_id = allowed.item.summary.id
         cap = self.bitrate_cap(allowed.viewer, allowed.zone)
         if cap is not None and kbps > cap:
             kbps = max(
@@ -415,17 +445,9 @@ class MediaAccess:
         self.check_streams(allowed.viewer, item_id)
         with self.open_file(allowed) as source:
             # ffmpeg inherits its own copy of the descriptor; ours can close as soon as it has started.
-            encoder = self.encoders.audio(
-                allowed.viewer.user_id,
-                item_id,
-                grant or "",
-                source,
-                index,
-                codec,
-                kbps,
-                allowed.viewer.session_id,
+            return self.encoders.audio(
+                allowed.viewer.user_id, item_id, key, source, index, codec, kbps, allowed.viewer.session_id
             )
-        return allowed, encoder
 
     def start_hls(
         self,
@@ -504,6 +526,17 @@ class MediaAccess:
         roots = (*allowed.library.roots, str(self._artwork_cache))
         with self.files.open_inside(path, roots) as source:
             return self._picture(allowed, source, width, "artwork")
+
+    def artwork_tagged(
+        self, tag: str, item_id: str, kind: str, width: int | None, zone: str | None
+    ) -> tuple[OpenedFile, str]:
+        """Artwork fetched with an image tag instead of a credential: the tag's user as they are now must
+        see the item, and the tag must have been minted for them, this artwork and their present access."""
+        viewer = self._user_now(self.image_tags.user_of(tag))
+        allowed = self.allow(viewer, item_id, Purpose.ARTWORK, zone)
+        if not self.image_tags.valid(tag, viewer, allowed.item.summary, kind):
+            raise AuthenticationRequired("This image link is no longer valid.")
+        return self.artwork(viewer, item_id, kind, width, zone)
 
     def subtitle_vtt(self, viewer: Actor, item_id: str, subtitle_id: str, zone: str | None) -> str:
         allowed = self.allow(viewer, item_id, Purpose.SUBTITLE, zone)

@@ -74,6 +74,11 @@ class MediaGrants:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
+    def derive(self, purpose: str) -> bytes:
+        """A separate key for another kind of signature (HKDF-Expand, one block), so that no value signed for
+        one use is ever valid for another."""
+        return hmac.new(self._secret, f"reelhouse {purpose}".encode() + b"\x01", hashlib.sha256).digest()
+
     def _mac(self, payload: str) -> str:
         return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest()[:20])
 

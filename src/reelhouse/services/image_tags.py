@@ -1,0 +1,96 @@
+"""Image tags for client APIs whose apps fetch pictures without a credential: a tag is a capability one
+authorised listing handed to one user, for one item's one kind of artwork, which stops working when the
+artwork, the user's access or the week changes. Knowing an item id is never enough."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from reelhouse.domain.access import Actor
+from reelhouse.domain.library import ItemSummary
+
+# A leaked image URL works for one to two weeks; apps fetch fresh tags with every listing anyway.
+WEEK_SECONDS = 7 * 24 * 3600
+_MAC_BYTES = 16
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _canonical(value: Any) -> Any:
+    """The same structure in a form whose JSON never depends on set or hash order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return sorted((str(k), _canonical(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+
+
+def access_fingerprint(viewer: Actor) -> str:
+    """What the user may see and do, as a short digest: any change of libraries, rating cap, labels or
+    permissions gives another one, and with it other tags."""
+    shape = [viewer.user_id, viewer.role.value, _canonical(viewer.scope), _canonical(viewer.permissions)]
+    return hashlib.sha256(json.dumps(shape, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def artwork_version(item: ItemSummary) -> str:
+    # The item row's own record of its artwork: a rescan that finds a new poster replaces the row's values.
+    return f"{int(item.has_artwork)}|{item.added_at.timestamp():.6f}"
+
+
+class ImageTags:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        # Listings ask for many tags with one viewer: the fingerprint is computed once per viewer object.
+        self._fingerprints: dict[int, tuple[Actor, str]] = {}
+        self._lock = threading.Lock()
+
+    def _fingerprint(self, viewer: Actor) -> str:
+        with self._lock:
+            hit = self._fingerprints.get(id(viewer))
+            if hit is not None and hit[0] is viewer:
+                return hit[1]
+        found = access_fingerprint(viewer)
+        with self._lock:
+            if len(self._fingerprints) > 256:
+                self._fingerprints.clear()
+            self._fingerprints[id(viewer)] = (viewer, found)
+        return found
+
+    def _mac(self, viewer: Actor, item: ItemSummary, kind: str, week: int) -> str:
+        fields = (viewer.user_id, item.id, kind, artwork_version(item), self._fingerprint(viewer), str(week))
+        return _b64(hmac.new(self._key, "|".join(fields).encode(), hashlib.sha256).digest()[:_MAC_BYTES])
+
+    def mint(self, viewer: Actor, item: ItemSummary, kind: str, now: float | None = None) -> str:
+        week = int((now or time.time()) // WEEK_SECONDS)
+        return f"{viewer.user_id}.{self._mac(viewer, item, kind, week)}"
+
+    @staticmethod
+    def user_of(tag: str) -> str:
+        """The user a tag names, unverified: only for finding whom to verify it against."""
+        user, _, mac = tag.partition(".")
+        return user if mac and 0 < len(user) <= 64 and len(tag) <= 128 else ""
+
+    def valid(self, tag: str, viewer: Actor, item: ItemSummary, kind: str, now: float | None = None) -> bool:
+        """Minted for this viewer as they are now, this item's artwork as it is now, this or last week."""
+        user, _, mac = tag.partition(".")
+        if user != viewer.user_id:
+            return False
+        week = int((now or time.time()) // WEEK_SECONDS)
+        return any(
+            hmac.compare_digest(mac.encode(), self._mac(viewer, item, kind, w).encode())
+            for w in (week, week - 1)
+        )
