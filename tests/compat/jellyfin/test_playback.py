@@ -4,24 +4,19 @@ and subtitles; and a restricted member who gets nothing for what they may not ha
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from jellyfin_api_client.models.playback_info_response import PlaybackInfoResponse
-from jellyfin_apiclient_python import JellyfinClient
 
-from reelhouse.domain.access import Role, system_actor
+from reelhouse.domain.access import system_actor
 from reelhouse.web.compat.jellyfin.ids import to_jellyfin
-from tests.harness import Client, RunningServer
-from tests.playback import media
+from tests.compat.jellyfin.media_world import World, build
 
 REMOTE = "127.0.0.9"
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
@@ -38,92 +33,11 @@ MP4_PROFILE = {
 NOTHING_PROFILE = {"DirectPlayProfiles": [], "TranscodingProfiles": MP4_PROFILE["TranscodingProfiles"]}
 
 
-@dataclass
-class World:
-    server: RunningServer
-    url: str
-    film: str  # h264/aac mp4 with a sidecar subtitle
-    other: str  # hevc/ac3 mkv: needs HLS
-    song: str  # flac
-    hidden: str  # in a library the member is not given
-    tokens: dict[str, str]
-    users: dict[str, str]
-    root: Path
-
-    def app(self, who: str) -> JellyfinClient:
-        """jellyfin-apiclient-python as an app holds it after signing in (the token is a Reelhouse one)."""
-        client = JellyfinClient()
-        client.config.app("reelhouse-tests", "0.1", "test box", f"device-{who}")
-        client.config.data.update(
-            {
-                "auth.ssl": False,
-                "auth.server": self.url,
-                "auth.token": self.tokens[who],
-                "auth.user_id": to_jellyfin(self.users[who]),
-            }
-        )
-        client.logged_in = True
-        return client
-
-    def raw(self, who: str | None = None, source: str | None = None) -> Client:
-        headers = {"X-Emby-Token": self.tokens[who]} if who else {}
-        client = Client(self.server.port, source=source, default_headers=headers)
-        # Outside the home network only HTTPS is served; the harness's TLS client keeps no default headers.
-        return (
-            dataclasses.replace(self.server.over_tls(client), default_headers=headers) if source else client
-        )
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    base = tmp_path_factory.mktemp("jellyfin-playback")
-    films, music, private = base / "films", base / "music", base / "private"
-    media.h264_mp4(films / "Film" / "Film.mp4")
-    (films / "Film" / "Film.en.srt").write_text(
-        "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n00:00:05,000 --> 00:00:06,000\nLater\n",
-        encoding="utf-8",
-    )
-    media.hevc_ac3_mkv(films / "Other" / "Other.mkv")
-    media.flac_track(music / "Artist" / "Album" / "01 - Song.flac")
-    media.h264_mp4(private / "Secret" / "Secret.mp4")
-    server = RunningServer(base / "data", https=True)
-    services = server.server.services
-    system = system_actor("test")
-    services.settings.apply(
-        system, {"lan_networks": ["127.0.0.1/32"], "remote_access": True, "secure_connections": "preferred"}
-    )
-    shared = [
-        services.libraries.add(system, n, k, [str(p)])
-        for n, k, p in (("Films", "movies", films), ("Music", "music", music))
-    ]
-    secret = services.libraries.add(system, "Private", "movies", [str(private)])
-    for library in (*shared, secret):
-        server.server.scanner.scan(library)
-    users = {"owner": server.create_user("owner", Role.OWNER)}
-    for name, grants in (
-        ("member", {"may_transcode": False, "may_download": False}),
-        ("homebody", {"may_connect_remotely": False}),
-    ):
-        users[name] = server.create_user(name)
-        services.users.update(system, users[name], grants={"libraries": [lib.id for lib in shared], **grants})  # type: ignore[union-attr]
-    tokens = {name: str(server.sign_in(name).token) for name in users}
-
-    def find(title: str) -> str:
-        return services.catalogue.search(system, title)[0].id
-
-    made = World(
-        server,
-        f"http://127.0.0.1:{server.port}/jellyfin",
-        find("Film"),
-        find("Other"),
-        find("Song"),
-        find("Secret"),
-        tokens,
-        users,
-        base,
-    )
+    made = build(tmp_path_factory.mktemp("jellyfin-playback"))
     yield made
-    server.stop()
+    made.server.stop()
 
 
 def _end_sessions(world: World) -> None:

@@ -10,7 +10,7 @@ Public names here (``item_dto``, ``view_dto``, ``user_data``, ``envelope``, ``Dt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse.domain.finding import FOLDER_KINDS, FoundItem, ViewerMarks
-from reelhouse.domain.library import ItemKind, Library, LibraryKind
+from reelhouse.domain.library import ItemKind, ItemSummary, Library, LibraryKind
 from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.context import services
 
@@ -61,6 +61,9 @@ class DtoContext:
     server_id: str
     fields: frozenset[str] = field(default_factory=frozenset)  # lower-cased names from `Fields`
     may_download: bool = False
+    # `ImageTags` and `BackdropImageTags` for an item, minted for this answer's viewer (images.image_tags);
+    # without it an answer hands out no tags, and pictures then need the app's token.
+    images: Callable[[ItemSummary], dict[str, Any]] | None = None
 
 
 def server_id(request: web.Request) -> str:
@@ -70,12 +73,9 @@ def server_id(request: web.Request) -> str:
     return str(getattr(services(request), "server_id", ""))
 
 
-def image_tags(item_id: str, has_artwork: bool, viewer_key: str) -> dict[str, str]:
-    """`ImageTags` for an item, as this viewer may fetch them.
-
-    Hook for images.py (engineer C): the tags are capabilities (an HMAC over item, image version and user),
-    so they come from there; replace this body with a call to images.image_tags. Until then: none."""
-    return {}
+def image_tags(item: ItemSummary, ctx: DtoContext) -> dict[str, Any]:
+    """`ImageTags` and `BackdropImageTags`: capabilities (images.py) only this viewer's answers hand out."""
+    return ctx.images(item) if ctx.images is not None else {"ImageTags": {}, "BackdropImageTags": []}
 
 
 def ticks(seconds: float | None) -> int | None:
@@ -163,8 +163,7 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         "RunTimeTicks": ticks(found.duration),
         "Genres": list(found.genres),
         "IndexNumber": item.index,
-        "ImageTags": image_tags(item.id, item.has_artwork, ""),
-        "BackdropImageTags": [],
+        **image_tags(item, ctx),
         "ImageBlurHashes": {},
         "ProviderIds": {},
         "CanDownload": ctx.may_download and not folder,

@@ -14,7 +14,7 @@ from reelhouse.domain import playback
 from reelhouse.domain.access import Actor
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.library import StreamInfo
-from reelhouse.errors import InvalidInput, MediaError, PermissionDenied, TooManyRequests
+from reelhouse.errors import InvalidInput, MediaError, NotFound, PermissionDenied, TooManyRequests
 from reelhouse.services.media_access import Allowed, Purpose
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.auth import client_info
@@ -69,9 +69,10 @@ def _names(value: object) -> frozenset[str]:
 
 
 def user_matches(request: web.Request, who: Actor, named: object) -> None:
-    """A userId in the path, query or body must be the caller's own: apps cannot act for someone else."""
-    if named and from_jellyfin(str(named)) != who.user_id:
-        raise PermissionDenied("You may only ask for your own user.")
+    """A userId in the query or body must be the caller's own, as items.check_user rules (an admin may name
+    anyone, and is still decided as themselves); any other user is one that does not exist."""
+    if named and from_jellyfin(str(named)) != who.user_id and not who.is_admin:
+        raise NotFound("No such user.")
 
 
 def _direct_match(
