@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemKind, Library, Page
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
+from reelhouse.web.compat.jellyfin.images import image_tags
 from reelhouse.web.compat.jellyfin.mapping import DtoContext, envelope, item_dto, server_id, view_dto
 from reelhouse.web.context import actor, call, services
 
@@ -189,7 +191,8 @@ def check_user(request: web.Request, who: Actor) -> None:
 
 def context(request: web.Request, who: Actor, params: Params | None = None) -> DtoContext:
     fields = frozenset(f.lower() for f in params.words("Fields")) if params else frozenset()
-    return DtoContext(server_id(request), fields, can(who, Action.DOWNLOAD))
+    tags = functools.partial(image_tags, services(request).media.image_tags, who)
+    return DtoContext(server_id(request), fields, can(who, Action.DOWNLOAD), images=tags)
 
 
 async def visible_libraries(request: web.Request, who: Actor) -> list[Library]:
