@@ -166,19 +166,19 @@ class ItemFinder:
         ):
             genres.setdefault(item_id, []).append(genre)
         family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {r.top_id for r in rows.values()}
-        titles = dict(
-            conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids))).tuples().all()
-        )
+        titles: dict[str, str] = {
+            row.id: row.title
+            for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
+        }
         folders = [r.id for r in rows.values() if r.kind in {k.value for k in FOLDER_KINDS}]
-        counts: dict[str, int] = dict(
-            conn.execute(
+        counts: dict[str, int] = {
+            row[0]: int(row[1])
+            for row in conn.execute(
                 select(items.c.parent_id, func.count())
                 .where(items.c.parent_id.in_(folders), scope_clause(scope))
                 .group_by(items.c.parent_id)
             )
-            .tuples()
-            .all()
-        )
+        }
         marks = {
             m.item_id: ViewerMarks(
                 position=float(m.position),
