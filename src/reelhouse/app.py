@@ -24,6 +24,7 @@ from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
+from reelhouse.persistence.quick_connect import QuickConnectRepository
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.settings import SettingsRepository
 from reelhouse.persistence.subtitles import SubtitleRepository
@@ -45,6 +46,7 @@ from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
+from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
@@ -145,6 +147,9 @@ class Reelhouse:
             certificate_upload=CertificateUpload(
                 self.db, audit, certificates, settings=lambda: settings.values
             ),
+            quick_connect=QuickConnectService(self.db, QuickConnectRepository(), accounts, audit),
+            # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
+            server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
 
@@ -207,6 +212,7 @@ class Reelhouse:
         self.services.media.encoders.close()
         self.services.catalogue.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.services.audit.flush_head()
         self.db.close()
 
 

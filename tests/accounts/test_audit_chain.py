@@ -25,6 +25,8 @@ def _grow(running: RunningServer, count: int = 5) -> None:
     owner = running.owner()
     for n in range(count - 1):
         assert owner.request("PATCH", "/api/settings", {"values": {"server_name": f"Den {n}"}}).status == 200
+    # The head file is written on a thread after each commit; the tests read it as a process would later.
+    running.server.services.audit.flush_head()
 
 
 def _chain(running: RunningServer) -> dict[str, Any]:

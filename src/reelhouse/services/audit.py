@@ -100,6 +100,7 @@ class AuditService:
 
     def verify(self) -> ChainReport:
         """The first broken point of the chain, comparing its end with the head recorded outside it."""
+        self.flush_head()
         head = self._head.read() if self._head is not None else None
         with self._db.read() as conn:
             walk = self._repo.walk(conn)
@@ -191,7 +192,7 @@ class AuditService:
         if self._head is None:
             return
         head = self._head
-        self._db.after_commit(conn, lambda: head.advance(link, self._extends), key=head)
+        self._db.after_commit(conn, lambda: head.advance_soon(link, self._extends), key=head)
 
     def _extends(self, recorded: Link) -> bool:
         """Whether the recorded head is on this database's chain (or was pruned away from it)."""
@@ -201,6 +202,11 @@ class AuditService:
                 first = self._repo.first_seq(conn)
                 return first is not None and recorded.seq < first
         return found == recorded.hash
+
+    def flush_head(self) -> None:
+        """Write the queued head now: before the database closes, and before anyone compares with it."""
+        if self._head is not None:
+            self._head.flush()
 
     def _head_name(self) -> str:
         return self._head.path.name if self._head is not None else "?"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,11 @@ class AuditHead:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # The newest head waiting for the writer thread, with the check it is to be written under.
+        self._pending: tuple[Link, Callable[[Link], bool]] | None = None
+        self._writing = False
+        self._changed = threading.Condition()
+        self._writer: threading.Thread | None = None
 
     def read(self) -> Link | None:
         try:
@@ -51,6 +58,44 @@ class AuditHead:
             # The entry is committed already; a missing head write only makes the head lag, which verify
             # accepts. Failing the caller's request now would report an error for a change that happened.
             log.warning("could not record the audit log's head in %s: %s", self.path, exc.strerror)
+
+    def advance_soon(self, new: Link, on_our_chain: Callable[[Link], bool]) -> None:
+        """advance() on a writer thread, so a request does not wait for the file's fsync.
+
+        Heads queued faster than they are written collapse into the newest one. The file lags the database
+        by one write at most, which verify accepts as it accepts any head behind the chain; flush() (called
+        by verify and at exit) catches it up."""
+        with self._changed:
+            if self._pending is None or new.seq > self._pending[0].seq:
+                self._pending = (new, on_our_chain)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_pending, name="audit-head", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)
+            self._changed.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every queued head is on disk."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._pending is None and not self._writing, timeout)
+
+    def _write_pending(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending is not None)
+                assert self._pending is not None
+                (new, on_our_chain), self._pending = self._pending, None
+                self._writing = True
+            try:
+                self.advance(new, on_our_chain)
+            except Exception:
+                # The writer must outlive one bad write (a database error in the chain check), or no head
+                # is kept from then on.
+                log.exception("could not record the audit log's head")
+            finally:
+                with self._changed:
+                    self._writing = False
+                    self._changed.notify_all()
 
     def replace(self, new: Link) -> None:
         """Record new whatever the file said: only for an admin accepting a restored backup."""
