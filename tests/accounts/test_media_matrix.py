@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,8 @@ REMOTE = "127.0.0.9"
 PASSWORD = "correct horse battery"
 # What a route produces when it answers media bytes (anything but JSON, the page shell, its scripts and the CA).
 # The server's CA certificate (application/x-pem-file) is public key material, not media.
-_NOT_MEDIA = ("application/json", "text/html", "text/javascript", "application/x-pem-file")
+# Jellyfin's Branding/Css is an always-empty stylesheet (text/css), no media either.
+_NOT_MEDIA = ("application/json", "text/html", "text/javascript", "application/x-pem-file", "text/css")
 MEDIA_ROUTES = {r.key for r in ROUTES if not any(r.produces.startswith(kind) for kind in _NOT_MEDIA)}
 
 
@@ -126,6 +128,92 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         w, c, "subtitles/{sub}.vtt?grant={grant}"
     ),
 }
+# Jellyfin's media routes: apps carry the token in the URL (ApiKey, last, so the anonymous row can drop it),
+# or follow the grant-signed TranscodingUrl a PlaybackInfo answer hands out.
+J = "/jellyfin"
+JELLYFIN_PROFILE = {
+    "DirectPlayProfiles": [{"Container": "mp4", "Type": "Video", "VideoCodec": "h264", "AudioCodec": "aac"}],
+    "TranscodingProfiles": [{"Container": "ts", "Type": "Video", "VideoCodec": "h264", "Protocol": "hls"}],
+}
+
+
+def _jid(item: str) -> str:
+    from reelhouse.web.compat.jellyfin.ids import to_jellyfin
+
+    return to_jellyfin(item)
+
+
+def _key(client: Client) -> str:
+    return f"ApiKey={client.token}"
+
+
+def _jellyfin_info(client: Client, item: str) -> dict[str, Any]:
+    answer = client.post(
+        f"{J}/Items/{_jid(item)}/PlaybackInfo",
+        {"DeviceProfile": JELLYFIN_PROFILE},
+        headers={"X-Emby-Token": str(client.token)},
+    )
+    assert answer.status == 200 and answer.json().get("MediaSources"), answer.body
+    source: dict[str, Any] = answer.json()["MediaSources"][0]
+    return source
+
+
+def _jellyfin_hls(world: World, client: Client, suffix: str) -> str:
+    url = str(_jellyfin_info(client, world.other)["TranscodingUrl"])
+    session = url.split("PlaySessionId=")[1].split("&")[0]
+    grant = url.split("grant=")[1]
+    return f"{J}/Videos/{_jid(world.other)}/" + suffix.format(session=session, grant=grant)
+
+
+def _jellyfin_subtitle(world: World, client: Client, shifted: bool) -> str:
+    streams = _jellyfin_info(client, world.film)["MediaStreams"]
+    index = next(s["Index"] for s in streams if s["Type"] == "Subtitle")
+    film = _jid(world.film)
+    return f"{J}/Videos/{film}/{film}/Subtitles/{index}/{'10000000/' if shifted else ''}Stream.vtt?{_key(client)}"
+
+
+def _jellyfin_stream(world: World, client: Client, kind: str, item: str, suffix: str) -> str:
+    return f"{J}/{kind}/{_jid(item)}/stream{suffix}?static=true&{_key(client)}"
+
+
+RECIPES |= {
+    ("GET", f"{J}/Videos/{{item_id}}/stream"): lambda w, c: _jellyfin_stream(w, c, "Videos", w.film, ""),
+    ("GET", f"{J}/Videos/{{item_id}}/stream.{{container}}"): lambda w, c: _jellyfin_stream(
+        w, c, "Videos", w.film, ".mp4"
+    ),
+    ("GET", f"{J}/Audio/{{item_id}}/stream"): lambda w, c: _jellyfin_stream(w, c, "Audio", w.song, ""),
+    ("GET", f"{J}/Audio/{{item_id}}/stream.{{container}}"): lambda w, c: _jellyfin_stream(
+        w, c, "Audio", w.song, ".flac"
+    ),
+    ("GET", f"{J}/Audio/{{item_id}}/universal"): lambda w, c: (
+        f"{J}/Audio/{_jid(w.song)}/universal?Container=flac&{_key(c)}"
+    ),
+    ("GET", f"{J}/Audio/{{item_id}}/transcode.{{codec}}"): lambda w, c: (
+        J + str(_jellyfin_info(c, w.song)["TranscodingUrl"])
+    ),
+    ("GET", f"{J}/Items/{{item_id}}/Download"): lambda w, c: f"{J}/Items/{_jid(w.film)}/Download?{_key(c)}",
+    ("GET", f"{J}/Videos/{{item_id}}/master.m3u8"): lambda w, c: _jellyfin_hls(
+        w, c, "master.m3u8?PlaySessionId={session}&grant={grant}"
+    ),
+    ("GET", f"{J}/Videos/{{item_id}}/main.m3u8"): lambda w, c: _jellyfin_hls(
+        w, c, "main.m3u8?PlaySessionId={session}&grant={grant}"
+    ),
+    ("GET", f"{J}/Videos/{{item_id}}/hls1/{{session_id}}/{{number}}.ts"): lambda w, c: _jellyfin_hls(
+        w, c, "hls1/{session}/0.ts?grant={grant}"
+    ),
+    ("GET", f"{J}/Videos/{{item_id}}/{{source_id}}/Subtitles/{{index}}/Stream.{{format}}"): lambda w, c: (
+        _jellyfin_subtitle(w, c, False)
+    ),
+    ("GET", f"{J}/Videos/{{item_id}}/{{source_id}}/Subtitles/{{index}}/{{start_ticks}}/Stream.{{format}}"): (
+        lambda w, c: _jellyfin_subtitle(w, c, True)
+    ),
+    ("GET", f"{J}/Items/{{item_id}}/Images/{{image_type}}"): lambda w, c: (
+        f"{J}/Items/{_jid(w.film)}/Images/Primary?maxWidth=160&{_key(c)}"
+    ),
+    ("GET", f"{J}/Items/{{item_id}}/Images/{{image_type}}/{{index}}"): lambda w, c: (
+        f"{J}/Items/{_jid(w.film)}/Images/Primary/0?maxWidth=160&{_key(c)}"
+    ),
+}
 # The photo route answers only photos; it is covered by the location tests, here it must refuse a film.
 _ONLY_REFUSALS = {("GET", "/api/items/{item_id}/photo")}
 # The HLS subtitle routes need a text subtitle on the transcoded film, which it has none of: refused too.
@@ -182,7 +270,8 @@ def _expected(actor: str, zone: str, route: tuple[str, str]) -> set[int]:
         return {404, 403} if not (zone == "remote" and actor in ("homebody", "kid")) else {403}
     if zone == "remote" and actor in ("homebody", "kid"):
         return {403}
-    if route == ("GET", "/api/items/{item_id}/download") and actor == "kid":
+    downloads = (("GET", "/api/items/{item_id}/download"), ("GET", "/jellyfin/Items/{item_id}/Download"))
+    if route in downloads and actor == "kid":
         return {403}
     return {200, 206}
 
@@ -202,6 +291,7 @@ def test_media_routes_by_actor_and_zone(world: World, actor: str, zone: str) -> 
             path = recipe(world, world.as_("owner", "home"))
         if actor == "anonymous":
             path = path.split("grant=")[0].rstrip("?&") if "grant=" in path else path
+            path = path.split("ApiKey=")[0].rstrip("?&") if "ApiKey=" in path else path
         answer = _fetch(world, world.as_(actor, zone), path)
         if answer.status not in _expected(actor, zone, route):
             failures.append((route[1], answer.status, answer.body[:80]))
