@@ -46,6 +46,15 @@ web_vendor() {
   fi
 }
 
+client_libraries() {
+  # The Jellyfin and Subsonic client apps' own JavaScript libraries, which the tests use as judges.
+  # Pinned by tests/clients/package-lock.json; the tests that need them fail, not skip, without them.
+  local dir="$ROOT/tests/clients"
+  [ -f "$dir/node_modules/.package-lock.json" ] && cmp -s "$dir/package-lock.json" "$dir/.installed-lock" && return 0
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  (cd "$dir" && npm ci --silent --no-audit --no-fund) && cp "$dir/package-lock.json" "$dir/.installed-lock"
+}
+
 tool_env() {
   # A tool whose pins clash with the project's (sslyze needs an older cryptography) gets a venv of its own.
   # $1: venv folder name, $2: pinned requirement
