@@ -183,13 +183,14 @@ async def subtitle(request: web.Request) -> web.StreamResponse:
     fmt = request.match_info["format"].lower()
     if fmt not in ("vtt", "srt", "subrip", "webvtt"):
         raise NotFound("Subtitles are served as vtt or srt.")
-    if from_jellyfin(request.match_info["source_id"]) != _item(request):
+    media = services(request).media
+    who, item_id, zone = actor(request), _item(request), request.get(ZONE)
+    # The item first: a hidden one answers 404 whatever else the path says.
+    allowed: Allowed = await call(request, media.allow, who, item_id, Purpose.SUBTITLE, zone)
+    if from_jellyfin(request.match_info["source_id"]) != item_id:
         raise NotFound("No such media source.")
     index = number(request.match_info["index"], "index", 0, 100_000)
     start = number(request.match_info.get("start_ticks"), "startPositionTicks") or 0
-    media = services(request).media
-    who, item_id, zone = actor(request), _item(request), request.get(ZONE)
-    allowed: Allowed = await call(request, media.allow, who, item_id, Purpose.SUBTITLE, zone)
     subtitle_id = subtitle_indexes(allowed).get(index if index is not None else -1)
     if subtitle_id is None:
         raise NotFound("No such subtitle.")
