@@ -29,11 +29,29 @@ REVIEWED_PUBLIC = {
     ("GET", "/api/hls/{session_id}/{number}.ts"),
     ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.m3u8"),
     ("GET", "/api/hls/{session_id}/subtitles/{subtitle_id}.vtt"),
+    # Jellyfin's apps: what an app asks before it has a token. Server info names the server and the address the
+    # app already used, never the host's; Users/Public is always empty, so strangers learn no user names.
+    ("GET", "/jellyfin/System/Info/Public"),
+    ("GET", "/jellyfin/System/Ping"),  # a constant answer: is a server there
+    ("POST", "/jellyfin/System/Ping"),
+    ("GET", "/jellyfin/Branding/Configuration"),  # constant: no disclaimer, no splash screen of library art
+    ("GET", "/jellyfin/Branding/Css"),  # always empty
+    ("GET", "/jellyfin/Branding/Css.css"),
+    ("GET", "/jellyfin/Users/Public"),  # always []
+    # signing in: the web page's throttle, two-factor and address rules
+    ("POST", "/jellyfin/Users/AuthenticateByName"),
+    ("GET", "/jellyfin/QuickConnect/Enabled"),  # constant: true
+    # Quick Connect: a code for a signed-in person to approve; capped per address, five minutes, used once.
+    ("POST", "/jellyfin/QuickConnect/Initiate"),
+    # needs the request's 256-bit secret, and says only whether it was approved
+    ("GET", "/jellyfin/QuickConnect/Connect"),
+    ("POST", "/jellyfin/Users/AuthenticateWithQuickConnect"),  # needs the secret, and a person's approval
 }
 
 
 def _is_page_or_asset(path: str) -> bool:
-    return not path.startswith("/api/")
+    # A client API's routes are API routes: each public one is reviewed here like ours.
+    return not path.startswith(("/api/", "/jellyfin/"))
 
 
 def test_public_routes_are_exactly_the_reviewed_list() -> None:

@@ -47,6 +47,9 @@ class Credential(enum.StrEnum):
     PROFILE = "profile"
     # An API token made by a session, with scopes.
     API = "api"
+    # An app signed in for one device (Jellyfin's apps, by password or Quick Connect): every scope, but like
+    # an API token it never changes how the account signs in.
+    DEVICE = "device"
 
 
 ADMIN_ACTIONS = frozenset(

@@ -210,6 +210,14 @@ REGISTRY: tuple[Setting, ...] = (
         "general",
     ),
     Setting(
+        "jellyfin_enabled",
+        "bool",
+        True,
+        "Serve Jellyfin's apps at /jellyfin. Off: every path there answers 404, as an unknown path does.",
+        _bool,
+        "general",
+    ),
+    Setting(
         "allowed_hosts",
         "hosts",
         (),

@@ -136,6 +136,8 @@ class AccountRepository:
         scopes: str,
         expires_at: float | None,
         address: str | None,
+        device_id: str | None = None,
+        client: str | None = None,
     ) -> str:
         token_id = new_id()
         now = time.time()
@@ -151,9 +153,17 @@ class AccountRepository:
                 last_seen_at=now,
                 last_address=address,
                 expires_at=expires_at,
+                device_id=device_id,
+                client=client,
             )
         )
         return token_id
+
+    def delete_device_tokens(self, conn: Connection, user_id: str, device_id: str) -> int:
+        stmt = delete(auth_tokens).where(
+            auth_tokens.c.user_id == user_id, auth_tokens.c.device_id == device_id
+        )
+        return int(conn.execute(stmt).rowcount)
 
     def token_with_user(self, conn: Connection, token_hash: str) -> Any:
         return conn.execute(

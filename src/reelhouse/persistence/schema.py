@@ -187,7 +187,28 @@ auth_tokens = Table(
     Column("last_seen_at", Float, nullable=False),
     Column("last_address", String(64)),
     Column("expires_at", Float),
+    # Device tokens (migration 0014): the app's own id for the device, so signing in again from it replaces
+    # its token, and the app's name, shown beside the device's on the Account page.
+    Column("device_id", String(128)),
+    Column("client", String(128)),
     Index("ix_auth_tokens_user", "user_id"),
+)
+
+# Quick Connect (migration 0014): an app shows a code, a signed-in user approves it on the Account page, and
+# the app trades its secret for a device token. Secret and code are stored hashed; each lives five minutes.
+quick_connect = Table(
+    "quick_connect",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("client", String(128), nullable=False),
+    Column("device", String(128), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("address", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE")),
+    Index("ix_quick_connect_code", "code_hash"),
 )
 
 # Where each user has signed in with a password, kept apart from the tokens: ending every session (a

@@ -23,9 +23,16 @@ from reelhouse.services.users import check_grants
 
 SESSION_IDLE = 14 * 86400
 SESSION_ABSOLUTE = 90 * 86400
+# A TV app may sit unused for weeks; its token is listed on the Account page and revocable there.
+DEVICE_IDLE = 90 * 86400
+DEVICE_ABSOLUTE = 365 * 86400
 TOUCH_EVERY = 60.0
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 FAILED = "That username and password do not match."
+TWO_FACTOR_APPS = (
+    "This account uses two-factor sign-in, which apps cannot ask for. Choose Quick Connect in the app and "
+    "enter the code it shows on the Account page of Reelhouse's web page."
+)
 Setting = Callable[[str], Any]
 
 
@@ -70,6 +77,15 @@ class SignIn:
 
 
 @dataclass(frozen=True)
+class DeviceApp:
+    """An app signing in for one device, as it names itself; its token is tied to the device's id."""
+
+    client: str
+    device: str
+    device_id: str
+
+
+@dataclass(frozen=True)
 class TokenView:
     id: str
     kind: str
@@ -80,6 +96,8 @@ class TokenView:
     last_address: str | None
     expires_at: float | None
     current: bool
+    # The app behind a device token (its name for itself); None for sessions and API tokens.
+    app: str | None = None
 
 
 class AccountService:
@@ -216,8 +234,10 @@ class AccountService:
         device: str,
         totp: str | None = None,
         home: bool = False,
+        app: DeviceApp | None = None,
     ) -> SignIn:
-        """`home`: the peer is on the home network, where guesses from elsewhere never lock the account."""
+        """`home`: the peer is on the home network, where guesses from elsewhere never lock the account.
+        `app`: an app's device sign-in; it gets a device token, and cannot answer a second factor."""
         account = username.strip().casefold()[:64]
         with self._db.read() as conn:
             user = self._repo.user_by_name(conn, account) if len(username) <= 64 else None
@@ -240,6 +260,9 @@ class AccountService:
                 self._fail(attempt, address, username)
                 raise AuthenticationRequired(FAILED)
             if second_factor:
+                if app is not None:
+                    # The password was right, so this says nothing a guesser could use.
+                    raise AuthenticationRequired(TWO_FACTOR_APPS)
                 if not totp:
                     raise InvalidInput("Enter the code from your authenticator app.", "totp")
                 if not self._twofactor.verify(user.id, totp):
@@ -249,7 +272,17 @@ class AccountService:
                 with self._db.begin() as conn:
                     self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
             attempt.succeeded()
+        if app is not None:
+            return self._issue(user, address, app.device, "auth.device_login", Credential.DEVICE, app, True)
         return self._issue(user, address, device[:128] or "web", "auth.login", Credential.SESSION)
+
+    def issue_device_token(self, user_id: str, app: DeviceApp, address: str | None, action: str) -> SignIn:
+        """A device token for an app the user approved from a signed-in session (Quick Connect)."""
+        with self._db.read() as conn:
+            user = self._repo.user_by_id(conn, user_id)
+        if user is None or user.role == Role.MANAGED.value or account_ended(user.grants, user.disabled):
+            raise AuthenticationRequired("This account cannot sign in.")
+        return self._issue(user, address, app.device, action, Credential.DEVICE, app)
 
     def sign_in_profile(self, user_id: str, pin: str, address: str | None, home: bool) -> SignIn:
         """A managed profile picked from the list: home network only, PIN when one is set."""
@@ -281,19 +314,45 @@ class AccountService:
             )
 
     def _issue(
-        self, user: Any, address: str | None, device: str, action: str, credential: Credential
+        self,
+        user: Any,
+        address: str | None,
+        device: str,
+        action: str,
+        credential: Credential,
+        app: DeviceApp | None = None,
+        password: bool = False,
     ) -> SignIn:
+        """`password`: the device proved the password, so its address is remembered as a session's is."""
         token = secrets.token_urlsafe(32)
-        expires = time.time() + SESSION_ABSOLUTE
+        device = device[:128] or (app.client[:128] if app else "") or "app"
+        lifetime = DEVICE_ABSOLUTE if credential is Credential.DEVICE else SESSION_ABSOLUTE
+        expires = time.time() + lifetime
         scopes = ",".join(TokenScope)
+        replaced = 0
+        detail = {"device": device} if app is None else {"device": device, "client": app.client[:128]}
         with self._db.begin() as conn:
+            if app is not None and app.device_id:
+                # One token per device: signing in again from it ends the one before.
+                replaced = self._repo.delete_device_tokens(conn, user.id, app.device_id[:128])
             session_id = self._repo.add_token(
-                conn, user.id, hash_secret(token), credential.value, device, scopes, expires, address
+                conn,
+                user.id,
+                hash_secret(token),
+                credential.value,
+                device,
+                scopes,
+                expires,
+                address,
+                device_id=app.device_id[:128] if app else None,
+                client=app.client[:128] if app else None,
             )
-            if credential is Credential.SESSION and address is not None:
+            if (credential is Credential.SESSION or password) and address is not None:
                 self._repo.remember_address(conn, user.id, address)
             actor = grants_to_actor(user.id, user.username, user.role, user.grants, scopes, session_id)
-            self._audit.record(conn, actor, action, user.id, {"device": device}, address)
+            self._audit.record(conn, actor, action, user.id, detail, address)
+        if replaced:
+            self._ended(user.id)
         return SignIn(token, replace(actor, credential=credential), expires)
 
     def authenticate(self, token: str, address: str | None) -> Actor | None:
@@ -307,7 +366,8 @@ class AccountService:
         if row.expires_at is not None and row.expires_at < now:
             return None
         credential = next((c for c in Credential if c.value == row.kind), None)
-        if credential is not Credential.API and row.last_seen_at + SESSION_IDLE < now:
+        idle = DEVICE_IDLE if credential is Credential.DEVICE else SESSION_IDLE
+        if credential is not Credential.API and row.last_seen_at + idle < now:
             return None
         if now - row.last_seen_at > TOUCH_EVERY:
             with self._db.begin() as conn:
@@ -346,6 +406,7 @@ class AccountService:
                 r.last_address,
                 r.expires_at,
                 r.id == actor.session_id,
+                r.client,
             )
             for r in rows
         ]

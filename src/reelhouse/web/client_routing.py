@@ -29,9 +29,10 @@ class ClientApiResource(AbstractResource, Sized):
     one resource indexed at its prefix, and it picks the declared route itself.
     """
 
-    def __init__(self, client: ClientApi) -> None:
+    def __init__(self, client: ClientApi, app: web.Application | None = None) -> None:
         super().__init__(name=None)
         self._client = client
+        self._app = app
         self._prefix = client.prefix.rstrip("/")
         self._resources: list[_LooseResource] = []
         self._routes: list[ResourceRoute] = []
@@ -63,7 +64,8 @@ class ClientApiResource(AbstractResource, Sized):
 
     async def resolve(self, request: web.Request) -> tuple[UrlMappingMatchInfo | None, set[str]]:
         path = request.rel_url.path_safe
-        if not path.startswith(self._prefix + "/"):
+        served = self._app is None or self._client.enabled(self._app)
+        if not served or not path.startswith(self._prefix + "/"):
             return None, set()
         allowed: set[str] = set()
         for resource in self._resources:

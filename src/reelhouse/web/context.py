@@ -25,6 +25,7 @@ from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
+from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.twofactor import TwoFactorService
@@ -52,6 +53,9 @@ class Services:
     invitations: InvitationService | None = None
     twofactor: TwoFactorService | None = None
     certificate_upload: CertificateUpload | None = None
+    quick_connect: QuickConnectService | None = None
+    # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
+    server_id: str = "0" * 32
 
 
 SERVICES = web.AppKey("services", Services)

@@ -39,9 +39,13 @@ def status_of(exc: errors.ReelhouseError) -> int:
 
 
 def _client_of(request: web.Request) -> ClientApi | None:
-    """The client API whose prefix the request is under, matched to a route or not (its 404s are its own)."""
+    """The client API whose prefix the request is under, matched to a route or not (its 404s are its own);
+    none while that API is turned off, so its paths answer as any unknown path does."""
     clients: tuple[ClientApi, ...] = request.app.get(CLIENT_APIS, ())
-    return next((c for c in clients if request.path.startswith(c.prefix.rstrip("/") + "/")), None)
+    path = request.path
+    return next(
+        (c for c in clients if path.startswith(c.prefix.rstrip("/") + "/") and c.enabled(request.app)), None
+    )
 
 
 def answer_for(exc: errors.ReelhouseError) -> web.Response:

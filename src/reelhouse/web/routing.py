@@ -37,6 +37,9 @@ class ClientApi:
     # Clients of some protocols spell paths in any case and add a trailing "/" or ".view".
     ignore_case: bool = False
     optional_suffixes: tuple[str, ...] = ()
+    # Whether the API is served at all (a runtime setting, read from the app's services; routing runs before
+    # a request knows its app): while it is not, its paths are unknown paths.
+    enabled: Callable[[web.Application], bool] = lambda _app: True
 
 
 @dataclass(frozen=True)

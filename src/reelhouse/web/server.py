@@ -38,7 +38,7 @@ def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Appli
     for route in ROUTES:
         if route.client is not None:
             if route.client.name not in clients:
-                clients[route.client.name] = ClientApiResource(route.client)
+                clients[route.client.name] = ClientApiResource(route.client, app)
                 app.router.register_resource(clients[route.client.name])
             clients[route.client.name].add(route)
         elif route.method == "GET":

@@ -15,6 +15,7 @@ from reelhouse.web.api.account_schemas import (
     EnrolmentOut,
     PasswordChangeIn,
     PasswordIn,
+    QuickConnectOut,
     RecoveryCodesOut,
     RevokeAllIn,
     RevokedOut,
@@ -112,6 +113,14 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def approve_quick_connect(request: web.Request) -> web.StreamResponse:
+    found = services(request).quick_connect
+    assert found is not None, "app.py wires Quick Connect"
+    body = await parse_body(request, CodeIn)
+    app = await call(request, found.approve, actor(request), body.code, peer_address(request))
+    return json_response(QuickConnectOut(client=app.client, device=app.device))
+
+
 async def begin_2fa(request: web.Request) -> web.StreamResponse:
     enrolment = await call(request, _twofactor(request).begin, actor(request))
     return json_response(EnrolmentOut(secret=enrolment.secret, uri=enrolment.uri, qr_svg=enrolment.qr_svg))
@@ -196,6 +205,17 @@ ROUTES = [
         TAG,
         body=PasswordChangeIn,
         status=204,
+        password_session=True,
+    ),
+    Route(
+        "POST",
+        "/api/account/quick-connect",
+        approve_quick_connect,
+        "Approve an app's Quick Connect code; the app gets a device token for your account",
+        Access.USER,
+        TAG,
+        body=CodeIn,
+        response=QuickConnectOut,
         password_session=True,
     ),
     Route(

@@ -70,6 +70,8 @@ class SessionOut(BaseModel):
     last_address: str | None
     expires_at: float | None
     current: bool
+    # For a device token: the app that signed in on that device (its own name for itself).
+    app: str | None = None
 
 
 class RevokeAllIn(Strict):
@@ -108,6 +110,13 @@ class EnrolmentOut(BaseModel):
 
 class CodeIn(Strict):
     code: str = Field(min_length=1, max_length=32)
+
+
+class QuickConnectOut(BaseModel):
+    """The app now signed in: its name for itself and the device's."""
+
+    client: str
+    device: str
 
 
 class RecoveryCodesOut(BaseModel):

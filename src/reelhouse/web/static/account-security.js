@@ -101,7 +101,7 @@ async function sessions(canMakeTokens) {
       h("div", { class: "table-wrap" }, h("table", {},
         h("thead", {}, h("tr", {}, ["Name", "Kind", "Last used", "From", "Expires", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, list.map((s) => h("tr", { dataset: { session: s.id } },
-          h("td", {}, s.name, s.current ? " (this browser)" : ""), h("td", {}, s.kind), h("td", {}, formatDate(s.last_seen_at)),
+          h("td", {}, s.name, s.app ? ` (${s.app})` : "", s.current ? " (this browser)" : ""), h("td", {}, s.kind), h("td", {}, formatDate(s.last_seen_at)),
           h("td", {}, s.last_address || ""), h("td", {}, s.expires_at ? formatDate(s.expires_at) : "Never"),
           h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `Revoke ${s.name}`, onclick: async () => {
             try {

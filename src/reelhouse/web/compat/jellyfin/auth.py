@@ -8,6 +8,8 @@ from urllib.parse import unquote_plus
 from aiohttp import web
 
 from reelhouse.domain.access import Actor
+from reelhouse.services.accounts import DeviceApp
+from reelhouse.web.context import SERVICES
 from reelhouse.web.middleware import token_actor
 
 _SCHEMES = ("mediabrowser", "emby")
@@ -87,3 +89,14 @@ def token_of(request: web.Request) -> str:
 async def authenticate(request: web.Request) -> Actor | None:
     token = token_of(request)
     return await token_actor(request, token) if token else None
+
+
+def enabled(app: web.Application) -> bool:
+    """The `jellyfin_enabled` runtime setting: off, the whole API is unknown paths."""
+    return bool(app[SERVICES].settings.get("jellyfin_enabled"))
+
+
+def device_app(request: web.Request) -> DeviceApp:
+    """The device an app signs in for. Without a DeviceId the token stands alone: nothing to replace."""
+    info = client_info(request)
+    return DeviceApp(client=info.client, device=info.device or info.client, device_id=info.device_id)
