@@ -17,6 +17,7 @@ import pytest
 
 from reelhouse.domain.access import Role, TokenScope, system_actor
 from reelhouse.domain.ratings import rank
+from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.routes import ROUTES, public_routes
 from reelhouse.web.routing import Route
 from tests.accounts.conftest import PASSWORD
@@ -136,6 +137,41 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/jellyfin/QuickConnect/Initiate"): PUBLIC,
     ("GET", "/jellyfin/QuickConnect/Connect"): PUBLIC,
     ("POST", "/jellyfin/Users/AuthenticateWithQuickConnect"): PUBLIC,
+    # Jellyfin browsing and play state (web/compat/jellyfin/browse.py, playstate.py).
+    ("GET", "/jellyfin/UserViews"): USER,
+    ("GET", "/jellyfin/Users/{user_id}/Views"): USER,
+    ("GET", "/jellyfin/Library/MediaFolders"): Rule(_ADMIN, NEEDS_ADMIN),
+    ("GET", "/jellyfin/Items/Latest"): USER,
+    ("GET", "/jellyfin/Users/{user_id}/Items/Latest"): USER,
+    ("GET", "/jellyfin/UserItems/Resume"): USER,
+    ("GET", "/jellyfin/Users/{user_id}/Items/Resume"): USER,
+    ("GET", "/jellyfin/Items"): USER,
+    ("GET", "/jellyfin/Users/{user_id}/Items"): USER,
+    ("GET", "/jellyfin/Items/{item_id}"): SCOPED,
+    ("GET", "/jellyfin/Users/{user_id}/Items/{item_id}"): SCOPED,
+    ("GET", "/jellyfin/Items/{item_id}/Similar"): SCOPED,
+    ("GET", "/jellyfin/Shows/NextUp"): USER,
+    ("GET", "/jellyfin/Shows/{series_id}/Seasons"): SCOPED,
+    ("GET", "/jellyfin/Shows/{series_id}/Episodes"): SCOPED,
+    ("GET", "/jellyfin/Artists"): USER,
+    ("GET", "/jellyfin/Artists/AlbumArtists"): USER,
+    ("GET", "/jellyfin/Genres"): USER,
+    ("POST", "/jellyfin/Sessions/Playing"): USER,
+    ("POST", "/jellyfin/Sessions/Playing/Progress"): USER,
+    ("POST", "/jellyfin/Sessions/Playing/Stopped"): USER,
+    ("POST", "/jellyfin/Sessions/Playing/Ping"): USER,
+    ("POST", "/jellyfin/UserPlayedItems/{item_id}"): SCOPED,
+    ("DELETE", "/jellyfin/UserPlayedItems/{item_id}"): SCOPED,
+    ("POST", "/jellyfin/Users/{user_id}/PlayedItems/{item_id}"): SCOPED,
+    ("DELETE", "/jellyfin/Users/{user_id}/PlayedItems/{item_id}"): SCOPED,
+    ("POST", "/jellyfin/UserFavoriteItems/{item_id}"): SCOPED,
+    ("DELETE", "/jellyfin/UserFavoriteItems/{item_id}"): SCOPED,
+    ("POST", "/jellyfin/Users/{user_id}/FavoriteItems/{item_id}"): SCOPED,
+    ("DELETE", "/jellyfin/Users/{user_id}/FavoriteItems/{item_id}"): SCOPED,
+    ("GET", "/jellyfin/UserItems/{item_id}/UserData"): SCOPED,
+    ("GET", "/jellyfin/Users/{user_id}/Items/{item_id}/UserData"): SCOPED,
+    ("GET", "/jellyfin/DisplayPreferences/{pref_id}"): USER,
+    ("POST", "/jellyfin/DisplayPreferences/{pref_id}"): USER,
     ("GET", "/api/users"): ADMIN,
     ("POST", "/api/users"): ADMIN,
     ("GET", "/api/users/{user_id}"): ADMIN,
@@ -342,8 +378,13 @@ class World:
             "invitation_id": MISSING,
             "number": "0",
             "subtitle_id": MISSING,
+            "pref_id": "usersettings",
         }
         path = route.path
+        if route.client is not None and route.client.name == "jellyfin":
+            # Jellyfin's apps name items by their 32-hex form; the show routes get the same item.
+            jellyfin_item = to_jellyfin(self.item.id)
+            path = path.replace("{item_id}", jellyfin_item).replace("{series_id}", jellyfin_item)
         for key, value in values.items():
             path = path.replace("{" + key + "}", value)
         if EXPECTED[route.key] is GRANTED:

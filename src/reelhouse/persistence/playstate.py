@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from reelhouse.domain.access import LibraryScope
 from reelhouse.persistence.catalogue import scope_clause
-from reelhouse.persistence.schema import items, play_state
+from reelhouse.persistence.schema import display_preferences, items, play_state
 
 
 @dataclass(frozen=True)
@@ -152,3 +152,29 @@ class PlayStateRepository:
             .limit(1)
         ).scalar_one_or_none()
         return found
+
+
+class DisplayPreferencesRepository:
+    """How each app lays out a user's screens (Jellyfin's display preferences): one JSON text per user, screen
+    and app, stored as the app sent it and read by that user alone."""
+
+    def get(self, conn: Connection, user_id: str, screen: str, client: str) -> str | None:
+        found: str | None = conn.execute(
+            select(display_preferences.c.body).where(
+                display_preferences.c.user_id == user_id,
+                display_preferences.c.screen == screen,
+                display_preferences.c.client == client,
+            )
+        ).scalar_one_or_none()
+        return found
+
+    def save(self, conn: Connection, user_id: str, screen: str, client: str, body: str) -> None:
+        statement = sqlite_insert(display_preferences).values(
+            user_id=user_id, screen=screen, client=client, body=body, updated_at=time.time()
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "screen", "client"],
+                set_={"body": body, "updated_at": time.time()},
+            )
+        )

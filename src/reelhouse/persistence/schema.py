@@ -319,3 +319,15 @@ play_state = Table(
     Column("rating", Integer),
     Index("ix_play_state_recent", "user_id", "watched", "updated_at"),
 )
+
+# How each app lays out a user's screens (Jellyfin's display preferences, migration 0016): the app's own JSON,
+# per user, screen and app; read back by that user alone.
+display_preferences = Table(
+    "display_preferences",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("screen", String(64), primary_key=True),
+    Column("client", String(128), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

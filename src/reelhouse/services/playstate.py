@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.persistence.database import Database
-from reelhouse.persistence.playstate import PlayStateRepository, PlayStateRow
+from reelhouse.persistence.playstate import DisplayPreferencesRepository, PlayStateRepository, PlayStateRow
 
 WATCHED_FRACTION = 0.9
+MAX_PREFERENCES_BYTES = 64 * 1024
 
 
 class PlayStateService:
     def __init__(self, db: Database, repo: PlayStateRepository) -> None:
         self._db = db
         self._repo = repo
+        self._preferences = DisplayPreferencesRepository()
 
     def report(
         self, actor: Actor, item_id: str, position: float, duration: float | None = None
@@ -100,3 +104,26 @@ class PlayStateService:
             if self._repo.visible_item(conn, actor.scope, item_id) is None:
                 raise NotFound("No such item.")
             return self._repo.next_episode(conn, actor.scope, item_id)
+
+    def display_preferences(self, actor: Actor, screen: str, client: str) -> dict[str, Any] | None:
+        """How this app last laid out one of the viewer's screens, as it saved it; None before it has."""
+        _check_preferences_key(screen, client)
+        with self._db.read() as conn:
+            found = self._preferences.get(conn, actor.user_id, screen, client)
+        return None if found is None else dict(json.loads(found))
+
+    def save_display_preferences(self, actor: Actor, screen: str, client: str, prefs: dict[str, Any]) -> None:
+        """Kept for the viewer alone, per screen and app; an app's layout, never read by the server."""
+        _check_preferences_key(screen, client)
+        body = json.dumps(prefs, separators=(",", ":"))
+        if len(body) > MAX_PREFERENCES_BYTES:
+            raise InvalidInput("Display preferences are limited to 64 KB.", "body")
+        with self._db.begin() as conn:
+            self._preferences.save(conn, actor.user_id, screen, client, body)
+
+
+def _check_preferences_key(screen: str, client: str) -> None:
+    if not 1 <= len(screen) <= 64:
+        raise InvalidInput("A display preferences id is 1 to 64 characters.", "id")
+    if len(client) > 128:
+        raise InvalidInput("A client name is at most 128 characters.", "client")

@@ -12,8 +12,9 @@ from aiohttp import web
 from reelhouse.domain.finding import ViewerMarks
 from reelhouse.errors import InvalidInput
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
+from reelhouse.web.compat.jellyfin.auth import client_info
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
-from reelhouse.web.compat.jellyfin.items import check_user
+from reelhouse.web.compat.jellyfin.items import Params, check_user
 from reelhouse.web.compat.jellyfin.mapping import TICKS_PER_SECOND, user_data
 from reelhouse.web.context import actor, call, services
 from reelhouse.web.routing import Access, Route
@@ -122,6 +123,55 @@ async def get_user_data(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(user_data(found.summary.id, found.marks, found.duration))
 
 
+def _app_of(request: web.Request) -> str:
+    """Preferences are kept per app: the `client` query parameter, else the app's own name in its header."""
+    return Params(request).text("client") or client_info(request).client or ""
+
+
+def _default_preferences(screen: str, client: str) -> dict[str, Any]:
+    # What Jellyfin answers for a screen no app has laid out yet.
+    return {
+        "Id": screen,
+        "SortBy": "SortName",
+        "SortOrder": "Ascending",
+        "RememberIndexing": False,
+        "RememberSorting": False,
+        "PrimaryImageHeight": 250,
+        "PrimaryImageWidth": 250,
+        "ScrollDirection": "Horizontal",
+        "ShowBackdrop": True,
+        "ShowSidebar": False,
+        "IndexBy": None,
+        "CustomPrefs": {},
+        "Client": client,
+    }
+
+
+async def get_preferences(request: web.Request) -> web.StreamResponse:
+    who = actor(request)
+    check_user(request, who)
+    screen, client = request.match_info["pref_id"], _app_of(request)
+    found = await call(request, services(request).playstate.display_preferences, who, screen, client)
+    return jellyfin_json(found if found is not None else _default_preferences(screen, client))
+
+
+async def save_preferences(request: web.Request) -> web.StreamResponse:
+    who = actor(request)
+    check_user(request, who)
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise InvalidInput("The preferences are too large.", "body")
+    try:
+        prefs = json.loads(raw or b"{}")
+    except ValueError:
+        raise InvalidInput("The body is not JSON.", "body") from None
+    if not isinstance(prefs, dict):
+        raise InvalidInput("The body must be a JSON object.", "body")
+    screen, client = request.match_info["pref_id"], _app_of(request)
+    await call(request, services(request).playstate.save_display_preferences, who, screen, client, prefs)
+    return web.Response(status=204)
+
+
 def _r(method: str, path: str, handler: Any, summary: str, status: int = 200) -> Route:
     return Route(method, path, handler, f"Jellyfin: {summary}", Access.USER, TAG, status=status)
 
@@ -141,4 +191,11 @@ ROUTES = [
     _r("DELETE", "/Users/{user_id}/FavoriteItems/{item_id}", _mark_favourite, "unmark a favourite (legacy)"),
     _r("GET", "/UserItems/{item_id}/UserData", get_user_data, "the caller's marks on an item"),
     _r("GET", "/Users/{user_id}/Items/{item_id}/UserData", get_user_data, "the caller's marks (legacy path)"),
+    _r(
+        "GET",
+        "/DisplayPreferences/{pref_id}",
+        get_preferences,
+        "how this app lays out one of the caller's screens",
+    ),
+    _r("POST", "/DisplayPreferences/{pref_id}", save_preferences, "keep this app's layout of a screen", 204),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from reelhouse.web.compat.jellyfin import quickconnect, system, users
+from reelhouse.web.compat.jellyfin import browse, playstate, quickconnect, system, users
 from reelhouse.web.compat.jellyfin.answers import render_error
 from reelhouse.web.compat.jellyfin.auth import authenticate, enabled
 from reelhouse.web.routing import ClientApi, Route
@@ -41,4 +41,6 @@ ROUTES: tuple[Route, ...] = mounted(
     system.ROUTES,
     users.ROUTES,
     quickconnect.ROUTES,
+    browse.ROUTES,
+    playstate.ROUTES,
 )

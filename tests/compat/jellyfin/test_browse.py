@@ -1,0 +1,269 @@
+"""Browsing through the Jellyfin-compatible API, as Jellyfin's own client libraries do, on the catalogue scope:
+a member sees through /Items exactly what they see through Reelhouse's own API, and nothing else answers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from aiojellyfin import Connection, NotFound, SessionConfiguration
+from jellyfin_apiclient_python import JellyfinClient
+from jellyfin_apiclient_python.exceptions import HTTPException
+
+from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
+from tests.compat.jellyfin.library_stage import Stage, reelhouse_ids, restrict_alice, stage
+
+__all__ = ["stage"]
+
+
+def apiclient(stage: Stage, username: str) -> JellyfinClient:
+    """jellyfin-apiclient-python (Kodi's and mpv-shim's library) holding a token as after its sign-in."""
+    client = JellyfinClient()
+    client.config.app("reelhouse-tests", "0.1", "ci-box", f"dev-{username}")
+    client.config.data["auth.ssl"] = False
+    client.config.data["auth.server"] = stage.url
+    client.config.data["auth.user_id"] = stage.user_jid(username)
+    client.config.data["auth.token"] = stage.token(username)
+    client.logged_in = True
+    client.start()
+    return client
+
+
+def own_api_listing(stage: Stage, username: str) -> set[str]:
+    """Every item the user reaches in Reelhouse's own API: each library's pages, then children, recursively."""
+    api = stage.own_api(username)
+    seen: set[str] = set()
+    pending: list[str] = []
+    for library in api.get("/api/libraries").json():
+        offset = 0
+        while True:
+            page = api.get(f"/api/libraries/{library['id']}/items?limit=500&offset={offset}").json()
+            pending += [item["id"] for item in page["items"]]
+            offset += 500
+            if offset >= page["total"]:
+                break
+    while pending:
+        item_id = pending.pop()
+        if item_id in seen:
+            continue
+        seen.add(item_id)
+        pending += [child["id"] for child in api.get(f"/api/items/{item_id}/children").json()]
+    return seen
+
+
+def jellyfin_listing(stage: Stage, username: str) -> set[str]:
+    found: list[dict[str, Any]] = []
+    app = stage.app(username)
+    while True:
+        page = app.json(f"/Items?Recursive=true&StartIndex={len(found)}&Limit=7")
+        found += page["Items"]
+        if len(found) >= page["TotalRecordCount"] or not page["Items"]:
+            break
+    assert len(found) == page["TotalRecordCount"]
+    return reelhouse_ids(found)
+
+
+HIDDEN_FROM_ALICE = ("Crash Course", "Gory Tale", "Grim Hall", "Grim Hall S1E1", "Stone Garden Track 1")
+
+
+def test_a_restricted_member_sees_through_items_exactly_what_the_own_api_shows(stage: Stage) -> None:
+    restrict_alice(stage)
+    seen = jellyfin_listing(stage, "alice")
+    assert seen == own_api_listing(stage, "alice")
+    assert not {stage.ids[title] for title in HIDDEN_FROM_ALICE} & seen
+    # The owner sees everything, so the restriction above is what made the difference.
+    assert {stage.ids[title] for title in HIDDEN_FROM_ALICE} <= jellyfin_listing(stage, "owner")
+
+
+def test_an_item_outside_the_scope_answers_like_a_missing_one(stage: Stage) -> None:
+    restrict_alice(stage)
+    app = stage.app("alice")
+    me = stage.user_jid("alice")
+    for title in HIDDEN_FROM_ALICE:
+        jid = stage.jid(title)
+        for method, path in (
+            ("GET", f"/Items/{jid}"),
+            ("GET", f"/Users/{me}/Items/{jid}"),
+            ("POST", f"/Users/{me}/PlayedItems/{jid}"),
+            ("POST", f"/UserPlayedItems/{jid}"),
+            ("POST", f"/Users/{me}/FavoriteItems/{jid}"),
+            ("DELETE", f"/UserFavoriteItems/{jid}"),
+            ("GET", f"/Items/{jid}/Similar"),
+            ("GET", f"/UserItems/{jid}/UserData"),
+        ):
+            answer = app.request(method, path)
+            assert answer.status == 404, (title, method, path, answer.body)
+        assert app.get(f"/Items?ParentId={jid}").status == 404
+    assert app.get(f"/Items/{stage.jid('Brave')}").status == 200
+    assert app.get("/Items/not-an-id").status == 404
+
+
+def test_views_are_the_libraries_the_caller_sees_with_their_collection_type(stage: Stage) -> None:
+    restrict_alice(stage)
+    owner_views = apiclient(stage, "owner").jellyfin.get_views()
+    assert {v["Name"]: v["CollectionType"] for v in owner_views["Items"]} == {
+        "Movies": "movies",
+        "Shows": "tvshows",
+        "Music": "music",
+    }
+    assert {v["Type"] for v in owner_views["Items"]} == {"CollectionFolder"}
+    alice_views = apiclient(stage, "alice").jellyfin.get_views()
+    assert sorted(v["Name"] for v in alice_views["Items"]) == ["Movies", "Shows"]
+    assert alice_views["TotalRecordCount"] == 2
+    # The admin list is the admin's.
+    assert stage.app("alice").get("/Library/MediaFolders").status == 403
+    assert stage.app("owner").json("/Library/MediaFolders")["TotalRecordCount"] == 3
+
+
+def test_the_apiclient_browses_pages_searches_and_opens_items(stage: Stage) -> None:
+    restrict_alice(stage)
+    api = apiclient(stage, "alice").jellyfin
+    movies = library_jid(stage, "Movies")
+    first = api.get_user_items(parent_id=movies, recursive=True, limit=2, sort_by="SortName")
+    second = api.get_user_items(parent_id=movies, recursive=True, limit=2, start_index=2, sort_by="SortName")
+    assert first["TotalRecordCount"] == 3  # Arrival, Brave, Dune Sketch: not R, not labelled gore
+    assert [i["Name"] for i in first["Items"] + second["Items"]] == ["Arrival", "Brave", "Dune Sketch"]
+    found = api.search_media_items(term="arriv")
+    assert [i["Name"] for i in found["Items"]] == ["Arrival"]
+    assert api.search_media_items(term="crash")["TotalRecordCount"] == 0
+    item = api.get_item(stage.jid("Arrival"))
+    assert item["Type"] == "Movie" and item["RunTimeTicks"] == 6000 * 10_000_000
+    assert item["Path"] == f"/reelhouse/{stage.jid('Arrival')}"
+    assert item["DateCreated"].endswith("Z")
+    with pytest.raises(HTTPException) as refused:
+        api.get_item(stage.jid("Crash Course"))
+    assert refused.value.status == 404
+    latest = api.get_recently_added()
+    assert isinstance(latest, list)
+    assert "Grim Hall" not in {i["Name"] for i in latest}
+
+
+def library_jid(stage: Stage, library: str) -> str:
+    return to_jellyfin(stage.libraries[library])
+
+
+def test_shows_seasons_episodes_and_the_episode_family(stage: Stage) -> None:
+    api = apiclient(stage, "owner").jellyfin
+    show = stage.jid("Ocean Watch")
+    seasons = api.get_seasons(show)
+    assert [s["IndexNumber"] for s in seasons["Items"]] == [1, 2]
+    episodes = api.get_episodes(show)
+    assert [e["Name"] for e in episodes["Items"]] == [
+        "Ocean Watch S1E1",
+        "Ocean Watch S1E2",
+        "Ocean Watch S2E1",
+    ]
+    one_season = api.get_episodes(show, season_id=seasons["Items"][1]["Id"])
+    assert [e["Name"] for e in one_season["Items"]] == ["Ocean Watch S2E1"]
+    episode = one_season["Items"][0]
+    assert (episode["SeriesId"], episode["SeriesName"]) == (show, "Ocean Watch")
+    assert (episode["SeasonId"], episode["ParentIndexNumber"], episode["IndexNumber"]) == (
+        seasons["Items"][1]["Id"],
+        2,
+        1,
+    )
+
+
+def test_latest_is_a_bare_array_with_episodes_grouped_under_their_show(stage: Stage) -> None:
+    app = stage.app("owner")
+    shows = library_jid(stage, "Shows")
+    grouped = app.json(f"/Items/Latest?ParentId={shows}")
+    assert sorted(i["Name"] for i in grouped) == ["Grim Hall", "Ocean Watch"]
+    single = app.json(f"/Items/Latest?ParentId={shows}&GroupItems=false&Limit=2")
+    assert [i["Type"] for i in single] == ["Episode", "Episode"]
+    music = app.json(f"/Items/Latest?ParentId={library_jid(stage, 'Music')}")
+    assert {i["Type"] for i in music} == {"MusicAlbum"}
+
+
+def test_query_names_and_booleans_in_any_case_and_bad_values_as_400(stage: Stage) -> None:
+    app = stage.app("owner")
+    movies = library_jid(stage, "Movies")
+    canonical = app.json(f"/Items?ParentId={movies}&Recursive=true&IncludeItemTypes=Movie")
+    loose = app.json(f"/items?parentid={movies}&recursive=TRUE&includeitemtypes=movie")
+    assert canonical == loose and canonical["TotalRecordCount"] == 5
+    assert app.json(f"/Items?ParentId={movies}&Recursive=1&Limit=100000")["TotalRecordCount"] == 5
+    assert app.get("/Items?Recursive=true&IncludeItemTypes=Spaceship").status == 400
+    assert app.get("/Items?Recursive=true&SortBy=Nonsense").status == 400
+    assert app.get("/Items?Recursive=true&SortOrder=Sideways").status == 400
+    assert app.get("/Items?Recursive=maybe").status == 400
+    assert app.get("/Items?Recursive=true&StartIndex=-4").status == 400
+    genres = app.json("/Items?Recursive=true&Genres=Animation|Horror")
+    assert sorted(i["Name"] for i in genres["Items"]) == ["Brave", "Gory Tale"]
+    years = app.json("/Items?Recursive=true&Years=2016,2012&SortBy=ProductionYear&SortOrder=Descending")
+    assert [i["Name"] for i in years["Items"]] == ["Arrival", "Brave"]
+    assert app.json("/Items?Recursive=true&PersonIds=" + "a" * 32)["TotalRecordCount"] == 0
+    tracks = app.json(f"/Items?Recursive=true&IncludeItemTypes=Audio&ArtistIds={stage.jid('Night River')}")
+    assert [i["Name"] for i in tracks["Items"]] == ["Stone Garden Track 1", "Stone Garden Track 2"]
+    by_ids = app.json(f"/Items?Ids={stage.jid('Brave')},{stage.jid('Arrival')},nonsense")
+    assert sorted(i["Name"] for i in by_ids["Items"]) == ["Arrival", "Brave"]
+
+
+def test_another_users_id_in_the_path_is_a_user_that_does_not_exist(stage: Stage) -> None:
+    owner = stage.user_jid("owner")
+    alice = stage.user_jid("alice")
+    assert stage.app("alice").get(f"/Users/{owner}/Items?Recursive=true").status == 404
+    assert stage.app("alice").get(f"/Users/{owner}/Views").status == 404
+    assert stage.app("alice").get(f"/Users/{alice}/Views").status == 200
+    assert stage.app("owner").get(f"/Users/{alice}/Views").status == 200
+
+
+async def _music_assistant(stage: Stage, username: str) -> dict[str, Any]:
+    """What Music Assistant does through aiojellyfin: libraries, artists, their albums, an album's tracks."""
+    async with aiohttp.ClientSession() as session:
+        config = SessionConfiguration(
+            session=session,
+            url=stage.url,
+            app_name="Music Assistant",
+            app_version="1.0",
+            device_name="ma",
+            device_id=f"ma-{username}",
+            verify_ssl=False,
+        )
+        conn = Connection(config, stage.user_jid(username), stage.token(username))
+        folders = await conn.get_media_folders()
+        music = next(f["Id"] for f in folders["Items"] if f.get("CollectionType") == "music")
+        artists = await conn.artists.parent(music).recursive(True).request()
+        night = next(a for a in artists["Items"] if a["Name"] == "Night River")
+        albums = await conn.albums.parent(night["Id"]).request()
+        tracks = await conn.tracks.parent(albums["Items"][0]["Id"]).request()
+        track = await conn.get_track(tracks["Items"][0]["Id"])
+        album = await conn.get_album(albums["Items"][0]["Id"])
+        artist = await conn.get_artist(night["Id"])
+        with pytest.raises(NotFound):
+            await conn.get_track(stage.jid("Arrival"))
+        streamed = [t async for t in conn.tracks.parent(music).stream(page_size=1)]
+        return {
+            "artists": [a["Name"] for a in artists["Items"]],
+            "albums": [a["Name"] for a in albums["Items"]],
+            "tracks": [t["Name"] for t in tracks["Items"]],
+            "track": track,
+            "album": album,
+            "artist": artist,
+            "streamed": sorted(t["Name"] for t in streamed),
+        }
+
+
+def test_music_assistant_browses_artists_albums_and_tracks_with_aiojellyfin(stage: Stage) -> None:
+    seen = asyncio.run(_music_assistant(stage, "owner"))
+    assert seen["artists"] == ["Glass City", "Night River"]
+    assert seen["albums"] == ["Stone Garden"]
+    assert seen["tracks"] == ["Stone Garden Track 1", "Stone Garden Track 2"]
+    track = seen["track"]
+    assert (track["Album"], track["AlbumArtist"], track["IndexNumber"]) == ("Stone Garden", "Night River", 1)
+    assert track["ArtistItems"] == [{"Id": stage.jid("Night River"), "Name": "Night River"}]
+    assert track["AlbumId"] == stage.jid("Stone Garden")
+    assert track["RunTimeTicks"] == 200 * 10_000_000
+    assert seen["album"]["Type"] == "MusicAlbum" and seen["artist"]["Type"] == "MusicArtist"
+    assert seen["streamed"] == ["Paper Track 1", "Stone Garden Track 1", "Stone Garden Track 2"]
+
+
+def test_music_is_not_there_for_a_member_without_the_music_library(stage: Stage) -> None:
+    restrict_alice(stage)
+    app = stage.app("alice")
+    assert app.json("/Artists?Recursive=true")["TotalRecordCount"] == 0
+    assert app.get(f"/Items?ParentId={library_jid(stage, 'Music')}").status == 404
+    assert "Jazz" not in {g["Name"] for g in app.json("/Genres")["Items"]}
+    assert "Jazz" in {g["Name"] for g in stage.app("owner").json("/Genres")["Items"]}
+    assert from_jellyfin(stage.jid("Brave")) == stage.ids["Brave"]

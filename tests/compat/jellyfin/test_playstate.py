@@ -1,0 +1,121 @@
+"""Play state from Jellyfin's apps lands in Reelhouse's own: resume positions, watched marks, favourites."""
+
+from __future__ import annotations
+
+from tests.compat.jellyfin.library_stage import Stage, reelhouse_ids, restrict_alice, stage
+from tests.compat.jellyfin.test_browse import apiclient
+
+__all__ = ["stage"]
+
+TICKS = 10_000_000
+
+
+def test_progress_reports_become_the_resume_position_both_apis_show(stage: Stage) -> None:
+    client = apiclient(stage, "alice")
+    api = client.jellyfin
+    movie = stage.jid("Arrival")
+    api.session_playing({"ItemId": movie, "PositionTicks": 0, "PlayMethod": "DirectPlay"})
+    api.session_progress({"ItemId": movie, "PositionTicks": 600 * TICKS, "EventName": "TimeUpdate"})
+    api.session_stop({"ItemId": movie, "PositionTicks": 1234 * TICKS})
+    own = stage.own_api("alice").get(f"/api/items/{stage.ids['Arrival']}/playstate").json()
+    assert own["position"] == 1234.0 and own["watched"] is False
+    resume = api.get_resume_items()
+    assert [i["Id"] for i in resume["Items"]] == [movie]
+    data = resume["Items"][0]["UserData"]
+    assert data["PlaybackPositionTicks"] == 1234 * TICKS
+    assert round(data["PlayedPercentage"], 2) == round(100 * 1234 / 6000, 2)
+    assert [i["Id"] for i in stage.app("alice").json("/UserItems/Resume")["Items"]] == [movie]
+    # Another user's resume list is their own.
+    assert apiclient(stage, "owner").jellyfin.get_resume_items()["Items"] == []
+
+
+def test_a_start_without_a_position_leaves_the_resume_point(stage: Stage) -> None:
+    app = stage.app("alice")
+    movie = stage.jid("Brave")
+    assert (
+        app.request(
+            "POST", "/Sessions/Playing/Progress", {"ItemId": movie, "PositionTicks": 90 * TICKS}
+        ).status
+        == 204
+    )
+    assert app.request("POST", "/Sessions/Playing", {"itemId": movie}).status == 204
+    assert app.json(f"/Items/{movie}")["UserData"]["PlaybackPositionTicks"] == 90 * TICKS
+
+
+def test_stopping_near_the_end_marks_watched_and_next_up_moves_on(stage: Stage) -> None:
+    api = apiclient(stage, "alice").jellyfin
+    first = stage.jid("Ocean Watch S1E1")
+    api.session_stop({"ItemId": first, "PositionTicks": 1450 * TICKS})
+    item = api.get_item(first)
+    assert item["UserData"]["Played"] is True and item["UserData"]["PlayCount"] == 1
+    assert [e["Id"] for e in api.get_next(limit=5)["Items"]] == [stage.jid("Ocean Watch S1E2")]
+    assert (
+        stage.own_api("alice").get(f"/api/items/{stage.ids['Ocean Watch S1E1']}/playstate").json()["watched"]
+    )
+
+
+def test_played_and_favourite_marks_from_the_apiclient(stage: Stage) -> None:
+    api = apiclient(stage, "alice").jellyfin
+    movie = stage.jid("Dune Sketch")
+    assert api.item_played(movie, True)["Played"] is True
+    assert api.get_item(movie)["UserData"]["Played"] is True
+    played = stage.app("alice").json("/Items?Recursive=true&Filters=IsPlayed")
+    assert [i["Id"] for i in played["Items"]] == [movie]
+    assert api.item_played(movie, False)["Played"] is False
+    assert stage.app("alice").json("/Items?Recursive=true&Filters=IsPlayed")["TotalRecordCount"] == 0
+    assert api.favorite(movie, True)["IsFavorite"] is True
+    favourites = stage.app("alice").json("/Items?Recursive=true&Filters=IsFavorite")
+    assert reelhouse_ids(favourites["Items"]) == {stage.ids["Dune Sketch"]}
+    assert stage.app("alice").json("/Items?Recursive=true&IsFavorite=true")["TotalRecordCount"] == 1
+    assert [f["item_id"] for f in stage.own_api("alice").get("/api/favourites").json()] == [
+        stage.ids["Dune Sketch"]
+    ]
+    assert api.favorite(movie, False)["IsFavorite"] is False
+    app = stage.app("alice")
+    assert app.request("POST", f"/UserFavoriteItems/{movie}").json()["IsFavorite"] is True
+    assert app.json(f"/UserItems/{movie}/UserData")["IsFavorite"] is True
+
+
+def test_reports_for_hidden_items_and_bad_reports(stage: Stage) -> None:
+    restrict_alice(stage)
+    app = stage.app("alice")
+    hidden = stage.jid("Crash Course")
+    for path in ("/Sessions/Playing", "/Sessions/Playing/Progress", "/Sessions/Playing/Stopped"):
+        assert app.request("POST", path, {"ItemId": hidden, "PositionTicks": 10 * TICKS}).status == 404
+    assert (
+        stage.own_api("owner").get(f"/api/items/{stage.ids['Crash Course']}/playstate").json()["position"]
+        == 0
+    )
+    movie = stage.jid("Arrival")
+    assert app.request("POST", "/Sessions/Playing/Progress", {"PositionTicks": 5}).status == 400
+    assert (
+        app.request("POST", "/Sessions/Playing/Progress", {"ItemId": movie, "PositionTicks": -5}).status
+        == 400
+    )
+    assert app.request("POST", "/Sessions/Playing/Progress", [1, 2]).status == 400
+    assert (
+        app.request("POST", "/Sessions/Playing/Progress", {"ItemId": "zz", "PositionTicks": 5}).status == 404
+    )
+    assert app.request("POST", "/Sessions/Playing/Ping").status == 204
+    owner = stage.user_jid("owner")
+    assert app.request("POST", f"/Users/{owner}/PlayedItems/{movie}").status == 404
+    assert app.request("POST", f"/Users/{owner}/FavoriteItems/{movie}").status == 404
+
+
+def test_display_preferences_are_kept_per_user_and_app(stage: Stage) -> None:
+    alice, owner = stage.app("alice"), stage.app("owner")
+    fresh = alice.json("/DisplayPreferences/usersettings?client=emby")
+    assert (fresh["Id"], fresh["Client"], fresh["CustomPrefs"]) == ("usersettings", "emby", {})
+    prefs = {"Id": "usersettings", "SortBy": "DateCreated", "CustomPrefs": {"homesection0": "resume"}}
+    saved = alice.request("POST", "/DisplayPreferences/usersettings?client=emby", prefs)
+    assert saved.status == 204
+    assert alice.json("/DisplayPreferences/usersettings?Client=emby")["CustomPrefs"] == {
+        "homesection0": "resume"
+    }
+    # Without the query, the app named in its MediaBrowser header ("tests") has its own.
+    assert alice.json("/DisplayPreferences/usersettings")["CustomPrefs"] == {}
+    assert owner.json("/DisplayPreferences/usersettings?client=emby")["CustomPrefs"] == {}
+    other = stage.user_jid("owner")
+    assert alice.get(f"/DisplayPreferences/usersettings?client=emby&userId={other}").status == 404
+    assert alice.request("POST", "/DisplayPreferences/usersettings", [1]).status == 400
+    assert alice.request("POST", "/DisplayPreferences/" + "x" * 65, {}).status == 400
