@@ -11,13 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
-from reelhouse.domain.finding import FindQuery, FoundItem
+from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
 from reelhouse.domain.library import (
     TOP_LEVEL_KINDS,
     ItemDetail,
     ItemKind,
     ItemQuery,
+    ItemSort,
     ItemSummary,
+    Library,
     Page,
 )
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
@@ -71,6 +73,47 @@ def _lowest_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
+_BROWSE_SORTS = {
+    FindSort.TITLE: ItemSort.TITLE,
+    FindSort.ADDED: ItemSort.ADDED,
+    FindSort.YEAR: ItemSort.YEAR,
+    FindSort.RATING: ItemSort.RATING,
+}
+
+
+def _as_browse(query: FindQuery) -> tuple[tuple[ItemKind, ...], ItemQuery] | None:
+    """The browse page a FindQuery of one library stands for, when it asks nothing a browse cannot answer."""
+    narrowed = (
+        query.parent_id,
+        query.ancestor_id,
+        query.ids,
+        query.text,
+        query.name_starts_with,
+        query.top_ids,
+        query.parent_ids,
+        query.played,
+        query.favourite,
+        query.folders,
+    )
+    if any(value is not None for value in narrowed) or query.resumable or query.present_only:
+        return None
+    if query.exclude_kinds or len(query.genres) > 1 or len(query.years) > 1 or len(query.sort) != 1:
+        return None
+    sort = _BROWSE_SORTS.get(query.sort[0])
+    if sort is None or query.limit > MAX_PAGE or query.kinds == frozenset():
+        return None
+    kinds = tuple(sorted(query.kinds if query.kinds is not None else ItemKind))
+    browse = ItemQuery(
+        sort=sort,
+        descending=query.descending,
+        offset=query.offset,
+        limit=query.limit,
+        genre=query.genres[0] if query.genres else None,
+        year=query.years[0] if query.years else None,
+    )
+    return kinds, browse
+
+
 class CatalogueService:
     def __init__(self, db: Database, items: CatalogueRepository, libraries: LibraryRepository) -> None:
         self._db = db
@@ -102,19 +145,29 @@ class CatalogueService:
             if library is None or not can(actor, Action.BROWSE, library.id):
                 raise NotFound("No such library.")
             kinds = (query.kind,) if query.kind else TOP_LEVEL_KINDS[library.kind]
-            key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
-            labels: frozenset[str] | None = self._totals.get("labels in use")
-            if labels is None:
-                labels = self._items.labels_in_use(conn)
-                self._totals.put("labels in use", labels)
-            listing = Listing(actor.scope, library, kinds, query, labels)
-            after, skip = self._anchor(conn, listing, key)
-            page = self._items.browse(conn, listing, after, skip)
-            total = self._totals.get(key)
-            if total is None:
-                total = self._items.count(conn, listing)
-                self._totals.put(key, total)
+            page, total = self._browse_page(conn, actor, library, kinds, query)
         return Page(tuple(page), total, query.offset, query.limit)
+
+    def _browse_page(
+        self, conn: Any, actor: Actor, library: Library, kinds: tuple[ItemKind, ...], query: ItemQuery
+    ) -> tuple[list[ItemSummary], int]:
+        """One page of a library in one of its browse orders, seeking from cached anchors, with its cached total."""
+        key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
+        listing = Listing(actor.scope, library, kinds, query, self._labels(conn))
+        after, skip = self._anchor(conn, listing, key)
+        page = self._items.browse(conn, listing, after, skip)
+        total = self._totals.get(key)
+        if total is None:
+            total = self._items.count(conn, listing)
+            self._totals.put(key, total)
+        return page, total
+
+    def _labels(self, conn: Any) -> frozenset[str]:
+        labels: frozenset[str] | None = self._totals.get("labels in use")
+        if labels is None:
+            labels = self._items.labels_in_use(conn)
+            self._totals.put("labels in use", labels)
+        return labels
 
     def _anchor(self, conn: Any, listing: Listing, key: tuple[Any, ...]) -> tuple[Any, int | None]:
         """Where a deep page starts: the anchor (sort value and id) of the row just before its block of
@@ -186,17 +239,19 @@ class CatalogueService:
         if not can(actor, Action.BROWSE):
             raise PermissionDenied("This token may not read the catalogue.")
         with self._db.read() as conn:
-            kind = None
+            library = None
             if query.library_id is not None:
                 library = self._libraries.get(conn, query.library_id)
                 if library is None or not can(actor, Action.BROWSE, library.id):
                     raise NotFound("No such library.")
-                kind = library.kind
-            labels: frozenset[str] | None = self._totals.get("labels in use")
-            if labels is None:
-                labels = self._items.labels_in_use(conn)
-                self._totals.put("labels in use", labels)
-            found = self._finder.find(conn, actor.scope, query, kind, labels)
+            browse = _as_browse(query) if library is not None else None
+            if library is not None and browse is not None:
+                # A plain page of one library is a browse page: the same anchors and cached totals.
+                summaries, total = self._browse_page(conn, actor, library, *browse)
+                rows = self._finder.rows(conn, actor.scope, [s.id for s in summaries])
+                return Page(tuple(rows), total, query.offset, query.limit)
+            kind = library.kind if library is not None else None
+            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn))
         if found is None:
             raise NotFound("No such item.")
         return Page(tuple(found[0]), found[1], query.offset, query.limit)
