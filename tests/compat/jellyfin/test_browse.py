@@ -267,3 +267,58 @@ def test_music_is_not_there_for_a_member_without_the_music_library(stage: Stage)
     assert "Jazz" not in {g["Name"] for g in app.json("/Genres")["Items"]}
     assert "Jazz" in {g["Name"] for g in stage.app("owner").json("/Genres")["Items"]}
     assert from_jellyfin(stage.jid("Brave")) == stage.ids["Brave"]
+
+
+ODD_QUERIES = (
+    "StartIndex=abc",
+    "Limit=-1",
+    "Limit=0",
+    "Limit=99999999999999999999",
+    "StartIndex=99999999999",
+    "ParentId=zz",
+    "ParentId=" + "0" * 32,
+    "SeasonId=zz",
+    "SeriesId=" + "f" * 32,
+    "Ids=,,,",
+    "Years=1999|x",
+    "Genres=|||",
+    "Fields=Nope,Path,,",
+    "SortBy=",
+    "SortOrder=Descending,Ascending",
+    "IsFavorite=maybe",
+    "Filters=IsNothing",
+    "SearchTerm=" + "%_\\\"'" * 10,
+    "SearchTerm=" + "a" * 300,
+    "NameStartsWith=%",
+    "IncludeItemTypes=BoxSet,Playlist",
+    "MediaTypes=Hologram",
+    "GroupItems=banana",
+    "client=" + "c" * 300,
+)
+
+
+def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:
+    app = stage.app("owner")
+    show = stage.jid("Ocean Watch")
+    paths = [
+        "/Items",
+        "/Items?Recursive=true",
+        f"/Users/{stage.user_jid('owner')}/Items",
+        "/Items/Latest",
+        "/UserItems/Resume",
+        "/Shows/NextUp",
+        f"/Shows/{show}/Seasons",
+        f"/Shows/{show}/Episodes",
+        "/Artists",
+        "/Genres",
+        "/UserViews",
+        f"/Items/{show}",
+        "/DisplayPreferences/usersettings",
+    ]
+    for path in paths:
+        for query in ODD_QUERIES:
+            joiner = "&" if "?" in path else "?"
+            answer = app.get(f"{path}{joiner}{query}")
+            assert answer.status < 500, (path, query, answer.status, answer.body[:200])
+            if answer.status >= 400:
+                assert answer.json()["status"] == answer.status
