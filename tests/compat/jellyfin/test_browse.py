@@ -109,6 +109,10 @@ def test_views_are_the_libraries_the_caller_sees_with_their_collection_type(stag
         "Music": "music",
     }
     assert {v["Type"] for v in owner_views["Items"]} == {"CollectionFolder"}
+    # Apps file items under the server they signed in to by this id.
+    server_id = stage.app("owner").json("/System/Info/Public")["Id"]
+    assert {v["ServerId"] for v in owner_views["Items"]} == {server_id}
+    assert stage.app("owner").json(f"/Items/{stage.jid('Brave')}")["ServerId"] == server_id
     alice_views = apiclient(stage, "alice").jellyfin.get_views()
     assert sorted(v["Name"] for v in alice_views["Items"]) == ["Movies", "Shows"]
     assert alice_views["TotalRecordCount"] == 2

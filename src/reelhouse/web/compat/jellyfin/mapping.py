@@ -69,8 +69,8 @@ class DtoContext:
 def server_id(request: web.Request) -> str:
     """The server's Jellyfin id, the `Id` of /System/Info/Public, which apps compare with `ServerId`.
 
-    It is the services' `server_id`, as system.py answers it; a build without one sends an empty id."""
-    return str(getattr(services(request), "server_id", ""))
+    The same id system.py answers, so apps file items under the server they signed in to."""
+    return services(request).server_id
 
 
 def image_tags(item: ItemSummary, ctx: DtoContext) -> dict[str, Any]:
