@@ -100,18 +100,20 @@ class QuickConnectService:
             now = time.time()
             with self._db.begin() as conn:
                 row = self._repo.by_code(conn, hash_secret(typed), now) if typed.isdigit() else None
-                if row is None or row.user_id is not None:
-                    self._audit.record(conn, actor, "quick_connect.wrong_code", None, {}, address)
-                else:
+                if row is not None and row.user_id is not None:
+                    # Already approved, so spent: approving it again would hand out a second token.
+                    row = None
+                if row is not None:
                     self._repo.approve(conn, row.secret_hash, actor.user_id)
-                    app = DeviceApp(row.client, row.device, row.device_id)
-                    detail = {"client": app.client, "device": app.device, "from": row.address}
+                    detail = {"client": row.client, "device": row.device, "from": row.address}
                     self._audit.record(conn, actor, "quick_connect.approve", actor.user_id, detail, address)
-            if row is None or row.user_id is not None:
+                else:
+                    self._audit.record(conn, actor, "quick_connect.wrong_code", None, {}, address)
+            if row is None:
                 attempt.failed()
                 raise InvalidInput(WRONG_CODE, "code")
             attempt.succeeded()
-        return app
+        return DeviceApp(row.client, row.device, row.device_id)
 
     def redeem(self, secret: str, address: str | None) -> SignIn:
         """The approved app's one collection of its device token; the request is gone after it."""

@@ -6,7 +6,25 @@ import { announce, navigate, session as app } from "/static/app.js";
 export async function render(main, has) {
   if (await has("GET", "/api/account")) main.append(await twoFactor());
   if (await has("POST", "/api/account/password")) main.append(passwordForm());
+  if (await has("POST", "/api/account/quick-connect")) main.append(quickConnect());
   if (await has("GET", "/api/account/sessions")) main.append(await sessions(await has("POST", "/api/account/tokens")));
+}
+
+// An app (Jellyfin's, on a TV or phone) shows a code; entering it here signs that app in as you.
+function quickConnect() {
+  const form = h("form", { novalidate: true, "aria-label": "Sign in an app with Quick Connect" }, formError(),
+    field({ name: "code", label: "Code shown by the app", help: "Six digits; it lasts five minutes.", attrs: { inputmode: "numeric", autocomplete: "off", maxlength: 8 } }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in the app")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      const app = await post("/api/account/quick-connect", { code: form.elements.code.value.replace(/\s+/g, "") });
+      form.reset();
+      announce(`${app.client || "The app"} on ${app.device || "that device"} may now sign in as you; once it has, it is listed with your devices.`);
+    } catch (err) { showErrors(form, err); }
+  });
+  return card("h-quick-connect", "Quick Connect", h("p", {}, "Choose Quick Connect in a Jellyfin app (on a TV, phone or computer) and enter the code it shows. This is also how an account with two-factor sign-in signs in to an app."), form);
 }
 
 function card(id, title, ...children) {
