@@ -75,10 +75,12 @@ class JellyfinCaller:
 
 
 def _movies() -> list[Row]:
+    crash = Row("Crash Course", year=2004, content_rating="R", genres=("Drama",))
     return [
         Row("Arrival", year=2016, content_rating="PG-13", genres=("Drama", "Science Fiction"), rating=7.9),
         Row("Brave", year=2012, content_rating="PG", genres=("Animation",), rating=7.1),
-        Row("Crash Course", year=2004, content_rating="R", genres=("Drama",)),
+        crash,
+        Row("Crash Course Featurette", kind="extra", parent_id=crash.id, top_id=crash.id),
         Row("Dune Sketch", year=2021, genres=("Science Fiction",)),
         Row("Gory Tale", year=1999, content_rating="PG", tags=("gore",), genres=("Horror",)),
     ]
@@ -147,6 +149,10 @@ def build(data_dir: Path) -> Stage:
     with server.server.db.begin() as conn:
         for kind, seconds in DURATIONS.items():
             conn.execute(update(items).where(items.c.kind == kind).values(duration=seconds))
+        # As a scan leaves them: children carry their top item's rating rank.
+        top = items.alias("top")
+        top_rank = select(top.c.rating_rank).where(top.c.id == items.c.top_id).scalar_subquery()
+        conn.execute(update(items).where(items.c.id != items.c.top_id).values(rating_rank=top_rank))
     server.create_user("owner", role=Role.OWNER)
     server.create_user("alice")
     return Stage(server, libraries, ids)

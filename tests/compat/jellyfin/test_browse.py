@@ -65,7 +65,14 @@ def jellyfin_listing(stage: Stage, username: str) -> set[str]:
     return reelhouse_ids(found)
 
 
-HIDDEN_FROM_ALICE = ("Crash Course", "Gory Tale", "Grim Hall", "Grim Hall S1E1", "Stone Garden Track 1")
+HIDDEN_FROM_ALICE = (
+    "Crash Course",
+    "Crash Course Featurette",
+    "Gory Tale",
+    "Grim Hall",
+    "Grim Hall S1E1",
+    "Stone Garden Track 1",
+)
 
 
 def test_a_restricted_member_sees_through_items_exactly_what_the_own_api_shows(stage: Stage) -> None:
@@ -91,6 +98,8 @@ def test_an_item_outside_the_scope_answers_like_a_missing_one(stage: Stage) -> N
             ("POST", f"/Users/{me}/FavoriteItems/{jid}"),
             ("DELETE", f"/UserFavoriteItems/{jid}"),
             ("GET", f"/Items/{jid}/Similar"),
+            ("GET", f"/Items/{jid}/InstantMix"),
+            ("GET", f"/Items/{jid}/SpecialFeatures"),
             ("GET", f"/UserItems/{jid}/UserData"),
         ):
             answer = app.request(method, path)
@@ -187,7 +196,8 @@ def test_query_names_and_booleans_in_any_case_and_bad_values_as_400(stage: Stage
     canonical = app.json(f"/Items?ParentId={movies}&Recursive=true&IncludeItemTypes=Movie")
     loose = app.json(f"/items?parentid={movies}&recursive=TRUE&includeitemtypes=movie")
     assert canonical == loose and canonical["TotalRecordCount"] == 5
-    assert app.json(f"/Items?ParentId={movies}&Recursive=1&Limit=100000")["TotalRecordCount"] == 5
+    # Five movies and one extra.
+    assert app.json(f"/Items?ParentId={movies}&Recursive=1&Limit=100000")["TotalRecordCount"] == 6
     assert app.get("/Items?Recursive=true&IncludeItemTypes=Spaceship").status == 400
     assert app.get("/Items?Recursive=true&SortBy=Nonsense").status == 400
     assert app.get("/Items?Recursive=true&SortOrder=Sideways").status == 400
@@ -326,3 +336,10 @@ def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:
             assert answer.status < 500, (path, query, answer.status, answer.body[:200])
             if answer.status >= 400:
                 assert answer.json()["status"] == answer.status
+
+
+def test_a_titles_extras_are_its_special_features(stage: Stage) -> None:
+    features = stage.app("owner").json(f"/Items/{stage.jid('Crash Course')}/SpecialFeatures")
+    assert [(f["Name"], f["Type"]) for f in features] == [("Crash Course Featurette", "Video")]
+    assert stage.app("owner").json(f"/Items/{stage.jid('Arrival')}/SpecialFeatures") == []
+    assert stage.app("owner").json("/Items/Suggestions")["Items"] == []

@@ -214,6 +214,27 @@ async def similar(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(envelope([], 0, 0))
 
 
+async def suggestions(request: web.Request) -> web.StreamResponse:
+    """No suggestions yet: an honest empty list."""
+    check_user(request, actor(request))
+    return jellyfin_json(envelope([], 0, 0))
+
+
+async def special_features(request: web.Request) -> web.StreamResponse:
+    """A title's extras (featurettes, trailers found beside it), as a bare array like Jellyfin's."""
+    who = actor(request)
+    check_user(request, who)
+    query = FindQuery(
+        kinds=frozenset({ItemKind.EXTRA}),
+        parent_id=from_jellyfin(request.match_info["item_id"]),
+        sort=(FindSort.TITLE,),
+        limit=MAX_LIMIT,
+    )
+    page = await find(request, who, query)
+    ctx = context(request, who, Params(request))
+    return jellyfin_json([item_dto(found, ctx) for found in page.items])
+
+
 async def artists(request: web.Request) -> web.StreamResponse:
     """Artists (album artists are the same people in Reelhouse's music model)."""
     who = actor(request)
@@ -271,6 +292,7 @@ ROUTES = [
     _r("GET", "/Users/{user_id}/Views", views, "the caller's libraries (legacy path)"),
     _r("GET", "/Library/MediaFolders", media_folders, "every library, for admins", Action.MANAGE_LIBRARIES),
     _r("GET", "/Items/Latest", latest, "newest items, grouped by show and album (a bare array)"),
+    _r("GET", "/Items/Suggestions", suggestions, "suggestions (none yet)"),
     _r("GET", "/Users/{user_id}/Items/Latest", latest, "newest items (legacy path)"),
     _r("GET", "/UserItems/Resume", resume, "items the caller has started and not finished"),
     _r("GET", "/Users/{user_id}/Items/Resume", resume, "items to resume (legacy path)"),
@@ -279,6 +301,9 @@ ROUTES = [
     _r("GET", "/Items/{item_id}", one_item, "one item the caller sees"),
     _r("GET", "/Users/{user_id}/Items/{item_id}", one_item, "one item (legacy path)"),
     _r("GET", "/Items/{item_id}/Similar", similar, "items like this one (none yet)"),
+    _r("GET", "/Items/{item_id}/InstantMix", similar, "a mix from this item (none yet)"),
+    _r("GET", "/Items/{item_id}/SpecialFeatures", special_features, "a title's extras (a bare array)"),
+    _r("GET", "/Users/{user_id}/Items/{item_id}/SpecialFeatures", special_features, "extras (legacy path)"),
     _r("GET", "/Shows/NextUp", next_up, "the next episode of each show being watched"),
     _r("GET", "/Shows/{series_id}/Seasons", seasons, "a show's seasons"),
     _r("GET", "/Shows/{series_id}/Episodes", episodes, "a show's episodes, or one season's"),
