@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reelhouse.domain.access import system_actor
@@ -134,3 +135,12 @@ def test_cli_invite_create_list_revoke(tmp_path: Path) -> None:
     invitation_id = sql(tmp_path, "SELECT id FROM invitations")[0][0]
     assert cli(tmp_path, "invite", "revoke", invitation_id).returncode == 0
     assert "revoked" in cli(tmp_path, "invite", "list").stdout
+
+
+def test_concurrent_redeemers_of_a_single_use_code_make_one_account(running: RunningServer) -> None:
+    # All of them pass the first look at the code while their passwords hash; only the claim can stop them.
+    invite = _invite(running.owner())
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda n: _redeem(running, invite["code"], f"dee{n}"), range(6)))
+    assert sorted(statuses) == [201] + [404] * 5
+    assert sql(running.data_dir, "SELECT uses FROM invitations") == [(1,)]

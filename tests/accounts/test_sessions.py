@@ -193,3 +193,14 @@ def test_stream_only_token_cannot_browse(running: RunningServer) -> None:
     token = Client(running.port, token=made.json()["token"])
     assert token.get("/api/libraries").status == 403
     assert token.get("/api/account/sessions").status == 403
+
+
+def test_the_database_holds_only_a_hash_of_each_token(running: RunningServer) -> None:
+    # A copy of the database file (a backup, a stolen disk) must not sign anyone in.
+    running.create_user("bob", Role.MEMBER)
+    phone = _sign_in_device(running, "phone")
+    assert phone.token is not None
+    stored = " ".join(
+        str(value) for row in sql(running.data_dir, "SELECT * FROM auth_tokens") for value in row
+    )
+    assert phone.token not in stored
