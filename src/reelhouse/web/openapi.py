@@ -36,6 +36,17 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+# A client API's errors are in its protocol's own shape (ClientApi.render_error), not ours.
+_CLIENT_ERROR = {"schema": {"type": "object"}}
+
+
+def _client_error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": _CLIENT_ERROR, "application/json": _CLIENT_ERROR},
+    }
+
+
 def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": route.handler.__name__ + "_" + route.method.lower(),
@@ -43,6 +54,9 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         "tags": [route.tag],
         "security": [] if route.access is Access.PUBLIC else [{"bearer": []}, {"cookie": []}],
     }
+    if route.client is not None and route.access is not Access.PUBLIC:
+        # Its apps' own credentials; the bearer header and the cookie are never read there.
+        op["security"] = [{route.client.name: []}]
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
         for name in _PARAM.findall(route.path)
@@ -68,23 +82,25 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = {
             route.produces: {"schema": {"type": "string", "format": "binary"}}
             if route.produces != "application/json"
-            else {"schema": {"type": "object"}}
+            # A client protocol answers bare arrays and strings too.
+            else {"schema": {} if route.client is not None else {"type": "object"}}
         }
     responses: dict[str, Any] = {str(route.status): ok}
     if route.status == 200 and route.produces != "application/json":
         responses["206"] = {"description": "Partial content"}
         responses["304"] = {"description": "Not modified"}
         responses["416"] = {"description": "Range not satisfiable"}
-    responses["400"] = _error("Malformed request")
-    responses["422"] = _error("Invalid input")
-    responses["404"] = _error("Not found, or not visible to the caller")
+    error = _client_error if route.client is not None else _error
+    responses["400"] = error("Malformed request")
+    responses["422"] = error("Invalid input")
+    responses["404"] = error("Not found, or not visible to the caller")
     # Public routes answer 401 too: a wrong password or setup code is an authentication failure.
-    responses["401"] = _error("Not signed in, or the credentials are wrong")
+    responses["401"] = error("Not signed in, or the credentials are wrong")
     if route.access is not Access.PUBLIC:
-        responses["403"] = _error("Not allowed")
-    responses["409"] = _error("Conflict")
-    responses["429"] = _error("Too many requests")
-    responses["503"] = _error("Busy or unavailable")
+        responses["403"] = error("Not allowed")
+    responses["409"] = error("Conflict")
+    responses["429"] = error("Too many requests")
+    responses["503"] = error("Busy or unavailable")
     op["responses"] = responses
     return op
 
@@ -93,8 +109,19 @@ def build_document(routes: tuple[Route, ...], version: str) -> dict[str, Any]:
     components: dict[str, Any] = {}
     _schema(ErrorOut, components)
     paths: dict[str, dict[str, Any]] = {}
+    schemes: dict[str, Any] = {
+        "bearer": {"type": "http", "scheme": "bearer"},
+        "cookie": {"type": "apiKey", "in": "cookie", "name": "reelhouse"},
+    }
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, components)
+        if route.client is not None:
+            schemes[route.client.name] = {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": f"{route.client.name}'s own credentials: the headers and query fields its apps use",
+            }
     return {
         # 3.1: its schema dialect is JSON Schema 2020-12, which is what pydantic writes (anyOf null,
         # numeric exclusiveMinimum); under 3.0 those are invalid and clients reject the document.
@@ -103,9 +130,6 @@ def build_document(routes: tuple[Route, ...], version: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "reelhouse"},
-            },
+            "securitySchemes": schemes,
         },
     }
