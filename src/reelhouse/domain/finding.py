@@ -84,3 +84,7 @@ class FoundItem:
     top_title: str | None
     child_count: int | None
     marks: ViewerMarks
+    # For shows, seasons, artists and albums: the episodes or tracks under them the viewer sees, and how many
+    # of those the viewer has not watched.
+    leaf_count: int | None = None
+    unwatched_count: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, not_, or_, select, true
 from sqlalchemy.orm import aliased
 
 from reelhouse.domain.access import LibraryScope
@@ -179,6 +179,7 @@ class ItemFinder:
                 .group_by(items.c.parent_id)
             )
         }
+        leaves = self._leaf_counts(conn, scope, rows.values())
         marks = {
             m.item_id: ViewerMarks(
                 position=float(m.position),
@@ -209,6 +210,26 @@ class ItemFinder:
                     top_title=titles.get(row.top_id) if row.top_id != item_id else None,
                     child_count=counts.get(item_id, 0) if item_id in folders else None,
                     marks=marks.get(item_id, ViewerMarks()),
+                    leaf_count=leaves[item_id][0] if item_id in leaves else None,
+                    unwatched_count=leaves[item_id][1] if item_id in leaves else None,
                 )
             )
+        return found
+
+    def _leaf_counts(self, conn: Connection, scope: LibraryScope, rows: Any) -> dict[str, tuple[int, int]]:
+        """(episodes or tracks under it, of which unwatched by the viewer) per listed show, season, artist or
+        album; counted under the viewer's scope, so a hidden episode never shows in a count."""
+        by_top = [r.id for r in rows if r.kind in ("show", "artist")]
+        by_parent = [r.id for r in rows if r.kind in ("season", "album")]
+        watched = _marks_of(scope, play_state.c.watched.is_(True))
+        found: dict[str, tuple[int, int]] = {}
+        for link, wanted in ((items.c.top_id, by_top), (items.c.parent_id, by_parent)):
+            if not wanted:
+                continue
+            counted = conn.execute(
+                select(link, func.count(), func.sum(case((watched, 0), else_=1)))
+                .where(link.in_(wanted), items.c.kind.in_(("episode", "track")), scope_clause(scope))
+                .group_by(link)
+            )
+            found |= {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
         return found

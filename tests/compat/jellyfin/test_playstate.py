@@ -52,6 +52,19 @@ def test_stopping_near_the_end_marks_watched_and_next_up_moves_on(stage: Stage) 
     assert (
         stage.own_api("alice").get(f"/api/items/{stage.ids['Ocean Watch S1E1']}/playstate").json()["watched"]
     )
+    show = api.get_item(stage.jid("Ocean Watch"))
+    assert (show["RecursiveItemCount"], show["UserData"]["UnplayedItemCount"]) == (3, 2)
+    assert show["UserData"]["Played"] is False
+    season = api.get_item(stage.jid("Ocean Watch Season 1"))
+    assert (season["ChildCount"], season["UserData"]["UnplayedItemCount"]) == (2, 1)
+    for episode in ("Ocean Watch S1E2", "Ocean Watch S2E1"):
+        api.item_played(stage.jid(episode), True)
+    show = api.get_item(stage.jid("Ocean Watch"))
+    assert show["UserData"]["Played"] is True and show["UserData"]["UnplayedItemCount"] == 0
+    # Someone else's watching is their own.
+    assert (
+        apiclient(stage, "owner").jellyfin.get_item(stage.jid("Ocean Watch"))["UserData"]["Played"] is False
+    )
 
 
 def test_played_and_favourite_marks_from_the_apiclient(stage: Stage) -> None:

@@ -112,8 +112,11 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def user_data(item_id: str, marks: ViewerMarks, duration: float | None) -> dict[str, Any]:
-    """Jellyfin's UserItemDataDto: the viewer's progress, watched mark and favourite."""
+def user_data(
+    item_id: str, marks: ViewerMarks, duration: float | None, unwatched: int | None = None
+) -> dict[str, Any]:
+    """Jellyfin's UserItemDataDto: the viewer's progress, watched mark and favourite; for a show, season,
+    artist or album, ``unwatched`` episodes or tracks under it (watched when none are left)."""
     jid = _jid(item_id) or item_id
     percent = None
     if marks.position > 0 and duration:
@@ -123,7 +126,8 @@ def user_data(item_id: str, marks: ViewerMarks, duration: float | None) -> dict[
             "PlaybackPositionTicks": ticks(marks.position) or 0,
             "PlayCount": marks.play_count,
             "IsFavorite": marks.favourite,
-            "Played": marks.watched,
+            "Played": marks.watched if unwatched is None else unwatched == 0,
+            "UnplayedItemCount": unwatched,
             "PlayedPercentage": percent,
             "LastPlayedDate": jellyfin_date(marks.played_at),
             "Key": jid,
@@ -167,10 +171,13 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         "ImageBlurHashes": {},
         "ProviderIds": {},
         "CanDownload": ctx.may_download and not folder,
-        "UserData": user_data(item.id, found.marks, found.duration),
+        "UserData": user_data(
+            item.id, found.marks, found.duration, found.unwatched_count if found.leaf_count else None
+        ),
     }
     if folder:
         dto["ChildCount"] = found.child_count
+        dto["RecursiveItemCount"] = found.leaf_count or 0
     if kind is ItemKind.EPISODE:
         season = item.parent_id if item.parent_id and item.parent_id != found.top_id else None
         dto |= {
