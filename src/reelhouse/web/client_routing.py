@@ -64,8 +64,9 @@ class ClientApiResource(AbstractResource, Sized):
 
     async def resolve(self, request: web.Request) -> tuple[UrlMappingMatchInfo | None, set[str]]:
         path = request.rel_url.path_safe
-        served = self._app is None or self._client.enabled(self._app)
-        if not served or not path.startswith(self._prefix + "/"):
+        if not path.startswith(self._prefix + "/"):
+            return None, set()
+        if self._app is not None and not self._client.enabled(self._app):
             return None, set()
         allowed: set[str] = set()
         for resource in self._resources:
