@@ -127,6 +127,7 @@ class ItemFinder:
         query: FindQuery,
         library_kind: LibraryKind | None = None,
         labels_in_use: frozenset[str] | None = None,
+        total: int | None = None,
     ) -> tuple[list[FoundItem], int] | None:
         """A page of matching items and how many match in all; None when the parent or ancestor asked for is
         not visible, so that hidden and absent answer the same."""
@@ -144,7 +145,8 @@ class ItemFinder:
                 select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
             ).scalars()
         )
-        total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
+        if total is None:  # the caller may know it from a cache
+            total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
         return self.rows(conn, scope, ids), total
 
     def rows(self, conn: Connection, scope: LibraryScope, ids: list[str]) -> list[FoundItem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -251,7 +252,16 @@ class CatalogueService:
                 rows = self._finder.rows(conn, actor.scope, [s.id for s in summaries])
                 return Page(tuple(rows), total, query.offset, query.limit)
             kind = library.kind if library is not None else None
-            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn))
+            # Totals are cached like a browse's, but not where the viewer's own marks decide: those change
+            # with every report, and nothing clears the cache for them.
+            marked = query.played is not None or query.resumable or query.favourite is not None
+            key = None
+            if not marked:
+                key = ("find", dataclasses.replace(query, offset=0, limit=1, sort=()), repr(actor.scope))
+            cached = self._totals.get(key) if key is not None else None
+            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached)
+            if found is not None and key is not None and cached is None:
+                self._totals.put(key, found[1])
         if found is None:
             raise NotFound("No such item.")
         return Page(tuple(found[0]), found[1], query.offset, query.limit)
