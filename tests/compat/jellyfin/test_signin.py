@@ -3,6 +3,9 @@ page's throttle, and device tokens that the Account page lists and revokes."""
 
 from __future__ import annotations
 
+import json
+import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -111,6 +114,23 @@ def test_sign_in_reads_the_body_in_any_casing(running: RunningServer) -> None:
     answer = app.post("/jellyfin/users/authenticatebyname", {"username": "alice", "pw": PASSWORD})
     assert answer.status == 200, answer.body
     assert app.post("/jellyfin/Users/AuthenticateByName", raw=b"{not json").status == 400
+
+
+def test_a_body_arriving_in_pieces_is_read_whole(running: RunningServer) -> None:
+    running.create_user("alice")
+    body = json.dumps({"Username": "alice", "Pw": PASSWORD}).encode()
+    head = (
+        "POST /jellyfin/Users/AuthenticateByName HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Authorization: {media_browser()}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", running.port), timeout=30) as sock:
+        sock.sendall(head + body[:10])
+        time.sleep(0.3)
+        sock.sendall(body[10:])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
 
 
 def test_a_device_token_is_listed_with_its_app_and_revoked_from_the_account_page(
