@@ -205,6 +205,9 @@ def test_query_names_and_booleans_in_any_case_and_bad_values_as_400(stage: Stage
     assert app.get("/Items?Recursive=true&StartIndex=-4").status == 400
     genres = app.json("/Items?Recursive=true&Genres=Animation|Horror")
     assert sorted(i["Name"] for i in genres["Items"]) == ["Brave", "Gory Tale"]
+    animation = next(g["Id"] for g in app.json("/Genres")["Items"] if g["Name"] == "Animation")
+    assert [i["Name"] for i in app.json(f"/Items?Recursive=true&GenreIds={animation}")["Items"]] == ["Brave"]
+    assert app.json("/Items?Recursive=true&GenreIds=" + "0" * 32)["TotalRecordCount"] == 0
     years = app.json("/Items?Recursive=true&Years=2016,2012&SortBy=ProductionYear&SortOrder=Descending")
     assert [i["Name"] for i in years["Items"]] == ["Arrival", "Brave"]
     assert app.json("/Items?Recursive=true&PersonIds=" + "a" * 32)["TotalRecordCount"] == 0

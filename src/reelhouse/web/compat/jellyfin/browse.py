@@ -4,14 +4,13 @@ genres. Every list is a CatalogueService call under the caller's scope: a hidden
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import Any
 
 from aiohttp import web
 
 from reelhouse.domain.access import Action, Actor
 from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
-from reelhouse.domain.library import ItemKind, LibraryKind
+from reelhouse.domain.library import ItemKind
 from reelhouse.errors import NotFound
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
@@ -22,6 +21,8 @@ from reelhouse.web.compat.jellyfin.items import (
     context,
     find,
     find_query,
+    genre_id,
+    genre_names,
     items,
     kinds_of,
     listed,
@@ -247,21 +248,13 @@ async def artists(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(await listed(request, query, params))
 
 
-def genre_id(name: str) -> str:
-    """Genres are names, not rows: a stable 32-hex id from the name."""
-    return hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
 async def genres(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     check_user(request, who)
     params = Params(request)
     library_id = await _library_of(request, who, params)
     libraries = [lib for lib in await visible_libraries(request, who) if library_id in (None, lib.id)]
-    names: dict[str, bool] = {}
-    for library in libraries:
-        for name in await call(request, services(request).catalogue.genres, who, library.id):
-            names[name] = names.get(name, False) or library.kind is LibraryKind.MUSIC
+    names = await genre_names(request, who, libraries)
     term = (params.text("SearchTerm") or "").casefold()
     found = sorted((n for n in names if term in n.casefold()), key=str.casefold)
     start = params.number("StartIndex", 0)

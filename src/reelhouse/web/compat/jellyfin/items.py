@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 from typing import Any
 
 from aiohttp import web
 
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
-from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemKind, Library, Page
+from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemKind, Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
@@ -307,7 +308,28 @@ async def items(request: web.Request) -> web.StreamResponse:
         # An app's first look: the top folders, one per library the caller sees.
         ctx = context(request, who, params)
         return jellyfin_json(envelope([view_dto(lib, ctx) for lib in libraries], len(libraries), 0))
-    return jellyfin_json(await listed(request, find_query(params, libraries), params))
+    query = find_query(params, libraries)
+    wanted = {word.replace("-", "").lower() for word in params.words("GenreIds", ",|")}
+    if query is not None and wanted:
+        names = await genre_names(request, who, libraries)
+        chosen = tuple(sorted(name for name in names if genre_id(name) in wanted))
+        # A genre id that names no genre the caller sees matches nothing, as an unknown genre does.
+        query = dataclasses.replace(query, genres=query.genres + (chosen or ("",)))
+    return jellyfin_json(await listed(request, query, params))
+
+
+def genre_id(name: str) -> str:
+    """Genres are names, not rows: a stable 32-hex id from the name."""
+    return hashlib.md5(name.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+async def genre_names(request: web.Request, who: Actor, libraries: list[Library]) -> dict[str, bool]:
+    """Every genre of what the caller sees, each with whether it is in a music library."""
+    names: dict[str, bool] = {}
+    for library in libraries:
+        for name in await call(request, services(request).catalogue.genres, who, library.id):
+            names[name] = names.get(name, False) or library.kind is LibraryKind.MUSIC
+    return names
 
 
 async def one_item(request: web.Request) -> web.StreamResponse:
