@@ -100,6 +100,9 @@ def test_an_item_outside_the_scope_answers_like_a_missing_one(stage: Stage) -> N
             ("GET", f"/Items/{jid}/Similar"),
             ("GET", f"/Items/{jid}/InstantMix"),
             ("GET", f"/Items/{jid}/SpecialFeatures"),
+            ("GET", f"/Items/{jid}/Intros"),
+            ("GET", f"/Items/{jid}/LocalTrailers"),
+            ("POST", f"/UserItems/{jid}/UserData"),
             ("GET", f"/UserItems/{jid}/UserData"),
         ):
             answer = app.request(method, path)

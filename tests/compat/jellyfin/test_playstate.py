@@ -132,3 +132,17 @@ def test_display_preferences_are_kept_per_user_and_app(stage: Stage) -> None:
     assert alice.get(f"/DisplayPreferences/usersettings?client=emby&userId={other}").status == 404
     assert alice.request("POST", "/DisplayPreferences/usersettings", [1]).status == 400
     assert alice.request("POST", "/DisplayPreferences/" + "x" * 65, {}).status == 400
+
+
+def test_the_apiclient_reads_and_changes_user_data(stage: Stage) -> None:
+    api = apiclient(stage, "alice").jellyfin
+    movie = stage.jid("Brave")
+    changed = api.update_userdata_for_item(movie, {"PlaybackPositionTicks": 300 * TICKS, "IsFavorite": True})
+    assert (changed["PlaybackPositionTicks"], changed["IsFavorite"]) == (300 * TICKS, True)
+    own = stage.own_api("alice").get(f"/api/items/{stage.ids['Brave']}/playstate").json()
+    assert own["position"] == 300.0
+    assert api.get_userdata_for_item(movie)["IsFavorite"] is True
+    assert api.update_userdata_for_item(movie, {"Played": True})["Played"] is True
+    assert api.get_intros(movie)["Items"] == [] and api.get_local_trailers(movie) == []
+    app = stage.app("alice")
+    assert app.request("POST", f"/UserItems/{movie}/UserData", {"Played": "yes"}).status == 400

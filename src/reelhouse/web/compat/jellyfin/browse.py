@@ -215,6 +215,19 @@ async def similar(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(envelope([], 0, 0))
 
 
+async def intros(request: web.Request) -> web.StreamResponse:
+    """Reelhouse plays no intros: an empty list, after the 404 a hidden item gets."""
+    return await similar(request)
+
+
+async def local_trailers(request: web.Request) -> web.StreamResponse:
+    """Trailers are extras here (SpecialFeatures): none apart, a bare empty array, after the same 404."""
+    who = actor(request)
+    check_user(request, who)
+    await call(request, services(request).catalogue.found, who, from_jellyfin(request.match_info["item_id"]))
+    return jellyfin_json([])
+
+
 async def suggestions(request: web.Request) -> web.StreamResponse:
     """No suggestions yet: an honest empty list."""
     check_user(request, actor(request))
@@ -297,6 +310,10 @@ ROUTES = [
     _r("GET", "/Items/{item_id}/InstantMix", similar, "a mix from this item (none yet)"),
     _r("GET", "/Items/{item_id}/SpecialFeatures", special_features, "a title's extras (a bare array)"),
     _r("GET", "/Users/{user_id}/Items/{item_id}/SpecialFeatures", special_features, "extras (legacy path)"),
+    _r("GET", "/Items/{item_id}/Intros", intros, "intros to play first (none)"),
+    _r("GET", "/Users/{user_id}/Items/{item_id}/Intros", intros, "intros (legacy path)"),
+    _r("GET", "/Items/{item_id}/LocalTrailers", local_trailers, "trailers apart from extras (none)"),
+    _r("GET", "/Users/{user_id}/Items/{item_id}/LocalTrailers", local_trailers, "trailers (legacy path)"),
     _r("GET", "/Shows/NextUp", next_up, "the next episode of each show being watched"),
     _r("GET", "/Shows/{series_id}/Seasons", seasons, "a show's seasons"),
     _r("GET", "/Shows/{series_id}/Episodes", episodes, "a show's episodes, or one season's"),

@@ -123,6 +123,29 @@ async def get_user_data(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(user_data(found.summary.id, found.marks, found.duration))
 
 
+async def update_user_data(request: web.Request) -> web.StreamResponse:
+    """Jellyfin's UpdateUserItemDataDto: any of Played, PlaybackPositionTicks and IsFavorite, each applied
+    through the same service calls as the routes above."""
+    who = actor(request)
+    check_user(request, who)
+    item_id = from_jellyfin(request.match_info["item_id"])
+    body = await _report_body(request)
+    play = services(request).playstate
+    played, favourite = body.get("played"), body.get("isfavorite")
+    for name, value in (("Played", played), ("IsFavorite", favourite)):
+        if value is not None and not isinstance(value, bool):
+            raise InvalidInput(f"{name} must be true or false.", name)
+    position = _position({"positionticks": body.get("playbackpositionticks")})
+    if played is not None:
+        await call(request, play.mark, who, item_id, played)
+    elif position is not None:
+        await call(request, play.report, who, item_id, position)
+    if favourite is not None:
+        await call(request, play.set_favourite, who, item_id, favourite)
+    found = await call(request, services(request).catalogue.found, who, item_id)
+    return jellyfin_json(user_data(found.summary.id, found.marks, found.duration))
+
+
 def _app_of(request: web.Request) -> str:
     """Preferences are kept per app: the `client` query parameter, else the app's own name in its header."""
     return Params(request).text("client") or client_info(request).client or ""
@@ -191,6 +214,8 @@ ROUTES = [
     _r("DELETE", "/Users/{user_id}/FavoriteItems/{item_id}", _mark_favourite, "unmark a favourite (legacy)"),
     _r("GET", "/UserItems/{item_id}/UserData", get_user_data, "the caller's marks on an item"),
     _r("GET", "/Users/{user_id}/Items/{item_id}/UserData", get_user_data, "the caller's marks (legacy path)"),
+    _r("POST", "/UserItems/{item_id}/UserData", update_user_data, "change the caller's marks on an item"),
+    _r("POST", "/Users/{user_id}/Items/{item_id}/UserData", update_user_data, "change marks (legacy path)"),
     _r(
         "GET",
         "/DisplayPreferences/{pref_id}",
