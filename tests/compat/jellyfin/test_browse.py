@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from aiojellyfin import Connection, NotFound, SessionConfiguration
 from jellyfin_apiclient_python import JellyfinClient
+from jellyfin_apiclient_python.connection_manager import CONNECTION_STATE
 from jellyfin_apiclient_python.exceptions import HTTPException
 
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
@@ -349,3 +350,20 @@ def test_a_titles_extras_are_its_special_features(stage: Stage) -> None:
     assert [(f["Name"], f["Type"]) for f in features] == [("Crash Course Featurette", "Video")]
     assert stage.app("owner").json(f"/Items/{stage.jid('Arrival')}/SpecialFeatures") == []
     assert stage.app("owner").json("/Items/Suggestions")["Items"] == []
+
+
+def test_the_apiclient_signs_in_as_kodi_does_and_browses_with_its_device_token(stage: Stage) -> None:
+    client = JellyfinClient()
+    client.config.app("reelhouse-tests", "0.1", "ci-box", "dev-kodi")
+    client.config.data["auth.ssl"] = False
+    client.auth.connect_to_address(stage.url)
+    result = client.auth.login(stage.url, "alice", "correct horse battery")
+    assert result.get("AccessToken"), result
+    state = client.authenticate(client.get_credentials(), discover=False)
+    assert state["State"] == CONNECTION_STATE["SignedIn"]
+    client.start()
+    restrict_alice(stage)
+    views = client.jellyfin.get_views()
+    assert sorted(v["Name"] for v in views["Items"]) == ["Movies", "Shows"]
+    found = client.jellyfin.get_user_items(recursive=True, include_item_types="Movie")
+    assert sorted(i["Name"] for i in found["Items"]) == ["Arrival", "Brave", "Dune Sketch"]
