@@ -25,6 +25,8 @@ def test_progress_reports_become_the_resume_position_both_apis_show(stage: Stage
     assert data["PlaybackPositionTicks"] == 1234 * TICKS
     assert round(data["PlayedPercentage"], 2) == round(100 * 1234 / 6000, 2)
     assert [i["Id"] for i in stage.app("alice").json("/UserItems/Resume")["Items"]] == [movie]
+    legacy = stage.app("alice").json(f"/Users/{stage.user_jid('alice')}/Items/Resume")
+    assert [i["Id"] for i in legacy["Items"]] == [movie]
     # Another user's resume list is their own.
     assert apiclient(stage, "owner").jellyfin.get_resume_items()["Items"] == []
 
