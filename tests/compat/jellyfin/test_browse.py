@@ -220,6 +220,8 @@ def test_query_names_and_booleans_in_any_case_and_bad_values_as_400(stage: Stage
     assert app.json("/Items?Recursive=true&PersonIds=" + "a" * 32)["TotalRecordCount"] == 0
     tracks = app.json(f"/Items?Recursive=true&IncludeItemTypes=Audio&ArtistIds={stage.jid('Night River')}")
     assert [i["Name"] for i in tracks["Items"]] == ["Stone Garden Track 1", "Stone Garden Track 2"]
+    assert app.json("/Items?Recursive=true&ArtistIds=nonsense")["TotalRecordCount"] == 0
+    assert app.json("/Items?Recursive=true&Filters=IsPlayed,IsUnplayed")["TotalRecordCount"] == 0
     by_ids = app.json(f"/Items?Ids={stage.jid('Brave')},{stage.jid('Arrival')},nonsense")
     assert sorted(i["Name"] for i in by_ids["Items"]) == ["Arrival", "Brave"]
 

@@ -215,7 +215,8 @@ def sort_of(params: Params, default: tuple[FindSort, ...]) -> tuple[tuple[FindSo
 
 
 def find_query(params: Params, libraries: list[Library], **overrides: Any) -> FindQuery | None:
-    """The FindQuery an /Items request stands for; None when it can match nothing (people, for now)."""
+    """The FindQuery an /Items request stands for; None when it can match nothing (people, for now, or
+    played and unplayed at once)."""
     if params.words("PersonIds") or params.text("Person"):
         return None  # the catalogue has no people yet: honestly nothing
     filters = {f.lower() for f in params.words("Filters")}
@@ -234,10 +235,12 @@ def find_query(params: Params, libraries: list[Library], **overrides: Any) -> Fi
     elif parent is not None:
         parent_id, ancestor_id = (None, parent) if recursive else (parent, None)
     played = params.flag("IsPlayed")
+    if {"isplayed", "isunplayed"} <= filters:
+        return None  # played and unplayed at once: nothing is both
     if "isplayed" in filters:
         played = True
     if "isunplayed" in filters:
-        played = False if played is None else None if played else False
+        played = False
     favourite = params.flag("IsFavorite")
     if filters & {"isfavorite", "isfavoriteorlikes", "likes"}:
         favourite = True
@@ -253,7 +256,9 @@ def find_query(params: Params, libraries: list[Library], **overrides: Any) -> Fi
         except ValueError:
             raise InvalidInput(f"{word!r} is not a year.", "Years") from None
     sort, descending = sort_of(params, (FindSort.TITLE,))
-    artists = params.ids("ArtistIds") or params.ids("AlbumArtistIds")
+    artists = params.ids("ArtistIds")
+    if artists is None:
+        artists = params.ids("AlbumArtistIds")
     text = params.text("SearchTerm")
     if text is not None and len(text) > 200:
         raise InvalidInput("SearchTerm is limited to 200 characters.", "SearchTerm")
