@@ -193,6 +193,8 @@ def test_latest_is_a_bare_array_with_episodes_grouped_under_their_show(stage: St
     assert sorted(i["Name"] for i in grouped) == ["Grim Hall", "Ocean Watch"]
     single = app.json(f"/Items/Latest?ParentId={shows}&GroupItems=false&Limit=2")
     assert [i["Type"] for i in single] == ["Episode", "Episode"]
+    series = app.json(f"/Items/Latest?ParentId={shows}&IncludeItemTypes=Series")
+    assert sorted(i["Name"] for i in series) == ["Grim Hall", "Ocean Watch"]
     music = app.json(f"/Items/Latest?ParentId={library_jid(stage, 'Music')}")
     assert {i["Type"] for i in music} == {"MusicAlbum"}
 

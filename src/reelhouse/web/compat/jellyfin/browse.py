@@ -69,8 +69,12 @@ async def latest(request: web.Request) -> web.StreamResponse:
     params = Params(request)
     limit = max(1, min(params.number("Limit", 20), 100))
     kinds = kinds_of(params, "IncludeItemTypes")
-    wanted = LATEST_KINDS if kinds is None else kinds & (LATEST_KINDS | {ItemKind.ALBUM})
     group = params.flag("GroupItems") is not False
+    wanted = LATEST_KINDS if kinds is None else kinds & (LATEST_KINDS | {ItemKind.ALBUM})
+    if kinds is not None and group:
+        # New shows and albums are found by their newest episodes and tracks, which stand for them.
+        wanted |= {ItemKind.EPISODE} if ItemKind.SHOW in kinds else frozenset()
+        wanted |= {ItemKind.TRACK} if ItemKind.ALBUM in kinds else frozenset()
     query = FindQuery(
         kinds=wanted,
         library_id=await _library_of(request, who, params),
