@@ -7,7 +7,7 @@ import http.client
 import json
 import ssl
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +144,7 @@ class RunningServer:
         assert self.https_port is not None, "start the server with https=True"
         context = ssl.create_default_context(cafile=str(self.data_dir / "certificates" / "ca.pem"))
         context.check_hostname = False
-        return Client(self.https_port, token=client.token, source=client.source, tls=context)
+        return replace(client, port=self.https_port, tls=context)
 
     def create_user(
         self, username: str, role: Role = Role.MEMBER, password: str = "correct horse battery"
