@@ -167,20 +167,26 @@ class ItemFinder:
             .order_by(item_genres.c.genre)
         ):
             genres.setdefault(item_id, []).append(genre)
+        # A page of movies needs none of the lookups below; each runs only when the page calls for it.
+        titles: dict[str, str] = {r.id: r.title for r in rows.values()}
         family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {r.top_id for r in rows.values()}
-        titles: dict[str, str] = {
-            row.id: row.title
-            for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
-        }
+        family_ids -= titles.keys()
+        if family_ids:
+            titles |= {
+                row.id: row.title
+                for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
+            }
         folders = [r.id for r in rows.values() if r.kind in {k.value for k in FOLDER_KINDS}]
-        counts: dict[str, int] = {
-            row[0]: int(row[1])
-            for row in conn.execute(
-                select(items.c.parent_id, func.count())
-                .where(items.c.parent_id.in_(folders), scope_clause(scope))
-                .group_by(items.c.parent_id)
-            )
-        }
+        counts: dict[str, int] = {}
+        if folders:
+            counts = {
+                row[0]: int(row[1])
+                for row in conn.execute(
+                    select(items.c.parent_id, func.count())
+                    .where(items.c.parent_id.in_(folders), scope_clause(scope))
+                    .group_by(items.c.parent_id)
+                )
+            }
         leaves = self._leaf_counts(conn, scope, rows.values())
         marks = {
             m.item_id: ViewerMarks(
