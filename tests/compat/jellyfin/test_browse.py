@@ -374,3 +374,29 @@ def test_the_apiclient_signs_in_as_kodi_does_and_browses_with_its_device_token(s
     assert sorted(v["Name"] for v in views["Items"]) == ["Movies", "Shows"]
     found = client.jellyfin.get_user_items(recursive=True, include_item_types="Movie")
     assert sorted(i["Name"] for i in found["Items"]) == ["Arrival", "Brave", "Dune Sketch"]
+
+
+def test_type_folder_and_name_filters(stage: Stage) -> None:
+    app = stage.app("owner")
+    music = library_jid(stage, "Music")
+
+    def names(query: str) -> list[str]:
+        return [i["Name"] for i in app.json(f"/Items?Recursive=true&{query}")["Items"]]
+
+    assert names("IncludeItemTypes=Movie&NameStartsWith=b") == ["Brave"]
+    assert names(f"ParentId={music}&Filters=IsFolder") == [
+        "Glass City",
+        "Night River",
+        "Paper",
+        "Stone Garden",
+    ]
+    assert names(f"ParentId={music}&Filters=IsNotFolder&ExcludeItemTypes=MusicAlbum") == [
+        "Paper Track 1",
+        "Stone Garden Track 1",
+        "Stone Garden Track 2",
+    ]
+    assert names(f"ParentId={music}&MediaTypes=Video") == []
+    assert (
+        names("MediaTypes=Audio&SortBy=Album,IndexNumber&SortOrder=Descending")[0] == "Stone Garden Track 2"
+    )
+    assert names(f"ParentId={music}&ExcludeItemTypes=Audio,MusicAlbum") == ["Glass City", "Night River"]
