@@ -22,6 +22,7 @@ from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.music_apps import MusicAppRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.quick_connect import QuickConnectRepository
@@ -42,6 +43,7 @@ from reelhouse.services.listener_record import remove_record, write_record
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
+from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
@@ -148,6 +150,14 @@ class Reelhouse:
                 self.db, audit, certificates, settings=lambda: settings.values
             ),
             quick_connect=QuickConnectService(self.db, QuickConnectRepository(), accounts, audit),
+            music_apps=MusicAppService(
+                self.db,
+                AccountRepository(),
+                MusicAppRepository(),
+                audit,
+                lambda: accounts.throttle,
+                load_secret(config.data_dir / "music-apps.key"),
+            ),
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )

@@ -15,6 +15,7 @@ from reelhouse.domain.access import Role, system_actor
 from reelhouse.errors import PermissionDenied
 from reelhouse.web.routes import ROUTES
 from tests.harness import Answer, Client, RunningServer
+from tests.mediagen import jpeg_bytes
 from tests.playback import media
 
 REMOTE = "127.0.0.9"
@@ -55,6 +56,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     media.hevc_ac3_mkv(films / "Other" / "Other.mkv")
     media.flac_track(music / "Artist" / "Album" / "01 - Song.flac")
+    # An album cover, for Subsonic's getCoverArt (a music app key reaches only music).
+    (music / "Artist" / "Album" / "cover.jpg").write_bytes(jpeg_bytes((30, 160, 90), (200, 200)))
     media.h264_mp4(private / "Secret" / "Secret.mp4")
     server = RunningServer(base / "data", https=True)
     services = server.server.services
@@ -214,6 +217,33 @@ RECIPES |= {
         f"{J}/Items/{_jid(w.film)}/Images/Primary/0?maxWidth=160&{_key(c)}"
     ),
 }
+
+_MUSIC_KEYS: dict[tuple[int, str | None], str] = {}
+
+
+def _music_key(world: World, client: Client) -> str:
+    """A Subsonic apiKey for the client's user, made once through the service as the Account page makes it."""
+    found = _MUSIC_KEYS.get((world.server.port, client.token))
+    if found is None:
+        services = world.server.server.services
+        who = services.accounts.authenticate(str(client.token), None)
+        assert who is not None and services.music_apps is not None
+        found = services.music_apps.create(who, "matrix", "key")[0]
+        _MUSIC_KEYS[(world.server.port, client.token)] = found
+    return found
+
+
+def _subsonic(method: str, item: Callable[[World], str], extra: str = "") -> Recipe:
+    return lambda w, c: f"/rest/{method}?id={item(w)}&f=json{extra}&apiKey={_music_key(w, c)}"
+
+
+# Subsonic's byte methods, by GET and by POST form: the POST recipes are fetched as GET (the same handler).
+for _verb in ("GET", "POST"):
+    RECIPES |= {
+        (_verb, "/rest/stream"): _subsonic("stream", lambda w: w.song),
+        (_verb, "/rest/download"): _subsonic("download", lambda w: w.song),
+        (_verb, "/rest/getCoverArt"): _subsonic("getCoverArt", lambda w: w.song, "&size=100"),
+    }
 # The photo route answers only photos; it is covered by the location tests, here it must refuse a film.
 _ONLY_REFUSALS = {("GET", "/api/items/{item_id}/photo")}
 # The HLS subtitle routes need a text subtitle on the transcoded film, which it has none of: refused too.
@@ -233,10 +263,20 @@ def test_every_media_route_has_a_recipe() -> None:
     assert set(RECIPES) == MEDIA_ROUTES
 
 
+# Subsonic answers refusals as HTTP 200 with its own codes; read as the statuses the matrix expects (in this
+# matrix only a credential is ever missing or wrong, so 10 and 40-44 all mean "who are you").
+_SUBSONIC_STATUS = {10: 401, 40: 401, 41: 401, 43: 401, 44: 401, 50: 403, 70: 404}
+
+
 def _fetch(world: World, client: Client, path: str) -> Answer:
-    # Grant routes are fetched the way players fetch them: without the session.
-    who = dataclasses.replace(client, token=None) if "grant=" in path else client
-    return who.get(path, headers={"Range": "bytes=0-65535"})
+    # Grant routes are fetched the way players fetch them: without the session; Subsonic's with its key alone.
+    who = dataclasses.replace(client, token=None) if "grant=" in path or path.startswith("/rest/") else client
+    answer = who.get(path, headers={"Range": "bytes=0-65535"})
+    if path.startswith("/rest/") and (answer.header("Content-Type") or "").startswith("application/json"):
+        failed = answer.json()["subsonic-response"]
+        if failed["status"] == "failed":
+            return dataclasses.replace(answer, status=_SUBSONIC_STATUS.get(failed["error"]["code"], 500))
+    return answer
 
 
 @pytest.mark.parametrize("route", sorted(RECIPES), ids=lambda k: k[1])
@@ -270,7 +310,12 @@ def _expected(actor: str, zone: str, route: tuple[str, str]) -> set[int]:
         return {404, 403} if not (zone == "remote" and actor in ("homebody", "kid")) else {403}
     if zone == "remote" and actor in ("homebody", "kid"):
         return {403}
-    downloads = (("GET", "/api/items/{item_id}/download"), ("GET", "/jellyfin/Items/{item_id}/Download"))
+    downloads = (
+        ("GET", "/api/items/{item_id}/download"),
+        ("GET", "/jellyfin/Items/{item_id}/Download"),
+        ("GET", "/rest/download"),
+        ("POST", "/rest/download"),
+    )
     if route in downloads and actor == "kid":
         return {403}
     return {200, 206}
@@ -292,6 +337,7 @@ def test_media_routes_by_actor_and_zone(world: World, actor: str, zone: str) -> 
         if actor == "anonymous":
             path = path.split("grant=")[0].rstrip("?&") if "grant=" in path else path
             path = path.split("ApiKey=")[0].rstrip("?&") if "ApiKey=" in path else path
+            path = path.split("apiKey=")[0].rstrip("?&") if "apiKey=" in path else path
         answer = _fetch(world, world.as_(actor, zone), path)
         if answer.status not in _expected(actor, zone, route):
             failures.append((route[1], answer.status, answer.body[:80]))

@@ -46,6 +46,9 @@ REVIEWED_PUBLIC = {
     # needs the request's 256-bit secret, and says only whether it was approved
     ("GET", "/jellyfin/QuickConnect/Connect"),
     ("POST", "/jellyfin/Users/AuthenticateWithQuickConnect"),  # needs the secret, and a person's approval
+    # Subsonic: the one method OpenSubsonic lets an app call before it has credentials; a constant list.
+    ("GET", "/rest/getOpenSubsonicExtensions"),
+    ("POST", "/rest/getOpenSubsonicExtensions"),
 }
 
 

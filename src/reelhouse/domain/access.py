@@ -50,6 +50,10 @@ class Credential(enum.StrEnum):
     # An app signed in for one device (Jellyfin's apps, by password or Quick Connect): every scope, but like
     # an API token it never changes how the account signs in.
     DEVICE = "device"
+    # A music app's key or app password (the Subsonic API only): it reaches the music libraries alone, reads
+    # and streams, and like an API token never changes how the account signs in.
+    MUSIC_KEY = "music_key"
+    MUSIC_PASSWORD = "music_password"  # noqa: S105 (a token kind, not a secret)
 
 
 ADMIN_ACTIONS = frozenset(

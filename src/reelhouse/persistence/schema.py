@@ -194,6 +194,18 @@ auth_tokens = Table(
     Index("ix_auth_tokens_user", "user_id"),
 )
 
+# A music app password (migration 0015) must stay readable, because Subsonic's token auth sends
+# md5(password + salt): it is sealed with a key kept outside the database (music-apps.key). The token row it
+# belongs to holds its hash, name and last use, and revoking that row drops it.
+music_app_secrets = Table(
+    "music_app_secrets",
+    metadata,
+    Column("token_id", String(32), ForeignKey("auth_tokens.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("sealed", Text, nullable=False),
+    Index("ix_music_app_secrets_user", "user_id"),
+)
+
 # Quick Connect (migration 0014): an app shows a code, a signed-in user approves it on the Account page, and
 # the app trades its secret for a device token. Secret and code are stored hashed; each lives five minutes.
 quick_connect = Table(

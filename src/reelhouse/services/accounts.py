@@ -366,6 +366,9 @@ class AccountService:
         if row.expires_at is not None and row.expires_at < now:
             return None
         credential = next((c for c in Credential if c.value == row.kind), None)
+        if credential in (Credential.MUSIC_KEY, Credential.MUSIC_PASSWORD):
+            # A music app's key works on the Subsonic API alone (services/music_apps.py), never as a token here.
+            return None
         idle = DEVICE_IDLE if credential is Credential.DEVICE else SESSION_IDLE
         if credential is not Credential.API and row.last_seen_at + idle < now:
             return None

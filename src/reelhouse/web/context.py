@@ -23,6 +23,7 @@ from reelhouse.services.certificates import CertificateService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
+from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
@@ -54,6 +55,8 @@ class Services:
     twofactor: TwoFactorService | None = None
     certificate_upload: CertificateUpload | None = None
     quick_connect: QuickConnectService | None = None
+    # Music apps' keys and app passwords, for the Subsonic API.
+    music_apps: MusicAppService | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 

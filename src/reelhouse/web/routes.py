@@ -8,6 +8,7 @@ from reelhouse.web.api import (
     accounts,
     catalogue,
     invitations,
+    music_apps,
     network,
     playback,
     playstate,
@@ -16,11 +17,13 @@ from reelhouse.web.api import (
     users,
 )
 from reelhouse.web.compat.jellyfin import routes as jellyfin
+from reelhouse.web.compat.subsonic import routes as subsonic
 from reelhouse.web.routing import Access, Route
 
 ROUTES: tuple[Route, ...] = (
     *accounts.ROUTES,
     *account.ROUTES,
+    *music_apps.ROUTES,
     *users.ROUTES,
     *invitations.ROUTES,
     *catalogue.ROUTES,
@@ -31,6 +34,7 @@ ROUTES: tuple[Route, ...] = (
     *network.ROUTES,
     *pages.ROUTES,
     *jellyfin.ROUTES,
+    *subsonic.ROUTES,
 )
 
 

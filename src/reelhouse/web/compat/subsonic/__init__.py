@@ -1,0 +1,1 @@
+"""The Subsonic (OpenSubsonic) API for music apps, over the same services and media access decision."""

@@ -1,0 +1,80 @@
+"""What every Subsonic method module shares: reading its parameters and asking the catalogue as the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from reelhouse.domain.finding import FindQuery, FoundItem
+from reelhouse.domain.library import Library, LibraryKind, Page
+from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.web.compat.subsonic.answers import MissingParameter, params
+from reelhouse.web.compat.subsonic.mapping import item_id, library_of
+from reelhouse.web.context import actor, call, services
+
+
+def required(given: MultiDictProxy[str], name: str) -> str:
+    value = given.get(name, "").strip()
+    if not value:
+        raise MissingParameter(f"Required parameter '{name}' is missing.", name)
+    return value
+
+
+def number(given: MultiDictProxy[str], name: str, default: int, low: int, high: int) -> int:
+    raw = given.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a whole number.", name) from None
+    if not low <= value <= high:
+        raise InvalidInput(f"'{name}' must be between {low} and {high}.", name)
+    return value
+
+
+def flag(given: MultiDictProxy[str], name: str, default: bool) -> bool:
+    raw = given.get(name, "").strip().lower()
+    return default if not raw else raw in ("true", "1", "yes")
+
+
+def id_of(given: MultiDictProxy[str], name: str = "id") -> str:
+    return item_id(required(given, name))[:64]
+
+
+async def music_libraries(request: web.Request) -> list[Library]:
+    found: list[Library] = await call(request, services(request).libraries.visible, actor(request))
+    return [lib for lib in found if lib.kind is LibraryKind.MUSIC]
+
+
+async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> str | None:
+    """`musicFolderId`, as one of the caller's music libraries; an id they cannot see is error 70."""
+    raw = given.get("musicFolderId", "").strip()
+    if not raw:
+        return None
+    library = library_of(raw, await music_libraries(request))
+    if library is None:
+        raise NotFound("No such music folder.")
+    return str(library.id)
+
+
+async def find(request: web.Request, query: FindQuery) -> Page[FoundItem]:
+    found: Page[FoundItem] = await call(request, services(request).catalogue.find, actor(request), query)
+    return found
+
+
+async def one(request: web.Request, item: str) -> FoundItem:
+    found: FoundItem = await call(request, services(request).catalogue.found, actor(request), item)
+    return found
+
+
+async def starred(request: web.Request) -> dict[str, float]:
+    """The caller's stars by item, for the `starred` field of what an answer lists."""
+    rows: list[Any] = await call(request, services(request).playstate.favourites, actor(request), 1000)
+    return {r.item_id: r.favourite_at for r in rows if r.favourite_at is not None}
+
+
+async def given_params(request: web.Request) -> MultiDictProxy[str]:
+    return await params(request)

@@ -1,0 +1,108 @@
+"""The caller's own marks through Subsonic: scrobbles (play counts and resume), stars, ratings, and what is
+playing now (their own streams only: friends' listening is private). Each goes through PlayStateService,
+which checks the item against the caller's scope."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from reelhouse.domain.finding import FindQuery
+from reelhouse.domain.library import ItemKind
+from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.web.compat.subsonic import mapping
+from reelhouse.web.compat.subsonic.answers import answer
+from reelhouse.web.compat.subsonic.common import find, given_params, id_of, number, one, required
+from reelhouse.web.context import actor, call, services
+
+MAX_IDS = 100
+
+
+def _ids(given: object, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        found.extend(mapping.item_id(v.strip())[:64] for v in given.getall(name, []) if v.strip())  # type: ignore[attr-defined]
+    if len(found) > MAX_IDS:
+        raise InvalidInput(f"At most {MAX_IDS} ids at once.", "id")
+    return found
+
+
+async def scrobble(request: web.Request) -> web.StreamResponse:
+    """`submission=false` says what is playing (nothing is stored); true records a full listen, which counts
+    a play the first time and sets the resume point back to the start."""
+    given = await given_params(request)
+    ids = _ids(given, "id")
+    if not ids:
+        required(given, "id")
+    submission = given.get("submission", "true").strip().lower() != "false"
+    who = actor(request)
+    playstate = services(request).playstate
+    for item in ids:
+        found = await one(request, item)
+        if found.summary.kind is not ItemKind.TRACK:
+            raise NotFound("No such song.")
+        if submission:
+            length = found.duration or 1.0
+            await call(request, playstate.report, who, item, length, length)
+    return answer(request)
+
+
+async def _star(request: web.Request, on: bool) -> web.StreamResponse:
+    given = await given_params(request)
+    ids = _ids(given, "id", "albumId", "artistId")
+    if not ids:
+        required(given, "id")
+    who = actor(request)
+    for item in ids:
+        await call(request, services(request).playstate.set_favourite, who, item, on)
+    return answer(request)
+
+
+async def star(request: web.Request) -> web.StreamResponse:
+    return await _star(request, True)
+
+
+async def unstar(request: web.Request) -> web.StreamResponse:
+    return await _star(request, False)
+
+
+async def set_rating(request: web.Request) -> web.StreamResponse:
+    given = await given_params(request)
+    item = id_of(given)
+    rating = number(given, "rating", -1, 0, 5)
+    if rating < 0:
+        required(given, "rating")
+    await call(request, services(request).playstate.set_rating, actor(request), item, rating or None)
+    return answer(request)
+
+
+async def get_starred2(request: web.Request) -> web.StreamResponse:
+    rows = await call(request, services(request).playstate.favourites, actor(request), 1000)
+    stars = {r.item_id: r.favourite_at for r in rows if r.favourite_at is not None}
+    out: dict[str, list[dict[str, object]]] = {"artist": [], "album": [], "song": []}
+    ids = tuple(stars)
+    if ids:
+        page = await find(request, FindQuery(ids=ids, limit=len(ids)))
+        for found in page.items:
+            kind = found.summary.kind
+            if kind is ItemKind.ARTIST:
+                out["artist"].append(mapping.artist(found, stars))
+            elif kind is ItemKind.ALBUM:
+                out["album"].append(mapping.album(found, stars))
+            elif kind is ItemKind.TRACK:
+                out["song"].append(mapping.song(found, stars))
+    return answer(request, starred2=out)
+
+
+async def get_now_playing(request: web.Request) -> web.StreamResponse:
+    """Only the caller's own open streams: Subsonic would show every user's, and that is not ours to tell."""
+    who = actor(request)
+    open_items = {item for item, _stop in services(request).media.open.of(who.user_id)}
+    entries = []
+    for item in sorted(open_items):
+        try:
+            found = await one(request, item)
+        except NotFound:
+            continue
+        if found.summary.kind is ItemKind.TRACK:
+            entries.append(mapping.song(found) | {"username": who.username, "minutesAgo": 0, "playerId": 0})
+    return answer(request, nowPlaying={"entry": entries})
