@@ -109,7 +109,10 @@ class MusicAppService:
 
     # Signing in with them --------------------------------------------------------------------------------
     def by_key(self, key: str, address: str | None) -> Actor:
-        with self._throttle().attempt("#music-key", address) as attempt:
+        # Counted per address only: a key names no account, and one shared counter for every key would let
+        # a stranger's twenty bad guesses lock every listener's apps out (a key is 256 random bits: the
+        # per-address counters are what stop a flood).
+        with self._throttle().attempt("#music-key", address, known=True) as attempt:
             who = (
                 self._actor(hash_secret(key), Credential.MUSIC_KEY, address) if 0 < len(key) <= 128 else None
             )

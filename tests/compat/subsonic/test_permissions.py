@@ -101,3 +101,18 @@ def test_credentials_never_reach_a_log(world: World, caplog: pytest.LogCaptureFi
     for value in secrets.values():
         assert value not in logged
     assert "s3cr3t-pass" not in logged
+
+
+def test_bad_keys_from_strangers_never_lock_out_a_good_key(world: World) -> None:
+    # Many wrong keys, each from its own address: no per-address counter is reached, and a key names no
+    # account, so nothing may add them up into a lock on every listener's apps. (The addresses join the home
+    # network for the test only so that plain HTTP reaches them.)
+    settings = world.server.server.services.settings
+    settings.apply(system_actor("test"), {"lan_networks": ["127.0.0.1/32", "127.0.5.0/24"]})
+    try:
+        for n in range(1, 31):
+            wrong = rest(world, "ping", source=f"127.0.5.{n}", apiKey=f"guess-{n}")
+            assert wrong["error"]["code"] == 44
+    finally:
+        settings.apply(system_actor("test"), {"lan_networks": ["127.0.0.1/32"]})
+    assert rest(world, "ping", apiKey=world.keys["member"])["status"] == "ok"
