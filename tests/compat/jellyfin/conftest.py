@@ -9,6 +9,8 @@ callers signed in the way Jellyfin's apps sign in (POST /Users/AuthenticateByNam
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,6 +54,24 @@ def authenticate_by_name(
     return jellyfin_client(server, source=source, device_id=device_id).post(
         f"{BASE}/Users/AuthenticateByName", {"Username": username, "Pw": password}
     )
+
+
+def post_in_pieces(port: int, path: str, body: bytes, authorization: str, split: int = 10) -> bytes:
+    """POST `body` as two TCP sends with a pause between them, as a slow phone link delivers it; the raw
+    answer. A server that reads only what has arrived sees the first piece alone."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Authorization: {authorization}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head + body[:split])
+        time.sleep(0.3)
+        sock.sendall(body[split:])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
 
 
 @pytest.fixture

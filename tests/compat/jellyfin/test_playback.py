@@ -16,6 +16,7 @@ from jellyfin_api_client.models.playback_info_response import PlaybackInfoRespon
 
 from reelhouse.domain.access import system_actor
 from reelhouse.web.compat.jellyfin.ids import to_jellyfin
+from tests.compat.jellyfin.conftest import post_in_pieces
 from tests.compat.jellyfin.media_world import World, build
 
 REMOTE = "127.0.0.9"
@@ -71,6 +72,16 @@ def test_playback_info_offers_direct_play_for_a_matching_profile_and_the_typed_c
     subtitle = next(s for s in source["MediaStreams"] if s["Type"] == "Subtitle")
     assert subtitle["IsExternal"] and subtitle["DeliveryMethod"] == "External"
     assert "ErrorCode" not in answer
+
+
+def test_a_playback_info_body_arriving_in_pieces_is_read_whole(world: World) -> None:
+    body = json.dumps({"DeviceProfile": MP4_PROFILE}).encode()
+    path = f"/jellyfin/Items/{to_jellyfin(world.film)}/PlaybackInfo"
+    answer = post_in_pieces(world.server.port, path, body, f'MediaBrowser Token="{world.tokens["owner"]}"')
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    (source,) = json.loads(answer.split(b"\r\n\r\n", 1)[1])["MediaSources"]
+    # The profile in the second piece was read: it plays the film directly.
+    assert source["SupportsDirectPlay"] is True
 
 
 def test_a_direct_play_url_the_client_builds_is_served_byte_for_byte_with_a_range(world: World) -> None:

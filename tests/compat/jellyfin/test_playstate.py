@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+
+from tests.compat.jellyfin.conftest import media_browser, post_in_pieces
 from tests.compat.jellyfin.library_stage import Stage, reelhouse_ids, restrict_alice, stage
 from tests.compat.jellyfin.test_browse import apiclient
 
@@ -42,6 +46,32 @@ def test_a_start_without_a_position_leaves_the_resume_point(stage: Stage) -> Non
     )
     assert app.request("POST", "/Sessions/Playing", {"itemId": movie}).status == 204
     assert app.json(f"/Items/{movie}")["UserData"]["PlaybackPositionTicks"] == 90 * TICKS
+
+
+def test_a_report_arriving_in_pieces_is_read_whole(stage: Stage) -> None:
+    movie = stage.jid("Brave")
+    body = json.dumps({"ItemId": movie, "PositionTicks": 77 * TICKS}).encode()
+    answer = post_in_pieces(
+        stage.server.port, "/jellyfin/Sessions/Playing/Progress", body, media_browser(stage.token("alice"))
+    )
+    assert answer.startswith(b"HTTP/1.1 204"), answer[:300]
+    assert stage.app("alice").json(f"/Items/{movie}")["UserData"]["PlaybackPositionTicks"] == 77 * TICKS
+
+
+def test_a_report_too_large_is_refused_whether_its_length_is_declared_or_not(stage: Stage) -> None:
+    movie = stage.jid("Brave")
+    body = json.dumps({"ItemId": movie, "PositionTicks": 55 * TICKS, "Pad": "x" * 300_000}).encode()
+    declared = stage.app("alice").request("POST", "/Sessions/Playing/Progress", json.loads(body))
+    assert declared.status == 400 and "too large" in declared.json()["detail"], declared.body
+    # Chunked, the size is known only by reading: the reader stops at the limit.
+    conn = http.client.HTTPConnection("127.0.0.1", stage.server.port, timeout=30)
+    headers = {"Authorization": media_browser(stage.token("alice")), "Content-Type": "application/json"}
+    pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    conn.request("POST", "/jellyfin/Sessions/Playing/Progress", pieces, headers, encode_chunked=True)
+    chunked = conn.getresponse()
+    assert chunked.status == 400 and "too large" in json.loads(chunked.read())["detail"]
+    conn.close()
+    assert stage.app("alice").json(f"/Items/{movie}")["UserData"]["PlaybackPositionTicks"] == 0
 
 
 def test_stopping_near_the_end_marks_watched_and_next_up_moves_on(stage: Stage) -> None:

@@ -106,6 +106,7 @@ def test_wrong_passwords_are_counted_by_the_web_pages_throttle(running: RunningS
     blocked = authenticate_by_name(running, "alice", PASSWORD, source=guesser)
     assert blocked.status == 429, blocked.body
     assert (blocked.header("Content-Type") or "").startswith("application/problem+json")
+    assert int(blocked.header("Retry-After") or "0") >= 1
 
 
 def test_sign_in_reads_the_body_in_any_casing(running: RunningServer) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import ReelhouseError, TooManyRequests, Unavailable
 
 _TITLES = {
     400: "Bad Request",
@@ -15,6 +15,8 @@ _TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 
 
@@ -30,6 +32,9 @@ def render_error(request: web.Request, status: int, exc: ReelhouseError) -> web.
     response = web.Response(text=json.dumps(body), status=status, content_type="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'MediaBrowser realm="reelhouse"'
+    # Apps that honour it wait out a throttle instead of retrying at once into a longer one.
+    if isinstance(exc, TooManyRequests | Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -4,7 +4,6 @@ the zone's and the user's bitrate caps, stream counts) decide the flags and whet
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from reelhouse.errors import InvalidInput, MediaError, NotFound, PermissionDenie
 from reelhouse.services.media_access import Allowed, Purpose
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.auth import client_info
+from reelhouse.web.compat.jellyfin.bodies import json_fields
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
 from reelhouse.web.context import ZONE, actor, call, services
 from reelhouse.web.routing import Access, Route
@@ -253,18 +253,7 @@ def _refusal(code: str) -> web.Response:
 async def _body(request: web.Request) -> dict[str, Any]:
     if request.method != "POST" or not request.can_read_body:
         return {}
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("The request body is too large.", "body")
-    if not raw.strip():
-        return {}
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise InvalidInput("The request body is not JSON.", "body") from None
-    if not isinstance(parsed, dict):
-        raise InvalidInput("The request body must be a JSON object.", "body")
-    return _lower_keys(parsed)
+    return await json_fields(request, MAX_BODY)
 
 
 def _param(body: dict[str, Any], request: web.Request, name: str) -> Any:

@@ -3,7 +3,6 @@ watched mark and favourite the web app shows. A hidden item answers 404 like a m
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -13,6 +12,7 @@ from reelhouse.domain.finding import ViewerMarks
 from reelhouse.errors import InvalidInput
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.auth import client_info
+from reelhouse.web.compat.jellyfin.bodies import json_fields, json_object
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
 from reelhouse.web.compat.jellyfin.items import Params, check_user
 from reelhouse.web.compat.jellyfin.mapping import TICKS_PER_SECOND, user_data
@@ -26,19 +26,8 @@ MAX_TICKS = 100 * 365 * 24 * 3600 * TICKS_PER_SECOND
 
 
 async def _report_body(request: web.Request) -> dict[str, Any]:
-    """The JSON body with its keys lower-cased: older apps send `itemId` where newer ones send `ItemId`."""
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("The report is too large.", "body")
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise InvalidInput("The body is not JSON.", "body") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The body must be a JSON object.", "body")
-    return {str(key).lower(): value for key, value in body.items()}
+    """Older apps send `itemId` where newer ones send `ItemId`."""
+    return await json_fields(request, MAX_BODY)
 
 
 def _position(body: dict[str, Any]) -> float | None:
@@ -181,15 +170,7 @@ async def get_preferences(request: web.Request) -> web.StreamResponse:
 async def save_preferences(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     check_user(request, who)
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("The preferences are too large.", "body")
-    try:
-        prefs = json.loads(raw or b"{}")
-    except ValueError:
-        raise InvalidInput("The body is not JSON.", "body") from None
-    if not isinstance(prefs, dict):
-        raise InvalidInput("The body must be a JSON object.", "body")
+    prefs = await json_object(request, MAX_BODY)
     screen, client = request.match_info["pref_id"], _app_of(request)
     await call(request, services(request).playstate.save_display_preferences, who, screen, client, prefs)
     return web.Response(status=204)

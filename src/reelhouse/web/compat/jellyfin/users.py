@@ -15,6 +15,7 @@ from reelhouse.services.accounts import SignIn
 from reelhouse.web.api.accounts import home_network
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.auth import client_info, device_app
+from reelhouse.web.compat.jellyfin.bodies import json_fields
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
 from reelhouse.web.compat.jellyfin.system import server_id
 from reelhouse.web.context import actor, call, peer_address, services
@@ -33,19 +34,7 @@ class AuthenticateByNameIn(BaseModel):
 
 async def body_fields(request: web.Request) -> dict[str, Any]:
     """A JSON object's fields by lower-cased name: apps send `Username`, `username` and `Pw` alike."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise InvalidInput("The request body is too large.")
-    # Whatever the Content-Type: apps send JSON with `text/plain` or none at all.
-    raw = await request.read()
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("The request body is too large.")
-    try:
-        found = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The request body is not JSON.") from None
-    if not isinstance(found, dict):
-        raise InvalidInput("The request body must be a JSON object.")
-    return {str(k).lower(): v for k, v in found.items()}
+    return await json_fields(request, MAX_BODY)
 
 
 def text_field(fields: dict[str, Any], name: str, limit: int = 256) -> str:
