@@ -9,6 +9,7 @@ server's own checks stack: any one refusal refuses."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ class Rule:
     personas: Mapping[str, str]
     scopes: frozenset[str] = frozenset()
     password_session: bool = False
+    # Subsonic's methods: the caller signs in with a music app key, never with a session or API token.
+    music_key: bool = False
 
 
 # "ok" means past authorization: any answer but 401/403. "refused": 401, 403, 404 or 422.
@@ -56,6 +59,16 @@ SCOPED_MEDIA = Rule(_SCOPED, NEEDS_READ | NEEDS_STREAM)
 DOWNLOAD = Rule({**_ADMIN, "member_with": "ok"}, NEEDS_STREAM)
 # Media fetched by players: public routes that need a signed grant, so a forged one gets nobody anything.
 GRANTED = Rule(dict.fromkeys(PERSONAS, "refused"))
+# Subsonic apps sign in with a music key, made on the Account page by a password sign-in: a managed profile
+# has none, and an API token sent as apiKey is no key at all. Keys never carry the admin scope.
+_MUSIC = {**_USER, "managed": "401"}
+MUSIC = Rule(_MUSIC, music_key=True)
+MUSIC_SCOPED = Rule({**_MUSIC, "member_without": "404"}, music_key=True)
+MUSIC_DOWNLOAD = Rule({**_MUSIC, "member_without": "403"}, music_key=True)
+MUSIC_ADMIN = Rule({**dict.fromkeys(PERSONAS, "403"), "anonymous": "401", "managed": "401"}, music_key=True)
+# Pictures Jellyfin's apps fetch without headers: public routes that need a token (judged like a signed-in
+# route) or an image tag minted for one user by a listing (the tests in tests/compat/jellyfin/test_images.py).
+TOKEN_OR_TAG = Rule(_SCOPED, NEEDS_READ)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ def persona_answer(rule: Rule, caller: Caller) -> str:
 
 
 def credential_answer(rule: Rule, caller: Caller) -> str:
+    if rule.music_key and caller.scopes is not None:
+        return "401"
     if caller.scopes is None or not rule.scopes:
         return "ok"
     if rule.password_session or not rule.scopes <= caller.scopes:
@@ -121,6 +136,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/account/2fa/confirm"): ACCOUNT,
     ("POST", "/api/account/2fa/disable"): ACCOUNT,
     ("POST", "/api/account/quick-connect"): ACCOUNT,
+    ("POST", "/api/account/music-apps"): ACCOUNT,
     ("GET", "/jellyfin/System/Info/Public"): PUBLIC,
     ("GET", "/jellyfin/System/Info"): USER,
     ("GET", "/jellyfin/System/Ping"): PUBLIC,
@@ -180,6 +196,29 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/jellyfin/Users/{user_id}/FavoriteItems/{item_id}"): SCOPED,
     ("GET", "/jellyfin/UserItems/{item_id}/UserData"): SCOPED,
     ("GET", "/jellyfin/Users/{user_id}/Items/{item_id}/UserData"): SCOPED,
+    # Jellyfin playback and media (web/compat/jellyfin/playback.py, streams.py, images.py).
+    # Refusals by the media access decision come back in the body (ErrorCode), as Jellyfin apps expect.
+    ("POST", "/jellyfin/Items/{item_id}/PlaybackInfo"): SCOPED,
+    ("GET", "/jellyfin/Items/{item_id}/PlaybackInfo"): SCOPED,
+    ("GET", "/jellyfin/Videos/{item_id}/stream"): SCOPED_STREAM,
+    ("GET", "/jellyfin/Videos/{item_id}/stream.{container}"): SCOPED_STREAM,
+    ("GET", "/jellyfin/Audio/{item_id}/stream"): SCOPED_STREAM,
+    ("GET", "/jellyfin/Audio/{item_id}/stream.{container}"): SCOPED_STREAM,
+    ("GET", "/jellyfin/Audio/{item_id}/universal"): SCOPED_STREAM,
+    ("GET", "/jellyfin/Items/{item_id}/Download"): DOWNLOAD,
+    ("GET", "/jellyfin/Audio/{item_id}/transcode.{codec}"): GRANTED,
+    ("GET", "/jellyfin/Videos/{item_id}/master.m3u8"): GRANTED,
+    ("GET", "/jellyfin/Videos/{item_id}/main.m3u8"): GRANTED,
+    ("GET", "/jellyfin/Videos/{item_id}/hls1/{session_id}/{number}.ts"): GRANTED,
+    ("DELETE", "/jellyfin/Videos/ActiveEncodings"): USER,
+    ("GET", "/jellyfin/Videos/{item_id}/{source_id}/Subtitles/{index}/Stream.{format}"): SCOPED_STREAM,
+    (
+        "GET",
+        "/jellyfin/Videos/{item_id}/{source_id}/Subtitles/{index}/{start_ticks}/Stream.{format}",
+    ): SCOPED_STREAM,
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}"): TOKEN_OR_TAG,
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}/{index}"): TOKEN_OR_TAG,
+    ("GET", "/jellyfin/Items/{item_id}/Images"): SCOPED,
     ("GET", "/jellyfin/DisplayPreferences/{pref_id}"): USER,
     ("POST", "/jellyfin/DisplayPreferences/{pref_id}"): USER,
     ("GET", "/api/users"): ADMIN,
@@ -247,6 +286,48 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
 }
 
 MISSING = "AAAAAAAAAAAAAAAAAAAAAA"
+# Subsonic's methods (web/compat/subsonic), each by GET and by POST form: the rule, which music item its `id`
+# names, and the method's other parameters.
+SUBSONIC: dict[str, tuple[Rule, str | None, str]] = {
+    "getOpenSubsonicExtensions": (PUBLIC, None, ""),
+    "ping": (MUSIC, None, ""),
+    "getLicense": (MUSIC, None, ""),
+    "tokenInfo": (MUSIC, None, ""),
+    "getUser": (MUSIC, None, "&username={persona}"),
+    "getScanStatus": (MUSIC, None, ""),
+    "startScan": (MUSIC_ADMIN, None, ""),
+    "getMusicFolders": (MUSIC, None, ""),
+    "getIndexes": (MUSIC, None, ""),
+    "getArtists": (MUSIC, None, ""),
+    "getGenres": (MUSIC, None, ""),
+    "getAlbumList": (MUSIC, None, "&type=newest"),
+    "getAlbumList2": (MUSIC, None, "&type=newest"),
+    "getRandomSongs": (MUSIC, None, ""),
+    "getSongsByGenre": (MUSIC, None, "&genre=Jazz"),
+    "search2": (MUSIC, None, "&query=secret"),
+    "search3": (MUSIC, None, "&query=secret"),
+    "getStarred2": (MUSIC, None, ""),
+    "getNowPlaying": (MUSIC, None, ""),
+    "getArtist": (MUSIC_SCOPED, "artist", ""),
+    "getArtistInfo2": (MUSIC_SCOPED, "artist", ""),
+    "getAlbum": (MUSIC_SCOPED, "album", ""),
+    "getAlbumInfo2": (MUSIC_SCOPED, "album", ""),
+    "getMusicDirectory": (MUSIC_SCOPED, "album", ""),
+    "getSong": (MUSIC_SCOPED, "track", ""),
+    "getLyricsBySongId": (MUSIC_SCOPED, "track", ""),
+    "stream": (MUSIC_SCOPED, "track", ""),
+    "getCoverArt": (MUSIC_SCOPED, "track", ""),
+    "scrobble": (MUSIC_SCOPED, "track", "&submission=true"),
+    "star": (MUSIC_SCOPED, "track", ""),
+    "unstar": (MUSIC_SCOPED, "track", ""),
+    "setRating": (MUSIC_SCOPED, "track", "&rating=3"),
+    "download": (MUSIC_DOWNLOAD, "track", ""),
+}
+for _verb in ("GET", "POST"):
+    for _method, (_rule, _target, _params) in SUBSONIC.items():
+        EXPECTED[(_verb, f"/rest/{_method}")] = _rule
+# Subsonic refuses with HTTP 200 and a code in the body; as the HTTP status its rule would be.
+SUBSONIC_STATUS = {10: 422, 40: 401, 41: 401, 42: 401, 43: 401, 44: 401, 50: 403, 70: 404}
 QUERIES = {"/api/search": "?q=secret", "/api/audit": "?limit=5"}
 # Valid bodies where the scope check comes after validation; every other write gets {}.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -257,6 +338,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/jellyfin/Users/AuthenticateByName"): {"Username": "owner", "Pw": PASSWORD},
 }
 SECRET_TITLE = "Secret Sunset Picture"
+SECRET_ARTIST = "Secret Quartet"
 
 
 def test_every_route_has_a_declared_expectation() -> None:
@@ -266,7 +348,10 @@ def test_every_route_has_a_declared_expectation() -> None:
 def test_public_expectations_match_public_routes() -> None:
     for route in ROUTES:
         public = route.access.value == "public"
-        assert public == (EXPECTED[route.key] in (PUBLIC, GRANTED)), route.key
+        # By identity: TOKEN_OR_TAG answers as SCOPED does, yet only it may sit on a public route.
+        assert public == any(EXPECTED[route.key] is rule for rule in (PUBLIC, GRANTED, TOKEN_OR_TAG)), (
+            route.key
+        )
 
 
 # Written out by hand, page routes included, so that a route made public anywhere (an API module, pages.py, a
@@ -305,6 +390,14 @@ PUBLIC_ROUTES = {
     ("POST", "/jellyfin/QuickConnect/Initiate"),
     ("GET", "/jellyfin/QuickConnect/Connect"),
     ("POST", "/jellyfin/Users/AuthenticateWithQuickConnect"),
+    ("GET", "/rest/getOpenSubsonicExtensions"),
+    ("POST", "/rest/getOpenSubsonicExtensions"),
+    ("GET", "/jellyfin/Audio/{item_id}/transcode.{codec}"),
+    ("GET", "/jellyfin/Videos/{item_id}/master.m3u8"),
+    ("GET", "/jellyfin/Videos/{item_id}/main.m3u8"),
+    ("GET", "/jellyfin/Videos/{item_id}/hls1/{session_id}/{number}.ts"),
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}"),
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}/{index}"),
 }
 
 
@@ -331,6 +424,26 @@ class World:
             SECRET_TITLE, content_rating="PG", poster=str(poster), path=str(root / "a.mkv"), size=1
         )
         add_rows(running.server.db, self.library, [self.item])
+        songs = tmp_path / "music"
+        songs.mkdir()
+        self.music = running.server.services.libraries.add(
+            system_actor(), "Vinyl Vault", "music", [str(songs)]
+        ).id
+        artist = Row(SECRET_ARTIST, kind="artist")
+        album = Row("Secret Album", kind="album", parent_id=artist.id, top_id=artist.id, poster=str(poster))
+        track = Row(
+            "Secret Track",
+            kind="track",
+            parent_id=album.id,
+            top_id=artist.id,
+            idx=1,
+            path=str(songs / "t.flac"),
+            size=1,
+        )
+        add_rows(running.server.db, self.music, [artist, album, track])
+        self.music_items = {"artist": artist.id, "album": album.id, "track": track.id}
+        self.music_keys: dict[str, str | None] = {}
+        self._strangers = 0
         running.create_user("owner", Role.OWNER)
         running.create_user("admin", Role.ADMIN)
         accounts = running.server.services.accounts
@@ -340,7 +453,11 @@ class World:
             ("member_without", {"libraries": []}),
             (
                 "member_with",
-                {"libraries": [self.library], "may_download": True, "max_rating": {"movies": rank("PG")}},
+                {
+                    "libraries": [self.library, self.music],
+                    "may_download": True,
+                    "max_rating": {"movies": rank("PG")},
+                },
             ),
         ):
             accounts.create_user(system_actor(), name, Role.MEMBER, PASSWORD, grants=grants)
@@ -348,7 +465,7 @@ class World:
             system_actor(), "managed", Role.MANAGED, None, grants={"libraries": []}
         )
         self.tokens: dict[str, str | None] = {"anonymous": None}
-        self.secrets = {SECRET_TITLE, "Films"}
+        self.secrets = {SECRET_TITLE, "Films", SECRET_ARTIST, "Vinyl Vault"}
 
     def client(self, caller: Caller) -> Client:
         if caller.name not in self.tokens:
@@ -372,6 +489,49 @@ class World:
             self.secrets.add(token)
         return Client(self.running.port, token=self.tokens[caller.name])
 
+    def music_key(self, caller: Caller) -> str | None:
+        """What the caller's Subsonic app signs in with: a key made on the Account page by the persona's
+        password sign-in (a managed profile cannot make one), or, for an API token, the token itself."""
+        if caller.name not in self.music_keys:
+            key: str | None = None
+            if caller.scopes is not None:
+                self.client(caller)
+                key = self.tokens[caller.name]
+            elif caller.persona not in ("anonymous", "managed"):
+                made = self.client(caller).post("/api/account/music-apps", {"name": "matrix", "kind": "key"})
+                assert made.status == 201, made.body
+                key = made.json()["secret"]
+                self.secrets.add(key)
+            self.music_keys[caller.name] = key
+        return self.music_keys[caller.name]
+
+    def subsonic_path(self, route: Route, caller: Caller) -> str:
+        rule, target, params = SUBSONIC[route.path.removeprefix("/rest/")]
+        path = f"{route.path}?f=json" + params.format(persona=caller.persona)
+        if target is not None:
+            path += f"&id={self.music_items[target]}"
+        key = self.music_key(caller) if rule is not PUBLIC else None
+        return path + (f"&apiKey={key}" if key else "")
+
+    def stranger(self, caller: Caller) -> Client:
+        """Who sends a Subsonic request: an API token sent as apiKey is a wrong key, and each wrong key comes
+        from its own address, so the per-address throttle (tested in tests/compat/subsonic) stays out of the
+        way; keys that work come from the usual address."""
+        if caller.scopes is None:
+            return self.running.anonymous()
+        self._strangers += 1
+        return Client(
+            self.running.port, source=f"127.0.{10 + self._strangers // 250}.{1 + self._strangers % 250}"
+        )
+
+    def forget_music_key_if_revoked(self, caller: Caller) -> None:
+        """'Sign out everywhere' and a password change end music app keys too: make a new one next time."""
+        key = self.music_keys.get(caller.name)
+        if key and caller.scopes is None:
+            answer = self.running.anonymous().get(f"/rest/ping?f=json&apiKey={key}")
+            if answer.json()["subsonic-response"]["status"] != "ok":
+                del self.music_keys[caller.name]
+
     def forget_if_signed_out(self, caller: Caller) -> None:
         token = self.tokens.get(caller.name)
         if token and Client(self.running.port, token=token).get("/api/me").status == 401:
@@ -389,12 +549,19 @@ class World:
             "number": "0",
             "subtitle_id": MISSING,
             "pref_id": "usersettings",
+            "container": "mp4",
+            "codec": "mp3",
+            "format": "vtt",
+            "index": "0",
+            "start_ticks": "0",
+            "image_type": "Primary",
         }
         path = route.path
         if route.client is not None and route.client.name == "jellyfin":
             # Jellyfin's apps name items by their 32-hex form; the show routes get the same item.
             jellyfin_item = to_jellyfin(self.item.id)
             path = path.replace("{item_id}", jellyfin_item).replace("{series_id}", jellyfin_item)
+            path = path.replace("{source_id}", jellyfin_item)
         for key, value in values.items():
             path = path.replace("{" + key + "}", value)
         if EXPECTED[route.key] is GRANTED:
@@ -405,6 +572,19 @@ class World:
 @pytest.fixture
 def world(running: RunningServer, tmp_path: Path) -> Iterator[World]:
     yield World(running, tmp_path)
+
+
+def _as_http(answer: Answer, signed: bool) -> Answer:
+    """A Subsonic refusal (HTTP 200, status "failed") as the HTTP status of the same refusal elsewhere."""
+    if answer.status != 200 or not (answer.header("Content-Type") or "").startswith("application/json"):
+        return answer
+    found = answer.json()["subsonic-response"]
+    if found["status"] != "failed":
+        return answer
+    code = found["error"]["code"]
+    # No credentials at all is Subsonic's "missing parameter"; anywhere else it is a 401.
+    status = 401 if code == 10 and not signed else SUBSONIC_STATUS[code]
+    return dataclasses.replace(answer, status=status)
 
 
 def _check(world: World, route: Route, caller: Caller, answer: Answer) -> None:
@@ -436,8 +616,14 @@ def test_route_table_answers_each_caller_as_declared(world: World, caller: Calle
         # A client API reads its own credentials, never the bearer header: the same token goes where its apps
         # put it.
         token = world.tokens.get(caller.name)
-        headers = {"X-Emby-Token": token} if route.client is not None and token else None
-        answer = client.request(route.method, world.path(route), body=body, headers=headers)
+        if route.client is not None and route.client.name == "subsonic":
+            path = world.subsonic_path(route, caller)
+            answer = _as_http(world.stranger(caller).request(route.method, path), "apiKey=" in path)
+        else:
+            headers = {"X-Emby-Token": token} if route.client is not None and token else None
+            answer = client.request(route.method, world.path(route), body=body, headers=headers)
         _check(world, route, caller, answer)
         if caller.persona != "anonymous":
             world.forget_if_signed_out(caller)
+            if route.method != "GET":
+                world.forget_music_key_if_revoked(caller)

@@ -46,6 +46,14 @@ REVIEWED_PUBLIC = {
     # needs the request's 256-bit secret, and says only whether it was approved
     ("GET", "/jellyfin/QuickConnect/Connect"),
     ("POST", "/jellyfin/Users/AuthenticateWithQuickConnect"),  # needs the secret, and a person's approval
+    # Jellyfin media that players fetch without headers: each needs the signed grant of a PlaybackInfo answer
+    # (one user, item, HLS session and app token), or for pictures a token or an image tag minted for one user.
+    ("GET", "/jellyfin/Audio/{item_id}/transcode.{codec}"),
+    ("GET", "/jellyfin/Videos/{item_id}/master.m3u8"),
+    ("GET", "/jellyfin/Videos/{item_id}/main.m3u8"),
+    ("GET", "/jellyfin/Videos/{item_id}/hls1/{session_id}/{number}.ts"),
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}"),
+    ("GET", "/jellyfin/Items/{item_id}/Images/{image_type}/{index}"),
     # Subsonic: the one method OpenSubsonic lets an app call before it has credentials; a constant list.
     ("GET", "/rest/getOpenSubsonicExtensions"),
     ("POST", "/rest/getOpenSubsonicExtensions"),

@@ -5,7 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from reelhouse.web.compat.jellyfin import browse, playstate, quickconnect, system, users
+from reelhouse.web.compat.jellyfin import (
+    browse,
+    images,
+    playback,
+    playstate,
+    quickconnect,
+    streams,
+    system,
+    users,
+)
 from reelhouse.web.compat.jellyfin.answers import render_error
 from reelhouse.web.compat.jellyfin.auth import authenticate, enabled
 from reelhouse.web.routing import ClientApi, Route
@@ -43,4 +52,7 @@ ROUTES: tuple[Route, ...] = mounted(
     quickconnect.ROUTES,
     browse.ROUTES,
     playstate.ROUTES,
+    playback.ROUTES,
+    streams.ROUTES,
+    images.ROUTES,
 )
