@@ -11,10 +11,12 @@ from aiohttp.typedefs import Handler
 
 from reelhouse import errors
 from reelhouse.web.routing import ClientApi
+from reelhouse.web.unknown_paths import UnknownPaths
 
 log = logging.getLogger(__name__)
 
 CLIENT_APIS = web.AppKey("client_apis", tuple)
+UNKNOWN_PATHS = web.AppKey("unknown_paths", UnknownPaths)
 
 STATUS: dict[type[errors.ReelhouseError], int] = {
     errors.InvalidInput: 422,
@@ -73,6 +75,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         client = _client_of(request) if exc.status >= 400 else None
         if client is not None:
+            unknown = request.app.get(UNKNOWN_PATHS)  # an app built without one (a test's) logs nothing
+            if exc.status == 404 and unknown is not None:
+                # request.path, never the query string: apps put their tokens there.
+                unknown.note(client.name, request.method, request.path)
             error = (
                 errors.NotFound("No such endpoint.") if exc.status == 404 else errors.InvalidInput(exc.reason)
             )

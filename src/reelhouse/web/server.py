@@ -9,11 +9,12 @@ from aiohttp import web
 from reelhouse.web.api.system import OPENAPI, dumps
 from reelhouse.web.client_routing import ClientApiResource
 from reelhouse.web.context import EXECUTOR, SERVICES, Services
-from reelhouse.web.errors import CLIENT_APIS, error_middleware
+from reelhouse.web.errors import CLIENT_APIS, UNKNOWN_PATHS, error_middleware
 from reelhouse.web.gate import GATE, NetworkGate
 from reelhouse.web.middleware import ROUTE_TABLE, auth_middleware, security_headers
 from reelhouse.web.openapi import build_document
 from reelhouse.web.routes import ROUTES
+from reelhouse.web.unknown_paths import UnknownPaths
 
 MAX_BODY = 1024 * 1024
 
@@ -33,6 +34,7 @@ def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Appli
     app.on_startup.append(gate.on_startup)
     app[ROUTE_TABLE] = {route.key: route for route in ROUTES}
     app[CLIENT_APIS] = tuple({r.client.name: r.client for r in ROUTES if r.client is not None}.values())
+    app[UNKNOWN_PATHS] = UnknownPaths()
     app[OPENAPI] = dumps(build_document(ROUTES, services.version))
     clients: dict[str, ClientApiResource] = {}
     for route in ROUTES:
