@@ -82,7 +82,8 @@ def items_page(count: int, requests: int) -> None:
         data_dir = Path(tmp) / "full"
         library_id = prepare(data_dir, count)
         port = free_port()
-        proc = start(data_dir, port)
+        # prepare() keeps the server's data in data_dir/data, beside the library folder it writes.
+        proc = start(data_dir / "data", port)
         try:
             timer = Timer(port)
             login = json.dumps({"username": "owner", "password": PASSWORD}).encode()
