@@ -23,6 +23,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.music_apps import MusicAppRepository
+from reelhouse.persistence.playlists import PlaylistRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
 from reelhouse.persistence.quick_connect import QuickConnectRepository
@@ -45,6 +46,7 @@ from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.passwords import Passwords
+from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
@@ -158,6 +160,7 @@ class Reelhouse:
                 lambda: accounts.throttle,
                 load_secret(config.data_dir / "music-apps.key"),
             ),
+            playlists=PlaylistService(self.db, PlaylistRepository()),
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )

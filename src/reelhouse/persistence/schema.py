@@ -343,3 +343,45 @@ display_preferences = Table(
     Column("body", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+# Playlists (migration 0017): each belongs to one user and is seen by that user alone. Entries keep their order
+# by position (with gaps after removals); an entry is checked against the viewer's scope whenever it is read.
+playlists = Table(
+    "playlists",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("changed_at", Float, nullable=False),
+    Index("ix_playlists_user", "user_id"),
+)
+
+playlist_entries = Table(
+    "playlist_entries",
+    metadata,
+    Column("playlist_id", String(32), ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_playlist_entries_item", "item_id"),
+)
+
+# A user's play queue (migration 0017), saved by one app and picked up by another (Subsonic's savePlayQueue).
+play_queues = Table(
+    "play_queues",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("current", String(32)),
+    Column("position_ms", BigInteger, nullable=False, default=0),
+    Column("changed_at", Float, nullable=False),
+    Column("changed_by", String(128), nullable=False, default=""),
+)
+
+play_queue_entries = Table(
+    "play_queue_entries",
+    metadata,
+    Column("user_id", String(32), ForeignKey("play_queues.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+)

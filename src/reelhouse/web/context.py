@@ -24,6 +24,7 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.music_apps import MusicAppService
+from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
@@ -57,6 +58,8 @@ class Services:
     quick_connect: QuickConnectService | None = None
     # Music apps' keys and app passwords, for the Subsonic API.
     music_apps: MusicAppService | None = None
+    # Each user's playlists and play queue (the web API and Subsonic's).
+    playlists: PlaylistService | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 

@@ -4,7 +4,7 @@ query or by POST form (OpenSubsonic's formPost), so each method is declared for 
 from __future__ import annotations
 
 from reelhouse.domain.access import Action
-from reelhouse.web.compat.subsonic import browse, media, state, system
+from reelhouse.web.compat.subsonic import browse, media, playlists, state, system
 from reelhouse.web.compat.subsonic.answers import render_error
 from reelhouse.web.compat.subsonic.auth import authenticate
 from reelhouse.web.routing import Access, ClientApi, Handler, Route
@@ -97,6 +97,25 @@ _METHODS: list[tuple[str, Handler, Access | Action, str, str]] = [
     ("setRating", state.set_rating, Action.BROWSE, "Subsonic: the caller's rating of an item", _XML),
     ("getStarred2", state.get_starred2, Action.BROWSE, "Subsonic: the caller's starred items", _XML),
     ("getNowPlaying", state.get_now_playing, Action.BROWSE, "Subsonic: the caller's own playing songs", _XML),
+    ("getPlaylists", playlists.get_playlists, Action.BROWSE, "Subsonic: the caller's own playlists", _XML),
+    ("getPlaylist", playlists.get_playlist, Action.BROWSE, "Subsonic: one of the caller's playlists", _XML),
+    (
+        "createPlaylist",
+        playlists.create_playlist,
+        Action.BROWSE,
+        "Subsonic: make a playlist, or replace one's songs",
+        _XML,
+    ),
+    (
+        "updatePlaylist",
+        playlists.update_playlist,
+        Action.BROWSE,
+        "Subsonic: rename a playlist, add or remove songs",
+        _XML,
+    ),
+    ("deletePlaylist", playlists.delete_playlist, Action.BROWSE, "Subsonic: delete a playlist", _XML),
+    ("savePlayQueue", playlists.save_play_queue, Action.BROWSE, "Subsonic: keep the play queue", _XML),
+    ("getPlayQueue", playlists.get_play_queue, Action.BROWSE, "Subsonic: the saved play queue", _XML),
 ]
 
 ROUTES: tuple[Route, ...] = tuple(
