@@ -21,7 +21,7 @@ from reelhouse.domain.ratings import rank
 from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.routes import ROUTES, public_routes
 from reelhouse.web.routing import Route
-from tests.accounts.conftest import PASSWORD
+from tests.accounts.conftest import PASSWORD, behind_proxy, via_proxy
 from tests.catalogue_factory import Row, add_rows
 from tests.harness import Answer, Client, RunningServer
 
@@ -40,6 +40,8 @@ class Rule:
     password_session: bool = False
     # Subsonic's methods: the caller signs in with a music app key, never with a session or API token.
     music_key: bool = False
+    # The answer to every caller from outside the home network, when it is not the zone rule's.
+    remote: str | None = None
 
 
 # "ok" means past authorization: any answer but 401/403. "refused": 401, 403, 404 or 422.
@@ -78,12 +80,15 @@ class Caller:
 
     persona: str
     scopes: frozenset[str] | None = None
+    # "remote": through the trusted proxy from an internet address, with Remote Access on.
+    zone: str = "home"
 
     @property
     def name(self) -> str:
-        return (
+        who = (
             self.persona if self.scopes is None else f"{self.persona}-token[{','.join(sorted(self.scopes))}]"
         )
+        return who if self.zone == "home" else f"{who}@remote"
 
 
 SEVERITY = ("ok", "404", "refused", "403", "401")
@@ -104,7 +109,19 @@ def credential_answer(rule: Rule, caller: Caller) -> str:
 
 
 # One function per trait of a caller; a new column (a network zone, say) adds its own here.
-TRAITS = (persona_answer, credential_answer)
+def zone_answer(rule: Rule, caller: Caller) -> str:
+    """From outside: the member kept home (may_connect_remotely off) and managed profiles (home only) get
+    403 wherever who they are matters; routes that ask nobody's identity (public, grant-signed) answer alike."""
+    if caller.zone == "home":
+        return "ok"
+    if rule.remote is not None:
+        return rule.remote
+    if all(answer in ("ok", "refused") for answer in rule.personas.values()):
+        return "ok"
+    return "403" if caller.persona in ("member_without", "managed") else "ok"
+
+
+TRAITS = (persona_answer, credential_answer, zone_answer)
 
 
 def expected(rule: Rule, caller: Caller) -> str:
@@ -116,6 +133,11 @@ CALLERS = [Caller(p) for p in PERSONAS] + [
     Caller("owner", frozenset(scopes))
     for scopes in ({READ}, {STREAM}, {ADMIN_SCOPE}, {READ, STREAM, ADMIN_SCOPE})
 ]
+# The same callers from an internet address through the trusted proxy.
+CALLERS += [Caller(p, zone="remote") for p in PERSONAS] + [
+    Caller("owner", frozenset({READ, STREAM, ADMIN_SCOPE}), zone="remote")
+]
+REMOTE_ADDRESS = "203.0.113.7"
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/setup"): PUBLIC,
@@ -266,6 +288,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("PUT", "/api/items/{item_id}/rating"): SCOPED,
     ("GET", "/api/favourites"): USER,
     ("GET", "/api/continue-watching"): USER,
+    ("GET", "/api/playlists"): USER,
+    ("POST", "/api/playlists"): USER,
+    ("GET", "/api/playlists/{playlist_id}"): USER,
+    ("PUT", "/api/playlists/{playlist_id}"): USER,
+    ("DELETE", "/api/playlists/{playlist_id}"): USER,
     ("GET", "/api/items/{item_id}/next"): SCOPED,
     ("GET", "/api/server"): USER,
     ("GET", "/api/settings"): ADMIN,
@@ -322,6 +349,13 @@ SUBSONIC: dict[str, tuple[Rule, str | None, str]] = {
     "unstar": (MUSIC_SCOPED, "track", ""),
     "setRating": (MUSIC_SCOPED, "track", "&rating=3"),
     "download": (MUSIC_DOWNLOAD, "track", ""),
+    "getPlaylists": (MUSIC, None, ""),
+    "getPlaylist": (MUSIC, None, f"&id={MISSING}"),
+    "createPlaylist": (MUSIC_SCOPED, None, "&name=matrix&songId={track}"),
+    "updatePlaylist": (MUSIC, None, f"&playlistId={MISSING}&name=matrix"),
+    "deletePlaylist": (MUSIC, None, f"&id={MISSING}"),
+    "savePlayQueue": (MUSIC_SCOPED, "track", ""),
+    "getPlayQueue": (MUSIC, None, ""),
 }
 for _verb in ("GET", "POST"):
     for _method, (_rule, _target, _params) in SUBSONIC.items():
@@ -446,11 +480,12 @@ class World:
         self._strangers = 0
         running.create_user("owner", Role.OWNER)
         running.create_user("admin", Role.ADMIN)
+        behind_proxy(running)
         accounts = running.server.services.accounts
         users = running.server.services.users
         assert users is not None
         for name, grants in (
-            ("member_without", {"libraries": []}),
+            ("member_without", {"libraries": [], "may_connect_remotely": False}),
             (
                 "member_with",
                 {
@@ -487,7 +522,13 @@ class World:
                 token = answer.json()["token"]
             self.tokens[caller.name] = token
             self.secrets.add(token)
-        return Client(self.running.port, token=self.tokens[caller.name])
+        return self.at(caller, self.tokens[caller.name])
+
+    def at(self, caller: Caller, token: str | None = None, address: str = REMOTE_ADDRESS) -> Client:
+        """A client in the caller's zone: from home directly, from outside through the trusted proxy."""
+        if caller.zone == "home":
+            return Client(self.running.port, token=token)
+        return via_proxy(self.running, address, token)
 
     def music_key(self, caller: Caller) -> str | None:
         """What the caller's Subsonic app signs in with: a key made on the Account page by the persona's
@@ -498,7 +539,10 @@ class World:
                 self.client(caller)
                 key = self.tokens[caller.name]
             elif caller.persona not in ("anonymous", "managed"):
-                made = self.client(caller).post("/api/account/music-apps", {"name": "matrix", "kind": "key"})
+                # Made at home, as a member kept home makes one for the music app on their home network.
+                self.client(caller)
+                at_home = Client(self.running.port, token=self.tokens[caller.name])
+                made = at_home.post("/api/account/music-apps", {"name": "matrix", "kind": "key"})
                 assert made.status == 201, made.body
                 key = made.json()["secret"]
                 self.secrets.add(key)
@@ -507,7 +551,7 @@ class World:
 
     def subsonic_path(self, route: Route, caller: Caller) -> str:
         rule, target, params = SUBSONIC[route.path.removeprefix("/rest/")]
-        path = f"{route.path}?f=json" + params.format(persona=caller.persona)
+        path = f"{route.path}?f=json" + params.format(persona=caller.persona, **self.music_items)
         if target is not None:
             path += f"&id={self.music_items[target]}"
         key = self.music_key(caller) if rule is not PUBLIC else None
@@ -518,11 +562,12 @@ class World:
         from its own address, so the per-address throttle (tested in tests/compat/subsonic) stays out of the
         way; keys that work come from the usual address."""
         if caller.scopes is None:
-            return self.running.anonymous()
+            return self.at(caller)
         self._strangers += 1
-        return Client(
-            self.running.port, source=f"127.0.{10 + self._strangers // 250}.{1 + self._strangers % 250}"
-        )
+        address = f"{10 + self._strangers // 250}.{1 + self._strangers % 250}"
+        if caller.zone == "home":
+            return Client(self.running.port, source=f"127.0.{address}")
+        return self.at(caller, address=f"198.51.{address}")
 
     def forget_music_key_if_revoked(self, caller: Caller) -> None:
         """'Sign out everywhere' and a password change end music app keys too: make a new one next time."""
@@ -546,6 +591,7 @@ class World:
             "session_id": MISSING,
             "user_id": MISSING,
             "invitation_id": MISSING,
+            "playlist_id": MISSING,
             "number": "0",
             "subtitle_id": MISSING,
             "pref_id": "usersettings",
@@ -611,7 +657,7 @@ def test_route_table_answers_each_caller_as_declared(world: World, caller: Calle
     # Writes go last so that a revoked session or changed password does not colour the reads.
     order = sorted(ROUTES, key=lambda r: (r.method != "GET", r.path))
     for route in order:
-        client = world.client(caller) if caller.persona != "anonymous" else world.running.anonymous()
+        client = world.client(caller) if caller.persona != "anonymous" else world.at(caller)
         body = BODIES.get(route.key, {}) if route.body is not None else None
         # A client API reads its own credentials, never the bearer header: the same token goes where its apps
         # put it.
