@@ -84,6 +84,33 @@ class PlayStateRepository:
             update["play_count"] = play_state.c.play_count + 1
         conn.execute(statement.on_conflict_do_update(index_elements=["user_id", "item_id"], set_=update))
 
+    def count_play(
+        self, conn: Connection, scope: LibraryScope, item_id: str, at: float, finished: bool
+    ) -> None:
+        """One more play of the item at `at`. A finished item is also watched and resumes from the start; an
+        album counting its track's play keeps its own marks."""
+        values: dict[str, Any] = {"updated_at": at}
+        if finished:
+            values |= {"position": 0.0, "watched": True}
+        statement = sqlite_insert(play_state).values(
+            user_id=scope.user_id,
+            item_id=item_id,
+            play_count=1,
+            **{"position": 0.0, "watched": False, **values},
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "item_id"],
+                set_={**values, "play_count": play_state.c.play_count + 1},
+            )
+        )
+
+    def parent_of(self, conn: Connection, scope: LibraryScope, item_id: str) -> str | None:
+        found = conn.execute(
+            select(items.c.parent_id).where(items.c.id == item_id, scope_clause(scope))
+        ).first()
+        return None if found is None or found.parent_id is None else str(found.parent_id)
+
     def save_marks(
         self, conn: Connection, scope: LibraryScope, item_id: str, **marks: float | int | None
     ) -> None:

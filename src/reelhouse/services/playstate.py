@@ -49,6 +49,27 @@ class PlayStateService:
         assert saved is not None
         return saved
 
+    def count_play(self, actor: Actor, item_id: str, at: float | None = None) -> PlayStateRow:
+        """A listen happened (a music app's scrobble): every one counts, unlike report(), which counts a play
+        only when an item becomes watched. The item's album counts it too, so its most-played and recently
+        played orders follow what was heard. `at` (when it was heard) is never later than now."""
+        now = time.time()
+        when = now if at is None else at
+        if not math.isfinite(when) or when < 0:
+            raise InvalidInput("time must be a moment in the past.", "time")
+        when = min(when, now)
+        with self._db.begin() as conn:
+            found = self._repo.visible_item(conn, actor.scope, item_id)
+            if found is None or not can(actor, Action.BROWSE):
+                raise NotFound("No such item.")
+            self._repo.count_play(conn, actor.scope, item_id, when, finished=True)
+            parent = self._repo.parent_of(conn, actor.scope, item_id)
+            if parent is not None and self._repo.visible_item(conn, actor.scope, parent) is not None:
+                self._repo.count_play(conn, actor.scope, parent, when, finished=False)
+            saved = self._repo.get(conn, actor.scope, item_id)
+        assert saved is not None
+        return saved
+
     def mark(self, actor: Actor, item_id: str, watched: bool) -> PlayStateRow:
         with self._db.begin() as conn:
             found = self._repo.visible_item(conn, actor.scope, item_id)

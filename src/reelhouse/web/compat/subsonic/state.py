@@ -27,23 +27,32 @@ def _ids(given: object, *names: str) -> list[str]:
 
 
 async def scrobble(request: web.Request) -> web.StreamResponse:
-    """`submission=false` says what is playing (nothing is stored); true records a full listen, which counts
-    a play the first time and sets the resume point back to the start."""
+    """`submission=false` says what is playing (nothing is stored); true records a listen: every one counts
+    a play (of the song and of its album), and the song resumes from the start."""
     given = await given_params(request)
     ids = _ids(given, "id")
     if not ids:
         required(given, "id")
     submission = given.get("submission", "true").strip().lower() != "false"
+    times = given.getall("time", [])
     who = actor(request)
     playstate = services(request).playstate
-    for item in ids:
+    for n, item in enumerate(ids):
         found = await one(request, item)
         if found.summary.kind is not ItemKind.TRACK:
             raise NotFound("No such song.")
         if submission:
-            length = found.duration or 1.0
-            await call(request, playstate.report, who, item, length, length)
+            # `time` (milliseconds), one per id when an app sends listens it kept while offline.
+            at = _moment(times[n]) if n < len(times) else None
+            await call(request, playstate.count_play, who, item, at)
     return answer(request)
+
+
+def _moment(raw: str) -> float:
+    try:
+        return int(raw.strip()) / 1000
+    except ValueError:
+        raise InvalidInput("'time' must be milliseconds since 1970.", "time") from None
 
 
 async def _star(request: web.Request, on: bool) -> web.StreamResponse:
