@@ -25,6 +25,9 @@ API_VERSION = "1.16.1"
 XMLNS = "http://subsonic.org/restapi"
 PARAMS = web.RequestKey("subsonic_params", MultiDictProxy)
 UNREAD = web.RequestKey("subsonic_unread", web.Request)
+# OpenSubsonic's additions to a song that Subsonic's schema does not allow: the apps that read XML are Subsonic's
+# older ones, which may validate it, so these ride in JSON answers only.
+JSON_ONLY = frozenset({"mediaType", "played"})
 
 # Subsonic's error codes.
 GENERIC, MISSING, WRONG_CREDENTIALS, TOKEN_AUTH, CONFLICTING, BAD_KEY, NOT_AUTHORISED, NOT_FOUND = (
@@ -141,7 +144,7 @@ def _element(name: str, value: dict[str, Any], out: list[str]) -> None:
     attributes = "".join(
         f" {key}={quoteattr(_scalar(v))}"
         for key, v in value.items()
-        if v is not None and not isinstance(v, dict | list) and key != "value"
+        if v is not None and not isinstance(v, dict | list) and key != "value" and key not in JSON_ONLY
     )
     children: list[str] = []
     for key, v in value.items():

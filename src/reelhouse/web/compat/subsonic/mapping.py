@@ -85,8 +85,6 @@ def album(
         {
             "id": str(summary.id),
             "name": summary.title,
-            "title": summary.title,
-            "album": summary.title,
             "artist": found.parent_title or found.top_title,
             "artistId": str(summary.parent_id) if summary.parent_id else None,
             "coverArt": _cover(found),
@@ -97,8 +95,6 @@ def album(
             "genre": found.genres[0] if found.genres else None,
             "playCount": found.marks.play_count or None,
             "starred": iso((starred or {}).get(str(summary.id))),
-            "isDir": True,
-            "parent": str(summary.parent_id) if summary.parent_id else None,
         }
     )
 
