@@ -72,7 +72,8 @@ class ImageTags:
 
     def _mac(self, viewer: Actor, item: ItemSummary, kind: str, week: int) -> str:
         fields = (viewer.user_id, item.id, kind, artwork_version(item), self._fingerprint(viewer), str(week))
-        return _b64(hmac.new(self._key, "|".join(fields).encode(), hashlib.sha256).digest()[:_MAC_BYTES])
+        # hmac.digest: the one-shot form, several times quicker than an HMAC object for a page of tags.
+        return _b64(hmac.digest(self._key, "|".join(fields).encode(), "sha256")[:_MAC_BYTES])
 
     def mint(self, viewer: Actor, item: ItemSummary, kind: str, now: float | None = None) -> str:
         week = int((now or time.time()) // WEEK_SECONDS)

@@ -14,6 +14,8 @@ from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
 from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemKind, Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.libraries import LibraryService
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
 from reelhouse.web.compat.jellyfin.images import image_tags
@@ -295,10 +297,17 @@ async def find(request: web.Request, who: Actor, query: FindQuery) -> Page[Found
 async def listed(request: web.Request, query: FindQuery | None, params: Params) -> dict[str, Any]:
     """The envelope for a query; `Limit=0` asks only for the count."""
     who = actor(request)
+    ctx = context(request, who, params)
+    return await call(request, _listed_now, services(request).catalogue, who, query, params, ctx)
+
+
+def _listed_now(
+    catalogue: CatalogueService, who: Actor, query: FindQuery | None, params: Params, ctx: DtoContext
+) -> dict[str, Any]:
+    """Found and mapped in one trip off the loop: a page of 100 DTOs is work the loop should not wait on."""
     if query is None:
         return envelope([], 0, params.number("StartIndex", 0))
-    page = await find(request, who, query)
-    ctx = context(request, who, params)
+    page = catalogue.find(who, query)
     wanted = page.items if params.number("Limit", 1) > 0 else ()
     return envelope((item_dto(found, ctx) for found in wanted), page.total, page.offset)
 
@@ -307,15 +316,36 @@ async def items(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     check_user(request, who)
     params = Params(request)
+    if params.words("GenreIds", ",|"):
+        return await _items_by_genre_ids(request, who, params)
+    # The libraries, the page and its DTOs in one trip to the executor, as our own API's page is one trip.
+    ctx = context(request, who, params)
+    svc = services(request)
+    return jellyfin_json(await call(request, _items_now, svc.libraries, svc.catalogue, who, params, ctx))
+
+
+def _is_root(params: Params) -> bool:
+    """An app's first look, with nothing to narrow it: the top folders, one per library the caller sees."""
+    return not any(params.text(n) for n in ("ParentId", "Ids", "SearchTerm")) and not params.flag("Recursive")
+
+
+def _items_now(
+    libraries_of: LibraryService, catalogue: CatalogueService, who: Actor, params: Params, ctx: DtoContext
+) -> dict[str, Any]:
+    libraries = list(libraries_of.visible(who))
+    if _is_root(params):
+        return envelope([view_dto(lib, ctx) for lib in libraries], len(libraries), 0)
+    return _listed_now(catalogue, who, find_query(params, libraries), params, ctx)
+
+
+async def _items_by_genre_ids(request: web.Request, who: Actor, params: Params) -> web.StreamResponse:
     libraries = await visible_libraries(request, who)
-    root = not any(params.text(n) for n in ("ParentId", "Ids", "SearchTerm")) and not params.flag("Recursive")
-    if root:
-        # An app's first look: the top folders, one per library the caller sees.
+    if _is_root(params):
         ctx = context(request, who, params)
         return jellyfin_json(envelope([view_dto(lib, ctx) for lib in libraries], len(libraries), 0))
     query = find_query(params, libraries)
     wanted = {word.replace("-", "").lower() for word in params.words("GenreIds", ",|")}
-    if query is not None and wanted:
+    if query is not None:
         names = await genre_names(request, who, libraries)
         chosen = tuple(sorted(name for name in names if genre_id(name) in wanted))
         # A genre id that names no genre the caller sees matches nothing, as an unknown genre does.
