@@ -33,10 +33,10 @@ def test_kodi_movie_fields_are_read(tmp_path: Path) -> None:
 def test_show_and_episode_roots_are_accepted_and_premiered_gives_the_year(tmp_path: Path) -> None:
     assert read_nfo(
         str(_nfo(tmp_path, "<tvshow><title>S</title><premiered>2019-05-01</premiered></tvshow>"))
-    ) == Nfo(title="S", year=2019)
+    ) == Nfo(title="S", year=2019, premiered="2019-05-01")
     assert read_nfo(
         str(_nfo(tmp_path, "<episodedetails><title>E</title><aired>2020-01-02</aired></episodedetails>"))
-    ) == Nfo(title="E", year=2020)
+    ) == Nfo(title="E", year=2020, premiered="2020-01-02")
 
 
 def test_other_root_elements_are_ignored(tmp_path: Path) -> None:
@@ -152,3 +152,32 @@ def test_utf16_documents_are_still_read(tmp_path: Path) -> None:
         tmp_path, '<?xml version="1.0" encoding="UTF-16"?><movie><mpaa>R</mpaa></movie>'.encode("utf-16")
     )
     assert read_nfo(str(path)) == Nfo(content_rating="R")
+
+
+def test_kodi_details_people_set_and_ids_are_read(tmp_path: Path) -> None:
+    from reelhouse.media.nfo import Person
+
+    path = _nfo(
+        tmp_path,
+        "<movie><title>T</title><originaltitle>O</originaltitle><tagline>Line</tagline><runtime>95 min</runtime>"
+        "<premiered>2001-02-03</premiered><studio>A / B</studio><director>D1</director><writer>W</writer>"
+        "<actor><name>B</name><role>R2</role><order>x</order></actor><actor><name>A</name></actor>"
+        "<actor><role>nameless</role></actor><set>Old Style Set</set><id>tt123</id></movie>",
+    )
+    parsed = read_nfo(str(path))
+    assert parsed is not None
+    assert (parsed.original_title, parsed.tagline, parsed.runtime, parsed.premiered) == (
+        "O",
+        "Line",
+        95,
+        "2001-02-03",
+    )
+    assert parsed.studios == ("A", "B") and parsed.collection == "Old Style Set"
+    assert parsed.uniqueids == (("imdb", "tt123"),)
+    # A missing or unreadable <order> falls back to the position in the file.
+    assert parsed.people == (
+        Person("B", "actor", "R2", 0),
+        Person("A", "actor", None, 1),
+        Person("D1", "director"),
+        Person("W", "writer"),
+    )

@@ -13,12 +13,37 @@ from defusedxml.ElementTree import fromstring
 from reelhouse.errors import MediaError
 
 MAX_NFO_BYTES = 1024 * 1024
-_LIMITS = {"title": 512, "plot": 20_000, "mpaa": 32, "genre": 64, "tag": 64}
+_LIMITS = {
+    "title": 512,
+    "plot": 20_000,
+    "mpaa": 32,
+    "genre": 64,
+    "tag": 64,
+    "originaltitle": 512,
+    "tagline": 1024,
+    "studio": 128,
+    "director": 128,
+    "credits": 128,
+    "writer": 128,
+}
+_MAX_PEOPLE = 200
+_DATE = re.compile(r"^\s*(\d{4}-\d\d-\d\d)")
+_ID_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _MAX_LIST = 50
 _YEAR = re.compile(r"^\s*((?:18|19|20)\d\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ROOTS = frozenset({"movie", "tvshow", "episodedetails", "musicvideo"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """One credit: ``kind`` is actor, director or writer; ``order`` is the NFO's billing (actors only)."""
+
+    name: str
+    kind: str
+    role: str | None = None
+    order: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,19 @@ class Nfo:
     content_rating: str | None = None
     genres: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    original_title: str | None = None
+    tagline: str | None = None
+    runtime: int | None = None  # minutes, as Kodi writes it
+    premiered: str | None = None  # YYYY-MM-DD
+    studios: tuple[str, ...] = ()
+    people: tuple[Person, ...] = ()
+    collection: str | None = None
+    uniqueids: tuple[tuple[str, str], ...] = ()  # (type, value), the default first
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    text = _CONTROL.sub("", value or "").strip()
+    return text[:limit] or None
 
 
 def _text(root: Element, name: str) -> str | None:
@@ -48,6 +86,59 @@ def _list(root: Element, name: str) -> tuple[str, ...]:
             if text and text not in values:
                 values.append(text)
     return tuple(values[:_MAX_LIST])
+
+
+def _runtime(root: Element) -> int | None:
+    match = re.match(r"^\s*(\d{1,5})", _text(root, "runtime") or "")
+    minutes = int(match.group(1)) if match else 0
+    return minutes if 0 < minutes < 10_000 else None
+
+
+def _people(root: Element) -> tuple[Person, ...]:
+    found: list[Person] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(person: Person) -> None:
+        key = (person.kind, person.name.casefold())
+        if key not in seen and len(found) < _MAX_PEOPLE:
+            seen.add(key)
+            found.append(person)
+
+    for position, node in enumerate(root.findall("actor")[: _MAX_PEOPLE * 2]):
+        name = _clean(node.findtext("name"), 128)
+        if name is None:
+            continue
+        order_text = (node.findtext("order") or "").strip()
+        order = int(order_text) if order_text.isdigit() and len(order_text) < 6 else position
+        add(Person(name, "actor", _clean(node.findtext("role"), 256), order))
+    for name in _list(root, "director"):
+        add(Person(name, "director"))
+    for name in (*_list(root, "credits"), *_list(root, "writer")):
+        add(Person(name, "writer"))
+    return tuple(found)
+
+
+def _collection(root: Element) -> str | None:
+    node = root.find("set")
+    if node is None:
+        return None
+    # Kodi 17 writes <set><name>…</name></set>; older NFOs hold the name as the element's text.
+    return _clean(node.findtext("name") if node.find("name") is not None else node.text, 256)
+
+
+def _uniqueids(root: Element) -> tuple[tuple[str, str], ...]:
+    ids: dict[str, str] = {}
+    nodes = root.findall("uniqueid")[:20]
+    nodes.sort(key=lambda n: n.get("default") != "true")
+    for node in nodes:
+        kind = (node.get("type") or "unknown").strip().lower()
+        value = _clean(node.text, 64)
+        if value and _ID_TYPE.match(kind) and kind not in ids:
+            ids[kind] = value
+    legacy = _text(root, "id")
+    if legacy and not ids:
+        ids["imdb" if legacy.startswith("tt") else "unknown"] = legacy[:64]
+    return tuple(ids.items())
 
 
 def _rating(root: Element) -> float | None:
@@ -120,4 +211,17 @@ def read_nfo(path: str) -> Nfo | None:
         content_rating=_text(root, "mpaa"),
         genres=_list(root, "genre"),
         tags=_list(root, "tag"),
+        original_title=_text(root, "originaltitle"),
+        tagline=_text(root, "tagline"),
+        runtime=_runtime(root),
+        premiered=_date(root),
+        studios=_list(root, "studio"),
+        people=_people(root),
+        collection=_collection(root),
+        uniqueids=_uniqueids(root),
     )
+
+
+def _date(root: Element) -> str | None:
+    match = _DATE.match(_text(root, "premiered") or _text(root, "aired") or "")
+    return match.group(1) if match else None

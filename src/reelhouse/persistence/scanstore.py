@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, insert, or_, select, text, update
 
 from reelhouse.domain.access import label_mask
+from reelhouse.domain.ids import new_id
 from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK
 from reelhouse.domain.scanning import ScanIssue
-from reelhouse.persistence.schema import item_genres, item_tags, items, media_files, scan_errors, subtitles
+from reelhouse.persistence.schema import (
+    collections,
+    item_collections,
+    item_genres,
+    item_lyrics,
+    item_people,
+    item_tags,
+    items,
+    media_files,
+    people,
+    scan_errors,
+    subtitles,
+)
 
 _NFO_KINDS = ("movie", "show", "episode")
+# The keys of items.extra that only an NFO sets.
+NFO_EXTRA = ("original_title", "tagline", "runtime", "premiered", "studios", "uniqueids")
 LEAF_KINDS = ("movie", "episode", "track", "photo", "video", "extra")
 _CONTAINER_LEVELS = (("season", "album"), ("show", "artist"))
 _LEAF_MISSING = text(
@@ -122,6 +138,12 @@ class ItemPatch:
     tags: tuple[str, ...] | None = None
     top: bool = True
     descendants: tuple[str, ...] = ()
+    # Merged into items.extra as a JSON merge patch: a key set to None is removed. None: extra is left alone.
+    extra: dict[str, Any] | None = None
+    # Credits as rows of item_people without item_id and person_id (``name`` names the person); None: unchanged.
+    people: tuple[dict[str, Any], ...] | None = None
+    # The collection's name, or () for none; None: unchanged.
+    collection: tuple[str, ...] | None = None
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
@@ -172,6 +194,9 @@ class ScanStore:
                         or_(
                             exists().where(item_genres.c.item_id == items.c.id),
                             exists().where(item_tags.c.item_id == items.c.id),
+                            exists().where(item_people.c.item_id == items.c.id),
+                            exists().where(item_collections.c.item_id == items.c.id),
+                            *(func.json_type(items.c.extra, f"$.{key}").is_not(None) for key in NFO_EXTRA),
                         ),
                     ),
                 ),
@@ -262,13 +287,19 @@ class ScanStore:
                 "updated_at": p.updated_at,
             }
             row.update(p.nfo or {})
+            if p.extra is not None:
+                row["x_extra"] = json.dumps(p.extra, separators=(",", ":"))
             if not p.top:
                 row.pop("rating_rank", None)
             elif p.tags is not None:
                 row["label_mask"] = label_mask(p.tags)
             rows.append(row)
-        for group in _by_keys(rows).values():
-            conn.execute(update(items).where(items.c.id == bindparam("b_id")), group)
+        for keys, group in _by_keys(rows).items():
+            statement = update(items).where(items.c.id == bindparam("b_id"))
+            if "x_extra" in keys:
+                # Merged, not replaced: the scan's own keys (an extra's type, an episode's range) stay.
+                statement = statement.values(extra=func.json_patch(items.c.extra, bindparam("x_extra")))
+            conn.execute(statement, group)
         for column, table, values in (
             ("genre", item_genres, {p.id: p.genres for p in patches if p.genres is not None}),
             ("tag", item_tags, {p.id: p.tags for p in patches if p.tags is not None}),
@@ -280,9 +311,59 @@ class ScanStore:
             new = [{"item_id": i, column: v} for i, vs in values.items() for v in vs]
             if new:
                 conn.execute(insert(table), new)
+        self._credits(conn, {p.id: p.people for p in patches if p.people is not None})
+        self._collections(conn, {p.id: p.collection for p in patches if p.collection is not None})
         below = [d for p in patches if p.top for d in p.descendants]
         for chunk in _chunks(below):
             conn.execute(_FROM_TOP, {"ids": chunk})
+
+    def _credits(self, conn: Connection, by_item: dict[str, tuple[dict[str, Any], ...]]) -> None:
+        if not by_item:
+            return
+        for chunk in _chunks(list(by_item)):
+            conn.execute(delete(item_people).where(item_people.c.item_id.in_(chunk)))
+        ids = _named_ids(conn, people, {r["name"] for rows in by_item.values() for r in rows})
+        new = [
+            {
+                "item_id": item_id,
+                "person_id": ids[r["name"].casefold()],
+                "kind": r["kind"],
+                "role": r.get("role"),
+                "position": r.get("position") or 0,
+                "photo": r.get("photo"),
+            }
+            for item_id, rows in by_item.items()
+            for r in rows
+        ]
+        if new:
+            conn.execute(insert(item_people), new)
+        # People no item credits any more are forgotten (their ids are not kept across that).
+        conn.execute(delete(people).where(~exists().where(item_people.c.person_id == people.c.id)))
+
+    def _collections(self, conn: Connection, by_item: dict[str, tuple[str, ...]]) -> None:
+        if not by_item:
+            return
+        for chunk in _chunks(list(by_item)):
+            conn.execute(delete(item_collections).where(item_collections.c.item_id.in_(chunk)))
+        ids = _named_ids(conn, collections, {n for names in by_item.values() for n in names})
+        new = [
+            {"item_id": item_id, "collection_id": ids[names[0].casefold()]}
+            for item_id, names in by_item.items()
+            if names
+        ]
+        if new:
+            conn.execute(insert(item_collections), new)
+        conn.execute(
+            delete(collections).where(~exists().where(item_collections.c.collection_id == collections.c.id))
+        )
+
+    def replace_lyrics(self, conn: Connection, by_item: dict[str, dict[str, Any] | None]) -> None:
+        """Each item's lyrics row becomes exactly this one (None: the item has none)."""
+        for chunk in _chunks(list(by_item)):
+            conn.execute(delete(item_lyrics).where(item_lyrics.c.item_id.in_(chunk)))
+        rows = [{"item_id": i, **row} for i, row in by_item.items() if row is not None]
+        if rows:
+            conn.execute(insert(item_lyrics), rows)
 
     def replace_sidecar_subtitles(self, conn: Connection, by_file: dict[str, list[dict[str, Any]]]) -> None:
         for chunk in _chunks(list(by_file)):
@@ -322,6 +403,24 @@ class ScanStore:
             .order_by(scan_errors.c.path)
         )
         return [ScanIssue(r.path, r.reason) for r in rows]
+
+
+def _named_ids(conn: Connection, table: Any, names: set[str]) -> dict[str, str]:
+    """Ids by case-folded name in a table of named things (people, collections), adding the missing ones."""
+    keys: dict[str, str] = {}
+    for name in names:
+        keys.setdefault(name.casefold(), name)
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(keys)):
+        found.update(
+            (r[0], r[1])
+            for r in conn.execute(select(table.c.name_key, table.c.id).where(table.c.name_key.in_(chunk)))
+        )
+    missing = [{"id": new_id(), "name": keys[k], "name_key": k} for k in keys if k not in found]
+    if missing:
+        conn.execute(insert(table), missing)
+        found.update((r["name_key"], r["id"]) for r in missing)
+    return found
 
 
 def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:

@@ -385,3 +385,55 @@ play_queue_entries = Table(
     Column("position", Integer, primary_key=True),
     Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
 )
+
+# People and collections from NFOs (migration 0018). A person is one name across every library (matched
+# case-insensitively); who may see a person is decided by the items they appear in, through the viewer's scope.
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+)
+
+item_people = Table(
+    "item_people",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", String(32), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    # actor, director or writer; role is the character played; position is the billing order.
+    Column("kind", String(16), primary_key=True),
+    Column("role", Text),
+    Column("position", Integer, nullable=False, default=0),
+    # A local photo (.actors/Name.jpg beside the movie or show), served only through the item's access.
+    Column("photo", Text),
+    Index("ix_item_people_person", "person_id", "item_id"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+)
+
+item_collections = Table(
+    "item_collections",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_id", String(32), ForeignKey("collections.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_item_collections_collection", "collection_id", "item_id"),
+)
+
+# A track's lyrics (migration 0018): from a sidecar .lrc or .txt, else embedded (ID3 SYLT/USLT, Vorbis and MP4
+# lyrics). ``lines`` is JSON: [[milliseconds or null, text], ...]; synced when every line has a time.
+item_lyrics = Table(
+    "item_lyrics",
+    metadata,
+    Column("item_id", String(32), ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("synced", Boolean, nullable=False, default=False),
+    Column("source", String(16), nullable=False),
+    Column("language", String(16)),
+    Column("lines", Text, nullable=False),
+)

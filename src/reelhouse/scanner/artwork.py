@@ -16,14 +16,16 @@ from reelhouse.domain.scanning import ScanIssue
 from reelhouse.errors import MediaError
 from reelhouse.media import artwork
 from reelhouse.media.names import sort_title
-from reelhouse.media.nfo import read_nfo
+from reelhouse.media.nfo import Nfo, read_nfo
 from reelhouse.media.subtitles import match_sidecar
 from reelhouse.media.tags import read_cover
-from reelhouse.persistence.scanstore import ItemPatch, StoredFile, StoredItem
+from reelhouse.persistence.scanstore import NFO_EXTRA, ItemPatch, StoredFile, StoredItem
 from reelhouse.scanner.identify import named
 from reelhouse.scanner.walk import Folder
 
 _PLAYABLE_VIDEO = frozenset({"movie", "episode", "video", "extra"})
+_NO_NFO_EXTRA: dict[str, Any] = dict.fromkeys(NFO_EXTRA)
+_PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class ArtworkPlanner:
         # NFOs refused in this plan (each a scan error), and every NFO path this plan tried to read.
         self.errors: list[ScanIssue] = []
         self.nfo_tried: set[str] = set()
+        self._actor_photos: dict[str, dict[str, str]] = {}
 
     def latest(self, folder: str) -> float:
         if folder not in self._latest:
@@ -192,8 +195,11 @@ class ArtworkPlanner:
             fields["rating_rank"] = UNKNOWN_RANK
         if not fields:
             return None
-        empty = () if item.nfo_set or refused else None
-        return ItemPatch("", None, None, 0.0, fields, empty, empty)
+        if item.nfo_set or refused:
+            return ItemPatch(
+                "", None, None, 0.0, fields, (), (), extra=_NO_NFO_EXTRA, people=(), collection=()
+            )
+        return ItemPatch("", None, None, 0.0, fields)
 
     def metadata(self, item: StoredItem, look: Look, touched: set[str]) -> ItemPatch | None:
         try:
@@ -226,8 +232,53 @@ class ArtworkPlanner:
                 fields.update(title=parsed.title, sort_title=sort_title(parsed.title))
             if parsed.year:
                 fields["year"] = parsed.year
-            return ItemPatch("", None, None, 0.0, fields, parsed.genres or None, parsed.tags)
+            return ItemPatch(
+                "",
+                None,
+                None,
+                0.0,
+                fields,
+                parsed.genres or None,
+                parsed.tags,
+                extra=_nfo_extra(parsed),
+                people=self.credits(parsed, folder),
+                collection=(parsed.collection,) if parsed.collection else (),
+            )
         return None
+
+    def credits(self, parsed: Nfo, folder: str) -> tuple[dict[str, Any], ...]:
+        """The NFO's people, each actor with a local photo when ``.actors/`` beside the NFO (or, for an
+        episode in a season folder, beside the show) has one named after them."""
+        # Never above a library root: a loose movie's folder is the root itself.
+        above = self.actor_photos(os.path.dirname(folder)) if folder not in self.roots else {}
+        photos = {**above, **self.actor_photos(folder)}
+        return tuple(
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "role": p.role,
+                "position": p.order or 0,
+                "photo": photos.get(p.name.casefold().replace(" ", "_")) if p.kind == "actor" else None,
+            }
+            for p in parsed.people
+        )
+
+    def actor_photos(self, folder: str) -> dict[str, str]:
+        """``.actors`` photos of one folder by name (spaces as underscores, case-folded), listed once per scan."""
+        found = self._actor_photos.get(folder)
+        if found is None:
+            found = {}
+            actors = os.path.join(folder, ".actors")
+            try:
+                entries = list(os.scandir(actors))
+            except OSError:
+                entries = []
+            for entry in entries:
+                stem, extension = os.path.splitext(entry.name)
+                if extension.lower() in _PHOTO_EXTENSIONS and entry.is_file(follow_symlinks=False):
+                    found.setdefault(stem.casefold().replace(" ", "_"), entry.path)
+            self._actor_photos[folder] = found
+        return found
 
     def cover(self, item: StoredItem, covers: dict[str, str]) -> str | None:
         if item.poster and os.path.exists(item.poster):
@@ -266,20 +317,10 @@ class ArtworkPlanner:
             if item.kind == "album" and poster is None:
                 poster = self.cover(item, covers)
             metadata = self.metadata(item, look, touched) if look.nfo else None
-            patches.append(
-                self.ranked(
-                    item,
-                    ItemPatch(
-                        item.id,
-                        poster,
-                        fanart,
-                        now,
-                        metadata.nfo if metadata else None,
-                        metadata.genres if metadata else None,
-                        metadata.tags if metadata else None,
-                    ),
-                )
-            )
+            found = ItemPatch(item.id, poster, fanart, now)
+            if metadata is not None:
+                found = replace(metadata, id=item.id, poster=poster, fanart=fanart, updated_at=now)
+            patches.append(self.ranked(item, found))
             if item.kind in _PLAYABLE_VIDEO:
                 subtitles[item.id] = {
                     stored.id: self.sidecar_subtitles(item.id, stored)
@@ -330,3 +371,15 @@ class ArtworkPlanner:
                     }
                 )
         return rows
+
+
+def _nfo_extra(parsed: Nfo) -> dict[str, Any]:
+    """Every NFO key of items.extra, None where this NFO has no value, so a merge drops what it no longer says."""
+    return {
+        "original_title": parsed.original_title if parsed.original_title != parsed.title else None,
+        "tagline": parsed.tagline,
+        "runtime": parsed.runtime,
+        "premiered": parsed.premiered,
+        "studios": list(parsed.studios) or None,
+        "uniqueids": dict(parsed.uniqueids) or None,
+    }
