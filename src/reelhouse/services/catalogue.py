@@ -34,6 +34,10 @@ ANCHOR_EVERY = 500
 MAX_OFFSET = 10_000_000
 MAX_FIND = 1000
 RECENT_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.ALBUM, ItemKind.PHOTO, ItemKind.VIDEO)
+# Grouped recently added finds new shows and albums by their newest episodes and tracks.
+GROUPED_RECENT_KINDS = frozenset(
+    {ItemKind.MOVIE, ItemKind.EPISODE, ItemKind.TRACK, ItemKind.PHOTO, ItemKind.VIDEO}
+)
 
 
 class TotalsCache:
@@ -327,3 +331,88 @@ class CatalogueService:
                 found = self._items.genres(conn, actor.scope, library)
                 self._totals.put(key, found)
             return found
+
+    def listed(self, actor: Actor, ids: list[str]) -> list[FoundItem]:
+        """Items as listings show them (family names, duration, the viewer's marks), in the order asked; ids
+        the viewer cannot see are left out rather than refused, as a shelf may outlive an item."""
+        if not ids:
+            return []
+        page = self.find(actor, FindQuery(ids=tuple(ids), limit=min(len(ids), MAX_FIND)))
+        by_id: dict[str, FoundItem] = {found.summary.id: found for found in page.items}
+        return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+    def recently_added_grouped(
+        self, actor: Actor, library_id: str | None = None, limit: int = 24
+    ) -> list[FoundItem]:
+        """Newest first, where a new episode stands for its show and a new track for its album: a season
+        added in one scan is one card, not twelve."""
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100.", "limit")
+        newest = self.find(
+            actor,
+            FindQuery(
+                kinds=GROUPED_RECENT_KINDS,
+                library_id=library_id,
+                present_only=True,
+                sort=(FindSort.ADDED,),
+                descending=True,
+                # Many of the newest rows may share one show; eight per card is plenty to fill a shelf.
+                limit=min(limit * 8, MAX_FIND),
+            ),
+        )
+        chosen: list[str] = []
+        for found in newest.items:
+            key: str = found.summary.id
+            if found.summary.kind is ItemKind.EPISODE:
+                key = found.top_id
+            elif found.summary.kind is ItemKind.TRACK and found.summary.parent_id:
+                key = found.summary.parent_id
+            if key not in chosen:
+                chosen.append(key)
+            if len(chosen) == limit:
+                break
+        return self.listed(actor, chosen)
+
+    def next_up(self, actor: Actor, limit: int = 20) -> list[FoundItem]:
+        """For each show the viewer watched lately (most recent first), the first unwatched episode after
+        the last one they watched; a show they have finished has none."""
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100.", "limit")
+        watched = self.find(
+            actor,
+            FindQuery(
+                kinds=frozenset({ItemKind.EPISODE}),
+                played=True,
+                sort=(FindSort.PLAYED_AT,),
+                descending=True,
+                limit=MAX_FIND,
+            ),
+        )
+        last_of_show: dict[str, FoundItem] = {}
+        for found in watched.items:
+            last_of_show.setdefault(found.top_id, found)
+        chosen: list[FoundItem] = []
+        for show, last in last_of_show.items():
+            after = (last.summary.parent_index or 0, last.summary.index or 0)
+            episodes = self.find(
+                actor,
+                FindQuery(
+                    kinds=frozenset({ItemKind.EPISODE}),
+                    top_ids=(show,),
+                    sort=(FindSort.PARENT_INDEX, FindSort.INDEX),
+                    limit=MAX_FIND,
+                ),
+            )
+            following = next(
+                (
+                    e
+                    for e in episodes.items
+                    if (e.summary.parent_index or 0, e.summary.index or 0) > after and not e.marks.watched
+                ),
+                None,
+            )
+            if following is not None:
+                chosen.append(following)
+            if len(chosen) == limit:
+                break
+        return chosen

@@ -14,6 +14,7 @@ from reelhouse.web.api import (
     playlists,
     playstate,
     renditions,
+    shelves,
     system,
     users,
 )
@@ -28,6 +29,7 @@ ROUTES: tuple[Route, ...] = (
     *users.ROUTES,
     *invitations.ROUTES,
     *catalogue.ROUTES,
+    *shelves.ROUTES,
     *playback.ROUTES,
     *playstate.ROUTES,
     *playlists.ROUTES,

@@ -1,8 +1,30 @@
-// Home: continue watching (when the server keeps play state) and recently added, per library.
+// Home: shelves of continue watching, next up and what is new in each library, each a row that scrolls sideways.
 import { get, query, has } from "/static/api.js";
 import { h } from "/static/dom.js";
 import { setTitle } from "/static/app.js";
-import { posterGrid } from "/static/cards.js";
+import { shelf } from "/static/cards.js";
+
+const PER_SHELF = 16;
+
+function section(id, heading, items, empty = null) {
+  if (!items.length && !empty) return null;
+  return h("section", { class: "shelf-section", "aria-labelledby": id },
+    h("h2", { id }, heading),
+    items.length ? shelf(items, typeof heading === "string" ? heading : heading.textContent) : h("p", { class: "muted" }, empty));
+}
+
+// Started and not finished, newest first: the play state says how far, the listing says what it is.
+async function continueWatching() {
+  if (!(await has("GET", "/api/continue-watching"))) return [];
+  const states = await get(`/api/continue-watching?limit=${PER_SHELF}`);
+  if (!states.length) return [];
+  const items = await get(`/api/listed${query({ ids: states.map((s) => s.item_id).join(",") })}`);
+  const byId = new Map(states.map((s) => [s.item_id, s]));
+  return items.map((item) => {
+    const state = byId.get(item.id);
+    return { ...item, position: state.position, duration: state.duration || item.duration };
+  });
+}
 
 export async function render({ main, session }) {
   setTitle("Home");
@@ -14,20 +36,17 @@ export async function render({ main, session }) {
       : "No libraries have been shared with you yet."));
     return;
   }
-  if (await has("GET", "/api/continue-watching")) {
-    try {
-      const states = await get("/api/continue-watching?limit=12");
-      // Play states name items; the cards need the items themselves (at most twelve small requests).
-      const items = (await Promise.all(states.map((s) => get(`/api/items/${encodeURIComponent(s.item_id)}`).catch(() => null)))).filter(Boolean);
-      if (items.length) main.append(h("section", { "aria-labelledby": "h-continue" }, h("h2", { id: "h-continue" }, "Continue watching"), posterGrid(items, "Continue watching")));
-    } catch { /* continue watching is a convenience; the rest of the page still works */ }
-  }
-  const sections = await Promise.all(session.libraries.map(async (lib) => {
-    const items = await get(`/api/recent${query({ library_id: lib.id, limit: 12 })}`);
-    const id = `h-recent-${lib.id}`;
-    return h("section", { "aria-labelledby": id },
-      h("h2", { id }, h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`)),
-      items.length ? posterGrid(items, `Recently added in ${lib.name}`) : h("p", { class: "muted" }, "Nothing here yet."));
-  }));
-  main.append(...sections);
+  // Every shelf loads at once; one that fails leaves a gap rather than an error page.
+  const quiet = (promise) => promise.catch(() => []);
+  const [resume, nextUp, ...recent] = await Promise.all([
+    quiet(continueWatching()),
+    quiet(get(`/api/next-up?limit=${PER_SHELF}`)),
+    ...session.libraries.map((lib) => quiet(get(`/api/recent/grouped${query({ library_id: lib.id, limit: PER_SHELF })}`))),
+  ]);
+  main.append(...[
+    section("h-continue", "Continue watching", resume),
+    section("h-next-up", "Next up", nextUp),
+    ...session.libraries.map((lib, i) => section(`h-recent-${lib.id}`,
+      h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), recent[i], "Nothing here yet.")),
+  ].filter(Boolean));
 }

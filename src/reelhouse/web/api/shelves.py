@@ -1,0 +1,101 @@
+"""Home's shelves and listings that name an item's family: next up, recently added grouped by show and album,
+and items by id with their show, album and the viewer's marks."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import Field
+
+from reelhouse.domain.finding import FoundItem
+from reelhouse.web.api.playback_schemas import LimitQuery
+from reelhouse.web.context import actor, call, json_response, parse_query, services
+from reelhouse.web.routing import Access, Route
+from reelhouse.web.schemas import ItemOut, RecentQuery, Strict
+
+MAX_IDS = 200
+
+
+class ListedOut(ItemOut):
+    """An item as a shelf or a row shows it: "Show — S02E05 · Title", its length and how far the viewer got."""
+
+    parent_title: str | None
+    top_title: str | None
+    duration: float | None
+    position: float
+    watched: bool
+    favourite: bool
+
+    @classmethod
+    def of_found(cls, found: FoundItem) -> ListedOut:
+        return cls(
+            **ItemOut.of(found.summary).model_dump(),
+            parent_title=found.parent_title,
+            top_title=found.top_title,
+            duration=found.duration,
+            position=found.marks.position,
+            watched=found.marks.watched,
+            favourite=found.marks.favourite,
+        )
+
+
+class IdsQuery(Strict):
+    ids: str = Field(min_length=1, max_length=MAX_IDS * 40, description="Item ids, comma-separated")
+
+
+async def listed(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, IdsQuery)
+    ids = [i for i in (part.strip() for part in q.ids.split(",")) if i][:MAX_IDS]
+    found = await call(request, services(request).catalogue.listed, actor(request), ids)
+    return json_response([ListedOut.of_found(f) for f in found])
+
+
+async def next_up(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, LimitQuery)
+    found = await call(request, services(request).catalogue.next_up, actor(request), q.limit)
+    return json_response([ListedOut.of_found(f) for f in found])
+
+
+async def recent_grouped(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, RecentQuery)
+    found = await call(
+        request, services(request).catalogue.recently_added_grouped, actor(request), q.library_id, q.limit
+    )
+    return json_response([ListedOut.of_found(f) for f in found])
+
+
+_T = "catalogue"
+ROUTES = [
+    Route(
+        "GET",
+        "/api/listed",
+        listed,
+        "Items by id as listings show them: their show or album and the caller's marks",
+        Access.USER,
+        _T,
+        query=IdsQuery,
+        response=ListedOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/next-up",
+        next_up,
+        "The next unwatched episode of each show the caller watched lately",
+        Access.USER,
+        _T,
+        query=LimitQuery,
+        response=ListedOut,
+        response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/recent/grouped",
+        recent_grouped,
+        "Recently added, a show or album standing for its new episodes or tracks",
+        Access.USER,
+        _T,
+        query=RecentQuery,
+        response=ListedOut,
+        response_list=True,
+    ),
+]
