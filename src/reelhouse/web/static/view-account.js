@@ -1,4 +1,5 @@
-// The account page: who you are, and (as the server offers them) password, two-factor, sessions and tokens.
+// The account page: who you are, and (as the server offers them) password, two-factor, sessions, tokens and
+// music apps' keys.
 import { has } from "/static/api.js";
 import { h } from "/static/dom.js";
 import { setTitle, signOut, session as app } from "/static/app.js";
@@ -11,4 +12,5 @@ export async function render({ main }) {
       h("button", { type: "button", onclick: signOut }, "Sign out")));
   const mod = await import("/static/account-security.js");
   await mod.render(main, has);
+  if (await has("POST", "/api/account/music-apps")) main.append(await (await import("/static/account-music-apps.js")).render());
 }
