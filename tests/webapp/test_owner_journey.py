@@ -95,6 +95,11 @@ def test_settings_save_all_or_nothing_and_show_errors_beside_their_fields(
     page.goto(f"http://127.0.0.1:{server.port}/#/servers")
     expect(page.get_by_role("heading", name="Servers")).to_be_visible()
     expect(page.get_by_text("Reachable")).to_be_visible()
+    # What to type into Jellyfin's and Subsonic's apps.
+    origin = f"http://127.0.0.1:{server.port}"
+    servers = page.get_by_role("list", name="Servers")
+    expect(servers.locator("dt", has_text="Jellyfin apps").locator("+ dd")).to_have_text(f"{origin}/jellyfin")
+    expect(servers.locator("dt", has_text="Subsonic apps").locator("+ dd")).to_have_text(origin)
     camera.shot(page, "servers")
     page.get_by_role("link", name="Settings", exact=True).last.click()
 

@@ -134,8 +134,12 @@ def test_turned_off_every_jellyfin_path_is_an_unknown_path(
 ) -> None:
     running.create_user("alice")
     token = jellyfin_token(running, "alice")
+    web = running.sign_in("alice")
+    # The Servers page names the address to type into the apps while the API is on, and not after.
+    assert web.get("/api/server").json()["client_apis"]["jellyfin"] == "/jellyfin"
     unknown = Client(running.port).get("/no-such-thing/System/Info/Public")
     _settings(running, jellyfin_enabled=False)
+    assert "jellyfin" not in web.get("/api/server").json()["client_apis"]
     app = jellyfin_client(running, token)
     for path in (*PUBLIC_PATHS, "/jellyfin/System/Info", "/jellyfin/Users/Me"):
         answer = app.get(path)

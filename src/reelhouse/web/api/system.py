@@ -9,6 +9,7 @@ from aiohttp import web
 from reelhouse.domain import settings as registry
 from reelhouse.domain.access import Action
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, peer_address, services
+from reelhouse.web.errors import CLIENT_APIS
 from reelhouse.web.routing import Access, Route
 from reelhouse.web.schemas import (
     AuditChainOut,
@@ -24,14 +25,24 @@ from reelhouse.web.schemas import (
 OPENAPI = web.AppKey("openapi", str)
 
 
+class ServerInfoOut(ServerOut):
+    # The base path of each client API that is turned on (`{"jellyfin": "/jellyfin", "subsonic": "/rest"}`),
+    # so the Servers page can say what to type into a Jellyfin or Subsonic app. Here rather than in schemas.py
+    # because only this route answers it.
+    client_apis: dict[str, str]
+
+
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 async def server(request: web.Request) -> web.StreamResponse:
     svc = services(request)
+    apis = {c.name: c.prefix for c in request.app.get(CLIENT_APIS, ()) if c.enabled(request.app)}
     return json_response(
-        ServerOut(name=svc.settings.get("server_name"), version=svc.version, needs_setup=False)
+        ServerInfoOut(
+            name=svc.settings.get("server_name"), version=svc.version, needs_setup=False, client_apis=apis
+        )
     )
 
 
@@ -87,7 +98,7 @@ ROUTES = [
         "This server's name and version",
         Access.USER,
         "system",
-        response=ServerOut,
+        response=ServerInfoOut,
     ),
     Route(
         "GET",

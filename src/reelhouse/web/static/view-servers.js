@@ -19,6 +19,9 @@ export async function render({ main }) {
     settings ? ["Remote access", settings.remote_access ? "On: reachable from outside the home network" : "Off: only the home network can connect"] : null,
     settings ? ["Secure connections", SECURE[settings.secure_connections] || settings.secure_connections] : null,
     ["Address", location.origin],
+    // What to type into the apps: Jellyfin's take the base path; Subsonic's add /rest themselves.
+    server.client_apis?.jellyfin ? ["Jellyfin apps", location.origin + server.client_apis.jellyfin] : null,
+    server.client_apis?.subsonic ? ["Subsonic apps", location.origin] : null,
   ].filter(Boolean);
   main.append(h("ul", { class: "servers", "aria-label": "Servers" },
     h("li", { class: "card server", dataset: { server: "this" } },
