@@ -107,22 +107,61 @@ export async function signOut() {
   navigate("/signin");
 }
 
+const menuToggle = document.getElementById("menu-toggle");
+
+// Phones: the libraries are a drawer and the account links a menu; each opens from its button and closes on
+// Escape, on a click elsewhere, and on any page change. From 800 px wide both are simply always shown.
+function setOpen(button, open) {
+  button.setAttribute("aria-expanded", String(open));
+  top.classList.toggle(button === menuToggle ? "drawer-open" : "account-open", open);
+}
+
+function closeMenus() {
+  setOpen(menuToggle, false);
+  const account = document.getElementById("account-toggle");
+  if (account) setOpen(account, false);
+}
+
 function drawNav() {
   clear(nav);
-  if (!session.me) { top.hidden = true; return; }
+  closeMenus();
+  if (!session.me) { top.hidden = true; document.body.classList.remove("has-side"); return; }
   top.hidden = false;
+  document.body.classList.add("has-side");
   const here = parseHash().path;
-  const link = (href, text) => h("a", { href: `#${href}`, "aria-current": here === href ? "page" : null }, text);
+  const link = (href, text, attrs = {}) => h("a", { href: `#${href}`, "aria-current": here === href ? "page" : null, ...attrs }, text);
   const admin = ["owner", "admin"].includes(session.me.role);
-  nav.append(h("ul", {},
-    h("li", {}, link("/", "Home")),
-    session.libraries.map((lib) => h("li", {}, link(`/library/${lib.id}`, lib.name))),
-    admin ? h("li", {}, link("/servers", "Servers")) : null,
-    admin ? h("li", {}, link("/settings/general", "Settings")) : null,
-    h("li", {}, link("/account", session.me.username)),
-    h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")),
-  ));
+  const accountToggle = h("button", { type: "button", class: "account-toggle", id: "account-toggle", "aria-expanded": "false",
+    "aria-controls": "account-menu", title: session.me.username },
+  h("span", { class: "visually-hidden" }, "Account menu for "), h("span", { class: "who" }, session.me.username));
+  accountToggle.addEventListener("click", () => setOpen(accountToggle, accountToggle.getAttribute("aria-expanded") !== "true"));
+  nav.append(
+    h("div", { class: "side-nav", id: "side-nav" },
+      h("ul", { "aria-label": "Libraries" },
+        h("li", {}, link("/", "Home")),
+        session.libraries.map((lib) => h("li", {}, link(`/library/${lib.id}`, lib.name, { title: lib.name }))))),
+    h("div", { class: "account" },
+      accountToggle,
+      h("ul", { class: "account-menu", id: "account-menu" },
+        admin ? h("li", {}, link("/servers", "Servers")) : null,
+        admin ? h("li", {}, link("/settings/general", "Settings")) : null,
+        h("li", {}, link("/account", session.me.username)),
+        h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")))));
 }
+
+menuToggle.addEventListener("click", () => setOpen(menuToggle, menuToggle.getAttribute("aria-expanded") !== "true"));
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !top.matches(".drawer-open, .account-open")) return;
+  const opener = top.classList.contains("drawer-open") ? menuToggle : document.getElementById("account-toggle");
+  closeMenus();
+  opener?.focus();
+});
+document.addEventListener("click", (event) => {
+  if (!top.matches(".drawer-open, .account-open")) return;
+  if (event.target.closest("#menu-toggle, #account-toggle")) return;
+  // A click on a link inside lets the page change close them; anywhere else closes them now.
+  if (!event.target.closest("#side-nav a, #account-menu a")) closeMenus();
+});
 
 async function render() {
   const seq = ++renderSeq;
