@@ -54,6 +54,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     (films / "Film" / "Film.en.srt").write_text(
         "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n", encoding="utf-8"
     )
+    # A credited actor with a local photo, for the person photo route.
+    (films / "Film" / "movie.nfo").write_text(
+        "<movie><title>Film</title><actor><name>Ann Actor</name></actor></movie>", encoding="utf-8"
+    )
+    (films / "Film" / ".actors").mkdir()
+    (films / "Film" / ".actors" / "Ann_Actor.jpg").write_bytes(jpeg_bytes((90, 60, 160), (120, 160)))
     media.hevc_ac3_mkv(films / "Other" / "Other.mkv")
     media.flac_track(music / "Artist" / "Album" / "01 - Song.flac")
     # An album cover, for Subsonic's getCoverArt (a music app key reaches only music).
@@ -108,6 +114,11 @@ def _hls(world: World, client: Client, suffix: str) -> str:
     return url.split("master.m3u8")[0] + suffix.format(grant=grant, sub=world.subtitle)
 
 
+def _cast(world: World) -> str:
+    system = system_actor("test")
+    return world.server.server.services.catalogue.item(system, world.film).credits[0].person_id
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/items/{item_id}/stream"): lambda w, c: _play(w, c, w.film)["url"],
     ("GET", "/api/items/{item_id}/audio"): lambda w, c: _play(
@@ -118,6 +129,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f"/api/items/{w.film}/artwork/poster?width=160"
     ),
     ("GET", "/api/items/{item_id}/photo"): lambda w, c: f"/api/items/{w.film}/photo",
+    ("GET", "/api/items/{item_id}/people/{person_id}/photo"): lambda w, c: (
+        f"/api/items/{w.film}/people/{_cast(w)}/photo?width=160"
+    ),
     ("GET", "/api/items/{item_id}/subtitles/{subtitle_id}.vtt"): lambda w, c: (
         f"/api/items/{w.film}/subtitles/{w.subtitle}.vtt"
     ),

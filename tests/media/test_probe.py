@@ -75,3 +75,25 @@ def test_json_round_trips_into_the_domain_shape(media_kit: MediaKit) -> None:
         data["container"], data["duration"], data["bit_rate"], tuple(StreamInfo(**s) for s in data["streams"])
     )
     assert again == info
+
+
+def test_chapters_are_read_from_the_container(tmp_path: Path) -> None:
+    from tests.mediagen import ffmpeg
+
+    chapters = tmp_path / "chapters.txt"
+    chapters.write_text(
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=400\ntitle=Opening\n"
+        "[CHAPTER]\nTIMEBASE=1/1000\nSTART=400\nEND=1000\ntitle=\x1b[31mMain\n"
+    )
+    target = tmp_path / "chaptered.mkv"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-i", str(chapters),
+        "-map_metadata", "1", "-map_chapters", "1", "-c:v", "libx264", str(target),
+    )  # fmt: skip
+    info = probe(str(target))
+    assert [(c.start, c.end, c.title) for c in info.chapters] == [
+        (0.0, 0.4, "Opening"),
+        (0.4, 1.0, "[31mMain"),
+    ]
+    stored = json.loads(to_json(info))
+    assert stored["chapters"] == [[0.0, 0.4, "Opening"], [0.4, 1.0, "[31mMain"]]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from reelhouse.domain.ids import ItemId, LibraryId
+
+if TYPE_CHECKING:
+    from reelhouse.domain.people import Collection, Credit
 
 
 class LibraryKind(enum.StrEnum):
@@ -109,11 +112,19 @@ class StreamInfo:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    start: float  # seconds
+    end: float | None
+    title: str | None
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     container: str
     duration: float | None
     bit_rate: int | None
     streams: tuple[StreamInfo, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,8 @@ class ItemDetail:
     files: tuple[MediaFileInfo, ...] = ()
     subtitles: tuple[SubtitleInfo, ...] = ()
     artwork: tuple[str, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    collection: Collection | None = None
 
 
 T = TypeVar("T")

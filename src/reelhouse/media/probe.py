@@ -10,7 +10,7 @@ from typing import Any
 
 import av
 
-from reelhouse.domain.library import MediaInfo, StreamInfo
+from reelhouse.domain.library import Chapter, MediaInfo, StreamInfo
 from reelhouse.errors import MediaError
 
 TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})
@@ -85,6 +85,7 @@ def probe(path: str) -> MediaInfo:
             duration = container.duration / av.time_base if container.duration else None
             bit_rate = int(container.bit_rate) if container.bit_rate else None
             name = _container_name(container.format.name, path)
+            chapters = _chapters(container.chapters())
             # A cut-off file often keeps its header, but libavformat found no frame to learn the pixel format.
             undecodable = any(
                 s.type == "video"
@@ -98,7 +99,25 @@ def probe(path: str) -> MediaInfo:
         raise MediaError("no audio or video streams")
     if undecodable:
         raise MediaError("truncated or corrupt: no decodable video frames")
-    return MediaInfo(container=name, duration=duration, bit_rate=bit_rate, streams=streams)
+    return MediaInfo(container=name, duration=duration, bit_rate=bit_rate, streams=streams, chapters=chapters)
+
+
+_MAX_CHAPTERS = 500
+
+
+def _chapters(found: list[Any]) -> tuple[Chapter, ...]:
+    chapters: list[Chapter] = []
+    for chapter in found[:_MAX_CHAPTERS]:
+        base = chapter.get("time_base")
+        if not base:
+            continue
+        start = float(chapter.get("start", 0) * base)
+        end = float(chapter["end"] * base) if chapter.get("end") is not None else None
+        if start < 0:
+            continue
+        title = _text((chapter.get("metadata") or {}).get("title"))
+        chapters.append(Chapter(round(start, 3), round(end, 3) if end is not None else None, title))
+    return tuple(chapters)
 
 
 def _reason(exc: BaseException) -> str:
@@ -120,6 +139,9 @@ def to_json(info: MediaInfo) -> str:
             "duration": info.duration,
             "bit_rate": info.bit_rate,
             "streams": streams,
+            # Absent rather than empty when a file has none, so stored rows of files without chapters keep their
+            # exact bytes (a rescan compares nothing here, but backups and diffs stay quiet).
+            **({"chapters": [[c.start, c.end, c.title] for c in info.chapters]} if info.chapters else {}),
         },
         separators=(",", ":"),
     )

@@ -30,6 +30,7 @@ from reelhouse.domain import ratings
 from reelhouse.domain.access import LibraryScope, label_mask
 from reelhouse.domain.ids import ItemId, LibraryId
 from reelhouse.domain.library import (
+    Chapter,
     ItemDetail,
     ItemKind,
     ItemQuery,
@@ -161,6 +162,7 @@ def _media(raw: str | None) -> MediaInfo | None:
         duration=data.get("duration"),
         bit_rate=data.get("bit_rate"),
         streams=streams,
+        chapters=tuple(Chapter(start, end, title) for start, end, title in data.get("chapters", ())),
     )
 
 

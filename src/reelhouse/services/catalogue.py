@@ -23,11 +23,13 @@ from reelhouse.domain.library import (
     Library,
     Page,
 )
+from reelhouse.domain.people import Lyrics, PersonDetail
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.finding import ItemFinder
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.people import PeopleRepository
 
 MAX_PAGE = 500
 ANCHOR_EVERY = 500
@@ -120,10 +122,17 @@ def _as_browse(query: FindQuery) -> tuple[tuple[ItemKind, ...], ItemQuery] | Non
 
 
 class CatalogueService:
-    def __init__(self, db: Database, items: CatalogueRepository, libraries: LibraryRepository) -> None:
+    def __init__(
+        self,
+        db: Database,
+        items: CatalogueRepository,
+        libraries: LibraryRepository,
+        people: PeopleRepository | None = None,
+    ) -> None:
         self._db = db
         self._items = items
         self._libraries = libraries
+        self._people = people or PeopleRepository()
         self._totals = TotalsCache()
         self._finder = ItemFinder()
         # One background worker finds the rest of an ordering's anchors after its first deep page, so a jump
@@ -225,12 +234,36 @@ class CatalogueService:
     def item(self, actor: Actor, item_id: str) -> ItemDetail:
         with self._db.read() as conn:
             detail = self._items.get(conn, actor.scope, item_id)
+            if detail is not None:
+                detail = dataclasses.replace(
+                    detail,
+                    credits=tuple(self._people.credits(conn, item_id)),
+                    collection=self._people.collection(conn, item_id),
+                )
         if detail is None or not can(actor, Action.BROWSE, detail.summary.library_id):
             raise NotFound("No such item.")
         if not actor.is_admin and "gps" in detail.extra:
             extra = {k: v for k, v in detail.extra.items() if k != "gps"}
             detail = ItemDetail(**{**detail.__dict__, "extra": extra})
         return detail
+
+    def person(self, actor: Actor, person_id: str) -> PersonDetail:
+        """A person and the items this viewer may see them in; one seen in nothing visible is a 404."""
+        if not can(actor, Action.BROWSE):
+            raise NotFound("No such person.")
+        with self._db.read() as conn:
+            found = self._people.person(conn, actor.scope, person_id)
+        if found is None:
+            raise NotFound("No such person.")
+        return found
+
+    def lyrics(self, actor: Actor, item_id: str) -> Lyrics | None:
+        """A track's lyrics (None when it has none); an item the viewer cannot see is a 404."""
+        with self._db.read() as conn:
+            visible = self._items.get(conn, actor.scope, item_id)
+            if visible is None or not can(actor, Action.BROWSE, visible.summary.library_id):
+                raise NotFound("No such item.")
+            return self._people.lyrics(conn, item_id)
 
     def find(self, actor: Actor, query: FindQuery) -> Page[FoundItem]:
         """Items across every library the viewer sees (or one, or under one item), filtered and ordered as

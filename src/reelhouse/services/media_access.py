@@ -34,6 +34,7 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.people import PeopleRepository
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.services.image_tags import ImageTags
@@ -173,6 +174,7 @@ class MediaAccess:
         self._libraries = libraries
         self._accounts = accounts
         self._subtitles = subtitles
+        self._people = PeopleRepository()
         self.renditions = renditions
         self._scans = scans
         self.grants = grants
@@ -526,6 +528,20 @@ class MediaAccess:
         roots = (*allowed.library.roots, str(self._artwork_cache))
         with self.files.open_inside(path, roots) as source:
             return self._picture(allowed, source, width, "artwork")
+
+    def person_photo(
+        self, viewer: Actor, item_id: str, person_id: str, width: int | None, zone: str | None
+    ) -> tuple[OpenedFile, str]:
+        """The local photo of a person credited on an item, decided like the item's artwork."""
+        if width is not None and width not in ARTWORK_WIDTHS:
+            raise InvalidInput(f"width must be one of {', '.join(map(str, ARTWORK_WIDTHS))}.", "width")
+        allowed = self.allow(viewer, item_id, Purpose.ARTWORK, zone)
+        with self._db.read() as conn:
+            path = self._people.photo_path(conn, viewer.scope, item_id, person_id)
+        if path is None:
+            raise NotFound("No such photo.")
+        with self.files.open_inside(path, allowed.library.roots) as source:
+            return self._picture(allowed, source, width, "person")
 
     def artwork_tagged(
         self, tag: str, item_id: str, kind: str, width: int | None, zone: str | None

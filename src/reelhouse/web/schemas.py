@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelhouse.domain.library import ItemDetail, ItemKind, ItemSort, ItemSummary, Library, StreamInfo
+from reelhouse.domain.library import Chapter, ItemDetail, ItemKind, ItemSort, ItemSummary, Library, StreamInfo
+from reelhouse.domain.people import Credit, PersonDetail
 
 
 class Strict(BaseModel):
@@ -91,6 +92,7 @@ class MediaOut(BaseModel):
     bit_rate: int | None
     # The domain's frozen dataclass is the wire shape too; pydantic validates and documents it.
     streams: list[StreamInfo]
+    chapters: list[Chapter] = []
 
 
 class FileOut(BaseModel):
@@ -111,6 +113,43 @@ class SubtitleOut(BaseModel):
     title: str | None
 
 
+class CreditOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    role: str | None
+    order: int
+    # A local photo exists: fetch it from /api/items/{item_id}/people/{id}/photo.
+    has_photo: bool
+
+
+class CollectionOut(BaseModel):
+    id: str
+    name: str
+
+
+class AppearanceOut(BaseModel):
+    item: ItemOut
+    kind: str
+    role: str | None
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    appearances: list[AppearanceOut]
+
+    @classmethod
+    def of(cls, person: PersonDetail) -> PersonOut:
+        return cls(
+            id=person.id,
+            name=person.name,
+            appearances=[
+                AppearanceOut(item=ItemOut.of(a.item), kind=a.kind, role=a.role) for a in person.appearances
+            ],
+        )
+
+
 class ItemDetailOut(ItemOut):
     sort_title: str
     plot: str | None
@@ -122,6 +161,9 @@ class ItemDetailOut(ItemOut):
     files: list[FileOut]
     subtitles: list[SubtitleOut]
     artwork: list[str]
+    cast: list[CreditOut] = []
+    crew: list[CreditOut] = []
+    collection: CollectionOut | None = None
 
     @classmethod
     def of_detail(cls, detail: ItemDetail, admin: bool) -> ItemDetailOut:
@@ -158,7 +200,23 @@ class ItemDetailOut(ItemOut):
                 for s in detail.subtitles
             ],
             artwork=list(detail.artwork),
+            cast=[_credit(c) for c in detail.credits if c.kind == "actor"],
+            crew=[_credit(c) for c in detail.credits if c.kind != "actor"],
+            collection=CollectionOut(id=detail.collection.id, name=detail.collection.name)
+            if detail.collection
+            else None,
         )
+
+
+def _credit(credit: Credit) -> CreditOut:
+    return CreditOut(
+        id=credit.person_id,
+        name=credit.name,
+        kind=credit.kind,
+        role=credit.role,
+        order=credit.order,
+        has_photo=credit.has_photo,
+    )
 
 
 class BrowseQuery(Strict):

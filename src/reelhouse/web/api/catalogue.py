@@ -16,6 +16,7 @@ from reelhouse.web.schemas import (
     ItemPageOut,
     LibraryIn,
     LibraryOut,
+    PersonOut,
     RecentQuery,
     ScanIn,
     ScanStateOut,
@@ -115,6 +116,13 @@ async def item(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     detail = await call(request, services(request).catalogue.item, who, request.match_info["item_id"])
     return json_response(ItemDetailOut.of_detail(detail, who.is_admin))
+
+
+async def person(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).catalogue.person, actor(request), request.match_info["person_id"]
+    )
+    return json_response(PersonOut.of(found))
 
 
 async def children(request: web.Request) -> web.StreamResponse:
@@ -234,6 +242,15 @@ ROUTES = [
         "catalogue",
         response=ItemOut,
         response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/people/{person_id}",
+        person,
+        "A person and the items the caller may see them in",
+        Access.USER,
+        "catalogue",
+        response=PersonOut,
     ),
     Route(
         "GET",

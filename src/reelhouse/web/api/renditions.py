@@ -36,6 +36,20 @@ async def artwork(request: web.Request) -> web.StreamResponse:
     return await send_image(request, opened, content_type, IMAGE_CACHE)
 
 
+async def person_photo(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, WidthQuery)
+    opened, content_type = await call(
+        request,
+        services(request).media.person_photo,
+        actor(request),
+        request.match_info["item_id"],
+        request.match_info["person_id"],
+        q.width,
+        request.get(ZONE),
+    )
+    return await send_image(request, opened, content_type, IMAGE_CACHE)
+
+
 async def photo(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, PhotoQuery)
     opened, content_type = await call(
@@ -71,6 +85,16 @@ ROUTES = [
         artwork,
         "An item's poster or fanart, resized to an allowed width (160/320/480/720/1080); a video frame when"
         " there is no poster",
+        Access.USER,
+        _T,
+        query=WidthQuery,
+        produces="image/*",
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/people/{person_id}/photo",
+        person_photo,
+        "A local photo (.actors/) of a person credited on an item, resized to an allowed width",
         Access.USER,
         _T,
         query=WidthQuery,

@@ -1,0 +1,85 @@
+"""People, collections and lyrics of items: every read that can reach past one item goes through a scope."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, and_, select
+
+from reelhouse.domain.access import LibraryScope
+from reelhouse.domain.people import Appearance, Collection, Credit, LyricLine, Lyrics, PersonDetail
+from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _summary, scope_clause
+from reelhouse.persistence.schema import (
+    collections,
+    item_collections,
+    item_lyrics,
+    item_people,
+    items,
+    people,
+)
+
+_KIND_ORDER = {"actor": 0, "director": 1, "writer": 2}
+
+
+class PeopleRepository:
+    def credits(self, conn: Connection, item_id: str) -> list[Credit]:
+        """The item's credits; the caller has already found the item through the viewer's scope."""
+        rows = conn.execute(
+            select(
+                item_people.c.person_id,
+                people.c.name,
+                item_people.c.kind,
+                item_people.c.role,
+                item_people.c.position,
+                item_people.c.photo,
+            )
+            .join(people, people.c.id == item_people.c.person_id)
+            .where(item_people.c.item_id == item_id)
+        ).all()
+        found = [Credit(r[0], r[1], r[2], r[3], r[4], r[5] is not None) for r in rows]
+        found.sort(key=lambda c: (_KIND_ORDER.get(c.kind, 9), c.order, c.name.casefold()))
+        return found
+
+    def collection(self, conn: Connection, item_id: str) -> Collection | None:
+        row = conn.execute(
+            select(collections.c.id, collections.c.name)
+            .join(item_collections, item_collections.c.collection_id == collections.c.id)
+            .where(item_collections.c.item_id == item_id)
+        ).first()
+        return None if row is None else Collection(row[0], row[1])
+
+    def person(self, conn: Connection, scope: LibraryScope, person_id: str) -> PersonDetail | None:
+        """None when the person appears in nothing this scope shows: hidden and absent answer alike."""
+        name = conn.execute(select(people.c.name).where(people.c.id == person_id)).scalar_one_or_none()
+        if name is None:
+            return None
+        rows = conn.execute(
+            select(*_SUMMARY_COLUMNS, item_people.c.kind.label("credit_kind"), item_people.c.role)
+            .join(item_people, item_people.c.item_id == items.c.id)
+            .where(item_people.c.person_id == person_id, scope_clause(scope))
+            .order_by(items.c.year.desc(), items.c.sort_title, items.c.id, item_people.c.kind)
+        ).all()
+        if not rows:
+            return None
+        return PersonDetail(
+            person_id, name, tuple(Appearance(_summary(r), r.credit_kind, r.role) for r in rows)
+        )
+
+    def photo_path(self, conn: Connection, scope: LibraryScope, item_id: str, person_id: str) -> str | None:
+        return conn.execute(
+            select(item_people.c.photo)
+            .join(items, items.c.id == item_people.c.item_id)
+            .where(
+                and_(item_people.c.item_id == item_id, item_people.c.person_id == person_id),
+                item_people.c.photo.is_not(None),
+                scope_clause(scope),
+            )
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def lyrics(self, conn: Connection, item_id: str) -> Lyrics | None:
+        row = conn.execute(select(item_lyrics).where(item_lyrics.c.item_id == item_id)).first()
+        if row is None:
+            return None
+        lines = tuple(LyricLine(start, text) for start, text in json.loads(row.lines))
+        return Lyrics(bool(row.synced), row.source, row.language, lines)
