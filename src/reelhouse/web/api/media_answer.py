@@ -132,19 +132,40 @@ async def send_image(
 
 
 async def send_stream(
-    request: web.Request, allowed: Allowed, encoder: AudioEncoder, content_type: str
+    request: web.Request,
+    allowed: Allowed,
+    encoder: AudioEncoder,
+    content_type: str,
+    length: int | None = None,
 ) -> web.StreamResponse:
-    """Relay an encoder's output; the encoder ends when the client leaves, is cut, or stops reading."""
+    """Relay an encoder's output; the encoder ends when the client leaves, is cut, or stops reading.
+
+    With `length` (an estimate, for players that need a Content-Length to show progress or to cache), exactly
+    that many bytes are sent: the encode is cut there, or padded with zeros, which audio decoders skip, so the
+    answer's framing always holds."""
     media = services(request).media
     loop = asyncio.get_running_loop()
     response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-store"})
+    if length is not None:
+        response.content_length = length
     stdout = encoder.process.stdout
     try:
         assert stdout is not None
         with tracked(request, allowed):
             await response.prepare(request)
-            while chunk := await loop.run_in_executor(None, stdout.read1, 65536):  # type: ignore[attr-defined]
+            sent = 0
+            while length is None or sent < length:
+                chunk = await loop.run_in_executor(None, stdout.read1, 65536)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                if length is not None:
+                    chunk = chunk[: length - sent]
+                sent += len(chunk)
                 await asyncio.wait_for(response.write(chunk), WRITE_TIMEOUT_SECONDS)
+            while length is not None and sent < length:
+                pad = min(65536, length - sent)
+                sent += pad
+                await asyncio.wait_for(response.write(bytes(pad)), WRITE_TIMEOUT_SECONDS)
             await response.write_eof()
     except (ConnectionError, TimeoutError):
         if request.transport is not None:

@@ -14,7 +14,7 @@ from reelhouse.services.media_access import Allowed, Delivery, Purpose
 from reelhouse.services.renditions import ARTWORK_WIDTHS
 from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_image, send_stream
 from reelhouse.web.compat.subsonic.answers import sendable
-from reelhouse.web.compat.subsonic.common import given_params, id_of, number, one
+from reelhouse.web.compat.subsonic.common import flag, given_params, id_of, number, one
 from reelhouse.web.context import ZONE, actor, call, services
 
 COVER_CACHE = "private, max-age=86400"
@@ -22,7 +22,8 @@ COVER_CACHE = "private, max-age=86400"
 
 async def stream(request: web.Request) -> web.StreamResponse:
     """The original when no format or bitrate asks otherwise (or `format=raw`); else a progressive encode to
-    `format` (mp3, aac or opus; mp3 by default) at `maxBitRate`, which needs the permission to transcode."""
+    `format` (mp3, aac or opus; mp3 by default) at `maxBitRate`, which needs the permission to transcode.
+    `estimateContentLength=true` sends an encode with a Content-Length estimated from duration and bitrate."""
     given = await given_params(request)
     who, item_id, zone = actor(request), id_of(given), request.get(ZONE)
     media = services(request).media
@@ -53,7 +54,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     rate = plan.audio_kbps or kbps or 192
     key = f"subsonic:{who.session_id}:{item_id}"
     found, encoder = await call(request, media.audio_to, who, item_id, codec, rate, zone, key)
-    return await send_stream(request, found, encoder, AUDIO_TYPES[codec])
+    # estimateContentLength: duration × bitrate, for apps that show progress or cache only with a length.
+    length = int(found.duration * rate * 125) if flag(given, "estimateContentLength", False) else None
+    return await send_stream(request, found, encoder, AUDIO_TYPES[codec], length or None)
 
 
 async def download(request: web.Request) -> web.StreamResponse:
