@@ -168,6 +168,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/jellyfin/Branding/Css.css"): PUBLIC,
     ("POST", "/jellyfin/Users/AuthenticateByName"): PUBLIC,
     ("POST", "/jellyfin/Sessions/Logout"): USER,
+    ("GET", "/jellyfin/socket"): USER,  # a plain GET is 400; tests/compat/jellyfin/test_socket.py upgrades
     ("GET", "/jellyfin/Users/Public"): PUBLIC,
     ("GET", "/jellyfin/Users/Me"): USER,
     ("GET", "/jellyfin/Users/{user_id}"): USER,

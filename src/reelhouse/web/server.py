@@ -14,6 +14,7 @@ from reelhouse.web.gate import GATE, NetworkGate
 from reelhouse.web.middleware import ROUTE_TABLE, auth_middleware, security_headers
 from reelhouse.web.openapi import build_document
 from reelhouse.web.routes import ROUTES
+from reelhouse.web.sockets import OPEN_SOCKETS, OpenSockets
 from reelhouse.web.unknown_paths import UnknownPaths
 
 MAX_BODY = 1024 * 1024
@@ -35,6 +36,8 @@ def build_web_app(services: Services, executor: ThreadPoolExecutor) -> web.Appli
     app[ROUTE_TABLE] = {route.key: route for route in ROUTES}
     app[CLIENT_APIS] = tuple({r.client.name: r.client for r in ROUTES if r.client is not None}.values())
     app[UNKNOWN_PATHS] = UnknownPaths()
+    app[OPEN_SOCKETS] = OpenSockets()
+    app.on_shutdown.append(app[OPEN_SOCKETS].close_all)
     app[OPENAPI] = dumps(build_document(ROUTES, services.version))
     clients: dict[str, ClientApiResource] = {}
     for route in ROUTES:

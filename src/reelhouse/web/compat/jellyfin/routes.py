@@ -11,6 +11,7 @@ from reelhouse.web.compat.jellyfin import (
     playback,
     playstate,
     quickconnect,
+    socket,
     streams,
     system,
     users,
@@ -55,4 +56,5 @@ ROUTES: tuple[Route, ...] = mounted(
     playback.ROUTES,
     streams.ROUTES,
     images.ROUTES,
+    socket.ROUTES,
 )
