@@ -204,7 +204,8 @@ def test_coming_back_to_a_film_resumes_where_the_viewer_stopped(
 
     page.get_by_role("link", name=re.compile("Long Walk")).click()
     expect(page.get_by_role("heading", name="Long Walk", level=1)).to_be_visible()
-    page.get_by_role("link", name="Play", exact=True).click()
+    # The item page says where playing will pick up before anyone presses it.
+    page.get_by_role("link", name="Resume from 0:09").click()
     expect(page.get_by_role("status").filter(has_text="Resuming")).to_have_text("Resuming at 0:09.")
     page.wait_for_function(PLAYING_PAST, arg=9.0, timeout=15_000)
     camera.shot(page, "resumed")

@@ -16,6 +16,7 @@ const ROUTES = [
   ["/", "/static/view-home.js", true],
   ["/library/:id", "/static/view-library.js", true],
   ["/item/:id", "/static/view-item.js", true],
+  ["/person/:id", "/static/view-person.js", true],
   ["/search", "/static/view-search.js", true],
   ["/play/:id", "/static/view-player.js", true],
   ["/photo/:id", "/static/view-photo.js", true],

@@ -1,56 +1,180 @@
-// An item page: details and media info, and its children (seasons, episodes, albums, tracks, photos).
-import { get, artworkUrl } from "/static/api.js";
+// An item page: where it sits (breadcrumbs), artwork, facts, resume or start over, the viewer's marks, people,
+// media info, and its children (seasons, episodes, albums, tracks, photos) with their own watched state and play.
+import { get, api, has, artworkUrl } from "/static/api.js";
 import { h, formatDuration } from "/static/dom.js";
-import { setTitle } from "/static/app.js";
-import { posterGrid, row, PLAYABLE, subtitle } from "/static/cards.js";
+import { setTitle, announce, session } from "/static/app.js";
+import { posterGrid, row, PLAYABLE, progressBar, placeholder, withFamily, episodeCode } from "/static/cards.js";
+import { peopleSection } from "/static/item-people.js";
 
 const CHILD_LABEL = { show: "Seasons", season: "Episodes", artist: "Albums", album: "Tracks" };
+// How deep the family goes: an episode's season and show, a track's album and artist.
+const MAX_ANCESTORS = 3;
+
+const itemUrl = (id) => `/api/items/${encodeURIComponent(id)}`;
+
+async function ancestors(item) {
+  const found = [];
+  let parentId = item.parent_id;
+  while (parentId && found.length < MAX_ANCESTORS) {
+    const parent = await get(itemUrl(parentId)).catch(() => null);
+    if (!parent) break;
+    found.unshift(parent);
+    parentId = parent.parent_id;
+  }
+  return found;
+}
+
+// The crumb for an item in a trail: a season or an episode by its number, as people say it.
+function crumbName(item) {
+  if (item.kind === "season" && item.index !== null) return `Season ${item.index}`;
+  if (item.kind === "episode" && item.index !== null) return `Episode ${item.index}`;
+  return item.title;
+}
+
+function breadcrumbs(item, family) {
+  const library = session.libraries.find((lib) => lib.id === item.library_id);
+  const trail = [
+    h("li", {}, h("a", { href: `#/library/${item.library_id}` }, library ? library.name : "Library")),
+    family.map((a) => h("li", {}, h("a", { href: `#/item/${a.id}` }, crumbName(a)))),
+    h("li", {}, h("span", { "aria-current": "page" }, crumbName(item))),
+  ];
+  return h("nav", { "aria-label": "Breadcrumb", class: "crumbs" }, h("ol", {}, trail));
+}
+
+// "1 h 52 min": a film's length as a listing says it; short things keep minutes and seconds.
+function runtime(seconds) {
+  if (!seconds) return "";
+  if (seconds < 600) return formatDuration(seconds);
+  const minutes = Math.round(seconds / 60);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+function playHref(item, parent, fromStart = false) {
+  // Tracks play with their album as the queue; episodes continue with the season.
+  const params = new URLSearchParams();
+  if (parent && (item.kind === "track" || item.kind === "episode")) params.set("queue", parent.id);
+  if (fromStart) params.set("from", "start");
+  const qs = params.toString();
+  return `#/play/${item.id}${qs ? `?${qs}` : ""}`;
+}
+
+// The player resumes by itself past five seconds; the page offers the same choice before anyone presses Play.
+const RESUMES_AFTER = 5;
+
+function playActions(item, parent, state) {
+  if (!PLAYABLE.has(item.kind) || item.missing) return null;
+  const partly = state && !state.watched && state.position > RESUMES_AFTER;
+  return h("div", { class: "actions play-actions" },
+    partly ? h("a", { class: "button primary", href: playHref(item, parent) }, `Resume from ${formatDuration(state.position)}`) : null,
+    h("a", { class: `button${partly ? "" : " primary"}`, href: playHref(item, parent, partly) }, partly ? "Play from the start" : "Play"));
+}
+
+// A toggle whose pressed state is the server's answer, not the click: a refused change leaves it as it was.
+function markButton({ label, pressed, route, field, onChange }) {
+  const button = h("button", { type: "button", class: "toggle", "aria-pressed": String(Boolean(pressed)) }, label(pressed));
+  button.addEventListener("click", async () => {
+    const next = button.getAttribute("aria-pressed") !== "true";
+    button.disabled = true;
+    try {
+      const saved = await api("PUT", route, { [field]: next });
+      button.setAttribute("aria-pressed", String(saved[field]));
+      button.textContent = label(saved[field]);
+      onChange?.(saved);
+    } catch (err) {
+      announce(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
 
 export async function render({ main, params }) {
   const id = params.id;
   const heading = h("h1", {}, "…");
   main.append(heading);
-  const item = await get(`/api/items/${encodeURIComponent(id)}`);
+  const item = await get(itemUrl(id));
   heading.textContent = item.title;
   setTitle(item.title);
-  const parent = item.parent_id ? await get(`/api/items/${encodeURIComponent(item.parent_id)}`).catch(() => null) : null;
-  const crumbs = h("nav", { "aria-label": "Breadcrumb", class: "crumbs" },
-    h("a", { href: `#/library/${item.library_id}` }, "Library"),
-    parent ? [" › ", h("a", { href: `#/item/${parent.id}` }, parent.title)] : null);
-  main.prepend(crumbs);
+  const playable = PLAYABLE.has(item.kind);
+  const [family, state, children] = await Promise.all([
+    ancestors(item),
+    get(`${itemUrl(id)}/playstate`).catch(() => null),
+    CHILD_LABEL[item.kind] ? get(`${itemUrl(id)}/children`).then((c) => withFamily(c, { all: true })) : null,
+  ]);
+  const parent = family[family.length - 1] || null;
+  main.prepend(breadcrumbs(item, family));
+  // An episode says its show and number above its own title: "Harbour Watch · S02E05".
+  if (family.length && item.kind === "episode") {
+    heading.before(h("p", { class: "show-name" }, h("a", { href: `#/item/${family[0].id}` }, family[0].title), ` · ${episodeCode(item)}`));
+  }
+
+  const tagline = item.tagline || (item.extra && typeof item.extra.tagline === "string" ? item.extra.tagline : "");
   const facts = [
-    subtitle(item), item.duration ? formatDuration(item.duration) : "", item.content_rating || "",
+    item.year ? String(item.year) : "", runtime(item.duration), item.content_rating || "",
     item.rating !== null ? `Rated ${item.rating.toFixed(1)}` : "",
   ].filter(Boolean);
-  const head = h("div", { class: "item-head" },
-    item.has_artwork ? h("img", { class: "item-poster", src: artworkUrl(item, "poster", 480), alt: `Poster of ${item.title}`, width: 240 }) : null,
+  const studios = Array.isArray(item.studios) ? item.studios.map((s) => (typeof s === "string" ? s : s.name)).filter(Boolean) : [];
+  const progressInfo = state && playable ? { ...state, duration: state.duration || item.duration } : null;
+  const progress = progressInfo && progressInfo.position > RESUMES_AFTER ? progressBar(progressInfo) : null;
+  const hasPoster = item.has_artwork;
+  const poster = h("div", { class: "item-poster-wrap" + (["album", "artist", "track", "photo"].includes(item.kind) ? " square" : "") },
+    hasPoster ? h("img", { class: "item-poster", src: artworkUrl(item, "poster", 480), alt: `Poster of ${item.title}`, width: 240, height: 360 })
+      : h("span", { class: "poster item-poster" }, placeholder(item)));
+  const marks = h("div", { class: "actions marks" });
+  if (playable) {
+    marks.append(markButton({
+      label: (on) => (on ? "Watched" : "Mark watched"), pressed: state && state.watched,
+      route: `${itemUrl(id)}/watched`, field: "watched",
+      onChange: (saved) => {
+        announce(saved.watched ? `${item.title} is marked watched.` : `${item.title} is marked unwatched.`);
+        // Watched resumes from the start: the page's resume choice follows the server.
+        const actions = main.querySelector(".play-actions");
+        if (actions) actions.replaceWith(playActions(item, parent, saved) || "");
+        main.querySelector(".item-info .watch-progress")?.remove();
+      },
+    }));
+  }
+  if (await has("PUT", "/api/items/{item_id}/favourite")) {
+    marks.append(markButton({
+      label: (on) => (on ? "★ Favourite" : "☆ Add to favourites"), pressed: state && state.favourite,
+      route: `${itemUrl(id)}/favourite`, field: "favourite",
+    }));
+  }
+  const head = h("div", { class: "item-head" }, poster,
     h("div", { class: "item-info" },
-      facts.length ? h("p", { class: "meta" }, facts.join(" · ")) : null,
-      item.genres.length ? h("p", { class: "genres" }, item.genres.join(", ")) : null,
+      tagline ? h("p", { class: "tagline" }, tagline) : null,
+      facts.length ? h("p", { class: "meta facts" }, facts.join(" · ")) : null,
+      item.genres.length ? h("ul", { class: "genres", "aria-label": "Genres" }, item.genres.map((g) => h("li", {}, g))) : null,
+      studios.length ? h("p", { class: "meta" }, studios.join(", ")) : null,
+      progress ? h("div", { class: "item-progress" }, progress,
+        h("span", { class: "meta" }, `${formatDuration(progressInfo.position)} of ${formatDuration(progressInfo.duration)}`)) : null,
+      playActions(item, parent, state),
+      marks.childElementCount ? marks : null,
       item.plot ? h("p", { class: "plot" }, item.plot) : null,
-      PLAYABLE.has(item.kind) ? h("p", {}, h("a", { class: "button primary", href: playHref(item, parent) }, item.kind === "track" ? "Play" : "Play")) : null,
       item.missing ? h("p", { class: "form-error" }, "The file for this item is missing from its folder.") : null,
       mediaFacts(item)));
-  main.append(head);
-  if (CHILD_LABEL[item.kind]) {
-    const children = await get(`/api/items/${encodeURIComponent(id)}/children`);
-    const label = CHILD_LABEL[item.kind];
-    const section = h("section", { "aria-labelledby": "h-children" }, h("h2", { id: "h-children" }, label));
-    if (!children.length) section.append(h("p", { class: "muted" }, "Nothing here yet."));
-    else if (item.kind === "season" || item.kind === "album") {
-      section.append(h("ol", { class: "rows", "aria-label": label }, children.map((child) =>
-        row(child, PLAYABLE.has(child.kind) ? h("a", { class: "button small", href: playHref(child, item), "aria-label": `Play ${child.title}` }, "Play") : null))));
-      if (item.kind === "album" && children.some((c) => c.kind === "track")) {
-        head.querySelector(".item-info").append(h("p", {}, h("a", { class: "button primary", href: `#/play/${children[0].id}?queue=${item.id}` }, "Play album")));
-      }
-    } else section.append(posterGrid(children, label));
-    main.append(section);
-  }
+  const hero = h("div", { class: "hero" });
+  if ((item.artwork || []).includes("fanart")) hero.append(h("img", { class: "backdrop", src: artworkUrl(item, "fanart", 1280), alt: "" }));
+  hero.append(head);
+  main.append(hero);
+  const people = await peopleSection(item);
+  if (people) main.append(people);
+  if (children) main.append(childrenSection(item, children));
 }
 
-function playHref(item, parent) {
-  // Tracks play with their album as the queue; episodes continue with the season.
-  return parent && (item.kind === "track" || item.kind === "episode") ? `#/play/${item.id}?queue=${parent.id}` : `#/play/${item.id}`;
+function childrenSection(item, children) {
+  const label = CHILD_LABEL[item.kind];
+  const section = h("section", { "aria-labelledby": "h-children" }, h("h2", { id: "h-children" }, label));
+  if (!children.length) section.append(h("p", { class: "muted" }, "Nothing here yet."));
+  else if (item.kind === "season" || item.kind === "album") {
+    section.append(h("ol", { class: "rows", "aria-label": label }, children.map((child) =>
+      row(child, PLAYABLE.has(child.kind) ? h("a", { class: "button small", href: playHref(child, item), "aria-label": `Play ${child.title}` }, "Play") : null))));
+    if (item.kind === "album" && children.some((c) => c.kind === "track")) {
+      document.querySelector(".item-info")?.append(h("p", {}, h("a", { class: "button primary", href: `#/play/${children[0].id}?queue=${item.id}` }, "Play album")));
+    }
+  } else section.append(posterGrid(children, label));
+  return section;
 }
 
 function mediaFacts(item) {

@@ -121,7 +121,8 @@ export async function render({ main, params, query }) {
     }
   };
   window.addEventListener("pagehide", release);
-  await start();
+  // "Play from the start" on the item page asks for 0 instead of the saved position.
+  await start(null, query.get("from") === "start" ? 0 : null);
   return () => {
     window.removeEventListener("pagehide", release);
     state.closed = true;
