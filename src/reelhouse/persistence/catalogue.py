@@ -236,14 +236,22 @@ class CatalogueRepository:
     ) -> list[ItemSummary]:
         """A page of items. With ``after`` (a row's sort value and id) the page starts past that row and
         ``skip`` replaces the query's offset, so a deep page does not step through every earlier row."""
-        _, where, order = self._ordered(listing, after)
-        offset = listing.query.offset if skip is None else skip
         # Two steps: the page's ids from the covering index, then only those rows. SQLite would otherwise
         # read every skipped row in full for a deep OFFSET.
+        return self.summaries(conn, self.browse_ids(conn, listing, after, skip))
+
+    def browse_ids(
+        self, conn: Connection, listing: Listing, after: Anchor | None = None, skip: int | None = None
+    ) -> list[str]:
+        """The ids of the page ``browse`` answers, in order: for callers that read the rows their own way."""
+        _, where, order = self._ordered(listing, after)
+        offset = listing.query.offset if skip is None else skip
         ids = conn.execute(
             select(items.c.id).where(where).order_by(*order).offset(offset).limit(listing.query.limit)
         )
-        wanted = list(ids.scalars())
+        return list(ids.scalars())
+
+    def summaries(self, conn: Connection, wanted: list[str]) -> list[ItemSummary]:
         rows = {r.id: r for r in conn.execute(select(*_SUMMARY_COLUMNS).where(items.c.id.in_(wanted)))}
         return [_summary(rows[i]) for i in wanted if i in rows]
 

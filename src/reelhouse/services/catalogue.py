@@ -165,16 +165,22 @@ class CatalogueService:
     def _browse_page(
         self, conn: Any, actor: Actor, library: Library, kinds: tuple[ItemKind, ...], query: ItemQuery
     ) -> tuple[list[ItemSummary], int]:
+        ids, total = self._browse_ids(conn, actor, library, kinds, query)
+        return self._items.summaries(conn, ids), total
+
+    def _browse_ids(
+        self, conn: Any, actor: Actor, library: Library, kinds: tuple[ItemKind, ...], query: ItemQuery
+    ) -> tuple[list[str], int]:
         """One page of a library in one of its browse orders, seeking from cached anchors, with its cached total."""
         key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
         listing = Listing(actor.scope, library, kinds, query, self._labels(conn))
         after, skip = self._anchor(conn, listing, key)
-        page = self._items.browse(conn, listing, after, skip)
+        ids = self._items.browse_ids(conn, listing, after, skip)
         total = self._totals.get(key)
         if total is None:
             total = self._items.count(conn, listing)
             self._totals.put(key, total)
-        return page, total
+        return ids, total
 
     def _labels(self, conn: Any) -> frozenset[str]:
         labels: frozenset[str] | None = self._totals.get("labels in use")
@@ -285,8 +291,9 @@ class CatalogueService:
             browse = _as_browse(query) if library is not None else None
             if library is not None and browse is not None:
                 # A plain page of one library is a browse page: the same anchors and cached totals.
-                summaries, total = self._browse_page(conn, actor, library, *browse)
-                rows = self._finder.rows(conn, actor.scope, [s.id for s in summaries])
+                # Only the ids: the finder reads the rows once, with everything an app's list needs.
+                ids, total = self._browse_ids(conn, actor, library, *browse)
+                rows = self._finder.rows(conn, actor.scope, ids)
                 return Page(tuple(rows), total, query.offset, query.limit)
             kind = library.kind if library is not None else None
             # Totals are cached like a browse's, but not where the viewer's own marks decide: those change
