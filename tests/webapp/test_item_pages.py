@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from reelhouse.domain.access import system_actor
 from tests.harness import RunningServer
-from tests.mediagen import MediaKit
+from tests.mediagen import MediaKit, jpeg_bytes
 from tests.webapp import playermedia
 from tests.webapp.conftest import Camera
 from tests.webapp.test_player_journey import scanned, signed_in
@@ -23,7 +23,10 @@ pytestmark = pytest.mark.browser
 PLAYING = "() => { const v = document.querySelector('video'); return v && !v.paused && v.currentTime > 0.3; }"
 NFO = """<?xml version="1.0" encoding="UTF-8"?>
 <movie><title>Night Harbour</title><year>2019</year><mpaa>PG-13</mpaa><genre>Drama</genre><genre>Mystery</genre>
-<plot>A ferry pilot keeps the lights on for one more night.</plot><tagline>Every light has a keeper.</tagline></movie>
+<plot>A ferry pilot keeps the lights on for one more night.</plot><tagline>Every light has a keeper.</tagline>
+<studio>Lantern Pictures</studio><director>Dee Rector</director>
+<actor><name>Ann Actor</name><role>The Pilot</role><order>0</order></actor>
+<actor><name>Bo Extra</name><role>Harbour Master</role><order>1</order></actor></movie>
 """
 
 
@@ -49,6 +52,8 @@ def test_a_partly_watched_film_offers_resume_and_start_over_and_keeps_its_marks(
         playermedia.h264_mp4(tmp_path / "masters", 20, "long.mp4"), folder / "Night Harbour (2019).mp4"
     )
     (folder / "Night Harbour (2019).nfo").write_text(NFO, encoding="utf-8")
+    (folder / ".actors").mkdir()
+    (folder / ".actors" / "Ann_Actor.jpg").write_bytes(jpeg_bytes((10, 90, 200), (64, 96)))
     scanned(server, "Films", "movies", folder.parent)
     page = signed_in(server, context_factory, errors_seen)
     owner = server.sign_in("owner")
@@ -61,6 +66,18 @@ def test_a_partly_watched_film_offers_resume_and_start_over_and_keeps_its_marks(
     expect(page.get_by_text("A ferry pilot keeps the lights on")).to_be_visible()
     expect(page.locator(".facts")).to_have_text(re.compile(r"^2019 · 0:20 · PG-13"))
     expect(page.get_by_role("list", name="Genres").get_by_role("listitem")).to_have_text(["Drama", "Mystery"])
+    expect(page.locator(".tagline")).to_have_text("Every light has a keeper.")
+    expect(page.locator(".studios")).to_have_text("Lantern Pictures")
+    people = page.get_by_role("list", name="Cast and crew").get_by_role("listitem")
+    expect(people).to_have_text(
+        [
+            re.compile("Ann ActorThe Pilot$"),
+            re.compile("Bo ExtraHarbour Master$"),
+            re.compile("Dee RectorDirector$"),
+        ]
+    )
+    expect(people.first.locator("img")).to_have_js_property("complete", True)
+    assert people.first.locator("img").evaluate("(img) => img.naturalWidth") > 0
     expect(page.locator(".item-info progress.watch-progress")).to_have_attribute("value", "9")
     resume = page.get_by_role("link", name="Resume from 0:09")
     start_over = page.get_by_role("link", name="Play from the start")
@@ -74,7 +91,12 @@ def test_a_partly_watched_film_offers_resume_and_start_over_and_keeps_its_marks(
     page.wait_for_function(PLAYING, timeout=15_000)
     assert page.evaluate("() => document.querySelector('video').currentTime") < 5
 
+    # People link to their own page, which lists what the viewer may see them in.
     open_page(page, server, film)
+    page.get_by_role("link", name=re.compile("^Ann Actor")).click()
+    expect(page.get_by_role("heading", name="Ann Actor", level=1)).to_be_visible()
+    expect(page.get_by_role("list", name="Ann Actor's titles")).to_contain_text("Night Harbour")
+    page.go_back()
     watched = page.get_by_role("button", name="Mark watched")
     expect(watched).to_have_attribute("aria-pressed", "false")
     watched.click()

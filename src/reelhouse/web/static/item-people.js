@@ -9,7 +9,8 @@ function personCard(item, person, linked) {
   const photo = person.has_photo
     ? h("img", { src: `/api/items/${encodeURIComponent(item.id)}/people/${encodeURIComponent(person.id)}/photo`, alt: "", loading: "lazy", width: 96, height: 96 })
     : h("span", { class: "person-initials", "aria-hidden": "true" }, initials(person.name));
-  const role = person.kind === "actor" ? person.role : [person.kind, person.role].filter(Boolean).join(" · ");
+  const job = person.kind ? person.kind[0].toUpperCase() + person.kind.slice(1) : "";
+  const role = person.kind === "actor" ? person.role : [job, person.role].filter(Boolean).join(" · ");
   const body = [h("span", { class: "person-photo" }, photo), h("span", { class: "title" }, person.name),
     role ? h("span", { class: "meta" }, role) : null];
   return h("li", { class: "person" }, linked ? h("a", { href: `#/person/${encodeURIComponent(person.id)}`, class: "person-link" }, body)

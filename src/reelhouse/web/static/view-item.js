@@ -114,7 +114,9 @@ export async function render({ main, params }) {
     item.year ? String(item.year) : "", runtime(item.duration), item.content_rating || "",
     item.rating !== null ? `Rated ${item.rating.toFixed(1)}` : "",
   ].filter(Boolean);
-  const studios = Array.isArray(item.studios) ? item.studios.map((s) => (typeof s === "string" ? s : s.name)).filter(Boolean) : [];
+  // Studios and tagline come from the NFO, kept in the item's extra facts.
+  const listed = Array.isArray(item.studios) ? item.studios : Array.isArray(item.extra?.studios) ? item.extra.studios : [];
+  const studios = listed.map((s) => (typeof s === "string" ? s : s.name)).filter(Boolean);
   const progressInfo = state && playable ? { ...state, duration: state.duration || item.duration } : null;
   const progress = progressInfo && progressInfo.position > RESUMES_AFTER ? progressBar(progressInfo) : null;
   const hasPoster = item.has_artwork;
@@ -146,7 +148,7 @@ export async function render({ main, params }) {
       tagline ? h("p", { class: "tagline" }, tagline) : null,
       facts.length ? h("p", { class: "meta facts" }, facts.join(" · ")) : null,
       item.genres.length ? h("ul", { class: "genres", "aria-label": "Genres" }, item.genres.map((g) => h("li", {}, g))) : null,
-      studios.length ? h("p", { class: "meta" }, studios.join(", ")) : null,
+      studios.length ? h("p", { class: "meta studios" }, studios.join(", ")) : null,
       progress ? h("div", { class: "item-progress" }, progress,
         h("span", { class: "meta" }, `${formatDuration(progressInfo.position)} of ${formatDuration(progressInfo.duration)}`)) : null,
       playActions(item, parent, state),
