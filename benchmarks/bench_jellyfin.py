@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import sys
@@ -125,6 +126,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    # The HTTP page is measured; the server's default HTTPS port (8920) may be held by another run.
+    os.environ.setdefault("REELHOUSE_HTTPS_PORT", "off")
     if args.quick:
         args.items, args.requests = 20_000, 200
     playback_info(args.requests)
