@@ -325,6 +325,24 @@ ODD_QUERIES = (
 )
 
 
+def test_episodes_from_a_start_item_play_on_from_it(stage: Stage) -> None:
+    app = stage.app("owner")
+    show = stage.jid("Ocean Watch")
+    path = f"/Shows/{show}/Episodes?StartItemId={stage.jid('Ocean Watch S1E2')}"
+    answer = app.json(path)
+    names = ["Ocean Watch S1E2", "Ocean Watch S2E1"]
+    assert [i["Id"] for i in answer["Items"]] == [stage.jid(n) for n in names]
+    assert (answer["TotalRecordCount"], answer["StartIndex"]) == (2, 0)
+    paged = app.json(path + "&StartIndex=1&Limit=1")
+    assert [i["Id"] for i in paged["Items"]] == [stage.jid("Ocean Watch S2E1")]
+    assert (paged["TotalRecordCount"], paged["StartIndex"]) == (2, 1)
+    counted = app.json(path + "&Limit=0")
+    assert (counted["Items"], counted["TotalRecordCount"]) == ([], 2)
+    # An item that is no episode of this show leaves nothing to play on with.
+    other = app.json(f"/Shows/{show}/Episodes?StartItemId={stage.jid('Arrival')}")
+    assert (other["Items"], other["TotalRecordCount"]) == ([], 0)
+
+
 def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:
     app = stage.app("owner")
     show = stage.jid("Ocean Watch")

@@ -208,7 +208,25 @@ async def episodes(request: web.Request) -> web.StreamResponse:
     if season is not None:
         # The season must be visible itself, and in this show.
         query = dataclasses.replace(query, parent_id=season)
+    start = params.one_id("StartItemId")
+    if start is not None:
+        return jellyfin_json(await _episodes_from(request, query, start, params))
     return jellyfin_json(await listed(request, query, params))
+
+
+async def _episodes_from(
+    request: web.Request, query: FindQuery, start: str, params: Params
+) -> dict[str, Any]:
+    """`StartItemId`: the show's episodes from that one on, as apps ask to play on from an episode; then
+    StartIndex and Limit page what is left. An episode not in the list leaves nothing, as in Jellyfin."""
+    who = actor(request)
+    page = await find(request, who, dataclasses.replace(query, offset=0, limit=MAX_LIMIT))
+    found = list(page.items)
+    rest = found[next((i for i, f in enumerate(found) if f.summary.id == start), len(found)) :]
+    offset = query.offset
+    shown = rest[offset : offset + query.limit] if params.number("Limit", 1) > 0 else []
+    ctx = context(request, who, params)
+    return envelope((item_dto(f, ctx) for f in shown), len(rest), offset)
 
 
 async def similar(request: web.Request) -> web.StreamResponse:
