@@ -118,6 +118,11 @@ def test_home_shows_shelves_of_resume_next_up_and_grouped_new_items(
     expect(links.nth(1)).to_be_focused()
     page.keyboard.press("ArrowLeft")
     expect(links.first).to_be_focused()
+    # Down and up reach the shelves below and above, each at its own remembered card.
+    page.keyboard.press("ArrowDown")
+    expect(shelf(page, "Recently added in Music").get_by_role("link")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(links.first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Night Harbour|Amber Fields"))
     assert errors_seen == []

@@ -69,6 +69,7 @@ def test_on_a_phone_twenty_libraries_leave_the_header_one_row_and_open_as_a_draw
     expect(libraries).to_be_hidden()
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(libraries.get_by_role("link", name="Home")).to_be_focused()
     links = libraries.get_by_role("link")
     expect(links).to_have_count(21)  # Home and the twenty
     last = libraries.get_by_role("link", name=NAMES[-1])
@@ -104,6 +105,9 @@ def test_on_a_desktop_the_side_navigation_lists_all_twenty_libraries(
     twenty_libraries(server, tmp_path)
     page = owner_page(server, context_factory, 1280, 800, errors_seen)
     expect(page.get_by_role("button", name="Libraries")).to_be_hidden()
+    # Twenty empty libraries make no twenty empty shelves on Home.
+    expect(page.get_by_text("Nothing has been added to your libraries yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recently added", exact=False)).to_have_count(0)
     libraries = page.get_by_role("navigation", name="Main").get_by_role("list", name="Libraries")
     expect(libraries.get_by_role("link")).to_have_text(["Home", *NAMES])
     for name in (NAMES[0], NAMES[-1]):

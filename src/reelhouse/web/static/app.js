@@ -150,7 +150,12 @@ function drawNav() {
         h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")))));
 }
 
-menuToggle.addEventListener("click", () => setOpen(menuToggle, menuToggle.getAttribute("aria-expanded") !== "true"));
+menuToggle.addEventListener("click", () => {
+  const open = menuToggle.getAttribute("aria-expanded") !== "true";
+  setOpen(menuToggle, open);
+  // Keyboard and remote users land in the drawer they opened, on the page they are on.
+  if (open) (nav.querySelector('#side-nav a[aria-current="page"]') || nav.querySelector("#side-nav a"))?.focus();
+});
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !top.matches(".drawer-open, .account-open")) return;
   const opener = top.classList.contains("drawer-open") ? menuToggle : document.getElementById("account-toggle");

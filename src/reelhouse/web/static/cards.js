@@ -78,7 +78,8 @@ export function posterGrid(items, label) {
   return h("ul", { class: "grid", "aria-label": label }, items.map((item) => posterCard(item)));
 }
 
-// A horizontal shelf: one tab stop for the whole row (roving focus), arrow keys move between its cards.
+// A horizontal shelf: one tab stop for the whole row (roving focus); left and right move between its cards, up
+// and down to the card last focused on the shelf above or below, so a remote's arrows reach everything.
 export function shelf(items, label) {
   const list = h("ul", { class: "shelf", "aria-label": label }, items.map((item) => posterCard(item, { shelf: true })));
   const links = () => [...list.querySelectorAll("a.poster-link")];
@@ -88,6 +89,16 @@ export function shelf(items, label) {
     const all = links();
     const at = all.indexOf(document.activeElement);
     if (at < 0) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const shelves = [...document.querySelectorAll("ul.shelf")];
+      const other = shelves[shelves.indexOf(list) + (event.key === "ArrowDown" ? 1 : -1)];
+      const target = other && other.querySelector('a.poster-link[tabindex="0"]');
+      if (!target) return;
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({ block: "nearest", inline: "nearest" });
+      return;
+    }
     const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 }[event.key];
     if (to === undefined) return;
     event.preventDefault();

@@ -46,7 +46,9 @@ export async function render({ main, session }) {
   main.append(...[
     section("h-continue", "Continue watching", resume),
     section("h-next-up", "Next up", nextUp),
+    // A library with nothing in it yet gets no shelf: with twenty libraries, twenty empty rows bury the rest.
     ...session.libraries.map((lib, i) => section(`h-recent-${lib.id}`,
-      h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), recent[i], "Nothing here yet.")),
+      h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), recent[i])),
   ].filter(Boolean));
+  if (!main.querySelector("section")) main.append(h("p", { class: "muted" }, "Nothing has been added to your libraries yet."));
 }
