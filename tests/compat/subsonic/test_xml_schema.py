@@ -3,6 +3,7 @@ the file), as DSub and the other XML apps read them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -73,7 +74,7 @@ CALLS: list[tuple[str, dict[str, str]]] = [
 
 
 @pytest.fixture(scope="module")
-def marks(world: World) -> dict[str, Any]:
+def marks(world: World) -> Iterator[dict[str, Any]]:
     """Stars, a played song, a playlist and a play queue, so the answers carry every optional part."""
     key = world.keys["member"]
     ids = _ids(world)
@@ -83,7 +84,11 @@ def marks(world: World) -> dict[str, Any]:
     made = rest(world, "createPlaylist", name="Schema", songId=ids["song"], apiKey=key)
     rest(world, "updatePlaylist", playlistId=made["playlist"]["id"], comment="checked", apiKey=key)
     rest(world, "savePlayQueue", id=ids["song"], position="10", apiKey=key)
-    return {**ids, "playlist": made["playlist"]["id"]}
+    yield {**ids, "playlist": made["playlist"]["id"]}
+    # The module's other tests count the member's stars and playlists.
+    for kind in ("artist", "album", "song"):
+        rest(world, "unstar", id=ids[kind], apiKey=key)
+    rest(world, "deletePlaylist", id=made["playlist"]["id"], apiKey=key)
 
 
 @pytest.mark.parametrize(("method", "query"), CALLS, ids=[f"{m}-{len(q)}" for m, q in CALLS])
