@@ -149,6 +149,8 @@ def test_seasons_and_albums_list_rows_and_episodes_carry_their_show(
     crumbs.nth(2).get_by_role("link").click()
     rows = page.get_by_role("list", name="Episodes").get_by_role("listitem")
     expect(rows).to_have_count(2)
+    # Without artwork the season wears its show's name, and the colour every card of that show shares.
+    expect(page.locator(".item-poster .placeholder")).to_have_text("Harbour WatchSeason 2")
     expect(rows.first).to_contain_text("Harbour Watch — S02E01 · Episode 1")
     expect(rows.first).to_contain_text("Watched")
     expect(rows.first).to_contain_text(re.compile(r"\d:\d\d"))

@@ -48,9 +48,12 @@ function tint(text) {
 }
 
 export function placeholder(item) {
-  const text = item.kind === "episode" && item.top_title ? item.top_title : item.title || "Untitled";
+  // An episode or a season wears its show's name and colour, so a show's cards look like one family.
+  const family = (item.kind === "episode" || item.kind === "season") && item.top_title ? item.top_title : "";
+  const text = family || item.title || "Untitled";
   return h("span", { class: `placeholder tint-${tint(text)}`, "aria-hidden": "true" },
-    h("span", { class: "placeholder-title" }, text));
+    h("span", { class: "placeholder-title" }, text,
+      item.kind === "season" && family ? h("span", { class: "placeholder-sub" }, item.title) : null));
 }
 
 // Partly watched: how far along, as a bar the eye reads at once and a value a screen reader can say.

@@ -122,7 +122,7 @@ export async function render({ main, params }) {
   const hasPoster = item.has_artwork;
   const poster = h("div", { class: "item-poster-wrap" + (["album", "artist", "track", "photo"].includes(item.kind) ? " square" : "") },
     hasPoster ? h("img", { class: "item-poster", src: artworkUrl(item, "poster", 480), alt: `Poster of ${item.title}`, width: 240, height: 360 })
-      : h("span", { class: "poster item-poster" }, placeholder(item)));
+      : h("span", { class: "poster item-poster" }, placeholder({ ...item, top_title: family[0] ? family[0].title : null })));
   const marks = h("div", { class: "actions marks" });
   if (playable) {
     marks.append(markButton({
