@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pydantic_core
 from aiohttp import web
 
 from reelhouse.errors import ReelhouseError, TooManyRequests, Unavailable
@@ -39,6 +40,8 @@ def render_error(request: web.Request, status: int, exc: ReelhouseError) -> web.
 
 
 def jellyfin_json(body: Any, status: int = 200) -> web.Response:
+    # pydantic's serializer, as our own API's answers use: a page of 100 items is 80 kB, which the json
+    # module takes three times as long to write.
     return web.Response(
-        text=json.dumps(body, separators=(",", ":")), status=status, content_type="application/json"
+        body=pydantic_core.to_json(body), status=status, content_type="application/json", charset="utf-8"
     )
