@@ -139,6 +139,9 @@ def test_seasons_and_albums_list_rows_and_episodes_carry_their_show(
     owner = server.sign_in("owner")
     first = find(server, "episode 1", "episode", index=1)
     second = find(server, "episode 2", "episode", index=2)
+    # A show not started yet offers its first episode.
+    open_page(page, server, find(server, "harbour watch", "show"))
+    expect(page.get_by_role("link", name="Play S02E01 · Episode 1")).to_be_visible()
     assert owner.request("PUT", f"/api/items/{first}/watched", {"watched": True}).status == 200
 
     open_page(page, server, second)
@@ -146,6 +149,12 @@ def test_seasons_and_albums_list_rows_and_episodes_carry_their_show(
     expect(crumbs).to_have_text(["Shows", "Harbour Watch", "Season 2", "Episode 2"])
     expect(page.locator(".show-name")).to_have_text("Harbour Watch · S02E02")
     camera.shot(page, "episode")
+    # The show offers the episode after the last one watched.
+    crumbs.nth(1).get_by_role("link").click()
+    expect(page.get_by_role("link", name="Play S02E02 · Episode 2")).to_have_attribute(
+        "href", re.compile(f"#/play/{second}\\?queue=")
+    )
+    page.go_back()
     crumbs.nth(2).get_by_role("link").click()
     rows = page.get_by_role("list", name="Episodes").get_by_role("listitem")
     expect(rows).to_have_count(2)

@@ -163,6 +163,28 @@ export async function render({ main, params }) {
   const people = await peopleSection(item);
   if (people) main.append(people);
   if (children) main.append(childrenSection(item, children));
+  if (item.kind === "show" && children && children.length) {
+    const next = await showNext(children);
+    if (next) {
+      head.querySelector(".item-info").prepend(h("p", { class: "actions" },
+        h("a", { class: "button primary", href: `#/play/${next.id}?queue=${next.parent_id}` }, `Play ${episodeCode(next)} · ${next.title}`)));
+    }
+  }
+}
+
+// A show's next episode: the one after the last watched (as Home's Next up says), or the first unwatched one of
+// the first season for a show not started yet.
+async function showNext(seasons) {
+  const seasonIds = new Set(seasons.map((s) => s.id));
+  const upNext = await get("/api/next-up?limit=100").catch(() => []);
+  const found = upNext.find((e) => seasonIds.has(e.parent_id));
+  if (found) return found;
+  for (const season of seasons) {
+    const episodes = await withFamily(await get(`${itemUrl(season.id)}/children`).catch(() => []), { all: true });
+    if (episodes.some((e) => e.watched)) return null;
+    if (episodes.length) return episodes.find((e) => e.kind === "episode" && !e.missing) || null;
+  }
+  return null;
 }
 
 function childrenSection(item, children) {
