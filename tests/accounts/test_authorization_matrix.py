@@ -272,6 +272,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/people/{person_id}"): SCOPED,
     ("GET", "/api/search"): USER,
     ("GET", "/api/recent"): USER,
+    ("GET", "/api/recent/grouped"): USER,
+    ("GET", "/api/next-up"): USER,
+    ("GET", "/api/listed"): USER,
     ("POST", "/api/items/{item_id}/playback"): SCOPED_STREAM,
     ("GET", "/api/items/{item_id}/stream"): GRANTED,
     ("GET", "/api/items/{item_id}/audio"): GRANTED,
@@ -365,7 +368,7 @@ for _verb in ("GET", "POST"):
         EXPECTED[(_verb, f"/rest/{_method}")] = _rule
 # Subsonic refuses with HTTP 200 and a code in the body; as the HTTP status its rule would be.
 SUBSONIC_STATUS = {10: 422, 40: 401, 41: 401, 42: 401, 43: 401, 44: 401, 50: 403, 70: 404}
-QUERIES = {"/api/search": "?q=secret", "/api/audit": "?limit=5"}
+QUERIES = {"/api/search": "?q=secret", "/api/audit": "?limit=5", "/api/listed": "?ids={item_id}"}
 # Valid bodies where the scope check comes after validation; every other write gets {}.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/items/{item_id}/playstate"): {"position": 1.0},
@@ -616,7 +619,7 @@ class World:
             path = path.replace("{" + key + "}", value)
         if EXPECTED[route.key] is GRANTED:
             return path + "?grant=forged.grant"
-        return path + QUERIES.get(route.path, "")
+        return path + QUERIES.get(route.path, "").replace("{item_id}", self.item.id)
 
 
 @pytest.fixture
