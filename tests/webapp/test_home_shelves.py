@@ -72,6 +72,12 @@ def test_home_shows_shelves_of_resume_next_up_and_grouped_new_items(
         if i.kind == "episode" and i.parent_index == 1 and i.index == 1
     )
     assert owner.request("PUT", f"/api/items/{first}/watched", {"watched": True}).status == 200
+    amber = next(
+        i.id
+        for i in server.server.services.catalogue.search(system_actor("test"), "amber", 5)
+        if i.kind == "movie"
+    )
+    assert owner.request("PUT", f"/api/items/{amber}/favourite", {"favourite": True}).status == 200
 
     page.goto(f"http://127.0.0.1:{server.port}/")
     # Continue watching: the film, with a bar a quarter of the way along (5 s of 20).
@@ -85,6 +91,7 @@ def test_home_shows_shelves_of_resume_next_up_and_grouped_new_items(
     expect(shelf(page, "Next up").get_by_role("listitem")).to_have_text(
         [re.compile("Harbour Watch — S01E02 · Episode 2")]
     )
+    expect(shelf(page, "Favourites").get_by_role("listitem")).to_have_text([re.compile("^Amber Fields")])
     # Recently added: one card for the show and one for the album, not one per episode or track.
     expect(shelf(page, "Recently added in Shows").get_by_role("listitem")).to_have_text(
         [re.compile("^Harbour Watch")]

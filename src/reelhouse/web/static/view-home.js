@@ -1,4 +1,4 @@
-// Home: shelves of continue watching, next up and what is new in each library, each a row that scrolls sideways.
+// Home: shelves of continue watching, next up, favourites and what is new in each library, each a row that scrolls sideways.
 import { get, query, has } from "/static/api.js";
 import { h } from "/static/dom.js";
 import { setTitle } from "/static/app.js";
@@ -26,6 +26,12 @@ async function continueWatching() {
   });
 }
 
+// The viewer's favourites, newest first, as cards.
+async function favourites() {
+  const states = await get(`/api/favourites?limit=${PER_SHELF}`);
+  return states.length ? get(`/api/listed${query({ ids: states.map((s) => s.item_id).join(",") })}`) : [];
+}
+
 export async function render({ main, session }) {
   setTitle("Home");
   main.append(h("h1", {}, "Home"));
@@ -38,14 +44,16 @@ export async function render({ main, session }) {
   }
   // Every shelf loads at once; one that fails leaves a gap rather than an error page.
   const quiet = (promise) => promise.catch(() => []);
-  const [resume, nextUp, ...recent] = await Promise.all([
+  const [resume, nextUp, liked, ...recent] = await Promise.all([
     quiet(continueWatching()),
     quiet(get(`/api/next-up?limit=${PER_SHELF}`)),
+    quiet(favourites()),
     ...session.libraries.map((lib) => quiet(get(`/api/recent/grouped${query({ library_id: lib.id, limit: PER_SHELF })}`))),
   ]);
   main.append(...[
     section("h-continue", "Continue watching", resume),
     section("h-next-up", "Next up", nextUp),
+    section("h-favourites", "Favourites", liked),
     // A library with nothing in it yet gets no shelf: with twenty libraries, twenty empty rows bury the rest.
     ...session.libraries.map((lib, i) => section(`h-recent-${lib.id}`,
       h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), recent[i])),
