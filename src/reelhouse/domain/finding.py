@@ -47,6 +47,8 @@ class FindQuery:
     years: tuple[int, ...] = ()
     top_ids: tuple[str, ...] | None = None
     parent_ids: tuple[str, ...] | None = None
+    # Items any of these people are credited on (from NFOs): a movie, or a show for its cast.
+    person_ids: tuple[str, ...] | None = None
     played: bool | None = None
     resumable: bool = False
     favourite: bool | None = None

@@ -12,7 +12,7 @@ from reelhouse.domain.access import LibraryScope
 from reelhouse.domain.finding import FOLDER_KINDS, FindQuery, FindSort, FoundItem, ViewerMarks
 from reelhouse.domain.library import LibraryKind
 from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _escape_like, _summary, scope_clause
-from reelhouse.persistence.schema import item_genres, items, play_state
+from reelhouse.persistence.schema import item_genres, item_people, items, play_state
 
 _family = aliased(items, name="family")
 
@@ -94,6 +94,9 @@ def _where(
         clauses.append(and_(items.c.top_id.in_(query.top_ids), items.c.id.not_in(query.top_ids)))
     if query.parent_ids is not None:
         clauses.append(items.c.parent_id.in_(query.parent_ids))
+    if query.person_ids is not None:
+        credited = select(item_people.c.item_id).where(item_people.c.person_id.in_(query.person_ids))
+        clauses.append(items.c.id.in_(credited))
     if query.text:
         clauses.append(items.c.title.ilike("%" + _escape_like(query.text) + "%", escape="\\"))
     if query.name_starts_with:

@@ -98,6 +98,7 @@ def _as_browse(query: FindQuery) -> tuple[tuple[ItemKind, ...], ItemQuery] | Non
         query.name_starts_with,
         query.top_ids,
         query.parent_ids,
+        query.person_ids,
         query.played,
         query.favourite,
         query.folders,

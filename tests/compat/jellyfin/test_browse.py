@@ -13,6 +13,8 @@ from jellyfin_apiclient_python import JellyfinClient
 from jellyfin_apiclient_python.connection_manager import CONNECTION_STATE
 from jellyfin_apiclient_python.exceptions import HTTPException
 
+from reelhouse.domain.ids import new_id
+from reelhouse.persistence.schema import item_people, people
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
 from tests.compat.jellyfin.library_stage import Stage, reelhouse_ids, restrict_alice, stage
 
@@ -341,6 +343,37 @@ def test_episodes_from_a_start_item_play_on_from_it(stage: Stage) -> None:
     # An item that is no episode of this show leaves nothing to play on with.
     other = app.json(f"/Shows/{show}/Episodes?StartItemId={stage.jid('Arrival')}")
     assert (other["Items"], other["TotalRecordCount"]) == ([], 0)
+
+
+def test_person_ids_list_what_a_person_is_credited_on(stage: Stage) -> None:
+    person, other = new_id(), new_id()
+    with stage.server.server.db.begin() as conn:
+        conn.execute(
+            people.insert(),
+            [
+                {"id": person, "name": "Ada Lane", "name_key": "ada lane"},
+                {"id": other, "name": "B", "name_key": "b"},
+            ],
+        )
+        conn.execute(
+            item_people.insert(),
+            [
+                {"item_id": stage.ids["Arrival"], "person_id": person, "kind": "actor", "position": 0},
+                {"item_id": stage.ids["Ocean Watch"], "person_id": person, "kind": "director", "position": 0},
+                {"item_id": stage.ids["Brave"], "person_id": other, "kind": "actor", "position": 0},
+            ],
+        )
+    app = stage.app("owner")
+    everywhere = app.json(f"/Items?Recursive=true&PersonIds={to_jellyfin(person)}")
+    assert {i["Id"] for i in everywhere["Items"]} == {stage.jid("Arrival"), stage.jid("Ocean Watch")}
+    # A plain page of one library, which otherwise takes the browse shortcut, narrows by person too.
+    movies = to_jellyfin(stage.libraries["Movies"])
+    page = app.json(
+        f"/Items?ParentId={movies}&IncludeItemTypes=Movie&SortBy=SortName&Limit=100&PersonIds={to_jellyfin(person)}"
+    )
+    assert ([i["Id"] for i in page["Items"]], page["TotalRecordCount"]) == ([stage.jid("Arrival")], 1)
+    nobody = app.json(f"/Items?Recursive=true&PersonIds={'0' * 32}")
+    assert (nobody["Items"], nobody["TotalRecordCount"]) == ([], 0)
 
 
 def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:

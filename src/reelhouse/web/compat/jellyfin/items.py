@@ -217,10 +217,10 @@ def sort_of(params: Params, default: tuple[FindSort, ...]) -> tuple[tuple[FindSo
 
 
 def find_query(params: Params, libraries: list[Library], **overrides: Any) -> FindQuery | None:
-    """The FindQuery an /Items request stands for; None when it can match nothing (people, for now, or
+    """The FindQuery an /Items request stands for; None when it can match nothing (people by name, for now, or
     played and unplayed at once)."""
-    if params.words("PersonIds") or params.text("Person"):
-        return None  # the catalogue has no people yet: honestly nothing
+    if params.text("Person"):
+        return None  # people by name: not matched yet, so honestly nothing
     filters = {f.lower() for f in params.words("Filters")}
     unknown = filters - FILTERS
     if unknown:
@@ -277,6 +277,7 @@ def find_query(params: Params, libraries: list[Library], **overrides: Any) -> Fi
         years=tuple(years),
         top_ids=artists,
         parent_ids=params.ids("AlbumIds"),
+        person_ids=params.ids("PersonIds"),
         played=played,
         resumable="isresumable" in filters,
         favourite=favourite,
