@@ -199,6 +199,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/jellyfin/UserItems/{item_id}/UserData"): SCOPED,
     ("POST", "/jellyfin/Users/{user_id}/Items/{item_id}/UserData"): SCOPED,
     ("GET", "/jellyfin/Items/Suggestions"): USER,
+    ("GET", "/jellyfin/Items/Filters"): USER,
+    ("GET", "/jellyfin/Items/Filters2"): USER,
     ("GET", "/jellyfin/Shows/NextUp"): USER,
     ("GET", "/jellyfin/Shows/{series_id}/Seasons"): SCOPED,
     ("GET", "/jellyfin/Shows/{series_id}/Episodes"): SCOPED,

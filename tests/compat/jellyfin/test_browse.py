@@ -9,6 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiojellyfin import Connection, NotFound, SessionConfiguration
+from jellyfin_api_client.models.query_filters import QueryFilters
+from jellyfin_api_client.models.query_filters_legacy import QueryFiltersLegacy
 from jellyfin_apiclient_python import JellyfinClient
 from jellyfin_apiclient_python.connection_manager import CONNECTION_STATE
 from jellyfin_apiclient_python.exceptions import HTTPException
@@ -296,6 +298,17 @@ def test_music_is_not_there_for_a_member_without_the_music_library(stage: Stage)
     assert app.get(f"/Items?ParentId={library_jid(stage, 'Music')}").status == 404
     assert "Jazz" not in {g["Name"] for g in app.json("/Genres")["Items"]}
     assert "Jazz" in {g["Name"] for g in stage.app("owner").json("/Genres")["Items"]}
+    # The filter menus offer what /Genres does, in both of Jellyfin's forms, and the typed models read them.
+    legacy = QueryFiltersLegacy.from_dict(app.json("/Items/Filters"))
+    assert legacy.genres and "Jazz" not in legacy.genres and "Animation" in legacy.genres
+    newer = QueryFilters.from_dict(stage.app("owner").json("/Items/Filters2"))
+    jazz = next(g for g in newer.genres or [] if g.name == "Jazz")
+    assert jazz.id == next(
+        g["Id"] for g in stage.app("owner").json("/Genres")["Items"] if g["Name"] == "Jazz"
+    )
+    movies = app.json(f"/Items/Filters?ParentId={library_jid(stage, 'Movies')}")["Genres"]
+    assert movies == ["Animation", "Drama", "Science Fiction"]
+    assert app.get(f"/Items/Filters?ParentId={library_jid(stage, 'Music')}").status == 404
     assert from_jellyfin(stage.jid("Brave")) == stage.ids["Brave"]
 
 

@@ -283,6 +283,27 @@ async def artists(request: web.Request) -> web.StreamResponse:
     return jellyfin_json(await listed(request, query, params))
 
 
+async def _filter_genres(request: web.Request) -> list[str]:
+    who = actor(request)
+    check_user(request, who)
+    library_id = await _library_of(request, who, Params(request))
+    libraries = [lib for lib in await visible_libraries(request, who) if library_id in (None, lib.id)]
+    return sorted(await genre_names(request, who, libraries), key=str.casefold)
+
+
+async def filters(request: web.Request) -> web.StreamResponse:
+    """What an app's filter menu offers: the genres of what the caller sees (in one library with ParentId).
+    Years, ratings and tags are not offered yet: empty lists, which apps show as nothing to choose."""
+    names = await _filter_genres(request)
+    return jellyfin_json({"Genres": names, "Tags": [], "OfficialRatings": [], "Years": []})
+
+
+async def filters2(request: web.Request) -> web.StreamResponse:
+    """The newer form: genres with the ids /Genres hands out, which `GenreIds` takes."""
+    names = await _filter_genres(request)
+    return jellyfin_json({"Genres": [{"Name": n, "Id": genre_id(n)} for n in names], "Tags": []})
+
+
 async def genres(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     check_user(request, who)
@@ -321,6 +342,8 @@ ROUTES = [
     _r("GET", "/Library/MediaFolders", media_folders, "every library, for admins", Action.MANAGE_LIBRARIES),
     _r("GET", "/Items/Latest", latest, "newest items, grouped by show and album (a bare array)"),
     _r("GET", "/Items/Suggestions", suggestions, "suggestions (none yet)"),
+    _r("GET", "/Items/Filters", filters, "genres an app's filter menu offers"),
+    _r("GET", "/Items/Filters2", filters2, "genres with their ids for an app's filter menu"),
     _r("GET", "/Users/{user_id}/Items/Latest", latest, "newest items (legacy path)"),
     _r("GET", "/UserItems/Resume", resume, "items the caller has started and not finished"),
     _r("GET", "/Users/{user_id}/Items/Resume", resume, "items to resume (legacy path)"),
