@@ -128,13 +128,19 @@ export function row(item, action = null) {
     action);
 }
 
+const LISTED_BATCH = 24;
+
 // Listings from older routes name an episode or a track without its show or album; one request adds the family
 // names, durations and the viewer's marks. Without them the list still shows, just plainer.
 export async function withFamily(items, { all = false } = {}) {
   const wanted = items.filter((i) => all || i.kind === "episode" || i.kind === "track").map((i) => i.id).slice(0, 200);
   if (!wanted.length) return items;
+  // The server takes LISTED_BATCH ids a request, so that its request line stays short.
+  const batches = [];
+  for (let at = 0; at < wanted.length; at += LISTED_BATCH) batches.push(wanted.slice(at, at + LISTED_BATCH));
   try {
-    const found = new Map((await get(`/api/listed?ids=${wanted.map(encodeURIComponent).join(",")}`)).map((i) => [i.id, i]));
+    const answers = await Promise.all(batches.map((ids) => get(`/api/listed?ids=${ids.map(encodeURIComponent).join(",")}`)));
+    const found = new Map(answers.flat().map((i) => [i.id, i]));
     return items.map((i) => found.get(i.id) || i);
   } catch {
     return items;
