@@ -74,6 +74,11 @@ CHECKS = [
     negative_data_rejection,
     ignored_auth,
 ]
+# Subsonic's protocol answers every refusal with HTTP 200 and a code in the body, in XML unless asked for JSON,
+# so the status, content-type and auth checks cannot judge it; its answers are judged by the Subsonic XSD, three
+# client libraries and the authorization matrix (which reads the codes as statuses). Here: never a 500.
+SUBSONIC = {r.key for r in ROUTES if r.client is not None and r.client.name == "subsonic"}
+SUBSONIC_CHECKS = [not_a_server_error_unless_busy]
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,15 @@ def api_schema(world: World) -> Any:
     )
     loaded.config.update(base_url=base)
     return loaded
+
+
+@pytest.fixture(scope="module")
+def music_key(world: World) -> str:
+    """The member's music app key, so that fuzzed Subsonic requests reach past sign-in."""
+    made = world.member.post("/api/account/music-apps", {"name": "fuzz", "kind": "key"})
+    assert made.status == 201, made.body
+    key: str = made.json()["secret"]
+    return key
 
 
 def _callers(world: World) -> dict[str, dict[str, str]]:
@@ -111,7 +125,7 @@ def _real_parameters(world: World, path: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)
 def test_operation_answers_within_its_schema_for_every_caller(
-    method: str, path: str, mode: GenerationMode, api_schema: Any, world: World
+    method: str, path: str, mode: GenerationMode, api_schema: Any, world: World, music_key: str
 ) -> None:
     operation = api_schema[path][method]
     callers = _callers(world)
@@ -130,7 +144,13 @@ def test_operation_answers_within_its_schema_for_every_caller(
     def run(case: Any) -> None:
         try:
             for headers in callers.values():
-                case.call_and_validate(headers=headers, checks=CHECKS, timeout=30)
+                if (method, path) in SUBSONIC:
+                    case.call_and_validate(headers=headers, checks=SUBSONIC_CHECKS, timeout=30)
+                else:
+                    case.call_and_validate(headers=headers, checks=CHECKS, timeout=30)
+            if (method, path) in SUBSONIC:
+                case.query = {**(case.query or {}), "apiKey": music_key}
+                case.call_and_validate(checks=SUBSONIC_CHECKS, timeout=30)
         finally:
             if (method, path) == RESTORED_AFTERWARDS:
                 settings_service = world.server.server.services.settings
