@@ -270,7 +270,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}"): SCOPED,
     ("GET", "/api/items/{item_id}/children"): SCOPED,
     ("GET", "/api/items/{item_id}/artwork/{kind}"): SCOPED,
-    ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED_MEDIA,
+    # A picture like artwork: the read scope, through the media access decision.
+    ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED,
     ("GET", "/api/people/{person_id}"): SCOPED,
     ("GET", "/api/search"): USER,
     ("GET", "/api/recent"): USER,
