@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiojellyfin import Connection, NotFound, SessionConfiguration
+from jellyfin_api_client.models.base_item_dto import BaseItemDto
 from jellyfin_api_client.models.query_filters import QueryFilters
 from jellyfin_api_client.models.query_filters_legacy import QueryFiltersLegacy
 from jellyfin_apiclient_python import JellyfinClient
@@ -371,9 +372,27 @@ def test_person_ids_list_what_a_person_is_credited_on(stage: Stage) -> None:
         conn.execute(
             item_people.insert(),
             [
-                {"item_id": stage.ids["Arrival"], "person_id": person, "kind": "actor", "position": 0},
-                {"item_id": stage.ids["Ocean Watch"], "person_id": person, "kind": "director", "position": 0},
-                {"item_id": stage.ids["Brave"], "person_id": other, "kind": "actor", "position": 0},
+                {
+                    "item_id": stage.ids["Arrival"],
+                    "person_id": person,
+                    "kind": "actor",
+                    "position": 0,
+                    "role": "Louise",
+                },
+                {
+                    "item_id": stage.ids["Ocean Watch"],
+                    "person_id": person,
+                    "kind": "director",
+                    "position": 0,
+                    "role": None,
+                },
+                {
+                    "item_id": stage.ids["Brave"],
+                    "person_id": other,
+                    "kind": "actor",
+                    "position": 0,
+                    "role": None,
+                },
             ],
         )
     app = stage.app("owner")
@@ -387,6 +406,13 @@ def test_person_ids_list_what_a_person_is_credited_on(stage: Stage) -> None:
     assert ([i["Id"] for i in page["Items"]], page["TotalRecordCount"]) == ([stage.jid("Arrival")], 1)
     nobody = app.json(f"/Items?Recursive=true&PersonIds={'0' * 32}")
     assert (nobody["Items"], nobody["TotalRecordCount"]) == ([], 0)
+    # One item names its cast and crew, with the ids PersonIds takes; Jellyfin's typed model reads them.
+    arrival = app.json(f"/Items/{stage.jid('Arrival')}")
+    assert arrival["People"] == [
+        {"Name": "Ada Lane", "Id": to_jellyfin(person), "Type": "Actor", "Role": "Louise"}
+    ]
+    assert BaseItemDto.from_dict(arrival).people
+    assert "People" not in app.json(f"/Items/{stage.jid('Dune Sketch')}")
 
 
 def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:

@@ -17,7 +17,7 @@ from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
-from reelhouse.web.compat.jellyfin.ids import from_jellyfin
+from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
 from reelhouse.web.compat.jellyfin.images import image_tags
 from reelhouse.web.compat.jellyfin.mapping import DtoContext, envelope, item_dto, server_id, view_dto
 from reelhouse.web.context import actor, call, services
@@ -377,5 +377,29 @@ async def one_item(request: web.Request) -> web.StreamResponse:
     params = Params(request)
     if library is not None:
         return jellyfin_json(view_dto(library, context(request, who, params)))
-    found = await call(request, services(request).catalogue.found, who, wanted)
-    return jellyfin_json(item_dto(found, context(request, who, params)))
+    found, credits = await call(request, _item_and_credits, services(request).catalogue, who, wanted)
+    dto = item_dto(found, context(request, who, params))
+    if credits:
+        dto["People"] = credits
+    return jellyfin_json(dto)
+
+
+_PERSON_TYPES = {"actor": "Actor", "director": "Director", "writer": "Writer"}
+
+
+def _item_and_credits(
+    catalogue: CatalogueService, who: Actor, item_id: str
+) -> tuple[FoundItem, list[dict[str, Any]]]:
+    """One item and its NFO cast and crew as Jellyfin's BaseItemPerson list, as Jellyfin's own server answers
+    for a single item. The people are not items here: `PersonIds` finds what they are credited on."""
+    found = catalogue.found(who, item_id)
+    people = [
+        {
+            "Name": c.name,
+            "Id": to_jellyfin(c.person_id),
+            "Type": _PERSON_TYPES.get(c.kind, "Unknown"),
+            **({"Role": c.role} if c.role else {}),
+        }
+        for c in catalogue.item(who, item_id).credits
+    ]
+    return found, people
