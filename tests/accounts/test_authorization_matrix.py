@@ -168,6 +168,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/jellyfin/Branding/Css.css"): PUBLIC,
     ("POST", "/jellyfin/Users/AuthenticateByName"): PUBLIC,
     ("POST", "/jellyfin/Sessions/Logout"): USER,
+    ("POST", "/jellyfin/Sessions/Capabilities"): USER,
+    ("POST", "/jellyfin/Sessions/Capabilities/Full"): USER,
+    ("GET", "/jellyfin/Sessions"): USER,
     ("GET", "/jellyfin/socket"): USER,  # a plain GET is 400; tests/compat/jellyfin/test_socket.py upgrades
     ("GET", "/jellyfin/Users/Public"): PUBLIC,
     ("GET", "/jellyfin/Users/Me"): USER,

@@ -11,6 +11,7 @@ from reelhouse.web.compat.jellyfin import (
     playback,
     playstate,
     quickconnect,
+    sessions,
     socket,
     streams,
     system,
@@ -57,4 +58,5 @@ ROUTES: tuple[Route, ...] = mounted(
     streams.ROUTES,
     images.ROUTES,
     socket.ROUTES,
+    sessions.ROUTES,
 )
