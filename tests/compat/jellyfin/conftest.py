@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.compat.jellyfin.typed import TypedClient
 from tests.harness import Answer, Client, RunningServer
 
 PASSWORD = "correct horse battery"
@@ -39,7 +40,8 @@ def jellyfin_client(
 ) -> Client:
     """A caller that sends the app's MediaBrowser header (with the token when given) on every request;
     paths are the server's, so they start with /jellyfin."""
-    return Client(
+    # Its JSON answers must parse as the typed models of Jellyfin's OpenAPI-generated client (typed.py).
+    return TypedClient(
         server.port, source=source, default_headers={"Authorization": media_browser(token, device_id)}
     )
 
