@@ -50,11 +50,15 @@ async def music_libraries(request: web.Request) -> list[Library]:
 
 
 async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> str | None:
-    """`musicFolderId`, as one of the caller's music libraries; an id they cannot see is error 70."""
+    """`musicFolderId`, as one of the caller's music libraries; an id they cannot see is error 70. Without
+    one, a caller who sees a single music library lists that library: the same items (a music app's key reaches
+    music alone), found through the library's browse pages and their cached anchors rather than a sort of
+    every item."""
     raw = given.get("musicFolderId", "").strip()
+    visible = await music_libraries(request)
     if not raw:
-        return None
-    library = library_of(raw, await music_libraries(request))
+        return str(visible[0].id) if len(visible) == 1 else None
+    library = library_of(raw, visible)
     if library is None:
         raise NotFound("No such music folder.")
     return str(library.id)
