@@ -234,12 +234,19 @@ class ItemFinder:
         by_parent = [r.id for r in rows if r.kind in ("season", "album")]
         watched = _marks_of(scope, play_state.c.watched.is_(True))
         found: dict[str, tuple[int, int]] = {}
-        for link, wanted in ((items.c.top_id, by_top), (items.c.parent_id, by_parent)):
+        # By parent the kind is wrapped in lower(): SQLite, without statistics, would otherwise search the
+        # kind index and read every track of every library for each page (ix_items_children is the one to use).
+        # By top item, ix_items_top holds both columns.
+        leaf_kinds = ("episode", "track")
+        for link, wanted, kind in (
+            (items.c.top_id, by_top, items.c.kind),
+            (items.c.parent_id, by_parent, func.lower(items.c.kind)),
+        ):
             if not wanted:
                 continue
             counted = conn.execute(
                 select(link, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(link.in_(wanted), items.c.kind.in_(("episode", "track")), scope_clause(scope))
+                .where(link.in_(wanted), kind.in_(leaf_kinds), scope_clause(scope))
                 .group_by(link)
             )
             found |= {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}

@@ -93,6 +93,8 @@ items = Table(
     Index("ix_items_children", "parent_id", "parent_idx", "idx"),
     Index("ix_items_group", "library_id", "kind", "group_key"),
     Index("ix_items_recent", "kind", "added_at"),
+    # Counting a show's episodes or an artist's tracks for a listing (persistence/finding.py).
+    Index("ix_items_top", "top_id", "kind"),
 )
 
 item_genres = Table(
