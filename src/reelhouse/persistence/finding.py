@@ -15,6 +15,8 @@ from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _escape_like, _sum
 from reelhouse.persistence.schema import item_genres, item_people, items, play_state
 
 _family = aliased(items, name="family")
+_FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
+_NO_MARKS = ViewerMarks()
 
 
 def _marks_of(scope: LibraryScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -122,6 +124,21 @@ def _where(
     return and_(true(), *clauses)
 
 
+def _marks(row: Any) -> ViewerMarks:
+    """The viewer's marks from a row of ``rows``; an item they never touched has none."""
+    if row.m_user is None:
+        return _NO_MARKS
+    return ViewerMarks(
+        position=float(row.m_position),
+        watched=bool(row.m_watched),
+        play_count=int(row.m_play_count),
+        favourite=row.m_favourite_at is not None,
+        played_at=datetime.fromtimestamp(row.m_updated_at, UTC)
+        if row.m_play_count or row.m_position
+        else None,
+    )
+
+
 class ItemFinder:
     def find(
         self,
@@ -131,6 +148,7 @@ class ItemFinder:
         library_kind: LibraryKind | None = None,
         labels_in_use: frozenset[str] | None = None,
         total: int | None = None,
+        details: bool = True,
     ) -> tuple[list[FoundItem], int] | None:
         """A page of matching items and how many match in all; None when the parent or ancestor asked for is
         not visible, so that hidden and absent answer the same."""
@@ -150,26 +168,41 @@ class ItemFinder:
         )
         if total is None:  # the caller may know it from a cache
             total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
-        return self.rows(conn, scope, ids), total
+        return self.rows(conn, scope, ids, details), total
 
-    def rows(self, conn: Connection, scope: LibraryScope, ids: list[str]) -> list[FoundItem]:
-        """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks."""
+    def rows(
+        self, conn: Connection, scope: LibraryScope, ids: list[str], details: bool = True
+    ) -> list[FoundItem]:
+        """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks;
+        with ``details``, also their plot and genres (long text and a query more, which grids do not show)."""
         if not ids:
             return []
-        columns = (*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration, items.c.plot)
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(*columns, items.c.aired).where(items.c.id.in_(ids), scope_clause(scope))
-            )
-        }
+        columns: list[Any] = [*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration]
+        columns += [items.c.aired, items.c.plot] if details else [items.c.aired]
+        # The viewer's marks come with the rows (a primary-key lookup per row), not in a second statement.
+        mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
+        marked = (
+            play_state.c.user_id.label("m_user"),
+            play_state.c.position.label("m_position"),
+            play_state.c.watched.label("m_watched"),
+            play_state.c.play_count.label("m_play_count"),
+            play_state.c.favourite_at.label("m_favourite_at"),
+            play_state.c.updated_at.label("m_updated_at"),
+        )
+        statement = (
+            select(*columns, *marked)
+            .select_from(items.outerjoin(play_state, mine))
+            .where(items.c.id.in_(ids), scope_clause(scope))
+        )
+        rows = {r.id: r for r in conn.execute(statement)}
         genres: dict[str, list[str]] = {}
-        for item_id, genre in conn.execute(
-            select(item_genres.c.item_id, item_genres.c.genre)
-            .where(item_genres.c.item_id.in_(ids))
-            .order_by(item_genres.c.genre)
-        ):
-            genres.setdefault(item_id, []).append(genre)
+        if details:
+            for item_id, genre in conn.execute(
+                select(item_genres.c.item_id, item_genres.c.genre)
+                .where(item_genres.c.item_id.in_(ids))
+                .order_by(item_genres.c.genre)
+            ):
+                genres.setdefault(item_id, []).append(genre)
         # A page of movies needs none of the lookups below; each runs only when the page calls for it.
         titles: dict[str, str] = {r.id: r.title for r in rows.values()}
         family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {r.top_id for r in rows.values()}
@@ -179,30 +212,18 @@ class ItemFinder:
                 row.id: row.title
                 for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
             }
-        folders = [r.id for r in rows.values() if r.kind in {k.value for k in FOLDER_KINDS}]
+        folders = {r.id for r in rows.values() if r.kind in _FOLDER_VALUES}
         counts: dict[str, int] = {}
         if folders:
             counts = {
                 row[0]: int(row[1])
                 for row in conn.execute(
                     select(items.c.parent_id, func.count())
-                    .where(items.c.parent_id.in_(folders), scope_clause(scope))
+                    .where(items.c.parent_id.in_(sorted(folders)), scope_clause(scope))
                     .group_by(items.c.parent_id)
                 )
             }
         leaves = self._leaf_counts(conn, scope, rows.values())
-        marks = {
-            m.item_id: ViewerMarks(
-                position=float(m.position),
-                watched=bool(m.watched),
-                play_count=int(m.play_count),
-                favourite=m.favourite_at is not None,
-                played_at=datetime.fromtimestamp(m.updated_at, UTC) if m.play_count or m.position else None,
-            )
-            for m in conn.execute(
-                select(play_state).where(play_state.c.user_id == scope.user_id, play_state.c.item_id.in_(ids))
-            )
-        }
         found: list[FoundItem] = []
         for item_id in ids:
             row = rows.get(item_id)
@@ -214,13 +235,13 @@ class ItemFinder:
                     sort_title=row.sort_title,
                     top_id=row.top_id,
                     duration=row.duration,
-                    plot=row.plot,
+                    plot=row.plot if details else None,
                     aired=row.aired,
                     genres=tuple(genres.get(item_id, ())),
                     parent_title=titles.get(row.parent_id) if row.parent_id else None,
                     top_title=titles.get(row.top_id) if row.top_id != item_id else None,
                     child_count=counts.get(item_id, 0) if item_id in folders else None,
-                    marks=marks.get(item_id, ViewerMarks()),
+                    marks=_marks(row),
                     leaf_count=leaves[item_id][0] if item_id in leaves else None,
                     unwatched_count=leaves[item_id][1] if item_id in leaves else None,
                 )
@@ -232,6 +253,8 @@ class ItemFinder:
         album; counted under the viewer's scope, so a hidden episode never shows in a count."""
         by_top = [r.id for r in rows if r.kind in ("show", "artist")]
         by_parent = [r.id for r in rows if r.kind in ("season", "album")]
+        if not by_top and not by_parent:
+            return {}
         watched = _marks_of(scope, play_state.c.watched.is_(True))
         found: dict[str, tuple[int, int]] = {}
         # By parent the kind is wrapped in lower(): SQLite, without statistics, would otherwise search the

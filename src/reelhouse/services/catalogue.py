@@ -272,9 +272,10 @@ class CatalogueService:
                 raise NotFound("No such item.")
             return self._people.lyrics(conn, item_id)
 
-    def find(self, actor: Actor, query: FindQuery) -> Page[FoundItem]:
+    def find(self, actor: Actor, query: FindQuery, details: bool = True) -> Page[FoundItem]:
         """Items across every library the viewer sees (or one, or under one item), filtered and ordered as
-        client apps ask; a library, parent or ancestor the viewer cannot see is a 404 like a missing one."""
+        client apps ask; a library, parent or ancestor the viewer cannot see is a 404 like a missing one.
+        Without ``details`` the items come without plot and genres, which a grid of posters does not show."""
         if not 1 <= query.limit <= MAX_FIND:
             raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
         if not 0 <= query.offset <= MAX_OFFSET:
@@ -294,7 +295,7 @@ class CatalogueService:
                 # A plain page of one library is a browse page: the same anchors and cached totals.
                 # Only the ids: the finder reads the rows once, with everything an app's list needs.
                 ids, total = self._browse_ids(conn, actor, library, *browse)
-                rows = self._finder.rows(conn, actor.scope, ids)
+                rows = self._finder.rows(conn, actor.scope, ids, details)
                 return Page(tuple(rows), total, query.offset, query.limit)
             kind = library.kind if library is not None else None
             # Totals are cached like a browse's, but not where the viewer's own marks decide: those change
@@ -304,7 +305,7 @@ class CatalogueService:
             if not marked:
                 key = ("find", dataclasses.replace(query, offset=0, limit=1, sort=()), repr(actor.scope))
             cached = self._totals.get(key) if key is not None else None
-            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached)
+            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached, details)
             if found is not None and key is not None and cached is None:
                 self._totals.put(key, found[1])
         if found is None:

@@ -415,6 +415,22 @@ def test_person_ids_list_what_a_person_is_credited_on(stage: Stage) -> None:
     assert "People" not in app.json(f"/Items/{stage.jid('Dune Sketch')}")
 
 
+def test_genres_and_other_detail_fields_come_in_a_list_only_when_fields_asks(stage: Stage) -> None:
+    app = stage.app("owner")
+    movies = library_jid(stage, "Movies")
+    grid = f"/Items?ParentId={movies}&Recursive=true&IncludeItemTypes=Movie&SortBy=SortName"
+    plain = next(i for i in app.json(grid)["Items"] if i["Name"] == "Arrival")
+    assert not {"Genres", "Overview", "ProviderIds"} & plain.keys()
+    asked = next(i for i in app.json(grid + "&Fields=genres,ProviderIds")["Items"] if i["Name"] == "Arrival")
+    assert (asked["Genres"], asked["ProviderIds"]) == (["Drama", "Science Fiction"], {})
+    # The same off the library-page shortcut, through the finder; one item by id carries them unasked.
+    (found,) = app.json("/Items?Recursive=true&SearchTerm=Arrival&Fields=Genres")["Items"]
+    assert found["Genres"] == ["Drama", "Science Fiction"]
+    assert "Genres" not in app.json("/Items?Recursive=true&SearchTerm=Arrival")["Items"][0]
+    assert app.json(f"/Items/{stage.jid('Arrival')}")["Genres"] == ["Drama", "Science Fiction"]
+    BaseItemDto.from_dict(plain)
+
+
 def test_odd_input_is_a_4xx_or_an_answer_never_a_500(stage: Stage) -> None:
     app = stage.app("owner")
     show = stage.jid("Ocean Watch")

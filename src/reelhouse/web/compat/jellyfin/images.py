@@ -4,6 +4,7 @@ way the media access decision decides and re-encodes it for the user named."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -45,13 +46,18 @@ def _kinds_present(item: ItemSummary | ItemDetail) -> tuple[str, ...]:
 def image_tags(tags: ImageTags, viewer: Actor, item: ItemSummary | ItemDetail) -> dict[str, Any]:
     """``ImageTags`` and ``BackdropImageTags`` for a BaseItemDto, minted for ``viewer``: only an answer
     that shows the item to them hands these out (pass ``services(request).media.image_tags``)."""
+    return minted_tags(tags.minter(viewer), item)
+
+
+def minted_tags(mint: Callable[[ItemSummary, str], str], item: ItemSummary | ItemDetail) -> dict[str, Any]:
+    """``image_tags`` with a minter (ImageTags.minter) one listing shares across its items."""
     summary = item.summary if isinstance(item, ItemDetail) else item
     present = _kinds_present(item)
     out: dict[str, Any] = {"ImageTags": {}, "BackdropImageTags": []}
     if "poster" in present:
-        out["ImageTags"]["Primary"] = tags.mint(viewer, summary, "poster")
+        out["ImageTags"]["Primary"] = mint(summary, "poster")
     if "fanart" in present:
-        fanart = tags.mint(viewer, summary, "fanart")
+        fanart = mint(summary, "fanart")
         out["ImageTags"]["Thumb"] = fanart
         out["BackdropImageTags"] = [fanart]
     return out

@@ -18,8 +18,15 @@ from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
-from reelhouse.web.compat.jellyfin.images import image_tags
-from reelhouse.web.compat.jellyfin.mapping import DtoContext, envelope, item_dto, server_id, view_dto
+from reelhouse.web.compat.jellyfin.images import minted_tags
+from reelhouse.web.compat.jellyfin.mapping import (
+    DETAIL_FIELDS,
+    DtoContext,
+    envelope,
+    item_dto,
+    server_id,
+    view_dto,
+)
 from reelhouse.web.context import actor, call, services
 
 MAX_LIMIT = 1000
@@ -194,7 +201,8 @@ def check_user(request: web.Request, who: Actor) -> None:
 
 def context(request: web.Request, who: Actor, params: Params | None = None) -> DtoContext:
     fields = frozenset(f.lower() for f in params.words("Fields")) if params else frozenset()
-    tags = functools.partial(image_tags, services(request).media.image_tags, who)
+    # One minter per answer: a page of items shares the viewer's part of every tag.
+    tags = functools.partial(minted_tags, services(request).media.image_tags.minter(who))
     return DtoContext(server_id(request), fields, can(who, Action.DOWNLOAD), images=tags)
 
 
@@ -308,7 +316,8 @@ def _listed_now(
     """Found and mapped in one trip off the loop: a page of 100 DTOs is work the loop should not wait on."""
     if query is None:
         return envelope([], 0, params.number("StartIndex", 0))
-    page = catalogue.find(who, query)
+    # The plot and genres cost a column and a query per page; read them only when the app asked for them.
+    page = catalogue.find(who, query, details=bool(ctx.fields & {"overview", "genres"}))
     wanted = page.items if params.number("Limit", 1) > 0 else ()
     return envelope((item_dto(found, ctx) for found in wanted), page.total, page.offset)
 
@@ -378,7 +387,8 @@ async def one_item(request: web.Request) -> web.StreamResponse:
     if library is not None:
         return jellyfin_json(view_dto(library, context(request, who, params)))
     found, credits = await call(request, _item_and_credits, services(request).catalogue, who, wanted)
-    dto = item_dto(found, context(request, who, params))
+    ctx = context(request, who, params)
+    dto = item_dto(found, dataclasses.replace(ctx, fields=ctx.fields | DETAIL_FIELDS))
     if credits:
         dto["People"] = credits
     return jellyfin_json(dto)

@@ -10,6 +10,7 @@ Public names here (``item_dto``, ``view_dto``, ``user_data``, ``envelope``, ``Dt
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.context import services
 
 TICKS_PER_SECOND = 10_000_000
+# ItemFields that Jellyfin's own server adds to a listed item only when `Fields` names them (lower case, as
+# DtoContext keeps them); one item by id carries them all, as Jellyfin's does.
+DETAIL_FIELDS = frozenset({"overview", "genres", "providerids"})
 
 JELLYFIN_TYPES: dict[ItemKind, str] = {
     ItemKind.MOVIE: "Movie",
@@ -94,6 +98,8 @@ def jellyfin_date(moment: datetime | None) -> str | None:
     )
 
 
+# A page's dates repeat (most films carry only a year): each distinct one is formatted once.
+@functools.lru_cache(maxsize=4096)
 def _aired(aired: str | None, year: int | None) -> str | None:
     if aired:
         try:
@@ -110,6 +116,12 @@ def _jid(reelhouse_id: str | None) -> str | None:
         return to_jellyfin(reelhouse_id)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _family_jid(reelhouse_id: str | None) -> str | None:
+    """A parent's or library's Jellyfin id: the same few recur on every item of a page."""
+    return _jid(reelhouse_id)
 
 
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +168,7 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
     kind = item.kind
     jid = _jid(item.id) or item.id
     folder = kind in FOLDER_KINDS
-    parent = _jid(item.parent_id) or _jid(item.library_id)
+    parent = _family_jid(item.parent_id) or _family_jid(item.library_id)
     dto: dict[str, Any] = {
         "Id": jid,
         "Name": item.title,
@@ -172,13 +184,10 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         "ProductionYear": item.year,
         "OfficialRating": item.content_rating,
         "CommunityRating": item.rating,
-        "Overview": found.plot,
         "RunTimeTicks": ticks(found.duration),
-        "Genres": list(found.genres),
         "IndexNumber": item.index,
         **image_tags(item, ctx),
         "ImageBlurHashes": {},
-        "ProviderIds": {},
         "CanDownload": ctx.may_download and not folder,
         "UserData": user_data(
             item.id, found.marks, found.duration, found.unwatched_count if found.leaf_count else None, jid
@@ -212,7 +221,14 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
                 "Album": found.parent_title,
                 "ParentIndexNumber": item.parent_index,
             }
-    if "path" in ctx.fields and not folder:
+    fields = ctx.fields
+    if "overview" in fields:
+        dto["Overview"] = found.plot
+    if "genres" in fields:
+        dto["Genres"] = list(found.genres)
+    if "providerids" in fields:
+        dto["ProviderIds"] = {}
+    if "path" in fields and not folder:
         dto["Path"] = f"/reelhouse/{jid}"
     return _compact(dto)
 
