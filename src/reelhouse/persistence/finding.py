@@ -204,15 +204,22 @@ class ItemFinder:
             ):
                 genres.setdefault(item_id, []).append(genre)
         # A page of movies needs none of the lookups below; each runs only when the page calls for it.
-        titles: dict[str, str] = {r.id: r.title for r in rows.values()}
-        family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {r.top_id for r in rows.values()}
+        titles: dict[str, str] = {}
+        family_ids: set[str] = set()
+        folders: set[str] = set()
+        for r in rows.values():
+            titles[r.id] = r.title
+            family_ids.add(r.top_id)
+            if r.parent_id:
+                family_ids.add(r.parent_id)
+            if r.kind in _FOLDER_VALUES:
+                folders.add(r.id)
         family_ids -= titles.keys()
         if family_ids:
             titles |= {
                 row.id: row.title
                 for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
             }
-        folders = {r.id for r in rows.values() if r.kind in _FOLDER_VALUES}
         counts: dict[str, int] = {}
         if folders:
             counts = {
@@ -229,21 +236,23 @@ class ItemFinder:
             row = rows.get(item_id)
             if row is None:
                 continue
+            parent_id, top_id = row.parent_id, row.top_id
+            leaf = leaves.get(item_id)
             found.append(
                 FoundItem(
                     summary=_summary(row),
                     sort_title=row.sort_title,
-                    top_id=row.top_id,
+                    top_id=top_id,
                     duration=row.duration,
                     plot=row.plot if details else None,
                     aired=row.aired,
-                    genres=tuple(genres.get(item_id, ())),
-                    parent_title=titles.get(row.parent_id) if row.parent_id else None,
-                    top_title=titles.get(row.top_id) if row.top_id != item_id else None,
+                    genres=tuple(genres[item_id]) if item_id in genres else (),
+                    parent_title=titles.get(parent_id) if parent_id else None,
+                    top_title=titles.get(top_id) if top_id != item_id else None,
                     child_count=counts.get(item_id, 0) if item_id in folders else None,
-                    marks=_marks(row),
-                    leaf_count=leaves[item_id][0] if item_id in leaves else None,
-                    unwatched_count=leaves[item_id][1] if item_id in leaves else None,
+                    marks=_NO_MARKS if row.m_user is None else _marks(row),
+                    leaf_count=leaf[0] if leaf else None,
+                    unwatched_count=leaf[1] if leaf else None,
                 )
             )
         return found

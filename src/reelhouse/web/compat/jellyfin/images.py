@@ -51,6 +51,11 @@ def image_tags(tags: ImageTags, viewer: Actor, item: ItemSummary | ItemDetail) -
 
 def minted_tags(mint: Callable[[ItemSummary, str], str], item: ItemSummary | ItemDetail) -> dict[str, Any]:
     """``image_tags`` with a minter (ImageTags.minter) one listing shares across its items."""
+    if isinstance(item, ItemSummary):
+        # A listed item: a poster at most (fanart is known only to an item's detail), checked inline.
+        if item.has_artwork or item.kind in _FRAME_KINDS:
+            return {"ImageTags": {"Primary": mint(item, "poster")}, "BackdropImageTags": []}
+        return {"ImageTags": {}, "BackdropImageTags": []}
     summary = item.summary if isinstance(item, ItemDetail) else item
     present = _kinds_present(item)
     out: dict[str, Any] = {"ImageTags": {}, "BackdropImageTags": []}

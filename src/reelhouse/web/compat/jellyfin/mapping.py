@@ -124,6 +124,10 @@ def _family_jid(reelhouse_id: str | None) -> str | None:
     return _jid(reelhouse_id)
 
 
+_UNTOUCHED = ViewerMarks()
+_PLAIN_KINDS = frozenset({ItemKind.MOVIE, ItemKind.VIDEO, ItemKind.EXTRA, ItemKind.PHOTO})
+
+
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -139,6 +143,16 @@ def user_data(
     artist or album, ``unwatched`` episodes or tracks under it (watched when none are left). ``jid``: the
     item's Jellyfin id when the caller has it already."""
     jid = jid or _jid(item_id) or item_id
+    if marks == _UNTOUCHED and unwatched is None:
+        # Most of a page is what the viewer never touched: the same few fields, built without the checks.
+        return {
+            "PlaybackPositionTicks": 0,
+            "PlayCount": 0,
+            "IsFavorite": False,
+            "Played": False,
+            "Key": jid,
+            "ItemId": jid,
+        }
     percent = None
     if marks.position > 0 and duration:
         percent = min(100.0, 100.0 * marks.position / duration)
@@ -175,17 +189,10 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         "ServerId": ctx.server_id,
         "Type": JELLYFIN_TYPES[kind],
         "IsFolder": folder,
-        "ParentId": parent,
         "MediaType": MEDIA_TYPES.get(kind, "Unknown"),
         "LocationType": "Virtual" if item.missing else "FileSystem",
         "SortName": found.sort_title,
         "DateCreated": jellyfin_date(item.added_at),
-        "PremiereDate": _aired(found.aired, item.year),
-        "ProductionYear": item.year,
-        "OfficialRating": item.content_rating,
-        "CommunityRating": item.rating,
-        "RunTimeTicks": ticks(found.duration),
-        "IndexNumber": item.index,
         **image_tags(item, ctx),
         "ImageBlurHashes": {},
         "CanDownload": ctx.may_download and not folder,
@@ -193,6 +200,18 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
             item.id, found.marks, found.duration, found.unwatched_count if found.leaf_count else None, jid
         ),
     }
+    # The fields that may be null, added only when they are not (a page's worth of _compact is not free).
+    for key, value in (
+        ("ParentId", parent),
+        ("PremiereDate", _aired(found.aired, item.year)),
+        ("ProductionYear", item.year),
+        ("OfficialRating", item.content_rating),
+        ("CommunityRating", item.rating),
+        ("RunTimeTicks", ticks(found.duration)),
+        ("IndexNumber", item.index),
+    ):
+        if value is not None:
+            dto[key] = value
     if folder:
         dto["ChildCount"] = found.child_count
         dto["RecursiveItemCount"] = found.leaf_count or 0
@@ -230,7 +249,8 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         dto["ProviderIds"] = {}
     if "path" in fields and not folder:
         dto["Path"] = f"/reelhouse/{jid}"
-    return _compact(dto)
+    # Only the family fields above and the overview may still hold a null.
+    return dto if kind in _PLAIN_KINDS and "overview" not in fields else _compact(dto)
 
 
 def view_dto(library: Library, ctx: DtoContext) -> dict[str, Any]:
