@@ -25,8 +25,12 @@ def test_sessions_lists_only_the_callers_own_even_for_an_admin(
 ) -> None:
     running.create_user("owner", Role.OWNER)
     running.create_user("alice")
-    jellyfin_client(running, jellyfin_token(running, "alice", device_id="alice-phone"), device_id="alice-phone")
-    owner = jellyfin_client(running, jellyfin_token(running, "owner", device_id="owner-tv"), device_id="owner-tv")
+    jellyfin_client(
+        running, jellyfin_token(running, "alice", device_id="alice-phone"), device_id="alice-phone"
+    )
+    owner = jellyfin_client(
+        running, jellyfin_token(running, "owner", device_id="owner-tv"), device_id="owner-tv"
+    )
     listed = owner.get("/jellyfin/Sessions").json()
     assert [(s["UserName"], s["DeviceId"]) for s in listed] == [("owner", "owner-tv")]
     assert listed[0]["SupportsRemoteControl"] is False and listed[0]["LastActivityDate"].endswith("Z")
