@@ -67,7 +67,9 @@ def _sort_column(scope: LibraryScope, sort: FindSort) -> Any:
 
 
 def _visible(conn: Connection, scope: LibraryScope, item_id: str) -> bool:
-    found = conn.execute(select(items.c.id).where(items.c.id == item_id, scope_clause(scope))).first()
+    found = conn.execute(
+        select(items.c.id).where(items.c.id == item_id, scope_clause(scope, library_index=False))
+    ).first()
     return found is not None
 
 
@@ -192,7 +194,7 @@ class ItemFinder:
         statement = (
             select(*columns, *marked)
             .select_from(items.outerjoin(play_state, mine))
-            .where(items.c.id.in_(ids), scope_clause(scope))
+            .where(items.c.id.in_(ids), scope_clause(scope, library_index=False))
         )
         rows = {r.id: r for r in conn.execute(statement)}
         genres: dict[str, list[str]] = {}
@@ -226,7 +228,7 @@ class ItemFinder:
                 row[0]: int(row[1])
                 for row in conn.execute(
                     select(items.c.parent_id, func.count())
-                    .where(items.c.parent_id.in_(sorted(folders)), scope_clause(scope))
+                    .where(items.c.parent_id.in_(sorted(folders)), scope_clause(scope, library_index=False))
                     .group_by(items.c.parent_id)
                 )
             }
@@ -278,7 +280,7 @@ class ItemFinder:
                 continue
             counted = conn.execute(
                 select(link, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(link.in_(wanted), kind.in_(leaf_kinds), scope_clause(scope))
+                .where(link.in_(wanted), kind.in_(leaf_kinds), scope_clause(scope, library_index=False))
                 .group_by(link)
             )
             found |= {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}

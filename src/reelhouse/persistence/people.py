@@ -56,7 +56,7 @@ class PeopleRepository:
         rows = conn.execute(
             select(*_SUMMARY_COLUMNS, item_people.c.kind.label("credit_kind"), item_people.c.role)
             .join(item_people, item_people.c.item_id == items.c.id)
-            .where(item_people.c.person_id == person_id, scope_clause(scope))
+            .where(item_people.c.person_id == person_id, scope_clause(scope, library_index=False))
             .order_by(items.c.year.desc(), items.c.sort_title, items.c.id, item_people.c.kind)
         ).all()
         if not rows:
@@ -72,7 +72,7 @@ class PeopleRepository:
             .where(
                 and_(item_people.c.item_id == item_id, item_people.c.person_id == person_id),
                 item_people.c.photo.is_not(None),
-                scope_clause(scope),
+                scope_clause(scope, library_index=False),
             )
             .limit(1)
         ).scalar_one_or_none()

@@ -50,7 +50,7 @@ class PlaylistRepository:
             )
             .join(playlists, playlists.c.id == playlist_entries.c.playlist_id)
             .join(items, items.c.id == playlist_entries.c.item_id)
-            .where(playlists.c.user_id == scope.user_id, scope_clause(scope))
+            .where(playlists.c.user_id == scope.user_id, scope_clause(scope, library_index=False))
             .group_by(playlist_entries.c.playlist_id)
         )
         return {r[0]: (int(r[1]), float(r[2])) for r in rows}
@@ -62,7 +62,7 @@ class PlaylistRepository:
         rows = conn.execute(
             select(playlist_entries.c.position, playlist_entries.c.item_id)
             .join(items, items.c.id == playlist_entries.c.item_id)
-            .where(playlist_entries.c.playlist_id == playlist_id, scope_clause(scope))
+            .where(playlist_entries.c.playlist_id == playlist_id, scope_clause(scope, library_index=False))
             .order_by(playlist_entries.c.position)
         )
         return [(int(r[0]), str(r[1])) for r in rows]
@@ -74,7 +74,9 @@ class PlaylistRepository:
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             rows = conn.execute(
-                select(items.c.id, items.c.kind).where(items.c.id.in_(chunk), scope_clause(scope))
+                select(items.c.id, items.c.kind).where(
+                    items.c.id.in_(chunk), scope_clause(scope, library_index=False)
+                )
             )
             found.update({str(r[0]): str(r[1]) for r in rows})
         return found
@@ -153,7 +155,7 @@ class PlaylistRepository:
         rows = conn.execute(
             select(play_queue_entries.c.item_id)
             .join(items, items.c.id == play_queue_entries.c.item_id)
-            .where(play_queue_entries.c.user_id == scope.user_id, scope_clause(scope))
+            .where(play_queue_entries.c.user_id == scope.user_id, scope_clause(scope, library_index=False))
             .order_by(play_queue_entries.c.position)
         )
         return head, [str(r[0]) for r in rows]

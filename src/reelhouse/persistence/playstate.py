@@ -49,7 +49,9 @@ class PlayStateRepository:
     ) -> tuple[str, float | None] | None:
         """(kind, duration) of an item the viewer may see; None for hidden and absent alike."""
         row = conn.execute(
-            select(items.c.kind, items.c.duration).where(items.c.id == item_id, scope_clause(scope))
+            select(items.c.kind, items.c.duration).where(
+                items.c.id == item_id, scope_clause(scope, library_index=False)
+            )
         ).first()
         return None if row is None else (row.kind, row.duration)
 
@@ -107,7 +109,7 @@ class PlayStateRepository:
 
     def parent_of(self, conn: Connection, scope: LibraryScope, item_id: str) -> str | None:
         found = conn.execute(
-            select(items.c.parent_id).where(items.c.id == item_id, scope_clause(scope))
+            select(items.c.parent_id).where(items.c.id == item_id, scope_clause(scope, library_index=False))
         ).first()
         return None if found is None or found.parent_id is None else str(found.parent_id)
 
@@ -133,7 +135,7 @@ class PlayStateRepository:
             .where(
                 play_state.c.user_id == scope.user_id,
                 play_state.c.favourite_at.is_not(None),
-                scope_clause(scope),
+                scope_clause(scope, library_index=False),
             )
             .order_by(play_state.c.favourite_at.desc())
             .limit(limit)
@@ -148,7 +150,7 @@ class PlayStateRepository:
                 play_state.c.user_id == scope.user_id,
                 play_state.c.watched.is_(False),
                 play_state.c.position > 0,
-                scope_clause(scope),
+                scope_clause(scope, library_index=False),
             )
             .order_by(play_state.c.updated_at.desc())
             .limit(limit)
@@ -159,7 +161,7 @@ class PlayStateRepository:
         """The episode after this one in the same show (season, then episode order), if the viewer sees it."""
         current = conn.execute(
             select(items.c.top_id, items.c.parent_idx, items.c.idx, items.c.kind).where(
-                items.c.id == item_id, scope_clause(scope)
+                items.c.id == item_id, scope_clause(scope, library_index=False)
             )
         ).first()
         if current is None or current.kind != "episode":
@@ -172,7 +174,7 @@ class PlayStateRepository:
                     items.c.top_id == current.top_id,
                     items.c.kind == "episode",
                     tuple_(items.c.parent_idx, items.c.idx) > tuple_(*key),
-                    scope_clause(scope),
+                    scope_clause(scope, library_index=False),
                 )
             )
             .order_by(items.c.parent_idx, items.c.idx)

@@ -34,7 +34,11 @@ class SubtitleRepository:
             )
             .join(items, items.c.id == subtitles.c.item_id)
             .outerjoin(media_files, media_files.c.id == subtitles.c.file_id)
-            .where(subtitles.c.id == subtitle_id, subtitles.c.item_id == item_id, scope_clause(scope))
+            .where(
+                subtitles.c.id == subtitle_id,
+                subtitles.c.item_id == item_id,
+                scope_clause(scope, library_index=False),
+            )
         ).first()
         if row is None:
             return None
