@@ -37,7 +37,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "scope-library",
         "the catalogue scope clause forgets which libraries a viewer was granted",
         _CATALOGUE,
-        "        clauses.append(items.c.library_id.in_(sorted(scope.library_ids)))\n",
+        "        clauses.append(library.in_(sorted(scope.library_ids)))\n",
         "        pass\n",
         (
             "tests/accounts/test_enforcement.py::test_the_library_grant_alone_hides_an_ungranted_librarys_items",
