@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reelhouse.domain.access import Role, system_actor
 from reelhouse.services.throttle import Throttle
 from tests.accounts.conftest import PASSWORD, behind_proxy, cli, login, via_proxy
 from tests.harness import Client, RunningServer
@@ -71,3 +72,19 @@ def test_an_owner_made_with_the_cli_is_never_locked_out_at_home(tmp_path: Path) 
         assert login(running.anonymous("127.0.0.5"), "ann").status == 200
     finally:
         running.stop()
+
+
+def test_an_account_kept_home_cannot_sign_in_from_outside_and_leaves_no_address(
+    running: RunningServer,
+) -> None:
+    running.server.services.accounts.create_user(
+        system_actor("test"), "kim", Role.MEMBER, PASSWORD, grants={"may_connect_remotely": False}
+    )
+    behind_proxy(running)
+    refused = login(via_proxy(running, OFFICE), "kim")
+    assert refused.status == 403, refused.body
+    # Had the address been remembered, it would be exempt from the per-account counter from then on.
+    with running.server.db.read() as conn:
+        kept = conn.exec_driver_sql("SELECT address FROM sign_in_addresses").scalars().all()
+    assert OFFICE not in kept
+    assert login(via_proxy(running, "192.168.1.20"), "kim").status == 200

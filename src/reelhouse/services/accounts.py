@@ -268,6 +268,15 @@ class AccountService:
                 if not self._twofactor.verify(user.id, totp):
                     self._fail(attempt, address, username, "two-factor")
                     raise InvalidInput("That two-factor code is not right.", "totp")
+            if (
+                not home
+                and not grants_to_actor(
+                    user.id, user.username, user.role, user.grants, "", None
+                ).permissions.may_connect_remotely
+            ):
+                # Refused before the address is remembered: a remembered address is exempt from the per-account
+                # counter, and every token this sign-in could give would be refused from here anyway.
+                raise PermissionDenied("Your account may not connect from outside the home network.")
             if self.passwords.needs_rehash(user.password_hash):
                 with self._db.begin() as conn:
                     self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
