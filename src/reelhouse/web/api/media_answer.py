@@ -11,10 +11,11 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
+from reelhouse.errors import NotFound
 from reelhouse.services.media_access import Allowed, Delivery
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.transcoding import AudioEncoder
-from reelhouse.web.context import services
+from reelhouse.web.context import call, services
 from reelhouse.web.gate import cut_connection
 
 AUDIO_TYPES = {"opus": "audio/ogg", "aac": "audio/aac", "mp3": "audio/mpeg"}
@@ -173,3 +174,11 @@ async def send_stream(
     finally:
         await loop.run_in_executor(None, media.encoders.stop, encoder)
     return response
+
+
+async def send_segment(request: web.Request, session: Any, number: str) -> web.StreamResponse:
+    """One HLS segment of a session the media access decision already allowed, encoded on demand."""
+    if not number.isdigit() or len(number) > 7:
+        raise NotFound("No such segment.")
+    path = await call(request, services(request).media.encoders.segment, session, int(number))
+    return web.FileResponse(path, headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
-from reelhouse.errors import NotFound
 from reelhouse.services.media_access import Allowed, Delivery, Purpose
 from reelhouse.services.transcoding import (
     Session,
@@ -18,7 +17,7 @@ from reelhouse.services.transcoding import (
     subtitle_playlist_text,
     vtt_for_hls,
 )
-from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_stream
+from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_segment, send_stream
 from reelhouse.web.api.playback_schemas import (
     AudioQuery,
     GrantQuery,
@@ -178,11 +177,7 @@ async def hls_media(request: web.Request) -> web.StreamResponse:
 
 async def hls_segment(request: web.Request) -> web.StreamResponse:
     session, _grant = await _session(request)
-    raw = request.match_info["number"]
-    if not raw.isdigit() or len(raw) > 7:
-        raise NotFound("No such segment.")
-    path = await call(request, services(request).media.encoders.segment, session, int(raw))
-    return web.FileResponse(path, headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})
+    return await send_segment(request, session, request.match_info["number"])
 
 
 async def hls_end(request: web.Request) -> web.StreamResponse:

@@ -70,7 +70,8 @@ def client_info(request: web.Request) -> ClientInfo:
     return info
 
 
-def _query(request: web.Request, name: str) -> str:
+def query(request: web.Request, name: str) -> str:
+    """A query value by its name in any case (apps send ``UserId``, ``userId`` and ``userid``)."""
     lowered = name.lower()
     return next((value for key, value in request.query.items() if key.lower() == lowered), "")
 
@@ -81,8 +82,8 @@ def token_of(request: web.Request) -> str:
         client_info(request).token
         or request.headers.get("X-Emby-Token", "")
         or request.headers.get("X-MediaBrowser-Token", "")
-        or _query(request, "ApiKey")
-        or _query(request, "api_key")
+        or query(request, "ApiKey")
+        or query(request, "api_key")
     )
 
 

@@ -17,9 +17,9 @@ from reelhouse.services.media_access import Allowed, Purpose
 from reelhouse.services.renditions import ARTWORK_WIDTHS
 from reelhouse.web.api.media_answer import send_image
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
-from reelhouse.web.compat.jellyfin.auth import authenticate, token_of
+from reelhouse.web.compat.jellyfin.auth import authenticate, query, token_of
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
-from reelhouse.web.compat.jellyfin.playback import number, query
+from reelhouse.web.compat.jellyfin.playback import number
 from reelhouse.web.context import ZONE, actor, call, services
 from reelhouse.web.routing import Access, Route
 

@@ -16,7 +16,7 @@ from reelhouse.domain.library import StreamInfo
 from reelhouse.errors import InvalidInput, MediaError, NotFound, PermissionDenied, TooManyRequests
 from reelhouse.services.media_access import Allowed, Purpose
 from reelhouse.web.compat.jellyfin.answers import jellyfin_json
-from reelhouse.web.compat.jellyfin.auth import client_info
+from reelhouse.web.compat.jellyfin.auth import client_info, query
 from reelhouse.web.compat.jellyfin.bodies import json_fields
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin, to_jellyfin
 from reelhouse.web.context import ZONE, actor, call, services
@@ -27,12 +27,6 @@ MAX_BODY = 256 * 1024
 # Embedded subtitles ffmpeg can turn into WebVTT; image subtitles stay inside the file.
 TEXT_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text", "vtt"})
 _TYPES = {"video": "Video", "audio": "Audio", "subtitle": "Subtitle"}
-
-
-def query(request: web.Request, name: str) -> str:
-    """A query value by its name in any case (apps send ``UserId``, ``userId`` and ``userid``)."""
-    lowered = name.lower()
-    return next((v for k, v in request.query.items() if k.lower() == lowered), "")
 
 
 def flag(value: object, default: bool) -> bool:

@@ -15,10 +15,10 @@ from reelhouse.domain.access import Action
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.services.media_access import Allowed, Delivery, Purpose
 from reelhouse.services.transcoding import Session, master_text, media_text
-from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_stream
-from reelhouse.web.compat.jellyfin.auth import client_info
+from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_segment, send_stream
+from reelhouse.web.compat.jellyfin.auth import client_info, query
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
-from reelhouse.web.compat.jellyfin.playback import TICKS, number, query, subtitle_indexes
+from reelhouse.web.compat.jellyfin.playback import TICKS, number, subtitle_indexes
 from reelhouse.web.context import ZONE, actor, call, services
 from reelhouse.web.routing import Access, Route
 
@@ -138,11 +138,7 @@ async def hls_main(request: web.Request) -> web.StreamResponse:
 
 async def hls_segment(request: web.Request) -> web.StreamResponse:
     session, _grant_text = await _session(request)
-    raw = request.match_info["number"]
-    if not raw.isdigit() or len(raw) > 7:
-        raise NotFound("No such segment.")
-    path = await call(request, services(request).media.encoders.segment, session, int(raw))
-    return web.FileResponse(path, headers={"Content-Type": "video/mp2t", "Cache-Control": "no-store"})
+    return await send_segment(request, session, request.match_info["number"])
 
 
 async def end_encodings(request: web.Request) -> web.StreamResponse:
