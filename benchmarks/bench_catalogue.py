@@ -60,6 +60,8 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "REELHOUSE_SCAN_ON_START": "false",
         "REELHOUSE_DEMO_LIBRARY": "false",
         "REELHOUSE_LOG_LEVEL": "warning",
+        # Plain HTTP is measured; the default HTTPS port (8920) may be held by another run or a test.
+        "REELHOUSE_HTTPS_PORT": os.environ.get("REELHOUSE_HTTPS_PORT", "off"),
     }
     proc = subprocess.Popen(
         [

@@ -26,6 +26,8 @@ class FindSort(enum.StrEnum):
     PARENT_TITLE = "parent_title"
     TOP_TITLE = "top_title"
     RANDOM = "random"
+    # Best match first for a listing with words to search for (the search index's rank), then title.
+    RELEVANCE = "relevance"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class ViewerMarks:
     play_count: int = 0
     favourite: bool = False
     played_at: datetime | None = None
+    favourite_at: datetime | None = None
 
 
 @dataclass(frozen=True)

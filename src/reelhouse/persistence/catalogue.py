@@ -12,12 +12,13 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
-    String,
+    Integer,
     and_,
     exists,
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -76,6 +77,25 @@ _SORT_COLUMNS = {
 _CLAUSE_CACHE = 512
 SEARCH_CANDIDATES = (500, 20_000, -1)  # -1: no LIMIT in SQLite
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def search_tokens(query: str) -> list[str]:
+    """The words a search looks for: at most eight, punctuation dropped."""
+    return _SEARCH_TOKEN.findall(query)[:8]
+
+
+def fts_match(tokens: list[str], kinds: frozenset[ItemKind] | None = None) -> str:
+    """An FTS5 query where every word must start a word of the title (and, given ``kinds``, the item is of
+    one of them). Each word is quoted, so nothing the user types is read as FTS5 syntax."""
+    words = " ".join('"' + t.replace('"', "") + '"*' for t in tokens)
+    match = f"title : ({words})"
+    if kinds:
+        match += " AND kind : (" + " OR ".join(f'"{k.value}"' for k in sorted(kinds)) + ")"
+    return match
+
+
+# A match in the search index is the row number of its item (0020: the index reads `items` itself).
+ITEM_ROW: ColumnElement[int] = literal_column("items.rowid", Integer())
 
 
 Anchor = tuple[Any, str]
@@ -386,25 +406,24 @@ class CatalogueRepository:
         return [_summary(r) for r in rows]
 
     def search(self, conn: Connection, scope: LibraryScope, query: str, limit: int) -> list[ItemSummary]:
-        tokens = _SEARCH_TOKEN.findall(query)[:8]
+        tokens = search_tokens(query)
         if not tokens:
             return []
         if conn.dialect.name == "sqlite":
-            # Each token is quoted, so nothing the user types is read as FTS5 syntax.
-            match = " ".join('"' + t.replace('"', "") + '"*' for t in tokens)
+            match = fts_match(tokens)
             # Best matches first: FTS5 picks the top candidates by rank in C, then the scope filters them.
             # A viewer who sees little of the catalogue may need a deeper candidate list, so widen on a short page.
             for cap in SEARCH_CANDIDATES:
                 hits = (
                     text(
-                        "SELECT item_id, rank FROM items_fts WHERE items_fts MATCH :match ORDER BY rank LIMIT :cap"
+                        "SELECT rowid AS row, rank FROM items_fts WHERE items_fts MATCH :match ORDER BY rank LIMIT :cap"
                     )
-                    .columns(item_id=String(), rank=Float())
+                    .columns(row=Integer(), rank=Float())
                     .subquery("hits")
                 )
                 stmt = (
                     select(*_SUMMARY_COLUMNS)
-                    .join(hits, hits.c.item_id == items.c.id)
+                    .join(hits, hits.c.row == ITEM_ROW)
                     .where(scope_clause(scope, library_index=False))
                     .order_by(hits.c.rank, items.c.sort_title)
                     .limit(limit)

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from reelhouse.domain.access import LibraryScope
 from reelhouse.domain.finding import FOLDER_KINDS, FindQuery, FindSort, FoundItem, ViewerMarks
-from reelhouse.domain.library import LibraryKind
-from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _escape_like, _summary, scope_clause
+from reelhouse.domain.library import ItemKind, LibraryKind
+from reelhouse.persistence.catalogue import (
+    _SUMMARY_COLUMNS,
+    ITEM_ROW,
+    _escape_like,
+    _summary,
+    fts_match,
+    scope_clause,
+    search_tokens,
+)
 from reelhouse.persistence.schema import item_genres, item_people, items, play_state
 
 _family = aliased(items, name="family")
+_parent = aliased(items, name="parent_item")
+_top = aliased(items, name="top_item")
 _FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
 _NO_MARKS = ViewerMarks()
+# The best matches a search reads from the index first (it widens when the viewer's filters leave too few).
+_CANDIDATES = 500
 
 
 def _marks_of(scope: LibraryScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -64,6 +92,9 @@ def _sort_column(scope: LibraryScope, sort: FindSort) -> Any:
             return _family_title(items.c.top_id)
         case FindSort.RANDOM:
             return func.random()
+        case FindSort.RELEVANCE:
+            # The rank comes first where there is a search index (ItemFinder._best_matches); this is the rest.
+            return items.c.sort_title
 
 
 def _visible(conn: Connection, scope: LibraryScope, item_id: str) -> bool:
@@ -73,17 +104,41 @@ def _visible(conn: Connection, scope: LibraryScope, item_id: str) -> bool:
     return found is not None
 
 
+def _text_clause(words: str, kinds: frozenset[ItemKind] | None, fts: bool) -> ColumnElement[bool]:
+    """Titles with every word of ``words``, as search finds them: through the FTS5 index where there is one
+    (each word starts a word of the title; the index also narrows to ``kinds``), else each word anywhere."""
+    tokens = search_tokens(words)
+    if not tokens:
+        return false()
+    if fts:
+        hits = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :title_words")
+        return ITEM_ROW.in_(hits.bindparams(title_words=fts_match(tokens, kinds)).columns(rowid=Integer()))
+    return and_(*(items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens))
+
+
 def _where(
     scope: LibraryScope,
     query: FindQuery,
     library_kind: LibraryKind | None,
     labels_in_use: frozenset[str] | None,
+    fts: bool = False,
+    by_words: bool | None = None,
 ) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = [scope_clause(scope, library_kind, labels_in_use)]
+    """``fts``: words to search for are looked up in the FTS5 index, and the rows are reached from its matches.
+    SQLite, without statistics, would rather walk the library's whole kind through a browse index and test each
+    row against the matches (about 30 ms a query at 100,000 tracks), so there the library and kind tests only
+    filter (`|| ''` keeps their indexes out of the plan)."""
+    by_words = fts and bool(query.text) if by_words is None else by_words
+    clauses: list[ColumnElement[bool]] = [
+        scope_clause(scope, library_kind, labels_in_use, library_index=not by_words)
+    ]
+    library, kind = (
+        (items.c.library_id + "", items.c.kind + "") if by_words else (items.c.library_id, items.c.kind)
+    )
     if query.library_id is not None:
-        clauses.append(items.c.library_id == query.library_id)
+        clauses.append(library == query.library_id)
     if query.kinds is not None:
-        clauses.append(items.c.kind.in_(sorted(k.value for k in query.kinds)))
+        clauses.append(kind.in_(sorted(k.value for k in query.kinds)))
     if query.exclude_kinds:
         clauses.append(items.c.kind.not_in(sorted(k.value for k in query.exclude_kinds)))
     if query.parent_id is not None:
@@ -102,7 +157,7 @@ def _where(
         credited = select(item_people.c.item_id).where(item_people.c.person_id.in_(query.person_ids))
         clauses.append(items.c.id.in_(credited))
     if query.text:
-        clauses.append(items.c.title.ilike("%" + _escape_like(query.text) + "%", escape="\\"))
+        clauses.append(_text_clause(query.text, query.kinds, fts))
     if query.name_starts_with:
         clauses.append(items.c.sort_title.ilike(_escape_like(query.name_starts_with) + "%", escape="\\"))
     if query.genres:
@@ -135,6 +190,7 @@ def _marks(row: Any) -> ViewerMarks:
         watched=bool(row.m_watched),
         play_count=int(row.m_play_count),
         favourite=row.m_favourite_at is not None,
+        favourite_at=None if row.m_favourite_at is None else datetime.fromtimestamp(row.m_favourite_at, UTC),
         played_at=datetime.fromtimestamp(row.m_updated_at, UTC)
         if row.m_play_count or row.m_position
         else None,
@@ -151,37 +207,80 @@ class ItemFinder:
         labels_in_use: frozenset[str] | None = None,
         total: int | None = None,
         details: bool = True,
+        count: bool = True,
     ) -> tuple[list[FoundItem], int] | None:
         """A page of matching items and how many match in all; None when the parent or ancestor asked for is
-        not visible, so that hidden and absent answer the same."""
+        not visible, so that hidden and absent answer the same. Without ``count`` the total is not counted
+        and only says how far this page reaches (its offset and its items)."""
         for family in (query.parent_id, query.ancestor_id):
             if family is not None and not _visible(conn, scope, family):
                 return None
-        where = _where(scope, query, library_kind, labels_in_use)
+        fts = conn.dialect.name == "sqlite"
+        where = _where(scope, query, library_kind, labels_in_use, fts)
         order: list[Any] = []
         for sort in query.sort:
             column = _sort_column(scope, sort)
             order.append(column.desc() if query.descending else column.asc())
         order.append(items.c.id.desc() if query.descending else items.c.id.asc())
-        ids = list(
-            conn.execute(
-                select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
-            ).scalars()
-        )
+        if fts and query.text and FindSort.RELEVANCE in query.sort:
+            bare = _where(scope, replace(query, text=None), library_kind, labels_in_use, fts, by_words=True)
+            ids = self._best_matches(conn, query, bare, order)
+        else:
+            ids = list(
+                conn.execute(
+                    select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
+                ).scalars()
+            )
+        if total is None and not count:
+            total = query.offset + len(ids)
         if total is None:  # the caller may know it from a cache
             total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
         return self.rows(conn, scope, ids, details), total
+
+    def _best_matches(self, conn: Connection, query: FindQuery, where: Any, order: list[Any]) -> list[str]:
+        """A page of the items with the query's words, best match first: the search index ranks its matches
+        in C and hands over only the best, which the other filters (the viewer's scope among them) then narrow.
+        When they narrow a page short, the candidates widen, to every match at the last."""
+        match = fts_match(search_tokens(query.text or ""), query.kinds)
+        wanted = query.offset + query.limit
+        ids: list[str] = []
+        for cap in (max(_CANDIDATES, 4 * wanted), 20 * _CANDIDATES, -1):  # -1: no LIMIT in SQLite
+            hits = (
+                text(
+                    "SELECT rowid AS row, bm25(items_fts, 0.0, 1.0) AS rank FROM items_fts WHERE items_fts MATCH :match"
+                    " ORDER BY rank LIMIT :cap"
+                )
+                .columns(row=Integer(), rank=Float())
+                .subquery("hits")
+            )
+            statement = (
+                select(items.c.id)
+                .join(hits, hits.c.row == ITEM_ROW)
+                .where(where)
+                .order_by(hits.c.rank, *order)
+                .offset(query.offset)
+                .limit(query.limit)
+            )
+            ids = list(conn.execute(statement, {"match": match, "cap": cap}).scalars())
+            if len(ids) == query.limit:
+                break
+        return ids
 
     def rows(
         self, conn: Connection, scope: LibraryScope, ids: list[str], details: bool = True
     ) -> list[FoundItem]:
         """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks;
-        with ``details``, also their plot and genres (long text and a query more, which grids do not show)."""
+        with ``details``, also their plot and genres (long text and a query more, which grids do not show).
+
+        Few statements, since each costs more in Python than SQLite spends on a page: one for the rows with
+        their marks and their parent's and top item's names, one to count what is under the folders among them
+        (children, and for seasons and albums their episodes or tracks), one more only for shows and artists
+        (everything under them), and the genres."""
         if not ids:
             return []
         columns: list[Any] = [*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration]
         columns += [items.c.aired, items.c.plot] if details else [items.c.aired]
-        # The viewer's marks come with the rows (a primary-key lookup per row), not in a second statement.
+        # The viewer's marks and the family's names come with the rows (a primary-key lookup each).
         mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
         marked = (
             play_state.c.user_id.label("m_user"),
@@ -191,9 +290,14 @@ class ItemFinder:
             play_state.c.favourite_at.label("m_favourite_at"),
             play_state.c.updated_at.label("m_updated_at"),
         )
+        family = (_parent.c.title.label("parent_title"), _top.c.title.label("top_title"))
         statement = (
-            select(*columns, *marked)
-            .select_from(items.outerjoin(play_state, mine))
+            select(*columns, *marked, *family)
+            .select_from(
+                items.outerjoin(play_state, mine)
+                .outerjoin(_parent, _parent.c.id == items.c.parent_id)
+                .outerjoin(_top, _top.c.id == items.c.top_id)
+            )
             .where(items.c.id.in_(ids), scope_clause(scope, library_index=False))
         )
         rows = {r.id: r for r in conn.execute(statement)}
@@ -205,41 +309,16 @@ class ItemFinder:
                 .order_by(item_genres.c.genre)
             ):
                 genres.setdefault(item_id, []).append(genre)
-        # A page of movies needs none of the lookups below; each runs only when the page calls for it.
-        titles: dict[str, str] = {}
-        family_ids: set[str] = set()
-        folders: set[str] = set()
-        for r in rows.values():
-            titles[r.id] = r.title
-            family_ids.add(r.top_id)
-            if r.parent_id:
-                family_ids.add(r.parent_id)
-            if r.kind in _FOLDER_VALUES:
-                folders.add(r.id)
-        family_ids -= titles.keys()
-        if family_ids:
-            titles |= {
-                row.id: row.title
-                for row in conn.execute(select(items.c.id, items.c.title).where(items.c.id.in_(family_ids)))
-            }
-        counts: dict[str, int] = {}
-        if folders:
-            counts = {
-                row[0]: int(row[1])
-                for row in conn.execute(
-                    select(items.c.parent_id, func.count())
-                    .where(items.c.parent_id.in_(sorted(folders)), scope_clause(scope, library_index=False))
-                    .group_by(items.c.parent_id)
-                )
-            }
-        leaves = self._leaf_counts(conn, scope, rows.values())
+        counts = self._counts(conn, scope, rows.values())
         found: list[FoundItem] = []
         for item_id in ids:
             row = rows.get(item_id)
             if row is None:
                 continue
-            parent_id, top_id = row.parent_id, row.top_id
-            leaf = leaves.get(item_id)
+            top_id = row.top_id
+            count = counts.get(item_id)
+            folder = row.kind in _FOLDER_VALUES
+            leaf = count is not None and count[1] is not None
             found.append(
                 FoundItem(
                     summary=_summary(row),
@@ -249,39 +328,67 @@ class ItemFinder:
                     plot=row.plot if details else None,
                     aired=row.aired,
                     genres=tuple(genres[item_id]) if item_id in genres else (),
-                    parent_title=titles.get(parent_id) if parent_id else None,
-                    top_title=titles.get(top_id) if top_id != item_id else None,
-                    child_count=counts.get(item_id, 0) if item_id in folders else None,
+                    parent_title=row.parent_title if row.parent_id else None,
+                    top_title=row.top_title if top_id != item_id else None,
+                    child_count=(count[0] if count else 0) if folder else None,
                     marks=_NO_MARKS if row.m_user is None else _marks(row),
-                    leaf_count=leaf[0] if leaf else None,
-                    unwatched_count=leaf[1] if leaf else None,
+                    leaf_count=count[1] if leaf and count else None,
+                    unwatched_count=count[2] if leaf and count else None,
                 )
             )
         return found
 
-    def _leaf_counts(self, conn: Connection, scope: LibraryScope, rows: Any) -> dict[str, tuple[int, int]]:
-        """(episodes or tracks under it, of which unwatched by the viewer) per listed show, season, artist or
-        album; counted under the viewer's scope, so a hidden episode never shows in a count."""
-        by_top = [r.id for r in rows if r.kind in ("show", "artist")]
-        by_parent = [r.id for r in rows if r.kind in ("season", "album")]
-        if not by_top and not by_parent:
+    def _counts(
+        self, conn: Connection, scope: LibraryScope, rows: Any
+    ) -> dict[str, tuple[int, int | None, int | None]]:
+        """Per listed folder: (children, episodes or tracks under it, of which unwatched by the viewer); the
+        last two only for shows, seasons, artists and albums. Counted under the viewer's scope, so a hidden
+        episode never shows in a count."""
+        folders = [r.id for r in rows if r.kind in _FOLDER_VALUES]
+        if not folders:
             return {}
-        watched = _marks_of(scope, play_state.c.watched.is_(True))
-        found: dict[str, tuple[int, int]] = {}
-        # By parent the kind is wrapped in lower(): SQLite, without statistics, would otherwise search the
-        # kind index and read every track of every library for each page (ix_items_children is the one to use).
-        # By top item, ix_items_top holds both columns.
+        by_top = [r.id for r in rows if r.kind in ("show", "artist")]
         leaf_kinds = ("episode", "track")
-        for link, wanted, kind in (
-            (items.c.top_id, by_top, items.c.kind),
-            (items.c.parent_id, by_parent, func.lower(items.c.kind)),
-        ):
-            if not wanted:
-                continue
-            counted = conn.execute(
-                select(link, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(link.in_(wanted), kind.in_(leaf_kinds), scope_clause(scope, library_index=False))
-                .group_by(link)
+        watched = _marks_of(scope, play_state.c.watched.is_(True))
+        is_leaf = items.c.kind.in_(leaf_kinds)
+        found: dict[str, tuple[int, int | None, int | None]] = {}
+        # Children by parent: a season's or an album's children are its episodes or tracks, so one pass
+        # counts both. ix_items_children is the index to read them by.
+        for parent, children, leaves, unwatched in conn.execute(
+            select(
+                items.c.parent_id,
+                func.count(),
+                func.sum(case((is_leaf, 1), else_=0)),
+                func.sum(case((and_(is_leaf, not_(watched)), 1), else_=0)),
             )
-            found |= {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
-        return found
+            .where(items.c.parent_id.in_(folders), scope_clause(scope, library_index=False))
+            .group_by(items.c.parent_id)
+        ):
+            found[parent] = (int(children), int(leaves or 0), int(unwatched or 0))
+        # Shows and artists count everything under them by top item (ix_items_top holds both columns).
+        tops: dict[str, tuple[int, int]] = {}
+        if by_top:
+            counted = conn.execute(
+                select(items.c.top_id, func.count(), func.sum(case((watched, 0), else_=1)))
+                .where(
+                    items.c.top_id.in_(by_top),
+                    items.c.kind.in_(leaf_kinds),
+                    scope_clause(scope, library_index=False),
+                )
+                .group_by(items.c.top_id)
+            )
+            tops = {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
+        out: dict[str, tuple[int, int | None, int | None]] = {}
+        for r in rows:
+            if r.kind not in _FOLDER_VALUES:
+                continue
+            children = found.get(r.id, (0, 0, 0))[0]
+            if r.kind in ("show", "artist"):
+                leaves, unwatched = tops.get(r.id, (0, 0))
+                out[r.id] = (children, leaves, unwatched)
+            elif r.kind in ("season", "album"):
+                _, leaves_below, unwatched_below = found.get(r.id, (0, 0, 0))
+                out[r.id] = (children, leaves_below, unwatched_below)
+            else:
+                out[r.id] = (children, None, None)
+        return out

@@ -272,10 +272,15 @@ class CatalogueService:
                 raise NotFound("No such item.")
             return self._people.lyrics(conn, item_id)
 
-    def find(self, actor: Actor, query: FindQuery, details: bool = True) -> Page[FoundItem]:
+    def find(
+        self, actor: Actor, query: FindQuery, details: bool = True, count: bool = True
+    ) -> Page[FoundItem]:
         """Items across every library the viewer sees (or one, or under one item), filtered and ordered as
         client apps ask; a library, parent or ancestor the viewer cannot see is a 404 like a missing one.
-        Without ``details`` the items come without plot and genres, which a grid of posters does not show."""
+        Without ``details`` the items come without plot and genres, which a grid of posters does not show.
+        Without ``count``, for an answer with no place for a total (Subsonic's search), the page's total only
+        says how far the page reaches: a search's count reads every match (about 4 ms for a common word at
+        100,000 tracks)."""
         if not 1 <= query.limit <= MAX_FIND:
             raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
         if not 0 <= query.offset <= MAX_OFFSET:
@@ -305,8 +310,10 @@ class CatalogueService:
             if not marked:
                 key = ("find", dataclasses.replace(query, offset=0, limit=1, sort=()), repr(actor.scope))
             cached = self._totals.get(key) if key is not None else None
-            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached, details)
-            if found is not None and key is not None and cached is None:
+            found = self._finder.find(
+                conn, actor.scope, query, kind, self._labels(conn), cached, details, count
+            )
+            if found is not None and key is not None and cached is None and count:
                 self._totals.put(key, found[1])
         if found is None:
             raise NotFound("No such item.")

@@ -23,7 +23,6 @@ from reelhouse.web.compat.subsonic.common import (
     number,
     one,
     required,
-    starred,
 )
 from reelhouse.web.compat.subsonic.mapping import library_of
 from reelhouse.web.context import actor, call, services
@@ -61,14 +60,9 @@ def _index_letter(name: str) -> str:
 
 async def _artist_index(request: web.Request, folder: str | None, full: bool) -> list[dict[str, Any]]:
     artists = await _all(request, FindQuery(kinds=ARTISTS, library_id=folder, sort=(FindSort.TITLE,)))
-    stars = await starred(request)
     groups: dict[str, list[dict[str, Any]]] = {}
     for found in artists:
-        record = (
-            mapping.artist(found, stars)
-            if full
-            else {"id": str(found.summary.id), "name": found.summary.title}
-        )
+        record = mapping.artist(found) if full else {"id": str(found.summary.id), "name": found.summary.title}
         groups.setdefault(_index_letter(found.summary.title), []).append(record)
     return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups)]
 
@@ -108,10 +102,9 @@ async def get_artist(request: web.Request) -> web.StreamResponse:
         request,
         FindQuery(kinds=ALBUMS, parent_id=str(found.summary.id), sort=(FindSort.YEAR, FindSort.TITLE)),
     )
-    stars = await starred(request)
-    record = mapping.artist(found, stars) | {
+    record = mapping.artist(found) | {
         "albumCount": len(albums),
-        "album": [mapping.album(a, stars) for a in albums],
+        "album": [mapping.album(a) for a in albums],
     }
     return answer(request, artist=record)
 
@@ -119,11 +112,10 @@ async def get_artist(request: web.Request) -> web.StreamResponse:
 async def get_album(request: web.Request) -> web.StreamResponse:
     found = await _of_kind(request, id_of(await given_params(request)), ItemKind.ALBUM)
     songs = await _songs(request, str(found.summary.id))
-    stars = await starred(request)
     duration = sum(s.duration or 0 for s in songs)
-    record = mapping.album(found, stars, duration) | {
+    record = mapping.album(found, duration) | {
         "songCount": len(songs),
-        "song": [mapping.song(s, stars) for s in songs],
+        "song": [mapping.song(s) for s in songs],
     }
     return answer(request, album=record)
 
@@ -131,18 +123,17 @@ async def get_album(request: web.Request) -> web.StreamResponse:
 async def get_song(request: web.Request) -> web.StreamResponse:
     found = await _of_kind(request, id_of(await given_params(request)), ItemKind.TRACK)
     detail = await call(request, services(request).catalogue.item, actor(request), str(found.summary.id))
-    return answer(request, song=mapping.song(found, await starred(request), detail))
+    return answer(request, song=mapping.song(found, detail))
 
 
 async def get_music_directory(request: web.Request) -> web.StreamResponse:
     """Folder-browsing apps: a music folder lists its artists, an artist its albums, an album its songs."""
     given = await given_params(request)
     raw = required(given, "id")
-    stars = await starred(request)
     library = library_of(raw, await music_libraries(request))
     if library is not None:
         artists = await _all(request, FindQuery(kinds=ARTISTS, library_id=str(library.id)))
-        children = [mapping.folder_child(a, stars) for a in artists]
+        children = [mapping.folder_child(a) for a in artists]
         return answer(request, directory={"id": raw, "name": library.name, "child": children})
     found = await one(request, mapping.item_id(raw))
     kind = found.summary.kind
@@ -161,7 +152,7 @@ async def get_music_directory(request: web.Request) -> web.StreamResponse:
         "id": str(found.summary.id),
         "parent": parent,
         "name": found.summary.title,
-        "child": [mapping.folder_child(b, stars) for b in below],
+        "child": [mapping.folder_child(b) for b in below],
     }
     return answer(request, directory=directory)
 
@@ -208,7 +199,7 @@ _ALBUM_ORDERS: dict[str, tuple[tuple[FindSort, ...], bool]] = {
 }
 
 
-async def _album_list(request: web.Request) -> tuple[list[FoundItem], dict[str, float]]:
+async def _album_list(request: web.Request) -> list[FoundItem]:
     given = await given_params(request)
     kind = required(given, "type")
     if kind not in _ALBUM_ORDERS:
@@ -232,17 +223,17 @@ async def _album_list(request: web.Request) -> tuple[list[FoundItem], dict[str, 
     elif kind == "byGenre":
         query = FindQuery(**{**query.__dict__, "genres": (required(given, "genre"),)})
     page = await find(request, query)
-    return list(page.items), await starred(request)
+    return list(page.items)
 
 
 async def get_album_list2(request: web.Request) -> web.StreamResponse:
-    albums, stars = await _album_list(request)
-    return answer(request, albumList2={"album": [mapping.album(a, stars) for a in albums]})
+    albums = await _album_list(request)
+    return answer(request, albumList2={"album": [mapping.album(a) for a in albums]})
 
 
 async def get_album_list(request: web.Request) -> web.StreamResponse:
-    albums, stars = await _album_list(request)
-    return answer(request, albumList={"album": [mapping.folder_child(a, stars) for a in albums]})
+    albums = await _album_list(request)
+    return answer(request, albumList={"album": [mapping.folder_child(a) for a in albums]})
 
 
 async def get_random_songs(request: web.Request) -> web.StreamResponse:
@@ -258,9 +249,8 @@ async def get_random_songs(request: web.Request) -> web.StreamResponse:
         sort=(FindSort.RANDOM,),
         limit=size,
     )
-    stars = await starred(request)
     page = await find(request, query)
-    return answer(request, randomSongs={"song": [mapping.song(s, stars) for s in page.items]})
+    return answer(request, randomSongs={"song": [mapping.song(s) for s in page.items]})
 
 
 async def get_songs_by_genre(request: web.Request) -> web.StreamResponse:
@@ -274,23 +264,27 @@ async def get_songs_by_genre(request: web.Request) -> web.StreamResponse:
         offset=number(given, "offset", 0, 0, 1_000_000),
         limit=number(given, "count", 10, 1, MAX_SIZE),
     )
-    stars = await starred(request)
     page = await find(request, query)
-    return answer(request, songsByGenre={"song": [mapping.song(s, stars) for s in page.items]})
+    return answer(request, songsByGenre={"song": [mapping.song(s) for s in page.items]})
 
 
 async def _search(
     request: web.Request,
-) -> tuple[list[FoundItem], list[FoundItem], list[FoundItem], dict[str, float]]:
+) -> tuple[list[FoundItem], list[FoundItem], list[FoundItem]]:
     given = await given_params(request)
     # Apps sync a whole library with an empty query (some send ""), and quote words.
     text = given.get("query", "").strip().strip('"').strip()[:200] or None
     folder = await folder_library(request, given)
     found: list[list[FoundItem]] = []
+    # Matches by name, each kind on its own and best match first, as our own search lists them; no total, which
+    # these answers have no place for. Without words (an app's whole-library sync) artists and albums come by
+    # name and songs as their albums list them.
+    by_name = (FindSort.RELEVANCE,) if text else (FindSort.TITLE,)
+    songs = (FindSort.RELEVANCE,) if text else (FindSort.TOP_TITLE, FindSort.PARENT_TITLE, *TRACK_ORDER)
     for kinds, name, sort in (
-        (ARTISTS, "artist", (FindSort.TITLE,)),
-        (ALBUMS, "album", (FindSort.TITLE,)),
-        (TRACKS, "song", (FindSort.TOP_TITLE, FindSort.PARENT_TITLE, *TRACK_ORDER)),
+        (ARTISTS, "artist", by_name),
+        (ALBUMS, "album", by_name),
+        (TRACKS, "song", songs),
     ):
         count = number(given, f"{name}Count", 20, 0, MAX_SIZE)
         offset = number(given, f"{name}Offset", 0, 0, 1_000_000)
@@ -300,27 +294,28 @@ async def _search(
         page = await find(
             request,
             FindQuery(kinds=kinds, library_id=folder, text=text, sort=sort, offset=offset, limit=count),
+            count=False,
         )
         found.append(list(page.items))
-    return found[0], found[1], found[2], await starred(request)
+    return found[0], found[1], found[2]
 
 
 async def search3(request: web.Request) -> web.StreamResponse:
-    artists, albums, songs, stars = await _search(request)
+    artists, albums, songs = await _search(request)
     result = {
-        "artist": [mapping.artist(a, stars) for a in artists],
-        "album": [mapping.album(a, stars) for a in albums],
-        "song": [mapping.song(s, stars) for s in songs],
+        "artist": [mapping.artist(a) for a in artists],
+        "album": [mapping.album(a) for a in albums],
+        "song": [mapping.song(s) for s in songs],
     }
     return answer(request, searchResult3=result)
 
 
 async def search2(request: web.Request) -> web.StreamResponse:
-    artists, albums, songs, stars = await _search(request)
+    artists, albums, songs = await _search(request)
     result = {
         "artist": [{"id": str(a.summary.id), "name": a.summary.title} for a in artists],
-        "album": [mapping.folder_child(a, stars) for a in albums],
-        "song": [mapping.song(s, stars) for s in songs],
+        "album": [mapping.folder_child(a) for a in albums],
+        "song": [mapping.song(s) for s in songs],
     }
     return answer(request, searchResult2=result)
 

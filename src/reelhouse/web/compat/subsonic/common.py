@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -64,20 +62,16 @@ async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> st
     return str(library.id)
 
 
-async def find(request: web.Request, query: FindQuery) -> Page[FoundItem]:
-    found: Page[FoundItem] = await call(request, services(request).catalogue.find, actor(request), query)
+async def find(request: web.Request, query: FindQuery, count: bool = True) -> Page[FoundItem]:
+    """``count=False`` where the answer has no total (see CatalogueService.find)."""
+    catalogue = services(request).catalogue
+    found: Page[FoundItem] = await call(request, catalogue.find, actor(request), query, count=count)
     return found
 
 
 async def one(request: web.Request, item: str) -> FoundItem:
     found: FoundItem = await call(request, services(request).catalogue.found, actor(request), item)
     return found
-
-
-async def starred(request: web.Request) -> dict[str, float]:
-    """The caller's stars by item, for the `starred` field of what an answer lists."""
-    rows: list[Any] = await call(request, services(request).playstate.favourites, actor(request), 1000)
-    return {r.item_id: r.favourite_at for r in rows if r.favourite_at is not None}
 
 
 async def given_params(request: web.Request) -> MultiDictProxy[str]:

@@ -64,7 +64,7 @@ def _drop_none(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def artist(found: FoundItem, starred: dict[str, float] | None = None) -> dict[str, Any]:
+def artist(found: FoundItem) -> dict[str, Any]:
     summary = found.summary
     return _drop_none(
         {
@@ -72,14 +72,12 @@ def artist(found: FoundItem, starred: dict[str, float] | None = None) -> dict[st
             "name": summary.title,
             "coverArt": _cover(found),
             "albumCount": found.child_count or 0,
-            "starred": iso((starred or {}).get(str(summary.id))),
+            "starred": iso(found.marks.favourite_at),
         }
     )
 
 
-def album(
-    found: FoundItem, starred: dict[str, float] | None = None, duration: float | None = None
-) -> dict[str, Any]:
+def album(found: FoundItem, duration: float | None = None) -> dict[str, Any]:
     summary = found.summary
     return _drop_none(
         {
@@ -94,14 +92,12 @@ def album(
             "year": summary.year,
             "genre": found.genres[0] if found.genres else None,
             "playCount": found.marks.play_count or None,
-            "starred": iso((starred or {}).get(str(summary.id))),
+            "starred": iso(found.marks.favourite_at),
         }
     )
 
 
-def song(
-    found: FoundItem, starred: dict[str, float] | None = None, detail: ItemDetail | None = None
-) -> dict[str, Any]:
+def song(found: FoundItem, detail: ItemDetail | None = None) -> dict[str, Any]:
     summary = found.summary
     record: dict[str, Any] = {
         "id": str(summary.id),
@@ -124,7 +120,7 @@ def song(
         "isVideo": False,
         "playCount": found.marks.play_count or None,
         "played": iso(found.marks.played_at) if found.marks.played_at else None,
-        "starred": iso((starred or {}).get(str(summary.id))),
+        "starred": iso(found.marks.favourite_at),
     }
     if detail is not None:
         present = next((f for f in detail.files if not f.missing), None)
@@ -142,10 +138,10 @@ def song(
     return _drop_none(record)
 
 
-def folder_child(found: FoundItem, starred: dict[str, float] | None = None) -> dict[str, Any]:
+def folder_child(found: FoundItem) -> dict[str, Any]:
     """An artist or an album in the directory view (getMusicDirectory, getIndexes, getAlbumList)."""
     if found.summary.kind is ItemKind.TRACK:
-        return song(found, starred)
+        return song(found)
     summary = found.summary
     return _drop_none(
         {
@@ -158,6 +154,6 @@ def folder_child(found: FoundItem, starred: dict[str, float] | None = None) -> d
             "year": summary.year,
             "coverArt": _cover(found),
             "created": iso(summary.added_at),
-            "starred": iso((starred or {}).get(str(summary.id))),
+            "starred": iso(found.marks.favourite_at),
         }
     )

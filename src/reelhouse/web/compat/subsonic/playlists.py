@@ -16,7 +16,7 @@ from reelhouse.errors import InvalidInput, PermissionDenied
 from reelhouse.services.playlists import MAX_ENTRIES, PlaylistService, PlaylistView
 from reelhouse.web.compat.subsonic import mapping
 from reelhouse.web.compat.subsonic.answers import answer
-from reelhouse.web.compat.subsonic.common import find, given_params, number, required, starred
+from reelhouse.web.compat.subsonic.common import find, given_params, number, required
 from reelhouse.web.context import actor, call, services
 
 SONGS = frozenset({ItemKind.TRACK.value})
@@ -49,10 +49,7 @@ async def _songs(request: web.Request, ids: Sequence[str]) -> list[dict[str, Any
         chunk = tuple(unique[start : start + _CHUNK])
         page = await find(request, FindQuery(ids=chunk, limit=len(chunk)))
         found.update({str(f.summary.id): f for f in page.items})
-    stars = await starred(request)
-    return [
-        mapping.song(found[i], stars) for i in ids if i in found and found[i].summary.kind is ItemKind.TRACK
-    ]
+    return [mapping.song(found[i]) for i in ids if i in found and found[i].summary.kind is ItemKind.TRACK]
 
 
 def _record(view: PlaylistView) -> dict[str, Any]:

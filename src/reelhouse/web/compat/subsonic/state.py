@@ -86,19 +86,18 @@ async def set_rating(request: web.Request) -> web.StreamResponse:
 
 async def get_starred2(request: web.Request) -> web.StreamResponse:
     rows = await call(request, services(request).playstate.favourites, actor(request), 1000)
-    stars = {r.item_id: r.favourite_at for r in rows if r.favourite_at is not None}
     out: dict[str, list[dict[str, object]]] = {"artist": [], "album": [], "song": []}
-    ids = tuple(stars)
+    ids = tuple(r.item_id for r in rows if r.favourite_at is not None)
     if ids:
         page = await find(request, FindQuery(ids=ids, limit=len(ids)))
         for found in page.items:
             kind = found.summary.kind
             if kind is ItemKind.ARTIST:
-                out["artist"].append(mapping.artist(found, stars))
+                out["artist"].append(mapping.artist(found))
             elif kind is ItemKind.ALBUM:
-                out["album"].append(mapping.album(found, stars))
+                out["album"].append(mapping.album(found))
             elif kind is ItemKind.TRACK:
-                out["song"].append(mapping.song(found, stars))
+                out["song"].append(mapping.song(found))
     return answer(request, starred2=out)
 
 
