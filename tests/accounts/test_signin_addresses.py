@@ -88,3 +88,26 @@ def test_an_account_kept_home_cannot_sign_in_from_outside_and_leaves_no_address(
         kept = conn.exec_driver_sql("SELECT address FROM sign_in_addresses").scalars().all()
     assert OFFICE not in kept
     assert login(via_proxy(running, "192.168.1.20"), "kim").status == 200
+
+
+def _seen_at(running: RunningServer, address: str) -> float:
+    with running.server.db.read() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT last_at FROM sign_in_addresses WHERE address = ?", (address,)
+        ).scalar_one()
+    return float(found)
+
+
+def test_an_address_seen_within_the_hour_is_not_rewritten_and_an_older_one_is(running: RunningServer) -> None:
+    """The address write is on every sign-in's path, so a current one is left alone; an older one still moves
+    to now, since its time decides which addresses are forgotten first."""
+    running.create_user("bob")
+    behind_proxy(running)
+    assert login(via_proxy(running, OFFICE), "bob").status == 200
+    first = _seen_at(running, OFFICE)
+    assert login(via_proxy(running, OFFICE), "bob").status == 200
+    assert _seen_at(running, OFFICE) == first
+    with running.server.db.begin() as conn:
+        conn.exec_driver_sql("UPDATE sign_in_addresses SET last_at = last_at - 7200")
+    assert login(via_proxy(running, OFFICE), "bob").status == 200
+    assert _seen_at(running, OFFICE) > first

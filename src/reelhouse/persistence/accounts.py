@@ -6,13 +6,32 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from reelhouse.domain.ids import UserId, new_id
 from reelhouse.persistence.schema import auth_tokens, second_factors, setup_codes, sign_in_addresses, users
 
 # Enough for a household's devices and a few years of a laptop's travels; the oldest are forgotten first.
 ADDRESSES_KEPT = 64
+
+# Built once: a sign-in's read is on the path whose cost is meant to be its password hash's, nearly.
+_SIGN_IN_READ = (
+    select(
+        users,
+        second_factors.c.confirmed_at.label("second_factor_at"),
+        sign_in_addresses.c.last_at.label("address_seen_at"),
+    )
+    .select_from(
+        users.outerjoin(second_factors, second_factors.c.user_id == users.c.id).outerjoin(
+            sign_in_addresses,
+            and_(
+                sign_in_addresses.c.user_id == users.c.id,
+                sign_in_addresses.c.address == bindparam("address"),
+            ),
+        )
+    )
+    .where(users.c.username_key == bindparam("key"))
+)
 
 
 class AccountRepository:
@@ -39,6 +58,11 @@ class AccountRepository:
 
     def user_by_name(self, conn: Connection, username: str) -> Any:
         return conn.execute(select(users).where(users.c.username_key == username.casefold())).first()
+
+    def user_for_sign_in(self, conn: Connection, username: str, address: str | None) -> Any:
+        """The user's row with `second_factor_at` (when two-factor was confirmed) and `address_seen_at` (when
+        they last signed in from `address`): what a sign-in reads before its hash, in one statement."""
+        return conn.execute(_SIGN_IN_READ, {"key": username.casefold(), "address": address}).first()
 
     def user_by_id(self, conn: Connection, user_id: str) -> Any:
         return conn.execute(select(users).where(users.c.id == user_id)).first()
@@ -90,20 +114,6 @@ class AccountRepository:
         ).first()
         return found is not None and (found.expires_at is None or found.expires_at > time.time())
 
-    def second_factor_on(self, conn: Connection, user_id: str) -> bool:
-        found = conn.execute(
-            select(second_factors.c.confirmed_at).where(second_factors.c.user_id == user_id)
-        ).first()
-        return found is not None and found.confirmed_at is not None
-
-    def signed_in_from(self, conn: Connection, user_id: str, address: str) -> bool:
-        found = conn.execute(
-            select(sign_in_addresses.c.last_at).where(
-                sign_in_addresses.c.user_id == user_id, sign_in_addresses.c.address == address
-            )
-        ).first()
-        return found is not None
-
     def remember_address(self, conn: Connection, user_id: str, address: str) -> None:
         now = time.time()
         done = conn.execute(
@@ -141,21 +151,23 @@ class AccountRepository:
     ) -> str:
         token_id = new_id()
         now = time.time()
+        # Values as parameters: one cached statement for every sign-in (see AuditRepository._append_after).
         conn.execute(
-            insert(auth_tokens).values(
-                id=token_id,
-                token_hash=token_hash,
-                user_id=user_id,
-                kind=kind,
-                name=name,
-                scopes=scopes,
-                created_at=now,
-                last_seen_at=now,
-                last_address=address,
-                expires_at=expires_at,
-                device_id=device_id,
-                client=client,
-            )
+            insert(auth_tokens),
+            {
+                "id": token_id,
+                "token_hash": token_hash,
+                "user_id": user_id,
+                "kind": kind,
+                "name": name,
+                "scopes": scopes,
+                "created_at": now,
+                "last_seen_at": now,
+                "last_address": address,
+                "expires_at": expires_at,
+                "device_id": device_id,
+                "client": client,
+            },
         )
         return token_id
 

@@ -27,6 +27,9 @@ SESSION_ABSOLUTE = 90 * 86400
 DEVICE_IDLE = 90 * 86400
 DEVICE_ABSOLUTE = 365 * 86400
 TOUCH_EVERY = 60.0
+# A remembered address's time only orders which addresses are forgotten first (the oldest beyond the kept
+# number), so a sign-in from one seen within the hour leaves its row alone and writes less per sign-in.
+ADDRESS_REFRESH = 3600.0
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 FAILED = "That username and password do not match."
 TWO_FACTOR_APPS = (
@@ -239,13 +242,15 @@ class AccountService:
         """`home`: the peer is on the home network, where guesses from elsewhere never lock the account.
         `app`: an app's device sign-in; it gets a device token, and cannot answer a second factor."""
         account = username.strip().casefold()[:64]
-        with self._db.read() as conn:
-            user = self._repo.user_by_name(conn, account) if len(username) <= 64 else None
-            known = home or (
-                user is not None and address is not None and self._repo.signed_in_from(conn, user.id, address)
-            )
-            # Read here rather than in a transaction of its own: sign-in throughput is the hash's, nearly.
-            second_factor = user is not None and self._repo.second_factor_on(conn, user.id)
+        user = None
+        if len(username) <= 64:
+            # One statement for the user, their second factor and this address: sign-in throughput is the
+            # hash's, nearly, so what surrounds the hash is kept to a read and a write.
+            with self._db.read() as conn:
+                user = self._repo.user_for_sign_in(conn, account, address)
+        seen_at: float | None = user.address_seen_at if user is not None and address is not None else None
+        known = home or seen_at is not None
+        second_factor = user is not None and user.second_factor_at is not None
         # Counted before the hash is checked, so concurrent guesses cannot all slip past the counters.
         with self.throttle.attempt(account, address, known) as attempt:
             # The same hash work is done for unknown users, so timing does not tell who exists.
@@ -282,8 +287,12 @@ class AccountService:
                     self._repo.set_password_hash(conn, user.id, self.passwords.hash(password))
             attempt.succeeded()
         if app is not None:
-            return self._issue(user, address, app.device, "auth.device_login", Credential.DEVICE, app, True)
-        return self._issue(user, address, device[:128] or "web", "auth.login", Credential.SESSION)
+            return self._issue(
+                user, address, app.device, "auth.device_login", Credential.DEVICE, app, True, seen_at
+            )
+        return self._issue(
+            user, address, device[:128] or "web", "auth.login", Credential.SESSION, seen_at=seen_at
+        )
 
     def issue_device_token(self, user_id: str, app: DeviceApp, address: str | None, action: str) -> SignIn:
         """A device token for an app the user approved from a signed-in session (Quick Connect)."""
@@ -331,8 +340,10 @@ class AccountService:
         credential: Credential,
         app: DeviceApp | None = None,
         password: bool = False,
+        seen_at: float | None = None,
     ) -> SignIn:
-        """`password`: the device proved the password, so its address is remembered as a session's is."""
+        """`password`: the device proved the password, so its address is remembered as a session's is.
+        `seen_at`: when the user last signed in from `address`, as read before the hash (None: never)."""
         token = secrets.token_urlsafe(32)
         device = device[:128] or (app.client[:128] if app else "") or "app"
         lifetime = DEVICE_ABSOLUTE if credential is Credential.DEVICE else SESSION_ABSOLUTE
@@ -356,7 +367,11 @@ class AccountService:
                 device_id=app.device_id[:128] if app else None,
                 client=app.client[:128] if app else None,
             )
-            if (credential is Credential.SESSION or password) and address is not None:
+            if (
+                (credential is Credential.SESSION or password)
+                and address is not None
+                and (seen_at is None or time.time() - seen_at > ADDRESS_REFRESH)
+            ):
                 self._repo.remember_address(conn, user.id, address)
             actor = grants_to_actor(user.id, user.username, user.role, user.grants, scopes, session_id)
             self._audit.record(conn, actor, action, user.id, detail, address)
