@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from reelhouse.domain.access import system_actor
-from reelhouse.domain.finding import FindQuery, FindSort
+from reelhouse.domain.finding import FindQuery, FindSort, Needs
 from reelhouse.domain.library import ItemKind
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
@@ -111,7 +111,7 @@ def test_a_search_of_one_kind_lists_best_matches_first_under_the_viewers_scope(t
     add_rows(db, "L", [artist, album, *songs])
     catalogue = CatalogueService(db, CatalogueRepository(), LibraryRepository())
     query = FindQuery(kinds=frozenset({ItemKind.TRACK}), text="gold", sort=(FindSort.RELEVANCE,), limit=10)
-    page = catalogue.find(system_actor(), query, count=False)
+    page = catalogue.find(system_actor(), query, Needs(total=False))
     titles = [f.summary.title for f in page.items]
     assert titles[0] == "Gold"
     assert set(titles) == {"Gold", "Golden Hour", "Silver and Gold and Bronze Medals"}  # not "Marigold"

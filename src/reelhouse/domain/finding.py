@@ -63,6 +63,23 @@ class FindQuery:
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a listing reads beyond each item's summary, its family's names, its child count and the viewer's
+    marks. Each costs a statement or a pass over the items below: an answer leaves out what it never shows.
+
+    ``details``: plot and genres. ``total``: how many match in all (without it a page's total only says how
+    far the page reaches). ``leaves``: the episodes or tracks under a show, season, artist or album, and how
+    many of them the viewer has not watched."""
+
+    details: bool = True
+    total: bool = True
+    leaves: bool = True
+
+
+FULL = Needs()
+
+
+@dataclass(frozen=True)
 class ViewerMarks:
     """The viewer's own marks on an item: progress, watched, favourite."""
 

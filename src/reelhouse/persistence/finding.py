@@ -25,7 +25,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from reelhouse.domain.access import LibraryScope
-from reelhouse.domain.finding import FOLDER_KINDS, FindQuery, FindSort, FoundItem, ViewerMarks
+from reelhouse.domain.finding import (
+    FOLDER_KINDS,
+    FULL,
+    FindQuery,
+    FindSort,
+    FoundItem,
+    Needs,
+    ViewerMarks,
+)
 from reelhouse.domain.library import ItemKind, LibraryKind
 from reelhouse.persistence.catalogue import (
     _SUMMARY_COLUMNS,
@@ -206,12 +214,11 @@ class ItemFinder:
         library_kind: LibraryKind | None = None,
         labels_in_use: frozenset[str] | None = None,
         total: int | None = None,
-        details: bool = True,
-        count: bool = True,
+        needs: Needs = FULL,
     ) -> tuple[list[FoundItem], int] | None:
         """A page of matching items and how many match in all; None when the parent or ancestor asked for is
-        not visible, so that hidden and absent answer the same. Without ``count`` the total is not counted
-        and only says how far this page reaches (its offset and its items)."""
+        not visible, so that hidden and absent answer the same. A listing without its total only says how far
+        this page reaches (its offset and its items)."""
         for family in (query.parent_id, query.ancestor_id):
             if family is not None and not _visible(conn, scope, family):
                 return None
@@ -231,11 +238,11 @@ class ItemFinder:
                     select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
                 ).scalars()
             )
-        if total is None and not count:
+        if total is None and not needs.total:
             total = query.offset + len(ids)
         if total is None:  # the caller may know it from a cache
             total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
-        return self.rows(conn, scope, ids, details), total
+        return self.rows(conn, scope, ids, needs), total
 
     def _best_matches(self, conn: Connection, query: FindQuery, where: Any, order: list[Any]) -> list[str]:
         """A page of the items with the query's words, best match first: the search index ranks its matches
@@ -267,10 +274,10 @@ class ItemFinder:
         return ids
 
     def rows(
-        self, conn: Connection, scope: LibraryScope, ids: list[str], details: bool = True
+        self, conn: Connection, scope: LibraryScope, ids: list[str], needs: Needs = FULL
     ) -> list[FoundItem]:
-        """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks;
-        with ``details``, also their plot and genres (long text and a query more, which grids do not show).
+        """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks,
+        and what else the listing asks for (see Needs).
 
         Few statements, since each costs more in Python than SQLite spends on a page: one for the rows with
         their marks and their parent's and top item's names, one to count what is under the folders among them
@@ -279,7 +286,7 @@ class ItemFinder:
         if not ids:
             return []
         columns: list[Any] = [*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration]
-        columns += [items.c.aired, items.c.plot] if details else [items.c.aired]
+        columns += [items.c.aired, items.c.plot] if needs.details else [items.c.aired]
         # The viewer's marks and the family's names come with the rows (a primary-key lookup each).
         mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
         marked = (
@@ -302,14 +309,14 @@ class ItemFinder:
         )
         rows = {r.id: r for r in conn.execute(statement)}
         genres: dict[str, list[str]] = {}
-        if details:
+        if needs.details:
             for item_id, genre in conn.execute(
                 select(item_genres.c.item_id, item_genres.c.genre)
                 .where(item_genres.c.item_id.in_(ids))
                 .order_by(item_genres.c.genre)
             ):
                 genres.setdefault(item_id, []).append(genre)
-        counts = self._counts(conn, scope, rows.values())
+        counts = self._counts(conn, scope, rows.values(), needs.leaves)
         found: list[FoundItem] = []
         for item_id in ids:
             row = rows.get(item_id)
@@ -325,7 +332,7 @@ class ItemFinder:
                     sort_title=row.sort_title,
                     top_id=top_id,
                     duration=row.duration,
-                    plot=row.plot if details else None,
+                    plot=row.plot if needs.details else None,
                     aired=row.aired,
                     genres=tuple(genres[item_id]) if item_id in genres else (),
                     parent_title=row.parent_title if row.parent_id else None,
@@ -339,14 +346,22 @@ class ItemFinder:
         return found
 
     def _counts(
-        self, conn: Connection, scope: LibraryScope, rows: Any
+        self, conn: Connection, scope: LibraryScope, rows: Any, leaves: bool = True
     ) -> dict[str, tuple[int, int | None, int | None]]:
         """Per listed folder: (children, episodes or tracks under it, of which unwatched by the viewer); the
-        last two only for shows, seasons, artists and albums. Counted under the viewer's scope, so a hidden
-        episode never shows in a count."""
+        last two only for shows, seasons, artists and albums, and only with ``leaves``. Counted under the
+        viewer's scope, so a hidden episode never shows in a count."""
         folders = [r.id for r in rows if r.kind in _FOLDER_VALUES]
         if not folders:
             return {}
+        if not leaves:
+            counted = conn.execute(
+                select(items.c.parent_id, func.count())
+                .where(items.c.parent_id.in_(folders), scope_clause(scope, library_index=False))
+                .group_by(items.c.parent_id)
+            )
+            by_parent = {row[0]: int(row[1]) for row in counted}
+            return {folder: (by_parent.get(folder, 0), None, None) for folder in folders}
         by_top = [r.id for r in rows if r.kind in ("show", "artist")]
         leaf_kinds = ("episode", "track")
         watched = _marks_of(scope, play_state.c.watched.is_(True))
@@ -382,13 +397,11 @@ class ItemFinder:
         for r in rows:
             if r.kind not in _FOLDER_VALUES:
                 continue
-            children = found.get(r.id, (0, 0, 0))[0]
+            under = found.get(r.id, (0, 0, 0))
             if r.kind in ("show", "artist"):
-                leaves, unwatched = tops.get(r.id, (0, 0))
-                out[r.id] = (children, leaves, unwatched)
+                out[r.id] = (under[0], *tops.get(r.id, (0, 0)))
             elif r.kind in ("season", "album"):
-                _, leaves_below, unwatched_below = found.get(r.id, (0, 0, 0))
-                out[r.id] = (children, leaves_below, unwatched_below)
+                out[r.id] = under
             else:
-                out[r.id] = (children, None, None)
+                out[r.id] = (under[0], None, None)
         return out

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
-from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
+from reelhouse.domain.finding import FULL, FindQuery, FindSort, FoundItem, Needs
 from reelhouse.domain.library import (
     TOP_LEVEL_KINDS,
     ItemDetail,
@@ -272,14 +272,11 @@ class CatalogueService:
                 raise NotFound("No such item.")
             return self._people.lyrics(conn, item_id)
 
-    def find(
-        self, actor: Actor, query: FindQuery, details: bool = True, count: bool = True
-    ) -> Page[FoundItem]:
+    def find(self, actor: Actor, query: FindQuery, needs: Needs = FULL) -> Page[FoundItem]:
         """Items across every library the viewer sees (or one, or under one item), filtered and ordered as
         client apps ask; a library, parent or ancestor the viewer cannot see is a 404 like a missing one.
-        Without ``details`` the items come without plot and genres, which a grid of posters does not show.
-        Without ``count``, for an answer with no place for a total (Subsonic's search), the page's total only
-        says how far the page reaches: a search's count reads every match (about 4 ms for a common word at
+        ``needs`` leaves out what the answer never shows (Needs): a grid of posters shows no plot, and
+        Subsonic's search has no place for a total, which for a common word reads every match (about 4 ms at
         100,000 tracks)."""
         if not 1 <= query.limit <= MAX_FIND:
             raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
@@ -300,7 +297,7 @@ class CatalogueService:
                 # A plain page of one library is a browse page: the same anchors and cached totals.
                 # Only the ids: the finder reads the rows once, with everything an app's list needs.
                 ids, total = self._browse_ids(conn, actor, library, *browse)
-                rows = self._finder.rows(conn, actor.scope, ids, details)
+                rows = self._finder.rows(conn, actor.scope, ids, needs)
                 return Page(tuple(rows), total, query.offset, query.limit)
             kind = library.kind if library is not None else None
             # Totals are cached like a browse's, but not where the viewer's own marks decide: those change
@@ -310,10 +307,8 @@ class CatalogueService:
             if not marked:
                 key = ("find", dataclasses.replace(query, offset=0, limit=1, sort=()), repr(actor.scope))
             cached = self._totals.get(key) if key is not None else None
-            found = self._finder.find(
-                conn, actor.scope, query, kind, self._labels(conn), cached, details, count
-            )
-            if found is not None and key is not None and cached is None and count:
+            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached, needs)
+            if found is not None and key is not None and cached is None and needs.total:
                 self._totals.put(key, found[1])
         if found is None:
             raise NotFound("No such item.")

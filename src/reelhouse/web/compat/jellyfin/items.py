@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse.domain.access import Action, Actor, can
-from reelhouse.domain.finding import FindQuery, FindSort, FoundItem
+from reelhouse.domain.finding import FindQuery, FindSort, FoundItem, Needs
 from reelhouse.domain.library import TOP_LEVEL_KINDS, ItemKind, Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.services.catalogue import CatalogueService
@@ -317,7 +317,7 @@ def _listed_now(
     if query is None:
         return envelope([], 0, params.number("StartIndex", 0))
     # The plot and genres cost a column and a query per page; read them only when the app asked for them.
-    page = catalogue.find(who, query, details=bool(ctx.fields & {"overview", "genres"}))
+    page = catalogue.find(who, query, Needs(details=bool(ctx.fields & {"overview", "genres"})))
     wanted = page.items if params.number("Limit", 1) > 0 else ()
     return envelope((item_dto(found, ctx) for found in wanted), page.total, page.offset)
 

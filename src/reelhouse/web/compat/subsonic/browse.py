@@ -15,6 +15,7 @@ from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.web.compat.subsonic import mapping
 from reelhouse.web.compat.subsonic.answers import answer
 from reelhouse.web.compat.subsonic.common import (
+    SEARCHING,
     find,
     folder_library,
     given_params,
@@ -294,7 +295,7 @@ async def _search(
         page = await find(
             request,
             FindQuery(kinds=kinds, library_id=folder, text=text, sort=sort, offset=offset, limit=count),
-            count=False,
+            SEARCHING,
         )
         found.append(list(page.items))
     return found[0], found[1], found[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from reelhouse.domain.finding import FindQuery, FoundItem
+from reelhouse.domain.finding import FindQuery, FoundItem, Needs
 from reelhouse.domain.library import Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.web.compat.subsonic.answers import MissingParameter, params
@@ -62,10 +62,17 @@ async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> st
     return str(library.id)
 
 
-async def find(request: web.Request, query: FindQuery, count: bool = True) -> Page[FoundItem]:
-    """``count=False`` where the answer has no total (see CatalogueService.find)."""
-    catalogue = services(request).catalogue
-    found: Page[FoundItem] = await call(request, catalogue.find, actor(request), query, count=count)
+# Subsonic's records show an album's songs and an artist's albums (children), never what is under those, nor
+# how many of them the user has not played.
+LISTING = Needs(leaves=False)
+# Its searches have no place for a total either.
+SEARCHING = Needs(leaves=False, total=False)
+
+
+async def find(request: web.Request, query: FindQuery, needs: Needs = LISTING) -> Page[FoundItem]:
+    found: Page[FoundItem] = await call(
+        request, services(request).catalogue.find, actor(request), query, needs
+    )
     return found
 
 
