@@ -101,6 +101,7 @@ export function signedIn(user) {
 }
 
 export async function signOut() {
+  stopMusic();
   try { await post("/api/auth/logout"); } catch { /* already signed out is fine */ }
   session.me = null;
   session.libraries = [];
@@ -191,6 +192,7 @@ async function render() {
     return;
   }
   drawNav();
+  startMusic();
   const view = await loading;
   if (!view) {
     showFatal(new Error("This page could not be loaded; reload to try again."));
@@ -217,6 +219,21 @@ async function render() {
   window.scrollTo(0, 0);
 }
 
+// The mini-player sits beside the page container from the first signed-in page on, so music outlives pages; a
+// queue saved before a reload comes back (checked again by the server) without playing by itself.
+let music = null;
+function startMusic() {
+  if (music || !session.me) return;
+  music = import("/static/mini-player.js").then((bar) => { bar.mount(); return import("/static/music.js"); })
+    .then((m) => { m.restore(); return m; })
+    .catch(() => { music = null; return null; });
+}
+
+// Nothing of the last user's listening plays or stays for the next one to see.
+function stopMusic() {
+  if (music) music.then((m) => m?.stop()).catch(() => {});
+}
+
 function showFatal(err) {
   clear(main);
   const message = err instanceof ApiError || err.message ? sentence(err.message) : "Something went wrong.";
@@ -228,6 +245,7 @@ window.addEventListener("hashchange", render);
 window.addEventListener("reelhouse:signed-out", () => {
   if (!session.me) return;
   session.me = null;
+  stopMusic();
   announce("Your session has ended; sign in again.");
   navigate("/signin");
 });

@@ -64,3 +64,31 @@ export function loadHlsJs() {
   }
   return hlsLoading;
 }
+
+// Puts a decision's stream on a media element: the URL itself, or through hls.js where the browser cannot play
+// HLS alone. `holder.hls` keeps the hls.js instance so the next stream replaces it. False when it cannot play.
+export async function attachStream(media, decision, holder) {
+  if (holder.hls) { holder.hls.destroy(); holder.hls = null; }
+  const isHls = decision.content_type === HLS_TYPE || /\.m3u8(\?|$)/.test(decision.url);
+  if (!isHls || nativeHls(media)) { media.src = decision.url; return true; }
+  const Hls = await loadHlsJs();
+  if (!Hls || !Hls.isSupported()) return false;
+  holder.hls = new Hls();
+  holder.hls.loadSource(decision.url);
+  holder.hls.attachMedia(media);
+  return true;
+}
+
+export const NO_HLS = "This browser cannot play this stream: it needs HLS, and this server does not offer hls.js. Try Safari, or ask the server's owner to run the setup command with Node installed.";
+
+// This browser's player id: a new playback of the same item here replaces the old session on the server.
+export function deviceId() {
+  const key = "reelhouse.device";
+  let id = null;
+  try { id = window.localStorage.getItem(key); } catch { /* storage disabled: a fresh id per page */ }
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    try { window.localStorage.setItem(key, id); } catch { /* ignore */ }
+  }
+  return id;
+}

@@ -1,14 +1,18 @@
-// The players: video (direct play or HLS, as the server decides) and music (a queue that plays on).
+// The players: video (direct play or HLS, as the server decides) and music, which the mini-player plays so it
+// goes on across pages; this page then shows what plays now and the queue.
 import { get, api, ApiError } from "/static/api.js";
 import { h, formatDuration } from "/static/dom.js";
 import { setTitle, navigate, announce } from "/static/app.js";
-import { clientProfile, playRoutes, fill, nativeHls, loadHlsJs, HLS_TYPE } from "/static/playback.js";
+import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
+import { subtitle } from "/static/cards.js";
+import * as music from "/static/music.js";
 
 const REPORT_EVERY = 10_000;
 
 export async function render({ main, params, query }) {
   const item = await get(`/api/items/${encodeURIComponent(params.id)}`);
   setTitle(item.title);
+  if (item.kind === "track") return renderTrack(main, item, query);
   const routes = await playRoutes();
   main.append(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: `#/item/${item.id}` }, `‹ ${item.title}`)),
     h("h1", {}, item.title));
@@ -16,21 +20,20 @@ export async function render({ main, params, query }) {
     main.append(h("p", { class: "form-error" }, "This server cannot stream yet: its playback service is not available."));
     return;
   }
-  const audioOnly = item.kind === "track";
-  const media = audioOnly ? h("audio", { controls: true, preload: "auto" }) : h("video", { controls: true, preload: "auto", playsinline: true });
+  // A film does not play over the music: the music waits in its bar.
+  music.audio.pause();
+  const media = h("video", { controls: true, preload: "auto", playsinline: true });
   const message = h("p", { class: "form-error", role: "alert", hidden: true });
   const info = h("p", { class: "muted", id: "playback-method" });
   const player = h("div", { class: "player" }, media, message, info);
   main.append(player);
 
   const state = { item, hls: null, timer: null, lastReport: 0, closed: false, sessionId: null };
-  const queue = audioOnly ? await buildQueue(item, query.get("queue")) : null;
   // Another audio track is another stream: carry on from where the viewer was, not from the start.
-  const audioSelect = audioOnly ? null : audioTracks(item, (index) => start(index, media.currentTime));
+  const audioSelect = audioTracks(item, (index) => start(index, media.currentTime));
   if (audioSelect) player.append(audioSelect);
-  const subtitleSelect = audioOnly ? null : subtitleChooser(media);
-  if (subtitleSelect) player.append(subtitleSelect.field);
-  if (queue) player.append(queueList(queue, item));
+  const subtitleSelect = subtitleChooser(media);
+  player.append(subtitleSelect.field);
 
   const fail = (text) => { message.textContent = text; message.hidden = false; };
 
@@ -56,7 +59,7 @@ export async function render({ main, params, query }) {
     for (const sub of decision.subtitles || []) {
       media.append(h("track", { kind: "subtitles", src: sub.url, srclang: sub.language || "und", label: sub.title || sub.language || "Subtitles", default: sub.forced }));
     }
-    if (subtitleSelect) subtitleSelect.refresh(decision.subtitles || []);
+    subtitleSelect.refresh(decision.subtitles || []);
     // Listen before attaching: a cached stream may have its metadata before the next line runs.
     media.addEventListener("loadedmetadata", () => {
       if (at !== null) { media.currentTime = at; return; }
@@ -65,22 +68,8 @@ export async function render({ main, params, query }) {
         announce(`Resuming at ${formatDuration(decision.resume_position)}.`);
       }
     }, { once: true });
-    await attach(decision);
+    if (!(await attachStream(media, decision, state))) { fail(NO_HLS); return; }
     try { await media.play(); } catch { /* autoplay may be refused; the controls are there */ }
-  }
-
-  async function attach(decision) {
-    if (state.hls) { state.hls.destroy(); state.hls = null; }
-    const isHls = decision.content_type === HLS_TYPE || /\.m3u8(\?|$)/.test(decision.url);
-    if (!isHls || nativeHls(media)) { media.src = decision.url; return; }
-    const Hls = await loadHlsJs();
-    if (!Hls || !Hls.isSupported()) {
-      fail("This browser cannot play this stream: it needs HLS, and this server does not offer hls.js. Try Safari, or ask the server's owner to run the setup command with Node installed.");
-      return;
-    }
-    state.hls = new Hls();
-    state.hls.loadSource(decision.url);
-    state.hls.attachMedia(media);
   }
 
   const report = async (force = false) => {
@@ -100,11 +89,6 @@ export async function render({ main, params, query }) {
   });
   media.addEventListener("ended", async () => {
     await report(true);
-    if (queue) {
-      const at = queue.findIndex((t) => t.id === state.item.id);
-      if (at >= 0 && at + 1 < queue.length) navigate(`/play/${queue[at + 1].id}?queue=${query.get("queue")}`, { replace: true });
-      return;
-    }
     if (item.kind === "episode" && routes.next) {
       try {
         const next = await get(fill(routes.next, { item_id: item.id }));
@@ -134,21 +118,6 @@ export async function render({ main, params, query }) {
     media.removeAttribute("src");
     media.load();
   };
-}
-
-async function buildQueue(item, queueId) {
-  const parent = queueId || item.parent_id;
-  if (!parent) return [item];
-  try {
-    const tracks = (await get(`/api/items/${encodeURIComponent(parent)}/children`)).filter((t) => t.kind === "track");
-    return tracks.length ? tracks : [item];
-  } catch { return [item]; }
-}
-
-function queueList(queue, current) {
-  return h("section", { "aria-labelledby": "h-queue" }, h("h2", { id: "h-queue" }, "Queue"),
-    h("ol", { class: "queue" }, queue.map((t) => h("li", { "aria-current": t.id === current.id ? "true" : null },
-      h("a", { href: `#/play/${t.id}?queue=${t.parent_id || ""}` }, t.title)))));
 }
 
 // Text subtitles are <track> elements; this chooser shows one or none, and survives a stream change.
@@ -182,14 +151,49 @@ function audioTracks(item, choose) {
   return h("div", { class: "field" }, h("label", { for: "audio-track" }, "Audio track"), select);
 }
 
-// This browser's player id: a new playback of the same item here replaces the old session on the server.
-function deviceId() {
-  const key = "reelhouse.device";
-  let id = null;
-  try { id = window.localStorage.getItem(key); } catch { /* storage disabled: a fresh id per page */ }
-  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
-    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-    try { window.localStorage.setItem(key, id); } catch { /* ignore */ }
+const METHOD_WORDS = { direct: "Direct play: the file is sent as it is.", remux: "Direct stream: repackaged for this browser without re-encoding.", transcode: "Converting for this browser." };
+
+// A track plays in the mini-player, which outlives this page: the page starts it (with its album as the queue)
+// unless it already plays, and then follows whatever the queue plays next.
+async function renderTrack(main, item, query) {
+  const from = query.get("from") === "start" ? 0 : null;
+  await music.restore();
+  if (!music.isPlaying(item.id)) {
+    const at = music.state.tracks.findIndex((t) => t.id === item.id);
+    // After a reload the saved queue (with its order) holds the track: play it there rather than rebuild it.
+    if (at >= 0 && music.idle()) await music.playAt(at, { from });
+    else await music.playFrom(item, query.get("queue"), { from });
   }
-  return id;
+  const back = h("a", { href: `#/item/${item.id}` }, `‹ ${item.title}`);
+  const heading = h("h1", {}, item.title);
+  const sub = h("p", { class: "meta" }, subtitle(item));
+  const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  const info = h("p", { class: "muted", id: "playback-method" });
+  const list = h("ol", { class: "queue", "aria-label": "Queue" });
+  main.append(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, back), heading, sub, error,
+    h("p", { class: "muted" }, "The player bar at the bottom of the screen keeps playing while you browse."), info,
+    h("section", { "aria-labelledby": "h-queue" }, h("h2", { id: "h-queue" }, "Queue"), list));
+  let shown = item.id;
+  const draw = () => {
+    const track = music.current();
+    if (!track) return;
+    heading.textContent = track.title;
+    setTitle(track.title);
+    sub.textContent = subtitle(track);
+    back.href = `#/item/${track.id}`;
+    back.textContent = `‹ ${track.title}`;
+    error.textContent = music.state.error;
+    error.hidden = !music.state.error;
+    info.textContent = METHOD_WORDS[music.state.method] || music.state.method;
+    list.replaceChildren(...music.state.tracks.map((t, at) => h("li", { "aria-current": at === music.state.index ? "true" : null },
+      h("button", { type: "button", class: "link", onclick: () => music.playAt(at) }, t.title))));
+    // The address follows the track, so a reload or a shared link lands on what plays now.
+    if (track.id !== shown) {
+      shown = track.id;
+      history.replaceState(null, "", `#/play/${encodeURIComponent(track.id)}${track.parent_id ? `?queue=${encodeURIComponent(track.parent_id)}` : ""}`);
+    }
+  };
+  draw();
+  music.events.addEventListener("change", draw);
+  return () => music.events.removeEventListener("change", draw);
 }

@@ -1,0 +1,289 @@
+// Music that plays on across pages: one <audio> element that lives outside the page container, the queue of
+// tracks it plays, and the same playback decision, signed media URLs and progress reports as the player page.
+import { get, api, ApiError } from "/static/api.js";
+import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
+
+const REPORT_EVERY = 10_000;
+// "Previous" past this many seconds starts the track again, as every music player does.
+const RESTART_AFTER = 3;
+const STORE = "reelhouse.queue";
+const LISTED_BATCH = 24;
+export const REPEAT_MODES = ["off", "all", "one"];
+
+export const audio = document.createElement("audio");
+audio.preload = "auto";
+
+// Listeners (the bar, the player page) hear "change" when the queue, the track or a mode changes.
+export const events = new EventTarget();
+
+export const state = { tracks: [], index: -1, repeat: "off", shuffled: false, original: null, error: "", method: "" };
+const stream = { hls: null, sessionId: null, itemId: null, lastReport: 0, seq: 0 };
+// The playback routes, found once: the page-hide handler must not wait for them.
+let routes = {};
+
+export const current = () => state.tracks[state.index] || null;
+
+function changed() {
+  save();
+  events.dispatchEvent(new Event("change"));
+}
+
+// Only ids go to sessionStorage: on a reload each is asked for again, so a track the user may no longer see is
+// dropped instead of being shown from a stale copy.
+function save() {
+  try {
+    if (!state.tracks.length) { sessionStorage.removeItem(STORE); return; }
+    sessionStorage.setItem(STORE, JSON.stringify({
+      ids: state.tracks.map((t) => t.id), at: current()?.id || null, repeat: state.repeat,
+      original: state.shuffled && state.original ? state.original.map((t) => t.id) : null,
+    }));
+  } catch { /* storage disabled: the queue lasts as long as the page */ }
+}
+
+// Tracks as listings show them (album and artist names), and only those the caller may see.
+async function listed(ids) {
+  const batches = [];
+  for (let at = 0; at < ids.length; at += LISTED_BATCH) batches.push(ids.slice(at, at + LISTED_BATCH));
+  const answers = await Promise.all(batches.map((b) => get(`/api/listed?ids=${b.map(encodeURIComponent).join(",")}`)));
+  const found = new Map(answers.flat().filter((i) => i.kind === "track").map((i) => [i.id, i]));
+  return ids.map((id) => found.get(id)).filter(Boolean);
+}
+
+export async function restore() {
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch { saved = null; }
+  if (!saved || !Array.isArray(saved.ids) || !saved.ids.length || state.tracks.length) return;
+  let tracks;
+  try { tracks = await listed(saved.ids.filter((id) => typeof id === "string").slice(0, 500)); } catch { return; }
+  // Something else started playing while the saved queue was being checked: that wins.
+  if (state.tracks.length) return;
+  state.tracks = tracks;
+  state.index = tracks.length ? Math.max(0, tracks.findIndex((t) => t.id === saved.at)) : -1;
+  state.repeat = REPEAT_MODES.includes(saved.repeat) ? saved.repeat : "off";
+  const kept = new Map(tracks.map((t) => [t.id, t]));
+  state.original = Array.isArray(saved.original) ? saved.original.map((id) => kept.get(id)).filter(Boolean) : null;
+  state.shuffled = Boolean(state.original);
+  changed();
+}
+
+// The queue for a track: its album's tracks in order (or the given parent's), starting at the track.
+export async function playFrom(track, parentId = null, { from = null } = {}) {
+  const parent = parentId || track.parent_id;
+  let tracks = [track];
+  if (parent) {
+    try {
+      const children = (await get(`/api/items/${encodeURIComponent(parent)}/children`)).filter((t) => t.kind === "track");
+      if (children.some((t) => t.id === track.id)) tracks = await listed(children.map((t) => t.id)).catch(() => children);
+    } catch { /* the album could not be listed: the track alone */ }
+  }
+  if (!tracks.some((t) => t.id === track.id)) tracks = [track];
+  await playQueue(tracks, tracks.findIndex((t) => t.id === track.id), { from });
+}
+
+export async function playQueue(tracks, index = 0, options = {}) {
+  state.tracks = [...tracks];
+  state.shuffled = false;
+  state.original = null;
+  await playAt(index, options);
+}
+
+// Whether this track has a stream now (playing or paused), as opposed to only being queued.
+export function isPlaying(trackId) {
+  return current()?.id === trackId && stream.itemId === trackId;
+}
+
+// Nothing streams yet: a queue restored after a reload, waiting for its first play.
+export const idle = () => stream.itemId === null;
+
+// `from` starts at that second; without it a track the listener left part-way resumes, as the player page does.
+export async function playAt(index, { autoplay = true, from = null } = {}) {
+  if (index < 0 || index >= state.tracks.length) return;
+  await report(true);
+  state.index = index;
+  state.error = "";
+  state.method = "";
+  changed();
+  await load(current(), autoplay, from);
+}
+
+async function load(track, autoplay, from) {
+  const seq = ++stream.seq;
+  releaseSession();
+  audio.pause();
+  stream.itemId = null;
+  routes = await playRoutes().catch(() => ({}));
+  if (seq !== stream.seq) return;
+  if (!routes.playback) { fail("This server cannot stream yet: its playback service is not available."); return; }
+  let decision;
+  try {
+    decision = await api("POST", fill(routes.playback, { item_id: track.id }), { profile: clientProfile(audio), device_id: deviceId() });
+  } catch (err) {
+    if (seq === stream.seq) fail(err instanceof ApiError ? err.message : "Playback could not start.");
+    return;
+  }
+  if (seq !== stream.seq) {
+    if (routes.stop && decision.session_id) api("DELETE", fill(routes.stop, { session_id: decision.session_id })).catch(() => {});
+    return;
+  }
+  stream.sessionId = decision.session_id || null;
+  stream.itemId = track.id;
+  stream.lastReport = Date.now();
+  state.method = decision.method || "";
+  events.dispatchEvent(new Event("change"));
+  // Listen before attaching: a cached stream may have its metadata before the next line runs.
+  audio.addEventListener("loadedmetadata", () => {
+    if (from !== null) { audio.currentTime = from; return; }
+    const at = decision.resume_position;
+    if (at > 5 && (!audio.duration || at < audio.duration - 10)) audio.currentTime = at;
+  }, { once: true });
+  if (!(await attachStream(audio, decision, stream))) { fail(NO_HLS); return; }
+  if (autoplay) {
+    try { await audio.play(); } catch { /* autoplay may be refused; the play button is there */ }
+  }
+}
+
+function fail(text) {
+  state.error = text;
+  events.dispatchEvent(new Event("change"));
+}
+
+// Where the listener is, as the player page reports it: every ten seconds, on pause and at the end (90 % or more
+// marks the track played on the server).
+async function report(force = false) {
+  const itemId = stream.itemId;
+  if (!itemId || !isFinite(audio.currentTime) || audio.currentTime <= 0) return;
+  const now = Date.now();
+  if (!force && now - stream.lastReport < REPORT_EVERY) return;
+  stream.lastReport = now;
+  if (!routes.progress) return;
+  const duration = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : undefined;
+  try {
+    await api(routes.progress[0], fill(routes.progress, { item_id: itemId }), { position: audio.currentTime, ...(duration ? { duration } : {}) });
+  } catch { /* a missed progress report only costs resume accuracy */ }
+}
+
+function releaseSession() {
+  const id = stream.sessionId;
+  stream.sessionId = null;
+  if (!id) return;
+  // A transcode keeps a CPU busy: tell the server as soon as nobody listens to it.
+  if (routes.stop) api("DELETE", fill(routes.stop, { session_id: id })).catch(() => {});
+}
+
+export function toggle() {
+  if (!current()) return;
+  if (stream.itemId !== current().id) { playAt(state.index); return; }
+  if (audio.paused) audio.play().catch(() => {});
+  else audio.pause();
+}
+
+export function next() {
+  if (state.index + 1 < state.tracks.length) playAt(state.index + 1);
+  else if (state.repeat === "all" && state.tracks.length) playAt(0);
+}
+
+export function previous() {
+  if (audio.currentTime > RESTART_AFTER || state.index <= 0) {
+    if (state.index === 0 && state.repeat === "all" && audio.currentTime <= RESTART_AFTER) { playAt(state.tracks.length - 1); return; }
+    audio.currentTime = 0;
+    return;
+  }
+  playAt(state.index - 1);
+}
+
+export function seek(seconds) {
+  if (isFinite(audio.duration)) audio.currentTime = Math.max(0, Math.min(audio.duration, seconds));
+}
+
+export function setRepeat(mode) {
+  state.repeat = REPEAT_MODES.includes(mode) ? mode : "off";
+  changed();
+}
+
+// Moves one queued track; the playing track keeps playing wherever it lands.
+export function move(index, delta) {
+  const to = index + delta;
+  if (index < 0 || to < 0 || index >= state.tracks.length || to >= state.tracks.length) return;
+  const playing = current();
+  const [track] = state.tracks.splice(index, 1);
+  state.tracks.splice(to, 0, track);
+  state.index = state.tracks.indexOf(playing);
+  changed();
+}
+
+export function remove(index) {
+  if (index < 0 || index >= state.tracks.length) return;
+  const wasCurrent = index === state.index;
+  const [gone] = state.tracks.splice(index, 1);
+  if (state.original) state.original = state.original.filter((t) => t !== gone);
+  if (!state.tracks.length) { stop(); return; }
+  if (index < state.index) state.index -= 1;
+  if (!wasCurrent) { changed(); return; }
+  // The playing track left: the one after it (now at the same place) plays, if the music was playing.
+  const playing = !audio.paused;
+  state.index = Math.min(index, state.tracks.length - 1);
+  if (playing) playAt(state.index);
+  else { stream.seq += 1; audio.pause(); releaseSession(); stream.itemId = null; audio.removeAttribute("src"); audio.load(); changed(); }
+}
+
+// Shuffle keeps the playing track first and mixes the rest; turning it off puts back the order it came in.
+export function setShuffle(on) {
+  const playing = current();
+  if (on && !state.shuffled) {
+    state.original = [...state.tracks];
+    const rest = state.tracks.filter((t) => t !== playing);
+    for (let i = rest.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [rest[i], rest[j]] = [rest[j], rest[i]];
+    }
+    state.tracks = playing ? [playing, ...rest] : rest;
+  } else if (!on && state.shuffled) {
+    const still = new Set(state.tracks);
+    state.tracks = (state.original || state.tracks).filter((t) => still.has(t));
+    state.original = null;
+  }
+  state.shuffled = Boolean(on);
+  state.index = playing ? state.tracks.indexOf(playing) : -1;
+  changed();
+}
+
+// Signing out, or an emptied queue: nothing plays and nothing is kept for a reload.
+export function stop() {
+  report(true);
+  stream.seq += 1;
+  releaseSession();
+  stream.itemId = null;
+  audio.pause();
+  if (stream.hls) { stream.hls.destroy(); stream.hls = null; }
+  audio.removeAttribute("src");
+  audio.load();
+  state.tracks = [];
+  state.index = -1;
+  state.original = null;
+  state.shuffled = false;
+  state.error = "";
+  changed();
+}
+
+audio.addEventListener("timeupdate", () => report());
+audio.addEventListener("pause", () => { if (!audio.ended) report(true); });
+audio.addEventListener("error", () => {
+  if (audio.error && stream.itemId) fail("The track could not be played. The file may be damaged, or this browser may not support it.");
+});
+audio.addEventListener("ended", async () => {
+  await report(true);
+  if (state.repeat === "one") {
+    audio.currentTime = 0;
+    audio.play().catch(() => {});
+    return;
+  }
+  if (state.index + 1 < state.tracks.length) playAt(state.index + 1);
+  else if (state.repeat === "all") playAt(0);
+});
+// A reload or a closed tab never runs a teardown: end the stream's session as the page goes away. A keepalive
+// fetch outlives the page, so a transcode's slot is free for the next load.
+window.addEventListener("pagehide", () => {
+  if (!stream.sessionId || !routes.stop) return;
+  fetch(fill(routes.stop, { session_id: stream.sessionId }), { method: "DELETE", keepalive: true, credentials: "same-origin" }).catch(() => {});
+  stream.sessionId = null;
+});
