@@ -277,6 +277,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED,
     ("GET", "/api/people/{person_id}"): SCOPED,
     ("GET", "/api/search"): USER,
+    ("GET", "/api/search/grouped"): USER,
     ("GET", "/api/recent"): USER,
     ("GET", "/api/recent/grouped"): USER,
     ("GET", "/api/next-up"): USER,
@@ -374,7 +375,12 @@ for _verb in ("GET", "POST"):
         EXPECTED[(_verb, f"/rest/{_method}")] = _rule
 # Subsonic refuses with HTTP 200 and a code in the body; as the HTTP status its rule would be.
 SUBSONIC_STATUS = {10: 422, 40: 401, 41: 401, 42: 401, 43: 401, 44: 401, 50: 403, 70: 404}
-QUERIES = {"/api/search": "?q=secret", "/api/audit": "?limit=5", "/api/listed": "?ids={item_id}"}
+QUERIES = {
+    "/api/search": "?q=secret",
+    "/api/search/grouped": "?q=secret",
+    "/api/audit": "?limit=5",
+    "/api/listed": "?ids={item_id}",
+}
 # Valid bodies where the scope check comes after validation; every other write gets {}.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/api/items/{item_id}/playstate"): {"position": 1.0},

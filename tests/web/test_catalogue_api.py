@@ -161,3 +161,32 @@ def test_malformed_json_body_is_a_422_not_a_500(running: RunningServer) -> None:
     )
     assert answer.status == 422
     assert b"Traceback" not in answer.body
+
+
+def test_search_as_you_type_groups_each_kind_best_match_first(running: RunningServer, tmp_path: Path) -> None:
+    root = tmp_path / "music"
+    root.mkdir()
+    library = running.server.services.libraries.add(system_actor(), "Music", "music", [str(root)])
+    artist = Row("Golden Earring", kind="artist")
+    album = Row("Gold", kind="album", parent_id=artist.id, top_id=artist.id)
+    tracks = [
+        Row(title, kind="track", parent_id=album.id, top_id=artist.id, idx=n)
+        for n, title in enumerate(["Twilight Zone", "Gold", "Radar Love and Gold Dust", "Marigold"], 1)
+    ]
+    add_rows(running.server.db, library.id, [artist, album, *tracks])
+    owner = running.owner()
+    found = owner.get("/api/search/grouped?q=gold").json()
+    assert [g["kind"] for g in found["groups"]] == ["artist", "album", "track"]
+    songs = found["groups"][2]["items"]
+    # Word starts only ("Marigold" is not found), the exact title first, each named with its album and artist.
+    assert [s["title"] for s in songs] == ["Gold", "Radar Love and Gold Dust"]
+    assert (songs[0]["parent_title"], songs[0]["top_title"]) == ("Gold", "Golden Earring")
+    narrowed = owner.get("/api/search/grouped?q=gold&kinds=track&per_kind=1").json()
+    assert [(g["kind"], [i["title"] for i in g["items"]]) for g in narrowed["groups"]] == [
+        ("track", ["Gold"])
+    ]
+    for bad in ("kinds=song", "per_kind=0", "per_kind=21", "kinds=TRACK"):
+        answer = owner.get(f"/api/search/grouped?q=gold&{bad}")
+        assert answer.status == 422, bad
+        assert answer.json()["message"]
+    assert owner.get("/api/search/grouped?q=%20").status == 422

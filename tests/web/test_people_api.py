@@ -101,3 +101,32 @@ def test_a_person_seen_only_in_hidden_items_is_missing(running: tuple[RunningSer
 
 def _user(server: RunningServer, name: str) -> str:
     return next(u["id"] for u in server.server.services.accounts.list_users() if u["username"] == name)
+
+
+def test_search_as_you_type_finds_people_only_through_what_the_viewer_may_see(
+    running: tuple[RunningServer, dict[str, str]],
+) -> None:
+    server, ids = running
+    with server.server.db.begin() as conn:
+        # Someone credited only on a film in a library the member was not given.
+        conn.exec_driver_sql(
+            "INSERT INTO people (id, name, name_key) VALUES ('zed', 'Zed Annex', 'zed annex')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO item_people (item_id, person_id, kind, position) VALUES (?, 'zed', 'actor', 5)",
+            (ids["Home Film"],),
+        )
+    owner = server.owner().get("/api/search/grouped?q=ann").json()
+    assert [(p["name"], p["photo_item_id"]) for p in owner["people"]] == [
+        ("Ann Actor", ids["Dark Film"]),
+        ("Zed Annex", None),
+    ]
+    member = server.sign_in("kim")
+    seen = member.get("/api/search/grouped?q=ann").json()
+    # Ann's photo is on a film above the member's rating cap: the person shows, the photo's item does not.
+    assert [(p["name"], p["photo_item_id"]) for p in seen["people"]] == [("Ann Actor", None)]
+    films = member.get("/api/search/grouped?q=film").json()
+    assert [(g["kind"], [i["title"] for i in g["items"]]) for g in films["groups"]] == [
+        ("movie", ["Kind Film"])
+    ]
+    assert member.get("/api/search/grouped?q=dark").json() == {"groups": [], "people": []}

@@ -74,8 +74,8 @@ def test_owner_sets_up_adds_a_library_and_browses_it(
     expect(page.get_by_text("2019", exact=False).first).to_be_visible()
     camera.shot(page, "item")
 
-    page.get_by_role("searchbox", name="Search").fill("quiet")
-    page.get_by_role("searchbox", name="Search").press("Enter")
+    page.get_by_role("combobox", name="Search").fill("quiet")
+    page.get_by_role("combobox", name="Search").press("Enter")
     expect(page.get_by_role("heading", name=re.compile("Results for"))).to_be_visible()
     results = page.get_by_role("list", name="Search results")
     expect(results.get_by_role("listitem")).to_have_count(1)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reelhouse.domain.library import ItemKind, ItemSummary
+from reelhouse.domain.people import PersonHit
 
 # Kinds that hold other items rather than media of their own.
 FOLDER_KINDS = frozenset({ItemKind.SHOW, ItemKind.SEASON, ItemKind.ARTIST, ItemKind.ALBUM})
@@ -110,3 +111,15 @@ class FoundItem:
     # of those the viewer has not watched.
     leaf_count: int | None = None
     unwatched_count: int | None = None
+
+
+# Search as you type lists its groups in this order; "person" is the people credited on items.
+SEARCH_GROUPS = ("movie", "show", "episode", "person", "artist", "album", "track", "photo", "video")
+
+
+@dataclass(frozen=True)
+class GroupedSearch:
+    """The best matches of each kind, in SEARCH_GROUPS order, only the kinds with any."""
+
+    groups: tuple[tuple[str, tuple[FoundItem, ...]], ...]
+    people: tuple[PersonHit, ...]

@@ -27,6 +27,15 @@ class Appearance:
 
 
 @dataclass(frozen=True)
+class PersonHit:
+    """A person a search found, with the photo of one credit the viewer may see (for its card)."""
+
+    id: str
+    name: str
+    photo_item_id: str | None
+
+
+@dataclass(frozen=True)
 class PersonDetail:
     """A person as one viewer sees them: only the items that viewer may see."""
 

@@ -269,9 +269,52 @@ class ItemFinder:
                 .limit(query.limit)
             )
             ids = list(conn.execute(statement, {"match": match, "cap": cap}).scalars())
-            if len(ids) == query.limit:
+            if len(ids) == query.limit or cap < 0 or not self._more_matches(conn, match, cap):
                 break
         return ids
+
+    def _more_matches(self, conn: Connection, match: str, cap: int) -> bool:
+        """Whether the index holds more than ``cap`` matches: a short page widens only if it might fill."""
+        counted = conn.execute(
+            text("SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH :match LIMIT :over)"),
+            {"match": match, "over": cap + 1},
+        ).scalar_one()
+        return int(counted) > cap
+
+    def best_of_each_kind(
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        words: str,
+        kinds: tuple[ItemKind, ...],
+        per_kind: int,
+        labels_in_use: frozenset[str] | None = None,
+    ) -> dict[ItemKind, list[FoundItem]]:
+        """The best matches for ``words`` of each kind, as search-as-you-type groups them: each kind ranked on
+        its own (a few artists are not buried under thousands of tracks), the rows read once for every group."""
+        fts = conn.dialect.name == "sqlite"
+        chosen: dict[ItemKind, list[str]] = {}
+        for kind in kinds:
+            query = FindQuery(kinds=frozenset({kind}), text=words, sort=(FindSort.RELEVANCE,), limit=per_kind)
+            if fts:
+                bare = _where(scope, replace(query, text=None), None, labels_in_use, fts, by_words=True)
+                order = [items.c.sort_title, items.c.id]
+                chosen[kind] = self._best_matches(conn, query, bare, order)
+            else:
+                where = _where(scope, query, None, labels_in_use, fts)
+                chosen[kind] = list(
+                    conn.execute(
+                        select(items.c.id)
+                        .where(where)
+                        .order_by(items.c.sort_title, items.c.id)
+                        .limit(per_kind)
+                    ).scalars()
+                )
+        every = [item_id for ids in chosen.values() for item_id in ids]
+        found = {
+            str(f.summary.id): f for f in self.rows(conn, scope, every, Needs(details=False, leaves=False))
+        }
+        return {kind: [found[i] for i in ids if i in found] for kind, ids in chosen.items()}
 
     def rows(
         self, conn: Connection, scope: LibraryScope, ids: list[str], needs: Needs = FULL

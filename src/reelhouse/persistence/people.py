@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from reelhouse.domain.access import LibraryScope
-from reelhouse.domain.people import Appearance, Collection, Credit, LyricLine, Lyrics, PersonDetail
-from reelhouse.persistence.catalogue import _SUMMARY_COLUMNS, _summary, scope_clause
+from reelhouse.domain.people import Appearance, Collection, Credit, LyricLine, Lyrics, PersonDetail, PersonHit
+from reelhouse.persistence.catalogue import (
+    _SUMMARY_COLUMNS,
+    _escape_like,
+    _summary,
+    scope_clause,
+    search_tokens,
+)
 from reelhouse.persistence.schema import (
     collections,
     item_collections,
@@ -64,6 +70,35 @@ class PeopleRepository:
         return PersonDetail(
             person_id, name, tuple(Appearance(_summary(r), r.credit_kind, r.role) for r in rows)
         )
+
+    def search(self, conn: Connection, scope: LibraryScope, words: str, limit: int) -> list[PersonHit]:
+        """People whose name has every word as the start of one of its words, credited on something the
+        viewer may see; those with the most such credits first. Names are few beside items (a scan of the
+        people table, not of the catalogue), so this reads them directly rather than through an index."""
+        tokens = search_tokens(words)
+        if not tokens:
+            return []
+        name = people.c.name_key
+        starts = [
+            or_(name.like(t.casefold() + "%", escape="\\"), name.like("% " + t.casefold() + "%", escape="\\"))
+            for t in (_escape_like(t) for t in tokens)
+        ]
+        credited = (
+            select(func.count(), func.max(item_people.c.item_id).filter(item_people.c.photo.is_not(None)))
+            .select_from(item_people.join(items, items.c.id == item_people.c.item_id))
+            .where(item_people.c.person_id == people.c.id, scope_clause(scope, library_index=False))
+        )
+        seen = credited.with_only_columns(func.count()).scalar_subquery()
+        photo = credited.with_only_columns(
+            func.max(item_people.c.item_id).filter(item_people.c.photo.is_not(None))
+        ).scalar_subquery()
+        rows = conn.execute(
+            select(people.c.id, people.c.name, seen.label("seen"), photo.label("photo_item"))
+            .where(*starts, exists(credited.with_only_columns(item_people.c.item_id)))
+            .order_by(seen.desc(), people.c.name_key)
+            .limit(limit)
+        ).all()
+        return [PersonHit(r.id, r.name, r.photo_item) for r in rows]
 
     def photo_path(self, conn: Connection, scope: LibraryScope, item_id: str, person_id: str) -> str | None:
         return conn.execute(

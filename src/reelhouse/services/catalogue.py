@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelhouse.domain.access import Action, Actor, can
-from reelhouse.domain.finding import FULL, FindQuery, FindSort, FoundItem, Needs
+from reelhouse.domain.finding import FULL, SEARCH_GROUPS, FindQuery, FindSort, FoundItem, GroupedSearch, Needs
 from reelhouse.domain.library import (
     TOP_LEVEL_KINDS,
     ItemDetail,
@@ -23,7 +23,7 @@ from reelhouse.domain.library import (
     Library,
     Page,
 )
-from reelhouse.domain.people import Lyrics, PersonDetail
+from reelhouse.domain.people import Lyrics, PersonDetail, PersonHit
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
@@ -353,6 +353,36 @@ class CatalogueService:
             raise InvalidInput("limit must be between 1 and 200.", "limit")
         with self._db.read() as conn:
             return self._items.search(conn, actor.scope, text, limit)
+
+    def search_grouped(
+        self, actor: Actor, text: str, per_kind: int = 6, kinds: tuple[str, ...] = SEARCH_GROUPS
+    ) -> GroupedSearch:
+        """Search as you type: the best matches of each kind (and the people credited on what the viewer
+        sees), each kind ranked on its own, under the viewer's scope."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("Type something to search for.", "q")
+        if len(text) > 200:
+            raise InvalidInput("Search text is limited to 200 characters.", "q")
+        if not 1 <= per_kind <= 20:
+            raise InvalidInput("per_kind must be between 1 and 20.", "per_kind")
+        unknown = [k for k in kinds if k not in SEARCH_GROUPS]
+        if unknown:
+            raise InvalidInput(
+                f"Unknown kind '{unknown[0][:20]}'; kinds are {', '.join(SEARCH_GROUPS)}.", "kinds"
+            )
+        if not can(actor, Action.BROWSE):
+            raise PermissionDenied("This token may not read the catalogue.")
+        item_kinds = tuple(ItemKind(k) for k in SEARCH_GROUPS if k in kinds and k != "person")
+        with self._db.read() as conn:
+            found = self._finder.best_of_each_kind(
+                conn, actor.scope, text, item_kinds, per_kind, self._labels(conn)
+            )
+            hits: tuple[PersonHit, ...] = ()
+            if "person" in kinds:
+                hits = tuple(self._people.search(conn, actor.scope, text, per_kind))
+        groups = tuple((kind.value, tuple(found[kind])) for kind in item_kinds if found.get(kind))
+        return GroupedSearch(groups, hits)
 
     def labels(self, actor: Actor) -> list[str]:
         """Every label titles carry, for admins choosing a user's allowed and blocked labels, which must match

@@ -1,12 +1,12 @@
 """Home's shelves and listings that name an item's family: next up, recently added grouped by show and album,
-and items by id with their show, album and the viewer's marks."""
+items by id with their show, album and the viewer's marks, and search as you type grouped by kind."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from reelhouse.domain.finding import FoundItem
+from reelhouse.domain.finding import SEARCH_GROUPS, FoundItem
 from reelhouse.web.api.playback_schemas import LimitQuery
 from reelhouse.web.context import actor, call, json_response, parse_query, services
 from reelhouse.web.routing import Access, Route
@@ -49,6 +49,53 @@ class IdsQuery(Strict):
     )
 
 
+class GroupedSearchQuery(Strict):
+    q: str = Field(min_length=1, max_length=200)
+    per_kind: int = Field(default=6, ge=1, le=20)
+    kinds: str | None = Field(
+        default=None,
+        max_length=120,
+        pattern=r"^[a-z,]+$",
+        description="Comma-separated kinds to search ("
+        + ", ".join(SEARCH_GROUPS)
+        + "); all of them when absent",
+    )
+
+
+class PersonHitOut(BaseModel):
+    id: str
+    name: str
+    # An item crediting them that the caller sees and that has their photo: the photo's address names it.
+    photo_item_id: str | None
+
+
+class SearchGroupOut(BaseModel):
+    kind: str
+    items: list[ListedOut]
+
+
+class GroupedSearchOut(BaseModel):
+    groups: list[SearchGroupOut]
+    people: list[PersonHitOut]
+
+
+async def search_grouped(request: web.Request) -> web.StreamResponse:
+    q = parse_query(request, GroupedSearchQuery)
+    kinds = tuple(k for k in (q.kinds or "").split(",") if k) or SEARCH_GROUPS
+    found = await call(
+        request, services(request).catalogue.search_grouped, actor(request), q.q, q.per_kind, kinds
+    )
+    return json_response(
+        GroupedSearchOut(
+            groups=[
+                SearchGroupOut(kind=kind, items=[ListedOut.of_found(f) for f in items])
+                for kind, items in found.groups
+            ],
+            people=[PersonHitOut(id=p.id, name=p.name, photo_item_id=p.photo_item_id) for p in found.people],
+        )
+    )
+
+
 async def listed(request: web.Request) -> web.StreamResponse:
     q = parse_query(request, IdsQuery)
     ids = [i for i in (part.strip() for part in q.ids.split(",")) if i][:MAX_IDS]
@@ -72,6 +119,16 @@ async def recent_grouped(request: web.Request) -> web.StreamResponse:
 
 _T = "catalogue"
 ROUTES = [
+    Route(
+        "GET",
+        "/api/search/grouped",
+        search_grouped,
+        "Search as you type: the best matches of each kind, and people, under the caller's permissions",
+        Access.USER,
+        _T,
+        query=GroupedSearchQuery,
+        response=GroupedSearchOut,
+    ),
     Route(
         "GET",
         "/api/listed",

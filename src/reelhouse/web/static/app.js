@@ -213,9 +213,10 @@ async function render() {
   }
   // The benchmark reads this mark: the moment a page's content is in the document.
   performance.mark("reelhouse:rendered");
-  // Move focus to the new page's heading so keyboard and screen-reader users start at the top.
+  // Move focus to the new page's heading so keyboard and screen-reader users start at the top; but not from
+  // the search box, where someone typing while the page came would lose what they type next.
   const heading = main.querySelector("h1");
-  if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  if (heading && document.activeElement?.id !== "search-q") { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
   window.scrollTo(0, 0);
 }
 

@@ -17,7 +17,7 @@ function personCard(item, person, linked) {
     : h("div", { class: "person-link" }, body));
 }
 
-function initials(name) {
+export function initials(name) {
   return String(name || "?").split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
 }
 
