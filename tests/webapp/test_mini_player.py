@@ -88,13 +88,7 @@ def playing(page: Page, title: str) -> None:
 
 
 def queue_titles(page: Page) -> list[str]:
-    return [
-        t.strip()
-        for t in bar_of(page)
-        .get_by_role("list", name="Queued tracks")
-        .locator(".mp-item-title")
-        .all_inner_texts()
-    ]
+    return [t.strip() for t in bar_of(page).locator(".mp-list .mp-item-title").all_text_contents()]
 
 
 def seek_near_end(page: Page) -> None:
@@ -110,8 +104,11 @@ def test_music_plays_on_while_the_listener_browses_three_other_pages(
     errors_seen: list[str],
 ) -> None:
     page, library_id = signed_in_page(server, context_factory, errors_seen, tmp_path)
-    page.get_by_role("link", name="Play Morning Fog").click()
-    playing(page, "Morning Fog")
+    page.get_by_role("link", name="Play Gulls").click()
+    playing(page, "Gulls")
+    # A track played from its album queues the whole album, in order, from that track.
+    assert queue_titles(page) == TRACKS
+    expect(bar_of(page).locator('.mp-list li[aria-current="true"] .mp-item-title')).to_have_text("Gulls")
     expect(bar_of(page).locator(".mp-sub")).to_have_text("Low Tide · Harbour Lights")
     # The very element that plays is marked, so each page after can tell it is the same one, not a new one.
     source = page.evaluate(
@@ -136,7 +133,7 @@ def test_music_plays_on_while_the_listener_browses_three_other_pages(
         assert page.evaluate("() => document.querySelector('#mini-player audio').dataset.mark") == "first"
         assert page.evaluate("() => document.querySelector('#mini-player audio').src") == source
         assert page.evaluate("() => document.querySelector('#mini-player audio').paused") is False
-        expect(bar_of(page).locator(".mp-title")).to_have_text("Morning Fog")
+        expect(bar_of(page).locator(".mp-title")).to_have_text("Gulls")
         before = after
     # The page ends above the bar, not under it.
     bar_top, main_bottom = page.evaluate(

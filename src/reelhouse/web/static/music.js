@@ -49,7 +49,14 @@ async function listed(ids) {
   return ids.map((id) => found.get(id)).filter(Boolean);
 }
 
-export async function restore() {
+// The shell and the player page may both ask at once after a reload: one look at the saved queue serves both.
+let restoring = null;
+export function restore() {
+  if (!restoring) restoring = restoreSaved().finally(() => { restoring = null; });
+  return restoring;
+}
+
+async function restoreSaved() {
   let saved = null;
   try { saved = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch { saved = null; }
   if (!saved || !Array.isArray(saved.ids) || !saved.ids.length || state.tracks.length) return;
