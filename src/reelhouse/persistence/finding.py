@@ -281,40 +281,31 @@ class ItemFinder:
         ).scalar_one()
         return int(counted) > cap
 
-    def best_of_each_kind(
+    def best_matches_each(
         self,
         conn: Connection,
         scope: LibraryScope,
-        words: str,
-        kinds: tuple[ItemKind, ...],
-        per_kind: int,
+        queries: list[FindQuery],
         labels_in_use: frozenset[str] | None = None,
-    ) -> dict[ItemKind, list[FoundItem]]:
-        """The best matches for ``words`` of each kind, as search-as-you-type groups them: each kind ranked on
-        its own (a few artists are not buried under thousands of tracks), the rows read once for every group."""
+        needs: Needs = FULL,
+    ) -> list[list[FoundItem]]:
+        """A page of best matches for each query with words (search as you type's groups, Subsonic's search3):
+        each ranked on its own, so a few artists are not buried under thousands of tracks, and the rows read
+        once for all of them."""
         fts = conn.dialect.name == "sqlite"
-        chosen: dict[ItemKind, list[str]] = {}
-        for kind in kinds:
-            query = FindQuery(kinds=frozenset({kind}), text=words, sort=(FindSort.RELEVANCE,), limit=per_kind)
+        chosen: list[list[str]] = []
+        for query in queries:
+            order = [items.c.sort_title, items.c.id]
             if fts:
                 bare = _where(scope, replace(query, text=None), None, labels_in_use, fts, by_words=True)
-                order = [items.c.sort_title, items.c.id]
-                chosen[kind] = self._best_matches(conn, query, bare, order)
+                chosen.append(self._best_matches(conn, query, bare, order))
             else:
                 where = _where(scope, query, None, labels_in_use, fts)
-                chosen[kind] = list(
-                    conn.execute(
-                        select(items.c.id)
-                        .where(where)
-                        .order_by(items.c.sort_title, items.c.id)
-                        .limit(per_kind)
-                    ).scalars()
-                )
-        every = [item_id for ids in chosen.values() for item_id in ids]
-        found = {
-            str(f.summary.id): f for f in self.rows(conn, scope, every, Needs(details=False, leaves=False))
-        }
-        return {kind: [found[i] for i in ids if i in found] for kind, ids in chosen.items()}
+                statement = select(items.c.id).where(where).order_by(*order)
+                chosen.append(list(conn.execute(statement.offset(query.offset).limit(query.limit)).scalars()))
+        every = [item_id for ids in chosen for item_id in ids]
+        found = {str(f.summary.id): f for f in self.rows(conn, scope, every, needs)}
+        return [[found[i] for i in ids if i in found] for ids in chosen]
 
     def rows(
         self, conn: Connection, scope: LibraryScope, ids: list[str], needs: Needs = FULL

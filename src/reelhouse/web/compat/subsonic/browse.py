@@ -276,12 +276,12 @@ async def _search(
     # Apps sync a whole library with an empty query (some send ""), and quote words.
     text = given.get("query", "").strip().strip('"').strip()[:200] or None
     folder = await folder_library(request, given)
-    found: list[list[FoundItem]] = []
-    # Matches by name, each kind on its own and best match first, as our own search lists them; no total, which
-    # these answers have no place for. Without words (an app's whole-library sync) artists and albums come by
-    # name and songs as their albums list them.
-    by_name = (FindSort.RELEVANCE,) if text else (FindSort.TITLE,)
+    # With words, each kind's best matches first, as our own search lists them, all three read at once; no
+    # total, which these answers have no place for. Without words (an app's whole-library sync) artists and
+    # albums come by name and songs as their albums list them.
     songs = (FindSort.RELEVANCE,) if text else (FindSort.TOP_TITLE, FindSort.PARENT_TITLE, *TRACK_ORDER)
+    by_name = (FindSort.RELEVANCE,) if text else (FindSort.TITLE,)
+    queries: list[FindQuery | None] = []
     for kinds, name, sort in (
         (ARTISTS, "artist", by_name),
         (ALBUMS, "album", by_name),
@@ -289,15 +289,15 @@ async def _search(
     ):
         count = number(given, f"{name}Count", 20, 0, MAX_SIZE)
         offset = number(given, f"{name}Offset", 0, 0, 1_000_000)
-        if count == 0:
-            found.append([])
-            continue
-        page = await find(
-            request,
-            FindQuery(kinds=kinds, library_id=folder, text=text, sort=sort, offset=offset, limit=count),
-            SEARCHING,
-        )
-        found.append(list(page.items))
+        query = FindQuery(kinds=kinds, library_id=folder, text=text, sort=sort, offset=offset, limit=count)
+        queries.append(query if count else None)
+    asked = [q for q in queries if q is not None]
+    if text:
+        catalogue = services(request).catalogue
+        pages = iter(await call(request, catalogue.search_each, actor(request), asked, SEARCHING))
+    else:
+        pages = iter([list((await find(request, q, SEARCHING)).items) for q in asked])
+    found = [next(pages) if q is not None else [] for q in queries]
     return found[0], found[1], found[2]
 
 
