@@ -3,10 +3,10 @@ errors, which are HTTP 200 with `status="failed"` and one of its error codes."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+import pydantic_core
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
@@ -127,8 +127,10 @@ def answer(request: web.Request, **payload: Any) -> web.Response:
 
 def _answer(request: web.Request, body: dict[str, Any]) -> web.Response:
     if _format(request) == "json":
-        text = json.dumps({"subsonic-response": body}, separators=(",", ":"))
-        return web.Response(text=text, content_type="application/json")
+        # pydantic's serializer, as our own API's and the Jellyfin API's answers use: a page of 100 albums is
+        # about 60 kB, which the json module takes three times as long to write.
+        data = pydantic_core.to_json({"subsonic-response": body})
+        return web.Response(body=data, content_type="application/json", charset="utf-8")
     return web.Response(text=to_xml(body), content_type="text/xml")
 
 

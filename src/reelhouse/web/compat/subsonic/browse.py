@@ -17,6 +17,7 @@ from reelhouse.web.compat.subsonic.answers import answer
 from reelhouse.web.compat.subsonic.common import (
     SEARCHING,
     find,
+    find_in_folder,
     folder_library,
     given_params,
     id_of,
@@ -210,7 +211,6 @@ async def _album_list(request: web.Request) -> list[FoundItem]:
     offset = number(given, "offset", 0, 0, 1_000_000)
     query = FindQuery(
         kinds=ALBUMS,
-        library_id=await folder_library(request, given),
         sort=sort,
         descending=descending,
         offset=offset,
@@ -223,7 +223,7 @@ async def _album_list(request: web.Request) -> list[FoundItem]:
         query = FindQuery(**{**query.__dict__, "years": years, "descending": newest_first})
     elif kind == "byGenre":
         query = FindQuery(**{**query.__dict__, "genres": (required(given, "genre"),)})
-    page = await find(request, query)
+    page = await find_in_folder(request, given, query)
     return list(page.items)
 
 
@@ -244,13 +244,12 @@ async def get_random_songs(request: web.Request) -> web.StreamResponse:
     years, _ = _years(given, False)
     query = FindQuery(
         kinds=TRACKS,
-        library_id=await folder_library(request, given),
         genres=(genre,) if genre else (),
         years=years,
         sort=(FindSort.RANDOM,),
         limit=size,
     )
-    page = await find(request, query)
+    page = await find_in_folder(request, given, query)
     return answer(request, randomSongs={"song": [mapping.song(s) for s in page.items]})
 
 
@@ -259,13 +258,12 @@ async def get_songs_by_genre(request: web.Request) -> web.StreamResponse:
     genre = required(given, "genre")
     query = FindQuery(
         kinds=TRACKS,
-        library_id=await folder_library(request, given),
         genres=(genre,),
         sort=(FindSort.TOP_TITLE, FindSort.PARENT_TITLE, *TRACK_ORDER),
         offset=number(given, "offset", 0, 0, 1_000_000),
         limit=number(given, "count", 10, 1, MAX_SIZE),
     )
-    page = await find(request, query)
+    page = await find_in_folder(request, given, query)
     return answer(request, songsByGenre={"song": [mapping.song(s) for s in page.items]})
 
 

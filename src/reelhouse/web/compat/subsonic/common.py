@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from reelhouse.domain.access import Actor
 from reelhouse.domain.finding import FindQuery, FoundItem, Needs
 from reelhouse.domain.library import Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.services.catalogue import CatalogueService
+from reelhouse.services.libraries import LibraryService
 from reelhouse.web.compat.subsonic.answers import MissingParameter, params
 from reelhouse.web.compat.subsonic.mapping import item_id, library_of
 from reelhouse.web.context import actor, call, services
@@ -47,19 +52,24 @@ async def music_libraries(request: web.Request) -> list[Library]:
     return [lib for lib in found if lib.kind is LibraryKind.MUSIC]
 
 
-async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> str | None:
+def _folder_now(libraries: LibraryService, who: Actor, raw: str) -> str | None:
     """`musicFolderId`, as one of the caller's music libraries; an id they cannot see is error 70. Without
     one, a caller who sees a single music library lists that library: the same items (a music app's key reaches
     music alone), found through the library's browse pages and their cached anchors rather than a sort of
     every item."""
-    raw = given.get("musicFolderId", "").strip()
-    visible = await music_libraries(request)
+    visible = [lib for lib in libraries.visible(who) if lib.kind is LibraryKind.MUSIC]
     if not raw:
         return str(visible[0].id) if len(visible) == 1 else None
     library = library_of(raw, visible)
     if library is None:
         raise NotFound("No such music folder.")
     return str(library.id)
+
+
+async def folder_library(request: web.Request, given: MultiDictProxy[str]) -> str | None:
+    raw = given.get("musicFolderId", "").strip()
+    found: str | None = await call(request, _folder_now, services(request).libraries, actor(request), raw)
+    return found
 
 
 # Subsonic's records show an album's songs and an artist's albums (children), never what is under those, nor
@@ -72,6 +82,28 @@ SEARCHING = Needs(leaves=False, total=False)
 async def find(request: web.Request, query: FindQuery, needs: Needs = LISTING) -> Page[FoundItem]:
     found: Page[FoundItem] = await call(
         request, services(request).catalogue.find, actor(request), query, needs
+    )
+    return found
+
+
+def _in_folder_now(
+    libraries: LibraryService,
+    catalogue: CatalogueService,
+    who: Actor,
+    raw: str,
+    query: FindQuery,
+    needs: Needs,
+) -> Page[FoundItem]:
+    return catalogue.find(who, dataclasses.replace(query, library_id=_folder_now(libraries, who, raw)), needs)
+
+
+async def find_in_folder(
+    request: web.Request, given: MultiDictProxy[str], query: FindQuery, needs: Needs = LISTING
+) -> Page[FoundItem]:
+    """``find`` in the music folder the app asked for (folder_library), in one trip to the executor."""
+    svc, raw = services(request), given.get("musicFolderId", "").strip()
+    found: Page[FoundItem] = await call(
+        request, _in_folder_now, svc.libraries, svc.catalogue, actor(request), raw, query, needs
     )
     return found
 
