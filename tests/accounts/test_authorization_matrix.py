@@ -268,6 +268,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/libraries/{library_id}"): ADMIN,
     ("GET", "/api/libraries/{library_id}/items"): SCOPED,
     ("GET", "/api/libraries/{library_id}/genres"): SCOPED,
+    ("GET", "/api/libraries/{library_id}/photo-facets"): SCOPED,
     ("POST", "/api/libraries/{library_id}/scan"): ADMIN,
     ("GET", "/api/libraries/{library_id}/scan"): SCOPED,
     ("GET", "/api/items/{item_id}"): SCOPED,

@@ -16,6 +16,8 @@ def _as_before_0005(path: Path) -> None:
     """Turn a head database into what version 0004 made: no label_mask, browse indexes without it."""
     conn = sqlite3.connect(path)
     with conn:
+        # 0021's timeline index covers label_mask too; a database this old has neither.
+        conn.execute("DROP INDEX ix_items_browse_taken")
         for name, column in BROWSE_INDEX_COLUMNS.items():
             conn.execute(f"DROP INDEX {name}")
             conn.execute(OLD_INDEX.format(name=name, column=column))

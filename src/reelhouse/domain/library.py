@@ -60,6 +60,7 @@ class ItemSort(enum.StrEnum):
     YEAR = "year"
     ADDED = "added"
     RATING = "rating"
+    TAKEN = "taken"  # a photo's date taken (a video's date recorded); undated items last when descending
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,18 @@ class ItemQuery:
     genre: str | None = None
     year: int | None = None
     kind: ItemKind | None = None
+    # Photo filters: the camera's name as the scanner stored it, and a half-open range of the date taken.
+    camera: str | None = None
+    taken_from: datetime | None = None
+    taken_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PhotoFacets:
+    """What a photos library's filters offer: the years photos were taken in and the cameras that took them."""
+
+    years: tuple[int, ...]
+    cameras: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class ItemSummary:
     has_artwork: bool
     parent_id: ItemId | None
     missing: bool = False
+    taken_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from reelhouse.domain.library import (
     LibraryKind,
     MediaFileInfo,
     MediaInfo,
+    PhotoFacets,
     StreamInfo,
     SubtitleInfo,
 )
@@ -67,13 +68,17 @@ _SUMMARY_COLUMNS = (
     items.c.poster,
     items.c.parent_id,
     items.c.missing,
+    items.c.taken_at,
 )
 _SORT_COLUMNS = {
     ItemSort.TITLE: items.c.sort_title,
     ItemSort.YEAR: items.c.year_key,
     ItemSort.ADDED: items.c.added_at,
     ItemSort.RATING: items.c.rating_key,
+    ItemSort.TAKEN: items.c.taken_key,
 }
+# The camera the scanner read from EXIF (scanner/identify.py keeps it in the item's extra JSON).
+_CAMERA = func.json_extract(items.c.extra, "$.camera")
 _CLAUSE_CACHE = 512
 SEARCH_CANDIDATES = (500, 20_000, -1)  # -1: no LIMIT in SQLite
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -177,6 +182,7 @@ def _summary(row: Any) -> ItemSummary:
         has_artwork=row.poster is not None,
         parent_id=ItemId(row.parent_id) if row.parent_id else None,
         missing=bool(row.missing),
+        taken_at=datetime.fromtimestamp(row.taken_at, UTC) if row.taken_at is not None else None,
     )
 
 
@@ -225,6 +231,15 @@ class CatalogueRepository:
             where = and_(where, items.c.id.in_(tagged))
         if query.year is not None:
             where = and_(where, items.c.year == query.year)
+        if query.camera is not None:
+            where = and_(where, _CAMERA == query.camera)
+        # The range reads taken_key, which the timeline's index covers; an undated photo is in no range.
+        if query.taken_from is not None:
+            where = and_(where, items.c.taken_key >= query.taken_from.timestamp())
+        if query.taken_before is not None:
+            where = and_(
+                where, items.c.taken_key < query.taken_before.timestamp(), items.c.taken_at.is_not(None)
+            )
         return where
 
     def _ordered(
@@ -241,6 +256,9 @@ class CatalogueRepository:
             listing.labels_in_use,
             query.genre,
             query.year,
+            query.camera,
+            query.taken_from,
+            query.taken_before,
             query.sort,
             query.descending,
         )
@@ -447,6 +465,26 @@ class CatalogueRepository:
         return conn.execute(
             select(column).where(items.c.id == item_id, scope_clause(scope, library_index=False))
         ).scalar_one_or_none()
+
+    def photo_facets(self, conn: Connection, scope: LibraryScope, library: Library) -> PhotoFacets:
+        """The years photos were taken in (newest first) and the cameras that took them, of what the viewer sees."""
+        where = and_(
+            items.c.library_id == library.id,
+            items.c.kind.in_([ItemKind.PHOTO.value, ItemKind.VIDEO.value]),
+            scope_clause(scope, library.kind),
+        )
+        years = conn.execute(
+            select(items.c.year)
+            .where(where, items.c.taken_at.is_not(None))
+            .distinct()
+            .order_by(items.c.year.desc())
+        ).scalars()
+        cameras = conn.execute(
+            select(_CAMERA).where(where, _CAMERA.is_not(None)).distinct().order_by(_CAMERA)
+        ).scalars()
+        return PhotoFacets(
+            years=tuple(y for y in years if y is not None), cameras=tuple(str(c) for c in cameras if c)
+        )
 
     def genres(self, conn: Connection, scope: LibraryScope, library: Library) -> list[str]:
         rows = conn.execute(

@@ -40,6 +40,9 @@ library_roots = Table(
     UniqueConstraint("library_id", "path"),
 )
 
+# items.taken_key for a row without a date taken: below any real timestamp, so undated photos sort last.
+UNDATED_KEY = -1e18
+
 # Browse indexes by sort column; migration 0005 rebuilds them from this list.
 BROWSE_INDEX_COLUMNS = {
     "ix_items_browse_title": "sort_title",
@@ -80,6 +83,8 @@ items = Table(
     Column("plot", Text),
     Column("duration", Float),
     Column("taken_at", Float),
+    # The photo timeline's sort key, undated lowest. Virtual, so that 0021 can add it to an existing table.
+    Column("taken_key", Float, Computed(f"coalesce(taken_at, {UNDATED_KEY})", persisted=False)),
     Column("poster", Text),
     Column("fanart", Text),
     Column("extra", Text, nullable=False, default="{}"),
@@ -90,6 +95,17 @@ items = Table(
     # rating_rank, label_mask and top_id ride along so a restricted viewer's scope filter is answered from the
     # index too.
     *BROWSE_INDEXES,
+    # Kept apart from BROWSE_INDEXES, which 0005 rebuilds: a database that old has no taken_key yet (0021).
+    Index(
+        "ix_items_browse_taken",
+        "library_id",
+        "kind",
+        "taken_key",
+        "id",
+        "rating_rank",
+        "label_mask",
+        "top_id",
+    ),
     Index("ix_items_children", "parent_id", "parent_idx", "idx"),
     Index("ix_items_group", "library_id", "kind", "group_key"),
     Index("ix_items_recent", "kind", "added_at"),

@@ -22,6 +22,7 @@ from reelhouse.domain.library import (
     ItemSummary,
     Library,
     Page,
+    PhotoFacets,
 )
 from reelhouse.domain.people import Lyrics, PersonDetail, PersonHit
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
@@ -173,7 +174,16 @@ class CatalogueService:
         self, conn: Any, actor: Actor, library: Library, kinds: tuple[ItemKind, ...], query: ItemQuery
     ) -> tuple[list[str], int]:
         """One page of a library in one of its browse orders, seeking from cached anchors, with its cached total."""
-        key = (library.id, kinds, query.genre, query.year, repr(actor.scope))
+        key = (
+            library.id,
+            kinds,
+            query.genre,
+            query.year,
+            query.camera,
+            query.taken_from,
+            query.taken_before,
+            repr(actor.scope),
+        )
         listing = Listing(actor.scope, library, kinds, query, self._labels(conn))
         after, skip = self._anchor(conn, listing, key)
         ids = self._items.browse_ids(conn, listing, after, skip)
@@ -418,6 +428,19 @@ class CatalogueService:
         with self._db.read() as conn:
             found = self._items.labels_in_use(conn)
         return sorted(found, key=lambda label: (label.casefold(), label))
+
+    def photo_facets(self, actor: Actor, library_id: str) -> PhotoFacets:
+        """The years and cameras a photos library's filters offer, as far as the viewer sees the library."""
+        with self._db.read() as conn:
+            library = self._libraries.get(conn, library_id)
+            if library is None or not can(actor, Action.BROWSE, library.id):
+                raise NotFound("No such library.")
+            key = ("photo facets", library.id, repr(actor.scope))
+            found: PhotoFacets | None = self._totals.get(key)
+            if found is None:
+                found = self._items.photo_facets(conn, actor.scope, library)
+                self._totals.put(key, found)
+            return found
 
     def genres(self, actor: Actor, library_id: str) -> list[str]:
         with self._db.read() as conn:

@@ -59,6 +59,7 @@ class ItemOut(BaseModel):
     added_at: datetime
     has_artwork: bool
     missing: bool
+    taken_at: datetime | None = None
 
     @classmethod
     def of(cls, item: ItemSummary) -> ItemOut:
@@ -76,6 +77,7 @@ class ItemOut(BaseModel):
             added_at=item.added_at,
             has_artwork=item.has_artwork,
             missing=item.missing,
+            taken_at=item.taken_at,
         )
 
 
@@ -156,7 +158,6 @@ class ItemDetailOut(ItemOut):
     genres: list[str]
     tags: list[str]
     duration: float | None
-    taken_at: datetime | None
     extra: dict[str, Any]
     files: list[FileOut]
     subtitles: list[SubtitleOut]
@@ -175,7 +176,6 @@ class ItemDetailOut(ItemOut):
             genres=list(detail.genres),
             tags=list(detail.tags),
             duration=detail.duration,
-            taken_at=detail.taken_at,
             extra=detail.extra,
             files=[
                 FileOut(
@@ -227,6 +227,14 @@ class BrowseQuery(Strict):
     genre: str | None = Field(default=None, max_length=64)
     year: int | None = Field(default=None, ge=1800, le=2200)
     kind: ItemKind | None = None
+    camera: str | None = Field(default=None, min_length=1, max_length=128)
+    taken_from: datetime | None = None
+    taken_before: datetime | None = None
+
+
+class PhotoFacetsOut(BaseModel):
+    years: list[int]
+    cameras: list[str]
 
 
 class SearchQuery(Strict):

@@ -17,6 +17,7 @@ from reelhouse.web.schemas import (
     LibraryIn,
     LibraryOut,
     PersonOut,
+    PhotoFacetsOut,
     RecentQuery,
     ScanIn,
     ScanStateOut,
@@ -59,6 +60,9 @@ async def browse(request: web.Request) -> web.StreamResponse:
         genre=q.genre,
         year=q.year,
         kind=q.kind,
+        camera=q.camera,
+        taken_from=q.taken_from,
+        taken_before=q.taken_before,
     )
     page = await call(
         request, services(request).catalogue.browse, actor(request), request.match_info["library_id"], query
@@ -75,6 +79,13 @@ async def genres(request: web.Request) -> web.StreamResponse:
         request, services(request).catalogue.genres, actor(request), request.match_info["library_id"]
     )
     return json_response({"genres": found})
+
+
+async def photo_facets(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).catalogue.photo_facets, actor(request), request.match_info["library_id"]
+    )
+    return json_response(PhotoFacetsOut(years=list(found.years), cameras=list(found.cameras)))
 
 
 async def start_scan(request: web.Request) -> web.StreamResponse:
@@ -203,6 +214,15 @@ ROUTES = [
         "Genres present in a library",
         Access.USER,
         "catalogue",
+    ),
+    Route(
+        "GET",
+        "/api/libraries/{library_id}/photo-facets",
+        photo_facets,
+        "Years and cameras of a library's photos, for its filters",
+        Access.USER,
+        "catalogue",
+        response=PhotoFacetsOut,
     ),
     Route(
         "POST",
