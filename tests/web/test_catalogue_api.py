@@ -190,3 +190,14 @@ def test_search_as_you_type_groups_each_kind_best_match_first(running: RunningSe
         assert answer.status == 422, bad
         assert answer.json()["message"]
     assert owner.get("/api/search/grouped?q=%20").status == 422
+
+
+def test_a_search_of_symbols_alone_finds_nothing_rather_than_failing(
+    running: RunningServer, movies: str
+) -> None:
+    owner = running.owner()
+    for text in ("%F0%9F%8F%BB", "%21%3F", "%22%2A%22"):  # a skin-tone modifier, "!?", '"*"'
+        grouped = owner.get(f"/api/search/grouped?q={text}")
+        assert grouped.status == 200, (text, grouped.body[:200])
+        assert grouped.json() == {"groups": [], "people": []}
+        assert owner.get(f"/api/search?q={text}").json() == []

@@ -248,7 +248,10 @@ class ItemFinder:
         """A page of the items with the query's words, best match first: the search index ranks its matches
         in C and hands over only the best, which the other filters (the viewer's scope among them) then narrow.
         When they narrow a page short, the candidates widen, to every match at the last."""
-        match = fts_match(search_tokens(query.text or ""), query.kinds)
+        tokens = search_tokens(query.text or "")
+        if not tokens:  # only punctuation or symbols: nothing a title could start a word with
+            return []
+        match = fts_match(tokens, query.kinds)
         wanted = query.offset + query.limit
         ids: list[str] = []
         for cap in (max(_CANDIDATES, 4 * wanted), 20 * _CANDIDATES, -1):  # -1: no LIMIT in SQLite

@@ -146,6 +146,10 @@ def test_pysonic_legacy_wire_with_an_app_password(world: World) -> None:
         assert [s["title"] for s in songs] == ["First Light", "Second Wind"]
         found = conn.search3("zed")["searchResult3"]["song"]
         assert [s["title"] for s in found] == ["Zed Song"]
+        # Symbols alone match no word of a title: an empty answer, not an error.
+        assert not any(
+            conn.search3("\U0001f3fb !?")["searchResult3"].get(k) for k in ("artist", "album", "song")
+        )
         body = conn.stream(songs[0]["id"]).read()
         assert body == _files(world, "01 First.mp3")
         assert conn.star(sids=[songs[1]["id"]])
