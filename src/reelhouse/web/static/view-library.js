@@ -7,8 +7,12 @@ import { posterGrid } from "/static/cards.js";
 const LIMIT = 50;
 const SORTS = [["title", "Title"], ["year", "Year"], ["added", "Date added"], ["rating", "Rating"]];
 
-export async function render({ main, params, query }) {
+export async function render(context) {
+  const { main, params, query, session } = context;
   const id = params.id;
+  // A photos library is a timeline by date taken, with photo filters; every other kind is this poster grid.
+  const known = (session?.libraries || []).find((l) => l.id === id);
+  if (known?.kind === "photos") return (await import("/static/view-photos.js")).render(context);
   const state = {
     sort: query.get("sort") || "title",
     order: query.get("order") || (query.get("sort") && query.get("sort") !== "title" ? "desc" : "asc"),
@@ -24,6 +28,7 @@ export async function render({ main, params, query }) {
     get(`/api/libraries/${encodeURIComponent(id)}`),
     get(`/api/libraries/${encodeURIComponent(id)}/items${qs({ sort: state.sort, order: state.order, genre: state.genre, year: state.year, offset: state.offset, limit: LIMIT })}`),
   ]);
+  if (library.kind === "photos") { main.replaceChildren(); return (await import("/static/view-photos.js")).render(context); }
   heading.textContent = library.name;
   setTitle(library.name);
   const go = (changes) => {
