@@ -1,5 +1,6 @@
 """Photos as a timeline in a real browser: month headings by date taken, the full-screen viewer (arrow keys, swipe,
-Escape back to the same place), the slideshow, and the year, month and camera filters, on JPEGs with real EXIF."""
+Escape back to the same place), the slideshow, and the year, month and camera filters, on JPEGs with real EXIF;
+and home videos, newest recorded first."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.harness import RunningServer
+from tests.mediagen import MediaKit
+from tests.scanner.test_home_video_recorded import recorded
 from tests.webapp.conftest import Camera, watch
 from tests.webapp.test_owner_journey import set_up_owner
 from tests.webapp.test_sharing_journey import add_library
@@ -147,4 +150,30 @@ def test_year_month_and_camera_filters_narrow_the_timeline(photos_page: Page, er
     page.get_by_role("link", name=re.compile("^kite")).click()
     viewing(page, "kite", "1 of 1")
     expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    assert errors_seen == []
+
+
+def test_home_videos_open_newest_recorded_first(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    camera: Camera,
+    tmp_path: Path,
+    media_kit: MediaKit,
+    errors_seen: list[str],
+) -> None:
+    folder = tmp_path / "media" / "Clips"
+    for name, when in (
+        ("beach", "2019-08-15T16:30:00Z"),
+        ("aquarium", "2023-02-01T11:00:00Z"),
+        ("zoo", "2021-06-01T10:00:00Z"),
+    ):
+        recorded(media_kit.master("video.mp4"), folder / f"{name}.mp4", when)
+    page = watch(context_factory().new_page(), errors_seen)
+    set_up_owner(page, server, camera)
+    add_library(page, "Clips", "home_videos", folder)
+    page.get_by_role("link", name="Open Clips").click()
+    expect(page.locator(".grid .title")).to_have_text(["aquarium", "zoo", "beach"])
+    expect(page.get_by_label("Sort by")).to_have_value("taken")
+    page.get_by_label("Sort by").select_option("title")
+    expect(page.locator(".grid .title")).to_have_text(["aquarium", "beach", "zoo"])
     assert errors_seen == []

@@ -139,6 +139,8 @@ class MediaInfo:
     bit_rate: int | None
     streams: tuple[StreamInfo, ...] = ()
     chapters: tuple[Chapter, ...] = ()
+    # When a camera recorded it (the container's creation_time), as a timestamp; not kept in the stored JSON.
+    recorded_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
 import av
@@ -86,6 +87,7 @@ def probe(path: str) -> MediaInfo:
             bit_rate = int(container.bit_rate) if container.bit_rate else None
             name = _container_name(container.format.name, path)
             chapters = _chapters(container.chapters())
+            recorded_at = _recorded((container.metadata or {}).get("creation_time"))
             # A cut-off file often keeps its header, but libavformat found no frame to learn the pixel format.
             undecodable = any(
                 s.type == "video"
@@ -99,7 +101,31 @@ def probe(path: str) -> MediaInfo:
         raise MediaError("no audio or video streams")
     if undecodable:
         raise MediaError("truncated or corrupt: no decodable video frames")
-    return MediaInfo(container=name, duration=duration, bit_rate=bit_rate, streams=streams, chapters=chapters)
+    return MediaInfo(
+        container=name,
+        duration=duration,
+        bit_rate=bit_rate,
+        streams=streams,
+        chapters=chapters,
+        recorded_at=recorded_at,
+    )
+
+
+# Cameras without a clock write the container's epoch (1904 for QuickTime, 1970 elsewhere): no date at all.
+_EARLIEST_RECORDING = datetime(1971, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _recorded(value: Any) -> float | None:
+    """The timestamp of an ISO 8601 creation_time ("2021-06-01T10:00:00.000000Z"); a zoneless one is UTC, as
+    QuickTime and Matroska store it."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    stamp = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return stamp if stamp >= _EARLIEST_RECORDING else None
 
 
 _MAX_CHAPTERS = 500

@@ -239,6 +239,8 @@ def identify(job: Job) -> Identified:
                     None,
                     names.clean(stem) or stem,
                     duration=media.duration if media else None,
+                    # Home videos sort by when they were recorded, as photos do by when they were taken.
+                    taken_at=media.recorded_at if media else None,
                 ),
             )
     except MediaError as exc:

@@ -13,9 +13,14 @@ export async function render(context) {
   // A photos library is a timeline by date taken, with photo filters; every other kind is this poster grid.
   const known = (session?.libraries || []).find((l) => l.id === id);
   if (known?.kind === "photos") return (await import("/static/view-photos.js")).render(context);
+  // Home videos open newest recorded first, like a camera roll.
+  const recorded = known?.kind === "home_videos";
+  const firstSort = recorded ? "taken" : "title";
+  const sorts = recorded ? [["taken", "Date recorded"], ...SORTS] : SORTS;
+  const sort = query.get("sort") || firstSort;
   const state = {
-    sort: query.get("sort") || "title",
-    order: query.get("order") || (query.get("sort") && query.get("sort") !== "title" ? "desc" : "asc"),
+    sort,
+    order: query.get("order") || defaultOrder(sort),
     genre: query.get("genre") || "",
     year: query.get("year") || "",
     offset: Math.max(0, parseInt(query.get("offset") || "0", 10) || 0),
@@ -33,10 +38,10 @@ export async function render(context) {
   setTitle(library.name);
   const go = (changes) => {
     const next = { ...state, ...changes };
-    navigate(`/library/${id}${qs({ sort: next.sort === "title" ? "" : next.sort, order: next.order === defaultOrder(next.sort) ? "" : next.order, genre: next.genre, year: next.year, offset: next.offset || "" })}`);
+    navigate(`/library/${id}${qs({ sort: next.sort === firstSort ? "" : next.sort, order: next.order === defaultOrder(next.sort) ? "" : next.order, genre: next.genre, year: next.year, offset: next.offset || "" })}`);
   };
   const filters = h("form", { class: "filters", "aria-label": "Sort and filter" },
-    field({ name: "sort", label: "Sort by", type: "select", value: state.sort, options: SORTS }),
+    field({ name: "sort", label: "Sort by", type: "select", value: state.sort, options: sorts }),
     field({ name: "order", label: "Order", type: "select", value: state.order, options: [["asc", "Ascending"], ["desc", "Descending"]] }),
     field({ name: "genre", label: "Genre", type: "select", value: state.genre, options: [["", "All genres"], ...(state.genre ? [[state.genre, state.genre]] : [])] }),
     field({ name: "year", label: "Year", type: "number", value: state.year, attrs: { min: 1800, max: 2200, inputmode: "numeric", placeholder: "Any" } }),
