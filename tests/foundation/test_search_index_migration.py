@@ -117,3 +117,25 @@ def test_a_search_of_one_kind_lists_best_matches_first_under_the_viewers_scope(t
     assert set(titles) == {"Gold", "Golden Hour", "Silver and Gold and Bronze Medals"}  # not "Marigold"
     assert page.total == 3
     db.close()
+
+
+def test_the_integrity_check_reports_a_search_index_out_of_step(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO libraries (id, name, name_key, kind, created_at) VALUES ('L', 'Films', 'films', 'movies', 0)"
+        )
+    add_rows(db, "L", [Row("Stone Harbour"), Row("Glass Garden")])
+    assert db.integrity_check() == "ok"
+    db.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        # A title changed behind the index's back (its trigger gone), as a hand edit or a restore might leave it.
+        conn.execute("DROP TRIGGER items_fts_update")
+        conn.execute("UPDATE items SET title = 'Paper City' WHERE title = 'Stone Harbour'")
+    conn.close()
+    db = Database(f"sqlite:///{path}")
+    assert db.integrity_check() == "the search index is out of step with the catalogue"
+    db.close()
