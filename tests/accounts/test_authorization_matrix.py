@@ -301,6 +301,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("PUT", "/api/items/{item_id}/favourite"): SCOPED,
     ("PUT", "/api/items/{item_id}/rating"): SCOPED,
     ("GET", "/api/favourites"): USER,
+    ("GET", "/api/account/playback-languages"): USER,
+    ("PUT", "/api/account/playback-languages"): USER,
     ("GET", "/api/continue-watching"): USER,
     ("GET", "/api/playlists"): USER,
     ("POST", "/api/playlists"): USER,

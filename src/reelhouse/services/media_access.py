@@ -145,6 +145,11 @@ class OpenStreams:
             return len(self._open)
 
 
+def stream_purpose(file_id: str | None) -> str:
+    """The grant purpose of a direct-play link: the item's first file, or one chosen version of it."""
+    return Purpose.STREAM.value if file_id is None else f"{Purpose.STREAM.value}:{file_id}"
+
+
 def zone_of(value: str | None) -> str:
     # A request with no zone never passed the network gate (a test app): only a peer known to be remote is.
     return Zone.REMOTE.value if value == Zone.REMOTE.value else Zone.LAN.value
@@ -216,8 +221,11 @@ class MediaAccess:
         return grants_to_actor(row.id, row.username, row.role, row.grants, TokenScope.READ.value, None)
 
     # What ----------------------------------------------------------------------------------------
-    def allow(self, viewer: Actor, item_id: str, purpose: Purpose, zone: str | None) -> Allowed:
-        """Every rule for ``purpose`` from ``zone``; an item the viewer may not see answers as absent."""
+    def allow(
+        self, viewer: Actor, item_id: str, purpose: Purpose, zone: str | None, file_id: str | None = None
+    ) -> Allowed:
+        """Every rule for ``purpose`` from ``zone``; an item the viewer may not see answers as absent.
+        ``file_id`` picks one of the item's versions; without it, the first file present."""
         where = zone_of(zone)
         if where == Zone.REMOTE.value and not viewer.permissions.may_connect_remotely:
             raise PermissionDenied("Your account may not connect from outside the home network.")
@@ -228,10 +236,14 @@ class MediaAccess:
             raise NotFound("No such item.")
         if not can(viewer, _ACTION[purpose], library.id):
             raise PermissionDenied("Your account may not do that with this item.")
-        present = next((f for f in item.files if not f.missing), None)
+        present = next((f for f in item.files if not f.missing and file_id in (None, f.id)), None)
+        if file_id is not None and present is None:
+            raise NotFound("This item has no such file.")
         return Allowed(viewer, item, library, present, where)
 
-    def from_grant(self, grant: str | None, item_id: str, purpose: str, zone: str | None) -> Allowed:
+    def from_grant(
+        self, grant: str | None, item_id: str, purpose: str, zone: str | None, file_id: str | None = None
+    ) -> Allowed:
         """The item a media URL opens, after checking the grant, its user and session, and the item."""
         checked = self.grants.verify(grant, item_id, purpose)
         kind = Purpose(purpose.partition(":")[0])
@@ -241,7 +253,7 @@ class MediaAccess:
             hit = self._checked.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        allowed = self.allow(self._viewer(checked), item_id, kind, zone)
+        allowed = self.allow(self._viewer(checked), item_id, kind, zone, file_id)
         with self._checked_lock:
             if len(self._checked) > 1024:
                 self._checked = {k: v for k, v in self._checked.items() if v[0] > now}
@@ -396,8 +408,11 @@ class MediaAccess:
             copy, media_type = self.renditions.location_free(opened)
         return Delivery(allowed, copy, media_type)
 
-    def direct(self, grant: str | None, item_id: str, zone: str | None) -> Delivery:
-        return self._direct(self.from_grant(grant, item_id, Purpose.STREAM, zone))
+    def direct(
+        self, grant: str | None, item_id: str, zone: str | None, file_id: str | None = None
+    ) -> Delivery:
+        # A chosen version is signed into the grant, so a link cannot be pointed at another file.
+        return self._direct(self.from_grant(grant, item_id, stream_purpose(file_id), zone, file_id))
 
     def direct_to(self, viewer: Actor, item_id: str, zone: str | None) -> Delivery:
         """Direct play for a client API whose apps carry their token in the media URL instead of a grant."""

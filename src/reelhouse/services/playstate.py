@@ -142,6 +142,32 @@ class PlayStateService:
         with self._db.begin() as conn:
             self._preferences.save(conn, actor.user_id, screen, client, body)
 
+    def playback_languages(self, actor: Actor) -> tuple[str | None, str | None]:
+        """The audio and subtitle languages the viewer last chose (None: the file's default audio, and no
+        subtitles). Kept beside the apps' display preferences, as this app's own entry for its player."""
+        with self._db.read() as conn:
+            found = self._preferences.get(conn, actor.user_id, *_LANGUAGES_KEY)
+        saved = json.loads(found) if found is not None else {}
+        # An app speaking Jellyfin may write any key, this one too: only well-formed languages are read back.
+        return _language(saved.get("audio")), _language(saved.get("subtitle"))
+
+    def save_playback_languages(self, actor: Actor, audio: str | None, subtitle: str | None) -> None:
+        body = json.dumps({"audio": _language(audio), "subtitle": _language(subtitle)}, separators=(",", ":"))
+        with self._db.begin() as conn:
+            self._preferences.save(conn, actor.user_id, *_LANGUAGES_KEY, body)
+
+
+# The display preferences row (screen, client) that holds the web app's remembered playback languages.
+_LANGUAGES_KEY = ("playback-languages", "reelhouse")
+
+
+def _language(value: object) -> str | None:
+    if not isinstance(value, str) or not 2 <= len(value) <= 16:
+        return None
+    if not all(part.isascii() and part.isalnum() for part in value.split("-")):
+        return None
+    return value
+
 
 def _check_preferences_key(screen: str, client: str) -> None:
     if not 1 <= len(screen) <= 64:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
-from reelhouse.services.media_access import Allowed, Delivery, Purpose
+from reelhouse.services.media_access import Allowed, Delivery, Purpose, stream_purpose
 from reelhouse.services.transcoding import (
     Session,
     master_text,
@@ -23,6 +23,7 @@ from reelhouse.web.api.playback_schemas import (
     GrantQuery,
     PlaybackIn,
     PlaybackOut,
+    StreamQuery,
     SubtitleLink,
 )
 from reelhouse.web.context import ZONE, actor, call, json_response, parse_body, parse_query, services
@@ -34,7 +35,9 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     item_id = request.match_info["item_id"]
     media = services(request).media
-    found: Allowed = await call(request, media.allow, who, item_id, Purpose.STREAM, request.get(ZONE))
+    found: Allowed = await call(
+        request, media.allow, who, item_id, Purpose.STREAM, request.get(ZONE), body.file_id
+    )
     profile = playback.ClientProfile(
         containers=frozenset(body.profile.containers),
         video_codecs=frozenset(body.profile.video_codecs),
@@ -52,7 +55,9 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
     base = f"/api/items/{quote(item_id)}"
     session_id = None
     if plan.method is playback.Method.DIRECT:
-        url = f"{base}/stream?grant={media.issue(found, Purpose.STREAM)}"
+        chosen = body.file_id
+        url = f"{base}/stream?grant={media.issue(found, stream_purpose(chosen))}"
+        url += f"&file={quote(chosen)}" if chosen else ""
         content_type = found.content_type
     elif found.is_audio_only:
         grant = media.issue(found, f"{Purpose.AUDIO}:{plan.audio_codec}:{plan.audio_kbps}")
@@ -95,9 +100,11 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
 
 async def stream(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
-    grant = parse_query(request, GrantQuery).grant
+    query = parse_query(request, StreamQuery)
     media = services(request).media
-    delivery: Delivery = await call(request, media.direct, grant, item_id, request.get(ZONE))
+    delivery: Delivery = await call(
+        request, media.direct, query.grant, item_id, request.get(ZONE), query.file
+    )
     return await send_file(request, delivery)
 
 
@@ -211,7 +218,7 @@ ROUTES = [
         "The original file for direct play (signed grant)",
         Access.PUBLIC,
         _T,
-        query=GrantQuery,
+        query=StreamQuery,
         # The original file keeps its own type: video, audio or a photo.
         produces="*/*",
     ),

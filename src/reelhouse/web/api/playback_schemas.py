@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Names a player may report; anything else is refused at the door rather than carried further.
 ContainerName = Literal["mp4", "webm", "mkv", "ogg", "mp3", "flac", "wav", "aac", "ts"]
@@ -37,6 +37,9 @@ class PlaybackIn(Strict):
     # The player's own random id (a browser keeps one): a new playback of the same item on the same device
     # replaces its previous session instead of holding a second encoder.
     device_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{8,64}$")
+    # Which of the item's files (its versions) to play, by the id the item's detail lists; the first present
+    # file when absent.
+    file_id: str | None = Field(None, min_length=1, max_length=64)
     audio_index: int | None = Field(None, ge=0, le=1023)
     burn_subtitle_index: int | None = Field(None, ge=0, le=1023)
 
@@ -95,6 +98,28 @@ class NextOut(BaseModel):
 class GrantQuery(Strict):
     # Optional here so that a link without its grant answers 401 like any other missing credential.
     grant: str | None = Field(None, max_length=512)
+
+
+class StreamQuery(GrantQuery):
+    # The version chosen at playback; the grant is signed for it, so another file needs another grant.
+    file: str | None = Field(None, min_length=1, max_length=64)
+
+
+# A language as players tag it: ISO 639 ("en", "fre") or a BCP 47 tag ("pt-BR").
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,2}$", max_length=16)
+]
+
+
+class PlaybackLanguagesIn(Strict):
+    # None: the file's own default track (audio), no subtitles (subtitles).
+    audio_language: LanguageTag | None = None
+    subtitle_language: LanguageTag | None = None
+
+
+class PlaybackLanguagesOut(BaseModel):
+    audio_language: str | None = None
+    subtitle_language: str | None = None
 
 
 class AudioQuery(GrantQuery):

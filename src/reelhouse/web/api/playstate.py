@@ -10,6 +10,8 @@ from reelhouse.web.api.playback_schemas import (
     FavouriteIn,
     LimitQuery,
     NextOut,
+    PlaybackLanguagesIn,
+    PlaybackLanguagesOut,
     PlayStateOut,
     ProgressIn,
     RatingIn,
@@ -30,6 +32,26 @@ def _state_out(item_id: str, row: Any) -> PlayStateOut:
         play_count=row.play_count,
         favourite=row.favourite,
         rating=row.rating,
+    )
+
+
+async def playback_languages(request: web.Request) -> web.StreamResponse:
+    audio, subtitle = await call(request, services(request).playstate.playback_languages, actor(request))
+    return json_response(PlaybackLanguagesOut(audio_language=audio, subtitle_language=subtitle))
+
+
+async def save_playback_languages(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, PlaybackLanguagesIn)
+    playstate = services(request).playstate
+    await call(
+        request,
+        playstate.save_playback_languages,
+        actor(request),
+        body.audio_language,
+        body.subtitle_language,
+    )
+    return json_response(
+        PlaybackLanguagesOut(audio_language=body.audio_language, subtitle_language=body.subtitle_language)
     )
 
 
@@ -92,6 +114,25 @@ async def next_episode(request: web.Request) -> web.StreamResponse:
 
 _T = "playback"
 ROUTES = [
+    Route(
+        "GET",
+        "/api/account/playback-languages",
+        playback_languages,
+        "The audio and subtitle languages the caller last chose to play",
+        Access.USER,
+        _T,
+        response=PlaybackLanguagesOut,
+    ),
+    Route(
+        "PUT",
+        "/api/account/playback-languages",
+        save_playback_languages,
+        "Remember the caller's audio and subtitle languages (null: the file's default audio, no subtitles)",
+        Access.USER,
+        _T,
+        body=PlaybackLanguagesIn,
+        response=PlaybackLanguagesOut,
+    ),
     Route(
         "GET",
         "/api/items/{item_id}/playstate",

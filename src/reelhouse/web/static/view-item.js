@@ -5,6 +5,7 @@ import { h, formatDuration } from "/static/dom.js";
 import { setTitle, announce, session } from "/static/app.js";
 import { posterGrid, row, PLAYABLE, progressBar, placeholder, withFamily, episodeCode } from "/static/cards.js";
 import { peopleSection } from "/static/item-people.js";
+import { playChoices } from "/static/play-choices.js";
 
 const CHILD_LABEL = { show: "Seasons", season: "Episodes", artist: "Albums", album: "Tracks" };
 // How deep the family goes: an episode's season and show, a track's album and artist.
@@ -124,6 +125,7 @@ export async function render({ main, params }) {
     hasPoster ? h("img", { class: "item-poster", src: artworkUrl(item, "poster", 480), alt: `Poster of ${item.title}`, width: 240, height: 360 })
       : h("span", { class: "poster item-poster" }, placeholder({ ...item, top_title: family[0] ? family[0].title : null })));
   const marks = h("div", { class: "actions marks" });
+  const choices = playable && !item.missing ? await playChoices(item, () => main.querySelectorAll(".play-actions a")) : null;
   if (playable) {
     marks.append(markButton({
       label: (on) => (on ? "Watched" : "Mark watched"), pressed: state && state.watched,
@@ -133,6 +135,7 @@ export async function render({ main, params }) {
         // Watched resumes from the start: the page's resume choice follows the server.
         const actions = main.querySelector(".play-actions");
         if (actions) actions.replaceWith(playActions(item, parent, saved) || "");
+        choices?.update();
         main.querySelector(".item-info .watch-progress")?.remove();
       },
     }));
@@ -151,6 +154,7 @@ export async function render({ main, params }) {
       studios.length ? h("p", { class: "meta studios" }, studios.join(", ")) : null,
       progress ? h("div", { class: "item-progress" }, progress,
         h("span", { class: "meta" }, `${formatDuration(progressInfo.position)} of ${formatDuration(progressInfo.duration)}`)) : null,
+      choices ? choices.field : null,
       playActions(item, parent, state),
       marks.childElementCount ? marks : null,
       item.plot ? h("p", { class: "plot" }, item.plot) : null,
@@ -160,6 +164,10 @@ export async function render({ main, params }) {
   if ((item.artwork || []).includes("fanart")) hero.append(h("img", { class: "backdrop", src: artworkUrl(item, "fanart", 1280), alt: "" }));
   hero.append(head);
   main.append(hero);
+  if (choices) {
+    choices.update();
+    head.addEventListener("click", (event) => { if (event.target.closest(".play-actions a")) choices.remember(); });
+  }
   const people = await peopleSection(item);
   if (people) main.append(people);
   if (children) main.append(childrenSection(item, children));

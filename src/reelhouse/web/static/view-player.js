@@ -28,11 +28,14 @@ export async function render({ main, params, query }) {
   const player = h("div", { class: "player" }, media, message, info);
   main.append(player);
 
+  // The version, audio track and subtitles the item page chose (its Play link carries them).
+  const fileId = query.get("file");
+  const chosenAudio = /^\d+$/.test(query.get("audio") || "") ? Number(query.get("audio")) : null;
   const state = { item, hls: null, timer: null, lastReport: 0, closed: false, sessionId: null };
   // Another audio track is another stream: carry on from where the viewer was, not from the start.
-  const audioSelect = audioTracks(item, (index) => start(index, media.currentTime));
+  const audioSelect = audioTracks(item, fileId, chosenAudio, (index) => start(index, media.currentTime));
   if (audioSelect) player.append(audioSelect);
-  const subtitleSelect = subtitleChooser(media);
+  const subtitleSelect = subtitleChooser(media, query.get("sub"));
   player.append(subtitleSelect.field);
 
   const fail = (text) => { message.textContent = text; message.hidden = false; };
@@ -45,7 +48,8 @@ export async function render({ main, params, query }) {
     let decision;
     try {
       decision = await api("POST", fill(routes.playback, { item_id: item.id }), {
-        profile: clientProfile(media), device_id: deviceId(), ...(audioIndex !== null ? { audio_index: audioIndex } : {}),
+        profile: clientProfile(media), device_id: deviceId(), ...(fileId ? { file_id: fileId } : {}),
+        ...(audioIndex !== null ? { audio_index: audioIndex } : {}),
       });
     } catch (err) {
       fail(err instanceof ApiError ? err.message : "Playback could not start.");
@@ -106,7 +110,7 @@ export async function render({ main, params, query }) {
   };
   window.addEventListener("pagehide", release);
   // "Play from the start" on the item page asks for 0 instead of the saved position.
-  await start(null, query.get("from") === "start" ? 0 : null);
+  await start(chosenAudio, query.get("from") === "start" ? 0 : null);
   return () => {
     window.removeEventListener("pagehide", release);
     state.closed = true;
@@ -120,33 +124,48 @@ export async function render({ main, params, query }) {
   };
 }
 
-// Text subtitles are <track> elements; this chooser shows one or none, and survives a stream change.
-function subtitleChooser(media) {
+// Text subtitles are <track> elements; this chooser shows one or none, and survives a stream change. `wanted`:
+// the subtitle id (or "off") chosen before playing, applied to the first stream.
+function subtitleChooser(media, wanted) {
   const select = h("select", { id: "subtitle-track" });
   const field = h("div", { class: "field", hidden: true }, h("label", { for: "subtitle-track" }, "Subtitles"), select);
   const apply = () => {
     const chosen = media.querySelectorAll("track")[Number(select.value)];
     // Every other text track goes quiet, including any an HLS library added for the stream's renditions.
-    for (const track of media.textTracks) track.mode = select.value !== "" && chosen && track === chosen.track ? "showing" : "disabled";
+    for (const track of media.textTracks) {
+      const mode = select.value !== "" && chosen && track === chosen.track ? "showing" : "disabled";
+      if (track.mode !== mode) track.mode = mode;
+    }
   };
   select.addEventListener("change", apply);
+  // hls.js turns on a subtitle rendition of its own choosing once the stream is parsed (reusing our <track>s):
+  // the viewer's choice wins.
+  media.textTracks.addEventListener("change", apply);
+  let first = true;
   const refresh = (subs) => {
-    const kept = select.value;
-    const forced = subs.findIndex((s) => s.forced);
+    let value = select.value;
+    if (first) {
+      // The first stream: the item page's choice, else a forced track (foreign lines only), else none.
+      const at = wanted && wanted !== "off" ? subs.findIndex((s) => s.id === wanted) : -1;
+      const forced = subs.findIndex((s) => s.forced);
+      value = wanted === "off" ? "" : at >= 0 ? String(at) : forced >= 0 ? String(forced) : "";
+      first = false;
+    }
     select.replaceChildren(h("option", { value: "" }, "Off"),
       ...subs.map((s, at) => h("option", { value: at }, [s.title, s.language].filter(Boolean).join(" · ") || `Subtitles ${at + 1}`)));
-    select.value = kept && Number(kept) < subs.length ? kept : forced >= 0 ? String(forced) : "";
+    select.value = value !== "" && Number(value) < subs.length ? value : "";
     field.hidden = subs.length === 0;
     apply();
   };
   return { field, refresh };
 }
 
-function audioTracks(item, choose) {
-  const file = item.files.find((f) => f.media);
+function audioTracks(item, fileId, current, choose) {
+  const file = item.files.find((f) => f.media && (!fileId || f.id === fileId));
   const audio = file ? file.media.streams.filter((s) => s.type === "audio") : [];
   if (audio.length < 2) return null;
   const select = h("select", { id: "audio-track" }, audio.map((s) => h("option", { value: s.index }, [s.title, s.language, s.codec, s.channels ? `${s.channels} ch` : ""].filter(Boolean).join(" · "))));
+  if (current !== null && audio.some((s) => s.index === current)) select.value = String(current);
   select.addEventListener("change", () => choose(Number(select.value)));
   return h("div", { class: "field" }, h("label", { for: "audio-track" }, "Audio track"), select);
 }
