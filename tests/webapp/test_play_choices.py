@@ -118,7 +118,9 @@ def test_versions_audio_and_subtitles_are_chosen_before_playing_and_remembered(
     page.keyboard.press("ArrowDown")  # a keyboard is enough: French, the second track
     expect(audio).to_have_value("2")
     subtitles.select_option(label="English")
-    with page.expect_response(lambda r: r.url.endswith("/api/account/playback-languages")) as remembered:
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/account/playback-languages") and r.request.method == "PUT"
+    ) as remembered:
         page.get_by_role("link", name="Play", exact=True).click()
     assert remembered.value.json() == {"audio_language": "fre", "subtitle_language": "en"}
     # The player plays what was chosen: the French track repackaged (not the file's default), English text.
@@ -142,4 +144,12 @@ def test_versions_audio_and_subtitles_are_chosen_before_playing_and_remembered(
     page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=20_000)
     assert decisions[-1]["audio_index"] == 1
     page.wait_for_function(f"() => ({SHOWING_TRACK})().join() === 'en'")
+
+    # Turning subtitles off while playing is a choice too: remembered, with the audio language kept.
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/account/playback-languages") and r.request.method == "PUT"
+    ) as off:
+        page.get_by_label("Subtitles", exact=True).select_option(label="Off")
+    assert off.value.json() == {"audio_language": "fre", "subtitle_language": None}
+    page.wait_for_function(f"() => ({SHOWING_TRACK})().length === 0")
     assert errors_seen == []

@@ -88,6 +88,15 @@ function rememberedLanguages() {
   return get(LANGUAGES_URL).catch(() => ({ audio_language: null, subtitle_language: null }));
 }
 
+// A change made while playing (the player's own Audio track or Subtitles choice) is remembered too, keeping
+// the other language as it was.
+export async function rememberLanguage(part) {
+  const now = await rememberedLanguages();
+  const tag = (value) => (value && value !== "und" ? value : null);
+  const body = { ...now, ...Object.fromEntries(Object.entries(part).map(([k, v]) => [k, tag(v)])) };
+  await api("PUT", LANGUAGES_URL, body).catch(() => { /* only the next default is lost */ });
+}
+
 const audioOf = (file) => (file && file.media ? file.media.streams.filter((s) => s.type === "audio") : []);
 
 function defaultAudio(streams, language) {

@@ -5,6 +5,7 @@ import { h, formatDuration } from "/static/dom.js";
 import { setTitle, navigate, announce } from "/static/app.js";
 import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
 import { subtitle } from "/static/cards.js";
+import { rememberLanguage } from "/static/play-choices.js";
 import * as music from "/static/music.js";
 
 const REPORT_EVERY = 10_000;
@@ -137,7 +138,12 @@ function subtitleChooser(media, wanted) {
       if (track.mode !== mode) track.mode = mode;
     }
   };
-  select.addEventListener("change", apply);
+  let shown = [];
+  select.addEventListener("change", () => {
+    apply();
+    const sub = shown[Number(select.value)];
+    rememberLanguage({ subtitle_language: select.value !== "" && sub ? sub.language : null });
+  });
   // hls.js turns on a subtitle rendition of its own choosing once the stream is parsed (reusing our <track>s):
   // the viewer's choice wins.
   media.textTracks.addEventListener("change", apply);
@@ -151,6 +157,7 @@ function subtitleChooser(media, wanted) {
       value = wanted === "off" ? "" : at >= 0 ? String(at) : forced >= 0 ? String(forced) : "";
       first = false;
     }
+    shown = subs;
     select.replaceChildren(h("option", { value: "" }, "Off"),
       ...subs.map((s, at) => h("option", { value: at }, [s.title, s.language].filter(Boolean).join(" · ") || `Subtitles ${at + 1}`)));
     select.value = value !== "" && Number(value) < subs.length ? value : "";
@@ -166,7 +173,11 @@ function audioTracks(item, fileId, current, choose) {
   if (audio.length < 2) return null;
   const select = h("select", { id: "audio-track" }, audio.map((s) => h("option", { value: s.index }, [s.title, s.language, s.codec, s.channels ? `${s.channels} ch` : ""].filter(Boolean).join(" · "))));
   if (current !== null && audio.some((s) => s.index === current)) select.value = String(current);
-  select.addEventListener("change", () => choose(Number(select.value)));
+  select.addEventListener("change", () => {
+    const index = Number(select.value);
+    choose(index);
+    rememberLanguage({ audio_language: audio.find((s) => s.index === index)?.language });
+  });
   return h("div", { class: "field" }, h("label", { for: "audio-track" }, "Audio track"), select);
 }
 
