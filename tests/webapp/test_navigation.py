@@ -71,7 +71,7 @@ def test_on_a_phone_twenty_libraries_leave_the_header_one_row_and_open_as_a_draw
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(libraries.get_by_role("link", name="Home")).to_be_focused()
     links = libraries.get_by_role("link")
-    expect(links).to_have_count(21)  # Home and the twenty
+    expect(links).to_have_count(22)  # Home, Playlists and the twenty
     last = libraries.get_by_role("link", name=NAMES[-1])
     last.scroll_into_view_if_needed()
     expect(last).to_be_in_viewport()
@@ -109,7 +109,7 @@ def test_on_a_desktop_the_side_navigation_lists_all_twenty_libraries(
     expect(page.get_by_text("Nothing has been added to your libraries yet.")).to_be_visible()
     expect(page.get_by_role("heading", name="Recently added", exact=False)).to_have_count(0)
     libraries = page.get_by_role("navigation", name="Main").get_by_role("list", name="Libraries")
-    expect(libraries.get_by_role("link")).to_have_text(["Home", *NAMES])
+    expect(libraries.get_by_role("link")).to_have_text(["Home", "Playlists", *NAMES])
     for name in (NAMES[0], NAMES[-1]):
         link = libraries.get_by_role("link", name=name)
         link.scroll_into_view_if_needed()

@@ -6,6 +6,7 @@ import { setTitle, announce, session } from "/static/app.js";
 import { posterGrid, row, PLAYABLE, progressBar, placeholder, withFamily, episodeCode } from "/static/cards.js";
 import { peopleSection } from "/static/item-people.js";
 import { playChoices } from "/static/play-choices.js";
+import { addToPlaylistButton } from "/static/playlists.js";
 
 const CHILD_LABEL = { show: "Seasons", season: "Episodes", artist: "Albums", album: "Tracks" };
 // How deep the family goes: an episode's season and show, a track's album and artist.
@@ -140,6 +141,7 @@ export async function render({ main, params }) {
       },
     }));
   }
+  if (playable && item.kind !== "extra") marks.append(addToPlaylistButton(item));
   if (await has("PUT", "/api/items/{item_id}/favourite")) {
     marks.append(markButton({
       label: (on) => (on ? "★ Favourite" : "☆ Add to favourites"), pressed: state && state.favourite,
@@ -201,7 +203,10 @@ function childrenSection(item, children) {
   if (!children.length) section.append(h("p", { class: "muted" }, "Nothing here yet."));
   else if (item.kind === "season" || item.kind === "album") {
     section.append(h("ol", { class: "rows", "aria-label": label }, children.map((child) =>
-      row(child, PLAYABLE.has(child.kind) ? h("a", { class: "button small", href: playHref(child, item), "aria-label": `Play ${child.title}` }, "Play") : null))));
+      row(child, PLAYABLE.has(child.kind) ? [
+        h("a", { class: "button small", href: playHref(child, item), "aria-label": `Play ${child.title}` }, "Play"),
+        child.kind === "track" ? addToPlaylistButton(child, { small: true, label: `Add to playlist: ${child.title}` }) : null,
+      ] : null))));
     if (item.kind === "album" && children.some((c) => c.kind === "track")) {
       document.querySelector(".item-info")?.append(h("p", {}, h("a", { class: "button primary", href: `#/play/${children[0].id}?queue=${item.id}` }, "Play album")));
     }
