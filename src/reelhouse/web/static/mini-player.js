@@ -147,11 +147,14 @@ function drawList() {
   const { tracks, index } = music.state;
   tracks.forEach((track, at) => {
     const label = track.title;
-    const button = (action, text, aria, onclick, disabled = false) =>
-      h("button", { type: "button", class: `mp-button small mp-item-${action}`, "aria-label": aria, title: aria, disabled,
+    const button = (action, text, aria, onclick, disabled = false, title = aria) =>
+      h("button", { type: "button", class: `mp-button small mp-item-${action}`, "aria-label": aria, title, disabled,
         dataset: { id: track.id, action }, onclick }, text);
+    // The row's own text names its play button (a label hiding the album and artist it shows would not match).
+    const row = [h("span", { class: "visually-hidden" }, "Play "), h("span", { class: "mp-item-title" }, label),
+      h("span", { class: "visually-hidden" }, ", "), h("span", { class: "mp-item-sub" }, subtitle(track))];
     ui.list.append(h("li", { "aria-current": at === index ? "true" : null },
-      button("play", [h("span", { class: "mp-item-title" }, label), h("span", { class: "mp-item-sub" }, subtitle(track))], `Play ${label}`, () => music.playAt(at)),
+      button("play", row, null, () => music.playAt(at), false, `Play ${label}`),
       button("up", "↑", `Move ${label} up`, () => music.move(at, -1), at === 0),
       button("down", "↓", `Move ${label} down`, () => music.move(at, 1), at === tracks.length - 1),
       button("remove", "✕", `Remove ${label} from the queue`, () => music.remove(at))));

@@ -74,7 +74,8 @@ export function attach({ form, input, go = (path) => { location.hash = path; } }
     active = -1;
     input.removeAttribute("aria-activedescendant");
     if (!groups.length) {
-      list.append(h("p", { class: "muted search-none" }, `Nothing matches “${q}”.`));
+      // A listbox holds only options: the answer "nothing" is one that cannot be chosen.
+      list.append(h("p", { class: "muted search-none", role: "option", "aria-disabled": "true", "aria-selected": "false" }, `Nothing matches “${q}”.`));
     }
     for (const group of groups) {
       const heading = `search-group-${group.kind}`;
