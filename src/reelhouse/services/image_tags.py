@@ -4,7 +4,6 @@ artwork, the user's access or the week changes. Knowing an item id is never enou
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import hmac
@@ -22,8 +21,10 @@ WEEK_SECONDS = 7 * 24 * 3600
 _MAC_BYTES = 16
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def _mac_of(key: bytes, message: bytes) -> str:
+    """Keyed BLAKE2b, 128 bits, as hex: one C call a tag, where HMAC-SHA256 and base64 took five (a page of
+    100 items mints 100 tags)."""
+    return hashlib.blake2b(message, key=key, digest_size=_MAC_BYTES).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
@@ -48,7 +49,7 @@ def access_fingerprint(viewer: Actor) -> str:
 
 def artwork_version(item: ItemSummary) -> str:
     # The item row's own record of its artwork: a rescan that finds a new poster replaces the row's values.
-    return f"{int(item.has_artwork)}|{item.added_at.timestamp():.6f}"
+    return f"{int(item.has_artwork)}|{item.added_at.timestamp()!r}"
 
 
 class ImageTags:
@@ -72,8 +73,7 @@ class ImageTags:
 
     def _mac(self, viewer: Actor, item: ItemSummary, kind: str, week: int) -> str:
         fields = (viewer.user_id, item.id, kind, artwork_version(item), self._fingerprint(viewer), str(week))
-        # hmac.digest: the one-shot form, several times quicker than an HMAC object for a page of tags.
-        return _b64(hmac.digest(self._key, "|".join(fields).encode(), "sha256")[:_MAC_BYTES])
+        return _mac_of(self._key, "|".join(fields).encode())
 
     def mint(self, viewer: Actor, item: ItemSummary, kind: str, now: float | None = None) -> str:
         week = int((now or time.time()) // WEEK_SECONDS)
@@ -88,7 +88,7 @@ class ImageTags:
 
         def mint(item: ItemSummary, kind: str) -> str:
             message = f"{user}|{item.id}|{kind}|{artwork_version(item)}{end}".encode()
-            return f"{user}.{_b64(hmac.digest(key, message, 'sha256')[:_MAC_BYTES])}"
+            return f"{user}.{_mac_of(key, message)}"
 
         return mint
 

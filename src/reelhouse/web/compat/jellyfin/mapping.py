@@ -90,12 +90,9 @@ def jellyfin_date(moment: datetime | None) -> str | None:
     """Jellyfin's own form: UTC, seven fractional digits, Z."""
     if moment is None:
         return None
-    u = moment.astimezone(UTC)
-    # Formatted by hand: strftime was a tenth of a page's mapping time.
-    return (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
-        f".{u.microsecond:06d}0Z"
-    )
+    u = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    # isoformat is one C call (strftime was a tenth of a page's mapping time): "…:SS.ffffff+00:00" → "…0Z".
+    return u.isoformat(timespec="microseconds")[:-6] + "0Z"
 
 
 # A page's dates repeat (most films carry only a year): each distinct one is formatted once.
