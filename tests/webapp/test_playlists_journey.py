@@ -172,24 +172,26 @@ def test_a_members_playlist_hides_a_film_once_its_library_is_unshared(
     film_id = next(i["id"] for i in found if i["title"] == FILM)
     tracks = bea.get("/api/search?q=gulls").json()
     gulls_id = next(i["id"] for i in tracks if i["title"] == "Gulls")
-    made = bea.post("/api/playlists", {"name": "Evenings", "item_ids": [film_id, gulls_id]})
+    fog = bea.get("/api/search?q=morning").json()
+    fog_id = next(i["id"] for i in fog if i["title"] == "Morning Fog")
+    made = bea.post("/api/playlists", {"name": "Evenings", "item_ids": [film_id, gulls_id, fog_id]})
     assert made.status == 201, made.body
 
     page = browser_for(server, context_factory, errors_seen, "bea")
     page.goto(f"http://127.0.0.1:{server.port}/#/playlists")
     mine = page.get_by_role("list", name="Your playlists").get_by_role("listitem")
-    expect(mine.first).to_contain_text("2 items")
+    expect(mine.first).to_contain_text("3 items")
     mine.first.get_by_role("link", name="Evenings").click()
-    expect(entries(page)).to_have_count(2)
-    assert entry_titles(page) == [FILM, "Gulls"]
+    expect(entries(page)).to_have_count(3)
+    assert entry_titles(page) == [FILM, "Gulls", "Morning Fog"]
 
     # The owner stops sharing the films with bea: her playlist keeps the track and no longer shows the film.
     unshared = owner.request("PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music]}})
     assert unshared.status == 200, unshared.body
     page.reload()
     expect(page.get_by_role("heading", name="Evenings", level=1)).to_be_visible()
-    expect(entries(page)).to_have_count(1)
-    assert entry_titles(page) == ["Gulls"]
+    expect(entries(page)).to_have_count(2)
+    assert entry_titles(page) == ["Gulls", "Morning Fog"]
     expect(page.get_by_role("main")).not_to_contain_text(FILM)
     camera.shot(page, "unshared")
     # On a phone the row's buttons wrap under the title instead of widening the page.
@@ -200,6 +202,17 @@ def test_a_members_playlist_hides_a_film_once_its_library_is_unshared(
     camera.shot(page, "phone")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name="Playlists").first.click()
-    expect(mine.first).to_contain_text("1 item")
-    expect(mine.first).not_to_contain_text("2 items")
+    expect(mine.first).to_contain_text("2 items")
+    expect(mine.first).not_to_contain_text("3 items")
+
+    # Reordering what she sees leaves the hidden film where it was: shared again, it is back in its place.
+    mine.first.get_by_role("link", name="Evenings").click()
+    page.get_by_role("button", name="Move up: Morning Fog").click()
+    expect(entries(page).first.locator("a").first).to_have_text("Morning Fog")
+    assert entry_titles(page) == ["Morning Fog", "Gulls"]
+    again = owner.request("PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, films]}})
+    assert again.status == 200, again.body
+    page.reload()
+    expect(entries(page)).to_have_count(3)
+    assert entry_titles(page) == [FILM, "Morning Fog", "Gulls"]
     assert errors_seen == []

@@ -112,6 +112,15 @@ class PlaylistRepository:
             )
         )
 
+    def place(self, conn: Connection, playlist_id: str, placed: Sequence[tuple[int, str]]) -> None:
+        """Puts each item at its position, leaving the entries at every other position as they are."""
+        for position, item_id in placed:
+            conn.execute(
+                update(playlist_entries)
+                .where(playlist_entries.c.playlist_id == playlist_id, playlist_entries.c.position == position)
+                .values(item_id=item_id)
+            )
+
     def change(self, conn: Connection, playlist_id: str, **values: str) -> None:
         conn.execute(
             update(playlists).where(playlists.c.id == playlist_id).values(changed_at=time.time(), **values)

@@ -92,12 +92,18 @@ class PlaylistService:
         remove_indexes: Collection[int] = (),
         replace: Sequence[str] | None = None,
         kinds: Collection[str] | None = None,
+        move: tuple[int, int] | None = None,
     ) -> None:
         """Rename, re-describe, and change entries. Indexes to remove count the entries as the viewer sees them
-        (what getPlaylist showed), so a hidden entry is never removed by a shifted index, nor revealed."""
+        (what getPlaylist showed), so a hidden entry is never removed by a shifted index, nor revealed. `move`
+        (from, to) reorders the seen entries among the places they hold, so hidden ones keep theirs."""
         _may(actor)
+        if move is not None and (remove_indexes or replace is not None):
+            raise InvalidInput("Move an entry on its own, not with removals or a replacement.", "move")
         with self._db.begin() as conn:
             self._owned(conn, actor, playlist_id)
+            if move is not None:
+                self._move(conn, actor, playlist_id, *move)
             values: dict[str, str] = {}
             if name is not None:
                 values["name"] = _name(name)
@@ -156,6 +162,17 @@ class PlaylistService:
         return PlayQueueView(entries, current, int(head.position_ms), float(head.changed_at), head.changed_by)
 
     # ---------------------------------------------------------------------------------------------------
+    def _move(self, conn: Connection, actor: Actor, playlist_id: str, start: int, end: int) -> None:
+        visible = self._repo.visible_entries(conn, actor.scope, playlist_id)
+        if not (0 <= start < len(visible) and 0 <= end < len(visible)):
+            raise InvalidInput("An index to move is past the end of the playlist.", "move")
+        ids = [item for _, item in visible]
+        ids.insert(end, ids.pop(start))
+        # The seen entries trade places among themselves; a hidden one between them stays where it was.
+        self._repo.place(
+            conn, playlist_id, [(pos, item) for (pos, _), item in zip(visible, ids, strict=True)]
+        )
+
     def _owned(self, conn: Connection, actor: Actor, playlist_id: str) -> object:
         row = self._repo.owned(conn, actor.user_id, playlist_id)
         if row is None:

@@ -200,3 +200,31 @@ def test_the_web_api_and_subsonic_share_playlists(world: World) -> None:
     assert web.post("/api/playlists", {"name": "Hidden", "item_ids": [world.hidden_song]}).status == 404
     assert web.request("DELETE", f"/api/playlists/{playlist}").status == 204
     assert web.get(f"/api/playlists/{playlist}").status == 404
+
+
+def test_a_move_on_the_web_keeps_a_hidden_entry_in_its_place(world: World) -> None:
+    services = world.server.server.services
+    assert services.users is not None
+    libraries = {lib.name: lib.id for lib in services.libraries.visible(system_actor())}
+    user = world.server.create_user("mover", Role.MEMBER)
+    services.users.update(
+        system_actor(), user, grants={"libraries": [libraries["Music"], libraries["Private"]]}
+    )
+    session = world.server.sign_in("mover")
+    secret, first, second = world.hidden_song, song(world, "First Light"), song(world, "Second Wind")
+    made = session.post("/api/playlists", {"name": "Order", "item_ids": [first, secret, second]})
+    assert made.status == 201, made.body
+    url = f"/api/playlists/{made.json()['id']}"
+    services.users.update(system_actor(), user, grants={"libraries": [libraries["Music"]]})
+
+    # Indexes count what the listener sees: Second Wind (1) goes before First Light (0), around the hidden tune.
+    moved = session.request("PUT", url, body={"move": {"from": 1, "to": 0}})
+    assert moved.status == 200, moved.body
+    assert moved.json()["item_ids"] == [second, first]
+    assert session.request("PUT", url, body={"move": {"from": 2, "to": 0}}).status == 422
+    both = session.request("PUT", url, body={"move": {"from": 0, "to": 1}, "remove_indexes": [0]})
+    assert both.status == 422
+    services.users.update(
+        system_actor(), user, grants={"libraries": [libraries["Music"], libraries["Private"]]}
+    )
+    assert session.get(url).json()["item_ids"] == [second, secret, first]

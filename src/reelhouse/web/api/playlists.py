@@ -21,6 +21,11 @@ class PlaylistIn(Strict):
     item_ids: ItemIds = Field(default_factory=list, max_length=MAX_ENTRIES)
 
 
+class PlaylistMoveIn(Strict):
+    from_index: int = Field(alias="from", ge=0)
+    to: int = Field(ge=0)
+
+
 class PlaylistChangeIn(Strict):
     name: str | None = Field(None, min_length=1, max_length=MAX_NAME)
     comment: str | None = Field(None, max_length=MAX_COMMENT)
@@ -29,6 +34,8 @@ class PlaylistChangeIn(Strict):
     add: ItemIds = Field(default_factory=list, max_length=MAX_ENTRIES)
     # Every entry at once, in order (replacing what was there); null leaves the entries as they are.
     item_ids: ItemIds | None = Field(None, max_length=MAX_ENTRIES)
+    # One seen entry moved from one index to another, as item_ids was last read; hidden entries keep their places.
+    move: PlaylistMoveIn | None = None
 
 
 class PlaylistOut(BaseModel):
@@ -99,6 +106,7 @@ async def change_playlist(request: web.Request) -> web.StreamResponse:
         add=body.add,
         remove_indexes=body.remove_indexes,
         replace=body.item_ids,
+        move=(body.move.from_index, body.move.to) if body.move else None,
     )
     return await _detail(request, playlist_id)
 

@@ -46,16 +46,15 @@ export async function render({ main, params, navigate }) {
     } catch (err) { failed(err); }
   }
 
+  // A move, not the whole list again: entries the viewer can no longer see keep their places on the server.
   function move(at, delta) {
-    const ids = [...playlist.item_ids];
-    const [id] = ids.splice(at, 1);
-    ids.splice(at + delta, 0, id);
+    const last = playlist.item_ids.length - 1;
     const name = entries[at] ? displayTitle(entries[at]) : "The item";
     const to = at + delta;
     const button = delta < 0 ? "up" : "down";
     // The moved row keeps focus on the same button, unless it reached the end that button cannot pass.
-    const keep = (delta < 0 && to > 0) || (delta > 0 && to < ids.length - 1) ? button : button === "up" ? "down" : "up";
-    change({ item_ids: ids }, `${name} moved to place ${to + 1}.`,
+    const keep = (delta < 0 && to > 0) || (delta > 0 && to < last) ? button : button === "up" ? "down" : "up";
+    change({ move: { from: at, to } }, `${name} moved to place ${to + 1}.`,
       { selector: () => `li:nth-child(${to + 1}) [data-move="${keep}"]` });
   }
 
