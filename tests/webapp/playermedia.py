@@ -1,4 +1,5 @@
-"""Tiny real videos for the player journeys: one needing a transcode, one with two audio tracks, a long one."""
+"""Tiny real videos for the player journeys: one needing a transcode, one with two audio tracks, a long one, one
+with chapters."""
 
 from __future__ import annotations
 
@@ -52,3 +53,25 @@ def place(master: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(master, target)
     return target
+
+
+def chaptered_mp4(folder: Path, chapters: list[tuple[float, str]], seconds: int) -> Path:
+    """H.264 in MP4 with chapters from ffmpeg metadata (the scanner reads them from the container)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marks = [*(start for start, _ in chapters[1:]), seconds]
+    lines = [";FFMETADATA1"]
+    for (start, title), end in zip(chapters, marks, strict=True):
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={int(start * 1000)}",
+            f"END={int(end * 1000)}",
+            f"title={title}",
+        ]
+    metadata = folder / "chapters.txt"
+    metadata.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = str(len(_sources(seconds)) // 4)  # each lavfi input is four arguments: -f lavfi -i spec
+    mapping = ["-map", "0:v", "-map", "1:a", "-map_metadata", index, "-map_chapters", index]
+    return _made(
+        folder, "chaptered.mp4", *_sources(seconds), "-i", str(metadata), *mapping, *H264_AAC.split()
+    )

@@ -7,6 +7,7 @@ import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from 
 import { subtitle } from "/static/cards.js";
 import { rememberLanguage } from "/static/play-choices.js";
 import * as music from "/static/music.js";
+import { addStyles, reasonText, chapterBar, shortcutsHelp, playerKeys, upNextCard } from "/static/player-controls.js";
 
 const REPORT_EVERY = 10_000;
 
@@ -26,7 +27,10 @@ export async function render({ main, params, query }) {
   const media = h("video", { controls: true, preload: "auto", playsinline: true });
   const message = h("p", { class: "form-error", role: "alert", hidden: true });
   const info = h("p", { class: "muted", id: "playback-method" });
-  const player = h("div", { class: "player" }, media, message, info);
+  // Why the server converts, as text beside the player: the viewer learns it without hovering anything.
+  const reason = h("p", { class: "player-reason", id: "playback-reason", hidden: true });
+  addStyles();
+  const player = h("div", { class: "player" }, media, reason, message, info);
   main.append(player);
 
   // The version, audio track and subtitles the item page chose (its Play link carries them).
@@ -37,7 +41,18 @@ export async function render({ main, params, query }) {
   const audioSelect = audioTracks(item, fileId, chosenAudio, (index) => start(index, media.currentTime));
   if (audioSelect) player.append(audioSelect);
   const subtitleSelect = subtitleChooser(media, query.get("sub"));
-  player.append(subtitleSelect.field);
+  const file = item.files.find((f) => f.media && (!fileId || f.id === fileId));
+  const chapters = chapterBar(media, file?.media.chapters, file?.media.duration);
+  const help = shortcutsHelp();
+  const upNext = { card: null };
+  const playNext = async () => {
+    const next = await nextEpisode();
+    if (next) navigate(`/play/${next.id}`, { replace: true });
+  };
+  const buttons = h("div", { class: "player-buttons" }, chapters ? chapters.buttons : null, help.button);
+  if (chapters) player.insertBefore(chapters.element, reason);
+  player.insertBefore(buttons, reason);
+  player.append(subtitleSelect.field, help.dialog);
 
   const fail = (text) => { message.textContent = text; message.hidden = false; };
 
@@ -47,9 +62,10 @@ export async function render({ main, params, query }) {
     if (routes.stop && state.sessionId) api("DELETE", fill(routes.stop, { session_id: state.sessionId })).catch(() => {});
     state.sessionId = null;
     let decision;
+    const profile = clientProfile(media);
     try {
       decision = await api("POST", fill(routes.playback, { item_id: item.id }), {
-        profile: clientProfile(media), device_id: deviceId(), ...(fileId ? { file_id: fileId } : {}),
+        profile, device_id: deviceId(), ...(fileId ? { file_id: fileId } : {}),
         ...(audioIndex !== null ? { audio_index: audioIndex } : {}),
       });
     } catch (err) {
@@ -59,6 +75,8 @@ export async function render({ main, params, query }) {
     state.sessionId = decision.session_id;
     const words = { direct: "Direct play: the file is sent as it is.", remux: "Direct stream: repackaged for this browser without re-encoding.", transcode: "Converting for this browser." };
     info.textContent = words[decision.method] || decision.method;
+    reason.textContent = reasonText(decision, profile);
+    reason.hidden = !reason.textContent;
     player.dataset.method = decision.method;
     for (const old of media.querySelectorAll("track")) old.remove();
     for (const sub of decision.subtitles || []) {
@@ -92,14 +110,54 @@ export async function render({ main, params, query }) {
   media.addEventListener("error", () => {
     if (media.error) fail("The media could not be played. The file may be damaged, or this browser may not support it.");
   });
+  // The next episode, asked once: the item's detail, for Up next's "S01E03 · Title". Null for anything else.
+  let nextLookup = null;
+  const nextEpisode = () => {
+    if (!nextLookup) {
+      nextLookup = (async () => {
+        if (item.kind !== "episode" || !routes.next) return null;
+        try {
+          const next = await get(fill(routes.next, { item_id: item.id }));
+          return next && next.item_id ? await get(`/api/items/${encodeURIComponent(next.item_id)}`) : null;
+        } catch { return null; /* no next episode */ }
+      })();
+    }
+    return nextLookup;
+  };
   media.addEventListener("ended", async () => {
     await report(true);
-    if (item.kind === "episode" && routes.next) {
-      try {
-        const next = await get(fill(routes.next, { item_id: item.id }));
-        if (next && next.item_id) navigate(`/play/${next.item_id}`, { replace: true });
-      } catch { /* no next episode */ }
-    }
+    const next = await nextEpisode();
+    if (!next || state.closed || upNext.card?.active()) return;
+    upNext.card = upNextCard(next, playNext);
+    player.insertBefore(upNext.card.card, reason);
+    announce(`Up next: ${upNext.card.label}, in 10 seconds. Escape cancels.`);
+  });
+  // A replay after the end is no longer "the end": the card goes.
+  media.addEventListener("play", () => { if (upNext.card) { upNext.card.cancel(); upNext.card = null; } });
+  const step = (by) => { media.currentTime = Math.max(0, Math.min(media.currentTime + by, isFinite(media.duration) ? media.duration : Infinity)); };
+  const volume = (by) => {
+    media.volume = Math.round(Math.max(0, Math.min(1, media.volume + by)) * 10) / 10;
+    if (by > 0) media.muted = false;
+    announce(`Volume ${Math.round(media.volume * 100)}%`);
+  };
+  const playPause = () => { if (media.paused) media.play().catch(() => {}); else media.pause(); };
+  const stopKeys = playerKeys({
+    Space: playPause, k: playPause,
+    ArrowLeft: () => step(-10), ArrowRight: () => step(10),
+    ArrowUp: () => volume(0.1), ArrowDown: () => volume(-0.1),
+    m: () => { media.muted = !media.muted; announce(media.muted ? "Muted" : "Sound on"); },
+    f: () => { if (document.fullscreenElement) document.exitFullscreen().catch(() => {}); else player.requestFullscreen().catch(() => {}); },
+    c: () => announce(`Subtitles: ${subtitleSelect.cycle()}`),
+    n: () => (item.kind === "episode" ? void playNext() : false),
+    "?": help.toggle,
+    PageUp: () => (chapters ? chapters.previous() : false),
+    PageDown: () => (chapters ? chapters.next() : false),
+    Escape: () => {
+      if (!upNext.card?.active()) return false;
+      upNext.card.cancel();
+      upNext.card = null;
+      announce("Up next cancelled");
+    },
   });
   // A reload or a closed tab never runs the cleanup below: end the session as the page goes away. A keepalive
   // fetch outlives the page (a beacon that can say DELETE), so the encoder's slot is free for the next load.
@@ -114,6 +172,9 @@ export async function render({ main, params, query }) {
   await start(chosenAudio, query.get("from") === "start" ? 0 : null);
   return () => {
     window.removeEventListener("pagehide", release);
+    stopKeys();
+    if (upNext.card) upNext.card.cancel();
+    if (document.fullscreenElement === player) document.exitFullscreen().catch(() => {});
     state.closed = true;
     report(true);
     if (state.hls) state.hls.destroy();
@@ -164,7 +225,15 @@ function subtitleChooser(media, wanted) {
     field.hidden = subs.length === 0;
     apply();
   };
-  return { field, refresh };
+  // The "c" key: off, then each track in turn, then off again; returns what now shows.
+  const cycle = () => {
+    if (!shown.length) return "none available";
+    const at = select.value === "" ? 0 : Number(select.value) + 1;
+    select.value = at < shown.length ? String(at) : "";
+    select.dispatchEvent(new Event("change"));
+    return select.value === "" ? "off" : select.selectedOptions[0].textContent;
+  };
+  return { field, refresh, cycle };
 }
 
 function audioTracks(item, fileId, current, choose) {
