@@ -20,16 +20,22 @@ from tests.webapp.test_player_journey import scanned
 pytestmark = pytest.mark.browser
 
 FILM = "Quiet Harbour"
+EPISODE = "Harbour Watch — S01E02 · Episode 2"
 
 
-def world(server: RunningServer, tmp_path: Path) -> tuple[str, str]:
-    """A music library (Harbour Lights' Low Tide, three tracks) and a film library with one H.264 film."""
+def world(server: RunningServer, tmp_path: Path) -> tuple[str, str, str]:
+    """A music library (Harbour Lights' Low Tide, three tracks), a film library with one H.264 film, and a show
+    with two episodes."""
     music = scanned(server, "Music", "music", album(tmp_path / "media" / "Music"))
     film = playermedia.h264_mp4(tmp_path / "masters", 4, "film.mp4")
     films_root = tmp_path / "media" / "Films"
     playermedia.place(film, films_root / f"{FILM} (2019)" / f"{FILM} (2019).mp4")
     films = scanned(server, "Films", "movies", films_root)
-    return music, films
+    season = tmp_path / "media" / "Shows" / "Harbour Watch" / "Season 01"
+    for number in (1, 2):
+        playermedia.place(film, season / f"Harbour Watch - S01E0{number}.mp4")
+    shows = scanned(server, "Shows", "shows", season.parent.parent)
+    return music, films, shows
 
 
 def browser_for(
@@ -71,7 +77,7 @@ def test_a_playlist_is_made_filled_reordered_renamed_played_and_deleted(
     tmp_path: Path,
     errors_seen: list[str],
 ) -> None:
-    music, films = world(server, tmp_path)
+    music, films, _ = world(server, tmp_path)
     server.create_user("owner", Role.OWNER)
     page = browser_for(server, context_factory, errors_seen, "owner")
     base = f"http://127.0.0.1:{server.port}"
@@ -161,11 +167,13 @@ def test_a_members_playlist_hides_a_film_once_its_library_is_unshared(
     tmp_path: Path,
     errors_seen: list[str],
 ) -> None:
-    music, films = world(server, tmp_path)
+    music, films, shows = world(server, tmp_path)
     server.create_user("owner", Role.OWNER)
     member_id = server.create_user("bea", Role.MEMBER)
     owner = server.sign_in("owner")
-    shared = owner.request("PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, films]}})
+    shared = owner.request(
+        "PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, films, shows]}}
+    )
     assert shared.status == 200, shared.body
     bea = server.sign_in("bea")
     found = bea.get(f"/api/search?q={FILM.split()[0].lower()}").json()
@@ -174,24 +182,31 @@ def test_a_members_playlist_hides_a_film_once_its_library_is_unshared(
     gulls_id = next(i["id"] for i in tracks if i["title"] == "Gulls")
     fog = bea.get("/api/search?q=morning").json()
     fog_id = next(i["id"] for i in fog if i["title"] == "Morning Fog")
-    made = bea.post("/api/playlists", {"name": "Evenings", "item_ids": [film_id, gulls_id, fog_id]})
+    episodes = bea.get("/api/search?q=episode").json()
+    episode_id = next(i["id"] for i in episodes if i["kind"] == "episode" and i["index"] == 2)
+    made = bea.post(
+        "/api/playlists", {"name": "Evenings", "item_ids": [film_id, gulls_id, fog_id, episode_id]}
+    )
     assert made.status == 201, made.body
 
     page = browser_for(server, context_factory, errors_seen, "bea")
     page.goto(f"http://127.0.0.1:{server.port}/#/playlists")
     mine = page.get_by_role("list", name="Your playlists").get_by_role("listitem")
-    expect(mine.first).to_contain_text("3 items")
+    expect(mine.first).to_contain_text("4 items")
     mine.first.get_by_role("link", name="Evenings").click()
-    expect(entries(page)).to_have_count(3)
-    assert entry_titles(page) == [FILM, "Gulls", "Morning Fog"]
+    expect(entries(page)).to_have_count(4)
+    # An episode is named with its show and number, as every listing names it.
+    assert entry_titles(page) == [FILM, "Gulls", "Morning Fog", EPISODE]
 
     # The owner stops sharing the films with bea: her playlist keeps the track and no longer shows the film.
-    unshared = owner.request("PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music]}})
+    unshared = owner.request(
+        "PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, shows]}}
+    )
     assert unshared.status == 200, unshared.body
     page.reload()
     expect(page.get_by_role("heading", name="Evenings", level=1)).to_be_visible()
-    expect(entries(page)).to_have_count(2)
-    assert entry_titles(page) == ["Gulls", "Morning Fog"]
+    expect(entries(page)).to_have_count(3)
+    assert entry_titles(page) == ["Gulls", "Morning Fog", EPISODE]
     expect(page.get_by_role("main")).not_to_contain_text(FILM)
     camera.shot(page, "unshared")
     # On a phone the row's buttons wrap under the title instead of widening the page.
@@ -202,17 +217,19 @@ def test_a_members_playlist_hides_a_film_once_its_library_is_unshared(
     camera.shot(page, "phone")
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("link", name="Playlists").first.click()
-    expect(mine.first).to_contain_text("2 items")
-    expect(mine.first).not_to_contain_text("3 items")
+    expect(mine.first).to_contain_text("3 items")
+    expect(mine.first).not_to_contain_text("4 items")
 
     # Reordering what she sees leaves the hidden film where it was: shared again, it is back in its place.
     mine.first.get_by_role("link", name="Evenings").click()
     page.get_by_role("button", name="Move up: Morning Fog").click()
     expect(entries(page).first.locator("a").first).to_have_text("Morning Fog")
-    assert entry_titles(page) == ["Morning Fog", "Gulls"]
-    again = owner.request("PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, films]}})
+    assert entry_titles(page) == ["Morning Fog", "Gulls", EPISODE]
+    again = owner.request(
+        "PATCH", f"/api/users/{member_id}", body={"grants": {"libraries": [music, films, shows]}}
+    )
     assert again.status == 200, again.body
     page.reload()
-    expect(entries(page)).to_have_count(3)
-    assert entry_titles(page) == [FILM, "Morning Fog", "Gulls"]
+    expect(entries(page)).to_have_count(4)
+    assert entry_titles(page) == [FILM, "Morning Fog", "Gulls", EPISODE]
     assert errors_seen == []
