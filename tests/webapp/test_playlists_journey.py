@@ -140,10 +140,19 @@ def test_a_playlist_is_made_filled_reordered_renamed_played_and_deleted(
     expect(entries(page)).to_have_count(2)
     assert entry_titles(page) == ["Gulls", FILM]
     expect(page.get_by_text("2 items")).to_be_visible()
+    # With no tracks left, Play all opens the player on the first video.
+    page.get_by_role("button", name="Remove Gulls").click()
+    expect(entries(page)).to_have_count(1)
+    page.get_by_role("button", name="Play all").click()
+    expect(page).to_have_url(re.compile(r"#/play/"))
+    page.wait_for_function(
+        "() => { const v = document.querySelector('main video'); return v && v.currentTime > 0.2; }",
+        timeout=15_000,
+    )
 
     # Renamed and deleted from the list of playlists.
     page.get_by_role("link", name="Playlists").first.click()
-    expect(mine.first).to_contain_text("2 items")
+    expect(mine.first).to_contain_text("1 item")
     page.get_by_role("button", name="Rename Road trip").click()
     page.get_by_label("New name for Road trip").fill("Harbour evenings")
     page.get_by_role("button", name="Save name").click()
