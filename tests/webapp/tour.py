@@ -1,0 +1,147 @@
+"""A small real world (films with cast, a show, an album, photos) and a tour of every page of the app in it,
+shared by the accessibility test, which audits each stop, and scripts/screenshots.py, which photographs it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from reelhouse.domain.access import Role, system_actor
+from tests.harness import RunningServer
+from tests.mediagen import MediaKit, jpeg_bytes
+from tests.webapp.test_photo_timeline import shoot
+from tests.webapp.test_player_journey import scanned
+
+NFO = """<?xml version="1.0" encoding="UTF-8"?>
+<movie><title>Night Harbour</title><year>2019</year><plot>A ferry pilot keeps the lights on.</plot>
+<genre>Drama</genre><director>Dee Rector</director>
+<actor><name>Ann Actor</name><role>The Pilot</role><order>0</order></actor></movie>
+"""
+
+
+def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str, str]:
+    """Films (one with cast from its NFO), a show, an album and photos; the ids of the pages to visit."""
+    media = folder / "media"
+    films = media / "Films"
+    night = films / "Night Harbour (2019)"
+    media_kit.video_at(night / "Night Harbour (2019).mp4")
+    (night / "Night Harbour (2019).nfo").write_text(NFO, encoding="utf-8")
+    (night / ".actors").mkdir()
+    (night / ".actors" / "Ann_Actor.jpg").write_bytes(jpeg_bytes((10, 90, 200), (64, 96)))
+    media_kit.video_at(films / "Amber Fields (2021)" / "Amber Fields (2021).mp4")
+    for episode in (1, 2):
+        media_kit.video_at(
+            media / "Shows" / "Harbour Watch" / "Season 01" / f"Harbour Watch - S01E0{episode}.mp4"
+        )
+    for number, title in [(1, "Morning Fog"), (2, "Gulls")]:
+        media_kit.audio_at(
+            media / "Music" / "Harbour Lights" / "Low Tide" / f"{number:02d} {title}.mp3",
+            title=title,
+            artist="Harbour Lights",
+            album_artist="Harbour Lights",
+            album="Low Tide",
+            track=number,
+        )
+    shoot(media / "Photos")
+    ids = {
+        "films": scanned(server, "Films", "movies", films),
+        "shows": scanned(server, "Shows", "shows", media / "Shows"),
+        "music": scanned(server, "Music", "music", media / "Music"),
+        "photos": scanned(server, "Photos", "photos", media / "Photos"),
+    }
+    catalogue = server.server.services.catalogue
+    everyone = system_actor("tour")
+
+    def find(text: str, kind: str) -> str:
+        return str(next(i.id for i in catalogue.search(everyone, text, 50) if i.kind == kind))
+
+    ids["movie"] = find("night harbour", "movie")
+    ids["episode"] = find("episode 1", "episode")
+    ids["album"] = find("low tide", "album")
+    ids["photo"] = find("kite", "photo")
+    return ids
+
+
+def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str]:
+    """Drive a fresh server's page through every page and open panel, yielding each one's name once drawn.
+    It starts signed out with no owner (setup), creates the owner, and signs the page's context in."""
+    base = f"http://127.0.0.1:{server.port}"
+    page.goto(f"{base}/")
+    expect(page.get_by_role("heading", name="Set up Reelhouse")).to_be_visible()
+    yield "setup"
+    server.create_user("owner", Role.OWNER)
+    owner = server.sign_in("owner")
+    page.goto(f"{base}/#/signin")
+    # The app learned "not set up yet" when it loaded; a fresh load asks again.
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("^Sign in"))).to_be_visible()
+    yield "signin"
+    made = owner.post("/api/invitations", {"grants": {"libraries": "all"}, "message": "The films I promised"})
+    assert made.status == 201, made.body
+    page.goto(made.json()["url"])
+    expect(page.get_by_role("heading", name=re.compile("^You are invited to"))).to_be_visible()
+    yield "invite"
+
+    assert owner.token
+    page.context.add_cookies([{"name": "reelhouse", "value": owner.token, "url": base}])
+    pages = [
+        # (name, path, a text that shows the page has drawn)
+        ("home", "/", "Recently added in Films"),
+        ("library-movies", f"/library/{ids['films']}", "Amber Fields"),
+        ("library-photos", f"/library/{ids['photos']}", "kite"),
+        ("photo", f"/photo/{ids['photo']}", "kite"),
+        ("item-movie", f"/item/{ids['movie']}", "A ferry pilot"),
+        ("item-episode", f"/item/{ids['episode']}", "Harbour Watch"),
+        ("item-album", f"/item/{ids['album']}", "Gulls"),
+        ("person", "/search?q=ann", "Ann Actor"),
+        ("player", f"/play/{ids['movie']}", "Night Harbour"),
+        ("search", "/search?q=harbour", "Night Harbour"),
+        ("account", "/account", "Sessions"),
+        ("servers", "/servers", "Reachable"),
+        ("settings-general", "/settings/general", "Save Changes"),
+        ("settings-network", "/settings/network", "Save Changes"),
+        ("settings-users", "/settings/users", "Managed profiles"),
+    ]
+    for name, path, drawn in pages:
+        page.goto(f"{base}/#{path}")
+        expect(page.get_by_text(drawn).first).to_be_visible()
+        if name == "person":
+            page.get_by_role("link", name=re.compile("^Ann Actor")).first.click()
+            expect(page.get_by_role("heading", name="Ann Actor", level=1)).to_be_visible()
+        yield name
+
+    page.goto(f"{base}/#/")
+    box = page.get_by_role("combobox", name="Search")
+    box.fill("")  # the search page left its words in the header's box
+    box.press_sequentially("harb", delay=20)
+    expect(page.get_by_role("listbox", name="Search suggestions")).to_be_visible()
+    yield "search-suggestions"
+    box.fill("")
+    box.press_sequentially("zqx", delay=20)
+    expect(page.get_by_role("listbox", name="Search suggestions")).to_contain_text("Nothing matches")
+    yield "search-suggestions-none"
+    box.fill("")
+
+    page.goto(f"{base}/#/item/{ids['album']}")
+    page.get_by_role("link", name="Play Gulls").click()
+    bar = page.locator("#mini-player")
+    bar.get_by_role("button", name="Queue", exact=True).click()
+    expect(bar.get_by_role("heading", name="Queue")).to_be_visible()
+    yield "mini-player-queue"
+    bar.get_by_role("button", name="Queue", exact=True).click()
+
+    viewport = page.viewport_size
+    if viewport and viewport["width"] < 800:
+        yield from drawer(page, base)
+
+
+def drawer(page: Page, base: str) -> Iterator[str]:
+    """On a phone the libraries open as a drawer over Home."""
+    page.goto(f"{base}/#/")
+    page.get_by_role("button", name="Libraries").click()
+    expect(page.get_by_role("list", name="Libraries")).to_be_visible()
+    yield "drawer"
+    page.keyboard.press("Escape")
