@@ -74,6 +74,11 @@ def test_keys_play_pause_seek_change_volume_mute_and_cycle_subtitles(
     assert video(page, "v.muted") is True
     page.keyboard.press("m")
     assert video(page, "v.muted") is False
+    # Full screen holds the whole player, so the chapter marks and Up next show there too.
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.fullscreenElement?.matches('.player') === true")
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.fullscreenElement === null")
 
     # Off, then each track in turn, then off again.
     assert showing(page) == ["disabled", "disabled"]
