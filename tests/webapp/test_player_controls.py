@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.harness import RunningServer
+from tests.mediagen import ffmpeg
 from tests.webapp import playermedia
 from tests.webapp.conftest import Camera
 from tests.webapp.test_player_journey import HLS_JS, PLAYING_PAST, open_item, scanned, signed_in
@@ -131,6 +132,8 @@ def test_chapter_marks_and_chapter_skip(
     # Paused, so a seek lands exactly where it was sent.
     page.evaluate(f"() => {VIDEO}.pause()")
 
+    # Direct play has nothing to explain.
+    expect(page.locator("#playback-reason")).to_be_hidden()
     marks = page.get_by_role("group", name="Chapters").get_by_role("button")
     expect(marks).to_have_count(3)
     expect(marks.nth(1)).to_have_accessible_name("Chapter 2: Middle, at 0:04")
@@ -217,6 +220,9 @@ def test_the_player_says_why_the_server_converts_a_file(
     playermedia.place(
         playermedia.mpeg4_avi(control_masters), root / "Old Tape (1999)" / "Old Tape (1999).avi"
     )
+    # The same H.264 and AAC in Matroska: the streams suit the browser, the container does not.
+    matroska = root / "Same Tape (2001).mkv"
+    ffmpeg("-i", str(playermedia.h264_mp4(control_masters, 4, "short-4.mp4")), "-c", "copy", str(matroska))
     scanned(server, "Films", "movies", root)
     page = signed_in(server, context_factory, errors_seen)
     open_item(page, server, "Old Tape")
@@ -226,4 +232,11 @@ def test_the_player_says_why_the_server_converts_a_file(
     expect(reason).to_have_text("Your browser cannot play MPEG-4 Part 2 video or AVI files; converting.")
     page.wait_for_function(PLAYING_PAST, arg=0.5, timeout=30_000)
     camera.shot(page, "reason")
+
+    open_item(page, server, "Same Tape")
+    page.get_by_role("link", name="Play", exact=True).click()
+    expect(reason).to_have_text(
+        "Your browser cannot play MKV files; repackaging for this browser without re-encoding."
+    )
+    page.wait_for_function(PLAYING_PAST, arg=0.5, timeout=30_000)
     assert errors_seen == []
