@@ -12,9 +12,12 @@ from playwright.sync_api import Page, expect
 from reelhouse.domain.access import Role, system_actor
 from tests.harness import RunningServer
 from tests.mediagen import MediaKit, jpeg_bytes
+from tests.webapp import playermedia
 from tests.webapp.test_photo_timeline import shoot
 from tests.webapp.test_player_journey import scanned
 
+HAS_FRAME = "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }"
+PASSWORD = "correct horse battery"  # the harness's default, so server.sign_in("owner") works too
 NFO = """<?xml version="1.0" encoding="UTF-8"?>
 <movie><title>Night Harbour</title><year>2019</year><plot>A ferry pilot keeps the lights on.</plot>
 <genre>Drama</genre><director>Dee Rector</director>
@@ -27,7 +30,10 @@ def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str,
     media = folder / "media"
     films = media / "Films"
     night = films / "Night Harbour (2019)"
-    media_kit.video_at(night / "Night Harbour (2019).mp4")
+    # Long enough to be part way through, so Home and the item page show progress and Resume.
+    playermedia.place(
+        playermedia.h264_mp4(folder / "masters", 20, "long.mp4"), night / "Night Harbour (2019).mp4"
+    )
     (night / "Night Harbour (2019).nfo").write_text(NFO, encoding="utf-8")
     (night / ".actors").mkdir()
     (night / ".actors" / "Ann_Actor.jpg").write_bytes(jpeg_bytes((10, 90, 200), (64, 96)))
@@ -60,6 +66,9 @@ def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str,
 
     ids["movie"] = find("night harbour", "movie")
     ids["episode"] = find("episode 1", "episode")
+    ids["show"] = find("harbour watch", "show")
+    episodes = catalogue.search(everyone, "episode 1", 50)
+    ids["season"] = str(next(i.parent_id for i in episodes if i.id == ids["episode"]))
     ids["album"] = find("low tide", "album")
     ids["photo"] = find("kite", "photo")
     return ids
@@ -67,18 +76,37 @@ def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str,
 
 def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str]:
     """Drive a fresh server's page through every page and open panel, yielding each one's name once drawn.
-    It starts signed out with no owner (setup), creates the owner, and signs the page's context in."""
+    It starts with no owner (setup), makes one and a managed profile, and signs the page's context in."""
     base = f"http://127.0.0.1:{server.port}"
     page.goto(f"{base}/")
     expect(page.get_by_role("heading", name="Set up Reelhouse")).to_be_visible()
     yield "setup"
-    server.create_user("owner", Role.OWNER)
-    owner = server.sign_in("owner")
+    code = server.server.services.accounts.issue_setup_code()
+    assert code is not None
+    page.get_by_label("Setup code").fill(code)
+    page.get_by_label("Your username").fill("owner")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create owner").click()
+    expect(page.get_by_role("heading", name="Your server is ready")).to_be_visible()
+    yield "setup-ready"
+
+    # Signed out: sign-in, the profile picker at home, and a friend's invitation.
+    owner = server.sign_in("owner", PASSWORD)
+    kit = {"username": "kit", "role": Role.MANAGED.value, "grants": {"libraries": "all"}}
+    assert owner.post("/api/users", kit).status == 201
+    # Part way through a film and one episode seen: Continue watching, Next up and Resume have something.
+    assert owner.request("PUT", f"/api/items/{ids['movie']}/playstate", {"position": 9}).status == 200
+    assert owner.request("PUT", f"/api/items/{ids['episode']}/watched", {"watched": True}).status == 200
+    # Signed out without the header's button, which a phone keeps in a menu.
+    page.context.clear_cookies()
     page.goto(f"{base}/#/signin")
-    # The app learned "not set up yet" when it loaded; a fresh load asks again.
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("^Sign in"))).to_be_visible()
     yield "signin"
+    page.get_by_role("link", name="Pick a profile instead").click()
+    expect(page.get_by_role("list", name="Profiles")).to_be_visible()
+    yield "profiles"
     made = owner.post("/api/invitations", {"grants": {"libraries": "all"}, "message": "The films I promised"})
     assert made.status == 201, made.body
     page.goto(made.json()["url"])
@@ -91,9 +119,13 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         # (name, path, a text that shows the page has drawn)
         ("home", "/", "Recently added in Films"),
         ("library-movies", f"/library/{ids['films']}", "Amber Fields"),
+        ("library-shows", f"/library/{ids['shows']}", "Harbour Watch"),
+        ("library-music", f"/library/{ids['music']}", "Harbour Lights"),
         ("library-photos", f"/library/{ids['photos']}", "kite"),
         ("photo", f"/photo/{ids['photo']}", "kite"),
         ("item-movie", f"/item/{ids['movie']}", "A ferry pilot"),
+        ("item-show", f"/item/{ids['show']}", "Season 1"),
+        ("item-season", f"/item/{ids['season']}", "Episode 2"),
         ("item-episode", f"/item/{ids['episode']}", "Harbour Watch"),
         ("item-album", f"/item/{ids['album']}", "Gulls"),
         ("person", "/search?q=ann", "Ann Actor"),
@@ -111,6 +143,8 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         if name == "person":
             page.get_by_role("link", name=re.compile("^Ann Actor")).first.click()
             expect(page.get_by_role("heading", name="Ann Actor", level=1)).to_be_visible()
+        if name == "player":
+            page.wait_for_function(HAS_FRAME)
         yield name
 
     page.goto(f"{base}/#/")
