@@ -17,6 +17,7 @@ from reelhouse.web.compat.subsonic.answers import answer
 from reelhouse.web.compat.subsonic.common import (
     SEARCHING,
     find,
+    find_all,
     find_in_folder,
     folder_library,
     given_params,
@@ -40,18 +41,6 @@ MAX_SIZE = 500
 TRACK_ORDER = (FindSort.PARENT_INDEX, FindSort.INDEX, FindSort.TITLE)
 
 
-async def _all(request: web.Request, query: FindQuery) -> list[FoundItem]:
-    """Every page of a listing (an artist's albums, an album's songs, the artist index)."""
-    out: list[FoundItem] = []
-    offset = 0
-    while True:
-        page = await find(request, FindQuery(**{**query.__dict__, "offset": offset, "limit": 1000}))
-        out.extend(page.items)
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return out
-
-
 def _index_letter(name: str) -> str:
     words = name.split(" ", 1)
     if len(words) == 2 and words[0] in IGNORED_ARTICLES.split():
@@ -61,7 +50,7 @@ def _index_letter(name: str) -> str:
 
 
 async def _artist_index(request: web.Request, folder: str | None, full: bool) -> list[dict[str, Any]]:
-    artists = await _all(request, FindQuery(kinds=ARTISTS, library_id=folder, sort=(FindSort.TITLE,)))
+    artists = await find_all(request, FindQuery(kinds=ARTISTS, library_id=folder, sort=(FindSort.TITLE,)))
     groups: dict[str, list[dict[str, Any]]] = {}
     for found in artists:
         record = mapping.artist(found) if full else {"id": str(found.summary.id), "name": found.summary.title}
@@ -95,12 +84,12 @@ async def _of_kind(request: web.Request, item: str, kind: ItemKind) -> FoundItem
 
 
 async def _songs(request: web.Request, album_id: str) -> list[FoundItem]:
-    return await _all(request, FindQuery(kinds=TRACKS, parent_id=album_id, sort=TRACK_ORDER))
+    return await find_all(request, FindQuery(kinds=TRACKS, parent_id=album_id, sort=TRACK_ORDER))
 
 
 async def get_artist(request: web.Request) -> web.StreamResponse:
     found = await _of_kind(request, id_of(await given_params(request)), ItemKind.ARTIST)
-    albums = await _all(
+    albums = await find_all(
         request,
         FindQuery(kinds=ALBUMS, parent_id=str(found.summary.id), sort=(FindSort.YEAR, FindSort.TITLE)),
     )
@@ -134,13 +123,13 @@ async def get_music_directory(request: web.Request) -> web.StreamResponse:
     raw = required(given, "id")
     library = library_of(raw, await music_libraries(request))
     if library is not None:
-        artists = await _all(request, FindQuery(kinds=ARTISTS, library_id=str(library.id)))
+        artists = await find_all(request, FindQuery(kinds=ARTISTS, library_id=str(library.id)))
         children = [mapping.folder_child(a) for a in artists]
         return answer(request, directory={"id": raw, "name": library.name, "child": children})
     found = await one(request, mapping.item_id(raw))
     kind = found.summary.kind
     if kind is ItemKind.ARTIST:
-        below = await _all(
+        below = await find_all(
             request,
             FindQuery(kinds=ALBUMS, parent_id=str(found.summary.id), sort=(FindSort.YEAR, FindSort.TITLE)),
         )

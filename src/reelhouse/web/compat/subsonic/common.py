@@ -108,6 +108,18 @@ async def find_in_folder(
     return found
 
 
+async def find_all(request: web.Request, query: FindQuery) -> list[FoundItem]:
+    """Every page of a listing (an artist's albums, an album's songs, the artist index, the starred)."""
+    out: list[FoundItem] = []
+    offset = 0
+    while True:
+        page = await find(request, dataclasses.replace(query, offset=offset, limit=1000))
+        out.extend(page.items)
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return out
+
+
 async def one(request: web.Request, item: str) -> FoundItem:
     found: FoundItem = await call(request, services(request).catalogue.found, actor(request), item)
     return found

@@ -11,7 +11,7 @@ from reelhouse.domain.library import ItemKind
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.web.compat.subsonic import mapping
 from reelhouse.web.compat.subsonic.answers import answer
-from reelhouse.web.compat.subsonic.common import find, given_params, id_of, number, one, required
+from reelhouse.web.compat.subsonic.common import find_all, given_params, id_of, number, one, required
 from reelhouse.web.context import actor, call, services
 
 MAX_IDS = 100
@@ -85,19 +85,15 @@ async def set_rating(request: web.Request) -> web.StreamResponse:
 
 
 async def get_starred2(request: web.Request) -> web.StreamResponse:
-    rows = await call(request, services(request).playstate.favourites, actor(request), 1000)
-    out: dict[str, list[dict[str, object]]] = {"artist": [], "album": [], "song": []}
-    ids = tuple(r.item_id for r in rows if r.favourite_at is not None)
-    if ids:
-        page = await find(request, FindQuery(ids=ids, limit=len(ids)))
-        for found in page.items:
-            kind = found.summary.kind
-            if kind is ItemKind.ARTIST:
-                out["artist"].append(mapping.artist(found))
-            elif kind is ItemKind.ALBUM:
-                out["album"].append(mapping.album(found))
-            elif kind is ItemKind.TRACK:
-                out["song"].append(mapping.song(found))
+    """Everything the caller starred and may still see, each kind by name; no cap on how many."""
+    out: dict[str, list[dict[str, object]]] = {}
+    for name, kind, record in (
+        ("artist", ItemKind.ARTIST, mapping.artist),
+        ("album", ItemKind.ALBUM, mapping.album),
+        ("song", ItemKind.TRACK, mapping.song),
+    ):
+        starred = await find_all(request, FindQuery(kinds=frozenset({kind}), favourite=True))
+        out[name] = [record(found) for found in starred]
     return answer(request, starred2=out)
 
 
