@@ -136,6 +136,10 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         ("settings-general", "/settings/general", "Save Changes"),
         ("settings-network", "/settings/network", "Save Changes"),
         ("settings-users", "/settings/users", "Managed profiles"),
+        ("settings-libraries", "/settings/libraries", "media/Shows"),
+        ("settings-remote", "/settings/remote", "Remote Access"),
+        ("settings-transcoder", "/settings/transcoder", "Transcoder"),
+        ("settings-audit", "/settings/audit", "Audit log"),
     ]
     for name, path, drawn in pages:
         page.goto(f"{base}/#{path}")
@@ -146,6 +150,10 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         if name == "player":
             page.wait_for_function(HAS_FRAME)
         yield name
+
+    page.goto(f"{base}/#/item/{ids['movie']}")
+    page.get_by_text("Media info").click()
+    yield "item-media-info"
 
     page.goto(f"{base}/#/")
     box = page.get_by_role("combobox", name="Search")

@@ -19,7 +19,7 @@ export async function render() {
     const apps = (await get("/api/account/sessions")).filter((s) => s.kind in KINDS);
     list.replaceChildren(apps.length === 0 ? h("p", {}, "No music app has a key or app password yet.") :
       h("div", { class: "table-wrap" }, h("table", { "aria-label": "Music apps" },
-        h("thead", {}, h("tr", {}, ["App", "Kind", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["App", "Kind", "Last used", ""].map((t) => h("th", { scope: "col" }, t || h("span", { class: "visually-hidden" }, "Actions"))))),
         h("tbody", {}, apps.map((s) => h("tr", { dataset: { session: s.id } },
           h("td", {}, s.name), h("td", {}, KINDS[s.kind]), h("td", {}, formatDate(s.last_seen_at)),
           h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `Revoke ${s.name}`, onclick: async () => {

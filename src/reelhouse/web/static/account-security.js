@@ -117,7 +117,7 @@ async function sessions(canMakeTokens) {
     const list = await get("/api/account/sessions");
     section.replaceChildren(h("h2", { id: "h-sessions" }, "Sessions, devices and API tokens"),
       h("div", { class: "table-wrap" }, h("table", {},
-        h("thead", {}, h("tr", {}, ["Name", "Kind", "Last used", "From", "Expires", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ["Name", "Kind", "Last used", "From", "Expires", ""].map((t) => h("th", { scope: "col" }, t || h("span", { class: "visually-hidden" }, "Actions"))))),
         h("tbody", {}, list.map((s) => h("tr", { dataset: { session: s.id } },
           h("td", {}, s.name, s.app ? ` (${s.app})` : "", s.current ? " (this browser)" : ""), h("td", {}, s.kind), h("td", {}, formatDate(s.last_seen_at)),
           h("td", {}, s.last_address || ""), h("td", {}, s.expires_at ? formatDate(s.expires_at) : "Never"),
