@@ -273,6 +273,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/libraries/{library_id}/scan"): SCOPED,
     ("GET", "/api/items/{item_id}"): SCOPED,
     ("GET", "/api/items/{item_id}/children"): SCOPED,
+    ("GET", "/api/items/{item_id}/lyrics"): SCOPED,
     ("GET", "/api/items/{item_id}/artwork/{kind}"): SCOPED,
     # A picture like artwork: the read scope, through the media access decision.
     ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED,

@@ -14,7 +14,9 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
 from reelhouse.domain.library import MediaInfo, StreamInfo
+from reelhouse.domain.people import Lyrics
 from reelhouse.errors import MediaError
+from reelhouse.media.lyrics import MAX_BYTES, from_timed, parse_lrc
 
 VARIOUS_ARTISTS = "Various Artists"
 _NUMBER = re.compile(r"^\s*(\d{1,4})")
@@ -54,6 +56,7 @@ class AudioTags:
     compilation: bool = False
     duration: float | None = None
     has_cover: bool = False
+    lyrics: Lyrics | None = None
 
 
 def _family(tags: Any) -> int:
@@ -186,7 +189,40 @@ def _tags(audio: Any) -> AudioTags:
         compilation=compilation,
         duration=float(duration) if duration else None,
         has_cover=_has_cover(audio, tags, family),
+        lyrics=_lyrics(tags, family),
     )
+
+
+def _lyrics(tags: Any, family: int) -> Lyrics | None:
+    """Embedded lyrics: ID3 SYLT (timed) before USLT, MP4's lyrics atom, Vorbis LYRICS or UNSYNCEDLYRICS.
+    Text in LRC form counts as synced. Bad lyrics never fail a scan: they are simply not read."""
+    try:
+        if family == 0:
+            for frame in tags.getall("SYLT"):
+                # Format 2 is milliseconds; format 1 (MPEG frames) cannot be timed without decoding.
+                if getattr(frame, "format", None) == 2:
+                    found = from_timed(frame.text, "embedded", frame.lang)
+                    if found is not None:
+                        return found
+            for frame in tags.getall("USLT"):
+                found = _lrc_text(str(frame.text), frame.lang)
+                if found is not None:
+                    return found
+            return None
+        values = tags.get("\xa9lyr") if family == 1 else None
+        if family == 2:
+            values = tags.get("lyrics") or tags.get("unsyncedlyrics")
+        for value in values or []:
+            found = _lrc_text(str(value), None)
+            if found is not None:
+                return found
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return None
+
+
+def _lrc_text(text: str, language: str | None) -> Lyrics | None:
+    return parse_lrc(text[:MAX_BYTES], "embedded", language) if text.strip() else None
 
 
 def read_cover(path: str) -> bytes | None:

@@ -116,6 +116,8 @@ class Changes:
     file_updates: list[dict[str, Any]] = field(default_factory=list)
     # file id → subtitle rows for its embedded text streams (replacing the previous ones)
     embedded_subtitles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # track item id → its embedded lyrics row (None: it has none), replacing the previous row
+    lyrics: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.new_items) + len(self.item_updates) + len(self.new_files) + len(self.file_updates)
@@ -144,6 +146,8 @@ class ItemPatch:
     people: tuple[dict[str, Any], ...] | None = None
     # The collection's name, or () for none; None: unchanged.
     collection: tuple[str, ...] | None = None
+    # The item's lyrics row (columns of item_lyrics but item_id), () for none; None: unchanged.
+    lyrics: tuple[dict[str, Any], ...] | None = None
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
@@ -235,6 +239,8 @@ class ScanStore:
             rows = [r for rs in changes.embedded_subtitles.values() for r in rs]
             if rows:
                 conn.execute(insert(subtitles), rows)
+        if changes.lyrics:
+            self.replace_lyrics(conn, changes.lyrics)
 
     def mark_missing(self, conn: Connection, file_ids: list[str], now: float) -> None:
         for chunk in _chunks(file_ids):
@@ -313,6 +319,9 @@ class ScanStore:
                 conn.execute(insert(table), new)
         self._credits(conn, {p.id: p.people for p in patches if p.people is not None})
         self._collections(conn, {p.id: p.collection for p in patches if p.collection is not None})
+        lyrics = {p.id: (p.lyrics[0] if p.lyrics else None) for p in patches if p.lyrics is not None}
+        if lyrics:
+            self.replace_lyrics(conn, lyrics)
         below = [d for p in patches if p.top for d in p.descendants]
         for chunk in _chunks(below):
             conn.execute(_FROM_TOP, {"ids": chunk})

@@ -15,12 +15,14 @@ from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK, rank
 from reelhouse.domain.scanning import ScanIssue
 from reelhouse.errors import MediaError
 from reelhouse.media import artwork
+from reelhouse.media.lyrics import read_sidecar
 from reelhouse.media.names import sort_title
 from reelhouse.media.nfo import Nfo, read_nfo
 from reelhouse.media.subtitles import match_sidecar
-from reelhouse.media.tags import read_cover
+from reelhouse.media.tags import read_cover, read_tags
 from reelhouse.persistence.scanstore import NFO_EXTRA, ItemPatch, StoredFile, StoredItem
 from reelhouse.scanner.identify import named
+from reelhouse.scanner.reconcile import lyrics_row
 from reelhouse.scanner.walk import Folder
 
 _PLAYABLE_VIDEO = frozenset({"movie", "episode", "video", "extra"})
@@ -320,6 +322,8 @@ class ArtworkPlanner:
             found = ItemPatch(item.id, poster, fanart, now)
             if metadata is not None:
                 found = replace(metadata, id=item.id, poster=poster, fanart=fanart, updated_at=now)
+            if item.kind == "track":
+                found = replace(found, lyrics=self.lyrics(item, touched))
             patches.append(self.ranked(item, found))
             if item.kind in _PLAYABLE_VIDEO:
                 subtitles[item.id] = {
@@ -346,6 +350,28 @@ class ArtworkPlanner:
             found.append(child)
             stack.extend(self.children.get(child, ()))
         return found
+
+    def lyrics(self, item: StoredItem, touched: set[str]) -> tuple[dict[str, Any], ...] | None:
+        """A track's lyrics row: its ``<stem>.lrc`` when one reads as lyrics, else the embedded ones, which
+        reconcile has just written for a track it touched (None: leave them) and which are read again here
+        for one whose folder changed (the .lrc may have gone)."""
+        stored = next(iter(self.files.get(item.id, ())), None)
+        if stored is None:
+            return None
+        folder = os.path.dirname(stored.path)
+        listing = self.folders.get(folder)
+        stem = os.path.splitext(os.path.basename(stored.path))[0]
+        entry = listing.sidecars.get(f"{stem}.lrc".casefold()) if listing is not None else None
+        found = read_sidecar(os.path.join(folder, entry[0])) if entry is not None else None
+        if found is None:
+            if item.id in touched:
+                return None
+            try:
+                found = read_tags(stored.path).lyrics
+            except MediaError:
+                return None
+        row = lyrics_row(found)
+        return (row,) if row is not None else ()
 
     def sidecar_subtitles(self, item_id: str, stored: StoredFile) -> list[dict[str, Any]]:
         folder = os.path.dirname(stored.path)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from reelhouse.domain.library import ItemKind, LibraryKind, MediaInfo
+from reelhouse.domain.people import Lyrics
 from reelhouse.errors import MediaError
 from reelhouse.media import names
 from reelhouse.media.photos import read_photo
@@ -65,6 +66,8 @@ class Identified:
     error: str | None = None
     # The media info as stored, serialised in the worker so the single-threaded reconcile phase need not.
     media_json: str | None = None
+    # A track's embedded lyrics (a sidecar .lrc, read in the artwork phase, takes their place).
+    lyrics: Lyrics | None = None
 
 
 def fingerprint(path: str, size: int, handle: IO[bytes] | None = None) -> str:
@@ -222,7 +225,9 @@ def identify(job: Job) -> Identified:
                 tags, media = read_audio(job.path, job.size, handle)
             media = media or probe(job.path)
             chain, has_cover = _music_chain(job, tags)
-            return Identified(job, digest, chain, part, media, has_cover, media_json=to_json(media))
+            return Identified(
+                job, digest, chain, part, media, has_cover, media_json=to_json(media), lyrics=tags.lyrics
+            )
         digest = fingerprint(job.path, job.size)
         media = None if job.kind == LibraryKind.PHOTOS else probe(job.path)
         if job.kind == LibraryKind.MOVIES:

@@ -9,6 +9,7 @@ from typing import Any
 
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.library import ItemKind
+from reelhouse.domain.people import Lyrics
 from reelhouse.domain.ratings import PENDING_RANK
 from reelhouse.media.names import sort_title
 from reelhouse.media.probe import TEXT_SUBTITLE_CODECS, subtitle_format
@@ -29,6 +30,18 @@ class Tally:
     touched: set[str] = field(default_factory=set)
     # album item id → a track path whose embedded cover can stand in for a missing folder cover
     covers: dict[str, str] = field(default_factory=dict)
+
+
+def lyrics_row(lyrics: Lyrics | None) -> dict[str, Any] | None:
+    """item_lyrics's columns (but item_id) for these lyrics."""
+    if lyrics is None:
+        return None
+    return {
+        "synced": lyrics.synced,
+        "source": lyrics.source,
+        "language": lyrics.language,
+        "lines": json.dumps([[line.start_ms, line.text] for line in lyrics.lines], separators=(",", ":")),
+    }
 
 
 class Reconciler:
@@ -166,6 +179,8 @@ class Reconciler:
                 self.tally.moved += 1
             else:
                 self.tally.updated += 1
+        if leaf.kind == ItemKind.TRACK:
+            self.changes.lyrics[item_id] = lyrics_row(found.lyrics)
         if found.media is not None:
             self.changes.embedded_subtitles[file_id] = [
                 {

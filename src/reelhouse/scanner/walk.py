@@ -20,7 +20,9 @@ AUDIO_EXTENSIONS = frozenset(
 PHOTO_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".heic", ".heif", ".hif", ".webp", ".tif", ".tiff", ".gif"}
 )
-SIDECAR_EXTENSIONS = frozenset({".nfo", ".srt", ".ass", ".ssa", ".vtt", ".jpg", ".jpeg", ".png", ".webp"})
+SIDECAR_EXTENSIONS = frozenset(
+    {".nfo", ".srt", ".ass", ".ssa", ".vtt", ".jpg", ".jpeg", ".png", ".webp", ".lrc"}
+)
 MEDIA_EXTENSIONS: dict[LibraryKind, frozenset[str]] = {
     LibraryKind.MOVIES: VIDEO_EXTENSIONS,
     LibraryKind.SHOWS: VIDEO_EXTENSIONS,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.domain.library import Chapter, ItemDetail, ItemKind, ItemSort, ItemSummary, Library, StreamInfo
-from reelhouse.domain.people import Credit, PersonDetail
+from reelhouse.domain.people import Credit, Lyrics, PersonDetail
 
 
 class Strict(BaseModel):
@@ -149,6 +149,32 @@ class PersonOut(BaseModel):
             appearances=[
                 AppearanceOut(item=ItemOut.of(a.item), kind=a.kind, role=a.role) for a in person.appearances
             ],
+        )
+
+
+class LyricLineOut(BaseModel):
+    # Milliseconds from the start of the track; null in unsynced lyrics.
+    start_ms: int | None
+    text: str
+
+
+class LyricsOut(BaseModel):
+    """A track's lyrics; a track without any answers ``source`` null and no lines."""
+
+    synced: bool
+    source: Literal["sidecar", "embedded"] | None
+    language: str | None
+    lines: list[LyricLineOut]
+
+    @classmethod
+    def of(cls, lyrics: Lyrics | None) -> LyricsOut:
+        if lyrics is None:
+            return cls(synced=False, source=None, language=None, lines=[])
+        return cls(
+            synced=lyrics.synced,
+            source="sidecar" if lyrics.source == "sidecar" else "embedded",
+            language=lyrics.language,
+            lines=[LyricLineOut(start_ms=line.start_ms, text=line.text) for line in lyrics.lines],
         )
 
 

@@ -16,6 +16,7 @@ from reelhouse.web.schemas import (
     ItemPageOut,
     LibraryIn,
     LibraryOut,
+    LyricsOut,
     PersonOut,
     PhotoFacetsOut,
     RecentQuery,
@@ -134,6 +135,13 @@ async def person(request: web.Request) -> web.StreamResponse:
         request, services(request).catalogue.person, actor(request), request.match_info["person_id"]
     )
     return json_response(PersonOut.of(found))
+
+
+async def lyrics(request: web.Request) -> web.StreamResponse:
+    found = await call(
+        request, services(request).catalogue.lyrics, actor(request), request.match_info["item_id"]
+    )
+    return json_response(LyricsOut.of(found))
 
 
 async def children(request: web.Request) -> web.StreamResponse:
@@ -262,6 +270,15 @@ ROUTES = [
         "catalogue",
         response=ItemOut,
         response_list=True,
+    ),
+    Route(
+        "GET",
+        "/api/items/{item_id}/lyrics",
+        lyrics,
+        "A track's lyrics, synced or not",
+        Access.USER,
+        "catalogue",
+        response=LyricsOut,
     ),
     Route(
         "GET",

@@ -8,7 +8,7 @@ from aiohttp import web
 from reelhouse.domain.access import Action, can
 from reelhouse.errors import NotFound, PermissionDenied
 from reelhouse.web.compat.subsonic.answers import answer
-from reelhouse.web.compat.subsonic.common import given_params, id_of, music_libraries, one
+from reelhouse.web.compat.subsonic.common import given_params, id_of, music_libraries
 from reelhouse.web.compat.subsonic.mapping import folder_id
 from reelhouse.web.context import actor, call, services
 
@@ -83,7 +83,16 @@ async def start_scan(request: web.Request) -> web.StreamResponse:
 
 
 async def get_lyrics(request: web.Request) -> web.StreamResponse:
-    """The scanner keeps no lyrics yet (sidecar or embedded), so a visible song answers an honest empty
-    list; a hidden or missing one is error 70 like every other id."""
-    await one(request, id_of(await given_params(request)))
-    return answer(request, lyricsList={"structuredLyrics": []})
+    """OpenSubsonic's structured lyrics of a song (an empty list when it has none); a hidden or missing
+    song is error 70 like every other id."""
+    item_id = id_of(await given_params(request))
+    found = await call(request, services(request).catalogue.lyrics, actor(request), item_id)
+    if found is None:
+        return answer(request, lyricsList={"structuredLyrics": []})
+    lines = [
+        {"start": line.start_ms, "value": line.text} if found.synced else {"value": line.text}
+        for line in found.lines
+    ]
+    # "xxx" is the spec's word for an unknown language, as an LRC file without a [la:] header is.
+    structured = {"lang": found.language or "xxx", "synced": found.synced, "line": lines}
+    return answer(request, lyricsList={"structuredLyrics": [structured]})
