@@ -11,6 +11,7 @@ from typing import Any
 
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, SYLT, USLT
+from mutagen.mp4 import MP4
 
 from reelhouse.domain.library import LibraryKind
 from tests.scanner.rows import items, rows
@@ -59,12 +60,22 @@ def test_embedded_synced_unsynced_and_sidecar_lyrics(db, scanner, library_factor
     id3.save(both)
     (root / "Band" / "Record" / "04 Both.lrc").write_text("[ti:Both]\n[01:02.03]From the sidecar\n")
     garbage = media_kit.audio_at(root / "Band" / "Record" / "05 Junk.mp3", title="Junk", album="Record")
-    (root / "Band" / "Record" / "05 Junk.lrc").write_bytes(b"\x00\xff\xfe\x00junk" * 100)
+    id3 = ID3(garbage)
+    id3.add(USLT(encoding=3, lang="XXX", desc="", text="Kept from the tag"))
+    id3.save(garbage)
+    (root / "Band" / "Record" / "05 Junk.lrc").write_bytes(b"\x00\x01binary\x00junk" * 100)
+    m4a_path = media_kit.audio_at(root / "Band" / "Record" / "06 Apple.m4a", title="Apple", album="Record")
+    m4a = MP4(m4a_path)
+    m4a["\xa9lyr"] = ["Line one\r\nLine two"]
+    m4a.save()
+    media_kit.audio_at(root / "Band" / "Record" / "07 Big.mp3", title="Big", album="Record")
+    # Past the size bound: ignored rather than read into the catalogue.
+    (root / "Band" / "Record" / "07 Big.lrc").write_text("[00:01.00]la\n" * 30_000)
 
     report = scanner.scan(library)
 
     assert report.errors == ()
-    assert len(items(db, "track")) == 5
+    assert len(items(db, "track")) == 7
     found = _lyrics(db)
     assert found["Synced"]["synced"] and found["Synced"]["source"] == "embedded"
     assert found["Synced"]["language"] == "eng"
@@ -76,9 +87,11 @@ def test_embedded_synced_unsynced_and_sidecar_lyrics(db, scanner, library_factor
     assert found["Flac"]["lines"] == [[1500, "One"], [3050, "Chorus"], [10500, "Chorus"]]
     assert found["Both"]["source"] == "sidecar"
     assert found["Both"]["lines"] == [[62030, "From the sidecar"]]
-    # A sidecar that is not text is ignored; the track has no embedded lyrics either.
-    assert "Junk" not in found
-    assert garbage.exists()
+    # A sidecar that is not text is ignored, and the embedded lyrics stand (language "XXX" is unknown).
+    assert (found["Junk"]["source"], found["Junk"]["language"]) == ("embedded", None)
+    assert found["Junk"]["lines"] == [[None, "Kept from the tag"]]
+    assert found["Apple"]["lines"] == [[None, "Line one"], [None, "Line two"]]
+    assert "Big" not in found
 
 
 def test_sidecar_changes_and_removal_follow_on_rescan(db, scanner, library_factory, media_kit):
