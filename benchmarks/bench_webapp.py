@@ -186,7 +186,8 @@ def main() -> None:
         library_id = prepare(data_dir, args.items)
         print(f"seeded {args.items:,} items in {time.perf_counter() - started:.1f} s")
         port = free_port()
-        proc = start_server(data_dir, port)
+        # movie_server keeps the server's own data one folder down, beside the library folder.
+        proc = start_server(data_dir / "data", port)
         base = f"http://127.0.0.1:{port}"
         try:
             with sync_playwright() as pw:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -153,6 +155,17 @@ def test_openapi_document_declares_security_on_every_operation(running: RunningS
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert "security" in operation, (method, path)
+
+
+def test_the_openapi_document_comes_compressed_to_a_client_that_accepts_it(running: RunningServer) -> None:
+    owner = running.owner()
+    plain = owner.get("/api/openapi.json")
+    packed = owner.request("GET", "/api/openapi.json", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.header("Content-Encoding") is None
+    assert packed.header("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in (packed.header("Vary") or "")
+    assert len(packed.body) * 5 < len(plain.body)
+    assert json.loads(gzip.decompress(packed.body)) == plain.json()
 
 
 def test_malformed_json_body_is_a_422_not_a_500(running: RunningServer) -> None:
