@@ -283,6 +283,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/recent"): USER,
     ("GET", "/api/recent/grouped"): USER,
     ("GET", "/api/next-up"): USER,
+    ("GET", "/api/home/shelves"): USER,
     ("GET", "/api/listed"): USER,
     ("POST", "/api/items/{item_id}/playback"): SCOPED_STREAM,
     ("GET", "/api/items/{item_id}/stream"): GRANTED,

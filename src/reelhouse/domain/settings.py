@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reelhouse.domain.ids import looks_like_id
 from reelhouse.errors import InvalidInput
 
 
@@ -130,6 +131,14 @@ def _hostname(entry: str) -> str:
     return host
 
 
+def _library_id(entry: str) -> str:
+    # Only the shape is checked: a library removed later must not make the saved list unreadable, so ids
+    # that name no library are kept and ignored when Home's shelves are put in order.
+    if not looks_like_id(entry):
+        raise ValueError(f"'{entry}' is not a library id")
+    return entry
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -143,6 +152,22 @@ class Setting:
 REGISTRY: tuple[Setting, ...] = (
     Setting(
         "server_name", "text", "Reelhouse", "The name clients and invitations show.", _text(64), "general"
+    ),
+    Setting(
+        "home_shelf_order",
+        "library_ids",
+        (),
+        'The order of Home\'s "Recently added" shelves, by library id; libraries not listed follow by name.',
+        _list_of(_library_id),
+        "general",
+    ),
+    Setting(
+        "home_shelves_hidden",
+        "library_ids",
+        (),
+        'Libraries whose "Recently added" shelf Home leaves out, for everyone.',
+        _list_of(_library_id),
+        "general",
     ),
     Setting(
         "remote_access",
@@ -306,3 +331,15 @@ def validate_batch(current: Mapping[str, Any], changes: Mapping[str, Any]) -> di
     if errors:
         raise InvalidInput("Some settings contradict each other; nothing was saved.", errors)
     return parsed
+
+
+def home_shelves(
+    library_ids: Sequence[str], order: Sequence[str], hidden: Collection[str]
+) -> list[tuple[str, bool]]:
+    """Each library's shelf as (library id, hidden), in the owner's order; ids naming no library are skipped,
+    and a library the order does not name yet (added since) comes last, shown, in the order given."""
+    known = set(library_ids)
+    ranked = [i for i in order if i in known]
+    placed = set(ranked)
+    ranked += [i for i in library_ids if i not in placed]
+    return [(i, i in hidden) for i in ranked]

@@ -7,6 +7,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from reelhouse.domain.finding import SEARCH_GROUPS, FoundItem
+from reelhouse.domain.library import Library
+from reelhouse.domain.settings import home_shelves
 from reelhouse.web.api.playback_schemas import LimitQuery
 from reelhouse.web.context import actor, call, json_response, parse_query, services
 from reelhouse.web.routing import Access, Route
@@ -38,6 +40,13 @@ class ListedOut(ItemOut):
             watched=found.marks.watched,
             favourite=found.marks.favourite,
         )
+
+
+class HomeShelfOut(BaseModel):
+    library_id: str
+    name: str
+    kind: str
+    hidden: bool
 
 
 class IdsQuery(Strict):
@@ -117,8 +126,33 @@ async def recent_grouped(request: web.Request) -> web.StreamResponse:
     return json_response([ListedOut.of_found(f) for f in found])
 
 
+async def home_shelf_list(request: web.Request) -> web.StreamResponse:
+    svc = services(request)
+    libraries: dict[str, Library] = {
+        lib.id: lib for lib in await call(request, svc.libraries.visible, actor(request))
+    }
+    settings = svc.settings.values
+    shelves = home_shelves(list(libraries), settings["home_shelf_order"], settings["home_shelves_hidden"])
+    return json_response(
+        [
+            HomeShelfOut(library_id=i, name=libraries[i].name, kind=libraries[i].kind.value, hidden=hidden)
+            for i, hidden in shelves
+        ]
+    )
+
+
 _T = "catalogue"
 ROUTES = [
+    Route(
+        "GET",
+        "/api/home/shelves",
+        home_shelf_list,
+        "The caller's libraries in the order of Home's shelves, each saying whether the owner hid it",
+        Access.USER,
+        _T,
+        response=HomeShelfOut,
+        response_list=True,
+    ),
     Route(
         "GET",
         "/api/search/grouped",

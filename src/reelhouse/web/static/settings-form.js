@@ -77,7 +77,8 @@ function readValue(form, spec) {
 
 // Builds the form for the given setting names; `extra` elements go after the fields, before the button.
 // `beforeSave(changes)` may ask the user first; when it resolves false nothing is sent.
-export async function settingsForm(names, { title = "", extra = [], onSaved = null, beforeSave = null } = {}) {
+// `readExtra()` gives settings that `extra` edits without a field of their own (a reorderable list).
+export async function settingsForm(names, { title = "", extra = [], onSaved = null, beforeSave = null, readExtra = null } = {}) {
   const [specs, current] = await Promise.all([registry(), get("/api/settings")]);
   const chosen = names.map((n) => specs.find((s) => s.name === n)).filter(Boolean);
   let saved = { ...current.values };
@@ -94,6 +95,7 @@ export async function settingsForm(names, { title = "", extra = [], onSaved = nu
       const value = readValue(form, spec);
       if (JSON.stringify(value) !== JSON.stringify(saved[spec.name])) changes[spec.name] = value;
     }
+    Object.assign(changes, readExtra ? readExtra() : {});
     if (!Object.keys(changes).length) { announce("Nothing changed."); return; }
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;

@@ -32,6 +32,17 @@ async function favourites() {
   return states.length ? get(`/api/listed${query({ ids: states.map((s) => s.item_id).join(",") })}`) : [];
 }
 
+// The libraries whose "Recently added" shelf Home shows, in the owner's order (Settings › General › Home).
+// Should the order not load, every library still gets its shelf in the usual order: a gap, not an error.
+async function shelfLibraries(libraries) {
+  try {
+    const shelves = await get("/api/home/shelves");
+    return shelves.filter((s) => !s.hidden).map((s) => ({ id: s.library_id, name: s.name }));
+  } catch {
+    return libraries;
+  }
+}
+
 export async function render({ main, session }) {
   setTitle("Home");
   main.append(h("h1", {}, "Home"));
@@ -44,19 +55,22 @@ export async function render({ main, session }) {
   }
   // Every shelf loads at once; one that fails leaves a gap rather than an error page.
   const quiet = (promise) => promise.catch(() => []);
-  const [resume, nextUp, liked, ...recent] = await Promise.all([
+  // The order is asked beside the shelves rather than before them, so it costs Home no extra round trip.
+  const [libraries, resume, nextUp, liked, ...recent] = await Promise.all([
+    shelfLibraries(session.libraries),
     quiet(continueWatching()),
     quiet(get(`/api/next-up?limit=${PER_SHELF}`)),
     quiet(favourites()),
     ...session.libraries.map((lib) => quiet(get(`/api/recent/grouped${query({ library_id: lib.id, limit: PER_SHELF })}`))),
   ]);
+  const newIn = new Map(session.libraries.map((lib, i) => [lib.id, recent[i]]));
   main.append(...[
     section("h-continue", "Continue watching", resume),
     section("h-next-up", "Next up", nextUp),
     section("h-favourites", "Favourites", liked),
     // A library with nothing in it yet gets no shelf: with twenty libraries, twenty empty rows bury the rest.
-    ...session.libraries.map((lib, i) => section(`h-recent-${lib.id}`,
-      h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), recent[i])),
+    ...libraries.map((lib) => section(`h-recent-${lib.id}`,
+      h("a", { href: `#/library/${lib.id}` }, `Recently added in ${lib.name}`), newIn.get(lib.id) || [])),
   ].filter(Boolean));
   if (!main.querySelector("section")) main.append(h("p", { class: "muted" }, "Nothing has been added to your libraries yet."));
 }

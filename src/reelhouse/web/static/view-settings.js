@@ -3,6 +3,7 @@ import { get, del, has, query as qs } from "/static/api.js";
 import { h, field, formatDate, sentence } from "/static/dom.js";
 import { setTitle, refreshLibraries, announce, navigate, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
+import { homeShelves } from "/static/settings-home.js";
 import { addLibraryForm, scanProgress, startScan, KINDS } from "/static/libraries.js";
 
 const SECTIONS = [
@@ -29,8 +30,9 @@ export async function render(ctx) {
 
 const PAGES = {
   async general({ main }) {
-    main.append(await settingsForm(["server_name", "public_urls"], { title: "General",
-      onSaved: (values) => { if (app.setup) app.setup.server_name = values.server_name; } }));
+    const home = await homeShelves();
+    main.append(await settingsForm(["server_name", "public_urls"], { title: "General", extra: [home.fieldset], readExtra: home.read,
+      onSaved: (values) => { home.saved(); if (app.setup) app.setup.server_name = values.server_name; } }));
   },
 
   async libraries({ main }) {
