@@ -1,6 +1,8 @@
 // The app shell: who is signed in, the hash router, the top navigation and focus on every page change.
 import { api, get, post, ApiError, forgetRoutes } from "/static/api.js";
 import { h, clear, sentence } from "/static/dom.js";
+// Arrow keys move focus and Escape goes back, for TV remotes; pages' own keys come first.
+import "/static/spatial-nav.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -165,6 +167,8 @@ document.addEventListener("keydown", (event) => {
   const opener = top.classList.contains("drawer-open") ? menuToggle : document.getElementById("account-toggle");
   closeMenus();
   opener?.focus();
+  // Closing the menu is all this Escape does: it does not also go back a page.
+  event.preventDefault();
 });
 document.addEventListener("click", (event) => {
   if (!top.matches(".drawer-open, .account-open")) return;

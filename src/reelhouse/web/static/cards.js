@@ -104,6 +104,8 @@ export function shelf(items, label) {
     }
     const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 }[event.key];
     if (to === undefined) return;
+    // Left from the first card leaves the shelf (to the side navigation, by the app's arrow navigation).
+    if (to < 0 && event.key === "ArrowLeft") return;
     event.preventDefault();
     const next = all[Math.max(0, Math.min(all.length - 1, to))];
     all[at].tabIndex = -1;

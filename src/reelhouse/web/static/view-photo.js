@@ -98,9 +98,10 @@ export async function render({ main, params, query }) {
 
   const keys = (event) => {
     if (event.target.closest("input,select,textarea")) return;
-    if (event.key === "ArrowLeft") go(prev, -1);
-    else if (event.key === "ArrowRight") go(next, 1);
-    else if (event.key === "Escape") close();
+    // Handled here, so the app's arrow navigation and Back leave these keys alone.
+    if (event.key === "ArrowLeft") { event.preventDefault(); go(prev, -1); }
+    else if (event.key === "ArrowRight") { event.preventDefault(); go(next, 1); }
+    else if (event.key === "Escape") { event.preventDefault(); close(); }
     else if (event.key === " " && !event.target.closest("button")) { event.preventDefault(); toggle(); }
   };
   document.addEventListener("keydown", keys);

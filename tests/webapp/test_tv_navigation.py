@@ -1,0 +1,178 @@
+"""A TV remote's keys only (arrows, Enter, Back) at 1920x1080: from Home to an episode playing, and back again,
+with the focus always drawn where the remote left it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from reelhouse.domain.access import Role
+from tests.harness import RunningServer
+from tests.mediagen import MediaKit
+from tests.webapp import playermedia
+from tests.webapp.conftest import Camera, watch
+from tests.webapp.test_player_journey import PLAYING_PAST, scanned
+
+pytestmark = pytest.mark.browser
+
+# What has the focus: its text (or label) and its outline as drawn.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {
+    text: (el.getAttribute('aria-label') || el.textContent || '').trim(),
+    tag: el.tagName,
+    outline: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    visible: el.matches(':focus-visible'),
+  };
+}"""
+# A remote has no more than this many presses to cross any one page here.
+MOST_PRESSES = 12
+
+
+@pytest.fixture
+def tv(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, screen={"width": 1920, "height": 1080}
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def tv_media(media_kit: MediaKit, tmp_path: Path) -> dict[str, Path]:
+    movies = tmp_path / "media" / "Films"
+    for title in ["Amber Fields (2021)", "Night Harbour (2019)"]:
+        media_kit.video_at(movies / title / f"{title}.mp4")
+    shows = tmp_path / "media" / "Shows"
+    # Episodes Chromium plays by itself (H.264 in MP4), long enough to be seen playing.
+    episode = playermedia.h264_mp4(tmp_path / "masters", 6, "episode.mp4")
+    for season, number in [(1, 1), (1, 2), (2, 1)]:
+        playermedia.place(
+            episode,
+            shows
+            / "Harbour Watch"
+            / f"Season {season:02d}"
+            / f"Harbour Watch - S{season:02d}E{number:02d}.mp4",
+        )
+    return {"Films": movies, "Shows": shows}
+
+
+def focused(page: Page) -> dict[str, object]:
+    found = page.evaluate(FOCUSED)
+    assert found is not None, "nothing has the focus"
+    return dict(found)
+
+
+def assert_ring(page: Page) -> None:
+    ring = focused(page)
+    assert ring["visible"] and ring["outline"] != "none" and float(str(ring["width"])) >= 3, ring
+
+
+def press_until(page: Page, key: str, wanted: re.Pattern[str], tags: tuple[str, ...] = ("A",)) -> None:
+    """Presses `key` until the focus is on an element of `tags` whose text matches; each stop shows its ring."""
+    seen = []
+    for _ in range(MOST_PRESSES):
+        page.keyboard.press(key)
+        now = focused(page)
+        seen.append(now["text"])
+        assert_ring(page)
+        if now["tag"] in tags and wanted.search(str(now["text"])):
+            return
+    raise AssertionError(f"{key} never reached {wanted.pattern!r}; the focus went {seen}")
+
+
+def test_arrow_keys_and_enter_alone_go_from_home_to_a_playing_episode_and_back(
+    server: RunningServer,
+    tv: BrowserContext,
+    camera: Camera,
+    tv_media: dict[str, Path],
+    errors_seen: list[str],
+) -> None:
+    scanned(server, "Films", "movies", tv_media["Films"])
+    scanned(server, "Shows", "shows", tv_media["Shows"])
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    tv.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+    page = watch(tv.new_page(), errors_seen)
+    page.goto(f"{base}/")
+    expect(page.get_by_role("list", name="Recently added in Shows")).to_be_visible()
+
+    # Home: down into the shelves, then left out of the first card into the side navigation, down to Shows.
+    press_until(page, "ArrowDown", re.compile("Amber Fields|Night Harbour|Harbour Watch"))
+    press_until(page, "ArrowLeft", re.compile("^(Home|Playlists|Films|Shows)$"))
+    # The nearest link leftwards is the lowest one, Shows being the last library; anything higher walks down.
+    if focused(page)["text"] != "Shows":
+        press_until(page, "ArrowDown", re.compile("^Shows$"))
+    camera.shot(page, "home-side-nav")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Shows", level=1)).to_be_focused()
+    expect(page.get_by_role("link", name=re.compile("^Harbour Watch"))).to_be_visible()
+
+    # The library: past the sort and filter fields (arrows leave a closed list box alone) to the show's poster.
+    press_until(page, "ArrowDown", re.compile("^Harbour Watch"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Harbour Watch", level=1)).to_be_focused()
+    expect(page.get_by_role("list", name="Seasons")).to_be_visible()
+
+    # The show, then the season, then the episode's own page.
+    # Down lands on whichever season's poster is nearest below; the row goes left to the first season.
+    press_until(page, "ArrowDown", re.compile("Season [12]"))
+    if "Season 1" not in str(focused(page)["text"]):
+        press_until(page, "ArrowLeft", re.compile("Season 1"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Season 1", level=1)).to_be_focused()
+    expect(page.get_by_role("list", name="Episodes").get_by_role("listitem")).to_have_count(2)
+    press_until(page, "ArrowDown", re.compile("S01E01"))
+    camera.shot(page, "season")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Episode 1", level=1)).to_be_focused()
+
+    # Play: the video plays.
+    press_until(page, "ArrowDown", re.compile("^Play$"))
+    page.keyboard.press("Enter")
+    expect(page.locator("video")).to_be_visible()
+    page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    camera.shot(page, "playing")
+
+    # Back (Escape) leaves the player for the episode's page, and again for the season.
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("heading", name="Episode 1", level=1)).to_be_focused()
+    assert "/play/" not in page.url
+    page.keyboard.press("Backspace")
+    expect(page.get_by_role("heading", name="Season 1", level=1)).to_be_focused()
+    assert errors_seen == []
+
+
+def test_the_focus_ring_shows_on_header_side_navigation_posters_and_buttons_at_1080p(
+    server: RunningServer, tv: BrowserContext, tv_media: dict[str, Path], errors_seen: list[str]
+) -> None:
+    scanned(server, "Shows", "shows", tv_media["Shows"])
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    tv.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+    page = watch(tv.new_page(), errors_seen)
+    page.goto(f"{base}/")
+    expect(page.get_by_role("list", name="Recently added in Shows")).to_be_visible()
+    # A poster on a shelf, the side navigation, the header above it.
+    press_until(page, "ArrowDown", re.compile("^Harbour Watch"))
+    press_until(page, "ArrowLeft", re.compile("^Shows$"))
+    press_until(page, "ArrowUp", re.compile("^Reelhouse$"))
+    # Buttons: the item page's Play.
+    press_until(page, "ArrowDown", re.compile("^Shows$"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Shows", level=1)).to_be_focused()
+    press_until(page, "ArrowDown", re.compile("^Harbour Watch"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Harbour Watch", level=1)).to_be_focused()
+    press_until(page, "ArrowDown", re.compile("^Play S01E01"))
+    # Ten feet away the ring is thicker than a desktop's.
+    assert float(str(focused(page)["width"])) >= 4
+    assert errors_seen == []
