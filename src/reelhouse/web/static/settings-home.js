@@ -7,7 +7,7 @@ import { announce } from "/static/app.js";
 // Returns the fieldset to put in the form and a reader giving the two settings as the list now stands.
 export async function homeShelves() {
   const rows = await get("/api/home/shelves");
-  const list = h("ol", { class: "home-shelves", "aria-label": "Home shelves" });
+  const list = h("ol", { class: "home-shelves", "aria-label": "Home shelves", "aria-describedby": "home-shelves-help" });
   const fieldset = h("fieldset", { class: "home-shelf-settings", dataset: { field: "home_shelf_order" } },
     h("legend", {}, "Home"),
     h("p", { class: "muted", id: "home-shelves-help" },
