@@ -11,12 +11,13 @@ const SLACK = 4;
 // Straight lines win: a step sideways costs this much more than a step in the key's direction.
 const ASIDE_WEIGHT = 3;
 
-function candidates() {
-  return [...document.querySelectorAll(FOCUSABLE)].filter((el) => {
+function candidates(scope = document) {
+  return [...scope.querySelectorAll(FOCUSABLE)].filter((el) => {
     if (el.disabled || el.closest("[inert], [hidden]")) return false;
     if (el.matches("input[type=hidden]")) return false;
     const rect = el.getBoundingClientRect();
-    return rect.width > 0 && rect.height > 0 && el.checkVisibility({ visibilityProperty: true });
+    // Older TV browsers lack checkVisibility: a box with a size is then taken as shown.
+    return rect.width > 0 && rect.height > 0 && (typeof el.checkVisibility !== "function" || el.checkVisibility({ visibilityProperty: true }));
   });
 }
 
@@ -33,11 +34,11 @@ function score(from, to, direction) {
   return Math.max(0, ahead) + ASIDE_WEIGHT * aside;
 }
 
-export function nearest(origin, direction) {
+export function nearest(origin, direction, scope = document) {
   const from = origin.getBoundingClientRect();
   let best = null;
   let bestScore = Infinity;
-  for (const el of candidates()) {
+  for (const el of candidates(scope)) {
     if (el === origin || el.contains(origin) || origin.contains(el)) continue;
     const s = score(from, el.getBoundingClientRect(), direction);
     if (s !== null && s < bestScore) { best = el; bestScore = s; }
@@ -71,10 +72,10 @@ function canGoBack() {
 function onKey(event) {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
   const target = event.target instanceof Element ? event.target : document.body;
-  // A modal dialog owns the keyboard until it closes.
-  if (document.querySelector("dialog[open]:modal")) return;
+  // In an open dialog the arrows stay inside it, and Escape is the dialog's own (it closes).
+  const dialog = target.closest("dialog[open]");
   if (event.key === "Escape" || event.key === "Backspace") {
-    if (isTyping(target) || !canGoBack()) return;
+    if (dialog || isTyping(target) || !canGoBack()) return;
     event.preventDefault();
     history.back();
     return;
@@ -89,7 +90,7 @@ function onKey(event) {
   if (!direction || fieldKeepsKey(target, direction)) return;
   // Focus on the page itself (nothing chosen yet): the first thing in the page's content.
   const origin = target.matches("body, html, main") ? null : target;
-  const next = origin ? nearest(origin, direction) : candidates().find((el) => el.closest("main")) || candidates()[0];
+  const next = origin ? nearest(origin, direction, dialog || document) : candidates().find((el) => el.closest("main")) || candidates()[0];
   // Nothing further that way: the arrow scrolls as it always did, to text below the last link.
   if (!next) return;
   event.preventDefault();
