@@ -168,6 +168,16 @@ class SubtitleInfo:
 
 
 @dataclass(frozen=True)
+class ExtraInfo:
+    """A movie's extra as its page lists it: ``extra_type`` is "trailer" for every kept trailer."""
+
+    id: str
+    title: str
+    extra_type: str | None
+    duration: float | None
+
+
+@dataclass(frozen=True)
 class ItemDetail:
     summary: ItemSummary
     sort_title: str
@@ -182,6 +192,7 @@ class ItemDetail:
     artwork: tuple[str, ...] = ()
     credits: tuple[Credit, ...] = ()
     collection: Collection | None = None
+    extras: tuple[ExtraInfo, ...] = ()
 
 
 T = TypeVar("T")

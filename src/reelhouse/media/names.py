@@ -32,6 +32,9 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 EXTRAS_DIRS = frozenset(
     {"extras", "featurettes", "behind the scenes", "trailers", "deleted scenes", "interviews", "shorts"}
 )
+# Plex's and Jellyfin's name for a trailer kept beside its movie: "Heat (1995)-trailer.mkv", or "trailer.mkv"
+# alone in the movie's folder. The hyphen is required, so a film called "The Trailer" stays a film.
+_TRAILER_SUFFIX = re.compile(r"(?i)^(?P<base>.*?)\s*-\s*trailer\d{0,2}$|^(?P<bare>trailer)$")
 
 
 @dataclass(frozen=True)
@@ -188,3 +191,17 @@ def track_title(stem: str) -> str:
 
 def is_extras_folder(name: str) -> bool:
     return name.casefold().strip() in EXTRAS_DIRS
+
+
+def extra_type_of_folder(name: str) -> str:
+    """An extras folder's type; trailers have the same type whether they sit in a folder or beside the movie."""
+    folded = name.casefold().strip()
+    return "trailer" if folded == "trailers" else folded
+
+
+def trailer_base(stem: str) -> str | None:
+    """The movie's own name for a trailer kept beside it ("" for a bare "trailer"); None: not a trailer."""
+    match = _TRAILER_SUFFIX.match(stem.strip())
+    if match is None:
+        return None
+    return "" if match.group("bare") else match.group("base").strip()

@@ -42,6 +42,16 @@ _KEYS: dict[str, tuple[str, str, str]] = {
     "compilation": ("TCMP", "cpil", "compilation"),
 }
 
+# Where MusicBrainz Picard and iTunes keep the release type, per family, first found wins.
+_RELEASE_TYPE_KEYS: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = (
+    ("TXXX:MusicBrainz Album Type", "TXXX:RELEASETYPE", "TXXX:releasetype"),
+    ("----:com.apple.iTunes:MusicBrainz Album Type", "----:com.apple.iTunes:RELEASETYPE"),
+    ("releasetype", "musicbrainz_albumtype"),
+)
+# MusicBrainz's primary types; the secondary ones (live, soundtrack, compilation…) follow them in the tag.
+RELEASE_TYPES = frozenset({"album", "single", "ep", "broadcast", "other"})
+_TYPE_SPLIT = re.compile(r"[;/,\x00]+")
+
 
 @dataclass(frozen=True)
 class AudioTags:
@@ -54,6 +64,8 @@ class AudioTags:
     year: int | None = None
     genres: tuple[str, ...] = ()
     compilation: bool = False
+    # MusicBrainz's primary release type of the album, lower case: album, single, ep, broadcast or other.
+    release_type: str | None = None
     duration: float | None = None
     has_cover: bool = False
     lyrics: Lyrics | None = None
@@ -79,6 +91,23 @@ def _values(tags: Any, family: int, field: str) -> list[Any]:
     if family == 0:
         return list(getattr(raw, "text", [raw]))
     return list(raw) if isinstance(raw, list) else [raw]
+
+
+def _release_type(tags: Any, family: int) -> str | None:
+    for key in _RELEASE_TYPE_KEYS[family]:
+        try:
+            raw = tags.get(key)
+        except (KeyError, ValueError):
+            continue
+        if raw is None:
+            continue
+        values = list(getattr(raw, "text", raw)) if family != 2 else list(raw)
+        for value in values:
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            for word in _TYPE_SPLIT.split(text.casefold()):
+                if word.strip() in RELEASE_TYPES:
+                    return word.strip()
+    return None
 
 
 def _text(values: list[Any]) -> str | None:
@@ -187,6 +216,7 @@ def _tags(audio: Any) -> AudioTags:
         year=int(year_match.group(1)) if year_match else None,
         genres=genres,
         compilation=compilation,
+        release_type=_release_type(tags, family),
         duration=float(duration) if duration else None,
         has_cover=_has_cover(audio, tags, family),
         lyrics=_lyrics(tags, family),

@@ -32,6 +32,7 @@ from reelhouse.domain.access import LibraryScope, label_mask
 from reelhouse.domain.ids import ItemId, LibraryId
 from reelhouse.domain.library import (
     Chapter,
+    ExtraInfo,
     ItemDetail,
     ItemKind,
     ItemQuery,
@@ -79,6 +80,16 @@ _SORT_COLUMNS = {
 }
 # The camera the scanner read from EXIF (scanner/identify.py keeps it in the item's extra JSON).
 _CAMERA = func.json_extract(items.c.extra, "$.camera")
+_EXTRA_TYPE = func.json_extract(items.c.extra, "$.extra_type")
+
+
+def _extra_type(value: object) -> str | None:
+    # Scans before trailers beside a movie were read stored a Trailers folder's files as "trailers".
+    if not isinstance(value, str):
+        return None
+    return "trailer" if value == "trailers" else value
+
+
 _CLAUSE_CACHE = 512
 SEARCH_CANDIDATES = (500, 20_000, -1)  # -1: no LIMIT in SQLite
 _SEARCH_TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -354,6 +365,16 @@ class CatalogueRepository:
             select(subtitles).where(subtitles.c.item_id == item_id).order_by(subtitles.c.language)
         ).all()
         artwork = tuple(kind for kind in ("poster", "fanart") if getattr(row, kind))
+        extras = conn.execute(
+            select(items.c.id, items.c.title, items.c.duration, _EXTRA_TYPE.label("extra_type"))
+            .where(
+                items.c.parent_id == item_id,
+                items.c.kind == ItemKind.EXTRA.value,
+                items.c.missing == false(),
+                scope_clause(scope, library_index=False),
+            )
+            .order_by(items.c.sort_title, items.c.id)
+        ).all()
         return ItemDetail(
             summary=_summary(row),
             sort_title=row.sort_title,
@@ -389,6 +410,15 @@ class CatalogueRepository:
                 for s in subs
             ),
             artwork=artwork,
+            extras=tuple(
+                ExtraInfo(
+                    id=e.id,
+                    title=e.title,
+                    extra_type=_extra_type(e.extra_type),
+                    duration=e.duration,
+                )
+                for e in extras
+            ),
         )
 
     def children(self, conn: Connection, scope: LibraryScope, item_id: str) -> list[ItemSummary] | None:

@@ -118,6 +118,8 @@ class Changes:
     embedded_subtitles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # track item id → its embedded lyrics row (None: it has none), replacing the previous row
     lyrics: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # item id → a JSON merge patch for its extra (a key set to None is removed), applied after the rows above
+    extra_patches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.new_items) + len(self.item_updates) + len(self.new_files) + len(self.file_updates)
@@ -218,6 +220,16 @@ class ScanStore:
             conn.execute(insert(items), changes.new_items)
         for rows in _by_keys(changes.item_updates).values():
             conn.execute(update(items).where(items.c.id == bindparam("b_id")), rows)
+        if changes.extra_patches:
+            conn.execute(
+                update(items)
+                .where(items.c.id == bindparam("b_id"))
+                .values(extra=func.json_patch(items.c.extra, bindparam("x_extra"))),
+                [
+                    {"b_id": item_id, "x_extra": json.dumps(patch, separators=(",", ":"))}
+                    for item_id, patch in changes.extra_patches.items()
+                ],
+            )
         if changes.genres:
             ids = list(changes.genres)
             for chunk in _chunks(ids):

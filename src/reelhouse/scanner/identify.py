@@ -111,9 +111,20 @@ def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], i
             None,
             names.clean(stem) or stem,
             duration=duration,
-            extra={"extra_type": folders[extras_at].casefold()},
+            extra={"extra_type": names.extra_type_of_folder(folders[extras_at])},
         )
         return (movie, extra), 1
+    base = names.trailer_base(stem)
+    if base is not None and (base or folders):
+        # Named as its movie's file is, so it joins that movie's item; a bare "trailer" takes the folder's name.
+        movie, _ = _movie_node(folders, base or folders[-1], None)
+        trailer = Node(ItemKind.EXTRA, None, "Trailer", duration=duration, extra={"extra_type": "trailer"})
+        return (movie, trailer), 1
+    node, part = _movie_node(folders, stem, duration)
+    return (node,), part
+
+
+def _movie_node(folders: list[str], stem: str, duration: float | None) -> tuple[Node, int]:
     parsed = names.parse_movie(stem)
     title, year = parsed.title, parsed.year
     if year is None and folders:
@@ -123,7 +134,7 @@ def _movie_chain(job: Job, media: MediaInfo | None) -> tuple[tuple[Node, ...], i
     # In a movie's own folder, same-titled files are its parts or versions; loose in a root, only marked parts.
     own = None if folders or parsed.marked else stem
     node = Node(ItemKind.MOVIE, _movie_key(folders, title, year, own), title, year, duration=duration)
-    return (node,), parsed.part
+    return node, parsed.part
 
 
 def _show_chain(job: Job, media: MediaInfo | None) -> tuple[Node, ...]:
@@ -166,10 +177,9 @@ def _show_chain(job: Job, media: MediaInfo | None) -> tuple[Node, ...]:
 
 def _music_chain(job: Job, tags: AudioTags) -> tuple[tuple[Node, ...], bool]:
     folders, stem = _parts(job)
-    if tags.compilation:
-        artist = VARIOUS_ARTISTS
-    else:
-        artist = tags.album_artist or tags.artist or (folders[-2] if len(folders) >= 2 else "Unknown Artist")
+    # An album artist the tags name wins even on a compilation (a DJ's mix): Various Artists is the fallback.
+    fallback = VARIOUS_ARTISTS if tags.compilation else tags.artist
+    artist = tags.album_artist or fallback or (folders[-2] if len(folders) >= 2 else "Unknown Artist")
     album = tags.album or (folders[-1] if folders else "Unknown Album")
     track_number = tags.track
     if track_number is None:
@@ -180,7 +190,15 @@ def _music_chain(job: Job, tags: AudioTags) -> tuple[tuple[Node, ...], bool]:
         extra["artist"] = tags.artist
     chain = (
         Node(ItemKind.ARTIST, names.normalise(artist) or artist, artist),
-        Node(ItemKind.ALBUM, names.normalise(album) or album, album, tags.year, genres=tags.genres),
+        Node(
+            ItemKind.ALBUM,
+            names.normalise(album) or album,
+            album,
+            tags.year,
+            genres=tags.genres,
+            # None removes the key: a tag taken off the files takes the fact off the album.
+            extra={"release_type": tags.release_type, "compilation": True if tags.compilation else None},
+        ),
         Node(
             ItemKind.TRACK,
             None,

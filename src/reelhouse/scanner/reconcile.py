@@ -89,7 +89,9 @@ class Reconciler:
             "aired": node.aired,
             "duration": node.duration,
             "taken_at": node.taken_at,
-            "extra": json.dumps(node.extra, separators=(",", ":")),
+            "extra": json.dumps(
+                {k: v for k, v in node.extra.items() if v is not None}, separators=(",", ":")
+            ),
             "missing": False,
             "updated_at": now,
             "top_id": top_id,
@@ -117,7 +119,15 @@ class Reconciler:
     def _container(self, node: Node, parent_id: str | None, top_id: str | None, now: float) -> str:
         assert node.key is not None
         found = self.groups.get((parent_id, node.kind.value, node.key))
-        return found if found is not None else self._create(node, parent_id, top_id, now)
+        item_id = found if found is not None else self._create(node, parent_id, top_id, now)
+        if node.extra:
+            # A container is written once, by its first file; the facts its files carry (an album's release
+            # type) are merged from each, a value any file states winning over one that states none.
+            patch = self.changes.extra_patches.setdefault(item_id, {})
+            for key, value in node.extra.items():
+                if value is not None or key not in patch:
+                    patch[key] = value
+        return item_id
 
     def add(self, found: Identified) -> None:
         now = time.time()

@@ -130,6 +130,13 @@ class CollectionOut(BaseModel):
     name: str
 
 
+class ExtraOut(BaseModel):
+    id: str
+    title: str
+    extra_type: str | None
+    duration: float | None
+
+
 class AppearanceOut(BaseModel):
     item: ItemOut
     kind: str
@@ -191,6 +198,7 @@ class ItemDetailOut(ItemOut):
     cast: list[CreditOut] = []
     crew: list[CreditOut] = []
     collection: CollectionOut | None = None
+    extras: list[ExtraOut] = []
 
     @classmethod
     def of_detail(cls, detail: ItemDetail, admin: bool) -> ItemDetailOut:
@@ -231,6 +239,10 @@ class ItemDetailOut(ItemOut):
             collection=CollectionOut(id=detail.collection.id, name=detail.collection.name)
             if detail.collection
             else None,
+            extras=[
+                ExtraOut(id=e.id, title=e.title, extra_type=e.extra_type, duration=e.duration)
+                for e in detail.extras
+            ],
         )
 
 

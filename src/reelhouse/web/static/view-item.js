@@ -71,6 +71,22 @@ function playActions(item, parent, state) {
     h("a", { class: `button${partly ? "" : " primary"}`, href: playHref(item, parent, partly) }, partly ? "Play from the start" : "Play"));
 }
 
+// A trailer kept beside the movie plays like any item, through the same player and access decision.
+function trailerAction(item) {
+  const trailer = (item.extras || []).find((e) => e.extra_type === "trailer");
+  if (!trailer) return null;
+  return h("p", { class: "actions trailer-action" },
+    h("a", { class: "button", href: `#/play/${encodeURIComponent(trailer.id)}`, "aria-label": `Play trailer of ${item.title}` }, "Play trailer"));
+}
+
+// What the tags say an album is: "Compilation" before its MusicBrainz release type, "Album" when they say nothing.
+const RELEASE_TYPES = { album: "Album", ep: "EP", single: "Single", broadcast: "Broadcast", other: "Release" };
+function releaseLabel(item) {
+  const extra = item.extra || {};
+  if (extra.compilation === true) return "Compilation";
+  return RELEASE_TYPES[extra.release_type] || "Album";
+}
+
 // A toggle whose pressed state is the server's answer, not the click: a refused change leaves it as it was.
 function markButton({ label, pressed, route, field, onChange }) {
   const button = h("button", { type: "button", class: "toggle", "aria-pressed": String(Boolean(pressed)) }, label(pressed));
@@ -113,6 +129,7 @@ export async function render({ main, params }) {
 
   const tagline = item.tagline || (item.extra && typeof item.extra.tagline === "string" ? item.extra.tagline : "");
   const facts = [
+    item.kind === "album" ? releaseLabel(item) : "",
     item.year ? String(item.year) : "", runtime(item.duration), item.content_rating || "",
     item.rating !== null ? `Rated ${item.rating.toFixed(1)}` : "",
   ].filter(Boolean);
@@ -158,6 +175,7 @@ export async function render({ main, params }) {
         h("span", { class: "meta" }, `${formatDuration(progressInfo.position)} of ${formatDuration(progressInfo.duration)}`)) : null,
       choices ? choices.field : null,
       playActions(item, parent, state),
+      trailerAction(item),
       marks.childElementCount ? marks : null,
       item.plot ? h("p", { class: "plot" }, item.plot) : null,
       item.missing ? h("p", { class: "form-error" }, "The file for this item is missing from its folder.") : null,
