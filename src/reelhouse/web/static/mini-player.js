@@ -3,6 +3,7 @@
 import { h, clear, formatDuration } from "/static/dom.js";
 import { subtitle } from "/static/cards.js";
 import * as music from "/static/music.js";
+import { lyricsPanel } from "/static/mini-lyrics.js";
 
 const REPEAT_LABEL = { off: "Repeat: off", all: "Repeat: all", one: "Repeat: one" };
 // Drawn icons rather than media glyphs, which many system fonts (and TV browsers) lack.
@@ -62,29 +63,33 @@ export function mount() {
   ui.repeatQuick = iconButton(REPEAT_LABEL.off, "repeat", () => ui.repeat.click(), { class: "mp-button mp-repeat" });
   ui.repeatOne = h("span", { class: "mp-repeat-one", "aria-hidden": "true" }, "1");
   ui.repeatQuick.append(ui.repeatOne);
+  ui.lyrics = lyricsPanel({ onOpen: () => openQueue(false) });
   ui.panel = h("div", { class: "mp-panel", id: "mp-queue", hidden: true },
     h("div", { class: "mp-panel-head" }, h("h2", { id: "mp-queue-heading" }, "Queue"),
       h("div", { class: "mp-panel-actions" }, ui.shuffle, ui.repeat,
         h("button", { type: "button", class: "mp-button", onclick: () => openQueue(false, true) }, "Close"))),
     ui.list);
   bar = h("section", { class: "mini-player", id: "mini-player", "aria-label": "Music player", hidden: true },
-    music.audio, ui.panel,
+    music.audio, ui.panel, ui.lyrics.panel,
     h("div", { class: "mp-bar" },
       h("div", { class: "mp-now" }, ui.title, ui.sub, ui.error),
       h("div", { class: "mp-controls" },
         iconButton("Previous track", "previous", () => music.previous()), ui.play, iconButton("Next track", "next", () => music.next()),
         ui.repeatQuick),
       h("div", { class: "mp-progress" }, ui.elapsed, ui.seek, ui.total),
-      ui.queueToggle));
+      h("div", { class: "mp-panel-toggles" }, ui.lyrics.toggle, ui.queueToggle)));
   document.body.append(bar);
   bar.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !ui.panel.hidden) { event.stopPropagation(); openQueue(false, true); }
+    if (event.key !== "Escape") return;
+    if (!ui.panel.hidden) { event.stopPropagation(); openQueue(false, true); }
+    else if (ui.lyrics.isOpen()) { event.stopPropagation(); ui.lyrics.close(true); }
   });
   // The page pads its bottom by the bar's height, which wraps to two rows on a phone.
   new ResizeObserver(() => {
     document.documentElement.style.setProperty("--mini-player", `${bar.hidden ? 0 : bar.querySelector(".mp-bar").offsetHeight}px`);
   }).observe(bar);
-  const a = music.audio;
+  // Through music.media: the playing element is replaced at each gapless hand-over.
+  const a = music.media;
   for (const type of ["play", "pause", "ended", "playing"]) a.addEventListener(type, drawPlayState);
   a.addEventListener("timeupdate", drawTime);
   a.addEventListener("durationchange", drawTime);
@@ -94,6 +99,7 @@ export function mount() {
 }
 
 function openQueue(open, returnFocus = false) {
+  if (open) ui.lyrics.close(false);
   ui.panel.hidden = !open;
   ui.queueToggle.setAttribute("aria-expanded", String(open));
   if (open) (ui.list.querySelector('[aria-current="true"] .mp-item-play') || ui.list.querySelector("button"))?.focus();
@@ -122,7 +128,7 @@ function draw() {
   const showing = Boolean(track);
   bar.hidden = !showing;
   document.body.classList.toggle("has-mini-player", showing);
-  if (!showing) { openQueue(false); return; }
+  if (!showing) { openQueue(false); ui.lyrics.close(false); return; }
   ui.title.textContent = track.title;
   ui.title.href = `#/item/${track.id}`;
   ui.sub.textContent = subtitle(track);

@@ -9,12 +9,35 @@ const RESTART_AFTER = 3;
 const STORE = "reelhouse.queue";
 const LISTED_BATCH = 24;
 export const REPEAT_MODES = ["off", "all", "one"];
-
-export const audio = document.createElement("audio");
-audio.preload = "auto";
+// The next queued track is asked for and loaded this many seconds before the playing one ends.
+const PREPARE_BEFORE = 20;
+// What the bar and the lyrics panel hear of the playing element, whichever of the two it is at the moment.
+const FORWARDED = ["play", "pause", "ended", "playing", "timeupdate", "durationchange", "emptied", "seeked"];
 
 // Listeners (the bar, the player page) hear "change" when the queue, the track or a mode changes.
 export const events = new EventTarget();
+// The playing element's media events, re-sent here: the element itself changes at each gapless hand-over.
+export const media = new EventTarget();
+
+// Two elements take turns: `audio` plays (the one in the page) while `spare`, never in the page, loads the next
+// queued track near the end, so that track starts at `ended` without waiting for the network.
+function makeAudio() {
+  const el = document.createElement("audio");
+  el.preload = "auto";
+  for (const type of FORWARDED) el.addEventListener(type, () => { if (el === audio) media.dispatchEvent(new Event(type)); });
+  el.addEventListener("timeupdate", () => { if (el === audio) { report(); prepareNext(); } });
+  el.addEventListener("pause", () => { if (el === audio && !el.ended) report(true); });
+  el.addEventListener("error", () => {
+    if (el === spare) { if (ahead.track) discardAhead(); return; }
+    if (el.error && stream.itemId) fail("The track could not be played. The file may be damaged, or this browser may not support it.");
+  });
+  el.addEventListener("ended", () => { if (el === audio) finished(); });
+  return el;
+}
+export let audio = makeAudio();
+let spare = makeAudio();
+// The next track being readied in `spare`: its playback decision, and `ready` once its stream is attached.
+const ahead = { track: null, decision: null, holder: { hls: null }, ready: false, seq: 0 };
 
 export const state = { tracks: [], index: -1, repeat: "off", shuffled: false, original: null, error: "", method: "" };
 const stream = { hls: null, sessionId: null, itemId: null, lastReport: 0, seq: 0 };
@@ -115,6 +138,7 @@ export async function playAt(index, { autoplay = true, from = null } = {}) {
 
 async function load(track, autoplay, from) {
   const seq = ++stream.seq;
+  discardAhead();
   releaseSession();
   audio.pause();
   stream.itemId = null;
@@ -138,15 +162,104 @@ async function load(track, autoplay, from) {
   state.method = decision.method || "";
   events.dispatchEvent(new Event("change"));
   // Listen before attaching: a cached stream may have its metadata before the next line runs.
-  audio.addEventListener("loadedmetadata", () => {
-    if (from !== null) { audio.currentTime = from; return; }
-    const at = decision.resume_position;
-    if (at > 5 && (!audio.duration || at < audio.duration - 10)) audio.currentTime = at;
-  }, { once: true });
+  startAt(audio, decision, from);
   if (!(await attachStream(audio, decision, stream))) { fail(NO_HLS); return; }
   if (autoplay) {
     try { await audio.play(); } catch { /* autoplay may be refused; the play button is there */ }
   }
+}
+
+// Listen before attaching: a cached stream may have its metadata before attaching returns.
+function startAt(el, decision, from) {
+  el.addEventListener("loadedmetadata", () => {
+    if (from !== null) { el.currentTime = from; return; }
+    const at = decision.resume_position;
+    if (at > 5 && (!el.duration || at < el.duration - 10)) el.currentTime = at;
+  }, { once: true });
+}
+
+// The track that plays after this one by itself (none under "repeat one", which restarts this one).
+function upcoming() {
+  if (state.repeat === "one" || state.index < 0) return -1;
+  if (state.index + 1 < state.tracks.length) return state.index + 1;
+  return state.repeat === "all" && state.tracks.length ? 0 : -1;
+}
+
+// Near the end, the next track gets its playback decision (the same request as any play) and loads in `spare`.
+// A refusal (the account's stream limit, say) only means that track starts after the end, as it always did.
+async function prepareNext() {
+  const at = upcoming();
+  if (at < 0 || !stream.itemId || !routes.playback || !isFinite(audio.duration)) return;
+  if (audio.duration - audio.currentTime > PREPARE_BEFORE) return;
+  const track = state.tracks[at];
+  if (ahead.track === track) return;
+  discardAhead();
+  ahead.track = track;
+  const seq = ahead.seq;
+  let decision;
+  try {
+    decision = await api("POST", fill(routes.playback, { item_id: track.id }), { profile: clientProfile(spare), device_id: deviceId() });
+  } catch { return; }
+  if (seq !== ahead.seq) { endSession(decision.session_id); return; }
+  ahead.decision = decision;
+  startAt(spare, decision, null);
+  if (!(await attachStream(spare, decision, ahead.holder))) { discardAhead(); return; }
+  if (seq === ahead.seq) ahead.ready = true;
+}
+
+function discardAhead() {
+  ahead.seq += 1;
+  const session = ahead.decision?.session_id;
+  const loaded = ahead.track !== null;
+  ahead.track = null;
+  ahead.decision = null;
+  ahead.ready = false;
+  if (ahead.holder.hls) { ahead.holder.hls.destroy(); ahead.holder.hls = null; }
+  if (loaded) { spare.removeAttribute("src"); spare.load(); }
+  endSession(session);
+}
+
+// The end of a track: "repeat one" starts it again; otherwise the next one plays, from `spare` when it is ready.
+async function finished() {
+  const at = upcoming();
+  if (at >= 0 && ahead.ready && state.tracks[at] === ahead.track) { handOver(at); return; }
+  await report(true);
+  if (state.repeat === "one") {
+    audio.currentTime = 0;
+    audio.play().catch(() => {});
+    return;
+  }
+  if (at >= 0) playAt(at);
+}
+
+// The readied element takes the played one's place in the page and plays at once; the finished track is then
+// reported and its session ended, as a normal advance does.
+function handOver(at) {
+  const done = { itemId: stream.itemId, position: audio.currentTime, duration: audio.duration };
+  const oldSession = stream.sessionId;
+  const old = audio;
+  stream.seq += 1;
+  if (stream.hls) stream.hls.destroy();
+  stream.hls = ahead.holder.hls;
+  ahead.holder.hls = null;
+  audio = spare;
+  spare = old;
+  if (old.isConnected) old.replaceWith(audio);
+  audio.play().catch(() => {});
+  state.index = at;
+  state.error = "";
+  state.method = ahead.decision.method || "";
+  stream.sessionId = ahead.decision.session_id || null;
+  stream.itemId = ahead.track.id;
+  stream.lastReport = Date.now();
+  ahead.track = null;
+  ahead.decision = null;
+  ahead.ready = false;
+  ahead.seq += 1;
+  old.removeAttribute("src");
+  old.load();
+  changed();
+  send(done).finally(() => endSession(oldSession));
 }
 
 function fail(text) {
@@ -162,19 +275,26 @@ async function report(force = false) {
   const now = Date.now();
   if (!force && now - stream.lastReport < REPORT_EVERY) return;
   stream.lastReport = now;
-  if (!routes.progress) return;
-  const duration = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : undefined;
+  await send({ itemId, position: audio.currentTime, duration: audio.duration });
+}
+
+async function send({ itemId, position, duration }) {
+  if (!itemId || !routes.progress || !isFinite(position) || position <= 0) return;
+  const known = isFinite(duration) && duration > 0 ? duration : undefined;
   try {
-    await api(routes.progress[0], fill(routes.progress, { item_id: itemId }), { position: audio.currentTime, ...(duration ? { duration } : {}) });
+    await api(routes.progress[0], fill(routes.progress, { item_id: itemId }), { position, ...(known ? { duration: known } : {}) });
   } catch { /* a missed progress report only costs resume accuracy */ }
 }
 
 function releaseSession() {
   const id = stream.sessionId;
   stream.sessionId = null;
-  if (!id) return;
-  // A transcode keeps a CPU busy: tell the server as soon as nobody listens to it.
-  if (routes.stop) api("DELETE", fill(routes.stop, { session_id: id })).catch(() => {});
+  endSession(id);
+}
+
+// A transcode keeps a CPU busy: tell the server as soon as nobody listens to it.
+function endSession(id) {
+  if (id && routes.stop) api("DELETE", fill(routes.stop, { session_id: id })).catch(() => {});
 }
 
 export function toggle() {
@@ -258,6 +378,7 @@ export function setShuffle(on) {
 export function stop() {
   report(true);
   stream.seq += 1;
+  discardAhead();
   releaseSession();
   stream.itemId = null;
   audio.pause();
@@ -272,25 +393,13 @@ export function stop() {
   changed();
 }
 
-audio.addEventListener("timeupdate", () => report());
-audio.addEventListener("pause", () => { if (!audio.ended) report(true); });
-audio.addEventListener("error", () => {
-  if (audio.error && stream.itemId) fail("The track could not be played. The file may be damaged, or this browser may not support it.");
-});
-audio.addEventListener("ended", async () => {
-  await report(true);
-  if (state.repeat === "one") {
-    audio.currentTime = 0;
-    audio.play().catch(() => {});
-    return;
-  }
-  if (state.index + 1 < state.tracks.length) playAt(state.index + 1);
-  else if (state.repeat === "all") playAt(0);
-});
 // A reload or a closed tab never runs a teardown: end the stream's session as the page goes away. A keepalive
 // fetch outlives the page, so a transcode's slot is free for the next load.
 window.addEventListener("pagehide", () => {
-  if (!stream.sessionId || !routes.stop) return;
-  fetch(fill(routes.stop, { session_id: stream.sessionId }), { method: "DELETE", keepalive: true, credentials: "same-origin" }).catch(() => {});
+  if (!routes.stop) return;
+  for (const id of [stream.sessionId, ahead.decision?.session_id]) {
+    if (id) fetch(fill(routes.stop, { session_id: id }), { method: "DELETE", keepalive: true, credentials: "same-origin" }).catch(() => {});
+  }
   stream.sessionId = null;
+  if (ahead.decision) ahead.decision.session_id = null;
 });
