@@ -129,6 +129,13 @@ def test_synced_lyrics_follow_the_music_and_a_line_seeks_there(
     bar.get_by_role("button", name="Pause").click()
     page.wait_for_function("() => document.querySelector('#mini-player audio').paused")
     toggle = bar.get_by_role("button", name="Lyrics")
+    # On a phone the extra button still fits: nothing of the bar leaves the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name in ["Next track", "Lyrics", "Queue"]:
+        box = bar.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
     toggle.click()
     panel = page.get_by_role("region", name="Lyrics")
     expect(panel).to_be_visible()
