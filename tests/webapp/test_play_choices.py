@@ -115,7 +115,11 @@ def test_versions_audio_and_subtitles_are_chosen_before_playing_and_remembered(
     expect(subtitles.locator("option")).to_have_text(["Off", "English", "French"])
     expect(subtitles).to_have_value("off")
     audio.focus()
-    page.keyboard.press("ArrowDown")  # a keyboard is enough: French, the second track
+    # A keyboard is enough: Enter opens the list (arrows pass a closed one by, as a remote's would), Down and
+    # Enter choose French, the second track.
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
     expect(audio).to_have_value("2")
     subtitles.select_option(label="English")
     with page.expect_response(
