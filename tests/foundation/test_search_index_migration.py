@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from reelhouse.domain.access import system_actor
 from reelhouse.domain.finding import FindQuery, FindSort, Needs
 from reelhouse.domain.library import ItemKind
@@ -139,3 +141,31 @@ def test_the_integrity_check_reports_a_search_index_out_of_step(tmp_path: Path) 
     db = Database(f"sqlite:///{path}")
     assert db.integrity_check() == "the search index is out of step with the catalogue"
     db.close()
+
+
+def test_searching_a_library_the_viewer_was_not_given_is_a_404(tmp_path: Path) -> None:
+    from reelhouse.domain.access import Role
+    from reelhouse.errors import NotFound
+    from tests.harness import RunningServer
+
+    server = RunningServer(tmp_path / "data")
+    try:
+        services = server.server.services
+        roots = {name: tmp_path / name for name in ("shared", "private")}
+        for root in roots.values():
+            root.mkdir()
+        shared, private = (
+            services.libraries.add(system_actor(), name, "music", [str(root)]) for name, root in roots.items()
+        )
+        add_rows(server.server.db, private.id, [Row("Gold Secret", kind="track")])
+        user_id = server.create_user("mo", Role.MEMBER)
+        services.users.update(system_actor(), user_id, grants={"libraries": [shared.id]})  # type: ignore[union-attr]
+        member = services.accounts.authenticate(server.sign_in("mo").token or "", "127.0.0.1")
+        assert member is not None
+        query = FindQuery(kinds=frozenset({ItemKind.TRACK}), text="gold", library_id=private.id, limit=5)
+        with pytest.raises(NotFound):
+            services.catalogue.search_each(member, [query])
+        owner = services.catalogue.search_each(system_actor(), [query])
+        assert [f.summary.title for f in owner[0]] == ["Gold Secret"]
+    finally:
+        server.stop()

@@ -112,6 +112,34 @@ def fts_match(tokens: list[str], kinds: frozenset[ItemKind] | None = None) -> st
 
 # A match in the search index is the row number of its item (0020: the index reads `items` itself).
 ITEM_ROW: ColumnElement[int] = literal_column("items.rowid", Integer())
+# The index's matches for :match, best first (only the title's words count), at most :cap of them (-1: all):
+# join it to items on ITEM_ROW. FTS5 ranks in C and hands over only the best; best_first widens :cap.
+HITS = (
+    text(
+        "SELECT rowid AS row, bm25(items_fts, 0.0, 1.0) AS rank FROM items_fts WHERE items_fts MATCH :match"
+        " ORDER BY rank LIMIT :cap"
+    )
+    .columns(row=Integer(), rank=Float())
+    .subquery("hits")
+)
+
+
+def best_first(conn: Connection, statement: Any, match: str, limit: int, wanted: int) -> list[Any]:
+    """The rows of ``statement`` (built on HITS) from the index's best candidates. The viewer's filters may
+    leave a page of ``limit`` short; then the candidates widen, to every match at the last, but only while the
+    index holds more matches than were read. ``wanted``: how deep the page reaches (offset and limit)."""
+    rows: list[Any] = []
+    for cap in (max(SEARCH_CANDIDATES[0], 4 * wanted), *SEARCH_CANDIDATES[1:]):
+        rows = list(conn.execute(statement, {"match": match, "cap": cap}).all())
+        if len(rows) >= limit or cap < 0:
+            break
+        counted = conn.execute(
+            text("SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH :match LIMIT :over)"),
+            {"match": match, "over": cap + 1},
+        ).scalar_one()
+        if int(counted) <= cap:
+            break
+    return rows
 
 
 Anchor = tuple[Any, str]
@@ -458,27 +486,15 @@ class CatalogueRepository:
         if not tokens:
             return []
         if conn.dialect.name == "sqlite":
-            match = fts_match(tokens)
-            # Best matches first: FTS5 picks the top candidates by rank in C, then the scope filters them.
-            # A viewer who sees little of the catalogue may need a deeper candidate list, so widen on a short page.
-            for cap in SEARCH_CANDIDATES:
-                hits = (
-                    text(
-                        "SELECT rowid AS row, rank FROM items_fts WHERE items_fts MATCH :match ORDER BY rank LIMIT :cap"
-                    )
-                    .columns(row=Integer(), rank=Float())
-                    .subquery("hits")
-                )
-                stmt = (
-                    select(*_SUMMARY_COLUMNS)
-                    .join(hits, hits.c.row == ITEM_ROW)
-                    .where(scope_clause(scope, library_index=False))
-                    .order_by(hits.c.rank, items.c.sort_title)
-                    .limit(limit)
-                )
-                rows = conn.execute(stmt, {"match": match, "cap": cap}).all()
-                if len(rows) >= limit:
-                    break
+            # Best matches first: the scope filters the index's best candidates, widened on a short page.
+            stmt = (
+                select(*_SUMMARY_COLUMNS)
+                .join(HITS, HITS.c.row == ITEM_ROW)
+                .where(scope_clause(scope, library_index=False))
+                .order_by(HITS.c.rank, items.c.sort_title)
+                .limit(limit)
+            )
+            rows = best_first(conn, stmt, fts_match(tokens), limit, limit)
         else:
             clauses = [items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens]
             stmt = (
@@ -487,7 +503,7 @@ class CatalogueRepository:
                 .order_by(items.c.sort_title)
                 .limit(limit)
             )
-            rows = conn.execute(stmt).all()
+            rows = list(conn.execute(stmt).all())
         return [_summary(r) for r in rows]
 
     def artwork_path(self, conn: Connection, scope: LibraryScope, item_id: str, kind: str) -> str | None:

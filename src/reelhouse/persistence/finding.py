@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Float,
     Integer,
     and_,
     case,
@@ -37,9 +36,11 @@ from reelhouse.domain.finding import (
 from reelhouse.domain.library import ItemKind, LibraryKind
 from reelhouse.persistence.catalogue import (
     _SUMMARY_COLUMNS,
+    HITS,
     ITEM_ROW,
     _escape_like,
     _summary,
+    best_first,
     fts_match,
     scope_clause,
     search_tokens,
@@ -51,8 +52,7 @@ _parent = aliased(items, name="parent_item")
 _top = aliased(items, name="top_item")
 _FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
 _NO_MARKS = ViewerMarks()
-# The best matches a search reads from the index first (it widens when the viewer's filters leave too few).
-_CANDIDATES = 500
+_LEAF_KINDS = ("episode", "track")
 
 
 def _marks_of(scope: LibraryScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -189,6 +189,11 @@ def _where(
     return and_(true(), *clauses)
 
 
+def _page(conn: Connection, where: Any, order: list[Any], query: FindQuery) -> list[str]:
+    statement = select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
+    return list(conn.execute(statement).scalars())
+
+
 def _marks(row: Any) -> ViewerMarks:
     """The viewer's marks from a row of ``rows``; an item they never touched has none."""
     if row.m_user is None:
@@ -233,11 +238,7 @@ class ItemFinder:
             bare = _where(scope, replace(query, text=None), library_kind, labels_in_use, fts, by_words=True)
             ids = self._best_matches(conn, query, bare, order)
         else:
-            ids = list(
-                conn.execute(
-                    select(items.c.id).where(where).order_by(*order).offset(query.offset).limit(query.limit)
-                ).scalars()
-            )
+            ids = _page(conn, where, order, query)
         if total is None and not needs.total:
             total = query.offset + len(ids)
         if total is None:  # the caller may know it from a cache
@@ -245,44 +246,22 @@ class ItemFinder:
         return self.rows(conn, scope, ids, needs), total
 
     def _best_matches(self, conn: Connection, query: FindQuery, where: Any, order: list[Any]) -> list[str]:
-        """A page of the items with the query's words, best match first: the search index ranks its matches
-        in C and hands over only the best, which the other filters (the viewer's scope among them) then narrow.
-        When they narrow a page short, the candidates widen, to every match at the last."""
+        """A page of the items with the query's words, best match first (catalogue.best_first)."""
         tokens = search_tokens(query.text or "")
         if not tokens:  # only punctuation or symbols: nothing a title could start a word with
             return []
-        match = fts_match(tokens, query.kinds)
-        wanted = query.offset + query.limit
-        ids: list[str] = []
-        for cap in (max(_CANDIDATES, 4 * wanted), 20 * _CANDIDATES, -1):  # -1: no LIMIT in SQLite
-            hits = (
-                text(
-                    "SELECT rowid AS row, bm25(items_fts, 0.0, 1.0) AS rank FROM items_fts WHERE items_fts MATCH :match"
-                    " ORDER BY rank LIMIT :cap"
-                )
-                .columns(row=Integer(), rank=Float())
-                .subquery("hits")
-            )
-            statement = (
-                select(items.c.id)
-                .join(hits, hits.c.row == ITEM_ROW)
-                .where(where)
-                .order_by(hits.c.rank, *order)
-                .offset(query.offset)
-                .limit(query.limit)
-            )
-            ids = list(conn.execute(statement, {"match": match, "cap": cap}).scalars())
-            if len(ids) == query.limit or cap < 0 or not self._more_matches(conn, match, cap):
-                break
-        return ids
-
-    def _more_matches(self, conn: Connection, match: str, cap: int) -> bool:
-        """Whether the index holds more than ``cap`` matches: a short page widens only if it might fill."""
-        counted = conn.execute(
-            text("SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH :match LIMIT :over)"),
-            {"match": match, "over": cap + 1},
-        ).scalar_one()
-        return int(counted) > cap
+        statement = (
+            select(items.c.id)
+            .join(HITS, HITS.c.row == ITEM_ROW)
+            .where(where)
+            .order_by(HITS.c.rank, *order)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        rows = best_first(
+            conn, statement, fts_match(tokens, query.kinds), query.limit, query.offset + query.limit
+        )
+        return [row[0] for row in rows]
 
     def best_matches_each(
         self,
@@ -303,9 +282,7 @@ class ItemFinder:
                 bare = _where(scope, replace(query, text=None), None, labels_in_use, fts, by_words=True)
                 chosen.append(self._best_matches(conn, query, bare, order))
             else:
-                where = _where(scope, query, None, labels_in_use, fts)
-                statement = select(items.c.id).where(where).order_by(*order)
-                chosen.append(list(conn.execute(statement.offset(query.offset).limit(query.limit)).scalars()))
+                chosen.append(_page(conn, _where(scope, query, None, labels_in_use, fts), order, query))
         every = [item_id for ids in chosen for item_id in ids]
         found = {str(f.summary.id): f for f in self.rows(conn, scope, every, needs)}
         return [[found[i] for i in ids if i in found] for ids in chosen]
@@ -361,8 +338,6 @@ class ItemFinder:
                 continue
             top_id = row.top_id
             count = counts.get(item_id)
-            folder = row.kind in _FOLDER_VALUES
-            leaf = count is not None and count[1] is not None
             found.append(
                 FoundItem(
                     summary=_summary(row),
@@ -374,10 +349,10 @@ class ItemFinder:
                     genres=tuple(genres[item_id]) if item_id in genres else (),
                     parent_title=row.parent_title if row.parent_id else None,
                     top_title=row.top_title if top_id != item_id else None,
-                    child_count=(count[0] if count else 0) if folder else None,
-                    marks=_NO_MARKS if row.m_user is None else _marks(row),
-                    leaf_count=count[1] if leaf and count else None,
-                    unwatched_count=count[2] if leaf and count else None,
+                    child_count=count[0] if count else None,
+                    marks=_marks(row),
+                    leaf_count=count[1] if count else None,
+                    unwatched_count=count[2] if count else None,
                 )
             )
         return found
@@ -386,47 +361,35 @@ class ItemFinder:
         self, conn: Connection, scope: LibraryScope, rows: Any, leaves: bool = True
     ) -> dict[str, tuple[int, int | None, int | None]]:
         """Per listed folder: (children, episodes or tracks under it, of which unwatched by the viewer); the
-        last two only for shows, seasons, artists and albums, and only with ``leaves``. Counted under the
-        viewer's scope, so a hidden episode never shows in a count."""
+        last two only with ``leaves``. Counted under the viewer's scope, so a hidden episode never shows."""
         folders = [r.id for r in rows if r.kind in _FOLDER_VALUES]
         if not folders:
             return {}
-        if not leaves:
-            counted = conn.execute(
-                select(items.c.parent_id, func.count())
+        watched = _marks_of(scope, play_state.c.watched.is_(True))
+        is_leaf = items.c.kind.in_(_LEAF_KINDS)
+        # Children by parent (ix_items_children): a season's or an album's children are its episodes or tracks,
+        # so the same pass counts those too.
+        tallies: list[Any] = [func.count()]
+        if leaves:
+            tallies += [
+                func.sum(case((is_leaf, 1), else_=0)),
+                func.sum(case((and_(is_leaf, not_(watched)), 1), else_=0)),
+            ]
+        below = {
+            row[0]: tuple(int(v or 0) for v in row[1:])
+            for row in conn.execute(
+                select(items.c.parent_id, *tallies)
                 .where(items.c.parent_id.in_(folders), scope_clause(scope, library_index=False))
                 .group_by(items.c.parent_id)
             )
-            by_parent = {row[0]: int(row[1]) for row in counted}
-            return {folder: (by_parent.get(folder, 0), None, None) for folder in folders}
-        by_top = [r.id for r in rows if r.kind in ("show", "artist")]
-        leaf_kinds = ("episode", "track")
-        watched = _marks_of(scope, play_state.c.watched.is_(True))
-        is_leaf = items.c.kind.in_(leaf_kinds)
-        found: dict[str, tuple[int, int | None, int | None]] = {}
-        # Children by parent: a season's or an album's children are its episodes or tracks, so one pass
-        # counts both. ix_items_children is the index to read them by.
-        for parent, children, leaves, unwatched in conn.execute(
-            select(
-                items.c.parent_id,
-                func.count(),
-                func.sum(case((is_leaf, 1), else_=0)),
-                func.sum(case((and_(is_leaf, not_(watched)), 1), else_=0)),
-            )
-            .where(items.c.parent_id.in_(folders), scope_clause(scope, library_index=False))
-            .group_by(items.c.parent_id)
-        ):
-            found[parent] = (int(children), int(leaves or 0), int(unwatched or 0))
+        }
         # Shows and artists count everything under them by top item (ix_items_top holds both columns).
         tops: dict[str, tuple[int, int]] = {}
+        by_top = [r.id for r in rows if r.kind in ("show", "artist")] if leaves else []
         if by_top:
             counted = conn.execute(
                 select(items.c.top_id, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(
-                    items.c.top_id.in_(by_top),
-                    items.c.kind.in_(leaf_kinds),
-                    scope_clause(scope, library_index=False),
-                )
+                .where(items.c.top_id.in_(by_top), is_leaf, scope_clause(scope, library_index=False))
                 .group_by(items.c.top_id)
             )
             tops = {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
@@ -434,11 +397,11 @@ class ItemFinder:
         for r in rows:
             if r.kind not in _FOLDER_VALUES:
                 continue
-            under = found.get(r.id, (0, 0, 0))
-            if r.kind in ("show", "artist"):
-                out[r.id] = (under[0], *tops.get(r.id, (0, 0)))
-            elif r.kind in ("season", "album"):
-                out[r.id] = under
-            else:
+            under = below.get(r.id, (0, 0, 0))
+            if not leaves:
                 out[r.id] = (under[0], None, None)
+            elif r.kind in ("show", "artist"):
+                out[r.id] = (under[0], *tops.get(r.id, (0, 0)))
+            else:
+                out[r.id] = (under[0], under[1], under[2])
         return out

@@ -123,6 +123,27 @@ def _as_browse(query: FindQuery) -> tuple[tuple[ItemKind, ...], ItemQuery] | Non
     return kinds, browse
 
 
+def _check_find(actor: Actor, query: FindQuery) -> None:
+    """What every listing across libraries must be: a page of sane size, and a caller who may browse."""
+    if not 1 <= query.limit <= MAX_FIND:
+        raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
+    if not 0 <= query.offset <= MAX_OFFSET:
+        raise InvalidInput("offset must not be negative.", "offset")
+    if query.ids is not None and len(query.ids) > MAX_FIND:
+        raise InvalidInput(f"Ask for at most {MAX_FIND} ids at once.", "ids")
+    if not can(actor, Action.BROWSE):
+        raise PermissionDenied("This token may not read the catalogue.")
+
+
+def _search_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Type something to search for.", "q")
+    if len(text) > 200:
+        raise InvalidInput("Search text is limited to 200 characters.", "q")
+    return text
+
+
 class CatalogueService:
     def __init__(
         self,
@@ -288,14 +309,7 @@ class CatalogueService:
         ``needs`` leaves out what the answer never shows (Needs): a grid of posters shows no plot, and
         Subsonic's search has no place for a total, which for a common word reads every match (about 4 ms at
         100,000 tracks)."""
-        if not 1 <= query.limit <= MAX_FIND:
-            raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
-        if not 0 <= query.offset <= MAX_OFFSET:
-            raise InvalidInput("offset must not be negative.", "offset")
-        if query.ids is not None and len(query.ids) > MAX_FIND:
-            raise InvalidInput(f"Ask for at most {MAX_FIND} ids at once.", "ids")
-        if not can(actor, Action.BROWSE):
-            raise PermissionDenied("This token may not read the catalogue.")
+        _check_find(actor, query)
         with self._db.read() as conn:
             library = None
             if query.library_id is not None:
@@ -354,11 +368,7 @@ class CatalogueService:
             return self._items.recently_added(conn, actor.scope, library_id, RECENT_KINDS, limit)
 
     def search(self, actor: Actor, text: str, limit: int = 50) -> list[ItemSummary]:
-        text = text.strip()
-        if not text:
-            raise InvalidInput("Type something to search for.", "q")
-        if len(text) > 200:
-            raise InvalidInput("Search text is limited to 200 characters.", "q")
+        text = _search_text(text)
         if not 1 <= limit <= 200:
             raise InvalidInput("limit must be between 1 and 200.", "limit")
         with self._db.read() as conn:
@@ -369,11 +379,7 @@ class CatalogueService:
     ) -> GroupedSearch:
         """Search as you type: the best matches of each kind (and the people credited on what the viewer
         sees), each kind ranked on its own, under the viewer's scope."""
-        text = text.strip()
-        if not text:
-            raise InvalidInput("Type something to search for.", "q")
-        if len(text) > 200:
-            raise InvalidInput("Search text is limited to 200 characters.", "q")
+        text = _search_text(text)
         if not 1 <= per_kind <= 20:
             raise InvalidInput("per_kind must be between 1 and 20.", "per_kind")
         unknown = [k for k in kinds if k not in SEARCH_GROUPS]
@@ -405,13 +411,9 @@ class CatalogueService:
     ) -> list[list[FoundItem]]:
         """Best matches first for each query with words (each its own kind, say), in one read: Subsonic's
         search3 asks for artists, albums and songs at once. A library the viewer cannot see is a 404."""
-        if not can(actor, Action.BROWSE):
-            raise PermissionDenied("This token may not read the catalogue.")
         for query in queries:
-            if not query.text or not query.text.strip():
-                raise InvalidInput("Type something to search for.", "q")
-            if not 1 <= query.limit <= MAX_FIND or not 0 <= query.offset <= MAX_OFFSET:
-                raise InvalidInput(f"limit must be between 1 and {MAX_FIND}.", "limit")
+            _search_text(query.text or "")
+            _check_find(actor, query)
         with self._db.read() as conn:
             for library_id in {q.library_id for q in queries if q.library_id is not None}:
                 library = self._libraries.get(conn, library_id)

@@ -47,9 +47,13 @@ def id_of(given: MultiDictProxy[str], name: str = "id") -> str:
     return item_id(required(given, name))[:64]
 
 
+def _music_now(libraries: LibraryService, who: Actor) -> list[Library]:
+    return [lib for lib in libraries.visible(who) if lib.kind is LibraryKind.MUSIC]
+
+
 async def music_libraries(request: web.Request) -> list[Library]:
-    found: list[Library] = await call(request, services(request).libraries.visible, actor(request))
-    return [lib for lib in found if lib.kind is LibraryKind.MUSIC]
+    found: list[Library] = await call(request, _music_now, services(request).libraries, actor(request))
+    return found
 
 
 def _folder_now(libraries: LibraryService, who: Actor, raw: str) -> str | None:
@@ -57,7 +61,7 @@ def _folder_now(libraries: LibraryService, who: Actor, raw: str) -> str | None:
     one, a caller who sees a single music library lists that library: the same items (a music app's key reaches
     music alone), found through the library's browse pages and their cached anchors rather than a sort of
     every item."""
-    visible = [lib for lib in libraries.visible(who) if lib.kind is LibraryKind.MUSIC]
+    visible = _music_now(libraries, who)
     if not raw:
         return str(visible[0].id) if len(visible) == 1 else None
     library = library_of(raw, visible)
