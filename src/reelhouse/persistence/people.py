@@ -83,18 +83,19 @@ class PeopleRepository:
             or_(name.like(t.casefold() + "%", escape="\\"), name.like("% " + t.casefold() + "%", escape="\\"))
             for t in (_escape_like(t) for t in tokens)
         ]
+        # The person's credits the viewer may see: how many, and one whose credit has their photo.
         credited = (
-            select(func.count(), func.max(item_people.c.item_id).filter(item_people.c.photo.is_not(None)))
-            .select_from(item_people.join(items, items.c.id == item_people.c.item_id))
+            select(item_people.c.item_id)
+            .join(items, items.c.id == item_people.c.item_id)
             .where(item_people.c.person_id == people.c.id, scope_clause(scope, library_index=False))
         )
         seen = credited.with_only_columns(func.count()).scalar_subquery()
-        photo = credited.with_only_columns(
-            func.max(item_people.c.item_id).filter(item_people.c.photo.is_not(None))
-        ).scalar_subquery()
+        photo = credited.where(item_people.c.photo.is_not(None)).with_only_columns(
+            func.max(item_people.c.item_id)
+        )
         rows = conn.execute(
-            select(people.c.id, people.c.name, seen.label("seen"), photo.label("photo_item"))
-            .where(*starts, exists(credited.with_only_columns(item_people.c.item_id)))
+            select(people.c.id, people.c.name, photo.scalar_subquery().label("photo_item"))
+            .where(*starts, exists(credited))
             .order_by(seen.desc(), people.c.name_key)
             .limit(limit)
         ).all()
