@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from argon2 import PasswordHasher  # noqa: E402
-from bench_catalogue import Timer, free_port, pct, start  # noqa: E402
+from bench_catalogue import Timer, free_port, pct, signed_in, start  # noqa: E402
 from tests.catalogue_factory import movie_server, synthetic_movies  # noqa: E402
 
 from reelhouse.domain.access import Role, system_actor  # noqa: E402
@@ -126,12 +126,7 @@ def unknown_name_timing(port: int, rounds: int) -> None:
 
 
 def login(port: int, username: str) -> Timer:
-    timer = Timer(port)
-    body = json.dumps({"username": username, "password": PASSWORD}).encode()
-    status, data, _ = timer.call("POST", "/api/auth/login", body)
-    assert status == 200, data
-    timer.token = json.loads(data)["token"]
-    return timer
+    return signed_in(port, username, PASSWORD)
 
 
 def main() -> None:

@@ -107,6 +107,16 @@ class Timer:
         return response.status, data, (time.perf_counter() - t0) * 1000
 
 
+def signed_in(port: int, username: str = "owner", password: str = PASSWORD) -> Timer:
+    """A Timer carrying the bearer token of a password sign-in."""
+    timer = Timer(port)
+    body = json.dumps({"username": username, "password": password}).encode()
+    status, data, _ = timer.call("POST", "/api/auth/login", body)
+    assert status == 200, data
+    timer.token = json.loads(data)["token"]
+    return timer
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

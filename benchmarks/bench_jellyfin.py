@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_catalogue import PASSWORD, Timer, free_port, pct, prepare, start  # noqa: E402
+from benchmarks.bench_catalogue import Timer, free_port, pct, prepare, signed_in, start  # noqa: E402
 from tests.harness import RunningServer  # noqa: E402
 from tests.playback import media  # noqa: E402
 
@@ -86,11 +86,8 @@ def items_page(count: int, requests: int) -> None:
         # prepare() keeps the server's data in data_dir/data, beside the library folder it writes.
         proc = start(data_dir / "data", port)
         try:
-            timer = Timer(port)
-            login = json.dumps({"username": "owner", "password": PASSWORD}).encode()
-            status, body, _ = timer.call("POST", "/api/auth/login", login)
-            assert status == 200, body
-            timer.token = token = json.loads(body)["token"]
+            timer = signed_in(port)
+            token = timer.token
             rng = random.Random(1)
             offsets = [rng.randrange(max(1, count // 100)) * 100 for _ in range(requests)]
             ours, theirs = [], []

@@ -10,7 +10,6 @@ figure includes HTTP); the ratio to `/api/search` shows what grouping by kind co
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import signal
 import sys
@@ -22,7 +21,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_catalogue import PASSWORD, Timer, free_port, pct, start  # noqa: E402
+from benchmarks.bench_catalogue import PASSWORD, free_port, pct, signed_in, start  # noqa: E402
 from benchmarks.bench_subsonic import music_rows  # noqa: E402
 from tests.catalogue_factory import WORDS, add_rows, movie_server, synthetic_movies  # noqa: E402
 
@@ -58,11 +57,7 @@ def main() -> None:
         print(f"built about {args.items} items in {time.perf_counter() - t0:.1f}s")
         proc = start(data_dir / "data", port := free_port())
         try:
-            timer = Timer(port)
-            login = json.dumps({"username": "owner", "password": PASSWORD}).encode()
-            status, body, _ = timer.call("POST", "/api/auth/login", login)
-            assert status == 200, body
-            timer.token = json.loads(body)["token"]
+            timer = signed_in(port)
             rng = random.Random(5)
             # What a typist sends: each prefix of a word from its second letter on.
             typed = []

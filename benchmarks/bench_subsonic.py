@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_catalogue import PASSWORD, Timer, free_port, pct, start  # noqa: E402
+from benchmarks.bench_catalogue import PASSWORD, Timer, free_port, pct, signed_in, start  # noqa: E402
 from tests.catalogue_factory import WORDS, Row, add_rows, word  # noqa: E402
 
 from reelhouse.app import Reelhouse  # noqa: E402
@@ -106,11 +106,7 @@ def main() -> None:
         port = free_port()
         proc = start(data_dir / "data", port)
         try:
-            timer = Timer(port)
-            login = json.dumps({"username": "owner", "password": PASSWORD}).encode()
-            status, body, _ = timer.call("POST", "/api/auth/login", login)
-            assert status == 200, body
-            timer.token = json.loads(body)["token"]
+            timer = signed_in(port)
             made = json.dumps({"name": "bench", "kind": "key"}).encode()
             status, body, _ = timer.call("POST", "/api/account/music-apps", made)
             assert status == 201, body
