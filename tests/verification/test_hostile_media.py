@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -58,9 +59,17 @@ def _items(owner: Client, library_id: str) -> list[dict[str, object]]:
 
 
 @contextmanager
-def _stream(owner: Client, item_id: str) -> Iterator[http.client.HTTPResponse]:
+def _stream(
+    owner: Client, item_id: str, receive_buffer: int | None = None
+) -> Iterator[http.client.HTTPResponse]:
     url = owner.post(f"/api/items/{item_id}/playback", {}).json()["url"]
     conn = http.client.HTTPConnection("127.0.0.1", owner.port, timeout=30)
+    if receive_buffer is not None:
+        # Set before connecting, so that the window stays small and the server cannot finish sending early.
+        conn.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        conn.sock.settimeout(30)
+        conn.sock.connect(("127.0.0.1", owner.port))
     try:
         conn.request("GET", url)
         yield conn.getresponse()
@@ -162,11 +171,16 @@ def test_a_file_that_goes_away_mid_stream_ends_that_stream_only(
     root = tmp_path / "media"
     big = media.movie(root / "Vanishing (2012)" / "Vanishing (2012).mp4", seconds=20, size="640x360")
     media.copies(big, [root / "Staying (2013)" / "Staying (2013).mp4"])
+    # Larger than the server's socket buffers can hold (4 MiB at most here) beside a reader with a small
+    # window: the file changes while most of it is still to be sent, every run. A stream cut short used to end
+    # quietly on a kept-alive connection, and the player waited for bytes that never came.
+    with big.open("ab") as handle:
+        handle.write(bytes(12 << 20))
     owner = server.owner()
     library_id = _library(owner, root)
     wait_for_scan(owner, library_id)
     ids = {i["title"]: str(i["id"]) for i in _items(owner, library_id)}
-    with _stream(owner, ids["Vanishing"]) as response:
+    with _stream(owner, ids["Vanishing"], receive_buffer=32768) as response:
         assert response.status == 200
         first = response.read(65536)
         if fate == "deleted":

@@ -49,6 +49,15 @@ class _RangedFile(web.FileResponse):
             return self._payload_writer
         return await super().prepare(self._view)
 
+    async def _sendfile(self, request: web.BaseRequest, fobj: Any, offset: int, count: int) -> Any:
+        # aiohttp stops quietly at an early end of file, leaving a kept-alive connection that owes the client
+        # bytes it will wait for forever. Every way of sending leaves the file's position after the last byte
+        # sent; a file cut short under us ends the connection, so the client sees the body is incomplete.
+        writer = await super()._sendfile(request, fobj, offset, count)
+        if fobj.tell() < offset + count and request.transport is not None:
+            request.transport.abort()
+        return writer
+
 
 def file_answer(
     request: web.Request, path: str, found: Validators, content_type: str, disposition: str | None = None
