@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from reelhouse.domain.people import LyricLine, Lyrics
+from reelhouse.errors import MediaError
 
 # Bounds: a song's lyrics fit easily; anything past them is a mistake or an attack, not a song.
 MAX_BYTES = 200 * 1024
@@ -108,11 +109,20 @@ def decode(data: bytes) -> str | None:
 
 
 def read_sidecar(path: str) -> Lyrics | None:
-    """A ``.lrc`` file beside a track; None when it is unreadable, not text or empty."""
+    """A ``.lrc`` file beside a track; None when it cannot be opened (gone since the walk). A file that is
+    there but is not lyrics (binary, past the size bound, no line to show) raises MediaError: the scan
+    reports it so the owner can see why the track shows no lyrics."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError:
         return None
+    if len(data) > MAX_BYTES:
+        raise MediaError(f"Lyrics file larger than {MAX_BYTES // 1024} KiB")
     text = decode(data)
-    return parse_lrc(text, "sidecar") if text is not None else None
+    if text is None:
+        raise MediaError("Lyrics file is not text")
+    found = parse_lrc(text, "sidecar")
+    if found is None:
+        raise MediaError("Lyrics file has no lines")
+    return found

@@ -362,7 +362,16 @@ class ArtworkPlanner:
         listing = self.folders.get(folder)
         stem = os.path.splitext(os.path.basename(stored.path))[0]
         entry = listing.sidecars.get(f"{stem}.lrc".casefold()) if listing is not None else None
-        found = read_sidecar(os.path.join(folder, entry[0])) if entry is not None else None
+        found = None
+        if entry is not None:
+            sidecar = os.path.join(folder, entry[0])
+            # Remembered as tried, so a refusal from an earlier scan is not kept for a file read again.
+            self.nfo_tried.add(sidecar)
+            try:
+                found = read_sidecar(sidecar)
+            except MediaError as exc:
+                # A broken .lrc costs the track its sidecar lyrics only; the embedded ones still apply.
+                self.errors.append(ScanIssue(sidecar, str(exc)))
         if found is None:
             if item.id in touched:
                 return None

@@ -194,11 +194,11 @@ class Scanner:
     def _still_refused(
         self, conn: Connection, library_id: str, walked: WalkResult, tried: set[str]
     ) -> list[ScanIssue]:
-        """NFOs refused by an earlier scan and not read again by this one (nothing beside them changed):
-        still there, still refused, so their errors stay in the list an admin sees."""
+        """NFOs and .lrc files refused by an earlier scan and not read again by this one (nothing beside them
+        changed): still there, still refused, so their errors stay in the list an admin sees."""
         kept = []
         for issue in self.store.errors(conn, library_id):
-            if not issue.reason.startswith("NFO ") or issue.path in tried:
+            if not issue.reason.startswith(("NFO ", "Lyrics file ")) or issue.path in tried:
                 continue
             folder = walked.folders.get(os.path.dirname(issue.path))
             if folder is not None and os.path.basename(issue.path).casefold() in folder.sidecars:
