@@ -176,3 +176,140 @@ def test_the_focus_ring_shows_on_header_side_navigation_posters_and_buttons_at_1
     # Ten feet away the ring is thicker than a desktop's.
     assert float(str(focused(page)["width"])) >= 4
     assert errors_seen == []
+
+
+# The 10-foot layout's class and the root font size (the 10-foot layout's is 150 % of 16 px, which any screen
+# 1600 px wide has already).
+LAYOUT = "() => [document.documentElement.classList.contains('tv'), getComputedStyle(document.documentElement).fontSize]"
+TV_AGENT = "Mozilla/5.0 (SMART-TV; Linux; Tizen 7.0) AppleWebKit/537.36 (KHTML, like Gecko) Version/7.0 TV Safari/537.36"
+
+
+def test_the_tv_layout_is_set_on_a_television_and_not_on_a_desktop_or_phone(
+    server: RunningServer, browser: Browser, errors_seen: list[str]
+) -> None:
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    full_hd = {"viewport": {"width": 1920, "height": 1080}, "screen": {"width": 1920, "height": 1080}}
+    screens: list[tuple[str, dict[str, object], list[object]]] = [
+        ("desktop with a mouse at 1080p", full_hd, [False, "24px"]),
+        ("1080p screen with no mouse (a remote)", {**full_hd, "has_touch": True}, [True, "24px"]),
+        # Many sets draw pages at 1280x720 and scale them up: only the user agent tells them from a laptop.
+        (
+            "a television's browser at 720p",
+            {"viewport": {"width": 1280, "height": 720}, "user_agent": TV_AGENT},
+            [True, "24px"],
+        ),
+        ("a laptop at 720p", {"viewport": {"width": 1280, "height": 720}}, [False, "16px"]),
+        (
+            "phone",
+            {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
+            [False, "16px"],
+        ),
+    ]
+    for name, options, wanted in screens:
+        context = browser.new_context(**options)  # type: ignore[arg-type]
+        context.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+        page = watch(context.new_page(), errors_seen)
+        page.goto(f"{base}/#/account")
+        expect(page.get_by_role("heading", name="Account", level=1)).to_be_visible()
+        assert page.evaluate(LAYOUT) == wanted, name
+        if name.startswith("a television"):
+            # A set taken for a desktop (or the reverse) is put right on the Account page, and stays so.
+            page.get_by_label("Layout").select_option("Desktop and phone")
+            assert page.evaluate(LAYOUT) == [False, "16px"]
+            page.reload()
+            expect(page.get_by_label("Layout")).to_have_value("off")
+            assert page.evaluate(LAYOUT) == [False, "16px"]
+            page.get_by_label("Layout").select_option("Automatic")
+            assert page.evaluate(LAYOUT) == [True, "24px"]
+        context.close()
+    assert errors_seen == []
+
+
+@pytest.fixture
+def remote(browser: Browser) -> Iterator[BrowserContext]:
+    """A 1080p set driven by a remote: no mouse, so the app takes it for a television."""
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, screen={"width": 1920, "height": 1080}, has_touch=True
+    )
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+VIDEO = "document.querySelector('video')"
+
+
+def test_a_remote_pauses_plays_seeks_and_leaves_the_player_with_arrows_enter_and_back(
+    server: RunningServer,
+    remote: BrowserContext,
+    camera: Camera,
+    media_kit: MediaKit,
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    shows = tmp_path / "media" / "Shows"
+    # Long enough that a 10 s seek each way stays inside the episode.
+    episode = playermedia.h264_mp4(tmp_path / "masters", 30, "long-episode.mp4")
+    playermedia.place(episode, shows / "Harbour Watch" / "Season 01" / "Harbour Watch - S01E01.mp4")
+    scanned(server, "Shows", "shows", shows)
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    remote.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+    page = watch(remote.new_page(), errors_seen)
+    page.goto(f"{base}/#/search?q=episode")
+    page.get_by_role("link", name=re.compile("S01E01")).first.click()
+    heading = page.get_by_role("heading", name="Episode 1", level=1)
+    expect(heading).to_be_focused()
+    assert page.evaluate("document.documentElement.classList.contains('tv')")
+
+    # From here on, only the remote's keys.
+    press_until(page, "ArrowDown", re.compile("^Play$"))
+    page.keyboard.press("Enter")
+    page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    expect(heading).to_be_focused()
+
+    # Down brings the focus to the player's controls (not the volume: the set has its own).
+    page.keyboard.press("ArrowDown")
+    assert focused(page)["text"] == "Pause" and focused(page)["tag"] == "BUTTON", focused(page)
+    assert_ring(page)
+    assert page.evaluate(f"{VIDEO}.volume") == 1
+    camera.shot(page, "remote-controls")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {VIDEO}.paused")
+    assert focused(page)["text"] == "Play"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => !{VIDEO}.paused")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {VIDEO}.paused")
+
+    # Right moves to the seek bar (it does not seek from the button); there Right and Left seek 10 s.
+    before = float(page.evaluate(f"{VIDEO}.currentTime"))
+    page.keyboard.press("ArrowRight")
+    assert focused(page)["text"] == "Position" and focused(page)["tag"] == "INPUT", focused(page)
+    assert_ring(page)
+    assert abs(float(page.evaluate(f"{VIDEO}.currentTime")) - before) < 0.2
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => Math.abs({VIDEO}.currentTime - {before + 10}) < 0.3")
+    expect(page.get_by_role("slider", name="Position")).to_have_attribute(
+        "aria-valuetext", re.compile("^0:1[01] of 0:30$")
+    )
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => Math.abs({VIDEO}.currentTime - {before}) < 0.3")
+    camera.shot(page, "remote-seek")
+
+    # Down and Up leave the seek bar and come back to the controls; they never move the position.
+    page.keyboard.press("ArrowDown")
+    assert focused(page)["text"] != "Position", focused(page)
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.closest('.transport') !== null")
+    if focused(page)["text"] != "Position":
+        page.keyboard.press("ArrowRight")
+    assert focused(page)["text"] == "Position", focused(page)
+    assert abs(float(page.evaluate(f"{VIDEO}.currentTime")) - before) < 0.3
+
+    # Back, even from the seek bar, leaves the player for the episode's page.
+    page.keyboard.press("Escape")
+    expect(heading).to_be_focused()
+    assert "/play/" not in page.url
+    assert errors_seen == []

@@ -3,6 +3,8 @@ import { api, get, post, ApiError, forgetRoutes } from "/static/api.js";
 import { h, clear, sentence } from "/static/dom.js";
 // Arrow keys move focus and Escape goes back, for TV remotes; pages' own keys come first.
 import "/static/spatial-nav.js";
+// Sets the 10-foot layout on a television before the first page draws.
+import "/static/tv-mode.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -19,6 +21,7 @@ const ROUTES = [
   ["/library/:id", "/static/view-library.js", true],
   ["/item/:id", "/static/view-item.js", true],
   ["/person/:id", "/static/view-person.js", true],
+  ["/collection/:id", "/static/view-collection.js", true],
   ["/search", "/static/view-search.js", true],
   ["/play/:id", "/static/view-player.js", true],
   ["/playlists", "/static/view-playlists.js", true],

@@ -97,6 +97,35 @@ export function chapterBar(media, chapters, knownDuration) {
   return { element: h("div", { class: "chapters" }, track, now), buttons, previous, next };
 }
 
+// Play/pause, a seek slider and the time, in the page: a remote's arrows never reach inside the <video>'s own
+// controls, but they reach these. On the slider Left and Right seek by `stepBy` (10 s, like the page's keys);
+// Up and Down leave it like any other control.
+export function transportBar(media, stepBy) {
+  const toggle = h("button", { type: "button", class: "play-toggle" }, "Play");
+  const seek = h("input", { type: "range", class: "player-seek", min: "0", max: "0", step: "1", value: "0", "aria-label": "Position" });
+  const time = h("span", { class: "player-time muted" });
+  toggle.addEventListener("click", () => { if (media.paused) media.play().catch(() => {}); else media.pause(); });
+  seek.addEventListener("input", () => { media.currentTime = Number(seek.value); });
+  seek.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    // The slider's own step would be one second; a remote's press moves as far as the page's arrow keys.
+    event.preventDefault();
+    stepBy(event.key === "ArrowLeft" ? -10 : 10);
+  });
+  const draw = () => {
+    const total = isFinite(media.duration) && media.duration > 0 ? media.duration : 0;
+    toggle.textContent = media.paused ? "Play" : "Pause";
+    seek.max = String(Math.floor(total));
+    seek.value = String(Math.floor(media.currentTime));
+    const said = `${formatDuration(media.currentTime) || "0:00"} of ${formatDuration(total) || "0:00"}`;
+    seek.setAttribute("aria-valuetext", said);
+    time.textContent = said.replace(" of ", " / ");
+  };
+  for (const type of ["play", "pause", "loadedmetadata", "durationchange", "timeupdate", "seeked", "emptied"]) media.addEventListener(type, draw);
+  draw();
+  return { element: h("div", { class: "transport", role: "group", "aria-label": "Playback" }, toggle, seek, time), toggle };
+}
+
 export const SHORTCUTS = [
   ["Space or K", "Play or pause"], ["← / →", "Back or forward 10 seconds"], ["↑ / ↓", "Volume up or down"],
   ["Page Up / Page Down", "Previous or next chapter"], ["F", "Full screen"], ["M", "Mute"],
@@ -122,6 +151,8 @@ export function playerKeys(actions) {
     const target = event.target instanceof Element ? event.target : document.body;
     if (target.closest("input, select, textarea, [contenteditable], dialog, .mini-player")) return;
     if ((event.key === " " || event.key === "Enter") && target.closest("button, a, summary")) return;
+    // On a button or link the arrows move between controls, as a remote expects, instead of seeking.
+    if (event.key.startsWith("Arrow") && target.closest("button, a[href], summary")) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     const action = actions[key === " " ? "Space" : key];
     if (!action) return;

@@ -50,7 +50,9 @@ export function nearest(origin, direction, scope = document) {
 function fieldKeepsKey(el, direction) {
   if (el.closest("textarea, [contenteditable]:not([contenteditable=false]), video, audio")) return true;
   if (!(el instanceof HTMLInputElement)) return false;
-  if (el.type === "range" || el.type === "radio") return true;
+  // A slider's value goes left and right; Up and Down lead out of it, so a remote never gets stuck on one.
+  if (el.type === "range") return direction === "left" || direction === "right";
+  if (el.type === "radio") return true;
   if (!LINE_INPUT.has(el.type)) return false;
   if (direction === "up" || direction === "down") return false;
   // Left and Right move the caret until it reaches the end it points at; number fields do not say where it is.
@@ -61,7 +63,7 @@ function fieldKeepsKey(el, direction) {
 }
 
 function isTyping(el) {
-  return Boolean(el.closest("input:not([type=checkbox]):not([type=radio]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]:not([contenteditable=false])"));
+  return Boolean(el.closest("input:not([type=checkbox]):not([type=radio]):not([type=range]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]:not([contenteditable=false])"));
 }
 
 function canGoBack() {

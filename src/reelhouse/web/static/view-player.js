@@ -7,7 +7,8 @@ import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from 
 import { subtitle } from "/static/cards.js";
 import { rememberLanguage } from "/static/play-choices.js";
 import * as music from "/static/music.js";
-import { addStyles, reasonText, chapterBar, shortcutsHelp, playerKeys, upNextCard } from "/static/player-controls.js";
+import { addStyles, reasonText, chapterBar, shortcutsHelp, playerKeys, upNextCard, transportBar } from "/static/player-controls.js";
+import { isTv } from "/static/tv-mode.js";
 
 const REPORT_EVERY = 10_000;
 
@@ -134,6 +135,11 @@ export async function render({ main, params, query }) {
   });
   // A replay after the end is no longer "the end": the card goes.
   media.addEventListener("play", () => { if (upNext.card) { upNext.card.cancel(); upNext.card = null; } });
+  const transport = transportBar(media, (by) => step(by));
+  player.insertBefore(transport.element, chapters ? chapters.element : buttons);
+  // A remote's Up and Down move between controls (the set has its own volume keys): Down from the page lands on
+  // Play/Pause. With a keyboard they stay the volume keys.
+  const remoteDown = () => { transport.toggle.focus({ focusVisible: true }); transport.toggle.scrollIntoView({ block: "nearest" }); };
   const step = (by) => { media.currentTime = Math.max(0, Math.min(media.currentTime + by, isFinite(media.duration) ? media.duration : Infinity)); };
   const volume = (by) => {
     media.volume = Math.round(Math.max(0, Math.min(1, media.volume + by)) * 10) / 10;
@@ -144,7 +150,7 @@ export async function render({ main, params, query }) {
   const stopKeys = playerKeys({
     Space: playPause, k: playPause,
     ArrowLeft: () => step(-10), ArrowRight: () => step(10),
-    ArrowUp: () => volume(0.1), ArrowDown: () => volume(-0.1),
+    ArrowUp: () => (isTv() ? false : volume(0.1)), ArrowDown: () => (isTv() ? remoteDown() : volume(-0.1)),
     m: () => { media.muted = !media.muted; announce(media.muted ? "Muted" : "Sound on"); },
     f: () => { if (document.fullscreenElement) document.exitFullscreen().catch(() => {}); else player.requestFullscreen().catch(() => {}); },
     c: () => announce(`Subtitles: ${subtitleSelect.cycle()}`),
