@@ -278,6 +278,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     # A picture like artwork: the read scope, through the media access decision.
     ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED,
     ("GET", "/api/people/{person_id}"): SCOPED,
+    ("GET", "/api/collections/{collection_id}"): SCOPED,
+    ("GET", "/api/libraries/{library_id}/collections"): SCOPED,
     ("GET", "/api/search"): USER,
     ("GET", "/api/search/grouped"): USER,
     ("GET", "/api/recent"): USER,
@@ -616,6 +618,7 @@ class World:
             "invitation_id": MISSING,
             "playlist_id": MISSING,
             "person_id": MISSING,
+            "collection_id": MISSING,
             "number": "0",
             "subtitle_id": MISSING,
             "pref_id": "usersettings",

@@ -51,6 +51,25 @@ class Collection:
 
 
 @dataclass(frozen=True)
+class CollectionDetail:
+    """A collection as one viewer sees it: only the items that viewer may see, in release order."""
+
+    id: str
+    name: str
+    items: tuple[ItemSummary, ...]
+
+
+@dataclass(frozen=True)
+class CollectionCard:
+    """A collection in a library's list: how many of its items the viewer sees, and one with a poster."""
+
+    id: str
+    name: str
+    count: int
+    poster_item_id: str | None
+
+
+@dataclass(frozen=True)
 class LyricLine:
     start_ms: int | None
     text: str

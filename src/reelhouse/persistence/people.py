@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from reelhouse.domain.access import LibraryScope
-from reelhouse.domain.people import Appearance, Collection, Credit, LyricLine, Lyrics, PersonDetail, PersonHit
+from reelhouse.domain.people import (
+    Appearance,
+    Collection,
+    CollectionCard,
+    CollectionDetail,
+    Credit,
+    LyricLine,
+    Lyrics,
+    PersonDetail,
+    PersonHit,
+)
 from reelhouse.persistence.catalogue import (
     _SUMMARY_COLUMNS,
     _escape_like,
@@ -53,6 +63,53 @@ class PeopleRepository:
             .where(item_collections.c.item_id == item_id)
         ).first()
         return None if row is None else Collection(row[0], row[1])
+
+    def collection_detail(
+        self, conn: Connection, scope: LibraryScope, collection_id: str
+    ) -> CollectionDetail | None:
+        """None when the collection holds nothing this scope shows: hidden and absent answer alike."""
+        name = conn.execute(
+            select(collections.c.name).where(collections.c.id == collection_id)
+        ).scalar_one_or_none()
+        if name is None:
+            return None
+        rows = conn.execute(
+            select(*_SUMMARY_COLUMNS)
+            .join(item_collections, item_collections.c.item_id == items.c.id)
+            .where(
+                item_collections.c.collection_id == collection_id, scope_clause(scope, library_index=False)
+            )
+            # Release order: the year, then the NFO's premiere date within a year; undated films last.
+            .order_by(
+                items.c.year.is_(None),
+                items.c.year,
+                func.coalesce(func.json_extract(items.c.extra, "$.premiered"), "~"),
+                items.c.sort_title,
+                items.c.id,
+            )
+        ).all()
+        if not rows:
+            return None
+        return CollectionDetail(collection_id, name, tuple(_summary(r) for r in rows))
+
+    def library_collections(
+        self, conn: Connection, scope: LibraryScope, library_id: str
+    ) -> list[CollectionCard]:
+        """The collections with at least one item of this library that the scope shows, by name."""
+        visible = and_(
+            items.c.library_id == library_id,
+            scope_clause(scope, library_index=False),
+        )
+        with_poster = func.max(case((items.c.poster.is_not(None), items.c.id), else_=None))
+        rows = conn.execute(
+            select(collections.c.id, collections.c.name, func.count(items.c.id), with_poster)
+            .join(item_collections, item_collections.c.collection_id == collections.c.id)
+            .join(items, items.c.id == item_collections.c.item_id)
+            .where(visible)
+            .group_by(collections.c.id, collections.c.name, collections.c.name_key)
+            .order_by(collections.c.name_key)
+        ).all()
+        return [CollectionCard(r[0], r[1], r[2], r[3]) for r in rows]
 
     def person(self, conn: Connection, scope: LibraryScope, person_id: str) -> PersonDetail | None:
         """None when the person appears in nothing this scope shows: hidden and absent answer alike."""

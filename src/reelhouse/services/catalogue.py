@@ -24,7 +24,7 @@ from reelhouse.domain.library import (
     Page,
     PhotoFacets,
 )
-from reelhouse.domain.people import Lyrics, PersonDetail, PersonHit
+from reelhouse.domain.people import CollectionCard, CollectionDetail, Lyrics, PersonDetail, PersonHit
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
@@ -294,6 +294,23 @@ class CatalogueService:
         if found is None:
             raise NotFound("No such person.")
         return found
+
+    def collection(self, actor: Actor, collection_id: str) -> CollectionDetail:
+        """A collection's items this viewer may see; one with none visible is a 404 like an unknown id."""
+        if not can(actor, Action.BROWSE):
+            raise NotFound("No such collection.")
+        with self._db.read() as conn:
+            found = self._people.collection_detail(conn, actor.scope, collection_id)
+        if found is None:
+            raise NotFound("No such collection.")
+        return found
+
+    def library_collections(self, actor: Actor, library_id: str) -> list[CollectionCard]:
+        with self._db.read() as conn:
+            library = self._libraries.get(conn, library_id)
+            if library is None or not can(actor, Action.BROWSE, library.id):
+                raise NotFound("No such library.")
+            return self._people.library_collections(conn, actor.scope, library.id)
 
     def lyrics(self, actor: Actor, item_id: str) -> Lyrics | None:
         """A track's lyrics (None when it has none); an item the viewer cannot see is a 404."""

@@ -22,6 +22,7 @@ const ROUTES = [
   ["/item/:id", "/static/view-item.js", true],
   ["/person/:id", "/static/view-person.js", true],
   ["/collection/:id", "/static/view-collection.js", true],
+  ["/collection/:id", "/static/view-collection.js", true],
   ["/search", "/static/view-search.js", true],
   ["/play/:id", "/static/view-player.js", true],
   ["/playlists", "/static/view-playlists.js", true],

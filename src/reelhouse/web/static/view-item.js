@@ -7,6 +7,7 @@ import { posterGrid, row, PLAYABLE, progressBar, placeholder, withFamily, episod
 import { peopleSection } from "/static/item-people.js";
 import { playChoices } from "/static/play-choices.js";
 import { addToPlaylistButton } from "/static/playlists.js";
+import { collectionHref } from "/static/view-collection.js";
 
 const CHILD_LABEL = { show: "Seasons", season: "Episodes", artist: "Albums", album: "Tracks" };
 // How deep the family goes: an episode's season and show, a track's album and artist.
@@ -171,6 +172,8 @@ export async function render({ main, params }) {
       facts.length ? h("p", { class: "meta facts" }, facts.join(" · ")) : null,
       item.genres.length ? h("ul", { class: "genres", "aria-label": "Genres" }, item.genres.map((g) => h("li", {}, g))) : null,
       studios.length ? h("p", { class: "meta studios" }, studios.join(", ")) : null,
+      item.collection ? h("p", { class: "meta item-collection" }, "Part of ",
+        h("a", { href: collectionHref(item.collection.id) }, item.collection.name)) : null,
       progress ? h("div", { class: "item-progress" }, progress,
         h("span", { class: "meta" }, `${formatDuration(progressInfo.position)} of ${formatDuration(progressInfo.duration)}`)) : null,
       choices ? choices.field : null,
@@ -232,18 +235,30 @@ function childrenSection(item, children) {
   return section;
 }
 
+// The NFO's ids, by the names people know them under. Plain text on purpose: a link or a lookup would have the
+// browser tell a third party what is being watched here.
+const ID_NAMES = { imdb: "IMDb", tmdb: "TMDB", tvdb: "TVDB" };
+function idRows(item) {
+  const ids = item.extra && typeof item.extra.uniqueids === "object" && item.extra.uniqueids ? item.extra.uniqueids : {};
+  const known = Object.keys(ID_NAMES).filter((k) => typeof ids[k] === "string" && ids[k]);
+  const others = Object.keys(ids).filter((k) => !ID_NAMES[k] && typeof ids[k] === "string" && ids[k]).sort();
+  return [...known.map((k) => [ID_NAMES[k], ids[k]]), ...others.map((k) => [`ID (${k})`, ids[k]])];
+}
+
 function mediaFacts(item) {
   const file = item.files.find((f) => f.media);
-  if (!file) return null;
-  const video = file.media.streams.find((s) => s.type === "video");
-  const audio = file.media.streams.filter((s) => s.type === "audio");
+  const ids = idRows(item);
+  if (!file && !ids.length) return null;
+  const video = file?.media.streams.find((s) => s.type === "video");
+  const audio = file ? file.media.streams.filter((s) => s.type === "audio") : [];
   const rows = [
-    ["Container", file.media.container],
+    file ? ["Container", file.media.container] : null,
     video ? ["Video", `${video.codec}${video.width ? ` ${video.width}×${video.height}` : ""}`] : null,
     audio.length ? ["Audio", audio.map((a) => [a.codec, a.language, a.channels ? `${a.channels} ch` : ""].filter(Boolean).join(" ")).join("; ")] : null,
     item.subtitles.length ? ["Subtitles", item.subtitles.map((s) => s.language || s.title || s.format).join(", ")] : null,
-    ["Size", `${(file.size / 1048576).toFixed(1)} MB`],
-    file.path ? ["File", file.path] : null,
+    file ? ["Size", `${(file.size / 1048576).toFixed(1)} MB`] : null,
+    file?.path ? ["File", file.path] : null,
+    ...ids,
   ].filter(Boolean);
   return h("details", { class: "media-info" }, h("summary", {}, "Media info"),
     h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));

@@ -3,6 +3,7 @@ import { get, query as qs } from "/static/api.js";
 import { h, field } from "/static/dom.js";
 import { setTitle, navigate } from "/static/app.js";
 import { posterGrid } from "/static/cards.js";
+import { libraryCollections } from "/static/view-collection.js";
 
 const LIMIT = 50;
 const SORTS = [["title", "Title"], ["year", "Year"], ["added", "Date added"], ["rating", "Rating"]];
@@ -17,6 +18,8 @@ export async function render(context) {
   const recorded = known?.kind === "home_videos";
   const firstSort = recorded ? "taken" : "title";
   const sorts = recorded ? [["taken", "Date recorded"], ...SORTS] : SORTS;
+  // A movie library offers its collections (NFO <set>s) as a second view of the same library.
+  if (known?.kind === "movies" && query.get("view") === "collections") return renderCollections(context, known);
   const sort = query.get("sort") || firstSort;
   const state = {
     sort,
@@ -36,6 +39,7 @@ export async function render(context) {
   if (library.kind === "photos") { main.replaceChildren(); return (await import("/static/view-photos.js")).render(context); }
   heading.textContent = library.name;
   setTitle(library.name);
+  if (library.kind === "movies") main.append(viewSwitch(id, "films"));
   const go = (changes) => {
     const next = { ...state, ...changes };
     navigate(`/library/${id}${qs({ sort: next.sort === firstSort ? "" : next.sort, order: next.order === defaultOrder(next.sort) ? "" : next.order, genre: next.genre, year: next.year, offset: next.offset || "" })}`);
@@ -72,6 +76,20 @@ export async function render(context) {
   main.append(h("p", { class: "muted", id: "library-count" }, summary));
   if (page.items.length) main.append(posterGrid(page.items, `${library.name}, page ${current}`));
   if (pages > 1) main.append(pager(current, pages, (p) => go({ offset: (p - 1) * LIMIT })));
+}
+
+function viewSwitch(id, current) {
+  const link = (view, label, href) => h("li", {}, h("a", { href, "aria-current": view === current ? "page" : null }, label));
+  return h("nav", { class: "library-views", "aria-label": "Library views" }, h("ul", {},
+    link("films", "Films", `#/library/${encodeURIComponent(id)}`),
+    link("collections", "Collections", `#/library/${encodeURIComponent(id)}?view=collections`)));
+}
+
+async function renderCollections({ main, params }, known) {
+  const heading = h("h1", {}, `${known.name}: collections`);
+  main.append(heading);
+  setTitle(`${known.name}: collections`);
+  main.append(viewSwitch(params.id, "collections"), await libraryCollections(params.id));
 }
 
 function defaultOrder(sort) { return sort === "title" ? "asc" : "desc"; }
