@@ -53,6 +53,7 @@ from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
+from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
@@ -106,7 +107,13 @@ class Reelhouse:
             port_forwarded=lambda: self.portmap.mapping is not None,
         )
         encoders = TranscodeService(self.cache_dir, settings.get)
-        scanning = ScanService(self.scanner, libraries, on_change=catalogue.catalogue_changed)
+        scanning = ScanService(
+            self.scanner,
+            libraries,
+            on_change=catalogue.catalogue_changed,
+            # Bound late: the previews read files through the media access decision, built below.
+            after_scan=lambda library_id: self.seek_previews.queue_library(library_id),
+        )
         files = MediaFiles(protected=self._protected_files, on_mismatch=scanning.rescan_soon)
         media = MediaAccess(
             self.db,
@@ -124,6 +131,7 @@ class Reelhouse:
             on_broken=scanning.note_issue,
         )
         accounts.on_sessions_ended = media.sessions_ended
+        self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
         self.services = Services(
             accounts=accounts,
             audit=audit,
@@ -161,6 +169,7 @@ class Reelhouse:
                 load_secret(config.data_dir / "music-apps.key"),
             ),
             playlists=PlaylistService(self.db, PlaylistRepository()),
+            seek_previews=self.seek_previews,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )
@@ -223,6 +232,8 @@ class Reelhouse:
         self.services.scanning.stop()
         self.scanner.close()
         self.services.media.encoders.close()
+        # After the encoders: a preview waiting for a slot gives up once they close.
+        self.seek_previews.close()
         self.services.catalogue.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.services.audit.flush_head()

@@ -119,6 +119,14 @@ def _cast(world: World) -> str:
     return world.server.server.services.catalogue.item(system, world.film).credits[0].person_id
 
 
+def _seek_sheet(world: World) -> str:
+    # The world's libraries were scanned without the scan service, so the previews are made here, once.
+    previews = world.server.server.services.seek_previews
+    assert previews is not None
+    previews.make(world.film)
+    return f"/api/items/{world.film}/seek-previews/0.jpg"
+
+
 RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/items/{item_id}/stream"): lambda w, c: _play(w, c, w.film)["url"],
     ("GET", "/api/items/{item_id}/audio"): lambda w, c: _play(
@@ -129,6 +137,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f"/api/items/{w.film}/artwork/poster?width=160"
     ),
     ("GET", "/api/items/{item_id}/photo"): lambda w, c: f"/api/items/{w.film}/photo",
+    ("GET", "/api/items/{item_id}/seek-previews/{number}.jpg"): lambda w, c: _seek_sheet(w),
     ("GET", "/api/items/{item_id}/people/{person_id}/photo"): lambda w, c: (
         f"/api/items/{w.film}/people/{_cast(w)}/photo?width=160"
     ),

@@ -53,6 +53,12 @@ class Library:
     kind: LibraryKind
     roots: tuple[str, ...]
     created_at: datetime
+    # Whether the encoder queue makes seek preview thumbnails for its videos (the owner's choice).
+    seek_previews: bool = False
+
+
+# Libraries with a seek bar worth previewing make seek previews unless the owner turns it off.
+SEEK_PREVIEW_KINDS = frozenset({LibraryKind.MOVIES, LibraryKind.SHOWS, LibraryKind.HOME_VIDEOS})
 
 
 class ItemSort(enum.StrEnum):

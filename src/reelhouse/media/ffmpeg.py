@@ -219,6 +219,52 @@ def frame_argv(source: Input, at_seconds: float, output: Path) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class SpriteJob:
+    """Seek preview sheets: a frame every ``interval`` seconds, scaled to ``width`` x ``height``, laid out
+    ``columns`` x ``rows`` per JPEG, written as sheet0.jpg, sheet1.jpg, ... into ``output``."""
+
+    source: Input
+    output: Path
+    interval: int
+    width: int
+    height: int
+    columns: int
+    rows: int
+
+
+def sprite_argv(job: SpriteJob) -> list[str]:
+    out = _output_dir(job.output)
+    interval = _int("interval", job.interval, 1, 600)
+    width = _int("width", job.width, 16, 640)
+    height = _int("height", job.height, 16, 640)
+    columns = _int("columns", job.columns, 1, 32)
+    rows = _int("rows", job.rows, 1, 32)
+    return [
+        FFMPEG,
+        *_BASE,
+        "-i",
+        job.source.arg,
+        "-map",
+        "0:v:0",
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        f"fps=1/{interval},scale={width}:{height},tile={columns}x{rows}",
+        "-c:v",
+        "mjpeg",
+        "-q:v",
+        "5",
+        "-f",
+        "image2",
+        "-start_number",
+        "0",
+        "-y",
+        os.path.join(out, "sheet%d.jpg"),
+    ]
+
+
 def start(
     argv: list[str], source: Input, log: Path | None = None, stdout_pipe: bool = False
 ) -> subprocess.Popen[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from reelhouse.domain.ids import LibraryId, new_id
 from reelhouse.domain.library import Library, LibraryKind
@@ -19,15 +19,23 @@ def _to_library(row: object, roots: tuple[str, ...]) -> Library:
         kind=LibraryKind(row.kind),  # type: ignore[attr-defined]
         roots=roots,
         created_at=datetime.fromtimestamp(row.created_at, UTC),  # type: ignore[attr-defined]
+        seek_previews=bool(row.seek_previews),  # type: ignore[attr-defined]
     )
 
 
 class LibraryRepository:
-    def add(self, conn: Connection, name: str, kind: LibraryKind, roots: list[str]) -> Library:
+    def add(
+        self, conn: Connection, name: str, kind: LibraryKind, roots: list[str], seek_previews: bool = False
+    ) -> Library:
         library_id = LibraryId(new_id())
         conn.execute(
             insert(libraries).values(
-                id=library_id, name=name, name_key=name.casefold(), kind=kind.value, created_at=time.time()
+                id=library_id,
+                name=name,
+                name_key=name.casefold(),
+                kind=kind.value,
+                created_at=time.time(),
+                seek_previews=seek_previews,
             )
         )
         conn.execute(
@@ -71,3 +79,6 @@ class LibraryRepository:
 
     def remove(self, conn: Connection, library_id: str) -> None:
         conn.execute(delete(libraries).where(libraries.c.id == library_id))
+
+    def set_seek_previews(self, conn: Connection, library_id: str, enabled: bool) -> None:
+        conn.execute(update(libraries).where(libraries.c.id == library_id).values(seek_previews=enabled))

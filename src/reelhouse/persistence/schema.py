@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -28,6 +29,8 @@ libraries = Table(
     Column("name_key", String(128), nullable=False, unique=True),
     Column("kind", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # Whether the encoder queue makes seek preview thumbnails for this library's videos (migration 0022).
+    Column("seek_previews", Boolean, nullable=False, server_default=false()),
 )
 
 library_roots = Table(

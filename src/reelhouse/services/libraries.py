@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from reelhouse.domain.access import Action, Actor, can
-from reelhouse.domain.library import Library, LibraryKind
+from reelhouse.domain.library import SEEK_PREVIEW_KINDS, Library, LibraryKind
 from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
@@ -62,7 +62,10 @@ class LibraryService:
             )
         return root
 
-    def add(self, actor: Actor, name: str, kind: str, paths: list[str]) -> Library:
+    def add(
+        self, actor: Actor, name: str, kind: str, paths: list[str], seek_previews: bool | None = None
+    ) -> Library:
+        """``seek_previews`` None takes the kind's default: on for films, shows and home videos."""
         if not can(actor, Action.MANAGE_LIBRARIES):
             raise PermissionDenied("Only admins can add libraries.")
         name = name.strip()
@@ -79,10 +82,28 @@ class LibraryService:
         with self._db.begin() as conn:
             if self._repo.find_by_name(conn, name) is not None:
                 raise Conflict(f"A library named '{name}' already exists.")
-            library = self._repo.add(conn, name, library_kind, roots)
+            previews = library_kind in SEEK_PREVIEW_KINDS if seek_previews is None else seek_previews
+            library = self._repo.add(conn, name, library_kind, roots, previews)
             self._audit.record(
-                conn, actor, "library.add", library.id, {"name": name, "kind": kind, "roots": roots}
+                conn,
+                actor,
+                "library.add",
+                library.id,
+                {"name": name, "kind": kind, "roots": roots, "seek_previews": previews},
             )
+        return library
+
+    def set_seek_previews(self, actor: Actor, library_id: str, enabled: bool) -> Library:
+        """Turn the making of seek previews on or off; previews already made stay until they are replaced."""
+        if not can(actor, Action.MANAGE_LIBRARIES):
+            raise PermissionDenied("Only admins can change libraries.")
+        with self._db.begin() as conn:
+            if self._repo.get(conn, library_id) is None:
+                raise NotFound("No such library.")
+            self._repo.set_seek_previews(conn, library_id, enabled)
+            self._audit.record(conn, actor, "library.update", library_id, {"seek_previews": enabled})
+            library = self._repo.get(conn, library_id)
+        assert library is not None
         return library
 
     def visible(self, actor: Actor) -> list[Library]:

@@ -26,7 +26,7 @@ _SUFFIXES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 _TYPES = {suffix: media_type for media_type, suffix in _SUFFIXES.items()}
 
 
-def _key(source: OpenedFile, *parts: object) -> str:
+def identity_key(source: OpenedFile, *parts: object) -> str:
     # The opened file's own identity, not its path: a file replaced under the same name is a new rendition.
     st = os.fstat(source.fd)
     fields = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, *parts)
@@ -52,7 +52,7 @@ class RenditionService:
     def image(self, source: OpenedFile, width: int | None, keep_location: bool, tag: str) -> OpenedFile:
         """A JPEG of ``source`` no wider than ``width`` (None: full size), upright, location kept only when
         asked. Every image a viewer gets is re-encoded, so only pixels leave, never a file's other bytes."""
-        key = _key(source, tag, width, keep_location)
+        key = identity_key(source, tag, width, keep_location)
         target = self._cache / key[:2] / f"{key}.jpg"
         if not target.exists():
             images.render(source.proc_path, target, width or FULL_SIZE, keep_location)
@@ -68,7 +68,7 @@ class RenditionService:
     def location_free(self, source: OpenedFile) -> tuple[OpenedFile, str]:
         """The original without its location (EXIF GPS, XMP, IPTC places), at full resolution: JPEG, PNG and
         WebP rewritten without re-encoding, other formats as a JPEG. Returns the copy and its media type."""
-        key = _key(source, "location-free")
+        key = identity_key(source, "location-free")
         folder = self._cache / key[:2]
         existing = next(folder.glob(f"plain-{key}.*"), None) if folder.is_dir() else None
         if existing is None:
@@ -86,7 +86,7 @@ class RenditionService:
 
     def frame(self, source: OpenedFile, duration: float | None) -> OpenedFile:
         """A frame of the video, for an item with no poster; counted as an encoder while it is made."""
-        key = _key(source, "frame")
+        key = identity_key(source, "frame")
         target = self._cache / key[:2] / f"frame-{key}.jpg"
         with self._frame_locks_guard:
             lock = self._frame_locks.setdefault(key, threading.Lock())

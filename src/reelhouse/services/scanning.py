@@ -80,9 +80,15 @@ class ScanStatus:
 
 class ScanService:
     def __init__(
-        self, scanner: Scanner, libraries: LibraryService, on_change: Callable[[], None] = lambda: None
+        self,
+        scanner: Scanner,
+        libraries: LibraryService,
+        on_change: Callable[[], None] = lambda: None,
+        after_scan: Callable[[str], object] = lambda _library_id: None,
     ) -> None:
         self._scanner = scanner
+        # Background work that follows a finished scan (seek previews); it queues and returns at once.
+        self._after_scan = after_scan
         self._on_change = on_change
         self._libraries = libraries
         self._lock = threading.Lock()
@@ -223,10 +229,14 @@ class ScanService:
                 len(report.errors),
                 report.seconds,
             )
-            return report
         except Exception:
             log.exception("scan of library %s failed", library.id)
             return None
+        try:
+            self._after_scan(library.id)
+        except Exception:
+            log.exception("queueing work after the scan of library %s failed", library.id)
+        return report
 
     def watch(self, factory: WatcherFactory) -> None:
         """Rescan a library soon after its files change; rebuilt when a new library appears."""

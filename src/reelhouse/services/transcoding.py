@@ -8,7 +8,8 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ RESTART_AHEAD = 3
 SEGMENT_WAIT_SECONDS = 30.0
 # How long a frame grab waits for a free encoder slot before the poster answers 503.
 FRAME_WAIT_SECONDS = 20.0
+# One seek preview run decodes the whole file; a long film on a small machine takes minutes.
+SPRITE_TIMEOUT_SECONDS = 3600.0
 
 
 @dataclass
@@ -90,11 +93,11 @@ class TranscodeService:
         shutil.rmtree(self._root, ignore_errors=True)
 
     # Sessions -------------------------------------------------------------------------------
-    def _busy(self) -> None:
+    def _busy(self, reserve: int = 0) -> None:
         # Called with self._lock held. Every encoder counts, whatever it makes: a remux or an audio stream
         # costs far less than a video encode, but each is a process a client can keep alive.
         running = sum(1 for s in self._sessions.values() if s.holds_slot) + len(self._audio) + self._frames
-        if running >= self._setting("max_transcodes"):
+        if running + reserve >= self._setting("max_transcodes"):
             raise Unavailable("The server is transcoding as much as it can; try again shortly.", 30)
 
     def start(
@@ -290,28 +293,42 @@ class TranscodeService:
             ffmpeg.stop(encoder.process)
         return len(ended)
 
-    def frame(self, source: OpenedFile, at_seconds: float, target: Path) -> None:
-        """One JPEG frame of a video, counted like every other encoder while it runs. A frame takes a fraction
-        of a second, so a page of posters waits its turn for a slot instead of showing broken pictures."""
-        deadline = time.monotonic() + FRAME_WAIT_SECONDS
+    @contextmanager
+    def _slot(self, wait_seconds: float | None, reserve: int = 0) -> Iterator[None]:
+        """Hold an encoder slot while the block runs, waiting up to ``wait_seconds`` (None: until the service
+        closes) for one with ``reserve`` more still free."""
+        deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
         while True:
             with self._lock:
                 try:
-                    self._busy()
+                    self._busy(reserve)
                 except Unavailable:
-                    if time.monotonic() > deadline:
+                    if self._stop.is_set() or (deadline is not None and time.monotonic() > deadline):
                         raise
                 else:
                     self._frames += 1
                     break
             time.sleep(0.05)
         try:
-            ffmpeg.run(
-                ffmpeg.frame_argv(source.ffmpeg_input(), round(at_seconds, 3), target), source.ffmpeg_input()
-            )
+            yield
         finally:
             with self._lock:
                 self._frames -= 1
+
+    def frame(self, source: OpenedFile, at_seconds: float, target: Path) -> None:
+        """One JPEG frame of a video, counted like every other encoder while it runs. A frame takes a fraction
+        of a second, so a page of posters waits its turn for a slot instead of showing broken pictures."""
+        with self._slot(FRAME_WAIT_SECONDS):
+            ffmpeg.run(
+                ffmpeg.frame_argv(source.ffmpeg_input(), round(at_seconds, 3), target), source.ffmpeg_input()
+            )
+
+    def sprites(self, job: ffmpeg.SpriteJob) -> None:
+        """Seek preview sheets, made in the background: they wait for a slot as long as it takes, and leave one
+        free for a viewer when the server may run more than one encoder."""
+        reserve = 1 if self._setting("max_transcodes") > 1 else 0
+        with self._slot(None, reserve):
+            ffmpeg.run(ffmpeg.sprite_argv(job), job.source, timeout=SPRITE_TIMEOUT_SECONDS)
 
     # Housekeeping ---------------------------------------------------------------------------
     def _dispose(self, session: Session) -> None:

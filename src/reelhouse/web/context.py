@@ -29,6 +29,7 @@ from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.scanning import ScanService
+from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
@@ -60,6 +61,8 @@ class Services:
     music_apps: MusicAppService | None = None
     # Each user's playlists and play queue (the web API and Subsonic's).
     playlists: PlaylistService | None = None
+    # Seek preview sheets, made in the background after scans and served through the media access decision.
+    seek_previews: SeekPreviews | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 

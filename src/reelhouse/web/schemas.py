@@ -27,6 +27,8 @@ class LibraryOut(BaseModel):
     kind: str
     roots: list[str] | None = None
     created_at: datetime
+    # Whether seek preview thumbnails are made for its videos.
+    seek_previews: bool = False
 
     @classmethod
     def of(cls, library: Library, admin: bool) -> LibraryOut:
@@ -36,6 +38,7 @@ class LibraryOut(BaseModel):
             kind=library.kind.value,
             roots=list(library.roots) if admin else None,
             created_at=library.created_at,
+            seek_previews=library.seek_previews,
         )
 
 
@@ -43,6 +46,12 @@ class LibraryIn(Strict):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["movies", "shows", "music", "photos", "home_videos"]
     paths: list[str] = Field(min_length=1, max_length=32)
+    # Absent: on for movies, shows and home videos, off for music and photos.
+    seek_previews: bool | None = None
+
+
+class LibraryPatch(Strict):
+    seek_previews: bool
 
 
 class ItemOut(BaseModel):

@@ -16,6 +16,7 @@ from reelhouse.web.schemas import (
     ItemPageOut,
     LibraryIn,
     LibraryOut,
+    LibraryPatch,
     LyricsOut,
     PersonOut,
     PhotoFacetsOut,
@@ -35,9 +36,27 @@ async def list_libraries(request: web.Request) -> web.StreamResponse:
 async def add_library(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, LibraryIn)
     who = actor(request)
-    library = await call(request, services(request).libraries.add, who, body.name, body.kind, body.paths)
+    library = await call(
+        request, services(request).libraries.add, who, body.name, body.kind, body.paths, body.seek_previews
+    )
     services(request).scanning.start_for_system(library)
     return json_response(LibraryOut.of(library, True), status=201)
+
+
+async def update_library(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, LibraryPatch)
+    found = services(request)
+    library = await call(
+        request,
+        found.libraries.set_seek_previews,
+        actor(request),
+        request.match_info["library_id"],
+        body.seek_previews,
+    )
+    if library.seek_previews and found.seek_previews is not None:
+        # Turned on: make what the last scan found now rather than after the next scan.
+        await call(request, found.seek_previews.queue_library, library.id)
+    return json_response(LibraryOut.of(library, True))
 
 
 async def get_library(request: web.Request) -> web.StreamResponse:
@@ -194,6 +213,16 @@ ROUTES = [
         "One library",
         Access.USER,
         "catalogue",
+        response=LibraryOut,
+    ),
+    Route(
+        "PATCH",
+        "/api/libraries/{library_id}",
+        update_library,
+        "Change a library's options (seek_previews: make seek preview thumbnails for its videos)",
+        Action.MANAGE_LIBRARIES,
+        "libraries",
+        body=LibraryPatch,
         response=LibraryOut,
     ),
     Route(

@@ -1,0 +1,159 @@
+"""Seek preview thumbnails: made in the background after a scan from the file the media access decision opens,
+cached by that file's identity, served through the decision, never made for a library its owner excluded."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from reelhouse.domain.access import system_actor
+from tests.playback import media
+from tests.playback.conftest import Stage, set_user
+
+
+def _scan(stage: Stage, library_id: str) -> None:
+    """A scan through the server's scan service, as the schedule, the watcher and the API run one; returns once
+    the scan thread (which queues the previews when it ends) is gone."""
+    services = stage.server.server.services
+    library = services.libraries.get(system_actor("test"), library_id)
+    services.scanning.start_for_system(library)
+    deadline = time.monotonic() + 60
+    while any(t.name == f"scan-{library_id}" and t.is_alive() for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the scan did not end"
+        time.sleep(0.05)
+
+
+def _settle(stage: Stage) -> None:
+    previews = stage.server.server.services.seek_previews
+    assert previews is not None
+    assert previews.wait_idle(120), "the seek preview queue did not empty"
+
+
+def _manifests(stage: Stage) -> list[Path]:
+    return sorted((stage.server.data_dir / "cache" / "previews").glob("*/*/manifest.json"))
+
+
+def test_a_scan_makes_seek_previews_served_by_the_decision(stage: Stage) -> None:
+    owner = stage.owner()
+    item = stage.items["direct.mp4"]
+    # The fixture scanned without the scan service: nothing is made yet, and that is a 404, not a 500.
+    assert owner.get(f"/api/items/{item}/seek-previews").status == 404
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    answer = owner.get(f"/api/items/{item}/seek-previews")
+    assert answer.status == 200, answer.body
+    made = answer.json()
+    # An 8-second 320x240 film: a frame a second (a short video still gets about ten), 160x120 tiles.
+    assert (made["interval"], made["tile_width"], made["tile_height"]) == (1, 160, 120)
+    assert (made["columns"], made["rows"], made["count"]) == (10, 10, 8)
+    assert made["sheets"] == [f"/api/items/{item}/seek-previews/0.jpg"]
+    sheet = owner.get(made["sheets"][0])
+    assert sheet.status == 200
+    assert sheet.header("Content-Type") == "image/jpeg"
+    with Image.open(io.BytesIO(sheet.body)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (1600, 1200)
+        # The second tile holds a frame of the film, not the tile filter's black padding.
+        assert max(image.crop((160, 0, 320, 120)).convert("L").getextrema()) > 40
+    assert owner.get(f"/api/items/{item}/seek-previews/1.jpg").status == 404
+    # Both films of the library were queued; a second scan makes nothing again.
+    previews = stage.server.server.services.seek_previews
+    assert previews is not None and previews.made == 2
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    assert previews.made == 2 and len(_manifests(stage)) == 2
+
+
+def test_a_viewer_without_the_library_gets_the_unknown_item_404(stage: Stage) -> None:
+    owner = stage.owner()
+    item = stage.items["direct.mp4"]
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    sheet_url = owner.get(f"/api/items/{item}/seek-previews").json()["sheets"][0]
+    alice = stage.member()
+    assert alice.get(f"/api/items/{item}/seek-previews").status == 200
+    set_user(stage, "alice", libraries=[])
+    unknown = alice.get("/api/items/0123456789abcdef0123456789abcdef/seek-previews")
+    assert unknown.status == 404
+    for url in (f"/api/items/{item}/seek-previews", sheet_url):
+        answer = alice.get(url)
+        assert (answer.status, answer.json()) == (404, unknown.json()), url
+
+
+def test_a_library_its_owner_excludes_gets_none_until_turned_on(stage: Stage, tmp_path: Path) -> None:
+    owner = stage.owner()
+    folder = tmp_path / "clips"
+    media.h264_mp4(folder / "Clip" / "Clip.mp4", seconds=3)
+    created = owner.post(
+        "/api/libraries",
+        {"name": "Clips", "kind": "movies", "paths": [str(folder)], "seek_previews": False},
+    )
+    assert created.status == 201, created.body
+    assert created.json()["seek_previews"] is False
+    library_id = created.json()["id"]
+    _scan(stage, library_id)
+    _settle(stage)
+    services = stage.server.server.services
+    (clip,) = services.catalogue.search(system_actor("test"), "Clip")
+    assert owner.get(f"/api/items/{clip.id}/seek-previews").status == 404
+    assert _manifests(stage) == []
+    # A music library is off by default; a movie library on.
+    (tmp_path / "tunes").mkdir()
+    music = owner.post(
+        "/api/libraries", {"name": "Tunes", "kind": "music", "paths": [str(tmp_path / "tunes")]}
+    )
+    assert (music.status, music.json()["seek_previews"]) == (201, False)
+    assert owner.get(f"/api/libraries/{stage.library_id}").json()["seek_previews"] is True
+    # Members may not change it; the owner turning it on queues what the last scan found.
+    alice = stage.member()
+    assert alice.request("PATCH", f"/api/libraries/{library_id}", body={"seek_previews": True}).status == 403
+    turned = owner.request("PATCH", f"/api/libraries/{library_id}", body={"seek_previews": True})
+    assert (turned.status, turned.json()["seek_previews"]) == (200, True)
+    _settle(stage)
+    assert owner.get(f"/api/items/{clip.id}/seek-previews").status == 200
+
+
+def test_a_file_replaced_under_the_same_name_gets_new_sheets(stage: Stage, tmp_path: Path) -> None:
+    owner = stage.owner()
+    item = stage.items["direct.mp4"]
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    before = owner.get(f"/api/items/{item}/seek-previews").json()
+    assert before["tile_height"] == 120
+    # The same name, another picture: a 16:9 film whose tiles are 160x90.
+    wide = media.h264_mp4(tmp_path / "wide.mp4", seconds=6, size="320x180")
+    target = stage.root / "direct" / "direct.mp4"
+    target.write_bytes(wide.read_bytes())
+    # The old sheets are not served for the new file while it waits for its scan.
+    assert owner.get(f"/api/items/{item}/seek-previews").status == 404
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    after = owner.get(f"/api/items/{item}/seek-previews")
+    assert after.status == 200, after.body
+    assert (after.json()["tile_height"], after.json()["count"]) == (90, 6)
+    with Image.open(io.BytesIO(owner.get(after.json()["sheets"][0]).body)) as image:
+        assert image.size == (1600, 900)
+    assert len(_manifests(stage)) == 3
+
+
+def test_a_corrupt_video_is_skipped_and_reported(stage: Stage) -> None:
+    services = stage.server.server.services
+    previews = services.seek_previews
+    assert previews is not None
+    item = stage.items["hevc.mkv"]
+    target = stage.root / "hevc" / "hevc.mkv"
+    # Same size and time as scanned, so the decision opens it, but the frames are gone.
+    stat = target.stat()
+    with target.open("r+b") as f:
+        f.seek(4096)
+        f.write(b"\0" * (stat.st_size - 4096))
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert previews.make(item) is False
+    report = services.scanning.state_of(stage.library_id).last_report
+    assert report is not None and any("Seek previews" in e.reason for e in report.errors)
+    assert stage.owner().get(f"/api/items/{item}/seek-previews").status == 404
