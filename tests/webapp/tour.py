@@ -38,9 +38,20 @@ def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str,
     (night / ".actors").mkdir()
     (night / ".actors" / "Ann_Actor.jpg").write_bytes(jpeg_bytes((10, 90, 200), (64, 96)))
     media_kit.video_at(films / "Amber Fields (2021)" / "Amber Fields (2021).mp4")
+    # Two versions, one with two audio languages, and subtitles: the item page's choices before playing.
+    cuts = films / "Two Cuts (2020)"
+    playermedia.place(
+        playermedia.h264_mp4(folder / "masters", 3, "plain.mp4"), cuts / "Two Cuts (2020) - Plain.mp4"
+    )
+    bilingual = playermedia.place(
+        playermedia.two_languages_mp4(folder / "masters"), cuts / "Two Cuts (2020) - Bilingual.mp4"
+    )
+    bilingual.with_suffix(".en.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    # Short episodes the browser plays by itself, so the first one reaches its end and Up next within a tour.
+    short = playermedia.h264_mp4(folder / "masters", 2, "short.mp4")
     for episode in (1, 2):
-        media_kit.video_at(
-            media / "Shows" / "Harbour Watch" / "Season 01" / f"Harbour Watch - S01E0{episode}.mp4"
+        playermedia.place(
+            short, media / "Shows" / "Harbour Watch" / "Season 01" / f"Harbour Watch - S01E0{episode}.mp4"
         )
     for number, title in [(1, "Morning Fog"), (2, "Gulls")]:
         media_kit.audio_at(
@@ -71,6 +82,10 @@ def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str,
     ids["season"] = str(next(i.parent_id for i in episodes if i.id == ids["episode"]))
     ids["album"] = find("low tide", "album")
     ids["photo"] = find("kite", "photo")
+    # Undated, so last in the timeline: a slideshow there stays on its page instead of moving on mid-audit.
+    ids["last_photo"] = find("scan", "photo")
+    ids["cuts"] = find("two cuts", "movie")
+    ids["track"] = find("gulls", "track")
     return ids
 
 
@@ -114,6 +129,9 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
     yield "invite"
 
     assert owner.token
+    listed = {"name": "Evening", "item_ids": [ids["movie"], ids["episode"], ids["track"]]}
+    playlist = owner.post("/api/playlists", listed)
+    assert playlist.status == 201, playlist.body
     page.context.add_cookies([{"name": "reelhouse", "value": owner.token, "url": base}])
     pages = [
         # (name, path, a text that shows the page has drawn)
@@ -123,11 +141,15 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         ("library-music", f"/library/{ids['music']}", "Harbour Lights"),
         ("library-photos", f"/library/{ids['photos']}", "kite"),
         ("photo", f"/photo/{ids['photo']}", "kite"),
+        ("photo-slideshow", f"/photo/{ids['last_photo']}?slideshow=1", "Pause slideshow"),
         ("item-movie", f"/item/{ids['movie']}", "A ferry pilot"),
         ("item-show", f"/item/{ids['show']}", "Season 1"),
         ("item-season", f"/item/{ids['season']}", "Episode 2"),
         ("item-episode", f"/item/{ids['episode']}", "Harbour Watch"),
         ("item-album", f"/item/{ids['album']}", "Gulls"),
+        ("item-play-choices", f"/item/{ids['cuts']}", "Play with"),
+        ("playlists", "/playlists", "Evening"),
+        ("playlist", f"/playlist/{playlist.json()['id']}", "Gulls"),
         ("person", "/search?q=ann", "Ann Actor"),
         ("player", f"/play/{ids['movie']}", "Night Harbour"),
         ("search", "/search?q=harbour", "Night Harbour"),
@@ -149,7 +171,19 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
             expect(page.get_by_role("heading", name="Ann Actor", level=1)).to_be_visible()
         if name == "player":
             page.wait_for_function(HAS_FRAME)
+        if name == "item-play-choices":
+            # The bilingual version brings the Audio choice beside Version and Subtitles.
+            version = page.get_by_label("Version", exact=True)
+            version.select_option(label=version.locator("option", has_text="Bilingual").text_content() or "")
+            expect(page.get_by_label("Audio", exact=True)).to_be_visible()
         yield name
+
+    # The end of an episode: Up next counts down to the next one (cancelled once seen, so it does not move on).
+    page.goto(f"{base}/#/play/{ids['episode']}?from=start")
+    card = page.get_by_role("region", name=re.compile("^Up next"))
+    expect(card).to_be_visible(timeout=15_000)
+    yield "player-up-next"
+    card.get_by_role("button", name="Cancel").click()
 
     page.goto(f"{base}/#/item/{ids['movie']}")
     page.get_by_text("Media info").click()
