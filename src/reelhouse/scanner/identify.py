@@ -68,6 +68,9 @@ class Identified:
     media_json: str | None = None
     # A track's embedded lyrics (a sidecar .lrc, read in the artwork phase, takes their place).
     lyrics: Lyrics | None = None
+    # A track whose album artist is only its own artist (no album-artist tag, no compilation flag): its folder's
+    # other tracks decide whether the album is theirs or a compilation (scanner/compilations.py).
+    artist_guessed: bool = False
 
 
 def fingerprint(path: str, size: int, handle: IO[bytes] | None = None) -> str:
@@ -244,7 +247,15 @@ def identify(job: Job) -> Identified:
             media = media or probe(job.path)
             chain, has_cover = _music_chain(job, tags)
             return Identified(
-                job, digest, chain, part, media, has_cover, media_json=to_json(media), lyrics=tags.lyrics
+                job,
+                digest,
+                chain,
+                part,
+                media,
+                has_cover,
+                media_json=to_json(media),
+                lyrics=tags.lyrics,
+                artist_guessed=bool(tags.artist and not tags.album_artist and not tags.compilation),
             )
         digest = fingerprint(job.path, job.size)
         media = None if job.kind == LibraryKind.PHOTOS else probe(job.path)

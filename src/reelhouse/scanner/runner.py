@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from reelhouse.domain.library import Library
+from reelhouse.domain.library import Library, LibraryKind
 from reelhouse.domain.ratings import PENDING_RANK
 from reelhouse.domain.scanning import SETTLE_SECONDS, ScanIssue, ScanPhase, ScanProgress, ScanReport
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.scanstore import ItemPatch, ScanStore, StoredFile, StoredItem
 from reelhouse.scanner.artwork import ArtworkPlanner
+from reelhouse.scanner.compilations import by_folder
 from reelhouse.scanner.identify import IdentifyPool, Job, identify_all
 from reelhouse.scanner.reconcile import CHUNK_ROWS, Reconciler
 from reelhouse.scanner.walk import FoundFile, WalkResult, walk
@@ -90,9 +91,10 @@ class Scanner:
             stored_items = self.store.items(conn, library.id)
         jobs: list[Job] = []
         unchanged = 0
-        for found in walked.files:
+
+        def same(found: FoundFile) -> bool:
             stored = stored_files.get(found.path)
-            if (
+            return (
                 not full
                 and stored is not None
                 and stored.missing_since is None
@@ -100,7 +102,19 @@ class Scanner:
                 and stored.mtime == found.mtime
                 and stored.inode in (None, found.inode)
                 and stored.device in (None, found.device)
-            ):
+            )
+
+        kept = [same(found) for found in walked.files]
+        music = library.kind == LibraryKind.MUSIC
+        if music:
+            # A music folder is identified whole when any file in it changed: whether its tracks without an
+            # album artist make one compilation depends on all of them (scanner/compilations.py).
+            dirty = {os.path.dirname(f.path) for f, k in zip(walked.files, kept, strict=True) if not k}
+            kept = [
+                k and os.path.dirname(f.path) not in dirty for f, k in zip(walked.files, kept, strict=True)
+            ]
+        for found, unchanged_file in zip(walked.files, kept, strict=True):
+            if unchanged_file:
                 unchanged += 1
             else:
                 jobs.append(
@@ -127,7 +141,8 @@ class Scanner:
         settling = 0
         total = len(jobs)
         report(ScanPhase.IDENTIFY, 0, total, force=True)
-        for result in identify_all(jobs, self._pool, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total)):
+        results = identify_all(jobs, self._pool, cancel, lambda n: report(ScanPhase.IDENTIFY, n, total))
+        for result in by_folder(results) if music else results:
             if result.error is None:
                 reconciler.add(result)
             elif abs(time.time() - result.job.mtime) < SETTLE_SECONDS:
