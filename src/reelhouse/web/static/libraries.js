@@ -1,5 +1,5 @@
 // Adding a library and following its scan: shared by first-run setup and the Libraries settings page.
-import { get, post } from "/static/api.js";
+import { get, patch, post } from "/static/api.js";
 import { h, field, formError, showErrors, clearErrors, formValues } from "/static/dom.js";
 
 export const KINDS = [
@@ -13,6 +13,8 @@ export function addLibraryForm(onAdded) {
     field({ name: "name", label: "Name", attrs: { required: true, maxlength: 100 } }),
     field({ name: "kind", label: "Type", type: "select", value: "movies", options: KINDS }),
     field({ name: "paths", label: "Folder on this server", help: "The full path, for example /srv/media/movies. One folder per line for several.", type: "textarea", attrs: { required: true } }),
+    field({ name: "seek_previews", label: "Seek preview thumbnails", type: "select", value: "auto", help: "Pictures of a video shown above the seek bar, made in the background after each scan.",
+      options: [["auto", "Usual for the type (on for movies, shows and home videos)"], ["on", "On"], ["off", "Off"]] }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add library")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -29,7 +31,9 @@ export function addLibraryForm(onAdded) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const library = await post("/api/libraries", { name: values.name.trim(), kind: values.kind, paths });
+      const body = { name: values.name.trim(), kind: values.kind, paths };
+      if (values.seek_previews !== "auto") body.seek_previews = values.seek_previews === "on";
+      const library = await post("/api/libraries", body);
       form.reset();
       onAdded(library);
     } catch (err) {
@@ -39,6 +43,30 @@ export function addLibraryForm(onAdded) {
     }
   });
   return form;
+}
+
+let toggleSeq = 0;
+
+// The owner's choice to make seek preview thumbnails for a library's videos, saved as soon as it changes.
+export function seekPreviewsToggle(library) {
+  const id = `seek-previews-${++toggleSeq}`;
+  const box = h("input", { type: "checkbox", id, name: "seek_previews", checked: library.seek_previews, "aria-describedby": `${id}-help` });
+  const status = h("span", { id: `${id}-help`, class: "muted", "aria-live": "polite" },
+    "Pictures above the seek bar, made in the background after each scan.");
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    try {
+      const saved = await patch(`/api/libraries/${encodeURIComponent(library.id)}`, { seek_previews: box.checked });
+      box.checked = saved.seek_previews;
+      status.textContent = saved.seek_previews ? "Seek previews are on; they are being made in the background." : "Seek previews are off.";
+    } catch (err) {
+      box.checked = !box.checked;
+      status.textContent = err.message;
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h("p", { class: "seek-previews-option" }, box, " ", h("label", { for: id }, "Seek preview thumbnails"), " ", status);
 }
 
 const PHASES = { idle: "Waiting", walk: "Looking for files", identify: "Reading files", reconcile: "Updating the catalogue", artwork: "Making artwork", done: "Finished" };

@@ -123,7 +123,7 @@ export function transportBar(media, stepBy) {
   };
   for (const type of ["play", "pause", "loadedmetadata", "durationchange", "timeupdate", "seeked", "emptied"]) media.addEventListener(type, draw);
   draw();
-  return { element: h("div", { class: "transport", role: "group", "aria-label": "Playback" }, toggle, seek, time), toggle };
+  return { element: h("div", { class: "transport", role: "group", "aria-label": "Playback" }, toggle, seek, time), toggle, seek };
 }
 
 export const SHORTCUTS = [

@@ -9,6 +9,7 @@ import { rememberLanguage } from "/static/play-choices.js";
 import * as music from "/static/music.js";
 import { addStyles, reasonText, chapterBar, shortcutsHelp, playerKeys, upNextCard, transportBar } from "/static/player-controls.js";
 import { isTv } from "/static/tv-mode.js";
+import { seekPreview } from "/static/seek-preview.js";
 
 const REPORT_EVERY = 10_000;
 
@@ -137,6 +138,8 @@ export async function render({ main, params, query }) {
   media.addEventListener("play", () => { if (upNext.card) { upNext.card.cancel(); upNext.card = null; } });
   const transport = transportBar(media, (by) => step(by));
   player.insertBefore(transport.element, chapters ? chapters.element : buttons);
+  // Pictures of the film above the seek slider, once the server has made them.
+  seekPreview(item.id, transport.seek, transport.element);
   // A remote's Up and Down move between controls (the set has its own volume keys): Down from the page lands on
   // Play/Pause. With a keyboard they stay the volume keys.
   const remoteDown = () => { transport.toggle.focus({ focusVisible: true }); transport.toggle.scrollIntoView({ block: "nearest" }); };

@@ -4,7 +4,7 @@ import { h, field, formatDate, sentence } from "/static/dom.js";
 import { setTitle, refreshLibraries, announce, navigate, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
 import { homeShelves } from "/static/settings-home.js";
-import { addLibraryForm, scanProgress, startScan, KINDS } from "/static/libraries.js";
+import { addLibraryForm, scanProgress, seekPreviewsToggle, startScan, KINDS } from "/static/libraries.js";
 
 const SECTIONS = [
   ["general", "General"], ["libraries", "Libraries"], ["remote", "Remote Access"], ["users", "Users & Sharing"],
@@ -56,7 +56,7 @@ const PAGES = {
         list.append(h("li", { class: "card", dataset: { library: lib.id } },
           h("h2", {}, h("a", { href: `#/library/${lib.id}` }, lib.name)),
           h("p", { class: "muted" }, `${(KINDS.find(([k]) => k === lib.kind) || [0, lib.kind])[1]} · ${(lib.roots || []).join(", ")}`),
-          progress, h("div", { class: "actions" }, scan, remove)));
+          seekPreviewsToggle(lib), progress, h("div", { class: "actions" }, scan, remove)));
       }
     };
     await draw();
