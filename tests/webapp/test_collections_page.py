@@ -13,6 +13,7 @@ from playwright.sync_api import BrowserContext, Request, expect
 from tests.harness import RunningServer
 from tests.mediagen import MediaKit
 from tests.webapp.conftest import Camera
+from tests.webapp.test_accessibility import ALWAYS, AUDIT, AXE, TAGS
 from tests.webapp.test_item_pages import find, open_page
 from tests.webapp.test_player_journey import scanned, signed_in
 
@@ -47,6 +48,16 @@ def test_the_item_page_links_to_its_collection_which_lists_the_films(
         )
     library = scanned(server, "Films", "movies", root)
     page = signed_in(server, context_factory, errors_seen)
+    # axe-core on each new page, injected by the browser outside the app's CSP (as test_accessibility does).
+    page.context.add_init_script(path=str(AXE))
+    axe_found: dict[str, list[str]] = {}
+
+    def audit(name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        camera.shot(page, name)
+        if found := page.evaluate(AUDIT, [TAGS, ALWAYS]):
+            axe_found[name] = found
+
     elsewhere: list[str] = []
 
     def only_here(request: Request) -> None:
@@ -64,22 +75,23 @@ def test_the_item_page_links_to_its_collection_which_lists_the_films(
     expect(details.locator("dt", has_text="IMDb").locator("+ dd")).to_have_text("tt0000012")
     expect(details.locator("dt", has_text="TMDB").locator("+ dd")).to_have_text("20127")
     assert details.locator("a").count() == 0
-    camera.shot(page, "film-in-a-collection")
+    audit("film-in-a-collection")
 
     line.get_by_role("link", name="Harbour Trilogy").click()
     expect(page.get_by_role("heading", name="Harbour Trilogy", level=1)).to_be_visible()
     films = page.get_by_role("list", name="Films of Harbour Trilogy")
     expect(films.locator(".title")).to_have_text(["Dawn Harbour", "Harbour Lights", "Coda Harbour"])
     expect(page.locator("#collection-count")).to_have_text("3 films, in release order")
-    camera.shot(page, "collection")
+    audit("collection")
 
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Collections").click()
     expect(page).to_have_url(re.compile(rf"#/library/{library}\?view=collections$"))
     cards = page.get_by_role("list", name="Collections")
     expect(cards.locator(".title")).to_have_text(["Harbour Trilogy"])
     expect(cards.locator(".meta")).to_have_text(["3 films"])
-    camera.shot(page, "library-collections")
+    audit("library-collections")
     page.get_by_role("navigation", name="Library views").get_by_role("link", name="Films").click()
     expect(page.get_by_role("list", name=re.compile("^Films, page 1"))).to_be_visible()
     assert elsewhere == []
+    assert axe_found == {}
     assert errors_seen == []
