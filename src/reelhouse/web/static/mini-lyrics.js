@@ -57,7 +57,7 @@ export function lyricsPanel({ onOpen }) {
   // The current line is the last one whose time has come.
   function follow(jump = false) {
     if (!synced || !lines.length) return;
-    const now = (music.audio.currentTime || 0) * 1000;
+    const now = music.elapsed() * 1000;
     let at = -1;
     for (let i = 0; i < lines.length && lines[i].start_ms <= now; i += 1) at = i;
     if (at === shown && !jump) return;

@@ -114,13 +114,15 @@ function drawPlayState() {
 }
 
 function drawTime() {
-  const a = music.audio;
-  const duration = isFinite(a.duration) ? a.duration : music.current()?.duration || 0;
-  ui.elapsed.textContent = formatDuration(a.currentTime || 0);
+  // The track's own time: with gapless play the element also holds the tracks before it.
+  const total = music.length();
+  const duration = isFinite(total) ? total : music.current()?.duration || 0;
+  const at = music.elapsed();
+  ui.elapsed.textContent = formatDuration(at);
   ui.total.textContent = formatDuration(duration);
   ui.seek.max = String(Math.max(0, Math.floor(duration)));
-  ui.seek.value = String(Math.floor(a.currentTime || 0));
-  ui.seek.setAttribute("aria-valuetext", `${formatDuration(a.currentTime || 0)} of ${formatDuration(duration)}`);
+  ui.seek.value = String(Math.floor(at));
+  ui.seek.setAttribute("aria-valuetext", `${formatDuration(at)} of ${formatDuration(duration)}`);
 }
 
 function draw() {

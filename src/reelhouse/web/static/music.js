@@ -2,6 +2,7 @@
 // tracks it plays, and the same playback decision, signed media URLs and progress reports as the player page.
 import { get, api, ApiError } from "/static/api.js";
 import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
+import { Chain, fetchTrack } from "/static/gapless.js";
 
 const REPORT_EVERY = 10_000;
 // "Previous" past this many seconds starts the track again, as every music player does.
@@ -25,7 +26,7 @@ function makeAudio() {
   const el = document.createElement("audio");
   el.preload = "auto";
   for (const type of FORWARDED) el.addEventListener(type, () => { if (el === audio) media.dispatchEvent(new Event(type)); });
-  el.addEventListener("timeupdate", () => { if (el === audio) { report(); prepareNext(); } });
+  el.addEventListener("timeupdate", () => { if (el === audio) { crossSoon(); report(); prepareNext(); } });
   el.addEventListener("pause", () => { if (el === audio && !el.ended) report(true); });
   el.addEventListener("error", () => {
     if (el === spare) { if (ahead.track) discardAhead(); return; }
@@ -36,15 +37,23 @@ function makeAudio() {
 }
 export let audio = makeAudio();
 let spare = makeAudio();
-// The next track being readied in `spare`: its playback decision, and `ready` once its stream is attached.
-const ahead = { track: null, decision: null, holder: { hls: null }, ready: false, seq: 0 };
+// The next track being readied in `spare` (or, when `start` is set, already appended to the chain at that time):
+// its playback decision, and `ready` once its stream is attached.
+const ahead = { track: null, decision: null, holder: { hls: null }, ready: false, seq: 0, start: null, duration: 0 };
 
 export const state = { tracks: [], index: -1, repeat: "off", shuffled: false, original: null, error: "", method: "" };
-const stream = { hls: null, sessionId: null, itemId: null, lastReport: 0, seq: 0 };
+// With gapless play (`chain`), the element holds several tracks: the playing one starts at `offset` and lasts
+// `length` seconds; otherwise `offset` is 0 and `length` null (the element's own duration).
+const stream = { hls: null, sessionId: null, itemId: null, lastReport: 0, seq: 0, chain: null, offset: 0, length: null };
+let crossTimer = 0;
 // The playback routes, found once: the page-hide handler must not wait for them.
 let routes = {};
 
 export const current = () => state.tracks[state.index] || null;
+// The playing track's own time and length, whatever else the element holds before it. The element keeps whole
+// microseconds, so a seek to a lyric line's start could read back a hair before it: the millisecond is exact enough.
+export const elapsed = () => Math.max(0, Math.round(((audio.currentTime || 0) - stream.offset) * 1000) / 1000);
+export const length = () => stream.length ?? audio.duration;
 
 function changed() {
   save();
@@ -141,6 +150,7 @@ async function load(track, autoplay, from) {
   discardAhead();
   releaseSession();
   audio.pause();
+  dropChain();
   stream.itemId = null;
   routes = await playRoutes().catch(() => ({}));
   if (seq !== stream.seq) return;
@@ -163,7 +173,19 @@ async function load(track, autoplay, from) {
   events.dispatchEvent(new Event("change"));
   // Listen before attaching: a cached stream may have its metadata before the next line runs.
   startAt(audio, decision, from);
-  if (!(await attachStream(audio, decision, stream))) { fail(NO_HLS); return; }
+  // A track the chain can hold starts it: the tracks after it are appended to the same element.
+  const whole = await fetchTrack(decision).catch(() => null);
+  if (seq !== stream.seq) return;
+  if (whole) {
+    stream.chain = new Chain(audio);
+    stream.length = whole.duration;
+    if (!(await stream.chain.append(whole).then(() => true, () => false))) {
+      if (seq !== stream.seq) return;
+      dropChain();
+      audio.src = decision.url;
+    }
+  } else if (!(await attachStream(audio, decision, stream))) { fail(NO_HLS); return; }
+  if (seq !== stream.seq) return;
   if (autoplay) {
     try { await audio.play(); } catch { /* autoplay may be refused; the play button is there */ }
   }
@@ -187,10 +209,17 @@ function upcoming() {
 
 // Near the end, the next track gets its playback decision (the same request as any play) and loads in `spare`.
 // A refusal (the account's stream limit, say) only means that track starts after the end, as it always did.
+// With a chain, the next track is appended to it when its file says how long its music is; otherwise the chain
+// is closed (so the element ends) and the next track loads in `spare` as before.
 async function prepareNext() {
   const at = upcoming();
-  if (at < 0 || !stream.itemId || !routes.playback || !isFinite(audio.duration)) return;
-  if (audio.duration - audio.currentTime > PREPARE_BEFORE) return;
+  const left = length() - elapsed();
+  if (!stream.itemId || !routes.playback || !isFinite(left) || left > PREPARE_BEFORE) return;
+  if (at < 0) {
+    if (ahead.track) discardAhead();
+    stream.chain?.finish();
+    return;
+  }
   const track = state.tracks[at];
   if (ahead.track === track) return;
   discardAhead();
@@ -202,6 +231,18 @@ async function prepareNext() {
   } catch { return; }
   if (seq !== ahead.seq) { endSession(decision.session_id); return; }
   ahead.decision = decision;
+  const chain = stream.chain;
+  if (chain) {
+    const whole = await fetchTrack(decision).catch(() => null);
+    const start = whole && seq === ahead.seq ? await chain.append(whole).catch(() => null) : null;
+    if (seq !== ahead.seq) { if (start !== null) chain.truncate(start); return; }
+    if (start !== null) {
+      Object.assign(ahead, { start, duration: whole.duration, ready: true });
+      crossSoon();
+      return;
+    }
+    chain.finish();
+  }
   startAt(spare, decision, null);
   if (!(await attachStream(spare, decision, ahead.holder))) { discardAhead(); return; }
   if (seq === ahead.seq) ahead.ready = true;
@@ -214,6 +255,8 @@ function discardAhead() {
   ahead.track = null;
   ahead.decision = null;
   ahead.ready = false;
+  if (ahead.start !== null) stream.chain?.truncate(ahead.start);
+  ahead.start = null;
   if (ahead.holder.hls) { ahead.holder.hls.destroy(); ahead.holder.hls = null; }
   if (loaded) { spare.removeAttribute("src"); spare.load(); }
   endSession(session);
@@ -222,10 +265,12 @@ function discardAhead() {
 // The end of a track: "repeat one" starts it again; otherwise the next one plays, from `spare` when it is ready.
 async function finished() {
   const at = upcoming();
-  if (at >= 0 && ahead.ready && state.tracks[at] === ahead.track) { handOver(at); return; }
+  if (at >= 0 && ahead.ready && ahead.start === null && state.tracks[at] === ahead.track) { handOver(at); return; }
   await report(true);
   if (state.repeat === "one") {
-    audio.currentTime = 0;
+    // A chained track starts again alone, from time 0 of a fresh element, rather than deep inside the chain.
+    if (stream.offset > 0) { playAt(state.index, { from: 0 }); return; }
+    seek(0);
     audio.play().catch(() => {});
     return;
   }
@@ -235,7 +280,7 @@ async function finished() {
 // The readied element takes the played one's place in the page and plays at once; the finished track is then
 // reported and its session ended, as a normal advance does.
 function handOver(at) {
-  const done = { itemId: stream.itemId, position: audio.currentTime, duration: audio.duration };
+  const done = { itemId: stream.itemId, position: elapsed(), duration: length() };
   const oldSession = stream.sessionId;
   const old = audio;
   stream.seq += 1;
@@ -258,8 +303,43 @@ function handOver(at) {
   ahead.seq += 1;
   old.removeAttribute("src");
   old.load();
+  dropChain();
   changed();
   send(done).finally(() => endSession(oldSession));
+}
+
+// The playhead is about to reach the appended track: the switch is timed to the boundary, not to the next
+// timeupdate (a quarter of a second later).
+function crossSoon() {
+  if (ahead.start === null || !ahead.ready || crossTimer) return;
+  const wait = (ahead.start - audio.currentTime) / (audio.playbackRate || 1);
+  if (wait > 1) return;
+  crossTimer = setTimeout(() => { crossTimer = 0; cross(); }, Math.max(0, wait * 1000));
+}
+
+// The chained track now plays, in the same element: the finished one is reported played and its session ended,
+// and the bar, lyrics and queue follow the new one.
+function cross() {
+  if (ahead.start === null || !ahead.ready) return;
+  if (audio.currentTime < ahead.start) { crossSoon(); return; }
+  const done = { itemId: stream.itemId, position: stream.length, duration: stream.length };
+  const oldSession = stream.sessionId;
+  state.index = state.tracks.indexOf(ahead.track);
+  state.error = "";
+  state.method = ahead.decision.method || "";
+  Object.assign(stream, { sessionId: ahead.decision.session_id || null, itemId: ahead.track.id, lastReport: Date.now(),
+    offset: ahead.start, length: ahead.duration });
+  Object.assign(ahead, { track: null, decision: null, ready: false, start: null, seq: ahead.seq + 1 });
+  changed();
+  media.dispatchEvent(new Event("durationchange"));
+  send(done).finally(() => endSession(oldSession));
+}
+
+function dropChain() {
+  stream.chain?.release();
+  Object.assign(stream, { chain: null, offset: 0, length: null });
+  clearTimeout(crossTimer);
+  crossTimer = 0;
 }
 
 function fail(text) {
@@ -275,7 +355,7 @@ async function report(force = false) {
   const now = Date.now();
   if (!force && now - stream.lastReport < REPORT_EVERY) return;
   stream.lastReport = now;
-  await send({ itemId, position: audio.currentTime, duration: audio.duration });
+  await send({ itemId, position: elapsed(), duration: length() });
 }
 
 async function send({ itemId, position, duration }) {
@@ -310,16 +390,17 @@ export function next() {
 }
 
 export function previous() {
-  if (audio.currentTime > RESTART_AFTER || state.index <= 0) {
-    if (state.index === 0 && state.repeat === "all" && audio.currentTime <= RESTART_AFTER) { playAt(state.tracks.length - 1); return; }
-    audio.currentTime = 0;
+  if (elapsed() > RESTART_AFTER || state.index <= 0) {
+    if (state.index === 0 && state.repeat === "all" && elapsed() <= RESTART_AFTER) { playAt(state.tracks.length - 1); return; }
+    seek(0);
     return;
   }
   playAt(state.index - 1);
 }
 
 export function seek(seconds) {
-  if (isFinite(audio.duration)) audio.currentTime = Math.max(0, Math.min(audio.duration, seconds));
+  const total = length();
+  if (isFinite(total)) audio.currentTime = stream.offset + Math.max(0, Math.min(total, seconds));
 }
 
 export function setRepeat(mode) {
@@ -350,7 +431,7 @@ export function remove(index) {
   const playing = !audio.paused;
   state.index = Math.min(index, state.tracks.length - 1);
   if (playing) playAt(state.index);
-  else { stream.seq += 1; audio.pause(); releaseSession(); stream.itemId = null; audio.removeAttribute("src"); audio.load(); changed(); }
+  else { stream.seq += 1; audio.pause(); releaseSession(); dropChain(); stream.itemId = null; audio.removeAttribute("src"); audio.load(); changed(); }
 }
 
 // Shuffle keeps the playing track first and mixes the rest; turning it off puts back the order it came in.
@@ -383,6 +464,7 @@ export function stop() {
   stream.itemId = null;
   audio.pause();
   if (stream.hls) { stream.hls.destroy(); stream.hls = null; }
+  dropChain();
   audio.removeAttribute("src");
   audio.load();
   state.tracks = [];

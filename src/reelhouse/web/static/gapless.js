@@ -1,0 +1,131 @@
+// Gapless play: consecutive tracks fed through one MediaSource into the one <audio> element, each cut to its exact
+// length, so the next track's first sample follows the last one's with nothing between them (a hand-over between
+// two elements leaves tens of milliseconds of silence, audible on live albums and classical music).
+//
+// Only MP3 files whose LAME/Info header says how many samples the encoder added are chained (Chromium's
+// MediaSource plays audio/mpeg; without that header the track's true length is unknown). Everything else falls
+// back to the hand-over in music.js. The bytes come from the track's own stream URL, so the server's media access
+// decision is made for each of them as for any play.
+
+export const CHAIN_TYPE = "audio/mpeg";
+// An MP3 decoder outputs this many samples before the first encoded one (the same for every layer III decoder).
+const DECODER_DELAY = 529;
+
+// Where the music is in an MP3: seconds to skip at the front and its exact length, or null when the file does not
+// say. The Xing/Info frame is the first frame after any ID3v2 tag; LAME's extension follows its optional fields.
+export function mp3Gapless(bytes) {
+  let at = 0;
+  if (bytes.length > 10 && bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) {
+    const size = ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
+    at = 10 + size + (bytes[5] & 0x10 ? 10 : 0);
+  }
+  if (at + 200 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1] & 0xe0) !== 0xe0) return null;
+  const version = (bytes[at + 1] >> 3) & 3;
+  const layer = (bytes[at + 1] >> 1) & 3;
+  const rateIndex = (bytes[at + 2] >> 2) & 3;
+  if (version === 1 || layer !== 1 || rateIndex === 3) return null;
+  const mpeg1 = version === 3;
+  const mono = bytes[at + 3] >> 6 === 3;
+  const sampleRate = [44100, 48000, 32000][rateIndex] / (mpeg1 ? 1 : version === 2 ? 2 : 4);
+  const tag = at + 4 + (mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17);
+  const text = (from, n) => String.fromCharCode(...bytes.subarray(from, from + n));
+  if (!["Xing", "Info"].includes(text(tag, 4))) return null;
+  const u32 = (p) => (bytes[p] << 24 >>> 0) + (bytes[p + 1] << 16) + (bytes[p + 2] << 8) + bytes[p + 3];
+  const flags = u32(tag + 4);
+  if (!(flags & 1)) return null;
+  const frames = u32(tag + 8);
+  const lame = tag + 12 + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
+  // The encoder's name ("LAME", "Lavc"...) opens the extension; without it the delay bytes are something else.
+  if (!/^[A-Za-z]{4}$/.test(text(lame, 4))) return null;
+  const delay = (bytes[lame + 21] << 4) | (bytes[lame + 22] >> 4);
+  const padding = ((bytes[lame + 22] & 0x0f) << 8) | bytes[lame + 23];
+  const samples = frames * (mpeg1 ? 1152 : 576) - delay - padding;
+  if (samples <= 0) return null;
+  return { skip: (delay + DECODER_DELAY) / sampleRate, duration: samples / sampleRate };
+}
+
+export const chainable = (decision) =>
+  decision?.method === "direct" && decision.content_type === CHAIN_TYPE &&
+  typeof MediaSource !== "undefined" && MediaSource.isTypeSupported(CHAIN_TYPE);
+
+// A whole track's bytes and where its music is, or null when it cannot be chained (the caller falls back).
+export async function fetchTrack(decision) {
+  if (!chainable(decision)) return null;
+  const answer = await fetch(decision.url, { credentials: "same-origin" });
+  if (!answer.ok) return null;
+  const bytes = new Uint8Array(await answer.arrayBuffer());
+  const cut = mp3Gapless(bytes);
+  return cut ? { bytes, ...cut } : null;
+}
+
+// One MediaSource on one element. Each appended track starts where the previous one ended, to the microsecond
+// the browser keeps, and is trimmed to its exact length by the append window. A SourceBuffer takes one change at
+// a time, so changes wait for each other in `queue`.
+export class Chain {
+  constructor(el) {
+    this.source = new MediaSource();
+    this.url = URL.createObjectURL(this.source);
+    this.end = 0;
+    this.buffer = null;
+    this.queue = new Promise((resolve) => this.source.addEventListener("sourceopen", resolve, { once: true }));
+    el.src = this.url;
+  }
+
+  // Resolves with the track's start time in the element once its bytes are buffered.
+  append(track) {
+    return this.serial(async () => {
+      if (!this.buffer) {
+        this.buffer = this.source.addSourceBuffer(CHAIN_TYPE);
+        // audio/mpeg has no timestamps of its own: "sequence" is the only mode it allows.
+        this.buffer.mode = "sequence";
+      }
+      const start = this.end;
+      const b = this.buffer;
+      b.appendWindowEnd = Infinity;
+      b.appendWindowStart = start;
+      b.appendWindowEnd = start + track.duration;
+      // The encoder's and decoder's delay fall before the window and are cut, as the padding after it is.
+      b.timestampOffset = start - track.skip;
+      await this.updated(() => b.appendBuffer(track.bytes));
+      this.end = start + track.duration;
+      return start;
+    });
+  }
+
+  // Drops what was appended from `at` on (the queue changed after the next track was readied).
+  truncate(at) {
+    return this.serial(async () => {
+      if (!this.buffer || at >= this.end) return;
+      await this.updated(() => this.buffer.remove(at, Infinity));
+      this.end = at;
+    }).catch(() => {});
+  }
+
+  // Nothing more follows for now: the element can reach its end and fire `ended`. An append reopens it.
+  finish() {
+    return this.serial(async () => {
+      if (this.source.readyState === "open") this.source.endOfStream();
+    }).catch(() => {});
+  }
+
+  release() {
+    URL.revokeObjectURL(this.url);
+  }
+
+  serial(change) {
+    const run = this.queue.then(change);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  updated(change) {
+    return new Promise((resolve, reject) => {
+      const b = this.buffer;
+      const done = () => { b.removeEventListener("error", failed); resolve(); };
+      const failed = () => { b.removeEventListener("updateend", done); reject(new Error("The track could not be appended.")); };
+      b.addEventListener("updateend", done, { once: true });
+      b.addEventListener("error", failed, { once: true });
+      change();
+    });
+  }
+}
