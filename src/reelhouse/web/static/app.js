@@ -22,7 +22,6 @@ const ROUTES = [
   ["/item/:id", "/static/view-item.js", true],
   ["/person/:id", "/static/view-person.js", true],
   ["/collection/:id", "/static/view-collection.js", true],
-  ["/collection/:id", "/static/view-collection.js", true],
   ["/search", "/static/view-search.js", true],
   ["/play/:id", "/static/view-player.js", true],
   ["/playlists", "/static/view-playlists.js", true],
