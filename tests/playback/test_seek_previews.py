@@ -102,6 +102,12 @@ def test_a_library_its_owner_excludes_gets_none_until_turned_on(stage: Stage, tm
     (clip,) = services.catalogue.search(system_actor("test"), "Clip")
     assert owner.get(f"/api/items/{clip.id}/seek-previews").status == 404
     assert _manifests(stage) == []
+    # Neither the queue nor the worker takes it, each on its own.
+    previews = services.seek_previews
+    assert previews is not None
+    assert previews.queue_library(library_id) == 0
+    assert previews.make(clip.id) is False
+    assert _manifests(stage) == []
     # A music library is off by default; a movie library on.
     (tmp_path / "tunes").mkdir()
     music = owner.post(
@@ -116,6 +122,10 @@ def test_a_library_its_owner_excludes_gets_none_until_turned_on(stage: Stage, tm
     assert (turned.status, turned.json()["seek_previews"]) == (200, True)
     _settle(stage)
     assert owner.get(f"/api/items/{clip.id}/seek-previews").status == 200
+    # Turned off again, what was made is no longer served.
+    assert owner.request("PATCH", f"/api/libraries/{library_id}", body={"seek_previews": False}).status == 200
+    assert owner.get(f"/api/items/{clip.id}/seek-previews").status == 404
+    assert owner.get(f"/api/items/{clip.id}/seek-previews/0.jpg").status == 404
 
 
 def test_a_file_replaced_under_the_same_name_gets_new_sheets(stage: Stage, tmp_path: Path) -> None:
