@@ -10,6 +10,7 @@ import typer.main
 from reelhouse.cli.main import app
 from reelhouse.config import KEY_HELP
 from reelhouse.domain.settings import REGISTRY
+from reelhouse.web.peer_api import PEER_ROUTES
 from reelhouse.web.routes import ROUTES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -37,7 +38,8 @@ def _cli_verbs() -> set[str]:
 
 def test_every_route_is_documented_and_every_documented_route_exists() -> None:
     documented = _documented(r"^### `(GET|POST|PUT|PATCH|DELETE) (/\S*)`", "api.md")
-    declared = {(r.method, r.path) for r in ROUTES}
+    # The web ports' one route table, and the peer listener's own (web/peer_api.py).
+    declared = {(r.method, r.path) for r in ROUTES} | {(r.method, r.path) for r in PEER_ROUTES}
     assert declared - documented == set(), "routes missing from docs/api.md"
     assert documented - declared == set(), "docs/api.md describes routes that do not exist"
 

@@ -23,6 +23,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.music_apps import MusicAppRepository
+from reelhouse.persistence.peers import PeerRepository
 from reelhouse.persistence.playlists import PlaylistRepository
 from reelhouse.persistence.playstate import PlayStateRepository
 from reelhouse.persistence.privacy import PrivacyRepository
@@ -46,6 +47,8 @@ from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.passwords import Passwords
+from reelhouse.services.peer_identity import load_identity
+from reelhouse.services.peering import PeeringService
 from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
@@ -61,6 +64,7 @@ from reelhouse.services.users import UserService
 from reelhouse.web.context import Services
 from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.listeners import PlainListener, TLSListener
+from reelhouse.web.peer_api import build_peer_app
 from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
@@ -87,6 +91,22 @@ class Reelhouse:
             self.db, TwoFactorRepository(), audit, settings.get, load_secret(config.data_dir / "totp.key")
         )
         accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
+        # Bound once the peer listener is open: its port goes into the link a code's screen offers.
+        self.peer_port: int | None = None
+        self._peer_runner: web.AppRunner | None = None
+        self.peering = PeeringService(
+            self.db,
+            PeerRepository(),
+            audit,
+            load_identity(config.data_dir / "peer"),
+            load_secret(config.data_dir / "peer" / "codes.key"),
+            accounts.check_own_password,
+            server_name=lambda: str(settings.get("server_name")),
+            addresses=self._peer_addresses,
+            on_code=self._code_issued,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._app: web.Application | None = None
         self.listeners: list[Listener] = []
         self._background: list[asyncio.Task[None]] = []
         self._tls_sites: list[TLSListener] = []
@@ -206,14 +226,66 @@ class Reelhouse:
         app.on_cleanup.append(self._on_cleanup)
         return app
 
-    async def _on_startup(self, _app: web.Application) -> None:
-        self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS)))
+    async def _on_startup(self, app: web.Application) -> None:
+        self._loop, self._app = asyncio.get_running_loop(), app
+        self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS, app)))
 
-    async def _reload_settings(self, every: float) -> None:
-        """Settings saved by the CLI while the server runs apply within ``every`` seconds."""
+    def _code_issued(self) -> None:
+        """Open the peer listener before the code is shown, so that its link carries the address. Called from
+        a worker thread; a code made by the CLI (no loop here) is noticed at the next settings tick."""
+        loop, app = self._loop, self._app
+        if loop is None or app is None or self._peer_runner is not None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.open_peer_listener(app), loop).result(10)
+        except (TimeoutError, RuntimeError) as exc:
+            log.warning("could not open the peer listener: %s", exc)
+
+    def _peer_addresses(self) -> list[str]:
+        if self.peer_port is None:
+            return []
+        host = self.config.host
+        hosts = [host] if host not in ("0.0.0.0", "::", "") else local_addresses()  # noqa: S104
+        return [f"[{h}]:{self.peer_port}" if ":" in h else f"{h}:{self.peer_port}" for h in hosts]
+
+    async def open_peer_listener(self, app: web.Application) -> None:
+        """The peer listener, once a link code waits or a link exists (checked at each settings tick), on
+        ``peer_port``, behind the same gate as the web listeners."""
+        port = self.config.peer_port
+        if self._peer_runner is not None or port is None:
+            return
+        loop = asyncio.get_running_loop()
+        peering = self.peering
+        needed = await loop.run_in_executor(
+            self.executor, lambda: peering.code_waiting() or bool(peering.links())
+        )
+        if not needed or self._peer_runner is not None:
+            return
+        gate = app[GATE]
+        runner = web.AppRunner(build_peer_app(peering, self.executor, gate), access_log=None)
+        await runner.setup()
+        site = TLSListener(runner, self.config.host, port, gate, peering.identity.server_context())
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            log.warning("cannot open the peer listener on port %s: %s", port, exc.strerror or exc)
+            return
+        self._peer_runner = runner
+        self._tls_sites.append(site)
+        self.peer_port = site.addresses[0][1]
+        log.info("peer listener open on port %s", self.peer_port)
+
+    async def _reload_settings(self, every: float, app: web.Application) -> None:
+        """Settings saved by the CLI while the server runs apply within ``every`` seconds; a link code made
+        meanwhile (by the web page or the CLI) opens the peer listener."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(every)
+            try:
+                await self.open_peer_listener(app)
+            except ReelhouseError as exc:
+                log.warning("could not open the peer listener: %s", exc.message)
             try:
                 if await loop.run_in_executor(self.executor, self.services.settings.reload):
                     log.info("runtime settings changed outside the server; applied")
@@ -223,6 +295,8 @@ class Reelhouse:
     async def _on_cleanup(self, _app: web.Application) -> None:
         for site in self._tls_sites:
             await site.end()
+        if self._peer_runner is not None:
+            await self._peer_runner.cleanup()
         await self.portmap.stop()
         self.close()
 

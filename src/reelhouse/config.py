@@ -14,6 +14,7 @@ from reelhouse.errors import ConfigError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_HTTPS_PORT = 8920
+DEFAULT_PEER_PORT = 32450
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -30,6 +31,8 @@ class BootConfig:
     port: int = 8096
     # On by default: remote clients are only ever served over HTTPS, so Remote Access needs this listener.
     https_port: int | None = DEFAULT_HTTPS_PORT
+    # Linked servers dial this port; it is opened only while a link code waits or a link exists.
+    peer_port: int | None = DEFAULT_PEER_PORT
     database_url: str = ""
     log_level: str = "info"
     ffmpeg_path: str = ""
@@ -50,6 +53,8 @@ KEY_HELP: dict[str, str] = {
     "host": "Address the HTTP listener binds to.",
     "port": "TCP port of the HTTP listener.",
     "https_port": "TCP port of the HTTPS listener; 'off' (or empty) serves without HTTPS.",
+    "peer_port": "TCP port other Reelhouse servers link to (opened only while a link code waits or a link "
+    "exists); 'off' turns linking off.",
     "database_url": "SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL URLs are accepted.",
     "log_level": "One of debug, info, warning, error.",
     "ffmpeg_path": "The ffmpeg binary to run; empty means the one on PATH.",
@@ -101,12 +106,14 @@ def _coerce(key: str, raw: Any, origin: str) -> Any:
 
 
 def _validate(config: BootConfig) -> BootConfig:
-    for name in ("port", "https_port"):
+    for name in ("port", "https_port", "peer_port"):
         value = getattr(config, name)
         if value is not None and not 0 <= value <= 65535:
             raise ConfigError(f"'{name}' must be a TCP port between 0 and 65535, got {value}")
     if config.https_port is not None and config.https_port == config.port and config.port != 0:
         raise ConfigError("'https_port' must differ from 'port'")
+    if config.peer_port and config.peer_port in (config.port, config.https_port):
+        raise ConfigError("'peer_port' must differ from 'port' and 'https_port'")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError(f"'log_level' must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if config.scan_workers < 0 or config.scan_interval_minutes < 0:

@@ -458,3 +458,44 @@ item_lyrics = Table(
     Column("language", String(16)),
     Column("lines", Text, nullable=False),
 )
+
+# Linked servers (migration 0023). SPAKE2 is a balanced PAKE, so the side that shows a code must be able to use
+# it: it is kept sealed with a key outside the database (peer/codes.key), for ten minutes and one attempt.
+pairing_codes = Table(
+    "pairing_codes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("code_sealed", Text, nullable=False),
+    Column("created_by", String(32), ForeignKey("users.id", ondelete="CASCADE")),  # null: the CLI
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    # open → claimed (one attempt started) → used | burned; or cancelled.
+    Column("state", String(16), nullable=False),
+    # What the server that types the code may do here, and what this server asks to do there (JSON lists).
+    Column("scopes_to_peer", Text, nullable=False),
+    Column("scopes_from_peer", Text, nullable=False),
+)
+
+# One row per server paired with this one. ``fingerprint`` pins its peer key (SHA-256 of the SPKI, base32);
+# ``scopes_to_peer`` is what it may do here, ``scopes_from_peer`` what it granted this server there.
+peer_links = Table(
+    "peer_links",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("server_id", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("spki", Text, nullable=False),
+    Column("addresses", Text, nullable=False),
+    Column("scopes_to_peer", Text, nullable=False),
+    Column("scopes_from_peer", Text, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("role", String(16), nullable=False),  # "dialed" (we typed the code) or "listened"
+    Column("paired_at", Float, nullable=False),
+    Column("paired_by", String(32)),
+    Column("last_seen", Float),
+    Column("last_status", Text),
+    Column("skew_ms", Integer),
+    Column("proto", Integer, nullable=False),
+    Index("ix_peer_links_fingerprint", "fingerprint"),
+)

@@ -1,0 +1,66 @@
+"""Pairing codes and peer links: SQL only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from reelhouse.persistence.schema import pairing_codes, peer_links
+
+
+class PeerRepository:
+    def add_code(self, conn: Connection, **row: Any) -> None:
+        conn.execute(insert(pairing_codes).values(**row))
+
+    def void_open_codes(self, conn: Connection) -> int:
+        """One code at a time: a new code, or a cancel, voids the one before it."""
+        done = conn.execute(
+            update(pairing_codes)
+            .where(pairing_codes.c.state.in_(("open", "claimed")))
+            .values(state="cancelled")
+        )
+        return int(done.rowcount or 0)
+
+    def claim_open_code(self, conn: Connection, now: float) -> Any:
+        """The live code, moved from open to claimed in the same statement that finds it: of two attempts at
+        once, exactly one gets it."""
+        row = conn.execute(
+            select(pairing_codes).where(pairing_codes.c.state == "open", pairing_codes.c.expires_at > now)
+        ).first()
+        if row is None:
+            return None
+        claimed = conn.execute(
+            update(pairing_codes)
+            .where(pairing_codes.c.id == row.id, pairing_codes.c.state == "open")
+            .values(state="claimed")
+        )
+        return row if claimed.rowcount == 1 else None
+
+    def latest_code(self, conn: Connection) -> Any:
+        return conn.execute(
+            select(pairing_codes).order_by(pairing_codes.c.created_at.desc()).limit(1)
+        ).first()
+
+    def set_code_state(self, conn: Connection, code_id: str, state: str) -> None:
+        conn.execute(update(pairing_codes).where(pairing_codes.c.id == code_id).values(state=state))
+
+    def add_link(self, conn: Connection, **row: Any) -> None:
+        conn.execute(insert(peer_links).values(**row))
+
+    def links(self, conn: Connection, include_removed: bool = False) -> list[Any]:
+        stmt = select(peer_links).order_by(peer_links.c.paired_at)
+        if not include_removed:
+            stmt = stmt.where(peer_links.c.state != "removed")
+        return list(conn.execute(stmt))
+
+    def link(self, conn: Connection, link_id: str) -> Any:
+        return conn.execute(select(peer_links).where(peer_links.c.id == link_id)).first()
+
+    def link_by_fingerprint(self, conn: Connection, fingerprint: str) -> Any:
+        return conn.execute(
+            select(peer_links).where(peer_links.c.fingerprint == fingerprint, peer_links.c.state != "removed")
+        ).first()
+
+    def update_link(self, conn: Connection, link_id: str, **values: Any) -> None:
+        conn.execute(update(peer_links).where(peer_links.c.id == link_id).values(**values))

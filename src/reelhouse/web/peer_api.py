@@ -1,0 +1,106 @@
+"""The peer listener's application: what another Reelhouse server may ask of this one, on a port of its own,
+in TLS 1.3 with this server's peer certificate. Behind the same network gate as every listener.
+
+Its own short route table, apart from the browser's: nothing here is reachable on the web ports, and nothing
+of the web app is reachable here. Today it holds the pairing exchange, which needs no credential (the code is
+the credential, inside the PAKE) and is limited to ten attempts a minute per address."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from reelhouse import errors
+from reelhouse.services.peering import PeeringService
+from reelhouse.web.errors import problem, status_of
+from reelhouse.web.gate import NetworkGate
+
+MAX_FRAME = 64 * 1024
+PEERING = web.AppKey("peering", PeeringService)
+PEER_EXECUTOR = web.AppKey("peer_executor", ThreadPoolExecutor)
+
+
+@dataclass(frozen=True)
+class PeerRoute:
+    method: str
+    path: str
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    summary: str
+
+
+async def _frame(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > MAX_FRAME:
+        raise errors.InvalidInput("The pairing message is too large.")
+    raw = await request.content.read(MAX_FRAME + 1)
+    if len(raw) > MAX_FRAME:
+        raise errors.InvalidInput("The pairing message is too large.")
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise errors.InvalidInput("The pairing message is not JSON.") from None
+    if not isinstance(frame, dict):
+        raise errors.InvalidInput("The pairing message is not a JSON object.")
+    return frame
+
+
+async def _run(request: web.Request, fn: Callable[..., dict[str, Any]], *args: Any) -> web.Response:
+    loop = asyncio.get_running_loop()
+    answer = await loop.run_in_executor(request.app[PEER_EXECUTOR], fn, *args)
+    return web.json_response(answer)
+
+
+async def pair_start(request: web.Request) -> web.StreamResponse:
+    frame = await _frame(request)
+    return await _run(request, request.app[PEERING].answer_start, frame, request.remote or "")
+
+
+async def pair_confirm(request: web.Request) -> web.StreamResponse:
+    return await _run(request, request.app[PEERING].answer_confirm, await _frame(request))
+
+
+async def pair_finish(request: web.Request) -> web.StreamResponse:
+    frame = await _frame(request)
+    return await _run(request, request.app[PEERING].answer_finish, frame, request.remote or "")
+
+
+PEER_ROUTES = (
+    PeerRoute("POST", "/peer/v1/pair/start", pair_start, "Pairing, first message: claims the waiting code."),
+    PeerRoute(
+        "POST", "/peer/v1/pair/confirm", pair_confirm, "Pairing, key confirmation; a wrong one burns it."
+    ),
+    PeerRoute(
+        "POST", "/peer/v1/pair/finish", pair_finish, "Pairing, last message: the dialer's link record."
+    ),
+)
+
+
+@web.middleware
+async def _errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> Any:
+    try:
+        return await handler(request)
+    except errors.ReelhouseError as exc:
+        response = problem(status_of(exc), type(exc).__name__, exc.message)
+        if isinstance(exc, errors.TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except web.HTTPException as exc:
+        return problem(exc.status, "http", exc.reason)
+
+
+def build_peer_app(
+    peering: PeeringService, executor: ThreadPoolExecutor, gate: NetworkGate
+) -> web.Application:
+    app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
+    app[PEERING] = peering
+    app[PEER_EXECUTOR] = executor
+    for route in PEER_ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
+    return app
