@@ -266,6 +266,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/libraries"): ADMIN,
     ("GET", "/api/libraries/{library_id}"): SCOPED,
     ("DELETE", "/api/libraries/{library_id}"): ADMIN,
+    ("PATCH", "/api/libraries/{library_id}"): ADMIN,
     ("GET", "/api/libraries/{library_id}/items"): SCOPED,
     ("GET", "/api/libraries/{library_id}/genres"): SCOPED,
     ("GET", "/api/libraries/{library_id}/photo-facets"): SCOPED,
@@ -277,6 +278,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}/artwork/{kind}"): SCOPED,
     # A picture like artwork: the read scope, through the media access decision.
     ("GET", "/api/items/{item_id}/people/{person_id}/photo"): SCOPED,
+    # Seek previews: decided like artwork (a 404 while not made counts as reached, like an unknown id).
+    ("GET", "/api/items/{item_id}/seek-previews"): SCOPED,
+    ("GET", "/api/items/{item_id}/seek-previews/{number}.jpg"): SCOPED,
     ("GET", "/api/people/{person_id}"): SCOPED,
     ("GET", "/api/collections/{collection_id}"): SCOPED,
     ("GET", "/api/libraries/{library_id}/collections"): SCOPED,
