@@ -42,8 +42,21 @@ RECORD = """(() => {
     if (String(tag).toLowerCase() === 'audio') {
       window.audios.push(el);
       el.addEventListener('ended', () => window.endings.push(window.audios.indexOf(el)));
+      el.addEventListener('play', () => listen(el));
     }
     return el;
+  };
+  // What the listener hears: from its first play, the element's output goes through a recorder to the speakers.
+  window.heard = [];
+  const listen = (el) => {
+    if (window.listening) return;
+    const ctx = new AudioContext();
+    const recorder = ctx.createScriptProcessor(16384, 1, 1);
+    recorder.onaudioprocess = (e) => { window.heard.push(Float32Array.from(e.inputBuffer.getChannelData(0))); };
+    ctx.createMediaElementSource(el).connect(recorder);
+    recorder.connect(ctx.destination);
+    window.listening = ctx;
+    ctx.resume();
   };
   new MutationObserver(() => {
     const title = document.querySelector('#mini-player .mp-title')?.textContent;
@@ -51,6 +64,31 @@ RECORD = """(() => {
     if (title && a && title !== window.titles.at(-1)?.title) window.titles.push({ title, at: a.currentTime, src: a.src });
   }).observe(document, { subtree: true, childList: true, characterData: true });
 })();"""
+
+# The recording from its first sound to its last: the longest run of near-silent samples, how many upward zero
+# crossings sit more than 3 samples from the line through all of them (their median phase), how many crossings
+# there are, and how many seconds of sound.
+HEARD = """() => {
+  const rate = window.listening.sampleRate;
+  const all = new Float32Array(window.heard.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of window.heard) { all.set(c, at); at += c.length; }
+  let first = all.findIndex((v) => Math.abs(v) > 0.01);
+  let last = all.length - 1;
+  while (last > first && Math.abs(all[last]) <= 0.01) last -= 1;
+  let run = 0, longest = 0;
+  for (let n = first; n <= last; n += 1) { run = Math.abs(all[n]) < 1e-3 ? run + 1 : 0; longest = Math.max(longest, run); }
+  const period = rate / 440;
+  const ups = [];
+  for (let n = first + 1; n <= last; n += 1) {
+    if (all[n - 1] < 0 && all[n] >= 0) ups.push(n - 1 + all[n - 1] / (all[n - 1] - all[n]));
+  }
+  const phase = (x) => ((x % period) + period) % period;
+  const phases = ups.map(phase).sort((a, b) => a - b);
+  const middle = phases[Math.floor(phases.length / 2)];
+  const off = (x) => { const d = Math.abs(phase(x) - middle); return Math.min(d, period - d); };
+  return [longest, ups.filter((x) => off(x) > 3).length, ups.length, (last - first) / rate];
+}"""
 
 
 def split_tone(root: Path) -> Path:
@@ -106,9 +144,13 @@ def test_an_album_plays_gaplessly_in_one_element_cut_to_the_sample(
     )
     page.evaluate("() => { window.first = document.querySelector('#mini-player audio'); }")
     expect(bar.locator(".mp-title")).to_have_text("Finale", timeout=15_000)
-    # Half a second into the Finale (or, with two elements taking turns, the end of its own shorter timeline).
+    # A second into the Finale (or, with two elements taking turns, the end of its own shorter timeline), and the
+    # recorder, a third of a second behind, has heard past the boundary.
     page.wait_for_function(
-        "() => { const a = document.querySelector('#mini-player audio'); return a.ended || a.currentTime > 2.5; }"
+        "() => { const a = document.querySelector('#mini-player audio'); return a.ended || a.currentTime > 3; }"
+    )
+    page.wait_for_function(
+        "() => window.heard.reduce((n, c) => n + c.length, 0) > 2.9 * window.listening.sampleRate"
     )
     appends, titles, endings, same, buffered = page.evaluate(
         """() => { const a = document.querySelector('#mini-player audio');
@@ -117,6 +159,12 @@ def test_an_album_plays_gaplessly_in_one_element_cut_to_the_sample(
     )
     boundary = FIRST / RATE
     total = (FIRST + SECOND) / RATE
+    # What was heard is one unbroken tone: no stretch of silence, and every upward zero crossing where a single
+    # 440 Hz sine puts it (a track cut 529 samples short, or a pause between tracks, moves all later ones).
+    silent_run, slipped, crossings, heard_seconds = page.evaluate(HEARD)
+    assert heard_seconds > boundary + 0.3, heard_seconds
+    assert silent_run < 8, silent_run
+    assert crossings > 800 and slipped <= 2, (crossings, slipped)
     # Both tracks went into one SourceBuffer in sequence mode, each inside a window of its exact length, the
     # second starting where the first ends (the browser keeps whole microseconds).
     assert [a["mode"] for a in appends] == ["sequence", "sequence"], appends

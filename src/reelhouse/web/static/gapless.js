@@ -8,11 +8,11 @@
 // decision is made for each of them as for any play.
 
 export const CHAIN_TYPE = "audio/mpeg";
-// An MP3 decoder outputs this many samples before the first encoded one (the same for every layer III decoder).
-const DECODER_DELAY = 529;
 
 // Where the music is in an MP3: seconds to skip at the front and its exact length, or null when the file does not
 // say. The Xing/Info frame is the first frame after any ID3v2 tag; LAME's extension follows its optional fields.
+// Only the encoder's delay is skipped: Chromium's MP3 parser already drops the decoder's own 529 samples (skipping
+// them again cut 529 samples of music from each track's start and left as much silence before its end).
 export function mp3Gapless(bytes) {
   let at = 0;
   if (bytes.length > 10 && bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33) {
@@ -41,7 +41,7 @@ export function mp3Gapless(bytes) {
   const padding = ((bytes[lame + 22] & 0x0f) << 8) | bytes[lame + 23];
   const samples = frames * (mpeg1 ? 1152 : 576) - delay - padding;
   if (samples <= 0) return null;
-  return { skip: (delay + DECODER_DELAY) / sampleRate, duration: samples / sampleRate };
+  return { skip: delay / sampleRate, duration: samples / sampleRate };
 }
 
 export const chainable = (decision) =>
