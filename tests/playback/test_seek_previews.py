@@ -12,6 +12,9 @@ from pathlib import Path
 from PIL import Image
 
 from reelhouse.domain.access import system_actor
+from reelhouse.media.ffmpeg import SpriteJob
+from reelhouse.services.media_files import OpenedFile
+from reelhouse.services.transcoding import TranscodeService
 from tests.playback import media
 from tests.playback.conftest import Stage, set_user
 
@@ -167,3 +170,29 @@ def test_a_corrupt_video_is_skipped_and_reported(stage: Stage) -> None:
     report = services.scanning.state_of(stage.library_id).last_report
     assert report is not None and any("Seek previews" in e.reason for e in report.errors)
     assert stage.owner().get(f"/api/items/{item}/seek-previews").status == 404
+
+
+def test_previews_leave_an_encoder_slot_for_viewers(tmp_path: Path, masters: Path) -> None:
+    """With two encoders allowed and one viewer's encode running, a preview waits: the second slot stays free
+    for another viewer until the first encode ends."""
+    encoders = TranscodeService(tmp_path / "cache", lambda name: {"max_transcodes": 2}.get(name, 2048))
+    film = masters / "direct.mp4"
+
+    def opened() -> OpenedFile:
+        st = film.stat()
+        return OpenedFile(os.open(film, os.O_RDONLY), str(film), st.st_size, st.st_mtime_ns)
+
+    with opened() as source:
+        playing = encoders.audio("u", "i", "grant", source, 1, "opus", 64)
+    out = tmp_path / "sheets"
+    out.mkdir()
+    with opened() as source:
+        job = SpriteJob(source.ffmpeg_input(), out, 1, 160, 120, 10, 10)
+        worker = threading.Thread(target=encoders.sprites, args=(job,))
+        worker.start()
+        time.sleep(1.0)
+        assert worker.is_alive() and not list(out.glob("sheet*.jpg"))
+        encoders.stop(playing)
+        worker.join(30)
+    assert not worker.is_alive() and list(out.glob("sheet*.jpg"))
+    encoders.close()

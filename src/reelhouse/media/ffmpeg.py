@@ -251,7 +251,8 @@ def sprite_argv(job: SpriteJob) -> list[str]:
         "-sn",
         "-dn",
         "-vf",
-        f"fps=1/{interval},scale={width}:{height},tile={columns}x{rows}",
+        # round=up: tile n is the last frame at or before n x interval, not one up to half an interval later.
+        f"fps=1/{interval}:round=up,scale={width}:{height},tile={columns}x{rows}",
         "-c:v",
         "mjpeg",
         "-q:v",
