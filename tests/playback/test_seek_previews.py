@@ -3,16 +3,20 @@ cached by that file's identity, served through the decision, never made for a li
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from reelhouse.domain.access import system_actor
-from reelhouse.media.ffmpeg import SpriteJob
+from reelhouse.errors import InvalidInput
+from reelhouse.media.ffmpeg import Input as ffmpeg_input
+from reelhouse.media.ffmpeg import SpriteJob, sprite_argv
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.transcoding import TranscodeService
 from tests.playback import media
@@ -196,3 +200,15 @@ def test_previews_leave_an_encoder_slot_for_viewers(tmp_path: Path, masters: Pat
         worker.join(30)
     assert not worker.is_alive() and list(out.glob("sheet*.jpg"))
     encoders.close()
+
+
+@pytest.mark.parametrize(
+    "field", ["interval", "width", "height", "columns", "rows"], ids=lambda name: f"smuggled-{name}"
+)
+@pytest.mark.parametrize("value", ["10,drawtext", "1 -y", True, 0, 10**6, 1.5])
+def test_sprite_layout_takes_only_bounded_integers(tmp_path: Path, field: str, value: object) -> None:
+    """The sheets' filter chain is built from numbers alone: no value can add a filter or an option."""
+    job = SpriteJob(ffmpeg_input(3), tmp_path, 10, 160, 90, 10, 10)
+    assert "fps=1/10:round=up,scale=160:90,tile=10x10" in sprite_argv(job)
+    with pytest.raises(InvalidInput):
+        sprite_argv(dataclasses.replace(job, **{field: value}))
