@@ -48,6 +48,7 @@ from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.peer_identity import load_identity
+from reelhouse.services.peer_links import PeerLinks
 from reelhouse.services.peering import PeeringService
 from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
@@ -69,6 +70,8 @@ from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
 SETTINGS_RELOAD_SECONDS = 2.0
+# How often the poller looks for linked servers due a status check (each is due about once a minute).
+POLL_TICK_SECONDS = 5.0
 
 
 class Reelhouse:
@@ -94,11 +97,12 @@ class Reelhouse:
         # Bound once the peer listener is open: its port goes into the link a code's screen offers.
         self.peer_port: int | None = None
         self._peer_runner: web.AppRunner | None = None
+        identity = load_identity(config.data_dir / "peer")
         self.peering = PeeringService(
             self.db,
             PeerRepository(),
             audit,
-            load_identity(config.data_dir / "peer"),
+            identity,
             load_secret(config.data_dir / "peer" / "codes.key"),
             accounts.check_own_password,
             server_name=lambda: str(settings.get("server_name")),
@@ -151,6 +155,18 @@ class Reelhouse:
             on_broken=scanning.note_issue,
         )
         accounts.on_sessions_ended = media.sessions_ended
+        self.peer_links = PeerLinks(
+            self.db,
+            PeerRepository(),
+            identity,
+            status_source=lambda: {
+                "name": settings.get("server_name"),
+                "version": __version__,
+                "remote_access": bool(settings.get("remote_access")),
+                "secure_connections": settings.get("secure_connections"),
+                "active_streams": len(media.open) + len(encoders.active()),
+            },
+        )
         self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
         self.services = Services(
             accounts=accounts,
@@ -228,7 +244,21 @@ class Reelhouse:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._loop, self._app = asyncio.get_running_loop(), app
+        self._background.append(asyncio.create_task(self._poll_peers(POLL_TICK_SECONDS)))
         self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS, app)))
+
+    async def _poll_peers(self, every: float) -> None:
+        """Ask each linked server for its status when it is due (PeerLinks backs off from one that is down),
+        several at once, so that one blackholed address never holds up the others."""
+        loop = asyncio.get_running_loop()
+        links = self.peer_links
+        while True:
+            await asyncio.sleep(every)
+            try:
+                due = await loop.run_in_executor(self.executor, links.due)
+                await asyncio.gather(*(loop.run_in_executor(self.executor, links.poll, i) for i in due))
+            except ReelhouseError as exc:
+                log.warning("could not poll linked servers: %s", exc.message)
 
     def _code_issued(self) -> None:
         """Open the peer listener before the code is shown, so that its link carries the address. Called from
@@ -262,7 +292,7 @@ class Reelhouse:
         if not needed or self._peer_runner is not None:
             return
         gate = app[GATE]
-        runner = web.AppRunner(build_peer_app(peering, self.executor, gate), access_log=None)
+        runner = web.AppRunner(build_peer_app(peering, self.peer_links, self.executor, gate), access_log=None)
         await runner.setup()
         site = TLSListener(runner, self.config.host, port, gate, peering.identity.server_context())
         try:

@@ -129,3 +129,43 @@ def parse_pairing_link(link: str) -> tuple[str, str | None, str]:
             raise InvalidInput("The link is damaged: copy it again.", "link")
         return address, fp, normalise_code(code)
     raise InvalidInput("Paste the whole link, which starts with reelhouse-pair:v1.", "link")
+
+
+class ServerStatus(enum.StrEnum):
+    ONLINE = "online"
+    UNREACHABLE = "unreachable"
+    DEGRADED = "degraded"
+    IDENTITY_CHANGED = "identity_changed"
+    REVOKED_BY_PEER = "revoked_by_peer"
+    NEEDS_UPDATE = "needs_update"
+    UNKNOWN = "unknown"  # linked, not yet asked
+
+
+ONLINE_SECONDS = 120
+SKEW_DEGRADED_MS = 60_000
+
+
+def classify_status(
+    state: LinkState,
+    last_seen: float | None,
+    failing_since: float | None,
+    skew_ms: int | None,
+    peer_protocol: int | None,
+    now: float,
+) -> ServerStatus:
+    """What the Servers page says about a link, from what the last polls found."""
+    if state is LinkState.IDENTITY_CHANGED:
+        return ServerStatus.IDENTITY_CHANGED
+    if state is LinkState.REVOKED_BY_PEER:
+        return ServerStatus.REVOKED_BY_PEER
+    if peer_protocol is not None and peer_protocol > PROTOCOL_VERSION:
+        return ServerStatus.NEEDS_UPDATE
+    if failing_since is not None:
+        return ServerStatus.UNREACHABLE
+    if last_seen is None:
+        return ServerStatus.UNKNOWN
+    if now - last_seen > ONLINE_SECONDS:
+        return ServerStatus.UNREACHABLE
+    if skew_ms is not None and abs(skew_ms) > SKEW_DEGRADED_MS:
+        return ServerStatus.DEGRADED
+    return ServerStatus.ONLINE

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from reelhouse.persistence.schema import pairing_codes, peer_links
+from reelhouse.persistence.schema import items, libraries, pairing_codes, peer_links, peer_nonces
 
 
 class PeerRepository:
@@ -64,3 +64,20 @@ class PeerRepository:
 
     def update_link(self, conn: Connection, link_id: str, **values: Any) -> None:
         conn.execute(update(peer_links).where(peer_links.c.id == link_id).values(**values))
+
+    def note_nonce(self, conn: Connection, nonce: str, link_id: str, now: float, keep: float) -> bool:
+        """Record a signed request's nonce; False when it was seen within ``keep`` seconds (a replay)."""
+        conn.execute(delete(peer_nonces).where(peer_nonces.c.seen_at < now - keep))
+        # Called inside the write transaction (BEGIN IMMEDIATE): no other writer runs between the two.
+        if conn.execute(select(peer_nonces.c.nonce).where(peer_nonces.c.nonce == nonce)).first() is not None:
+            return False
+        conn.execute(insert(peer_nonces).values(nonce=nonce, link_id=link_id, seen_at=now))
+        return True
+
+    def counts(self, conn: Connection) -> tuple[int, int]:
+        """Libraries, and items present in them: what a linked server's status shows, nothing more."""
+        library_count = conn.execute(select(func.count()).select_from(libraries)).scalar_one()
+        item_count = conn.execute(
+            select(func.count()).select_from(items).where(items.c.missing.is_(False))
+        ).scalar_one()
+        return int(library_count), int(item_count)

@@ -499,3 +499,14 @@ peer_links = Table(
     Column("proto", Integer, nullable=False),
     Index("ix_peer_links_fingerprint", "fingerprint"),
 )
+
+# Nonces of signed peer requests seen in the last ten minutes: a replay within a signature's life is refused,
+# across restarts too.
+peer_nonces = Table(
+    "peer_nonces",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("link_id", String(32), nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Index("ix_peer_nonces_seen", "seen_at"),
+)

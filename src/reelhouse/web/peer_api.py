@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse import errors
+from reelhouse.domain.peers import PeerScope
+from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
 from reelhouse.services.peering import PeeringService
 from reelhouse.web.errors import problem, status_of
 from reelhouse.web.gate import NetworkGate
@@ -24,6 +27,7 @@ from reelhouse.web.gate import NetworkGate
 MAX_FRAME = 64 * 1024
 PEERING = web.AppKey("peering", PeeringService)
 PEER_EXECUTOR = web.AppKey("peer_executor", ThreadPoolExecutor)
+PEER_LINKS = web.AppKey("peer_links", PeerLinks)
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,31 @@ class PeerRoute:
     summary: str
 
 
-async def _frame(request: web.Request) -> dict[str, Any]:
+async def _body(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > MAX_FRAME:
-        raise errors.InvalidInput("The pairing message is too large.")
+        raise errors.InvalidInput("The message is too large.")
     raw = await request.content.read(MAX_FRAME + 1)
     if len(raw) > MAX_FRAME:
-        raise errors.InvalidInput("The pairing message is too large.")
+        raise errors.InvalidInput("The message is too large.")
+    return raw
+
+
+async def signed(request: web.Request, needed: PeerScope) -> Caller:
+    """The linked server that signed this request, allowed ``needed`` (PeerLinks.check): every route but
+    pairing starts here."""
+    body = await _body(request)
+    url = f"https://{request.host}{request.path_qs}"
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
+    loop = asyncio.get_running_loop()
+    check = request.app[PEER_LINKS].check
+    caller: Caller = await loop.run_in_executor(
+        request.app[PEER_EXECUTOR], check, request.method, url, headers, body, needed
+    )
+    return caller
+
+
+async def _frame(request: web.Request) -> dict[str, Any]:
+    raw = await _body(request)
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -69,6 +92,11 @@ async def pair_finish(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[PEERING].answer_finish, frame, request.remote or "")
 
 
+async def status(request: web.Request) -> web.StreamResponse:
+    await signed(request, PeerScope.STATUS)
+    return await _run(request, request.app[PEER_LINKS].status_document)
+
+
 PEER_ROUTES = (
     PeerRoute("POST", "/peer/v1/pair/start", pair_start, "Pairing, first message: claims the waiting code."),
     PeerRoute(
@@ -77,6 +105,7 @@ PEER_ROUTES = (
     PeerRoute(
         "POST", "/peer/v1/pair/finish", pair_finish, "Pairing, last message: the dialer's link record."
     ),
+    PeerRoute("GET", "/peer/v1/status", status, "Health and counts, for a link with the status scope."),
 )
 
 
@@ -86,6 +115,9 @@ async def _errors(
 ) -> Any:
     try:
         return await handler(request)
+    except PeerRefused as exc:
+        # The receiver's time rides along, so that the other side can show how far apart the clocks are.
+        return problem(401, exc.code, exc.message, server_time=time.time())
     except errors.ReelhouseError as exc:
         response = problem(status_of(exc), type(exc).__name__, exc.message)
         if isinstance(exc, errors.TooManyRequests):
@@ -96,10 +128,11 @@ async def _errors(
 
 
 def build_peer_app(
-    peering: PeeringService, executor: ThreadPoolExecutor, gate: NetworkGate
+    peering: PeeringService, links: PeerLinks, executor: ThreadPoolExecutor, gate: NetworkGate
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
+    app[PEER_LINKS] = links
     app[PEER_EXECUTOR] = executor
     for route in PEER_ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
