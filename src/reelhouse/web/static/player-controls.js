@@ -127,7 +127,7 @@ export function transportBar(media, stepBy) {
 }
 
 export const SHORTCUTS = [
-  ["Space or K", "Play or pause"], ["← / →", "Back or forward 10 seconds"], ["↑ / ↓", "Volume up or down"],
+  ["Space or K", "Play or pause"], ["← / →", "Back or forward 10 seconds"], ["↑ / ↓", "Volume up or down (on a TV, ↓ goes to the player's buttons)"],
   ["Page Up / Page Down", "Previous or next chapter"], ["F", "Full screen"], ["M", "Mute"],
   ["C", "Subtitles: off, then each track in turn"], ["N", "Next episode"], ["Esc", "Cancel Up next"], ["?", "This help"],
 ];
