@@ -206,6 +206,8 @@ class Reelhouse:
             ),
             playlists=PlaylistService(self.db, PlaylistRepository()),
             seek_previews=self.seek_previews,
+            peering=self.peering,
+            peer_links=self.peer_links,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )

@@ -24,6 +24,8 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.music_apps import MusicAppService
+from reelhouse.services.peer_links import PeerLinks
+from reelhouse.services.peering import PeeringService
 from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
@@ -63,6 +65,9 @@ class Services:
     playlists: PlaylistService | None = None
     # Seek preview sheets, made in the background after scans and served through the media access decision.
     seek_previews: SeekPreviews | None = None
+    # Linked servers: pairing and links (peering), and what the links say about each server (peer_links).
+    peering: PeeringService | None = None
+    peer_links: PeerLinks | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 
