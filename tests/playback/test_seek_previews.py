@@ -19,8 +19,11 @@ from reelhouse.media.ffmpeg import Input as ffmpeg_input
 from reelhouse.media.ffmpeg import SpriteJob, sprite_argv
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.transcoding import TranscodeService
+from tests.harness import Client
 from tests.playback import media
 from tests.playback.conftest import Stage, set_user
+
+REMOTE = "127.0.0.9"
 
 
 def _scan(stage: Stage, library_id: str) -> None:
@@ -212,3 +215,41 @@ def test_sprite_layout_takes_only_bounded_integers(tmp_path: Path, field: str, v
     assert "fps=1/10:round=up,scale=160:90,tile=10x10" in sprite_argv(job)
     with pytest.raises(InvalidInput):
         sprite_argv(dataclasses.replace(job, **{field: value}))
+
+
+def test_from_outside_previews_follow_the_zone_rules(tls_stage: Stage) -> None:
+    """A remote peer gets nothing while remote access is off, and a member who may not connect remotely gets
+    a refusal from outside, while the same member at home sees the previews."""
+    stage = tls_stage
+    previews = stage.server.server.services.seek_previews
+    assert previews is not None
+    item = stage.items["direct.mp4"]
+    assert previews.make(item)
+    stage.member()
+    token = stage.server.sign_in("alice").token
+    home = Client(stage.server.port, token=token)
+    outside = stage.server.over_tls(Client(stage.server.port, token=token, source=REMOTE))
+    urls = (f"/api/items/{item}/seek-previews", f"/api/items/{item}/seek-previews/0.jpg")
+
+    def zones(remote_access: bool) -> None:
+        # Home is 127.0.0.1 alone; 127.0.0.9 is outside.
+        stage.server.server.services.settings.apply(
+            system_actor("test"),
+            {
+                "lan_networks": ["127.0.0.1/32"],
+                "remote_access": remote_access,
+                "secure_connections": "preferred",
+            },
+        )
+
+    zones(remote_access=False)
+    assert [home.get(url).status for url in urls] == [200, 200]
+    for url in urls:
+        # Remote access off: the gate cuts the connection before any route, so not even a status leaves.
+        with pytest.raises(OSError):
+            outside.get(url)
+    zones(remote_access=True)
+    assert [outside.get(url).status for url in urls] == [200, 200]
+    set_user(stage, "alice", may_connect_remotely=False)
+    assert [home.get(url).status for url in urls] == [200, 200]
+    assert [outside.get(url).status for url in urls] == [403, 403]
