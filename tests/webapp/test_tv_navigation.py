@@ -313,3 +313,36 @@ def test_a_remote_pauses_plays_seeks_and_leaves_the_player_with_arrows_enter_and
     expect(heading).to_be_focused()
     assert "/play/" not in page.url
     assert errors_seen == []
+
+
+def test_on_a_remote_up_next_takes_the_focus_so_enter_plays_the_next_episode(
+    server: RunningServer,
+    remote: BrowserContext,
+    camera: Camera,
+    media_kit: MediaKit,
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    shows = tmp_path / "media" / "Shows"
+    short = playermedia.h264_mp4(tmp_path / "masters", 2, "short-episode.mp4")
+    for number in (1, 2):
+        playermedia.place(short, shows / "Harbour Watch" / "Season 01" / f"Harbour Watch - S01E0{number}.mp4")
+    scanned(server, "Shows", "shows", shows)
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    remote.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+    page = watch(remote.new_page(), errors_seen)
+    page.goto(f"{base}/#/search?q=episode")
+    page.get_by_role("link", name=re.compile("S01E01")).first.click()
+    expect(page.get_by_role("heading", name="Episode 1", level=1)).to_be_focused()
+
+    press_until(page, "ArrowDown", re.compile("^Play$"))
+    page.keyboard.press("Enter")
+    card = page.get_by_role("region", name=re.compile("^Up next"))
+    expect(card).to_be_visible(timeout=15_000)
+    expect(card.get_by_role("button", name="Play now")).to_be_focused()
+    assert_ring(page)
+    camera.shot(page, "remote-up-next")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Episode 2", level=1)).to_be_visible()
+    assert errors_seen == []

@@ -133,6 +133,8 @@ export async function render({ main, params, query }) {
     upNext.card = upNextCard(next, playNext);
     player.insertBefore(upNext.card.card, reason);
     announce(`Up next: ${upNext.card.label}, in 10 seconds. Escape cancels.`);
+    // A remote has no pointer to reach the card with: its Play now takes the focus, so Enter plays it at once.
+    if (isTv()) upNext.card.card.querySelector("button")?.focus({ focusVisible: true });
   });
   // A replay after the end is no longer "the end": the card goes.
   media.addEventListener("play", () => { if (upNext.card) { upNext.card.cancel(); upNext.card = null; } });
