@@ -158,7 +158,8 @@ def test_a_file_replaced_under_the_same_name_gets_new_sheets(stage: Stage, tmp_p
     assert (after.json()["tile_height"], after.json()["count"]) == (90, 6)
     with Image.open(io.BytesIO(owner.get(after.json()["sheets"][0]).body)) as image:
         assert image.size == (1600, 900)
-    assert len(_manifests(stage)) == 3
+    # The old file's sheets are gone: one set per video (the other film's and this one's).
+    assert len(_manifests(stage)) == 2
 
 
 def test_a_corrupt_video_is_skipped_and_reported(stage: Stage) -> None:

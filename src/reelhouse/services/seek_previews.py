@@ -8,6 +8,7 @@ new ones, and a viewer is only ever told about the sheets of the file the decisi
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -175,6 +176,7 @@ class SeekPreviews:
                 if (folder / "manifest.json").exists():
                     return False
                 self._render(source, folder, layout)
+                self._replace_previous(item_id, folder)
         except (MediaError, NotFound) as exc:
             # A corrupt or vanished file is skipped and reported with the scan's problems, never fatal.
             path = allowed.file.path if allowed.file else item_id
@@ -212,6 +214,19 @@ class SeekPreviews:
             os.replace(partial, folder)
         finally:
             shutil.rmtree(partial, ignore_errors=True)
+
+    def _replace_previous(self, item_id: str, folder: Path) -> None:
+        """The item's sheets from the file it had before (replaced or re-encoded) are never served again: they
+        go, so the cache holds one set per video."""
+        marker = self._root / "items" / hashlib.sha256(item_id.encode()).hexdigest()
+        try:
+            previous = marker.read_text(encoding="utf-8").strip()
+        except OSError:
+            previous = ""
+        if previous and previous != folder.name and all(c in "0123456789abcdef" for c in previous):
+            shutil.rmtree(self._root / previous[:2] / previous, ignore_errors=True)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(folder.name, encoding="utf-8")
 
     # Serving --------------------------------------------------------------------------------------------
     def _ready(self, viewer: Actor, item_id: str, zone: str | None) -> tuple[Path, Manifest]:
