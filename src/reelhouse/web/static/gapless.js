@@ -48,52 +48,115 @@ export const chainable = (decision) =>
   decision?.method === "direct" && decision.content_type === CHAIN_TYPE &&
   typeof MediaSource !== "undefined" && MediaSource.isTypeSupported(CHAIN_TYPE);
 
-// A whole track's bytes and where its music is, or null when it cannot be chained (the caller falls back).
-export async function fetchTrack(decision) {
+// How many bytes the header needs: past any ID3v2 tag (cover art can make it large), then the first frame.
+function headerLength(bytes) {
+  if (bytes.length < 10) return 10;
+  if (bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return 600;
+  const size = ((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f);
+  return 10 + size + (bytes[5] & 0x10 ? 10 : 0) + 600;
+}
+
+// A track's stream, read only as far as its header: the bytes read, the reader for the rest, and where its music
+// is; or null when it cannot be chained (the caller falls back to the element's own loading).
+export async function openTrack(decision) {
   if (!chainable(decision)) return null;
   const answer = await fetch(decision.url, { credentials: "same-origin" });
-  if (!answer.ok) return null;
-  const bytes = new Uint8Array(await answer.arrayBuffer());
-  const cut = mp3Gapless(bytes);
-  return cut ? { bytes, ...cut } : null;
+  if (!answer.ok || !answer.body) return null;
+  const reader = answer.body.getReader();
+  let head = new Uint8Array(0);
+  while (head.length < headerLength(head)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const joined = new Uint8Array(head.length + value.length);
+    joined.set(head);
+    joined.set(value, head.length);
+    head = joined;
+  }
+  const cut = mp3Gapless(head);
+  if (!cut) { reader.cancel().catch(() => {}); return null; }
+  return { head, reader, ...cut };
 }
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One MediaSource on one element. Each appended track starts where the previous one ended, to the microsecond
 // the browser keeps, and is trimmed to its exact length by the append window. A SourceBuffer takes one change at
-// a time, so changes wait for each other in `queue`.
+// a time, so changes wait for each other in `queue`. Tracks are appended as they arrive, so the first one plays
+// before it has all come.
 export class Chain {
   constructor(el) {
+    this.el = el;
     this.source = new MediaSource();
     this.url = URL.createObjectURL(this.source);
     this.end = 0;
     this.buffer = null;
+    this.streams = new Set();
+    this.released = false;
     this.queue = new Promise((resolve) => this.source.addEventListener("sourceopen", resolve, { once: true }));
     el.src = this.url;
   }
 
-  // Resolves with the track's start time in the element once its bytes are buffered.
+  // Resolves with the track's start time in the element once its first bytes are buffered; the rest follows.
   append(track) {
-    return this.serial(async () => {
+    let started;
+    const start = new Promise((resolve, reject) => { started = { resolve, reject }; });
+    this.serial(async () => {
       if (!this.buffer) {
         this.buffer = this.source.addSourceBuffer(CHAIN_TYPE);
         // audio/mpeg has no timestamps of its own: "sequence" is the only mode it allows.
         this.buffer.mode = "sequence";
       }
-      const start = this.end;
+      const at = this.end;
       const b = this.buffer;
       b.appendWindowEnd = Infinity;
-      b.appendWindowStart = start;
-      b.appendWindowEnd = start + track.duration;
-      // The encoder's and decoder's delay fall before the window and are cut, as the padding after it is.
-      b.timestampOffset = start - track.skip;
-      await this.updated(() => b.appendBuffer(track.bytes));
-      this.end = start + track.duration;
-      return start;
-    });
+      b.appendWindowStart = at;
+      b.appendWindowEnd = at + track.duration;
+      // The encoder's delay falls before the window and is cut, as its padding after the window is.
+      b.timestampOffset = at - track.skip;
+      // Known ahead of the bytes, so a seek in the track is not held to the part that has arrived.
+      if (!(this.source.duration >= at + track.duration)) this.source.duration = at + track.duration;
+      const entry = { start: at, reader: track.reader };
+      this.streams.add(entry);
+      try {
+        await this.push(track.head);
+        this.end = at + track.duration;
+        started.resolve(at);
+        for (;;) {
+          const { done, value } = await track.reader.read();
+          if (done || this.released || !this.streams.has(entry)) break;
+          await this.push(value);
+        }
+      } catch (err) {
+        started.reject(err);
+        // A track cut short by the network ends the music where its bytes end, rather than stalling there.
+        if (this.end > at && this.streams.has(entry)) this.close();
+      } finally {
+        this.streams.delete(entry);
+      }
+    }).catch(() => {});
+    return start;
+  }
+
+  // The browser holds a dozen megabytes of audio: when it is full, what has been played makes room.
+  async push(bytes) {
+    for (;;) {
+      try {
+        await this.updated(() => this.buffer.appendBuffer(bytes));
+        return;
+      } catch (err) {
+        if (err?.name !== "QuotaExceededError" || this.released) throw err;
+      }
+      const played = this.el.currentTime - 5;
+      if (played > 0) await this.updated(() => this.buffer.remove(0, played)).catch(() => {});
+      await pause(500);
+    }
   }
 
   // Drops what was appended from `at` on (the queue changed after the next track was readied).
   truncate(at) {
+    for (const entry of this.streams) {
+      if (entry.start >= at) { this.streams.delete(entry); entry.reader.cancel().catch(() => {}); }
+    }
     return this.serial(async () => {
       if (!this.buffer || at >= this.end) return;
       await this.updated(() => this.buffer.remove(at, Infinity));
@@ -103,12 +166,17 @@ export class Chain {
 
   // Nothing more follows for now: the element can reach its end and fire `ended`. An append reopens it.
   finish() {
-    return this.serial(async () => {
-      if (this.source.readyState === "open") this.source.endOfStream();
-    }).catch(() => {});
+    return this.serial(async () => this.close()).catch(() => {});
+  }
+
+  close() {
+    if (this.source.readyState === "open" && !this.buffer?.updating) this.source.endOfStream();
   }
 
   release() {
+    this.released = true;
+    for (const entry of this.streams) entry.reader.cancel().catch(() => {});
+    this.streams.clear();
     URL.revokeObjectURL(this.url);
   }
 
@@ -125,7 +193,13 @@ export class Chain {
       const failed = () => { b.removeEventListener("updateend", done); reject(new Error("The track could not be appended.")); };
       b.addEventListener("updateend", done, { once: true });
       b.addEventListener("error", failed, { once: true });
-      change();
+      try {
+        change();
+      } catch (err) {
+        b.removeEventListener("updateend", done);
+        b.removeEventListener("error", failed);
+        reject(err);
+      }
     });
   }
 }

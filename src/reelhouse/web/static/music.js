@@ -2,7 +2,7 @@
 // tracks it plays, and the same playback decision, signed media URLs and progress reports as the player page.
 import { get, api, ApiError } from "/static/api.js";
 import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
-import { Chain, fetchTrack } from "/static/gapless.js";
+import { Chain, openTrack } from "/static/gapless.js";
 
 const REPORT_EVERY = 10_000;
 // "Previous" past this many seconds starts the track again, as every music player does.
@@ -174,8 +174,8 @@ async function load(track, autoplay, from) {
   // Listen before attaching: a cached stream may have its metadata before the next line runs.
   startAt(audio, decision, from);
   // A track the chain can hold starts it: the tracks after it are appended to the same element.
-  const whole = await fetchTrack(decision).catch(() => null);
-  if (seq !== stream.seq) return;
+  const whole = await openTrack(decision).catch(() => null);
+  if (seq !== stream.seq) { whole?.reader.cancel().catch(() => {}); return; }
   if (whole) {
     stream.chain = new Chain(audio);
     stream.length = whole.duration;
@@ -233,7 +233,8 @@ async function prepareNext() {
   ahead.decision = decision;
   const chain = stream.chain;
   if (chain) {
-    const whole = await fetchTrack(decision).catch(() => null);
+    const whole = await openTrack(decision).catch(() => null);
+    if (whole && seq !== ahead.seq) whole.reader.cancel().catch(() => {});
     const start = whole && seq === ahead.seq ? await chain.append(whole).catch(() => null) : null;
     if (seq !== ahead.seq) { if (start !== null) chain.truncate(start); return; }
     if (start !== null) {
