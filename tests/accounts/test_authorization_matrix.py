@@ -319,6 +319,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/playlists/{playlist_id}"): USER,
     ("GET", "/api/items/{item_id}/next"): SCOPED,
     ("GET", "/api/server"): USER,
+    ("GET", "/api/servers"): USER,
     ("GET", "/api/settings"): ADMIN,
     ("PATCH", "/api/settings"): ADMIN,
     ("GET", "/api/settings/registry"): ADMIN,

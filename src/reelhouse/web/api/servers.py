@@ -1,0 +1,101 @@
+"""The Servers page's list: this server, then every linked server as its last status check found it. Nothing
+here waits for a peer (the poller asks them in the background), so one unreachable server never slows the
+page. Only admins see linked servers: their names, addresses and scopes are the household's business."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from reelhouse.domain.access import Action, can
+from reelhouse.services.peer_links import ServerView
+from reelhouse.web.context import actor, call, json_response, services
+from reelhouse.web.routing import Access, Route
+
+
+class ServerOut(BaseModel):
+    id: str  # "this", or the link's id
+    name: str
+    server_id: str
+    this: bool
+    status: Literal[
+        "online", "unreachable", "degraded", "identity_changed", "revoked_by_peer", "needs_update", "unknown"
+    ]
+    version: str | None = None
+    remote_access: bool | None = None
+    secure_connections: str | None = None
+    active_streams: int | None = None
+    libraries: int | None = None
+    items: int | None = None
+    last_seen: float | None = None
+    failing_since: float | None = None
+    round_trip_ms: int | None = None
+    clock_skew_ms: int | None = None
+    address: str | None = None
+    # What that server may do here, and what this server may do there.
+    scopes_to_peer: list[str] = []
+    scopes_from_peer: list[str] = []
+
+
+class ServersOut(BaseModel):
+    servers: list[ServerOut]
+
+
+def _linked(view: ServerView) -> ServerOut:
+    return ServerOut(
+        id=view.link_id or "this",
+        name=view.name,
+        server_id=view.server_id,
+        this=False,
+        status=view.status.value,
+        version=view.version,
+        remote_access=view.remote_access,
+        secure_connections=view.secure_connections,
+        active_streams=view.active_streams,
+        libraries=view.libraries,
+        items=view.items,
+        last_seen=view.last_seen,
+        failing_since=view.failing_since,
+        round_trip_ms=view.round_trip_ms,
+        clock_skew_ms=view.skew_ms,
+        address=view.address,
+        scopes_to_peer=list(view.scopes_to_peer),
+        scopes_from_peer=list(view.scopes_from_peer),
+    )
+
+
+async def list_servers(request: web.Request) -> web.StreamResponse:
+    svc = services(request)
+    who = actor(request)
+    settings = svc.settings
+    admin = can(who, Action.MANAGE_SETTINGS)
+    this = ServerOut(
+        id="this",
+        name=str(settings.get("server_name")),
+        server_id=svc.peer_links.identity.server_id if svc.peer_links is not None else "",
+        this=True,
+        status="online",
+        version=svc.version,
+        remote_access=bool(settings.get("remote_access")) if admin else None,
+        secure_connections=str(settings.get("secure_connections")) if admin else None,
+    )
+    linked: list[ServerOut] = []
+    if admin and svc.peer_links is not None:
+        views = await call(request, svc.peer_links.views)
+        linked = [_linked(v) for v in views]
+    return json_response(ServersOut(servers=[this, *linked]))
+
+
+ROUTES = [
+    Route(
+        "GET",
+        "/api/servers",
+        list_servers,
+        "This server and, for admins, every linked server with its last known status",
+        Access.USER,
+        "system",
+        response=ServersOut,
+    ),
+]
