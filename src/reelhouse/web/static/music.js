@@ -3,13 +3,12 @@
 import { get, api, ApiError } from "/static/api.js";
 import { clientProfile, playRoutes, fill, attachStream, deviceId, NO_HLS } from "/static/playback.js";
 import { Chain, openTrack } from "/static/gapless.js";
+import { saveQueue, restoreQueue, listed, reorder, shuffle, REPEAT_MODES } from "/static/music-queue.js";
 
 const REPORT_EVERY = 10_000;
 // "Previous" past this many seconds starts the track again, as every music player does.
 const RESTART_AFTER = 3;
-const STORE = "reelhouse.queue";
-const LISTED_BATCH = 24;
-export const REPEAT_MODES = ["off", "all", "one"];
+export { REPEAT_MODES };
 // The next queued track is asked for and loaded this many seconds before the playing one ends.
 const PREPARE_BEFORE = 20;
 // What the bar and the lyrics panel hear of the playing element, whichever of the two it is at the moment.
@@ -56,53 +55,15 @@ export const elapsed = () => Math.max(0, Math.round(((audio.currentTime || 0) - 
 export const length = () => stream.length ?? audio.duration;
 
 function changed() {
-  save();
+  saveQueue(state, current()?.id || null);
   events.dispatchEvent(new Event("change"));
-}
-
-// Only ids go to sessionStorage: on a reload each is asked for again, so a track the user may no longer see is
-// dropped instead of being shown from a stale copy.
-function save() {
-  try {
-    if (!state.tracks.length) { sessionStorage.removeItem(STORE); return; }
-    sessionStorage.setItem(STORE, JSON.stringify({
-      ids: state.tracks.map((t) => t.id), at: current()?.id || null, repeat: state.repeat,
-      original: state.shuffled && state.original ? state.original.map((t) => t.id) : null,
-    }));
-  } catch { /* storage disabled: the queue lasts as long as the page */ }
-}
-
-// Tracks as listings show them (album and artist names), and only those the caller may see.
-async function listed(ids) {
-  const batches = [];
-  for (let at = 0; at < ids.length; at += LISTED_BATCH) batches.push(ids.slice(at, at + LISTED_BATCH));
-  const answers = await Promise.all(batches.map((b) => get(`/api/listed?ids=${b.map(encodeURIComponent).join(",")}`)));
-  const found = new Map(answers.flat().filter((i) => i.kind === "track").map((i) => [i.id, i]));
-  return ids.map((id) => found.get(id)).filter(Boolean);
 }
 
 // The shell and the player page may both ask at once after a reload: one look at the saved queue serves both.
 let restoring = null;
 export function restore() {
-  if (!restoring) restoring = restoreSaved().finally(() => { restoring = null; });
+  if (!restoring) restoring = restoreQueue(state).then((restored) => { if (restored) changed(); }).finally(() => { restoring = null; });
   return restoring;
-}
-
-async function restoreSaved() {
-  let saved = null;
-  try { saved = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch { saved = null; }
-  if (!saved || !Array.isArray(saved.ids) || !saved.ids.length || state.tracks.length) return;
-  let tracks;
-  try { tracks = await listed(saved.ids.filter((id) => typeof id === "string").slice(0, 500)); } catch { return; }
-  // Something else started playing while the saved queue was being checked: that wins.
-  if (state.tracks.length) return;
-  state.tracks = tracks;
-  state.index = tracks.length ? Math.max(0, tracks.findIndex((t) => t.id === saved.at)) : -1;
-  state.repeat = REPEAT_MODES.includes(saved.repeat) ? saved.repeat : "off";
-  const kept = new Map(tracks.map((t) => [t.id, t]));
-  state.original = Array.isArray(saved.original) ? saved.original.map((id) => kept.get(id)).filter(Boolean) : null;
-  state.shuffled = Boolean(state.original);
-  changed();
 }
 
 // The queue for a track: its album's tracks in order (or the given parent's), starting at the track.
@@ -409,14 +370,12 @@ export function setRepeat(mode) {
   changed();
 }
 
-// Moves one queued track; the playing track keeps playing wherever it lands.
 export function move(index, delta) {
-  const to = index + delta;
-  if (index < 0 || to < 0 || index >= state.tracks.length || to >= state.tracks.length) return;
-  const playing = current();
-  const [track] = state.tracks.splice(index, 1);
-  state.tracks.splice(to, 0, track);
-  state.index = state.tracks.indexOf(playing);
+  if (reorder(state, index, delta)) changed();
+}
+
+export function setShuffle(on) {
+  shuffle(state, on);
   changed();
 }
 
@@ -433,27 +392,6 @@ export function remove(index) {
   state.index = Math.min(index, state.tracks.length - 1);
   if (playing) playAt(state.index);
   else { stream.seq += 1; audio.pause(); releaseSession(); dropChain(); stream.itemId = null; audio.removeAttribute("src"); audio.load(); changed(); }
-}
-
-// Shuffle keeps the playing track first and mixes the rest; turning it off puts back the order it came in.
-export function setShuffle(on) {
-  const playing = current();
-  if (on && !state.shuffled) {
-    state.original = [...state.tracks];
-    const rest = state.tracks.filter((t) => t !== playing);
-    for (let i = rest.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [rest[i], rest[j]] = [rest[j], rest[i]];
-    }
-    state.tracks = playing ? [playing, ...rest] : rest;
-  } else if (!on && state.shuffled) {
-    const still = new Set(state.tracks);
-    state.tracks = (state.original || state.tracks).filter((t) => still.has(t));
-    state.original = null;
-  }
-  state.shuffled = Boolean(on);
-  state.index = playing ? state.tracks.indexOf(playing) : -1;
-  changed();
 }
 
 // Signing out, or an emptied queue: nothing plays and nothing is kept for a reload.
