@@ -1,0 +1,97 @@
+"""The peer listener itself: closed until a code waits, behind the network gate (a remote peer with Remote
+Access off gets no TLS handshake at all), every route but pairing refuses an unsigned request, and oversized or
+malformed frames get a clean 4xx that quotes nothing back."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reelhouse.domain.access import system_actor
+from reelhouse.web.peer_api import PEER_ROUTES
+from tests.harness import RunningServer
+from tests.peers.test_pairing_servers import listening
+
+OWNER = system_actor("test")
+PAIRING = {"/peer/v1/pair/start", "/peer/v1/pair/confirm", "/peer/v1/pair/finish"}
+
+
+@pytest.fixture
+def away(tmp_path: Path) -> Iterator[RunningServer]:
+    server = RunningServer(tmp_path / "away", peer_port=0)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context
+
+
+def ask(port: int, method: str, path: str, body: bytes = b"", source: str = "127.0.0.1") -> tuple[int, dict]:
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", port, context=_context(), timeout=10, source_address=(source, 0)
+    )
+    try:
+        conn.request(method, path, body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def test_the_listener_opens_only_once_a_code_waits(away: RunningServer) -> None:
+    assert away.server.peer_port is None
+    away.server.peering.issue_code(OWNER)
+    assert listening(away) > 0
+
+
+def test_every_route_but_pairing_refuses_an_unsigned_request(away: RunningServer) -> None:
+    away.server.peering.issue_code(OWNER)
+    port = listening(away)
+    checked = 0
+    for route in PEER_ROUTES:
+        if route.path in PAIRING:
+            continue
+        path = route.path.replace("{", "").replace("}", "")
+        status, body = ask(port, route.method, path, b"{}" if route.method != "GET" else b"")
+        assert status == 401, (route.path, status, body)
+        assert body["error"] in ("bad_signature", "unknown_link"), body
+        checked += 1
+    assert checked >= 1
+
+
+def test_oversized_and_malformed_frames_get_a_clean_4xx(away: RunningServer) -> None:
+    away.server.peering.issue_code(OWNER)
+    port = listening(away)
+    marker = "<script>quoted-back</script>"
+    for body in (
+        b"x" * (70 * 1024),
+        f"{{not json {marker}".encode(),
+        b"[1,2]",
+        json.dumps({"v": 9}).encode(),
+    ):
+        status, answer = ask(port, "POST", "/peer/v1/pair/start", body)
+        assert 400 <= status < 500, (status, answer)
+        assert marker not in json.dumps(answer) and "Traceback" not in json.dumps(answer)
+
+
+def test_a_remote_peer_gets_no_handshake_while_remote_access_is_off(away: RunningServer) -> None:
+    # The home network is 127.0.0.1 alone, so 127.0.0.9 dials from outside.
+    away.server.services.settings.apply(OWNER, {"lan_networks": ["127.0.0.1/32"]})
+    away.server.peering.issue_code(OWNER)
+    port = listening(away)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.9", 0))
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        with _context().wrap_socket(raw) as tls:
+            tls.getpeercert(binary_form=True)
+    raw.close()
