@@ -128,6 +128,7 @@ export class Chain {
         }
       } catch (err) {
         started.reject(err);
+        track.reader.cancel().catch(() => {});
         // A track cut short by the network ends the music where its bytes end, rather than stalling there.
         if (this.end > at && this.streams.has(entry)) this.close();
       } finally {
