@@ -61,7 +61,7 @@ function headerLength(bytes) {
 export async function openTrack(decision) {
   if (!chainable(decision)) return null;
   const answer = await fetch(decision.url, { credentials: "same-origin" });
-  if (!answer.ok || !answer.body) return null;
+  if (!answer.ok || !answer.body) { answer.body?.cancel().catch(() => {}); return null; }
   const reader = answer.body.getReader();
   let head = new Uint8Array(0);
   while (head.length < headerLength(head)) {
