@@ -15,6 +15,7 @@ from aiohttp import web
 
 from reelhouse import __version__
 from reelhouse.config import BootConfig
+from reelhouse.domain.peers import ServerStatus
 from reelhouse.errors import ConfigError, ReelhouseError
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
@@ -23,6 +24,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.music_apps import MusicAppRepository
+from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.persistence.playlists import PlaylistRepository
 from reelhouse.persistence.playstate import PlayStateRepository
@@ -55,6 +57,7 @@ from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
+from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.seek_previews import SeekPreviews
@@ -167,6 +170,9 @@ class Reelhouse:
                 "active_streams": len(media.open) + len(encoders.active()),
             },
         )
+        self.remote_admin = RemoteAdmin(
+            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, settings, audit
+        )
         self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
         self.services = Services(
             accounts=accounts,
@@ -208,6 +214,7 @@ class Reelhouse:
             seek_previews=self.seek_previews,
             peering=self.peering,
             peer_links=self.peer_links,
+            remote_admin=self.remote_admin,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )
@@ -258,9 +265,15 @@ class Reelhouse:
             await asyncio.sleep(every)
             try:
                 due = await loop.run_in_executor(self.executor, links.due)
-                await asyncio.gather(*(loop.run_in_executor(self.executor, links.poll, i) for i in due))
+                await asyncio.gather(*(loop.run_in_executor(self.executor, self._poll_one, i) for i in due))
             except ReelhouseError as exc:
                 log.warning("could not poll linked servers: %s", exc.message)
+
+    def _poll_one(self, link_id: str) -> None:
+        """One link's status, then, if it answered, the changes that waited for it in the outbox."""
+        view = self.peer_links.poll(link_id)
+        if view is not None and view.status is ServerStatus.ONLINE:
+            self.remote_admin.deliver(link_id)
 
     def _code_issued(self) -> None:
         """Open the peer listener before the code is shown, so that its link carries the address. Called from
@@ -294,7 +307,10 @@ class Reelhouse:
         if not needed or self._peer_runner is not None:
             return
         gate = app[GATE]
-        runner = web.AppRunner(build_peer_app(peering, self.peer_links, self.executor, gate), access_log=None)
+        runner = web.AppRunner(
+            build_peer_app(peering, self.peer_links, self.executor, gate, self.remote_admin),
+            access_log=None,
+        )
         await runner.setup()
         site = TLSListener(runner, self.config.host, port, gate, peering.identity.server_context())
         try:

@@ -169,3 +169,24 @@ def classify_status(
     if skew_ms is not None and abs(skew_ms) > SKEW_DEGRADED_MS:
         return ServerStatus.DEGRADED
     return ServerStatus.ONLINE
+
+
+# Settings whose change alters how people sign in to a server: never over a link.
+_AUTHENTICATION_SETTINGS = frozenset({"require_2fa_for_admins"})
+
+
+def dangerous_settings_change(
+    current: dict[str, object], changes: dict[str, object]
+) -> DangerousAction | None:
+    """What makes a batch of settings changes dangerous over a link, if anything: exposing the server
+    while secure connections are disabled (either half of that, whichever the batch changes), or anything
+    about authentication. Values are compared as sent, before validation, so a refusal never depends on
+    whether the batch would also have been invalid."""
+    if _AUTHENTICATION_SETTINGS & changes.keys():
+        return DangerousAction.DISABLE_AUTHENTICATION
+    remote = changes.get("remote_access", current.get("remote_access"))
+    secure = changes.get("secure_connections", current.get("secure_connections"))
+    exposes = str(remote).lower() in ("true", "on", "yes", "1") and str(secure).lower() == "disabled"
+    if exposes and ("remote_access" in changes or "secure_connections" in changes):
+        return DangerousAction.EXPOSE_INSECURE
+    return None

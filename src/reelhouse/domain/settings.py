@@ -147,6 +147,7 @@ class Setting:
     help: str
     parse: Callable[[Any], Any]
     section: str
+    choices: tuple[str, ...] = ()  # an enum's values, for forms rendered elsewhere (a linked server's page)
 
 
 REGISTRY: tuple[Setting, ...] = (
@@ -193,6 +194,7 @@ REGISTRY: tuple[Setting, ...] = (
         "listed) or deny (all but those).",
         _enum(FilterMode),
         "remote_access",
+        tuple(m.value for m in FilterMode),
     ),
     Setting(
         "remote_ip_filter",
@@ -225,6 +227,7 @@ REGISTRY: tuple[Setting, ...] = (
         "required: HTTPS only; preferred: HTTPS for remote clients, both on the LAN; disabled: HTTP only.",
         _enum(SecureConnections),
         "network",
+        tuple(m.value for m in SecureConnections),
     ),
     Setting(
         "public_urls",

@@ -510,3 +510,37 @@ peer_nonces = Table(
     Column("seen_at", Float, nullable=False),
     Index("ix_peer_nonces_seen", "seen_at"),
 )
+
+# Changes for a linked server that was unreachable, waiting to be sent (remote administration). The key makes
+# a delivery idempotent: the receiver remembers it in peer_received and never applies it twice.
+peer_outbox = Table(
+    "peer_outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("link_id", String(32), nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),  # "settings"
+    Column("body", Text, nullable=False),  # JSON: what to send
+    Column("actor", Text, nullable=False),  # JSON: the human on whose behalf it goes
+    Column("created_by", String(32), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, sent, refused, cancelled, expired
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("response_status", Integer, nullable=True),
+    Index("ix_peer_outbox_link_state", "link_id", "state"),
+)
+
+# Idempotency keys of changes a linked server delivered here, with the answer given, so that a change sent
+# again (its acknowledgement was lost) is answered the same and not applied twice.
+peer_received = Table(
+    "peer_received",
+    metadata,
+    Column("link_id", String(32), primary_key=True),
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("request_id", String(64), nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("answer", Text, nullable=False),
+)

@@ -24,7 +24,7 @@ from reelhouse.domain.peers import (
     classify_status,
     fingerprint,
 )
-from reelhouse.errors import AuthenticationRequired, PermissionDenied
+from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.peer_identity import PeerIdentity, spki_of_certificate
@@ -158,53 +158,86 @@ class PeerLinks:
 
     # -- we ask a peer ----------------------------------------------------------------------------------------
 
+    def _one(
+        self, row: Any, address: str, method: str, path: str, data: bytes, actor: dict[str, Any]
+    ) -> tuple[int, Any, int]:
+        """One signed request to one address of a linked server, on a connection whose certificate carries
+        the pinned key: (HTTP status, JSON answer or None, round trip in ms). Raises IdentityChanged, or
+        OSError and its kin when nothing answered."""
+        host, _, port = address.rpartition(":")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the pin below is the check: the key, not an authority
+        conn = http.client.HTTPSConnection(
+            host.strip("[]"), int(port), timeout=self._connect_seconds, context=context
+        )
+        started = time.monotonic()
+        try:
+            conn.connect()
+            sock = conn.sock
+            assert isinstance(sock, ssl.SSLSocket)
+            der = sock.getpeercert(binary_form=True)
+            if der is None or fingerprint(spki_of_certificate(der)) != row.fingerprint:
+                raise IdentityChanged(address)
+            url = f"https://{address}{path}"
+            headers = sign_request(self.identity.key, self.identity.fingerprint, method, url, data, actor)
+            conn.request(method, path, data, headers)
+            response = conn.getresponse()
+            raw = response.read(_MAX_ANSWER)
+        finally:
+            conn.close()
+        rtt = round((time.monotonic() - started) * 1000)
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        return response.status, answer, rtt
+
     def _ask(
         self, row: Any, method: str, path: str, body: dict[str, Any] | None, actor: dict[str, Any]
     ) -> tuple[dict[str, Any], str, int]:
-        """One signed request to a linked server, at the first of its addresses that answers, on a
-        connection whose certificate carries the pinned key."""
+        """One signed request to a linked server, at the first of its addresses that answers 200."""
         data = b"" if body is None else json.dumps(body).encode()
         failures: list[str] = []
         for address in json.loads(row.addresses):
-            host, _, port = address.rpartition(":")
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.minimum_version = ssl.TLSVersion.TLSv1_3
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE  # the pin below is the check: the key, not an authority
-            conn = http.client.HTTPSConnection(
-                host.strip("[]"), int(port), timeout=self._connect_seconds, context=context
-            )
-            started = time.monotonic()
             try:
-                conn.connect()
-                sock = conn.sock
-                assert isinstance(sock, ssl.SSLSocket)
-                der = sock.getpeercert(binary_form=True)
-                if der is None or fingerprint(spki_of_certificate(der)) != row.fingerprint:
-                    raise IdentityChanged(address)
-                url = f"https://{address}{path}"
-                headers = sign_request(self.identity.key, self.identity.fingerprint, method, url, data, actor)
-                conn.request(method, path, data, headers)
-                response = conn.getresponse()
-                raw = response.read(_MAX_ANSWER)
+                status, answer, rtt = self._one(row, address, method, path, data, actor)
             except IdentityChanged:
                 raise
             except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
                 failures.append(f"{address}: {getattr(exc, 'strerror', None) or type(exc).__name__}")
                 continue
-            finally:
-                conn.close()
-            rtt = round((time.monotonic() - started) * 1000)
-            try:
-                answer = json.loads(raw)
-            except ValueError:
-                answer = {}
-            if response.status == 401 and isinstance(answer, dict) and answer.get("error") == "unknown_link":
+            if status == 401 and isinstance(answer, dict) and answer.get("error") == "unknown_link":
                 raise PermissionDenied("revoked")
-            if response.status != 200 or not isinstance(answer, dict):
-                failures.append(f"{address}: HTTP {response.status}")
+            if status != 200 or not isinstance(answer, dict):
+                failures.append(f"{address}: HTTP {status}")
                 continue
             return answer, address, rtt
+        raise Unreachable("; ".join(failures) or "no address known")
+
+    def exchange(
+        self, link_id: str, method: str, path: str, body: dict[str, Any] | None, actor: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """A signed request on a human's behalf: the first answer any address of the link gives, whatever
+        its status (the pinned key said it, so it is the server's word). Raises NotFound for no such active
+        link, IdentityChanged, or Unreachable when no address answered."""
+        with self._db.read() as conn:
+            row = self._repo.link(conn, link_id)
+        if row is None or row.state != LinkState.ACTIVE.value:
+            raise NotFound("No such linked server.")
+        data = b"" if body is None else json.dumps(body).encode()
+        failures: list[str] = []
+        for address in json.loads(row.addresses):
+            try:
+                status, answer, _ = self._one(row, address, method, path, data, actor)
+            except IdentityChanged:
+                self._update(link_id, state=LinkState.IDENTITY_CHANGED.value)
+                raise
+            except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+                failures.append(f"{address}: {getattr(exc, 'strerror', None) or type(exc).__name__}")
+                continue
+            return status, answer if isinstance(answer, dict) else {}
         raise Unreachable("; ".join(failures) or "no address known")
 
     def poll(self, link_id: str) -> ServerView | None:

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
+
 from reelhouse.domain import settings as registry
 from reelhouse.domain.access import Action, Actor, can
 from reelhouse.errors import PermissionDenied
@@ -60,27 +62,37 @@ class SettingsService:
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def apply(self, actor: Actor, changes: dict[str, Any], address: str | None = None) -> dict[str, Any]:
+    def apply(
+        self,
+        actor: Actor,
+        changes: dict[str, Any],
+        address: str | None = None,
+        via: dict[str, Any] | None = None,
+        within: Callable[[Connection], None] | None = None,
+    ) -> dict[str, Any]:
+        """``via``: how the change arrived, when not from this server's own page (a linked server's signed
+        request), kept in the audit entry. ``within`` runs in the same transaction as the change, even when
+        nothing changed (a linked server's idempotency key commits with what it did)."""
         if not can(actor, Action.MANAGE_SETTINGS):
             raise PermissionDenied("Only admins can change server settings.")
         with self._lock:
             parsed = registry.validate_batch(self._values, changes)
             changed = {k: v for k, v in parsed.items() if self._values[k] != v}
             if not changed:
+                if within is not None:
+                    with self._db.begin() as conn:
+                        within(conn)
                 return self._values
+            detail: dict[str, Any] = {
+                k: {"before": _jsonable(self._values[k]), "after": _jsonable(v)} for k, v in changed.items()
+            }
+            if via is not None:
+                detail["via_link"] = via
             with self._db.begin() as conn:
                 self._repo.save(conn, {k: _jsonable(v) for k, v in changed.items()}, actor.user_id)
-                self._audit.record(
-                    conn,
-                    actor,
-                    "settings.change",
-                    None,
-                    {
-                        k: {"before": _jsonable(self._values[k]), "after": _jsonable(v)}
-                        for k, v in changed.items()
-                    },
-                    address,
-                )
+                self._audit.record(conn, actor, "settings.change", None, detail, address)
+                if within is not None:
+                    within(conn)
             before = self._values
             self._values = {**before, **changed}
         for listener in self._listeners:

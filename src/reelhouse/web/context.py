@@ -30,6 +30,7 @@ from reelhouse.services.playlists import PlaylistService
 from reelhouse.services.playstate import PlayStateService
 from reelhouse.services.privacy import PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
+from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
@@ -68,6 +69,8 @@ class Services:
     # Linked servers: pairing and links (peering), and what the links say about each server (peer_links).
     peering: PeeringService | None = None
     peer_links: PeerLinks | None = None
+    # A linked server's settings, read and changed on a signed-in admin's behalf, and the outbox.
+    remote_admin: RemoteAdmin | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 

@@ -21,6 +21,7 @@ from reelhouse import errors
 from reelhouse.domain.peers import PeerScope
 from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
 from reelhouse.services.peering import PeeringService
+from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.web.errors import problem, status_of
 from reelhouse.web.gate import NetworkGate
 
@@ -28,6 +29,9 @@ MAX_FRAME = 64 * 1024
 PEERING = web.AppKey("peering", PeeringService)
 PEER_EXECUTOR = web.AppKey("peer_executor", ThreadPoolExecutor)
 PEER_LINKS = web.AppKey("peer_links", PeerLinks)
+REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
+_RAW = web.RequestKey("peer_body", bytes)
+_EVIDENCE_HEADERS = ("Content-Type", "Content-Digest", "Reelhouse-Actor", "Signature-Input", "Signature")
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,16 @@ class PeerRoute:
 
 
 async def _body(request: web.Request) -> bytes:
+    # Read once: the signature check needs the bytes, and so does the handler after it.
+    kept: bytes | None = request.get(_RAW)
+    if kept is not None:
+        return kept
     if request.content_length is not None and request.content_length > MAX_FRAME:
         raise errors.InvalidInput("The message is too large.")
     raw = await request.content.read(MAX_FRAME + 1)
     if len(raw) > MAX_FRAME:
         raise errors.InvalidInput("The message is too large.")
+    request[_RAW] = raw
     return raw
 
 
@@ -97,6 +106,25 @@ async def status(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[PEER_LINKS].status_document)
 
 
+async def get_settings(request: web.Request) -> web.StreamResponse:
+    await signed(request, PeerScope.MANAGE)
+    return await _run(request, request.app[REMOTE_ADMIN].settings_document)
+
+
+async def patch_settings(request: web.Request) -> web.StreamResponse:
+    caller = await signed(request, PeerScope.MANAGE)
+    body = await _frame(request)
+    # Kept with the audit entry: every component the signature covers, the body and the signature itself,
+    # so that the change can be proved later with the sender's public key.
+    evidence = {
+        "method": request.method,
+        "target_uri": f"https://{request.host}{request.path_qs}",
+        "body": (await _body(request)).decode("utf-8", "replace"),
+        **{name: request.headers.get(name, "")[:4096] for name in _EVIDENCE_HEADERS},
+    }
+    return await _run(request, request.app[REMOTE_ADMIN].apply_from_link, caller, body, evidence)
+
+
 PEER_ROUTES = (
     PeerRoute("POST", "/peer/v1/pair/start", pair_start, "Pairing, first message: claims the waiting code."),
     PeerRoute(
@@ -106,6 +134,15 @@ PEER_ROUTES = (
         "POST", "/peer/v1/pair/finish", pair_finish, "Pairing, last message: the dialer's link record."
     ),
     PeerRoute("GET", "/peer/v1/status", status, "Health and counts, for a link with the status scope."),
+    PeerRoute(
+        "GET", "/peer/v1/settings", get_settings, "The settings registry and values, for the manage scope."
+    ),
+    PeerRoute(
+        "PATCH",
+        "/peer/v1/settings",
+        patch_settings,
+        "Apply a batch of settings (manage scope; idempotent by key); dangerous changes need a local sign-in.",
+    ),
 )
 
 
@@ -119,7 +156,10 @@ async def _errors(
         # The receiver's time rides along, so that the other side can show how far apart the clocks are.
         return problem(401, exc.code, exc.message, server_time=time.time())
     except errors.ReelhouseError as exc:
-        response = problem(status_of(exc), type(exc).__name__, exc.message)
+        extra: dict[str, Any] = {}
+        if isinstance(exc, errors.InvalidInput) and exc.fields:
+            extra["fields"] = exc.fields
+        response = problem(status_of(exc), type(exc).__name__, exc.message, **extra)
         if isinstance(exc, errors.TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -128,12 +168,18 @@ async def _errors(
 
 
 def build_peer_app(
-    peering: PeeringService, links: PeerLinks, executor: ThreadPoolExecutor, gate: NetworkGate
+    peering: PeeringService,
+    links: PeerLinks,
+    executor: ThreadPoolExecutor,
+    gate: NetworkGate,
+    remote_admin: RemoteAdmin | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
     app[PEER_LINKS] = links
     app[PEER_EXECUTOR] = executor
+    if remote_admin is not None:
+        app[REMOTE_ADMIN] = remote_admin
     for route in PEER_ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     return app
