@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -48,8 +50,9 @@ from reelhouse.persistence.catalogue import (
 from reelhouse.persistence.schema import item_genres, item_people, items, play_state
 
 _family = aliased(items, name="family")
-_parent = aliased(items, name="parent_item")
-_top = aliased(items, name="top_item")
+# A list of ids bound as one expanding parameter: SQLAlchemy coerces each element of a literal list in Python,
+# about 4 µs an id, and a page's statements bind hundreds.
+_IDS: Any = bindparam("ids", expanding=True)
 _FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
 _NO_MARKS = ViewerMarks()
 _LEAF_KINDS = ("episode", "track")
@@ -211,6 +214,17 @@ def _marks(row: Any) -> ViewerMarks:
 
 
 class ItemFinder:
+    def __init__(self) -> None:
+        # A folder's children share its visibility (the same library and top item, where caps and labels are
+        # judged), so a visible folder's child count is the same for every viewer who sees it. Kept until the
+        # catalogue changes (forget_counts, from CatalogueService.catalogue_changed).
+        self._child_counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def forget_counts(self) -> None:
+        with self._lock:
+            self._child_counts.clear()
+
     def find(
         self,
         conn: Connection,
@@ -311,23 +325,33 @@ class ItemFinder:
             play_state.c.favourite_at.label("m_favourite_at"),
             play_state.c.updated_at.label("m_updated_at"),
         )
-        family = (_parent.c.title.label("parent_title"), _top.c.title.label("top_title"))
         statement = (
-            select(*columns, *marked, *family)
-            .select_from(
-                items.outerjoin(play_state, mine)
-                .outerjoin(_parent, _parent.c.id == items.c.parent_id)
-                .outerjoin(_top, _top.c.id == items.c.top_id)
-            )
-            .where(items.c.id.in_(ids), scope_clause(scope, library_index=False))
+            select(*columns, *marked)
+            .select_from(items.outerjoin(play_state, mine))
+            .where(items.c.id.in_(_IDS), scope_clause(scope, library_index=False))
         )
-        rows = {r.id: r for r in conn.execute(statement)}
+        rows = {r.id: r for r in conn.execute(statement, {"ids": ids})}
+        # The family's names in one lookup of the distinct parents and top items: a page's rows share a few
+        # (an album's tracks, a show's episodes), and a film is its own top item, so joining them per row read
+        # the same rows again and again.
+        family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {
+            r.top_id for r in rows.values() if r.top_id and r.top_id != r.id
+        }
+        titles: dict[str, str] = {}
+        if family_ids:
+            titles = {
+                row[0]: row[1]
+                for row in conn.execute(
+                    select(items.c.id, items.c.title).where(items.c.id.in_(_IDS)), {"ids": sorted(family_ids)}
+                )
+            }
         genres: dict[str, list[str]] = {}
         if needs.details:
             for item_id, genre in conn.execute(
                 select(item_genres.c.item_id, item_genres.c.genre)
-                .where(item_genres.c.item_id.in_(ids))
-                .order_by(item_genres.c.genre)
+                .where(item_genres.c.item_id.in_(_IDS))
+                .order_by(item_genres.c.genre),
+                {"ids": ids},
             ):
                 genres.setdefault(item_id, []).append(genre)
         counts = self._counts(conn, scope, rows.values(), needs.leaves)
@@ -347,8 +371,8 @@ class ItemFinder:
                     plot=row.plot if needs.details else None,
                     aired=row.aired,
                     genres=tuple(genres[item_id]) if item_id in genres else (),
-                    parent_title=row.parent_title if row.parent_id else None,
-                    top_title=row.top_title if top_id != item_id else None,
+                    parent_title=titles.get(row.parent_id) if row.parent_id else None,
+                    top_title=titles.get(top_id) if top_id != item_id else None,
                     child_count=count[0] if count else None,
                     marks=_marks(row),
                     leaf_count=count[1] if count else None,
@@ -375,24 +399,37 @@ class ItemFinder:
                 func.sum(case((is_leaf, 1), else_=0)),
                 func.sum(case((and_(is_leaf, not_(watched)), 1), else_=0)),
             ]
-        below = {
-            row[0]: tuple(int(v or 0) for v in row[1:])
-            for row in conn.execute(
-                select(items.c.parent_id, *tallies)
-                .where(items.c.parent_id.in_(folders), scope_clause(scope, library_index=False))
-                .group_by(items.c.parent_id)
-            )
-        }
+        below: dict[str, tuple[int, ...]] = {}
+        if not leaves:
+            with self._lock:
+                below = {f: (self._child_counts[f],) for f in folders if f in self._child_counts}
+        asked = [f for f in folders if f not in below]
+        if asked:
+            counted = {
+                row[0]: tuple(int(v or 0) for v in row[1:])
+                for row in conn.execute(
+                    select(items.c.parent_id, *tallies)
+                    .where(items.c.parent_id.in_(_IDS), scope_clause(scope, library_index=False))
+                    .group_by(items.c.parent_id),
+                    {"ids": asked},
+                )
+            }
+            below.update(counted)
+            with self._lock:
+                if len(self._child_counts) > 200_000:
+                    self._child_counts.clear()
+                self._child_counts.update({f: counted.get(f, (0,))[0] for f in asked})
         # Shows and artists count everything under them by top item (ix_items_top holds both columns).
         tops: dict[str, tuple[int, int]] = {}
         by_top = [r.id for r in rows if r.kind in ("show", "artist")] if leaves else []
         if by_top:
-            counted = conn.execute(
+            under_top = conn.execute(
                 select(items.c.top_id, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(items.c.top_id.in_(by_top), is_leaf, scope_clause(scope, library_index=False))
-                .group_by(items.c.top_id)
+                .where(items.c.top_id.in_(_IDS), is_leaf, scope_clause(scope, library_index=False))
+                .group_by(items.c.top_id),
+                {"ids": by_top},
             )
-            tops = {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
+            tops = {row[0]: (int(row[1]), int(row[2] or 0)) for row in under_top}
         out: dict[str, tuple[int, int | None, int | None]] = {}
         for r in rows:
             if r.kind not in _FOLDER_VALUES:
