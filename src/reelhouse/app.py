@@ -111,6 +111,7 @@ class Reelhouse:
             server_name=lambda: str(settings.get("server_name")),
             addresses=self._peer_addresses,
             on_code=self._code_issued,
+            twofactor=twofactor,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: web.Application | None = None

@@ -55,6 +55,8 @@ USER = Rule(_USER, NEEDS_READ)
 ACCOUNT = Rule({**_USER, "managed": "403"}, NEEDS_READ, password_session=True)
 ADMIN = Rule(_ADMIN, NEEDS_ADMIN)
 SCOPED = Rule(_SCOPED, NEEDS_READ)
+# Linking servers: the owner signed in with the password, nobody else (an admin neither), never a token.
+OWNER_SESSION = Rule({**_ADMIN, "admin": "403"}, NEEDS_ADMIN, password_session=True)
 SCOPED_STREAM = Rule(_SCOPED, NEEDS_STREAM)
 # Reached like a page (read), but its bytes leave through the media access decision (stream).
 SCOPED_MEDIA = Rule(_SCOPED, NEEDS_READ | NEEDS_STREAM)
@@ -320,6 +322,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/items/{item_id}/next"): SCOPED,
     ("GET", "/api/server"): USER,
     ("GET", "/api/servers"): USER,
+    ("POST", "/api/links/code"): OWNER_SESSION,
+    ("DELETE", "/api/links/code"): OWNER_SESSION,
+    ("POST", "/api/links/join"): OWNER_SESSION,
+    ("GET", "/api/links"): OWNER_SESSION,
+    ("DELETE", "/api/links/{link_id}"): OWNER_SESSION,
     ("GET", "/api/servers/{link_id}/settings"): ADMIN,
     ("PATCH", "/api/servers/{link_id}/settings"): ADMIN,
     ("GET", "/api/servers/{link_id}/outbox"): ADMIN,

@@ -41,6 +41,7 @@ from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
 from reelhouse.services.pairing_protocol import Initiator, PairingFailed, Responder
 from reelhouse.services.peer_identity import PeerIdentity, spki_of_certificate
+from reelhouse.services.twofactor import TwoFactorService
 
 FAILED = (
     "Pairing failed. The code is now void. If you typed it correctly, something on the network may have tried "
@@ -101,6 +102,7 @@ class PeeringService:
         server_name: Callable[[], str],
         addresses: Callable[[], list[str]],
         on_code: Callable[[], None] = lambda: None,
+        twofactor: TwoFactorService | None = None,
     ) -> None:
         self._db = db
         self._repo = repo
@@ -111,23 +113,36 @@ class PeeringService:
         self._server_name = server_name
         self._addresses = addresses
         self._on_code = on_code
+        self._twofactor = twofactor
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._attempts: dict[str, list[float]] = {}
 
     # -- who may ----------------------------------------------------------------------------------------------
 
-    def _owner_signed_in(self, actor: Actor, password: str, address: str | None) -> None:
+    def owner_only(self, actor: Actor) -> None:
+        """Linking is the owner's, signed in with the password: never an admin, a token or a device."""
         if actor.role is not Role.OWNER:
             raise PermissionDenied("Only the owner links servers.")
         if actor.credential is not Credential.SESSION:
             raise PermissionDenied("Linking servers needs a sign-in with the password, not a token.")
+
+    def _owner_signed_in(self, actor: Actor, password: str, address: str | None, totp: str | None) -> None:
+        self.owner_only(actor)
         self._check_password(actor, password, address)
+        # The password first, so that a wrong one never spends a two-factor step.
+        if self._twofactor is not None and self._twofactor.enrolled(actor.user_id):
+            if not totp or not totp.strip():
+                raise InvalidInput("Enter the code from your authenticator app.", "totp")
+            if not self._twofactor.verify(actor.user_id, totp[:64]):
+                raise InvalidInput("That two-factor code is not right.", "totp")
 
     # -- the side that shows the code ------------------------------------------------------------------------
 
-    def create_code(self, actor: Actor, password: str, address: str | None = None) -> IssuedCode:
-        self._owner_signed_in(actor, password, address)
+    def create_code(
+        self, actor: Actor, password: str, address: str | None = None, totp: str | None = None
+    ) -> IssuedCode:
+        self._owner_signed_in(actor, password, address, totp)
         return self.issue_code(actor)
 
     def issue_code(self, actor: Actor) -> IssuedCode:
@@ -256,8 +271,10 @@ class PeeringService:
 
     # -- the side that types the code -------------------------------------------------------------------------
 
-    def join(self, actor: Actor, password: str, link: str, address: str | None = None) -> Link:
-        self._owner_signed_in(actor, password, address)
+    def join(
+        self, actor: Actor, password: str, link: str, address: str | None = None, totp: str | None = None
+    ) -> Link:
+        self._owner_signed_in(actor, password, address, totp)
         return self.dial(actor, link)
 
     def dial(self, actor: Actor, link: str) -> Link:
