@@ -29,6 +29,7 @@ const ROUTES = [
   ["/photo/:id", "/static/view-photo.js", true],
   ["/account", "/static/view-account.js", true],
   ["/servers", "/static/view-servers.js", true],
+  ["/servers/:id/settings", "/static/view-server-settings.js", true],
   ["/settings/:section", "/static/view-settings.js", true],
 ];
 

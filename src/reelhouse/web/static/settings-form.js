@@ -46,6 +46,8 @@ function inputFor(spec, value) {
   if (spec.type === "bool") return field({ name: spec.name, label, type: "checkbox", value, help });
   if (spec.name === "secure_connections") return radios(spec, value, label);
   if (spec.type === "enum" && CHOICES[spec.name]) return field({ name: spec.name, label, type: "select", value, help, options: CHOICES[spec.name] });
+  // A linked server's registry names its enums' choices; one this app has no words for shows them as they are.
+  if (spec.type === "enum" && spec.choices?.length) return field({ name: spec.name, label, type: "select", value, help, options: spec.choices.map((c) => [c, c]) });
   if (spec.type === "int") return field({ name: spec.name, label, type: "number", value, help, attrs: { inputmode: "numeric" } });
   if (LIST_TYPES.has(spec.type)) {
     return field({ name: spec.name, label, type: "textarea", value: (value || []).join("\n"), help: `${help} One per line.`, attrs: { spellcheck: "false" } });
@@ -78,10 +80,12 @@ function readValue(form, spec) {
 // Builds the form for the given setting names; `extra` elements go after the fields, before the button.
 // `beforeSave(changes)` may ask the user first; when it resolves false nothing is sent.
 // `readExtra()` gives settings that `extra` edits without a field of their own (a reorderable list).
-export async function settingsForm(names, { title = "", extra = [], onSaved = null, beforeSave = null, readExtra = null } = {}) {
-  const [specs, current] = await Promise.all([registry(), get("/api/settings")]);
+// Another server's settings (a linked server's, through this one): `load()` gives [registry, values] and
+// `save(changes)` the values as saved, or null when the change was not applied yet (it said why itself).
+export async function settingsForm(names, { title = "", extra = [], onSaved = null, beforeSave = null, readExtra = null, load = null, save = null } = {}) {
+  const [specs, current] = load ? await load() : await Promise.all([registry(), get("/api/settings").then((a) => a.values)]);
   const chosen = names.map((n) => specs.find((s) => s.name === n)).filter(Boolean);
-  let saved = { ...current.values };
+  let saved = { ...current };
   const form = h("form", { class: "settings-form", novalidate: true, "aria-label": title || "Settings" },
     formError(),
     chosen.map((spec) => inputFor(spec, saved[spec.name])),
@@ -101,10 +105,12 @@ export async function settingsForm(names, { title = "", extra = [], onSaved = nu
     button.disabled = true;
     try {
       if (beforeSave && !(await beforeSave(changes))) { announce("Nothing was saved."); return; }
-      const answer = await patch("/api/settings", { values: changes });
-      saved = { ...answer.values };
-      announce("Changes saved.");
-      if (onSaved) onSaved(saved, changes);
+      const values = save ? await save(changes) : (await patch("/api/settings", { values: changes })).values;
+      if (values) {
+        saved = { ...values };
+        announce("Changes saved.");
+        if (onSaved) onSaved(saved, changes);
+      }
     } catch (err) {
       showErrors(form, err);
     } finally {

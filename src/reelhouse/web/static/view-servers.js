@@ -53,6 +53,15 @@ function card(s, rows, actions) {
     actions);
 }
 
+// A linked server this one may manage: its settings open here, rendered from its own registry.
+function manageable(s) {
+  return s.scopes_from_peer.includes("manage") && !["identity_changed", "revoked_by_peer"].includes(s.status);
+}
+
+function remoteSettings(s) {
+  return h("p", {}, h("a", { class: "button", href: `#/servers/${encodeURIComponent(s.id)}/settings`, "aria-label": `Settings of ${s.name}` }, "Settings"));
+}
+
 export async function render({ main }) {
   setTitle("Servers");
   main.append(h("h1", {}, "Servers"));
@@ -75,5 +84,5 @@ export async function render({ main }) {
   const settings = admin ? h("p", {}, h("a", { class: "button", href: "#/settings/general" }, "Settings")) : null;
   main.append(h("ul", { class: "servers", "aria-label": "Servers" },
     card({ ...self, name: admin ? h("a", { href: "#/settings/general" }, self.name) : self.name }, rows, settings),
-    linked.map((s) => card(s, linkedRows(s), null))));
+    linked.map((s) => card(s, linkedRows(s), manageable(s) ? remoteSettings(s) : null))));
 }

@@ -1,0 +1,78 @@
+// A linked server's settings, rendered from its own registry and saved through this server, which asks the
+// other over the signed link (the browser never talks to it). While that server does not answer, a change
+// waits in the outbox: listed here as pending, with Cancel, until it is delivered or expires after 7 days.
+import { get, patch, del } from "/static/api.js";
+import { h, clear } from "/static/dom.js";
+import { setTitle, announce } from "/static/app.js";
+import { settingsForm } from "/static/settings-form.js";
+
+const SECTIONS = [
+  ["general", "General"],
+  ["remote_access", "Remote Access"],
+  ["network", "Network"],
+  ["transcoder", "Transcoder"],
+  ["users", "Users & Sharing"],
+];
+const STATE = { pending: "Waiting for the server", sent: "Delivered", refused: "Refused", cancelled: "Cancelled", expired: "Expired" };
+
+function describe(changes) {
+  return Object.entries(changes).map(([k, v]) => `${k.replaceAll("_", " ")} → ${JSON.stringify(v)}`).join(", ");
+}
+
+async function drawOutbox(box, id) {
+  const { entries } = await get(`/api/servers/${encodeURIComponent(id)}/outbox`);
+  clear(box);
+  if (!entries.length) return;
+  box.append(h("h2", {}, "Changes waiting or sent later"),
+    h("ul", { class: "outbox", "aria-label": "Queued changes" }, entries.map((e) => {
+      const cancel = e.state === "pending"
+        ? h("button", { type: "button", onclick: async () => {
+          try {
+            await del(`/api/servers/${encodeURIComponent(id)}/outbox/${encodeURIComponent(e.id)}`);
+            announce("The queued change was cancelled.");
+          } catch (err) { announce(err.message); }
+          await drawOutbox(box, id);
+        } }, "Cancel")
+        : null;
+      return h("li", { dataset: { entry: e.id, state: e.state } },
+        h("span", { class: "badge" }, STATE[e.state] || e.state), " ", describe(e.changes),
+        ` (queued ${new Date(e.created_at * 1000).toLocaleString()}; expires ${new Date(e.expires_at * 1000).toLocaleString()})`,
+        e.last_error && e.state === "refused" ? h("p", { class: "error" }, e.last_error) : null,
+        cancel);
+    })));
+}
+
+export async function render({ main, params }) {
+  const id = params.id;
+  const { servers } = await get("/api/servers");
+  const server = servers.find((s) => s.id === id && !s.this);
+  const name = server ? server.name : "Linked server";
+  setTitle(`${name}: Settings`);
+  main.append(h("p", {}, h("a", { href: "#/servers" }, "← Servers")), h("h1", {}, `${name}: Settings`));
+  const outbox = h("section", { class: "outbox-list" });
+  let document;
+  try {
+    document = await get(`/api/servers/${encodeURIComponent(id)}/settings`);
+  } catch (err) {
+    main.append(h("p", { class: "error", role: "alert" }, err.message), outbox);
+    await drawOutbox(outbox, id).catch(() => {});
+    return;
+  }
+  const load = async () => [document.registry, document.values];
+  const save = async (changes) => {
+    const answer = await patch(`/api/servers/${encodeURIComponent(id)}/settings`, { values: changes });
+    await drawOutbox(outbox, id);
+    if (answer.applied) return answer.values;
+    announce(`${name} is not answering: the change waits and is sent when it is back.`);
+    return null;
+  };
+  main.append(h("p", { class: "help" }, `These are ${name}'s own settings, changed through this server on your behalf. Some changes (exposing it while secure connections are off, anything about signing in) need a sign-in on ${name} itself.`));
+  for (const [section, title] of SECTIONS) {
+    // Library ids name the other server's libraries, which this page cannot show: left to its own page.
+    const names = document.registry.filter((s) => s.section === section && s.type !== "library_ids").map((s) => s.name);
+    if (!names.length) continue;
+    main.append(h("h2", {}, title), await settingsForm(names, { title: `${name}: ${title}`, load, save }));
+  }
+  main.append(outbox);
+  await drawOutbox(outbox, id);
+}
