@@ -21,6 +21,7 @@ from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
+from reelhouse.persistence.federation import FederationRepository
 from reelhouse.persistence.invitations import InvitationRepository
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.music_apps import MusicAppRepository
@@ -41,6 +42,7 @@ from reelhouse.services.audit import AuditService, head_file
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
+from reelhouse.services.federation import FederationService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.listener_record import remove_record, write_record
@@ -174,6 +176,16 @@ class Reelhouse:
         self.remote_admin = RemoteAdmin(
             self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, settings, audit
         )
+        self.federation = FederationService(
+            self.db,
+            FederationRepository(),
+            PeerRepository(),
+            AccountRepository(),
+            LibraryRepository(),
+            self.peer_links,
+            accounts,
+            audit,
+        )
         self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
         self.services = Services(
             accounts=accounts,
@@ -215,6 +227,7 @@ class Reelhouse:
             seek_previews=self.seek_previews,
             peering=self.peering,
             peer_links=self.peer_links,
+            federation=self.federation,
             remote_admin=self.remote_admin,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
@@ -309,7 +322,7 @@ class Reelhouse:
             return
         gate = app[GATE]
         runner = web.AppRunner(
-            build_peer_app(peering, self.peer_links, self.executor, gate, self.remote_admin),
+            build_peer_app(peering, self.peer_links, self.executor, gate, self.remote_admin, self.federation),
             access_log=None,
         )
         await runner.setup()

@@ -13,6 +13,9 @@ REVIEWED_PUBLIC = {
     ("GET", "/api/session"),
     ("POST", "/api/setup"),  # creating the owner; guarded by the one-time setup code
     ("POST", "/api/auth/login"),  # signing in
+    # signing in with a linked home server: a single-use nonce, then a token that home signed for it
+    ("GET", "/api/auth/federated/nonce"),
+    ("POST", "/api/auth/federated"),
     (
         "GET",
         "/api/auth/profiles",

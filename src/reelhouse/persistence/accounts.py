@@ -185,6 +185,7 @@ class AccountRepository:
                 auth_tokens.c.scopes,
                 auth_tokens.c.expires_at,
                 auth_tokens.c.last_seen_at,
+                auth_tokens.c.client,
                 users.c.id.label("user_id"),
                 users.c.username,
                 users.c.role,

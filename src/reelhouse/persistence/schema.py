@@ -544,3 +544,29 @@ peer_received = Table(
     Column("received_at", Float, nullable=False),
     Column("answer", Text, nullable=False),
 )
+
+# Federated users (migration 0025): a friend of a linked server (issuer: its key fingerprint; subject: the
+# friend's user id there) who signs in here with a token from that server. The user row holds the grants; this
+# row ties it to whoever vouches for it, and revoking keeps the row so that the user stays refused.
+federated_principals = Table(
+    "federated_principals",
+    metadata,
+    Column("issuer", String(64), primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("link_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+# Sign-in nonces this server handed out (kind "nonce": single use, five minutes) and token ids it accepted
+# (kind "jti"): neither is accepted twice.
+federation_used = Table(
+    "federation_used",
+    metadata,
+    Column("value", String(128), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+    Index("ix_federation_used_created", "created_at"),
+)

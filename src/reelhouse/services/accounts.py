@@ -26,6 +26,10 @@ SESSION_ABSOLUTE = 90 * 86400
 # A TV app may sit unused for weeks; its token is listed on the Account page and revocable there.
 DEVICE_IDLE = 90 * 86400
 DEVICE_ABSOLUTE = 365 * 86400
+# A friend signed in with their home server's word: it must be asked again twice a day, and at least weekly.
+FEDERATED_CLIENT = "federated"
+FEDERATED_IDLE = 12 * 3600
+FEDERATED_ABSOLUTE = 7 * 86400
 TOUCH_EVERY = 60.0
 # A remembered address's time only orders which addresses are forgotten first (the oldest beyond the kept
 # number), so a sign-in from one seen within the hour leaves its row alone and writes less per sign-in.
@@ -302,6 +306,16 @@ class AccountService:
             raise AuthenticationRequired("This account cannot sign in.")
         return self._issue(user, address, app.device, action, Credential.DEVICE, app)
 
+    def issue_federated(self, user_id: str, address: str | None) -> SignIn:
+        """A session for a federated user whose home server's token was checked (services/federation.py):
+        a device-like token (it never changes how an account signs in) with the shorter federated limits."""
+        with self._db.read() as conn:
+            user = self._repo.user_by_id(conn, user_id)
+        if user is None or account_ended(user.grants, user.disabled):
+            raise AuthenticationRequired("This account cannot sign in.")
+        app = DeviceApp(FEDERATED_CLIENT, "federated sign-in", "")
+        return self._issue(user, address, app.device, "auth.federated_login", Credential.DEVICE, app)
+
     def sign_in_profile(self, user_id: str, pin: str, address: str | None, home: bool) -> SignIn:
         """A managed profile picked from the list: home network only, PIN when one is set."""
         key = f"#profile:{user_id[:32]}"
@@ -347,6 +361,8 @@ class AccountService:
         token = secrets.token_urlsafe(32)
         device = device[:128] or (app.client[:128] if app else "") or "app"
         lifetime = DEVICE_ABSOLUTE if credential is Credential.DEVICE else SESSION_ABSOLUTE
+        if app is not None and app.client == FEDERATED_CLIENT:
+            lifetime = FEDERATED_ABSOLUTE
         expires = time.time() + lifetime
         scopes = ",".join(TokenScope)
         replaced = 0
@@ -394,6 +410,8 @@ class AccountService:
             # A music app's key works on the Subsonic API alone (services/music_apps.py), never as a token here.
             return None
         idle = DEVICE_IDLE if credential is Credential.DEVICE else SESSION_IDLE
+        if row.client == FEDERATED_CLIENT:
+            idle = FEDERATED_IDLE
         if credential is not Credential.API and row.last_seen_at + idle < now:
             return None
         if now - row.last_seen_at > TOUCH_EVERY:

@@ -20,6 +20,7 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService
+from reelhouse.services.federation import FederationService
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
@@ -69,6 +70,8 @@ class Services:
     # Linked servers: pairing and links (peering), and what the links say about each server (peer_links).
     peering: PeeringService | None = None
     peer_links: PeerLinks | None = None
+    # Friends who sign in with their home server: granting them here or there, and their tokens.
+    federation: FederationService | None = None
     # A linked server's settings, read and changed on a signed-in admin's behalf, and the outbox.
     remote_admin: RemoteAdmin | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).

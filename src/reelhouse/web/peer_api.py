@@ -19,6 +19,7 @@ from aiohttp import web
 
 from reelhouse import errors
 from reelhouse.domain.peers import PeerScope
+from reelhouse.services.federation import FederationService
 from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
 from reelhouse.services.peering import PeeringService
 from reelhouse.services.remote_admin import RemoteAdmin
@@ -29,6 +30,7 @@ MAX_FRAME = 64 * 1024
 PEERING = web.AppKey("peering", PeeringService)
 PEER_EXECUTOR = web.AppKey("peer_executor", ThreadPoolExecutor)
 PEER_LINKS = web.AppKey("peer_links", PeerLinks)
+FEDERATION = web.AppKey("federation", FederationService)
 REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
 _RAW = web.RequestKey("peer_body", bytes)
 _EVIDENCE_HEADERS = ("Content-Type", "Content-Digest", "Reelhouse-Actor", "Signature-Input", "Signature")
@@ -125,6 +127,22 @@ async def patch_settings(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[REMOTE_ADMIN].apply_from_link, caller, body, evidence)
 
 
+async def libraries(request: web.Request) -> web.StreamResponse:
+    await signed(request, PeerScope.USERS)
+    return await _run(request, request.app[FEDERATION].libraries_document)
+
+
+async def put_principal(request: web.Request) -> web.StreamResponse:
+    caller = await signed(request, PeerScope.USERS)
+    body = await _frame(request)
+    return await _run(request, request.app[FEDERATION].grant, caller, request.match_info["subject"], body)
+
+
+async def delete_principal(request: web.Request) -> web.StreamResponse:
+    caller = await signed(request, PeerScope.USERS)
+    return await _run(request, request.app[FEDERATION].revoke, caller, request.match_info["subject"])
+
+
 PEER_ROUTES = (
     PeerRoute("POST", "/peer/v1/pair/start", pair_start, "Pairing, first message: claims the waiting code."),
     PeerRoute(
@@ -134,6 +152,19 @@ PEER_ROUTES = (
         "POST", "/peer/v1/pair/finish", pair_finish, "Pairing, last message: the dialer's link record."
     ),
     PeerRoute("GET", "/peer/v1/status", status, "Health and counts, for a link with the status scope."),
+    PeerRoute("GET", "/peer/v1/libraries", libraries, "Library ids, names and kinds, for the users scope."),
+    PeerRoute(
+        "PUT",
+        "/peer/v1/principals/{subject}",
+        put_principal,
+        "Create or update the federated user for one of the caller's users (users scope).",
+    ),
+    PeerRoute(
+        "DELETE",
+        "/peer/v1/principals/{subject}",
+        delete_principal,
+        "Revoke the federated user for one of the caller's users and end its sessions (users scope).",
+    ),
     PeerRoute(
         "GET", "/peer/v1/settings", get_settings, "The settings registry and values, for the manage scope."
     ),
@@ -173,6 +204,7 @@ def build_peer_app(
     executor: ThreadPoolExecutor,
     gate: NetworkGate,
     remote_admin: RemoteAdmin | None = None,
+    federation: FederationService | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
@@ -180,6 +212,8 @@ def build_peer_app(
     app[PEER_EXECUTOR] = executor
     if remote_admin is not None:
         app[REMOTE_ADMIN] = remote_admin
+    if federation is not None:
+        app[FEDERATION] = federation
     for route in PEER_ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     return app

@@ -1,0 +1,73 @@
+"""Federated principals and the nonces and token ids of federated sign-in: SQL only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+
+from reelhouse.persistence.schema import federated_principals, federation_used, users
+
+
+class FederationRepository:
+    def principal(self, conn: Connection, issuer: str, subject: str) -> Any:
+        return conn.execute(
+            select(federated_principals, users.c.username)
+            .join(users, users.c.id == federated_principals.c.user_id)
+            .where(federated_principals.c.issuer == issuer, federated_principals.c.subject == subject)
+        ).first()
+
+    def add_principal(
+        self, conn: Connection, issuer: str, subject: str, user_id: str, link_id: str, now: float
+    ) -> None:
+        conn.execute(
+            insert(federated_principals).values(
+                issuer=issuer, subject=subject, user_id=user_id, link_id=link_id, created_at=now
+            )
+        )
+
+    def set_revoked(self, conn: Connection, issuer: str, subject: str, at: float | None) -> None:
+        conn.execute(
+            update(federated_principals)
+            .where(federated_principals.c.issuer == issuer, federated_principals.c.subject == subject)
+            .values(revoked_at=at)
+        )
+
+    def add_nonce(self, conn: Connection, nonce: str, now: float, keep: float) -> None:
+        conn.execute(delete(federation_used).where(federation_used.c.created_at < now - keep))
+        conn.execute(insert(federation_used).values(value=nonce, kind="nonce", created_at=now))
+
+    def use_nonce(self, conn: Connection, nonce: str, now: float, lifetime: float) -> bool:
+        """Mark a nonce this server issued as used, in the statement that checks it: of two sign-ins with
+        one nonce, exactly one gets it."""
+        done = conn.execute(
+            update(federation_used)
+            .where(
+                and_(
+                    federation_used.c.value == nonce,
+                    federation_used.c.kind == "nonce",
+                    federation_used.c.used_at.is_(None),
+                    federation_used.c.created_at > now - lifetime,
+                )
+            )
+            .values(used_at=now)
+        )
+        return done.rowcount == 1
+
+    def use_jti(self, conn: Connection, jti: str, now: float) -> bool:
+        """Record an accepted token id; False when it was accepted before. Kept as long as nonces are, which
+        outlives any token (five minutes and two of leeway)."""
+        seen = conn.execute(
+            select(federation_used.c.value).where(
+                federation_used.c.value == jti, federation_used.c.kind == "jti"
+            )
+        ).first()
+        if seen is not None:
+            return False
+        conn.execute(insert(federation_used).values(value=jti, kind="jti", created_at=now, used_at=now))
+        return True
+
+    def subjects_of(self, conn: Connection, link_id: str) -> list[Any]:
+        return list(
+            conn.execute(select(federated_principals).where(federated_principals.c.link_id == link_id))
+        )

@@ -1,0 +1,245 @@
+"""Friends who sign in with their home server. Home's owner grants a friend (a local user there) libraries on a
+linked server; that server keeps a federated user for the friend (issuer: home's key fingerprint; subject: the
+friend's id on home). To sign in there, the friend's client takes a single-use nonce from that server, asks
+home for a short JWT (EdDSA, home's peer key) naming the nonce and that server, and hands it over; that server
+checks it against the key pinned by an active link with the identity scope and opens its own session.
+
+Trust is never transitive: a token is checked only with the key of the link its issuer names, so a server
+cannot vouch for another's users. Tokens and nonces are never logged."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+import jwt
+from sqlalchemy.exc import IntegrityError
+
+from reelhouse.domain.access import Action, Actor, Role, can
+from reelhouse.domain.peers import LinkState, PeerScope
+from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied
+from reelhouse.persistence.accounts import AccountRepository
+from reelhouse.persistence.database import Database
+from reelhouse.persistence.federation import FederationRepository
+from reelhouse.persistence.libraries import LibraryRepository
+from reelhouse.persistence.peers import PeerRepository
+from reelhouse.services.accounts import AccountService, SignIn
+from reelhouse.services.audit import AuditService
+from reelhouse.services.peer_links import Caller, PeerLinks, Unreachable
+from reelhouse.services.peer_signing import public_key_of
+
+NONCE_SECONDS = 300
+TOKEN_SECONDS = 300
+LEEWAY_SECONDS = 120
+REFUSED = "This sign-in token is not accepted here."
+_SUBJECT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REQUIRED = ["exp", "iat", "nbf", "aud", "iss", "sub", "jti"]
+
+
+def _human(actor: Actor) -> dict[str, Any]:
+    return {"user": actor.user_id, "name": actor.username, "role": actor.role.value}
+
+
+class FederationService:
+    def __init__(
+        self,
+        db: Database,
+        repo: FederationRepository,
+        peers: PeerRepository,
+        accounts_repo: AccountRepository,
+        libraries: LibraryRepository,
+        links: PeerLinks,
+        accounts: AccountService,
+        audit: AuditService,
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self._peers = peers
+        self._accounts_repo = accounts_repo
+        self._libraries = libraries
+        self._links = links
+        self._accounts = accounts
+        self._audit = audit
+
+    # -- the linked server: a home server asks -----------------------------------------------------------
+
+    def libraries_document(self) -> dict[str, Any]:
+        """What a home server's owner may grant here: ids, names and kinds of libraries, nothing inside."""
+        with self._db.read() as conn:
+            found = self._libraries.list(conn)
+        return {"libraries": [{"id": lib.id, "name": lib.name, "kind": lib.kind.value} for lib in found]}
+
+    def _issuer(self, conn: Any, caller: Caller) -> Any:
+        row = self._peers.link(conn, caller.link_id)
+        if row is None or row.state != LinkState.ACTIVE.value:
+            raise PermissionDenied("This link is not active.")
+        return row
+
+    def grant(self, caller: Caller, subject: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create or update the federated user for ``subject`` of the calling server, with these libraries."""
+        if not _SUBJECT.fullmatch(subject):
+            raise InvalidInput("A subject is the friend's user id on their home server.", "subject")
+        name = body.get("display_name")
+        wanted = body.get("libraries")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 32:
+            raise InvalidInput("A display name is 1 to 32 characters.", "display_name")
+        if not isinstance(wanted, list) or not all(isinstance(x, str) for x in wanted):
+            raise InvalidInput("Libraries are a list of library ids.", "libraries")
+        with self._db.begin() as conn:
+            link = self._issuer(conn, caller)
+            known = {lib.id for lib in self._libraries.list(conn)}
+            unknown = [x for x in wanted if x not in known]
+            if unknown:
+                raise InvalidInput("No library has that id here.", "libraries")
+            shown = f"{name.strip()} (from {link.name})"[:64]
+            grants = {"libraries": sorted(set(wanted))}
+            row = self._repo.principal(conn, link.fingerprint, subject)
+            if row is None:
+                taken = self._accounts_repo.user_by_name(conn, shown) is not None
+                username = f"{shown[:50]} #{subject[:8]}" if taken else shown
+                user_id = self._accounts_repo.add_user(conn, username, Role.MEMBER.value, None, grants)
+                self._repo.add_principal(conn, link.fingerprint, subject, user_id, link.id, time.time())
+            else:
+                user_id = row.user_id
+                self._accounts_repo.update_user(conn, user_id, grants=grants, disabled=False)
+                self._repo.set_revoked(conn, link.fingerprint, subject, None)
+            self._audit.record(
+                conn, None, "federation.grant", user_id, {"link": link.id, "libraries": grants["libraries"]}
+            )
+        return {"user_id": user_id, "libraries": grants["libraries"]}
+
+    def revoke(self, caller: Caller, subject: str) -> dict[str, Any]:
+        """Refuse the federated user from now on and end its sessions."""
+        with self._db.begin() as conn:
+            link = self._issuer(conn, caller)
+            row = self._repo.principal(conn, link.fingerprint, subject[:64])
+            if row is None:
+                raise NotFound("No such federated user.")
+            self._repo.set_revoked(conn, link.fingerprint, row.subject, time.time())
+            self._accounts_repo.update_user(conn, row.user_id, disabled=True)
+            self._accounts_repo.delete_tokens_of(conn, row.user_id)
+            self._audit.record(conn, None, "federation.revoke", row.user_id, {"link": link.id})
+        if self._accounts.on_sessions_ended is not None:
+            self._accounts.on_sessions_ended(row.user_id)
+        return {"revoked": True}
+
+    # -- the linked server: a friend signs in ------------------------------------------------------------
+
+    def issue_nonce(self) -> dict[str, str]:
+        nonce = secrets.token_urlsafe(24)
+        with self._db.begin() as conn:
+            self._repo.add_nonce(conn, nonce, time.time(), 3600.0)
+        return {"nonce": nonce, "aud": self._links.identity.fingerprint}
+
+    def sign_in(self, token: str, address: str | None) -> SignIn:
+        """Check a token from a linked server (see the module docstring) and open a session here."""
+        if not isinstance(token, str) or not 1 <= len(token) <= 4096:
+            raise AuthenticationRequired(REFUSED)
+        try:
+            claimed = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthenticationRequired(REFUSED) from None
+        issuer = claimed.get("iss")
+        with self._db.read() as conn:
+            link = self._peers.link_by_fingerprint(conn, issuer) if isinstance(issuer, str) else None
+        if (
+            link is None
+            or link.state != LinkState.ACTIVE.value
+            or PeerScope.IDENTITY.value not in json.loads(link.scopes_to_peer)
+            or not link.spki
+        ):
+            raise AuthenticationRequired(REFUSED)
+        key = public_key_of(bytes.fromhex(link.spki))
+        if key is None:
+            raise AuthenticationRequired(REFUSED)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self._links.identity.fingerprint,
+                issuer=link.fingerprint,
+                leeway=LEEWAY_SECONDS,
+                options={"require": _REQUIRED},
+            )
+        except jwt.PyJWTError:
+            raise AuthenticationRequired(REFUSED) from None
+        subject, jti, nonce = (str(claims.get(k) or "") for k in ("sub", "jti", "nonce"))
+        if not all(1 <= len(x) <= 128 for x in (subject, jti, nonce)):
+            raise AuthenticationRequired(REFUSED)
+        now = time.time()
+        try:
+            with self._db.begin() as conn:
+                principal = self._repo.principal(conn, link.fingerprint, subject)
+                if principal is None or principal.revoked_at is not None:
+                    raise AuthenticationRequired("You have not been given access to this server.")
+                if not self._repo.use_nonce(conn, nonce, now, NONCE_SECONDS):
+                    raise AuthenticationRequired(REFUSED)
+                if not self._repo.use_jti(conn, jti, now):
+                    raise AuthenticationRequired(REFUSED)
+        except IntegrityError:
+            raise AuthenticationRequired(REFUSED) from None
+        return self._accounts.issue_federated(principal.user_id, address)
+
+    # -- the home server: its owner grants, its users ask for tokens ---------------------------------------
+
+    def _link(self, link_id: str, scope: PeerScope) -> Any:
+        with self._db.read() as conn:
+            row = self._peers.link(conn, link_id)
+        if row is None or row.state != LinkState.ACTIVE.value:
+            raise NotFound("No such linked server.")
+        if scope.value not in json.loads(row.scopes_from_peer):
+            raise PermissionDenied("This link does not allow that.")
+        return row
+
+    def _ask(self, actor: Actor, link_id: str, method: str, path: str, body: Any) -> dict[str, Any]:
+        row = self._link(link_id, PeerScope.USERS)
+        try:
+            answer, _, _ = self._links._ask(row, method, path, body, _human(actor))
+        except Unreachable as exc:
+            raise InvalidInput(f"The linked server did not accept it: {str(exc)[:200]}") from None
+        return answer
+
+    def remote_libraries(self, actor: Actor, link_id: str) -> dict[str, Any]:
+        if not can(actor, Action.MANAGE_USERS):
+            raise PermissionDenied("Only admins can share a linked server's libraries.")
+        return self._ask(actor, link_id, "GET", "/peer/v1/libraries", None)
+
+    def share(self, actor: Actor, link_id: str, user_id: str, libraries: list[str]) -> dict[str, Any]:
+        if not can(actor, Action.MANAGE_USERS):
+            raise PermissionDenied("Only admins can share a linked server's libraries.")
+        with self._db.read() as conn:
+            user = self._accounts_repo.user_by_id(conn, user_id[:32])
+        if user is None or user.role == Role.MANAGED.value:
+            raise NotFound("No such user.")
+        body = {"display_name": user.username, "libraries": libraries}
+        return self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
+
+    def unshare(self, actor: Actor, link_id: str, user_id: str) -> dict[str, Any]:
+        if not can(actor, Action.MANAGE_USERS):
+            raise PermissionDenied("Only admins can share a linked server's libraries.")
+        if not _SUBJECT.fullmatch(user_id):
+            raise NotFound("No such user.")
+        return self._ask(actor, link_id, "DELETE", f"/peer/v1/principals/{user_id}", None)
+
+    def token_for(self, actor: Actor, link_id: str, nonce: str) -> dict[str, Any]:
+        """A token for the signed-in user to present to a linked server, for that server's nonce."""
+        if not isinstance(nonce, str) or not 16 <= len(nonce) <= 128:
+            raise InvalidInput("Ask the linked server for a sign-in nonce first.", "nonce")
+        row = self._link(link_id, PeerScope.IDENTITY)
+        now = int(time.time())
+        claims = {
+            "iss": self._links.identity.fingerprint,
+            "sub": actor.user_id,
+            "aud": row.fingerprint,
+            "iat": now,
+            "nbf": now,
+            "exp": now + TOKEN_SECONDS,
+            "jti": secrets.token_urlsafe(16),
+            "nonce": nonce,
+        }
+        token = jwt.encode(claims, self._links.identity.key, algorithm="EdDSA")
+        return {"token": token, "expires_at": claims["exp"]}

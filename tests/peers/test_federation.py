@@ -1,0 +1,233 @@
+"""Friends who sign in with their home server, on two and three real servers: home's owner shares a linked
+server's library with a friend; the friend's token from home opens a session there that sees only that
+library; every forged, replayed, misdirected or revoked token is refused; tokens never reach a log."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from reelhouse.domain.access import system_actor
+from reelhouse.services.peer_identity import load_identity
+from tests.harness import Answer, Client, RunningServer
+from tests.peers.test_pairing_servers import listening
+
+OWNER = system_actor("test")
+
+
+@dataclass
+class World:
+    home: RunningServer
+    away: RunningServer
+    on_home: str  # away's link id on home
+    on_away: str  # home's link id on away
+    owner: Client  # home's owner
+    frank: Client  # a friend: a member of home
+    frank_id: str
+    shared: str  # library ids on away
+    private: str
+
+
+def pair(home: RunningServer, away: RunningServer) -> tuple[str, str]:
+    issued = away.server.peering.issue_code(OWNER)
+    listening(away)
+    on_home = home.server.peering.dial(OWNER, issued.link).id
+    (on_away,) = [link.id for link in away.server.peering.links()]
+    return on_home, on_away
+
+
+def libraries(away: RunningServer, root: Path) -> tuple[str, str]:
+    ids = []
+    for name in ("Shared Films", "Private Films"):
+        (root / name).mkdir(parents=True)
+        ids.append(away.server.services.libraries.add(OWNER, name, "movies", [str(root / name)]).id)
+    return ids[0], ids[1]
+
+
+def share(world: World, libraries: list[str], link: str | None = None) -> Answer:
+    path = f"/api/servers/{link or world.on_home}/principals/{world.frank_id}"
+    return world.owner.request("PUT", path, body={"libraries": libraries})
+
+
+def nonce_of(server: RunningServer) -> dict[str, str]:
+    answer = server.anonymous().get("/api/auth/federated/nonce")
+    assert answer.status == 200, answer.body
+    found: dict[str, str] = answer.json()
+    return found
+
+
+def token_from_home(world: World, nonce: str, link: str | None = None) -> str:
+    answer = world.frank.post(f"/api/servers/{link or world.on_home}/token", {"nonce": nonce})
+    assert answer.status == 200, answer.body
+    token: str = answer.json()["token"]
+    return token
+
+
+def present(server: RunningServer, token: str) -> Answer:
+    return server.anonymous().post("/api/auth/federated", {"token": token})
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    away = RunningServer(tmp_path / "away", peer_port=0)
+    home = RunningServer(tmp_path / "home", peer_port=0)
+    try:
+        on_home, on_away = pair(home, away)
+        shared, private = libraries(away, tmp_path / "media")
+        owner = home.owner()
+        frank_id = home.create_user("frank")
+        yield World(home, away, on_home, on_away, owner, home.sign_in("frank"), frank_id, shared, private)
+    finally:
+        home.stop()
+        away.stop()
+
+
+def test_a_friend_signs_in_with_home_and_sees_only_the_shared_library(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    listed = world.owner.get(f"/api/servers/{world.on_home}/libraries")
+    assert listed.status == 200, listed.body
+    assert {lib["name"] for lib in listed.json()["libraries"]} == {"Shared Films", "Private Films"}
+    # Sharing is the admins' business on home; the friend cannot grant himself more.
+    assert world.frank.get(f"/api/servers/{world.on_home}/libraries").status == 403
+    assert share(world, [world.shared]).status == 200
+
+    issued = nonce_of(world.away)
+    assert issued["aud"] == world.away.server.peering.identity.fingerprint
+    token = token_from_home(world, issued["nonce"])
+    signed_in = present(world.away, token)
+    assert signed_in.status == 200, signed_in.body
+    assert signed_in.json()["user"]["username"] == "frank (from Reelhouse)"
+    there = Client(world.away.port, token=signed_in.json()["token"])
+    session = there.get("/api/session").json()
+    assert [lib["name"] for lib in session["libraries"]] == ["Shared Films"]
+    assert there.get(f"/api/libraries/{world.private}").status in (403, 404)
+    # The session lasts a week at most, and must be used twice a day.
+    assert signed_in.json()["expires_at"] <= time.time() + 7 * 86400 + 5
+
+    # The same token again: its nonce and its id were used.
+    assert present(world.away, token).status == 401
+    for record in caplog.records:
+        text = record.getMessage()
+        assert token not in text and issued["nonce"] not in text and signed_in.json()["token"] not in text
+
+
+def forge(world: World, nonce: str | None = None, key: Any = None, **changes: Any) -> str:
+    """A token signed with home's peer key (or ``key``), valid unless ``changes`` say otherwise."""
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": world.home.server.peering.identity.fingerprint,
+        "sub": world.frank_id,
+        "aud": world.away.server.peering.identity.fingerprint,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": secrets.token_urlsafe(16),
+        "nonce": nonce or nonce_of(world.away)["nonce"],
+    }
+    claims.update(changes)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, key or world.home.server.peering.identity.key, algorithm="EdDSA")
+
+
+def unsigned(header: dict[str, Any], claims: dict[str, Any], secret: bytes | None) -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    head = part(json.dumps(header).encode()) + "." + part(json.dumps(claims).encode())
+    signature = b"" if secret is None else hmac.new(secret, head.encode(), hashlib.sha256).digest()
+    return head + "." + part(signature)
+
+
+def test_forged_misdirected_and_replayed_tokens_are_refused(world: World, tmp_path: Path) -> None:
+    assert share(world, [world.shared]).status == 200
+    # The forger is right when nothing is changed, so each refusal below is for its one change.
+    assert present(world.away, forge(world)).status == 200
+
+    stranger = load_identity(tmp_path / "stranger")
+    now = int(time.time())
+    home_fp = world.home.server.peering.identity.fingerprint
+    refused = {
+        "wrong aud": forge(world, aud=home_fp),
+        "wrong iss": forge(world, iss=stranger.fingerprint),
+        "another key claiming home": forge(world, key=stranger.key),
+        "expired": forge(world, iat=now - 1000, nbf=now - 1000, exp=now - 500),
+        "nbf beyond leeway": forge(world, nbf=now + 600, exp=now + 900),
+        "no jti": forge(world, jti=None),
+        "no exp": forge(world, exp=None),
+        "unknown nonce": forge(world, nonce=secrets.token_urlsafe(24)),
+        "not granted": forge(world, sub="0" * 32),
+    }
+    claims = jwt.decode(forge(world), options={"verify_signature": False})
+    public = world.home.server.peering.identity.key.public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    refused["alg none"] = unsigned({"alg": "none", "typ": "JWT"}, claims, None)
+    refused["HS256 with the public key"] = unsigned({"alg": "HS256", "typ": "JWT"}, claims, pem)
+    reused = forge(world)
+    assert present(world.away, reused).status == 200
+    used = jwt.decode(reused, options={"verify_signature": False})
+    refused["reused jti"] = forge(world, jti=used["jti"])
+    refused["reused nonce"] = forge(world, nonce=used["nonce"])
+    for why, token in refused.items():
+        answer = present(world.away, token)
+        assert answer.status == 401, (why, answer.body)
+        assert "token" not in answer.json() or why == "", why
+
+
+def test_stopping_the_share_on_home_refuses_the_friend_at_once(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    first = present(world.away, token_from_home(world, nonce_of(world.away)["nonce"]))
+    assert first.status == 200, first.body
+    there = Client(world.away.port, token=first.json()["token"])
+    assert there.get("/api/session").json()["user"] is not None
+    # A token made before the share stopped, presented after it.
+    waiting = token_from_home(world, nonce_of(world.away)["nonce"])
+
+    stopped = world.owner.request("DELETE", f"/api/servers/{world.on_home}/principals/{world.frank_id}")
+    assert stopped.status == 200, stopped.body
+    assert present(world.away, waiting).status == 401
+    assert there.get("/api/session").json()["user"] is None, "its sessions ended"
+    # Sharing again lets the friend back in.
+    assert share(world, [world.shared]).status == 200
+    assert present(world.away, token_from_home(world, nonce_of(world.away)["nonce"])).status == 200
+
+
+def test_a_revoked_link_refuses_tokens(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    waiting = token_from_home(world, nonce_of(world.away)["nonce"])
+    world.away.server.peering.remove(OWNER, world.on_away)
+    assert present(world.away, waiting).status == 401
+
+
+def test_a_token_for_one_server_is_refused_by_another(world: World, tmp_path: Path) -> None:
+    other = RunningServer(tmp_path / "other", peer_port=0)
+    try:
+        on_home, _ = pair(world.home, other)
+        (tmp_path / "other-films").mkdir()
+        films = other.server.services.libraries.add(
+            OWNER, "Other Films", "movies", [str(tmp_path / "other-films")]
+        )
+        assert share(world, [world.shared]).status == 200
+        assert share(world, [films.id], link=on_home).status == 200
+        # A nonce of the other server, a token for this one: the audience is wrong there.
+        for_away = token_from_home(world, nonce_of(other)["nonce"])
+        assert present(other, for_away).status == 401
+        for_other = token_from_home(world, nonce_of(other)["nonce"], link=on_home)
+        assert present(world.away, for_other).status == 401
+        assert present(other, for_other).status == 200
+    finally:
+        other.stop()
