@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ OWNER = system_actor("test")
 Linked = tuple[RunningServer, RunningServer, str, str]
 
 
-def _via_link(server: RunningServer) -> list[dict[str, object]]:
+def _via_link(server: RunningServer) -> list[dict[str, Any]]:
     """The settings changes a server applied for a link, newest first."""
     entries = server.server.services.audit.entries(OWNER, "settings.change")
     details = [json.loads(e.detail) for e in entries]
@@ -156,6 +157,11 @@ def test_a_change_for_a_down_server_waits_and_is_delivered_once(linked: Linked) 
     (entry,) = owner.get(f"/api/servers/{on_home}/outbox").json()["entries"]
     assert entry["state"] == "sent" and entry["response_status"] == 200
     assert home.server.remote_admin.deliver(on_home) == 0
+    # Both sides recorded the delivery under one request id, naming the human who asked for it.
+    (delivered,) = _via_link(away)
+    sent = [json.loads(e.detail) for e in home.server.services.audit.entries(OWNER, "peer.settings.change")]
+    assert [s["request_id"] for s in sent] == [delivered["via_link"]["request_id"]]
+    assert sent[0]["human"]["name"] == "owner" and sent[0]["status"] == 200
 
     # The acknowledgement was lost: home sends it again, and away answers without applying it twice.
     with home.server.db.begin() as conn:

@@ -191,8 +191,16 @@ class RemoteAdmin:
         return Sent(200, answer)
 
     def _record_sent(
-        self, actor: Actor | None, row: Any, request_id: str, key: str, changes: dict[str, Any], status: int
+        self,
+        actor: Actor | None,
+        row: Any,
+        request_id: str,
+        key: str,
+        changes: dict[str, Any],
+        status: int,
+        human: dict[str, Any] | None = None,
     ) -> None:
+        """The sender's half of the record; a queued change is sent by the server itself, for ``human``."""
         with self._db.begin() as conn:
             self._audit.record(
                 conn,
@@ -205,6 +213,7 @@ class RemoteAdmin:
                     "link": row.name,
                     "changes": changes,
                     "status": status,
+                    "human": human if human is not None else _human(actor) if actor else None,
                 },
             )
 
@@ -303,7 +312,9 @@ class RemoteAdmin:
                     )
                 if moved:
                     done += 1
-                    self._record_sent(None, row, request_id, entry.idempotency_key, body["changes"], status)
+                    self._record_sent(
+                        None, row, request_id, entry.idempotency_key, body["changes"], status, human
+                    )
         return done
 
 
