@@ -204,3 +204,40 @@ def test_a_pending_change_can_be_cancelled_or_expire(linked: Linked) -> None:  #
     values = away.server.services.settings.values
     assert values["max_transcodes"] == 2 and values["invitation_days"] == 7
     assert _via_link(away) == []
+
+
+def test_a_queued_change_the_server_refuses_when_back_is_marked_refused(linked: Linked) -> None:  # noqa: F811
+    home, away, on_home, _ = linked
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    owner = home.owner()
+    queued = owner.request(
+        "PATCH", f"/api/servers/{on_home}/settings", {"values": {"require_2fa_for_admins": True}}
+    )
+    assert queued.status == 202, queued.body
+    _addresses(home, on_home, real)
+    assert home.server.remote_admin.deliver(on_home) == 1
+    (entry,) = owner.get(f"/api/servers/{on_home}/outbox").json()["entries"]
+    assert entry["state"] == "refused" and entry["response_status"] == 403
+    assert "local sign-in" in entry["last_error"]
+    assert away.server.services.settings.get("require_2fa_for_admins") is False
+    assert home.server.remote_admin.deliver(on_home) == 0
+
+
+def test_this_server_asks_nothing_when_its_own_record_of_the_link_lacks_manage(linked: Linked) -> None:  # noqa: F811
+    home, away, on_home, _ = linked
+    with home.server.db.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE peer_links SET scopes_from_peer = ? WHERE id = ?", ('["status"]', on_home)
+        )
+    owner = home.owner()
+    for answer in (
+        owner.get(f"/api/servers/{on_home}/settings"),
+        owner.request("PATCH", f"/api/servers/{on_home}/settings", {"values": {"max_transcodes": 3}}),
+    ):
+        assert answer.status == 403 and "does not let this server manage" in answer.json()["message"]
+    assert away.server.services.settings.get("max_transcodes") == 2
+    assert owner.get(f"/api/servers/{on_home}/outbox").json()["entries"] == []
+    # An admin's peer: a member may not even ask.
+    home.create_user("member")
+    assert home.sign_in("member").get(f"/api/servers/{on_home}/settings").status == 403
