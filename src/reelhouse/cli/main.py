@@ -26,6 +26,7 @@ from reelhouse.cli.common import (
 )
 from reelhouse.cli.invitations import invite_app
 from reelhouse.cli.library import library_app, scan
+from reelhouse.cli.links import link_app
 from reelhouse.cli.network import certificate, privacy
 from reelhouse.cli.users import audit, settings_app, user_app
 from reelhouse.config import DEFAULT_HTTPS_PORT
@@ -43,6 +44,7 @@ app.add_typer(library_app, name="library")
 app.add_typer(user_app, name="user")
 app.add_typer(invite_app, name="invite")
 app.add_typer(settings_app, name="settings")
+app.add_typer(link_app, name="link")
 app.command("scan")(scan)
 app.command("audit")(audit)
 app.command("privacy")(privacy)
