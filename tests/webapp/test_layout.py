@@ -136,6 +136,7 @@ def test_main_pages_fit_the_screen_with_readable_text_and_visible_focus(
         ("settings-general", "/settings/general", "General", "Save Changes"),
         ("settings-users", "/settings/users", "Users & Sharing", "Managed profiles"),
         ("settings-network", "/settings/network", "Network", "Save Changes"),
+        ("settings-links", "/settings/links", "Linked servers", "No linked servers yet."),
     ]
     for name, path, heading, last in pages:
         page.goto(f"{base}/#{path}")

@@ -8,7 +8,7 @@ import { addLibraryForm, scanProgress, seekPreviewsToggle, startScan, KINDS } fr
 
 const SECTIONS = [
   ["general", "General"], ["libraries", "Libraries"], ["remote", "Remote Access"], ["users", "Users & Sharing"],
-  ["network", "Network"], ["transcoder", "Transcoder"], ["audit", "Audit log"],
+  ["network", "Network"], ["links", "Linked servers"], ["transcoder", "Transcoder"], ["audit", "Audit log"],
 ];
 
 export async function render(ctx) {
@@ -101,6 +101,11 @@ const PAGES = {
 
   async transcoder({ main }) {
     main.append(await settingsForm(["max_transcodes", "remote_max_bitrate_kbps", "transcode_cache_mb"], { title: "Transcoder" }));
+  },
+
+  async links(ctx) {
+    const mod = await import("/static/settings-links.js");
+    return mod.render(ctx);
   },
 
   async users(ctx) {
