@@ -213,6 +213,15 @@ def test_a_revoked_link_refuses_tokens(world: World) -> None:
     assert present(world.away, waiting).status == 401
 
 
+def test_a_link_home_revoked_refuses_tokens_signed_with_its_key(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    # Home unlinked; away learnt it at a poll (the state it records then). Home's key still signs tokens,
+    # but it vouches for nobody there any more.
+    with world.away.server.db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE peer_links SET state = 'revoked_by_peer' WHERE id = ?", (world.on_away,))
+    assert present(world.away, forge(world)).status == 401
+
+
 def test_a_token_for_one_server_is_refused_by_another(world: World, tmp_path: Path) -> None:
     other = RunningServer(tmp_path / "other", peer_port=0)
     try:
@@ -231,3 +240,36 @@ def test_a_token_for_one_server_is_refused_by_another(world: World, tmp_path: Pa
         assert present(other, for_other).status == 200
     finally:
         other.stop()
+
+
+def test_a_link_without_the_identity_scope_refuses_its_tokens(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    waiting = token_from_home(world, nonce_of(world.away)["nonce"])
+    # Away's owner narrowed what home may do there: it may still share libraries, not vouch for sign-ins.
+    with world.away.server.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE peer_links SET scopes_to_peer = ? WHERE id = ?", ('["status", "users"]', world.on_away)
+        )
+    assert present(world.away, waiting).status == 401
+
+
+def test_a_revoked_friend_stays_refused_even_when_their_account_is_enabled_again(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    stopped = world.owner.request("DELETE", f"/api/servers/{world.on_home}/principals/{world.frank_id}")
+    assert stopped.status == 200, stopped.body
+    # Away's admin switches the account back on: only home's word can bring the friend back.
+    with world.away.server.db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE users SET disabled = 0 WHERE username LIKE 'frank%'")
+    assert present(world.away, forge(world)).status == 401
+
+
+def test_sharing_needs_the_users_scope_there_and_libraries_that_exist(world: World) -> None:
+    assert share(world, ["no-such-library"]).status == 422
+    with world.away.server.db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE peer_links SET scopes_to_peer = ? WHERE id = ?", ('["identity", "status"]', world.on_away)
+        )
+    assert share(world, [world.shared]).status != 200
+    assert world.owner.get(f"/api/servers/{world.on_home}/libraries").status != 200
+    names = [u["username"] for u in world.away.server.services.accounts.list_users()]
+    assert not any(name.startswith("frank") for name in names), names
