@@ -273,3 +273,30 @@ def test_sharing_needs_the_users_scope_there_and_libraries_that_exist(world: Wor
     assert world.owner.get(f"/api/servers/{world.on_home}/libraries").status != 200
     names = [u["username"] for u in world.away.server.services.accounts.list_users()]
     assert not any(name.startswith("frank") for name in names), names
+
+
+def test_a_friend_sees_on_home_the_servers_that_let_them_in(world: World) -> None:
+    def linked_names(client: Client) -> list[str]:
+        answer = client.get("/api/servers")
+        assert answer.status == 200, answer.body
+        return [s["id"] for s in answer.json()["servers"] if not s["this"]]
+
+    assert linked_names(world.frank) == []
+    assert share(world, [world.shared]).status == 200
+    assert linked_names(world.frank) == [world.on_home]
+    someone = world.home.create_user("someone")
+    assert linked_names(world.home.sign_in("someone")) == [], someone
+    stopped = world.owner.request("DELETE", f"/api/servers/{world.on_home}/principals/{world.frank_id}")
+    assert stopped.status == 200, stopped.body
+    assert linked_names(world.frank) == []
+
+
+def test_a_federated_session_unused_for_twelve_hours_has_ended(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    signed_in = present(world.away, forge(world))
+    assert signed_in.status == 200, signed_in.body
+    there = Client(world.away.port, token=signed_in.json()["token"])
+    assert there.get("/api/session").json()["user"] is not None
+    with world.away.server.db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE auth_tokens SET last_seen_at = last_seen_at - 13 * 3600")
+    assert there.get("/api/session").json()["user"] is None

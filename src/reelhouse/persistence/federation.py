@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from reelhouse.persistence.schema import federated_principals, federation_used, users
+from reelhouse.persistence.schema import federated_principals, federation_shares, federation_used, users
 
 
 class FederationRepository:
@@ -71,3 +71,26 @@ class FederationRepository:
         return list(
             conn.execute(select(federated_principals).where(federated_principals.c.link_id == link_id))
         )
+
+    def set_share(self, conn: Connection, link_id: str, user_id: str, libraries: str, now: float) -> None:
+        conn.execute(
+            delete(federation_shares).where(
+                federation_shares.c.link_id == link_id, federation_shares.c.user_id == user_id
+            )
+        )
+        conn.execute(
+            insert(federation_shares).values(
+                link_id=link_id, user_id=user_id, libraries=libraries, shared_at=now
+            )
+        )
+
+    def drop_share(self, conn: Connection, link_id: str, user_id: str) -> None:
+        conn.execute(
+            delete(federation_shares).where(
+                federation_shares.c.link_id == link_id, federation_shares.c.user_id == user_id
+            )
+        )
+
+    def shared_links(self, conn: Connection, user_id: str) -> list[str]:
+        rows = conn.execute(select(federation_shares.c.link_id).where(federation_shares.c.user_id == user_id))
+        return [r.link_id for r in rows]

@@ -570,3 +570,14 @@ federation_used = Table(
     Column("used_at", Float, nullable=True),
     Index("ix_federation_used_created", "created_at"),
 )
+
+# On the home side: which of this server's users a linked server was told to let in, so that they can see
+# where they may sign in. The linked server's word is the one that counts; this is what was last asked of it.
+federation_shares = Table(
+    "federation_shares",
+    metadata,
+    Column("link_id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("libraries", Text, nullable=False),  # JSON: the library ids there
+    Column("shared_at", Float, nullable=False),
+)

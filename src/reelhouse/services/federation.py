@@ -216,14 +216,29 @@ class FederationService:
         if user is None or user.role == Role.MANAGED.value:
             raise NotFound("No such user.")
         body = {"display_name": user.username, "libraries": libraries}
-        return self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
+        answer = self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
+        with self._db.begin() as conn:
+            self._repo.set_share(conn, link_id, user.id, json.dumps(answer.get("libraries")), time.time())
+            self._audit.record(conn, actor, "federation.share", user.id, {"link": link_id})
+        return answer
 
     def unshare(self, actor: Actor, link_id: str, user_id: str) -> dict[str, Any]:
         if not can(actor, Action.MANAGE_USERS):
             raise PermissionDenied("Only admins can share a linked server's libraries.")
         if not _SUBJECT.fullmatch(user_id):
             raise NotFound("No such user.")
-        return self._ask(actor, link_id, "DELETE", f"/peer/v1/principals/{user_id}", None)
+        answer = self._ask(actor, link_id, "DELETE", f"/peer/v1/principals/{user_id}", None)
+        with self._db.begin() as conn:
+            self._repo.drop_share(conn, link_id, user_id)
+            self._audit.record(conn, actor, "federation.unshare", user_id, {"link": link_id})
+        return answer
+
+    def shared_with(self, actor: Actor) -> list[str]:
+        """The active links whose servers were asked to let this user in: where they may sign in."""
+        with self._db.read() as conn:
+            ids = self._repo.shared_links(conn, actor.user_id)
+            active = {r.id for r in self._peers.links(conn) if r.state == LinkState.ACTIVE.value}
+        return [i for i in ids if i in active]
 
     def token_for(self, actor: Actor, link_id: str, nonce: str) -> dict[str, Any]:
         """A token for the signed-in user to present to a linked server, for that server's nonce."""

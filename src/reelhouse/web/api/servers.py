@@ -66,6 +66,17 @@ def _linked(view: ServerView) -> ServerOut:
     )
 
 
+def _shared(view: ServerView) -> ServerOut:
+    return ServerOut(
+        id=view.link_id or "this",
+        name=view.name,
+        server_id=view.server_id,
+        this=False,
+        status=view.status.value,
+        last_seen=view.last_seen,
+    )
+
+
 async def list_servers(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     who = actor(request)
@@ -85,6 +96,11 @@ async def list_servers(request: web.Request) -> web.StreamResponse:
     if admin and svc.peer_links is not None:
         views = await call(request, svc.peer_links.views)
         linked = [_linked(v) for v in views]
+    elif svc.peer_links is not None and svc.federation is not None:
+        # A friend sees the linked servers that let them in (to sign in there), by name and status only.
+        shared = set(await call(request, svc.federation.shared_with, who))
+        views = await call(request, svc.peer_links.views)
+        linked = [_shared(v) for v in views if v.link_id in shared]
     return json_response(ServersOut(servers=[this, *linked]))
 
 
@@ -93,7 +109,8 @@ ROUTES = [
         "GET",
         "/api/servers",
         list_servers,
-        "This server and, for admins, every linked server with its last known status",
+        "This server and, for admins, every linked server with its last known status; for others, the linked "
+        "servers that let them sign in",
         Access.USER,
         "system",
         response=ServersOut,
