@@ -22,6 +22,9 @@ AUDIO_BITRATES_KBPS = (64, 96, 128, 160, 192, 256, 320)
 # Copying into MPEG-TS segments only works for codecs that container carries and players decode there.
 HLS_COPY_VIDEO = frozenset({"h264", "hevc"})
 HLS_COPY_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
+# Audio copied into fragmented MP4 for gapless play through a browser's MediaSource (which refuses FLAC's own
+# container): the codecs whose exact length in samples the probe gives, with no encoder priming to cut.
+FMP4_AUDIO = frozenset({"flac"})
 # Resolution ladder: height → video bitrate in kbit/s for H.264.
 LADDER: tuple[tuple[int, int], ...] = (
     (2160, 20000),
@@ -200,3 +203,36 @@ def _audio_codec(client: ClientProfile) -> str:
 def _audio_kbps(cap: int | None) -> int:
     fitting = [b for b in AUDIO_BITRATES_KBPS if cap is None or b <= cap]
     return min(192, max(fitting)) if fitting else AUDIO_BITRATES_KBPS[0]
+
+
+@dataclass(frozen=True)
+class Fmp4Audio:
+    """A music track's audio as a fragmented MP4 remux: the MediaSource type and its exact length."""
+
+    content_type: str
+    samples: int
+    sample_rate: int
+    audio_index: int
+
+
+def fmp4_audio(media: MediaInfo | None) -> Fmp4Audio | None:
+    """The remux a gapless player may chain, for an audio-only file in a codec of FMP4_AUDIO whose probe gives
+    its length and sample rate; None otherwise. The probe's duration is kept to the microsecond, finer than
+    one sample at any rate up to 384 kHz, so rounding gives back the exact count."""
+    # Cover art inside the file is a picture "video" stream; a real video is not music.
+    pictures = ("mjpeg", "png")
+    if (
+        media is None
+        or not media.duration
+        or any(s.type == "video" and s.codec not in pictures for s in media.streams)
+    ):
+        return None
+    audio = _audio(media, None)
+    if audio is None or audio.codec not in FMP4_AUDIO or not audio.sample_rate:
+        return None
+    samples = round(media.duration * audio.sample_rate)
+    return (
+        Fmp4Audio(f'audio/mp4; codecs="{audio.codec}"', samples, audio.sample_rate, audio.index)
+        if samples > 0
+        else None
+    )

@@ -194,6 +194,35 @@ def audio_argv(source: Input, audio_index: int, codec: str, kbps: int) -> list[s
     ]
 
 
+def remux_audio_argv(source: Input, audio_index: int) -> list[str]:
+    """One audio track copied, not re-encoded, into fragmented MP4 on stdout: what a browser's MediaSource
+    takes for FLAC, Opus and AAC, whose own containers it refuses. Each fragment carries its own timing, so
+    the stream needs no seekable output and can be appended as it arrives."""
+    return [
+        FFMPEG,
+        *_BASE,
+        "-i",
+        source.arg,
+        "-map",
+        f"0:{_int('audio_index', audio_index, 0, 1023)}",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        "copy",
+        # FLAC in MP4 is marked experimental in this ffmpeg, though browsers play it.
+        "-strict",
+        "experimental",
+        "-f",
+        "mp4",
+        "-movflags",
+        "+frag_keyframe+empty_moov+default_base_moof",
+        "pipe:1",
+    ]
+
+
 def frame_argv(source: Input, at_seconds: float, output: Path) -> list[str]:
     """One JPEG frame from a video, for items with no artwork."""
     out_dir = _output_dir(output.parent)

@@ -52,6 +52,7 @@ class Purpose(enum.StrEnum):
     STREAM = "stream"  # the original file for direct play
     DOWNLOAD = "download"  # the original file as an attachment
     AUDIO = "audio"  # a progressive audio encode
+    REMUX = "remux"  # a music track's audio copied into fragmented MP4, for gapless play
     HLS = "hls"  # an HLS session: playlists, segments, its subtitles
     PHOTO = "photo"  # a photo rendition
     ARTWORK = "artwork"  # posters, fanart and video frames
@@ -63,6 +64,7 @@ _ACTION = {
     Purpose.STREAM: Action.STREAM,
     Purpose.DOWNLOAD: Action.DOWNLOAD,
     Purpose.AUDIO: Action.TRANSCODE,
+    Purpose.REMUX: Action.STREAM,
     Purpose.HLS: Action.STREAM,
     Purpose.PHOTO: Action.STREAM,
     Purpose.ARTWORK: Action.BROWSE,
@@ -445,6 +447,26 @@ class MediaAccess:
             raise InvalidInput(f"Audio codec must be one of {', '.join(sorted(playback.AUDIO_ENCODERS))}.")
         allowed = self.allow(viewer, item_id, Purpose.AUDIO, zone)
         return allowed, self._encode_audio(allowed, f"{viewer.user_id}:{key}", codec, kbps)
+
+    def remux_audio(self, grant: str | None, item_id: str, zone: str | None) -> tuple[Allowed, AudioEncoder]:
+        """A music track copied into fragmented MP4 (gapless play): the original's bytes repackaged, so the
+        stream permission and the zone's cap on the file's bitrate apply as for direct play, and the process is
+        counted and cut as an audio encoder is."""
+        allowed = self.from_grant(grant, item_id, f"{Purpose.REMUX}:fmp4", zone)
+        remux = playback.fmp4_audio(allowed.media)
+        if remux is None:
+            raise NotFound("This track cannot be repackaged.")
+        self.check_direct_bitrate(allowed)
+        self.check_streams(allowed.viewer, item_id)
+        with self.open_file(allowed) as source:
+            return allowed, self.encoders.remux_audio(
+                allowed.viewer.user_id,
+                item_id,
+                grant or "",
+                source,
+                remux.audio_index,
+                allowed.viewer.session_id,
+            )
 
     def _encode_audio(self, allowed: Allowed, key: str, codec: str, kbps: int) -> AudioEncoder:
         item_id = allowed.item.summary.id

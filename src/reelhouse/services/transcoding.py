@@ -261,7 +261,38 @@ class TranscodeService:
     ) -> AudioEncoder:
         """An ffmpeg writing the encoded track to its stdout, registered under ``key`` (the grant): one grant
         runs one encoder at a time, so a second request with it ends the first. Hand it back to ``stop``."""
-        argv = ffmpeg.audio_argv(source.ffmpeg_input(), audio_index, codec, kbps)
+        return self._pipe(
+            user_id,
+            item_id,
+            key,
+            source,
+            ffmpeg.audio_argv(source.ffmpeg_input(), audio_index, codec, kbps),
+            session,
+        )
+
+    def remux_audio(
+        self,
+        user_id: str,
+        item_id: str,
+        key: str,
+        source: OpenedFile,
+        audio_index: int,
+        session: str | None = None,
+    ) -> AudioEncoder:
+        """The track copied into fragmented MP4: no encode, but a process all the same, so it is counted and
+        cut like an audio encoder."""
+        return self._pipe(
+            user_id,
+            item_id,
+            key,
+            source,
+            ffmpeg.remux_audio_argv(source.ffmpeg_input(), audio_index),
+            session,
+        )
+
+    def _pipe(
+        self, user_id: str, item_id: str, key: str, source: OpenedFile, argv: list[str], session: str | None
+    ) -> AudioEncoder:
         with self._lock:
             previous = self._audio.pop(key, None)
             if previous is None:

@@ -23,6 +23,7 @@ from reelhouse.web.api.playback_schemas import (
     GrantQuery,
     PlaybackIn,
     PlaybackOut,
+    RemuxLink,
     StreamQuery,
     SubtitleLink,
 )
@@ -74,6 +75,16 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
         grant = media.issue(found, f"{Purpose.HLS}:{session.id}")
         url = f"/api/hls/{session.id}/master.m3u8?grant={grant}"
         content_type = "application/vnd.apple.mpegurl"
+    remux = None
+    fmp4 = playback.fmp4_audio(found.media)
+    if fmp4 is not None:
+        grant = media.issue(found, f"{Purpose.REMUX}:fmp4")
+        remux = RemuxLink(
+            url=f"{base}/audio?grant={grant}&remux=fmp4",
+            content_type=fmp4.content_type,
+            samples=fmp4.samples,
+            sample_rate=fmp4.sample_rate,
+        )
     subtitles = [
         SubtitleLink(
             id=s.id,
@@ -94,6 +105,7 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
             duration=found.duration or None,
             resume_position=state.position if state is not None else 0.0,
             subtitles=subtitles,
+            remux=remux,
         )
     )
 
@@ -120,6 +132,9 @@ async def audio(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     query = parse_query(request, AudioQuery)
     media = services(request).media
+    if query.remux is not None:
+        allowed, encoder = await call(request, media.remux_audio, query.grant, item_id, request.get(ZONE))
+        return await send_stream(request, allowed, encoder, "audio/mp4")
     allowed, encoder = await call(
         request, media.audio, query.grant, item_id, query.codec, query.bitrate, request.get(ZONE)
     )

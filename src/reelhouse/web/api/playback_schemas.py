@@ -52,6 +52,15 @@ class SubtitleLink(BaseModel):
     url: str
 
 
+class RemuxLink(BaseModel):
+    """A music track's audio repackaged for a MediaSource, with its exact length for the append window."""
+
+    url: str
+    content_type: str
+    samples: int
+    sample_rate: int
+
+
 class PlaybackOut(BaseModel):
     method: Literal["direct", "remux", "transcode"]
     reasons: list[str]
@@ -61,6 +70,8 @@ class PlaybackOut(BaseModel):
     duration: float | None = None
     resume_position: float = 0.0
     subtitles: list[SubtitleLink] = Field(default_factory=list)
+    # For a FLAC track: the same audio as fragmented MP4, which a gapless player can chain in one MediaSource.
+    remux: RemuxLink | None = None
 
 
 class ProgressIn(Strict):
@@ -125,6 +136,8 @@ class PlaybackLanguagesOut(BaseModel):
 class AudioQuery(GrantQuery):
     codec: Literal["opus", "aac", "mp3"] = "opus"
     bitrate: int = Field(128, ge=32, le=512)
+    # The track copied into fragmented MP4 instead of encoded (its grant says so; codec and bitrate unused).
+    remux: Literal["fmp4"] | None = None
 
 
 class LimitQuery(Strict):

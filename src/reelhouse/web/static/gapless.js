@@ -2,10 +2,12 @@
 // length, so the next track's first sample follows the last one's with nothing between them (a hand-over between
 // two elements leaves tens of milliseconds of silence, audible on live albums and classical music).
 //
-// Only MP3 files whose LAME/Info header says how many samples the encoder added are chained (Chromium's
-// MediaSource plays audio/mpeg; without that header the track's true length is unknown). Everything else falls
-// back to the hand-over in music.js. The bytes come from the track's own stream URL, so the server's media access
-// decision is made for each of them as for any play.
+// Two kinds of track are chained. MP3 files whose LAME/Info header says how many samples the encoder added
+// (Chromium's MediaSource plays audio/mpeg; without that header the track's true length is unknown). FLAC
+// tracks, which Chromium's MediaSource refuses in their own container: the playback decision offers them copied
+// into fragmented MP4 (`remux`), with their exact length in samples from the server's probe. One chain holds one
+// kind; everything else falls back to the hand-over in music.js. The bytes come from the track's own URLs, so the
+// server's media access decision is made for each of them as for any play.
 
 export const CHAIN_TYPE = "audio/mpeg";
 
@@ -44,9 +46,22 @@ export function mp3Gapless(bytes) {
   return { skip: delay / sampleRate, duration: samples / sampleRate };
 }
 
-export const chainable = (decision) =>
-  decision?.method === "direct" && decision.content_type === CHAIN_TYPE &&
-  typeof MediaSource !== "undefined" && MediaSource.isTypeSupported(CHAIN_TYPE);
+const playable = (type) => typeof MediaSource !== "undefined" && MediaSource.isTypeSupported(type);
+
+// Where a track's chained bytes come from: the MP3 itself, or the server's fragmented MP4 copy of a FLAC track
+// (whose length is known before any byte arrives). Null when the track cannot be chained here.
+export function chainSource(decision) {
+  if (decision?.method === "direct" && decision.content_type === CHAIN_TYPE && playable(CHAIN_TYPE)) {
+    return { url: decision.url, type: CHAIN_TYPE, duration: null };
+  }
+  const remux = decision?.remux;
+  if (remux?.url && remux.samples > 0 && remux.sample_rate > 0 && playable(remux.content_type)) {
+    return { url: remux.url, type: remux.content_type, duration: remux.samples / remux.sample_rate };
+  }
+  return null;
+}
+
+export const chainable = (decision) => chainSource(decision) !== null;
 
 // How many bytes the header needs: past any ID3v2 tag (cover art can make it large), then the first frame.
 function headerLength(bytes) {
@@ -59,9 +74,17 @@ function headerLength(bytes) {
 // A track's stream, read only as far as its header: the bytes read, the reader for the rest, and where its music
 // is; or null when it cannot be chained (the caller falls back to the element's own loading).
 export async function openTrack(decision) {
-  if (!chainable(decision)) return null;
-  const answer = await fetch(decision.url, { credentials: "same-origin" });
+  const from = chainSource(decision);
+  if (!from) return null;
+  const answer = await fetch(from.url, { credentials: "same-origin" });
   if (!answer.ok || !answer.body) { answer.body?.cancel().catch(() => {}); return null; }
+  if (from.duration !== null) {
+    // The MP4 copy needs no header read: its first bytes (the init segment) are appended like the rest.
+    const reader = eager(answer.body.getReader());
+    const first = await reader.read();
+    if (first.done) { reader.cancel().catch(() => {}); return null; }
+    return { head: first.value, reader, skip: 0, duration: from.duration, type: from.type };
+  }
   const reader = answer.body.getReader();
   let head = new Uint8Array(0);
   while (head.length < headerLength(head)) {
@@ -74,7 +97,44 @@ export async function openTrack(decision) {
   }
   const cut = mp3Gapless(head);
   if (!cut) { reader.cancel().catch(() => {}); return null; }
-  return { head, reader, ...cut };
+  return { head, reader, type: CHAIN_TYPE, ...cut };
+}
+
+// The server's copy is a process that gives up on a client that stops reading for 20 s, and a full MediaSource
+// holds the chain's reading back for minutes: the copy is read as fast as it comes and kept here until appended.
+function eager(reader) {
+  const held = [];
+  let wake = null;
+  let finished = false;
+  let failure = null;
+  (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || finished) break;
+        held.push(value);
+        wake?.();
+      }
+    } catch (err) {
+      failure = err;
+    }
+    finished = true;
+    wake?.();
+  })();
+  return {
+    async read() {
+      while (!held.length && !finished) await new Promise((resolve) => { wake = resolve; });
+      wake = null;
+      if (held.length) return { done: false, value: held.shift() };
+      if (failure) throw failure;
+      return { done: true, value: undefined };
+    },
+    cancel() {
+      finished = true;
+      held.length = 0;
+      return reader.cancel();
+    },
+  };
 }
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,6 +150,7 @@ export class Chain {
     this.url = URL.createObjectURL(this.source);
     this.end = 0;
     this.buffer = null;
+    this.type = null;
     this.streams = new Set();
     this.released = false;
     this.queue = new Promise((resolve) => this.source.addEventListener("sourceopen", resolve, { once: true }));
@@ -101,9 +162,17 @@ export class Chain {
     let started;
     const start = new Promise((resolve, reject) => { started = { resolve, reject }; });
     this.serial(async () => {
+      // One SourceBuffer, one kind of bytes: a track of the other kind ends the chain (the hand-over follows).
+      if (this.type !== null && track.type !== this.type) {
+        track.reader.cancel().catch(() => {});
+        started.reject(new Error("The track is not of the chain's kind."));
+        return;
+      }
       if (!this.buffer) {
-        this.buffer = this.source.addSourceBuffer(CHAIN_TYPE);
-        // audio/mpeg has no timestamps of its own: "sequence" is the only mode it allows.
+        this.buffer = this.source.addSourceBuffer(track.type);
+        this.type = track.type;
+        // audio/mpeg has no timestamps of its own: "sequence" is the only mode it allows. Each MP4 copy starts
+        // its own timeline at zero, so it too is placed by the offset, after what is already there.
         this.buffer.mode = "sequence";
       }
       const at = this.end;
