@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,7 +52,8 @@ from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.passwords import Passwords
-from reelhouse.services.peer_identity import load_identity
+from reelhouse.services.peer_identity import PeerIdentity, load_identity
+from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import PeerLinks
 from reelhouse.services.peering import PeeringService
 from reelhouse.services.playlists import PlaylistService
@@ -186,6 +188,8 @@ class Reelhouse:
             accounts,
             audit,
         )
+        self.key_rotation = KeyRotation(self.db, PeerRepository(), audit, self.peer_links, self._key_rotated)
+        self._peer_context: ssl.SSLContext | None = None
         self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
         self.services = Services(
             accounts=accounts,
@@ -227,6 +231,7 @@ class Reelhouse:
             seek_previews=self.seek_previews,
             peering=self.peering,
             peer_links=self.peer_links,
+            key_rotation=self.key_rotation,
             federation=self.federation,
             remote_admin=self.remote_admin,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
@@ -289,6 +294,14 @@ class Reelhouse:
         if view is not None and view.status is ServerStatus.ONLINE:
             self.remote_admin.deliver(link_id)
 
+    def _key_rotated(self, identity: PeerIdentity) -> None:
+        """Every holder of the peer key takes the new one; the listener presents it from the next handshake
+        (load_cert_chain replaces the chain of the context it serves with)."""
+        self.peering.identity = identity
+        self.peer_links.identity = identity
+        if self._peer_context is not None:
+            self._peer_context.load_cert_chain(identity.cert_path, identity.key_path)
+
     def _code_issued(self) -> None:
         """Open the peer listener before the code is shown, so that its link carries the address. Called from
         a worker thread; a code made by the CLI (no loop here) is noticed at the next settings tick."""
@@ -296,7 +309,7 @@ class Reelhouse:
         if loop is None or app is None or self._peer_runner is not None:
             return
         try:
-            asyncio.run_coroutine_threadsafe(self.open_peer_listener(app), loop).result(10)
+            asyncio.run_coroutine_threadsafe(self.open_peer_listener(app, needed=True), loop).result(10)
         except (TimeoutError, RuntimeError) as exc:
             log.warning("could not open the peer listener: %s", exc)
 
@@ -307,26 +320,36 @@ class Reelhouse:
         hosts = [host] if host not in ("0.0.0.0", "::", "") else local_addresses()  # noqa: S104
         return [f"[{h}]:{self.peer_port}" if ":" in h else f"{h}:{self.peer_port}" for h in hosts]
 
-    async def open_peer_listener(self, app: web.Application) -> None:
-        """The peer listener, once a link code waits or a link exists (checked at each settings tick), on
-        ``peer_port``, behind the same gate as the web listeners."""
+    async def open_peer_listener(self, app: web.Application, needed: bool = False) -> None:
+        """The peer listener, once a link code waits or a link exists (checked at each settings tick), or at
+        once when ``needed`` (a code shown, a link being made), on ``peer_port``, behind the same gate as the web
+        listeners."""
         port = self.config.peer_port
         if self._peer_runner is not None or port is None:
             return
         loop = asyncio.get_running_loop()
         peering = self.peering
-        needed = await loop.run_in_executor(
+        needed = needed or await loop.run_in_executor(
             self.executor, lambda: peering.code_waiting() or bool(peering.links())
         )
         if not needed or self._peer_runner is not None:
             return
         gate = app[GATE]
         runner = web.AppRunner(
-            build_peer_app(peering, self.peer_links, self.executor, gate, self.remote_admin, self.federation),
+            build_peer_app(
+                peering,
+                self.peer_links,
+                self.executor,
+                gate,
+                self.remote_admin,
+                self.federation,
+                self.key_rotation,
+            ),
             access_log=None,
         )
         await runner.setup()
-        site = TLSListener(runner, self.config.host, port, gate, peering.identity.server_context())
+        self._peer_context = peering.identity.server_context()
+        site = TLSListener(runner, self.config.host, port, gate, self._peer_context)
         try:
             await site.start()
         except OSError as exc:

@@ -326,6 +326,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/servers"): USER,
     ("POST", "/api/links/code"): OWNER_SESSION,
     ("DELETE", "/api/links/code"): OWNER_SESSION,
+    ("POST", "/api/links/key"): OWNER_SESSION,
     ("POST", "/api/links/join"): OWNER_SESSION,
     ("GET", "/api/links"): OWNER_SESSION,
     ("DELETE", "/api/links/{link_id}"): OWNER_SESSION,

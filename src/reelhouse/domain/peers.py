@@ -52,11 +52,12 @@ class DangerousAction(enum.StrEnum):
     EXPOSE_INSECURE = "expose_insecure"
 
 
-def allowed_over_link(granted: frozenset[PeerScope], needed: PeerScope | DangerousAction) -> bool:
-    """Whether a peer holding ``granted`` may do something needing ``needed``; a dangerous action never."""
+def allowed_over_link(granted: frozenset[PeerScope], needed: PeerScope | DangerousAction | None) -> bool:
+    """Whether a peer holding ``granted`` may do something needing ``needed``; a dangerous action never.
+    ``None``: what any active link may do about itself (announce its own new key), whatever its scopes."""
     if isinstance(needed, DangerousAction):
         return False
-    return needed in granted
+    return needed is None or needed in granted
 
 
 def parse_scopes(words: list[str] | tuple[str, ...]) -> frozenset[PeerScope]:

@@ -497,6 +497,10 @@ peer_links = Table(
     Column("last_status", Text),
     Column("skew_ms", Integer),
     Column("proto", Integer, nullable=False),
+    # After the peer rotated its key (migration 0026): the key it had, still accepted until previous_until.
+    Column("previous_fingerprint", String(64)),
+    Column("previous_spki", Text),
+    Column("previous_until", Float),
     Index("ix_peer_links_fingerprint", "fingerprint"),
 )
 

@@ -90,6 +90,17 @@ def load_identity(folder: Path) -> PeerIdentity:
     return PeerIdentity(key, key_path, cert_path)
 
 
+def install_key(identity: PeerIdentity, key: Ed25519PrivateKey) -> PeerIdentity:
+    """Make ``key`` this server's peer key (a rotation): the key file first, then its certificate, each
+    replaced atomically; a start between the two makes the certificate again from the key."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_private(identity.key_path, pem, replace=True)
+    _write_private(identity.cert_path, _self_signed(key), replace=True)
+    return PeerIdentity(key, identity.key_path, identity.cert_path)
+
+
 def _cert_key(path: Path) -> Ed25519PublicKey | None:
     try:
         public = x509.load_pem_x509_certificate(path.read_bytes()).public_key()

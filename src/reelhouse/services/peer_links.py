@@ -117,16 +117,25 @@ class PeerLinks:
         url: str,
         headers: Iterable[tuple[str, str]],
         body: bytes,
-        needed: PeerScope | DangerousAction,
+        needed: PeerScope | DangerousAction | None,
     ) -> Caller:
         """The linked server behind a signed request, allowed ``needed``; otherwise PeerRefused (401) or
-        PermissionDenied (403). A dangerous action is refused whatever the link's scopes."""
+        PermissionDenied (403). A dangerous action is refused whatever the link's scopes. A peer's key from
+        before it rotated is still accepted until the link's ``previous_until``."""
+        now = time.time()
+        rows: dict[str, Any] = {}
+        keys: dict[str, str] = {}
         with self._db.read() as conn:
-            rows = {r.fingerprint: r for r in self._repo.links(conn) if r.state == LinkState.ACTIVE.value}
+            for r in self._repo.links(conn):
+                if r.state != LinkState.ACTIVE.value:
+                    continue
+                rows[r.fingerprint], keys[r.fingerprint] = r, r.spki
+                if r.previous_fingerprint and r.previous_spki and (r.previous_until or 0) > now:
+                    rows[r.previous_fingerprint], keys[r.previous_fingerprint] = r, r.previous_spki
 
         def key_of(key_id: str) -> Any:
-            row = rows.get(key_id)
-            return public_key_of(bytes.fromhex(row.spki)) if row is not None and row.spki else None
+            spki = keys.get(key_id)
+            return public_key_of(bytes.fromhex(spki)) if spki else None
 
         try:
             verified = verify_request(method, url, headers, body, key_of)

@@ -137,6 +137,11 @@ class PeeringService:
             if not self._twofactor.verify(actor.user_id, totp[:64]):
                 raise InvalidInput("That two-factor code is not right.", "totp")
 
+    def confirm_owner(self, actor: Actor, password: str, address: str | None, totp: str | None) -> None:
+        """The owner, signed in with the password, who has just typed it again (and the second factor): what
+        linking and rotating the peer key ask for."""
+        self._owner_signed_in(actor, password, address, totp)
+
     # -- the side that shows the code ------------------------------------------------------------------------
 
     def create_code(
@@ -258,7 +263,7 @@ class PeeringService:
                 their_fp,
                 pending.responder.their_spki,
                 name,
-                [address, *addresses],
+                _with_seen_address(address, addresses),
                 pending.scopes_to_peer,
                 pending.scopes_from_peer,
                 "listened",
@@ -280,6 +285,9 @@ class PeeringService:
     def dial(self, actor: Actor, link: str) -> Link:
         where, expected_fp, code = parse_pairing_link(link)
         host, port = _host_port(where)
+        # A link needs this server's peer listener too (the other side polls it): open it first, so that the
+        # record sent below carries its address.
+        self._on_code()
         initiator = Initiator(code, self.identity.spki)
         with _Dialer(host, port) as dialer:
             their_spki = spki_of_certificate(dialer.certificate)
@@ -358,7 +366,7 @@ class PeeringService:
             server_id=server_id(their_fp),
             name=name,
             spki=their_spki.hex(),
-            addresses=json.dumps(list(dict.fromkeys(a for a in addresses if a))[:8]),
+            addresses=json.dumps(list(dict.fromkeys(a for a in addresses if _dialable(a)))[:8]),
             scopes_to_peer=_dump(to_peer),
             scopes_from_peer=_dump(from_peer),
             state=LinkState.ACTIVE.value,
@@ -418,6 +426,25 @@ def _record_fields(record: dict[str, Any]) -> tuple[str, list[str]]:
         if not isinstance(value, list) or any(v not in {s.value for s in PeerScope} for v in value):
             raise InvalidInput("The other server's record names an unknown scope.", "record")
     return name.strip()[:128], [str(a)[:255] for a in addresses[:8]]
+
+
+def _dialable(address: str) -> bool:
+    try:
+        _host_port(address)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _with_seen_address(seen: str, told: list[str]) -> list[str]:
+    """The addresses a dialer told, led by the one its request came from (on the port it told): the address
+    that just reached this server is the likeliest to reach it back."""
+    told = [a for a in told if _dialable(a)]
+    if not seen or not told:
+        return told
+    port = told[0].rpartition(":")[2]
+    host = f"[{seen}]" if ":" in seen else seen
+    return [f"{host}:{port}", *told]
 
 
 def _host_port(where: str) -> tuple[str, int]:

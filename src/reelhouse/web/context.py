@@ -25,6 +25,7 @@ from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.music_apps import MusicAppService
+from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import PeerLinks
 from reelhouse.services.peering import PeeringService
 from reelhouse.services.playlists import PlaylistService
@@ -70,6 +71,8 @@ class Services:
     # Linked servers: pairing and links (peering), and what the links say about each server (peer_links).
     peering: PeeringService | None = None
     peer_links: PeerLinks | None = None
+    # Rotating this server's peer key, telling every linked server first.
+    key_rotation: KeyRotation | None = None
     # Friends who sign in with their home server: granting them here or there, and their tokens.
     federation: FederationService | None = None
     # A linked server's settings, read and changed on a signed-in admin's behalf, and the outbox.

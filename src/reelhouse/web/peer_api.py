@@ -20,6 +20,7 @@ from aiohttp import web
 from reelhouse import errors
 from reelhouse.domain.peers import PeerScope
 from reelhouse.services.federation import FederationService
+from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
 from reelhouse.services.peering import PeeringService
 from reelhouse.services.remote_admin import RemoteAdmin
@@ -30,6 +31,7 @@ MAX_FRAME = 64 * 1024
 PEERING = web.AppKey("peering", PeeringService)
 PEER_EXECUTOR = web.AppKey("peer_executor", ThreadPoolExecutor)
 PEER_LINKS = web.AppKey("peer_links", PeerLinks)
+KEY_ROTATION = web.AppKey("key_rotation", KeyRotation)
 FEDERATION = web.AppKey("federation", FederationService)
 REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
 _RAW = web.RequestKey("peer_body", bytes)
@@ -58,7 +60,7 @@ async def _body(request: web.Request) -> bytes:
     return raw
 
 
-async def signed(request: web.Request, needed: PeerScope) -> Caller:
+async def signed(request: web.Request, needed: PeerScope | None) -> Caller:
     """The linked server that signed this request, allowed ``needed`` (PeerLinks.check): every route but
     pairing starts here."""
     body = await _body(request)
@@ -106,6 +108,13 @@ async def pair_finish(request: web.Request) -> web.StreamResponse:
 async def status(request: web.Request) -> web.StreamResponse:
     await signed(request, PeerScope.STATUS)
     return await _run(request, request.app[PEER_LINKS].status_document)
+
+
+async def rotate_key(request: web.Request) -> web.StreamResponse:
+    # Any active link may announce its own new key: signed with the key this server pins, proved by the new.
+    caller = await signed(request, None)
+    body = await _frame(request)
+    return await _run(request, request.app[KEY_ROTATION].accept, caller, body)
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:
@@ -166,6 +175,12 @@ PEER_ROUTES = (
         "Revoke the federated user for one of the caller's users and end its sessions (users scope).",
     ),
     PeerRoute(
+        "POST",
+        "/peer/v1/keys/rotate",
+        rotate_key,
+        "The caller's new peer key, signed with its current one and proved by the new (any active link).",
+    ),
+    PeerRoute(
         "GET", "/peer/v1/settings", get_settings, "The settings registry and values, for the manage scope."
     ),
     PeerRoute(
@@ -205,6 +220,7 @@ def build_peer_app(
     gate: NetworkGate,
     remote_admin: RemoteAdmin | None = None,
     federation: FederationService | None = None,
+    key_rotation: KeyRotation | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
@@ -214,6 +230,8 @@ def build_peer_app(
         app[REMOTE_ADMIN] = remote_admin
     if federation is not None:
         app[FEDERATION] = federation
+    if key_rotation is not None:
+        app[KEY_ROTATION] = key_rotation
     for route in PEER_ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     return app

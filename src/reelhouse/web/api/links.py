@@ -24,6 +24,14 @@ class JoinIn(CodeIn):
     link: str = Field(min_length=1, max_length=2048)
 
 
+class RotationOut(BaseModel):
+    server_id: str
+    # Linked servers that now pin the new key, and those that could not be told (they will show this server
+    # as "identity changed" until linked again).
+    told: list[str]
+    not_told: list[str]
+
+
 class CodeOut(BaseModel):
     code: str
     link: str
@@ -143,6 +151,19 @@ async def remove_link(request: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
+async def rotate_key(request: web.Request) -> web.StreamResponse:
+    peering = _owner(request)
+    body = await parse_body(request, CodeIn)
+    who = actor(request)
+    await call(request, peering.confirm_owner, who, body.password, peer_address(request), body.totp)
+    rotation = services(request).key_rotation
+    assert rotation is not None, "app.py wires the key rotation"
+    done = await call(request, rotation.rotate, who)
+    return json_response(
+        RotationOut(server_id=done.server_id, told=list(done.told), not_told=list(done.not_told))
+    )
+
+
 # MANAGE_SETTINGS lets owners and admins past routing with the admin scope; the service then keeps it to the
 # owner, and password_session keeps every token out.
 ROUTES = [
@@ -178,6 +199,17 @@ ROUTES = [
         body=JoinIn,
         response=LinkOut,
         status=201,
+        password_session=True,
+    ),
+    Route(
+        "POST",
+        "/api/links/key",
+        rotate_key,
+        "Owner: a new peer key for this server, announced to every linked server first",
+        Action.MANAGE_SETTINGS,
+        "links",
+        body=CodeIn,
+        response=RotationOut,
         password_session=True,
     ),
     Route(
