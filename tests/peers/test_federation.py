@@ -264,13 +264,15 @@ def test_a_revoked_friend_stays_refused_even_when_their_account_is_enabled_again
 
 
 def test_sharing_needs_the_users_scope_there_and_libraries_that_exist(world: World) -> None:
-    assert share(world, ["no-such-library"]).status == 422
+    unknown = share(world, ["no-such-library"])
+    assert unknown.status == 422 and "No library has that id" in unknown.json()["message"], unknown.body
     with world.away.server.db.engine.begin() as conn:
         conn.exec_driver_sql(
             "UPDATE peer_links SET scopes_to_peer = ? WHERE id = ?", ('["identity", "status"]', world.on_away)
         )
-    assert share(world, [world.shared]).status != 200
-    assert world.owner.get(f"/api/servers/{world.on_home}/libraries").status != 200
+    refused = share(world, [world.shared])
+    assert refused.status == 403, refused.body
+    assert world.owner.get(f"/api/servers/{world.on_home}/libraries").status == 403
     names = [u["username"] for u in world.away.server.services.accounts.list_users()]
     assert not any(name.startswith("frank") for name in names), names
 

@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 from reelhouse.domain.access import Action, Actor, Role, can
 from reelhouse.domain.peers import LinkState, PeerScope
-from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied
+from reelhouse.errors import (
+    AuthenticationRequired,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.federation import FederationRepository
@@ -28,7 +35,7 @@ from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.accounts import AccountService, SignIn
 from reelhouse.services.audit import AuditService
-from reelhouse.services.peer_links import Caller, PeerLinks, Unreachable
+from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.peer_signing import public_key_of
 
 NONCE_SECONDS = 300
@@ -196,12 +203,25 @@ class FederationService:
         return row
 
     def _ask(self, actor: Actor, link_id: str, method: str, path: str, body: Any) -> dict[str, Any]:
+        """A signed request over the link on the admin's behalf; the linked server's refusal becomes this
+        server's own error with its sentence, never a 500."""
         row = self._link(link_id, PeerScope.USERS)
         try:
-            answer, _, _ = self._links._ask(row, method, path, body, _human(actor))
-        except Unreachable as exc:
-            raise InvalidInput(f"The linked server did not accept it: {str(exc)[:200]}") from None
-        return answer
+            status, answer = self._links.exchange(link_id, method, path, body, _human(actor))
+        except Unreachable:
+            raise Unavailable(f"{row.name} is not answering; try again when it is online.", 30) from None
+        except IdentityChanged:
+            raise Conflict(f"{row.name} answered with another key: link it again first.") from None
+        if status == 200:
+            return answer
+        said = f"{row.name} refused: {str(answer.get('message') or '')[:300]}"
+        if status == 403 or (status == 401 and answer.get("error") == "unknown_link"):
+            raise PermissionDenied(said)
+        if status == 404:
+            raise NotFound(said)
+        if status in (400, 422):
+            raise InvalidInput(said)
+        raise Unavailable(f"{row.name} answered HTTP {status}.", 30)
 
     def remote_libraries(self, actor: Actor, link_id: str) -> dict[str, Any]:
         if not can(actor, Action.MANAGE_USERS):
