@@ -98,6 +98,8 @@ def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: L
     for change in (
         {"remote_access": True},  # exposing a server whose connections are not secured
         {"require_2fa_for_admins": True},  # anything about how people sign in
+        {"lan_networks": ["0.0.0.0/0"]},  # the whole internet as the home network
+        {"trusted_proxies": ["0.0.0.0/0"]},  # anyone's forwarded address believed
     ):
         with pytest.raises(PermissionDenied, match="local sign-in"):
             admin.change_remote(OWNER, on_home, change)
@@ -107,7 +109,7 @@ def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: L
     values = away.server.services.settings.values
     assert values["secure_connections"] == "preferred" and values["require_2fa_for_admins"] is False
     refused = away.server.services.audit.entries(OWNER, "settings.refused_over_link")
-    assert len(refused) == 3 and _via_link(away) == []
+    assert len(refused) == 5 and _via_link(away) == []
     # Over the web API the refusal is a clear 403, never a 500.
     answer = home.owner().request(
         "PATCH", f"/api/servers/{on_home}/settings", {"values": {"secure_connections": "disabled"}}

@@ -50,6 +50,9 @@ class DangerousAction(enum.StrEnum):
     OWNER_CREDENTIALS = "owner_credentials"
     DISABLE_AUTHENTICATION = "disable_authentication"
     EXPOSE_INSECURE = "expose_insecure"
+    # Who counts as the home network, whose forwarded address is believed, which host names are answered: with
+    # these a link could make the whole internet "home" and pass every remote-access rule.
+    CHANGE_PERIMETER = "change_perimeter"
 
 
 def allowed_over_link(granted: frozenset[PeerScope], needed: PeerScope | DangerousAction | None) -> bool:
@@ -174,17 +177,20 @@ def classify_status(
 
 # Settings whose change alters how people sign in to a server: never over a link.
 _AUTHENTICATION_SETTINGS = frozenset({"require_2fa_for_admins"})
+_PERIMETER_SETTINGS = frozenset({"lan_networks", "trusted_proxies", "allowed_hosts"})
 
 
 def dangerous_settings_change(
     current: dict[str, object], changes: dict[str, object]
 ) -> DangerousAction | None:
     """What makes a batch of settings changes dangerous over a link, if anything: exposing the server
-    while secure connections are disabled (either half of that, whichever the batch changes), or anything
-    about authentication. Values are compared as sent, before validation, so a refusal never depends on
+    while secure connections are disabled (either half of that, whichever the batch changes), anything
+    about authentication, or moving the perimeter (the home networks, trusted proxies, allowed host names). Values are compared as sent, before validation, so a refusal never depends on
     whether the batch would also have been invalid."""
     if _AUTHENTICATION_SETTINGS & changes.keys():
         return DangerousAction.DISABLE_AUTHENTICATION
+    if _PERIMETER_SETTINGS & changes.keys():
+        return DangerousAction.CHANGE_PERIMETER
     remote = changes.get("remote_access", current.get("remote_access"))
     secure = changes.get("secure_connections", current.get("secure_connections"))
     exposes = str(remote).lower() in ("true", "on", "yes", "1") and str(secure).lower() == "disabled"
