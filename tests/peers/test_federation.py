@@ -302,3 +302,18 @@ def test_a_federated_session_unused_for_twelve_hours_has_ended(world: World) -> 
     with world.away.server.db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE auth_tokens SET last_seen_at = last_seen_at - 13 * 3600")
     assert there.get("/api/session").json()["user"] is None
+
+
+def test_the_public_nonce_route_cannot_fill_the_database(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reelhouse.services.federation as federation
+
+    monkeypatch.setattr(federation, "MAX_OPEN_NONCES", 3)
+    for _ in range(3):
+        nonce_of(world.away)
+    refused = world.away.anonymous().get("/api/auth/federated/nonce")
+    assert refused.status == 429 and refused.header("Retry-After") == "60", refused.body
+    with world.away.server.db.engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT count(*) FROM federation_used").scalar_one()
+    assert count == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from reelhouse.persistence.schema import federated_principals, federation_shares, federation_used, users
 
@@ -36,6 +36,19 @@ class FederationRepository:
     def add_nonce(self, conn: Connection, nonce: str, now: float, keep: float) -> None:
         conn.execute(delete(federation_used).where(federation_used.c.created_at < now - keep))
         conn.execute(insert(federation_used).values(value=nonce, kind="nonce", created_at=now))
+
+    def open_nonces(self, conn: Connection, since: float) -> int:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(federation_used)
+                .where(
+                    federation_used.c.kind == "nonce",
+                    federation_used.c.used_at.is_(None),
+                    federation_used.c.created_at > since,
+                )
+            ).scalar_one()
+        )
 
     def use_nonce(self, conn: Connection, nonce: str, now: float, lifetime: float) -> bool:
         """Mark a nonce this server issued as used, in the statement that checks it: of two sign-ins with

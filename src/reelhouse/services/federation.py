@@ -26,6 +26,7 @@ from reelhouse.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooManyRequests,
     Unavailable,
 )
 from reelhouse.persistence.accounts import AccountRepository
@@ -41,6 +42,7 @@ from reelhouse.services.peer_signing import public_key_of
 NONCE_SECONDS = 300
 TOKEN_SECONDS = 300
 LEEWAY_SECONDS = 120
+MAX_OPEN_NONCES = 1000
 REFUSED = "This sign-in token is not accepted here."
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REQUIRED = ["exp", "iat", "nbf", "aud", "iss", "sub", "jti"]
@@ -137,8 +139,12 @@ class FederationService:
 
     def issue_nonce(self) -> dict[str, str]:
         nonce = secrets.token_urlsafe(24)
+        now = time.time()
         with self._db.begin() as conn:
-            self._repo.add_nonce(conn, nonce, time.time(), 3600.0)
+            # A public route that writes a row: bounded, so that nobody can fill the database with nonces.
+            if self._repo.open_nonces(conn, now - NONCE_SECONDS) >= MAX_OPEN_NONCES:
+                raise TooManyRequests("Too many sign-ins are under way; try again in a minute.", 60)
+            self._repo.add_nonce(conn, nonce, now, 3600.0)
         return {"nonce": nonce, "aud": self._links.identity.fingerprint}
 
     def sign_in(self, token: str, address: str | None) -> SignIn:
