@@ -45,7 +45,8 @@ def pair(home: RunningServer, away: RunningServer) -> tuple[str, str]:
     issued = away.server.peering.issue_code(OWNER)
     listening(away)
     on_home = home.server.peering.dial(OWNER, issued.link).id
-    (on_away,) = [link.id for link in away.server.peering.links()]
+    mine = home.server.peering.identity.fingerprint
+    (on_away,) = [link.id for link in away.server.peering.links() if link.fingerprint == mine]
     return on_home, on_away
 
 
@@ -317,3 +318,55 @@ def test_the_public_nonce_route_cannot_fill_the_database(
     with world.away.server.db.engine.connect() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM federation_used").scalar_one()
     assert count == 3
+
+
+def test_home_vouches_only_where_it_shared(world: World) -> None:
+    refused = world.frank.post(
+        f"/api/servers/{world.on_home}/token", {"nonce": nonce_of(world.away)["nonce"]}
+    )
+    assert refused.status == 403, refused.body
+    assert share(world, [world.shared]).status == 200
+    assert present(world.away, token_from_home(world, nonce_of(world.away)["nonce"])).status == 200
+
+
+def test_tokens_from_a_home_clock_ninety_seconds_off_either_way_are_accepted(world: World) -> None:
+    assert share(world, [world.shared]).status == 200
+    for skew in (90, -90):
+        now = int(time.time()) + skew
+        answer = present(world.away, forge(world, iat=now, nbf=now, exp=now + 300))
+        assert answer.status == 200, (skew, answer.body)
+
+
+def test_a_linked_server_cannot_vouch_for_home_s_users_elsewhere(world: World, tmp_path: Path) -> None:
+    """Home is linked with away and with third; away is linked with third too. Away cannot sign home's friend
+    in at third, neither in home's name nor in its own."""
+    third = RunningServer(tmp_path / "third", peer_port=0)
+    try:
+        on_home_third, _ = pair(world.home, third)
+        pair(world.away, third)
+        (tmp_path / "third-films").mkdir()
+        films = third.server.services.libraries.add(OWNER, "Films", "movies", [str(tmp_path / "third-films")])
+        assert share(world, [films.id], link=on_home_third).status == 200
+        now = int(time.time())
+        away_key = world.away.server.peering.identity.key
+        for issuer in (
+            world.home.server.peering.identity.fingerprint,
+            world.away.server.peering.identity.fingerprint,
+        ):
+            claims = {
+                "iss": issuer,
+                "sub": world.frank_id,
+                "aud": third.server.peering.identity.fingerprint,
+                "iat": now,
+                "nbf": now,
+                "exp": now + 300,
+                "jti": secrets.token_urlsafe(16),
+                "nonce": nonce_of(third)["nonce"],
+            }
+            answer = present(third, jwt.encode(claims, away_key, algorithm="EdDSA"))
+            assert answer.status == 401, (issuer, answer.body)
+        # Home itself can: the refusals above are about who vouches.
+        token = token_from_home(world, nonce_of(third)["nonce"], link=on_home_third)
+        assert present(third, token).status == 200
+    finally:
+        third.stop()

@@ -104,6 +104,14 @@ class FederationRepository:
             )
         )
 
+    def is_shared(self, conn: Connection, link_id: str, user_id: str) -> bool:
+        found = conn.execute(
+            select(federation_shares.c.link_id).where(
+                federation_shares.c.link_id == link_id, federation_shares.c.user_id == user_id
+            )
+        ).first()
+        return found is not None
+
     def shared_links(self, conn: Connection, user_id: str) -> list[str]:
         rows = conn.execute(select(federation_shares.c.link_id).where(federation_shares.c.user_id == user_id))
         return [r.link_id for r in rows]

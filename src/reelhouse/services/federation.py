@@ -271,6 +271,11 @@ class FederationService:
         if not isinstance(nonce, str) or not 16 <= len(nonce) <= 128:
             raise InvalidInput("Ask the linked server for a sign-in nonce first.", "nonce")
         row = self._link(link_id, PeerScope.IDENTITY)
+        with self._db.read() as conn:
+            shared = self._repo.is_shared(conn, link_id, actor.user_id)
+        # The linked server decides too; asking here first keeps home from vouching where it never shared.
+        if not shared:
+            raise PermissionDenied(f"{row.name} has not been shared with you.")
         now = int(time.time())
         claims = {
             "iss": self._links.identity.fingerprint,
