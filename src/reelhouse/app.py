@@ -209,7 +209,7 @@ class Reelhouse:
                 audit,
                 passwords,
                 twofactor,
-                on_change=media.user_changed,
+                on_change=self._user_changed,
             ),
             invitations=InvitationService(
                 self.db, InvitationRepository(), AccountRepository(), accounts, audit, settings.get
@@ -287,6 +287,12 @@ class Reelhouse:
                 await asyncio.gather(*(loop.run_in_executor(self.executor, self._poll_one, i) for i in due))
             except ReelhouseError as exc:
                 log.warning("could not poll linked servers: %s", exc.message)
+
+    def _user_changed(self, user_id: str) -> None:
+        """A user changed or deleted by an admin: cut what they may no longer stream, and tell the linked
+        servers they were shared on when the account has ended."""
+        self.services.media.user_changed(user_id)
+        self.federation.user_changed(user_id)
 
     def _poll_one(self, link_id: str) -> None:
         """One link's status, then, if it answered, the changes that waited for it in the outbox."""

@@ -11,8 +11,6 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,80 +18,18 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from reelhouse.domain.access import system_actor
 from reelhouse.services.peer_identity import load_identity
-from tests.harness import Answer, Client, RunningServer
-from tests.peers.test_pairing_servers import listening
-
-OWNER = system_actor("test")
-
-
-@dataclass
-class World:
-    home: RunningServer
-    away: RunningServer
-    on_home: str  # away's link id on home
-    on_away: str  # home's link id on away
-    owner: Client  # home's owner
-    frank: Client  # a friend: a member of home
-    frank_id: str
-    shared: str  # library ids on away
-    private: str
-
-
-def pair(home: RunningServer, away: RunningServer) -> tuple[str, str]:
-    issued = away.server.peering.issue_code(OWNER)
-    listening(away)
-    on_home = home.server.peering.dial(OWNER, issued.link).id
-    mine = home.server.peering.identity.fingerprint
-    (on_away,) = [link.id for link in away.server.peering.links() if link.fingerprint == mine]
-    return on_home, on_away
-
-
-def libraries(away: RunningServer, root: Path) -> tuple[str, str]:
-    ids = []
-    for name in ("Shared Films", "Private Films"):
-        (root / name).mkdir(parents=True)
-        ids.append(away.server.services.libraries.add(OWNER, name, "movies", [str(root / name)]).id)
-    return ids[0], ids[1]
-
-
-def share(world: World, libraries: list[str], link: str | None = None) -> Answer:
-    path = f"/api/servers/{link or world.on_home}/principals/{world.frank_id}"
-    return world.owner.request("PUT", path, body={"libraries": libraries})
-
-
-def nonce_of(server: RunningServer) -> dict[str, str]:
-    answer = server.anonymous().get("/api/auth/federated/nonce")
-    assert answer.status == 200, answer.body
-    found: dict[str, str] = answer.json()
-    return found
-
-
-def token_from_home(world: World, nonce: str, link: str | None = None) -> str:
-    answer = world.frank.post(f"/api/servers/{link or world.on_home}/token", {"nonce": nonce})
-    assert answer.status == 200, answer.body
-    token: str = answer.json()["token"]
-    return token
-
-
-def present(server: RunningServer, token: str) -> Answer:
-    return server.anonymous().post("/api/auth/federated", {"token": token})
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    away = RunningServer(tmp_path / "away", peer_port=0)
-    home = RunningServer(tmp_path / "home", peer_port=0)
-    try:
-        on_home, on_away = pair(home, away)
-        shared, private = libraries(away, tmp_path / "media")
-        owner = home.owner()
-        frank_id = home.create_user("frank")
-        yield World(home, away, on_home, on_away, owner, home.sign_in("frank"), frank_id, shared, private)
-    finally:
-        home.stop()
-        away.stop()
+from tests.harness import Client, RunningServer
+from tests.peers.federation_kit import (
+    OWNER,
+    World,
+    forge,
+    nonce_of,
+    pair,
+    present,
+    share,
+    token_from_home,
+)
 
 
 def test_a_friend_signs_in_with_home_and_sees_only_the_shared_library(
@@ -125,24 +61,6 @@ def test_a_friend_signs_in_with_home_and_sees_only_the_shared_library(
     for record in caplog.records:
         text = record.getMessage()
         assert token not in text and issued["nonce"] not in text and signed_in.json()["token"] not in text
-
-
-def forge(world: World, nonce: str | None = None, key: Any = None, **changes: Any) -> str:
-    """A token signed with home's peer key (or ``key``), valid unless ``changes`` say otherwise."""
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": world.home.server.peering.identity.fingerprint,
-        "sub": world.frank_id,
-        "aud": world.away.server.peering.identity.fingerprint,
-        "iat": now,
-        "nbf": now,
-        "exp": now + 300,
-        "jti": secrets.token_urlsafe(16),
-        "nonce": nonce or nonce_of(world.away)["nonce"],
-    }
-    claims.update(changes)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, key or world.home.server.peering.identity.key, algorithm="EdDSA")
 
 
 def unsigned(header: dict[str, Any], claims: dict[str, Any], secret: bytes | None) -> str:

@@ -581,7 +581,8 @@ federation_shares = Table(
     "federation_shares",
     metadata,
     Column("link_id", String(32), primary_key=True),
-    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key: once the user is deleted, the row still says which servers to tell (then it goes).
+    Column("user_id", String(32), primary_key=True),
     Column("libraries", Text, nullable=False),  # JSON: the library ids there
     Column("shared_at", Float, nullable=False),
 )

@@ -10,6 +10,7 @@ cannot vouch for another's users. Tokens and nonces are never logged."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import time
@@ -19,6 +20,7 @@ import jwt
 from sqlalchemy.exc import IntegrityError
 
 from reelhouse.domain.access import Action, Actor, Role, can
+from reelhouse.domain.grants import account_ended
 from reelhouse.domain.peers import LinkState, PeerScope
 from reelhouse.errors import (
     AuthenticationRequired,
@@ -46,6 +48,10 @@ MAX_OPEN_NONCES = 1000
 REFUSED = "This sign-in token is not accepted here."
 _SUBJECT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REQUIRED = ["exp", "iat", "nbf", "aud", "iss", "sub", "jti"]
+
+
+_SYSTEM = {"user": "system", "name": "Reelhouse", "role": "system"}
+log = logging.getLogger(__name__)
 
 
 def _human(actor: Actor) -> dict[str, Any]:
@@ -258,6 +264,29 @@ class FederationService:
             self._repo.drop_share(conn, link_id, user_id)
             self._audit.record(conn, actor, "federation.unshare", user_id, {"link": link_id})
         return answer
+
+    def user_changed(self, user_id: str) -> None:
+        """After an admin changed or deleted a user here: once the account has ended (deleted, disabled, past
+        its end date), tell every linked server it was shared on to revoke it. A server that does not answer
+        is not told again; it refuses the user at the latest when the session there wants a new token."""
+        with self._db.read() as conn:
+            user = self._accounts_repo.user_by_id(conn, user_id)
+            links = self._repo.shared_links(conn, user_id)
+        if not links or (user is not None and not account_ended(user.grants, user.disabled)):
+            return
+        for link_id in links:
+            try:
+                status, _ = self._links.exchange(
+                    link_id, "DELETE", f"/peer/v1/principals/{user_id}", None, _SYSTEM
+                )
+            except (NotFound, Unreachable, IdentityChanged) as exc:
+                log.warning("could not tell linked server %s that a user's access ended: %s", link_id, exc)
+                status = 0
+            with self._db.begin() as conn:
+                self._repo.drop_share(conn, link_id, user_id)
+                self._audit.record(
+                    conn, None, "federation.unshare", user_id, {"link": link_id, "told": status in (200, 404)}
+                )
 
     def shared_with(self, actor: Actor) -> list[str]:
         """The active links whose servers were asked to let this user in: where they may sign in."""
