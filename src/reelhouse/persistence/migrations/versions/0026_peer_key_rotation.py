@@ -12,7 +12,11 @@ down_revision = "0025"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = (("previous_fingerprint", sa.String(64)), ("previous_spki", sa.Text()), ("previous_until", sa.Float()))
+_COLUMNS = (
+    ("previous_fingerprint", sa.String(64)),
+    ("previous_spki", sa.Text()),
+    ("previous_until", sa.Float()),
+)
 
 
 def upgrade() -> None:
