@@ -9,10 +9,7 @@ import http.client
 import json
 import ssl
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reelhouse.domain.access import system_actor
@@ -22,23 +19,9 @@ from reelhouse.services.peer_keys import rotation_proof
 from reelhouse.services.peer_signing import sign_request
 from tests.harness import RunningServer
 from tests.peers.test_pairing_servers import listening
+from tests.peers.test_peer_status import linked  # noqa: F401 (the fixture: two servers, paired)
 
 OWNER = system_actor("test")
-
-
-@pytest.fixture
-def linked(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer, str, str]]:
-    away = RunningServer(tmp_path / "away", peer_port=0)
-    home = RunningServer(tmp_path / "home", peer_port=0)
-    try:
-        issued = away.server.peering.issue_code(OWNER)
-        listening(away)
-        on_home = home.server.peering.dial(OWNER, issued.link).id
-        (on_away,) = [link.id for link in away.server.peering.links()]
-        yield home, away, on_home, on_away
-    finally:
-        home.stop()
-        away.stop()
 
 
 def signed_status(port: int, identity: PeerIdentity) -> int:
@@ -57,7 +40,7 @@ def signed_status(port: int, identity: PeerIdentity) -> int:
 
 
 def test_a_rotated_key_is_pinned_by_the_peer_and_both_stay_online(
-    linked: tuple[RunningServer, RunningServer, str, str],
+    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
 ) -> None:
     home, away, on_home, on_away = linked
     old = home.server.peering.identity
@@ -86,7 +69,7 @@ def test_a_rotated_key_is_pinned_by_the_peer_and_both_stay_online(
 
 
 def test_a_rotation_the_new_key_did_not_prove_is_refused(
-    linked: tuple[RunningServer, RunningServer, str, str],
+    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
 ) -> None:
     home, away, _, on_away = linked
     identity = home.server.peering.identity
@@ -111,7 +94,7 @@ def test_a_rotation_the_new_key_did_not_prove_is_refused(
 
 
 def test_a_peer_that_is_down_is_named_as_not_told(
-    linked: tuple[RunningServer, RunningServer, str, str],
+    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
 ) -> None:
     home, _away, on_home, _ = linked
     with home.server.db.begin() as conn:
