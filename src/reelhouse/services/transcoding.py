@@ -4,7 +4,10 @@ opened; nothing here opens a path."""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -18,6 +21,8 @@ from reelhouse.domain.ids import new_id
 from reelhouse.errors import MediaError, NotFound, Unavailable
 from reelhouse.media import ffmpeg, hls
 from reelhouse.services.media_files import OpenedFile
+
+log = logging.getLogger(__name__)
 
 # Three seconds: short enough that the first segment is ready quickly on a small machine.
 SEGMENT_SECONDS = 3
@@ -402,9 +407,7 @@ class TranscodeService:
 
     def _trim(self) -> None:
         cap = self._setting("transcode_cache_mb") * 1024 * 1024
-        files = [
-            (p.stat().st_mtime, p.stat().st_size, p) for p in self._root.glob("*/seg*.ts") if p.is_file()
-        ]
+        files = _segments(self._root)
         total = sum(size for _, size, _ in files)
         # Oldest segments go first; a player that seeks back to one gets it re-encoded.
         for _mtime, size, path in sorted(files):
@@ -422,7 +425,11 @@ class TranscodeService:
 
     def _reap_loop(self) -> None:
         while not self._stop.wait(min(1.0, max(0.2, min(self.idle_seconds, self.release_seconds) / 4))):
-            self.reap()
+            try:
+                self.reap()
+            except OSError as error:
+                # A full or read-only cache disk must not end the reaper: idle encoders would then never be freed.
+                log.warning("transcode reaper: %s; trying again", error)
 
     def close(self) -> None:
         self._stop.set()
@@ -470,3 +477,28 @@ def vtt_for_hls(vtt: str) -> str:
 
 def media_text(session: Session, uri_for: Callable[[int], str]) -> str:
     return hls.media_playlist(session.duration, SEGMENT_SECONDS, uri_for)
+
+
+def _segments(root: Path) -> list[tuple[float, int, Path]]:
+    """Every cached segment as (mtime, size, path). Sessions are disposed of concurrently, so a folder or a file
+    that vanishes between listing and looking is simply not there, never an error that stops the reaper."""
+    found: list[tuple[float, int, Path]] = []
+    try:
+        sessions = list(os.scandir(root))
+    except FileNotFoundError:
+        return found
+    for session in sessions:
+        try:
+            entries = list(os.scandir(session.path)) if session.is_dir(follow_symlinks=False) else []
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if not (entry.name.startswith("seg") and entry.name.endswith(".ts")):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found.append((st.st_mtime, st.st_size, Path(entry.path)))
+    return found
