@@ -65,3 +65,19 @@ def test_every_grant_is_documented() -> None:
 
     documented = _documented(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \|$", "api.md")
     assert set(Grants.model_fields) <= documented, "grants missing from the table in docs/api.md"
+
+
+def test_every_peer_route_is_documented_with_what_it_needs() -> None:
+    """docs/api.md says for each peer route what its table entry declares (web/peer_api.py:PEER_ROUTES)."""
+    from reelhouse.domain.peers import LinkAccess, PeerScope
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    words = {LinkAccess.PAIRING: "Pairing", LinkAccess.ANY_LINK: "any active link"}
+    for route in PEER_ROUTES:
+        heading = f"### `{route.method} {route.path}`\n"
+        section = text.split(heading, 1)[1].split("\n#", 1)[0]
+        if isinstance(route.needs, PeerScope):
+            wanted = f"the `{route.needs.value}` scope"
+        else:
+            wanted = words.get(route.needs, "local sign-in")  # type: ignore[call-overload]
+        assert wanted in section, f"docs/api.md: {route.method} {route.path} should say it needs {wanted}"

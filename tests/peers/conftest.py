@@ -24,3 +24,16 @@ def world(tmp_path: Path) -> Iterator[World]:
     finally:
         home.stop()
         away.stop()
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer, str, str]]:
+    """home and away, paired; the ids of away's link on home and home's link on away."""
+    away = RunningServer(tmp_path / "away", peer_port=0)
+    home = RunningServer(tmp_path / "home", peer_port=0)
+    try:
+        on_home, on_away = pair(home, away)
+        yield home, away, on_home, on_away
+    finally:
+        home.stop()
+        away.stop()

@@ -19,7 +19,6 @@ from reelhouse.services.peer_keys import rotation_proof
 from reelhouse.services.peer_signing import sign_request
 from tests.harness import RunningServer
 from tests.peers.test_pairing_servers import listening
-from tests.peers.test_peer_status import linked  # noqa: F401 (the fixture: two servers, paired)
 
 OWNER = system_actor("test")
 
@@ -40,7 +39,7 @@ def signed_status(port: int, identity: PeerIdentity) -> int:
 
 
 def test_a_rotated_key_is_pinned_by_the_peer_and_both_stay_online(
-    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
+    linked: tuple[RunningServer, RunningServer, str, str],
 ) -> None:
     home, away, on_home, on_away = linked
     old = home.server.peering.identity
@@ -69,7 +68,7 @@ def test_a_rotated_key_is_pinned_by_the_peer_and_both_stay_online(
 
 
 def test_a_rotation_the_new_key_did_not_prove_is_refused(
-    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
+    linked: tuple[RunningServer, RunningServer, str, str],
 ) -> None:
     home, away, _, on_away = linked
     identity = home.server.peering.identity
@@ -94,7 +93,7 @@ def test_a_rotation_the_new_key_did_not_prove_is_refused(
 
 
 def test_a_peer_that_is_down_is_named_as_not_told(
-    linked: tuple[RunningServer, RunningServer, str, str],  # noqa: F811
+    linked: tuple[RunningServer, RunningServer, str, str],
 ) -> None:
     home, _away, on_home, _ = linked
     with home.server.db.begin() as conn:

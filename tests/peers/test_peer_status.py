@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,22 +18,6 @@ from tests.harness import RunningServer
 from tests.peers.test_pairing_servers import listening
 
 OWNER = system_actor("test")
-
-
-@pytest.fixture
-def linked(tmp_path: Path) -> Iterator[tuple[RunningServer, RunningServer, str, str]]:
-    """home and away, paired; the ids of away's link on home and home's link on away."""
-    away = RunningServer(tmp_path / "away", peer_port=0)
-    home = RunningServer(tmp_path / "home", peer_port=0)
-    try:
-        issued = away.server.peering.issue_code(OWNER)
-        listening(away)
-        on_home = home.server.peering.dial(OWNER, issued.link).id
-        (on_away,) = [link.id for link in away.server.peering.links()]
-        yield home, away, on_home, on_away
-    finally:
-        home.stop()
-        away.stop()
 
 
 def test_a_linked_server_is_online_with_counts_and_nothing_more(

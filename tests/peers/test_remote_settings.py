@@ -16,7 +16,6 @@ from reelhouse.domain.access import system_actor
 from reelhouse.errors import PermissionDenied
 from reelhouse.services.peer_signing import public_key_of, verify_request
 from tests.harness import RunningServer
-from tests.peers.test_peer_status import linked  # noqa: F401 (a fixture)
 
 OWNER = system_actor("test")
 Linked = tuple[RunningServer, RunningServer, str, str]
@@ -50,7 +49,7 @@ def _closed_port() -> str:
     return address
 
 
-def test_the_owner_turns_on_remote_access_away_from_home_audited_on_both_sides(linked: Linked) -> None:  # noqa: F811
+def test_the_owner_turns_on_remote_access_away_from_home_audited_on_both_sides(linked: Linked) -> None:
     home, away, on_home, on_away = linked
     owner = home.owner()
     read = owner.get(f"/api/servers/{on_home}/settings")
@@ -88,7 +87,7 @@ def test_the_owner_turns_on_remote_access_away_from_home_audited_on_both_sides(l
     assert json.loads(signed["body"])["changes"] == {"remote_access": True}
 
 
-def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: Linked) -> None:  # noqa: F811
+def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: Linked) -> None:
     home, away, on_home, on_away = linked
     with away.server.db.read() as conn:
         scopes = conn.exec_driver_sql("SELECT scopes_to_peer FROM peer_links WHERE id = ?", (on_away,))
@@ -117,7 +116,7 @@ def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: L
     assert answer.status == 403 and "local sign-in" in answer.json()["message"], answer.body
 
 
-def test_a_link_narrowed_to_status_cannot_read_or_change_settings(linked: Linked) -> None:  # noqa: F811
+def test_a_link_narrowed_to_status_cannot_read_or_change_settings(linked: Linked) -> None:
     home, away, on_home, on_away = linked
     # Narrowed on away's side only: home still believes it may manage, and away must say no.
     with away.server.db.begin() as conn:
@@ -137,7 +136,7 @@ def test_a_link_narrowed_to_status_cannot_read_or_change_settings(linked: Linked
     assert down.status == 503 and "not answering" in down.json()["message"], down.body
 
 
-def test_a_change_for_a_down_server_waits_and_is_delivered_once(linked: Linked) -> None:  # noqa: F811
+def test_a_change_for_a_down_server_waits_and_is_delivered_once(linked: Linked) -> None:
     home, away, on_home, _ = linked
     real = _addresses_of(home, on_home)
     _addresses(home, on_home, [_closed_port()])
@@ -177,7 +176,7 @@ def test_a_change_for_a_down_server_waits_and_is_delivered_once(linked: Linked) 
     assert entry["state"] == "sent" and entry["response_status"] == 200, entry
 
 
-def test_a_pending_change_can_be_cancelled_or_expire(linked: Linked) -> None:  # noqa: F811
+def test_a_pending_change_can_be_cancelled_or_expire(linked: Linked) -> None:
     home, away, on_home, _ = linked
     real = _addresses_of(home, on_home)
     _addresses(home, on_home, [_closed_port()])
@@ -208,7 +207,7 @@ def test_a_pending_change_can_be_cancelled_or_expire(linked: Linked) -> None:  #
     assert _via_link(away) == []
 
 
-def test_a_queued_change_the_server_refuses_when_back_is_marked_refused(linked: Linked) -> None:  # noqa: F811
+def test_a_queued_change_the_server_refuses_when_back_is_marked_refused(linked: Linked) -> None:
     home, away, on_home, _ = linked
     real = _addresses_of(home, on_home)
     _addresses(home, on_home, [_closed_port()])
@@ -226,7 +225,7 @@ def test_a_queued_change_the_server_refuses_when_back_is_marked_refused(linked: 
     assert home.server.remote_admin.deliver(on_home) == 0
 
 
-def test_this_server_asks_nothing_when_its_own_record_of_the_link_lacks_manage(linked: Linked) -> None:  # noqa: F811
+def test_this_server_asks_nothing_when_its_own_record_of_the_link_lacks_manage(linked: Linked) -> None:
     home, away, on_home, _ = linked
     with home.server.db.begin() as conn:
         conn.exec_driver_sql(

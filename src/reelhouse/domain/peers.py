@@ -55,12 +55,26 @@ class DangerousAction(enum.StrEnum):
     CHANGE_PERIMETER = "change_perimeter"
 
 
-def allowed_over_link(granted: frozenset[PeerScope], needed: PeerScope | DangerousAction | None) -> bool:
-    """Whether a peer holding ``granted`` may do something needing ``needed``; a dangerous action never.
-    ``None``: what any active link may do about itself (announce its own new key), whatever its scopes."""
+class LinkAccess(enum.StrEnum):
+    """What a peer route may need other than a scope."""
+
+    PAIRING = "pairing"  # no link yet: the one-time code, inside the PAKE, is the only credential
+    ANY_LINK = "any_link"  # any active link, about itself (its own new key), whatever its scopes
+
+
+# What each peer route declares in its table (web/peer_api.py:PEER_ROUTES); there is no default.
+PeerNeed = LinkAccess | PeerScope | DangerousAction
+PEER_NEEDS = (LinkAccess, PeerScope, DangerousAction)
+
+
+def allowed_over_link(granted: frozenset[PeerScope], needed: PeerNeed) -> bool:
+    """Whether a peer holding ``granted`` may do something needing ``needed``: a dangerous action never,
+    whatever the scopes; pairing and what a link does about itself always; otherwise the scope itself."""
     if isinstance(needed, DangerousAction):
         return False
-    return needed is None or needed in granted
+    if isinstance(needed, LinkAccess):
+        return True
+    return needed in granted
 
 
 def parse_scopes(words: list[str] | tuple[str, ...]) -> frozenset[PeerScope]:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reelhouse.domain.access import Actor, system_actor
 from reelhouse.domain.peers import LinkState, fingerprint, server_id
-from reelhouse.errors import InvalidInput, PermissionDenied
+from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
@@ -70,13 +70,17 @@ class KeyRotation:
         }
         with self._db.read() as conn:
             rows = [r for r in self._repo.links(conn) if r.state == LinkState.ACTIVE.value]
-        told, not_told = [], []
+        told: list[str] = []
+        not_told: list[str] = []
         for row in rows:
             try:
-                self._links._ask(row, "POST", "/peer/v1/keys/rotate", body, {"server": "rotate-key"})
-                told.append(row.name)
-            except (Unreachable, IdentityChanged, PermissionDenied):
-                not_told.append(row.name)
+                status, _ = self._links.exchange(
+                    row.id, "POST", "/peer/v1/keys/rotate", body, {"server": "rotate-key"}
+                )
+            except (Unreachable, IdentityChanged, NotFound):
+                status = 0
+            # Only a 200 means the peer pins the new key; any refusal leaves it on the old one.
+            (told if status == 200 else not_told).append(row.name)
         installed = install_key(old, new_key)
         self._on_rotated(installed)
         with self._db.begin() as conn:

@@ -18,6 +18,7 @@ from reelhouse.domain.peers import (
     PROTOCOL_VERSION,
     DangerousAction,
     LinkState,
+    PeerNeed,
     PeerScope,
     ServerStatus,
     allowed_over_link,
@@ -117,7 +118,7 @@ class PeerLinks:
         url: str,
         headers: Iterable[tuple[str, str]],
         body: bytes,
-        needed: PeerScope | DangerousAction | None,
+        needed: PeerNeed,
     ) -> Caller:
         """The linked server behind a signed request, allowed ``needed``; otherwise PeerRefused (401) or
         PermissionDenied (403). A dangerous action is refused whatever the link's scopes. A peer's key from
@@ -149,6 +150,8 @@ class PeerLinks:
         if not fresh:
             raise PeerRefused("This request was seen before (a replay).", "replay")
         scopes = frozenset(PeerScope(s) for s in json.loads(row.scopes_to_peer))
+        if isinstance(needed, DangerousAction):
+            raise PermissionDenied("That needs a local sign-in here: it is never done over a link.")
         if not allowed_over_link(scopes, needed):
             raise PermissionDenied("This link does not allow that.")
         return Caller(row.id, row.name, scopes, verified.actor)

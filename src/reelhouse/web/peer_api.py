@@ -2,8 +2,9 @@
 in TLS 1.3 with this server's peer certificate. Behind the same network gate as every listener.
 
 Its own short route table, apart from the browser's: nothing here is reachable on the web ports, and nothing
-of the web app is reachable here. Today it holds the pairing exchange, which needs no credential (the code is
-the credential, inside the PAKE) and is limited to ten attempts a minute per address."""
+of the web app is reachable here. Each route declares what it needs in the table (a link scope, any active link,
+or pairing, whose only credential is the code inside the PAKE, limited to ten attempts a minute per address),
+and one wrapper enforces it before the handler runs: a route without a declaration cannot be registered."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from reelhouse import errors
-from reelhouse.domain.peers import PeerScope
+from reelhouse.domain.peers import PEER_NEEDS, LinkAccess, PeerNeed, PeerScope, allowed_over_link
 from reelhouse.services.federation import FederationService
 from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
@@ -35,6 +36,7 @@ KEY_ROTATION = web.AppKey("key_rotation", KeyRotation)
 FEDERATION = web.AppKey("federation", FederationService)
 REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
 _RAW = web.RequestKey("peer_body", bytes)
+CALLER = web.RequestKey("peer_caller", Caller)
 _EVIDENCE_HEADERS = ("Content-Type", "Content-Digest", "Reelhouse-Actor", "Signature-Input", "Signature")
 
 
@@ -44,6 +46,17 @@ class PeerRoute:
     path: str
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     summary: str
+    # Required, like Route.access on the web ports: the dispatcher refuses the request before the handler
+    # unless the calling link may (see can()).
+    needs: PeerNeed
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.needs, PEER_NEEDS):
+            raise TypeError(f"{self.method} {self.path} declares no scope, so it cannot be registered.")
+
+    def can(self, scopes: frozenset[PeerScope]) -> bool:
+        """Whether a signed request from a link granted ``scopes`` reaches the handler."""
+        return allowed_over_link(scopes, self.needs)
 
 
 async def _body(request: web.Request) -> bytes:
@@ -60,9 +73,9 @@ async def _body(request: web.Request) -> bytes:
     return raw
 
 
-async def signed(request: web.Request, needed: PeerScope | None) -> Caller:
-    """The linked server that signed this request, allowed ``needed`` (PeerLinks.check): every route but
-    pairing starts here."""
+async def signed(request: web.Request, needed: PeerNeed) -> Caller:
+    """The linked server that signed this request, allowed ``needed`` (PeerLinks.check): the dispatcher calls
+    this for every route but pairing."""
     body = await _body(request)
     url = f"https://{request.host}{request.path_qs}"
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers]
@@ -106,24 +119,20 @@ async def pair_finish(request: web.Request) -> web.StreamResponse:
 
 
 async def status(request: web.Request) -> web.StreamResponse:
-    await signed(request, PeerScope.STATUS)
     return await _run(request, request.app[PEER_LINKS].status_document)
 
 
 async def rotate_key(request: web.Request) -> web.StreamResponse:
     # Any active link may announce its own new key: signed with the key this server pins, proved by the new.
-    caller = await signed(request, None)
     body = await _frame(request)
-    return await _run(request, request.app[KEY_ROTATION].accept, caller, body)
+    return await _run(request, request.app[KEY_ROTATION].accept, request[CALLER], body)
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:
-    await signed(request, PeerScope.MANAGE)
     return await _run(request, request.app[REMOTE_ADMIN].settings_document)
 
 
 async def patch_settings(request: web.Request) -> web.StreamResponse:
-    caller = await signed(request, PeerScope.MANAGE)
     body = await _frame(request)
     # Kept with the audit entry: every component the signature covers, the body and the signature itself,
     # so that the change can be proved later with the sender's public key.
@@ -133,63 +142,109 @@ async def patch_settings(request: web.Request) -> web.StreamResponse:
         "body": (await _body(request)).decode("utf-8", "replace"),
         **{name: request.headers.get(name, "")[:4096] for name in _EVIDENCE_HEADERS},
     }
-    return await _run(request, request.app[REMOTE_ADMIN].apply_from_link, caller, body, evidence)
+    return await _run(request, request.app[REMOTE_ADMIN].apply_from_link, request[CALLER], body, evidence)
 
 
 async def libraries(request: web.Request) -> web.StreamResponse:
-    await signed(request, PeerScope.USERS)
     return await _run(request, request.app[FEDERATION].libraries_document)
 
 
 async def put_principal(request: web.Request) -> web.StreamResponse:
-    caller = await signed(request, PeerScope.USERS)
     body = await _frame(request)
-    return await _run(request, request.app[FEDERATION].grant, caller, request.match_info["subject"], body)
+    subject = request.match_info["subject"]
+    return await _run(request, request.app[FEDERATION].grant, request[CALLER], subject, body)
 
 
 async def delete_principal(request: web.Request) -> web.StreamResponse:
-    caller = await signed(request, PeerScope.USERS)
-    return await _run(request, request.app[FEDERATION].revoke, caller, request.match_info["subject"])
+    subject = request.match_info["subject"]
+    return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject)
 
 
 PEER_ROUTES = (
-    PeerRoute("POST", "/peer/v1/pair/start", pair_start, "Pairing, first message: claims the waiting code."),
     PeerRoute(
-        "POST", "/peer/v1/pair/confirm", pair_confirm, "Pairing, key confirmation; a wrong one burns it."
+        "POST",
+        "/peer/v1/pair/start",
+        pair_start,
+        "Pairing, first message: claims the waiting code.",
+        needs=LinkAccess.PAIRING,
     ),
     PeerRoute(
-        "POST", "/peer/v1/pair/finish", pair_finish, "Pairing, last message: the dialer's link record."
+        "POST",
+        "/peer/v1/pair/confirm",
+        pair_confirm,
+        "Pairing, key confirmation; a wrong one burns it.",
+        needs=LinkAccess.PAIRING,
     ),
-    PeerRoute("GET", "/peer/v1/status", status, "Health and counts, for a link with the status scope."),
-    PeerRoute("GET", "/peer/v1/libraries", libraries, "Library ids, names and kinds, for the users scope."),
+    PeerRoute(
+        "POST",
+        "/peer/v1/pair/finish",
+        pair_finish,
+        "Pairing, last message: the dialer's link record.",
+        needs=LinkAccess.PAIRING,
+    ),
+    PeerRoute(
+        "GET",
+        "/peer/v1/status",
+        status,
+        "Health and counts, for a link with the status scope.",
+        needs=PeerScope.STATUS,
+    ),
+    PeerRoute(
+        "GET",
+        "/peer/v1/libraries",
+        libraries,
+        "Library ids, names and kinds, for the users scope.",
+        needs=PeerScope.USERS,
+    ),
     PeerRoute(
         "PUT",
         "/peer/v1/principals/{subject}",
         put_principal,
         "Create or update the federated user for one of the caller's users (users scope).",
+        needs=PeerScope.USERS,
     ),
     PeerRoute(
         "DELETE",
         "/peer/v1/principals/{subject}",
         delete_principal,
         "Revoke the federated user for one of the caller's users and end its sessions (users scope).",
+        needs=PeerScope.USERS,
     ),
     PeerRoute(
         "POST",
         "/peer/v1/keys/rotate",
         rotate_key,
         "The caller's new peer key, signed with its current one and proved by the new (any active link).",
+        needs=LinkAccess.ANY_LINK,
     ),
     PeerRoute(
-        "GET", "/peer/v1/settings", get_settings, "The settings registry and values, for the manage scope."
+        "GET",
+        "/peer/v1/settings",
+        get_settings,
+        "The settings registry and values, for the manage scope.",
+        needs=PeerScope.MANAGE,
     ),
     PeerRoute(
         "PATCH",
         "/peer/v1/settings",
         patch_settings,
         "Apply a batch of settings (manage scope; idempotent by key); dangerous changes need a local sign-in.",
+        needs=PeerScope.MANAGE,
     ),
 )
+
+
+def _enforced(route: PeerRoute) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The route's handler behind the one check of what it declares: pairing goes straight through (the code
+    is checked inside the PAKE); everything else needs a signed request from a link that may."""
+    if route.needs is LinkAccess.PAIRING:
+        return route.handler
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        request[CALLER] = await signed(request, route.needs)
+        return await route.handler(request)
+
+    return handle
 
 
 @web.middleware
@@ -233,5 +288,5 @@ def build_peer_app(
     if key_rotation is not None:
         app[KEY_ROTATION] = key_rotation
     for route in PEER_ROUTES:
-        app.router.add_route(route.method, route.path, route.handler)
+        app.router.add_route(route.method, route.path, _enforced(route))
     return app
