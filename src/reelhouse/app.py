@@ -44,9 +44,10 @@ from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.federation import FederationService
+from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
-from reelhouse.services.listener_record import remove_record, write_record
+from reelhouse.services.listener_record import invitation_base, remove_record, write_record
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
@@ -188,6 +189,9 @@ class Reelhouse:
             accounts,
             audit,
         )
+        self.home_sign_in = HomeSignIn(
+            self.db, PeerRepository(), self.peer_links, self.federation, self._web_base
+        )
         self.key_rotation = KeyRotation(self.db, PeerRepository(), audit, self.peer_links, self._key_rotated)
         self._peer_context: ssl.SSLContext | None = None
         self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
@@ -234,6 +238,7 @@ class Reelhouse:
             key_rotation=self.key_rotation,
             federation=self.federation,
             remote_admin=self.remote_admin,
+            home_sign_in=self.home_sign_in,
             # Random, made once and kept: apps compare it between answers, and it says nothing about the host.
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )
@@ -319,6 +324,12 @@ class Reelhouse:
         except (TimeoutError, RuntimeError) as exc:
             log.warning("could not open the peer listener: %s", exc)
 
+    def _web_base(self) -> str | None:
+        """Where browsers reach this server, for a linked server's "Sign in with Home": as invitations say."""
+        settings = self.services.settings
+        https_first = settings.get("secure_connections") == "required"
+        return invitation_base(settings.get("public_urls"), self.listeners, https_first)
+
     def _peer_addresses(self) -> list[str]:
         if self.peer_port is None:
             return []
@@ -350,6 +361,7 @@ class Reelhouse:
                 self.remote_admin,
                 self.federation,
                 self.key_rotation,
+                self.home_sign_in,
             ),
             access_log=None,
         )

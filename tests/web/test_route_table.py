@@ -16,6 +16,11 @@ REVIEWED_PUBLIC = {
     # signing in with a linked home server: a single-use nonce, then a token that home signed for it
     ("GET", "/api/auth/federated/nonce"),
     ("POST", "/api/auth/federated"),
+    # "Sign in with Home" in a browser: the home servers to offer, starting (pushes a request to home over the
+    # signed link; bounded) and the callback, which needs the one-time code and this browser's state cookie
+    ("GET", "/api/auth/home"),
+    ("POST", "/api/auth/home/{link_id}/start"),
+    ("GET", "/api/auth/home/callback"),
     (
         "GET",
         "/api/auth/profiles",

@@ -305,11 +305,25 @@ class FederationService:
         # The linked server decides too; asking here first keeps home from vouching where it never shared.
         if not shared:
             raise PermissionDenied(f"{row.name} has not been shared with you.")
+        return self._mint(row.fingerprint, actor.user_id, nonce)
+
+    def mint_for(self, link_id: str, user_id: str, nonce: str) -> dict[str, Any]:
+        """A token for a user of this server whose home-sign-in code the linked server just redeemed
+        (services/home_sign_in.py): the same checks as token_for, for a user who is not the caller."""
+        row = self._link(link_id, PeerScope.IDENTITY)
+        with self._db.read() as conn:
+            user = self._accounts_repo.user_by_id(conn, user_id)
+            shared = self._repo.is_shared(conn, link_id, user_id)
+        if user is None or account_ended(user.grants, user.disabled) or not shared:
+            raise PermissionDenied(f"{row.name} has not been shared with that user.")
+        return self._mint(row.fingerprint, user_id, nonce)
+
+    def _mint(self, audience: str, user_id: str, nonce: str) -> dict[str, Any]:
         now = int(time.time())
         claims = {
             "iss": self._links.identity.fingerprint,
-            "sub": actor.user_id,
-            "aud": row.fingerprint,
+            "sub": user_id,
+            "aud": audience,
             "iat": now,
             "nbf": now,
             "exp": now + TOKEN_SECONDS,

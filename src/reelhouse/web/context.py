@@ -21,6 +21,7 @@ from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService
 from reelhouse.services.federation import FederationService
+from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.media_access import MediaAccess
@@ -77,6 +78,8 @@ class Services:
     federation: FederationService | None = None
     # A linked server's settings, read and changed on a signed-in admin's behalf, and the outbox.
     remote_admin: RemoteAdmin | None = None
+    # "Sign in with Home" in a browser: both the linked server's side and home's.
+    home_sign_in: HomeSignIn | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).
     server_id: str = "0" * 32
 

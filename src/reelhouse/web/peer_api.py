@@ -21,6 +21,7 @@ from aiohttp import web
 from reelhouse import errors
 from reelhouse.domain.peers import PEER_NEEDS, LinkAccess, PeerNeed, PeerScope, allowed_over_link
 from reelhouse.services.federation import FederationService
+from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import Caller, PeerLinks, PeerRefused
 from reelhouse.services.peering import PeeringService
@@ -35,6 +36,7 @@ PEER_LINKS = web.AppKey("peer_links", PeerLinks)
 KEY_ROTATION = web.AppKey("key_rotation", KeyRotation)
 FEDERATION = web.AppKey("federation", FederationService)
 REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
+HOME_SIGN_IN = web.AppKey("home_sign_in", HomeSignIn)
 _RAW = web.RequestKey("peer_body", bytes)
 CALLER = web.RequestKey("peer_caller", Caller)
 _EVIDENCE_HEADERS = ("Content-Type", "Content-Digest", "Reelhouse-Actor", "Signature-Input", "Signature")
@@ -160,6 +162,16 @@ async def delete_principal(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject)
 
 
+async def auth_request(request: web.Request) -> web.StreamResponse:
+    body = await _frame(request)
+    return await _run(request, request.app[HOME_SIGN_IN].accept_request, request[CALLER], body)
+
+
+async def auth_token(request: web.Request) -> web.StreamResponse:
+    body = await _frame(request)
+    return await _run(request, request.app[HOME_SIGN_IN].redeem, request[CALLER], body)
+
+
 PEER_ROUTES = (
     PeerRoute(
         "POST",
@@ -231,6 +243,21 @@ PEER_ROUTES = (
         "Apply a batch of settings (manage scope; idempotent by key); dangerous changes need a local sign-in.",
         needs=PeerScope.MANAGE,
     ),
+    # Any link asks; the service allows only a server that accepts this one as its users' identity provider.
+    PeerRoute(
+        "POST",
+        "/peer/v1/auth/request",
+        auth_request,
+        "Push a browser sign-in request (redirect URI, PKCE challenge, nonce, state); answers the approval URL.",
+        needs=LinkAccess.ANY_LINK,
+    ),
+    PeerRoute(
+        "POST",
+        "/peer/v1/auth/token",
+        auth_token,
+        "Redeem a one-time sign-in code with its PKCE verifier for a federated token for the caller.",
+        needs=LinkAccess.ANY_LINK,
+    ),
 )
 
 
@@ -276,6 +303,7 @@ def build_peer_app(
     remote_admin: RemoteAdmin | None = None,
     federation: FederationService | None = None,
     key_rotation: KeyRotation | None = None,
+    home_sign_in: HomeSignIn | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
@@ -287,6 +315,8 @@ def build_peer_app(
         app[FEDERATION] = federation
     if key_rotation is not None:
         app[KEY_ROTATION] = key_rotation
+    if home_sign_in is not None:
+        app[HOME_SIGN_IN] = home_sign_in
     for route in PEER_ROUTES:
         app.router.add_route(route.method, route.path, _enforced(route))
     return app
