@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,12 +17,14 @@ from sqlalchemy import (
     false,
     func,
     not_,
+    null,
     or_,
     select,
     text,
     true,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from reelhouse.domain.access import LibraryScope
 from reelhouse.domain.finding import (
@@ -56,6 +57,25 @@ _IDS: Any = bindparam("ids", expanding=True)
 _FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
 _NO_MARKS = ViewerMarks()
 _LEAF_KINDS = ("episode", "track")
+_parent = aliased(items, name="parent")
+_top = aliased(items, name="top")
+_child = aliased(items, name="child")
+_MARKED = (
+    play_state.c.user_id.label("m_user"),
+    play_state.c.position.label("m_position"),
+    play_state.c.watched.label("m_watched"),
+    play_state.c.play_count.label("m_play_count"),
+    play_state.c.favourite_at.label("m_favourite_at"),
+    play_state.c.updated_at.label("m_updated_at"),
+)
+# An item's genres as one string, split again in Python: a unit separator no genre name carries.
+_GENRE_SEPARATOR = "\x1f"
+_GENRE_LIST = (
+    select(func.aggregate_strings(item_genres.c.genre, _GENRE_SEPARATOR))
+    .where(item_genres.c.item_id == items.c.id)
+    .scalar_subquery()
+    .label("genre_list")
+)
 
 
 def _marks_of(scope: LibraryScope, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -75,6 +95,23 @@ def _mark_value(scope: LibraryScope, column: Any) -> Any:
 
 def _family_title(link: Any) -> Any:
     return select(_family.c.sort_title).where(_family.c.id == link).scalar_subquery()
+
+
+def _family_columns(scope: LibraryScope) -> tuple[Any, ...]:
+    """A listed row's parent's name, its top item's name where its parent is not its top (a track's artist,
+    an episode's show), and for folders how many children the viewer sees (ix_items_children): primary-key
+    and index lookups SQLite makes per row far more cheaply than Python handles a statement of its own."""
+    parent_title = select(_parent.c.title).where(_parent.c.id == items.c.parent_id).scalar_subquery()
+    top_title = select(_top.c.title).where(_top.c.id == items.c.top_id).scalar_subquery()
+    own_top = or_(items.c.top_id == items.c.id, items.c.top_id == items.c.parent_id)
+    # The viewer's scope, applied to each child rather than to the listed row.
+    child_scope = ClauseAdapter(_child).traverse(scope_clause(scope, library_index=False))
+    children = select(func.count()).where(_child.c.parent_id == items.c.id, child_scope).scalar_subquery()
+    return (
+        parent_title.label("parent_title"),
+        case((own_top, null()), else_=top_title).label("top_title"),
+        case((items.c.kind.in_(sorted(_FOLDER_VALUES)), children), else_=null()).label("child_count"),
+    )
 
 
 def _sort_column(scope: LibraryScope, sort: FindSort) -> Any:
@@ -214,17 +251,6 @@ def _marks(row: Any) -> ViewerMarks:
 
 
 class ItemFinder:
-    def __init__(self) -> None:
-        # A folder's children share its visibility (the same library and top item, where caps and labels are
-        # judged), so a visible folder's child count is the same for every viewer who sees it. Kept until the
-        # catalogue changes (forget_counts, from CatalogueService.catalogue_changed).
-        self._child_counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def forget_counts(self) -> None:
-        with self._lock:
-            self._child_counts.clear()
-
     def find(
         self,
         conn: Connection,
@@ -307,61 +333,32 @@ class ItemFinder:
         """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks,
         and what else the listing asks for (see Needs).
 
-        Few statements, since each costs more in Python than SQLite spends on a page: one for the rows with
-        their marks and their parent's and top item's names, one to count what is under the folders among them
-        (children, and for seasons and albums their episodes or tracks), one more only for shows and artists
-        (everything under them), and the genres."""
+        One statement reads the rows, the viewer's marks, the family's names, the child counts and the
+        genres: each further statement cost more in Python than SQLite spends on its lookups (a page of
+        albums took twice our own browse page). Only the episodes and tracks under folders, when asked for,
+        take a pass of their own."""
         if not ids:
             return []
         columns: list[Any] = [*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration]
-        columns += [items.c.aired, items.c.plot] if needs.details else [items.c.aired]
-        # The viewer's marks and the family's names come with the rows (a primary-key lookup each).
+        columns += [items.c.aired, items.c.plot, _GENRE_LIST] if needs.details else [items.c.aired]
         mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
-        marked = (
-            play_state.c.user_id.label("m_user"),
-            play_state.c.position.label("m_position"),
-            play_state.c.watched.label("m_watched"),
-            play_state.c.play_count.label("m_play_count"),
-            play_state.c.favourite_at.label("m_favourite_at"),
-            play_state.c.updated_at.label("m_updated_at"),
-        )
         statement = (
-            select(*columns, *marked)
+            select(*columns, *_MARKED, *_family_columns(scope))
             .select_from(items.outerjoin(play_state, mine))
             .where(items.c.id.in_(_IDS), scope_clause(scope, library_index=False))
         )
         rows = {r.id: r for r in conn.execute(statement, {"ids": ids})}
-        # The family's names in one lookup of the distinct parents and top items: a page's rows share a few
-        # (an album's tracks, a show's episodes), and a film is its own top item, so joining them per row read
-        # the same rows again and again.
-        family_ids = {r.parent_id for r in rows.values() if r.parent_id} | {
-            r.top_id for r in rows.values() if r.top_id and r.top_id != r.id
-        }
-        titles: dict[str, str] = {}
-        if family_ids:
-            titles = {
-                row[0]: row[1]
-                for row in conn.execute(
-                    select(items.c.id, items.c.title).where(items.c.id.in_(_IDS)), {"ids": sorted(family_ids)}
-                )
-            }
-        genres: dict[str, list[str]] = {}
-        if needs.details:
-            for item_id, genre in conn.execute(
-                select(item_genres.c.item_id, item_genres.c.genre)
-                .where(item_genres.c.item_id.in_(_IDS))
-                .order_by(item_genres.c.genre),
-                {"ids": ids},
-            ):
-                genres.setdefault(item_id, []).append(genre)
-        counts = self._counts(conn, scope, rows.values(), needs.leaves)
+        leaves = self._leaves(conn, scope, rows.values()) if needs.leaves else {}
         found: list[FoundItem] = []
         for item_id in ids:
             row = rows.get(item_id)
             if row is None:
                 continue
             top_id = row.top_id
-            count = counts.get(item_id)
+            under = leaves.get(item_id)
+            # An album's or a season's top item is its parent, whose name the row already carries.
+            top_title = row.parent_title if top_id == row.parent_id else row.top_title
+            genres = row.genre_list if needs.details else None
             found.append(
                 FoundItem(
                     summary=_summary(row),
@@ -370,75 +367,36 @@ class ItemFinder:
                     duration=row.duration,
                     plot=row.plot if needs.details else None,
                     aired=row.aired,
-                    genres=tuple(genres[item_id]) if item_id in genres else (),
-                    parent_title=titles.get(row.parent_id) if row.parent_id else None,
-                    top_title=titles.get(top_id) if top_id != item_id else None,
-                    child_count=count[0] if count else None,
+                    genres=tuple(sorted(genres.split(_GENRE_SEPARATOR))) if genres else (),
+                    parent_title=row.parent_title,
+                    top_title=top_title if top_id != item_id else None,
+                    child_count=row.child_count,
                     marks=_marks(row),
-                    leaf_count=count[1] if count else None,
-                    unwatched_count=count[2] if count else None,
+                    leaf_count=under[0] if under else None,
+                    unwatched_count=under[1] if under else None,
                 )
             )
         return found
 
-    def _counts(
-        self, conn: Connection, scope: LibraryScope, rows: Any, leaves: bool = True
-    ) -> dict[str, tuple[int, int | None, int | None]]:
-        """Per listed folder: (children, episodes or tracks under it, of which unwatched by the viewer); the
-        last two only with ``leaves``. Counted under the viewer's scope, so a hidden episode never shows."""
-        folders = [r.id for r in rows if r.kind in _FOLDER_VALUES]
-        if not folders:
-            return {}
-        watched = _marks_of(scope, play_state.c.watched.is_(True))
-        is_leaf = items.c.kind.in_(_LEAF_KINDS)
-        # Children by parent (ix_items_children): a season's or an album's children are its episodes or tracks,
-        # so the same pass counts those too.
-        tallies: list[Any] = [func.count()]
-        if leaves:
-            tallies += [
-                func.sum(case((is_leaf, 1), else_=0)),
-                func.sum(case((and_(is_leaf, not_(watched)), 1), else_=0)),
-            ]
-        below: dict[str, tuple[int, ...]] = {}
-        if not leaves:
-            with self._lock:
-                below = {f: (self._child_counts[f],) for f in folders if f in self._child_counts}
-        asked = [f for f in folders if f not in below]
-        if asked:
-            counted = {
-                row[0]: tuple(int(v or 0) for v in row[1:])
-                for row in conn.execute(
-                    select(items.c.parent_id, *tallies)
-                    .where(items.c.parent_id.in_(_IDS), scope_clause(scope, library_index=False))
-                    .group_by(items.c.parent_id),
-                    {"ids": asked},
-                )
-            }
-            below.update(counted)
-            with self._lock:
-                if len(self._child_counts) > 200_000:
-                    self._child_counts.clear()
-                self._child_counts.update({f: counted.get(f, (0,))[0] for f in asked})
-        # Shows and artists count everything under them by top item (ix_items_top holds both columns).
-        tops: dict[str, tuple[int, int]] = {}
-        by_top = [r.id for r in rows if r.kind in ("show", "artist")] if leaves else []
-        if by_top:
-            under_top = conn.execute(
-                select(items.c.top_id, func.count(), func.sum(case((watched, 0), else_=1)))
-                .where(items.c.top_id.in_(_IDS), is_leaf, scope_clause(scope, library_index=False))
-                .group_by(items.c.top_id),
-                {"ids": by_top},
-            )
-            tops = {row[0]: (int(row[1]), int(row[2] or 0)) for row in under_top}
-        out: dict[str, tuple[int, int | None, int | None]] = {}
-        for r in rows:
-            if r.kind not in _FOLDER_VALUES:
+    def _leaves(self, conn: Connection, scope: LibraryScope, rows: Any) -> dict[str, tuple[int, int]]:
+        """Per listed show, season, artist or album: the episodes or tracks under it, and how many of those the
+        viewer has not watched. Counted under the viewer's scope, so a hidden episode never shows."""
+        by_parent = [r.id for r in rows if r.kind in ("season", "album")]
+        by_top = [r.id for r in rows if r.kind in ("show", "artist")]
+        unwatched = func.sum(case((_marks_of(scope, play_state.c.watched.is_(True)), 0), else_=1))
+        out: dict[str, tuple[int, int]] = {}
+        # A season's or an album's episodes or tracks are its children (ix_items_children); a show's or an
+        # artist's are found by top item (ix_items_top holds both columns).
+        for link, wanted in ((items.c.parent_id, by_parent), (items.c.top_id, by_top)):
+            if not wanted:
                 continue
-            under = below.get(r.id, (0, 0, 0))
-            if not leaves:
-                out[r.id] = (under[0], None, None)
-            elif r.kind in ("show", "artist"):
-                out[r.id] = (under[0], *tops.get(r.id, (0, 0)))
-            else:
-                out[r.id] = (under[0], under[1], under[2])
-        return out
+            counted = conn.execute(
+                select(link, func.count(), unwatched)
+                .where(
+                    link.in_(_IDS), items.c.kind.in_(_LEAF_KINDS), scope_clause(scope, library_index=False)
+                )
+                .group_by(link),
+                {"ids": wanted},
+            )
+            out |= {row[0]: (int(row[1]), int(row[2] or 0)) for row in counted}
+        return {item_id: out.get(item_id, (0, 0)) for item_id in by_parent + by_top}

@@ -268,7 +268,6 @@ class CatalogueService:
         """Called when a scan or a library change may have changed what pages contain."""
         self._generation += 1
         self._totals.clear()
-        self._finder.forget_counts()
 
     def item(self, actor: Actor, item_id: str) -> ItemDetail:
         with self._db.read() as conn:
