@@ -340,6 +340,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/servers/{link_id}/outbox"): ADMIN,
     ("DELETE", "/api/servers/{link_id}/outbox/{entry_id}"): ADMIN,
     ("GET", "/api/servers/{link_id}/libraries"): ADMIN,
+    ("GET", "/api/servers/{link_id}/principals/{user_id}"): ADMIN,
     ("PUT", "/api/servers/{link_id}/principals/{user_id}"): ADMIN,
     ("DELETE", "/api/servers/{link_id}/principals/{user_id}"): ADMIN,
     ("POST", "/api/servers/{link_id}/token"): USER,

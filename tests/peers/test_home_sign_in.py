@@ -164,14 +164,14 @@ def test_a_code_is_used_up_by_its_first_redemption(home_world: World) -> None:
     verifier = secrets.token_urlsafe(48)
     code, redirect = code_for(home_world, verifier)
     assert redeem(home_world, code, verifier, redirect) == 200
-    assert redeem(home_world, code, verifier, redirect) == 401
+    assert redeem(home_world, code, verifier, redirect) == 422
 
 
 def test_a_wrong_verifier_is_refused_and_burns_the_code(home_world: World) -> None:
     verifier = secrets.token_urlsafe(48)
     code, redirect = code_for(home_world, verifier)
-    assert redeem(home_world, code, secrets.token_urlsafe(48), redirect) == 401
-    assert redeem(home_world, code, verifier, redirect) == 401
+    assert redeem(home_world, code, secrets.token_urlsafe(48), redirect) == 422
+    assert redeem(home_world, code, verifier, redirect) == 422
 
 
 def test_a_redirect_uri_that_is_not_the_linked_servers_callback_is_refused(home_world: World) -> None:
@@ -194,7 +194,7 @@ def test_a_redirect_uri_that_is_not_the_linked_servers_callback_is_refused(home_
     )
     # Nor can the redeeming side change it.
     code, _ = code_for(world, verifier)
-    assert redeem(world, code, verifier, "https://attacker.example/api/auth/home/callback") == 401
+    assert redeem(world, code, verifier, "https://attacker.example/api/auth/home/callback") == 422
 
 
 def test_a_code_for_another_linked_server_is_refused(home_world: World, tmp_path: Path) -> None:
@@ -206,6 +206,6 @@ def test_a_code_for_another_linked_server_is_refused(home_world: World, tmp_path
         assert share(world, [], link=on_home).status == 200
         verifier = secrets.token_urlsafe(48)
         code, redirect = code_for(world, verifier)
-        assert redeem(world, code, verifier, redirect, via=other) == 401
+        assert redeem(world, code, verifier, redirect, via=other) == 422
     finally:
         other.stop()

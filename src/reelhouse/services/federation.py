@@ -40,6 +40,7 @@ from reelhouse.services.accounts import AccountService, SignIn
 from reelhouse.services.audit import AuditService
 from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.peer_signing import public_key_of
+from reelhouse.services.users import check_grants
 
 NONCE_SECONDS = 300
 TOKEN_SECONDS = 300
@@ -52,6 +53,15 @@ _REQUIRED = ["exp", "iat", "nbf", "aud", "iss", "sub", "jti"]
 
 _SYSTEM = {"user": "system", "name": "Reelhouse", "role": "system"}
 log = logging.getLogger(__name__)
+
+
+def _limits(raw: Any) -> dict[str, Any]:
+    """The limits a friend's grant carries besides its libraries: the local sharing editor's, checked alike."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or "libraries" in raw:
+        raise InvalidInput("Limits are permissions other than libraries.", "limits")
+    return check_grants(raw)
 
 
 def _human(actor: Actor) -> dict[str, Any]:
@@ -103,6 +113,7 @@ class FederationService:
             raise InvalidInput("A display name is 1 to 32 characters.", "display_name")
         if not isinstance(wanted, list) or not all(isinstance(x, str) for x in wanted):
             raise InvalidInput("Libraries are a list of library ids.", "libraries")
+        limits = _limits(body.get("limits"))
         with self._db.begin() as conn:
             link = self._issuer(conn, caller)
             known = {lib.id for lib in self._libraries.list(conn)}
@@ -110,7 +121,7 @@ class FederationService:
             if unknown:
                 raise InvalidInput("No library has that id here.", "libraries")
             shown = f"{name.strip()} (from {link.name})"[:64]
-            grants = {"libraries": sorted(set(wanted))}
+            grants = {**limits, "libraries": sorted(set(wanted))}
             row = self._repo.principal(conn, link.fingerprint, subject)
             if row is None:
                 taken = self._accounts_repo.user_by_name(conn, shown) is not None
@@ -124,7 +135,23 @@ class FederationService:
             self._audit.record(
                 conn, None, "federation.grant", user_id, {"link": link.id, "libraries": grants["libraries"]}
             )
-        return {"user_id": user_id, "libraries": grants["libraries"]}
+        return {"user_id": user_id, "libraries": grants["libraries"], "limits": limits}
+
+    def principal_document(self, caller: Caller, subject: str) -> dict[str, Any]:
+        """What the calling server's user may do here now (this server's admins may have changed it)."""
+        with self._db.read() as conn:
+            link = self._issuer(conn, caller)
+            row = self._repo.principal(conn, link.fingerprint, subject[:64])
+            user = None if row is None else self._accounts_repo.user_by_id(conn, row.user_id)
+        if row is None or user is None or row.revoked_at is not None:
+            raise NotFound("No such federated user.")
+        grants = json.loads(user.grants or "{}")
+        libraries = grants.pop("libraries", [])
+        return {
+            "user_id": user.id,
+            "libraries": libraries if isinstance(libraries, list) else [],
+            "limits": grants,
+        }
 
     def revoke(self, caller: Caller, subject: str) -> dict[str, Any]:
         """Refuse the federated user from now on and end its sessions."""
@@ -240,14 +267,29 @@ class FederationService:
             raise PermissionDenied("Only admins can share a linked server's libraries.")
         return self._ask(actor, link_id, "GET", "/peer/v1/libraries", None)
 
-    def share(self, actor: Actor, link_id: str, user_id: str, libraries: list[str]) -> dict[str, Any]:
+    def remote_principal(self, actor: Actor, link_id: str, user_id: str) -> dict[str, Any]:
+        """What a user of this server may do on a linked server, as that server says: the Users page's form."""
+        if not can(actor, Action.MANAGE_USERS):
+            raise PermissionDenied("Only admins can share a linked server's libraries.")
+        if not _SUBJECT.fullmatch(user_id):
+            raise NotFound("No such user.")
+        return self._ask(actor, link_id, "GET", f"/peer/v1/principals/{user_id}", None)
+
+    def share(
+        self,
+        actor: Actor,
+        link_id: str,
+        user_id: str,
+        libraries: list[str],
+        limits: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if not can(actor, Action.MANAGE_USERS):
             raise PermissionDenied("Only admins can share a linked server's libraries.")
         with self._db.read() as conn:
             user = self._accounts_repo.user_by_id(conn, user_id[:32])
         if user is None or user.role == Role.MANAGED.value:
             raise NotFound("No such user.")
-        body = {"display_name": user.username, "libraries": libraries}
+        body = {"display_name": user.username, "libraries": libraries, "limits": _limits(limits)}
         answer = self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
         with self._db.begin() as conn:
             self._repo.set_share(conn, link_id, user.id, json.dumps(answer.get("libraries")), time.time())

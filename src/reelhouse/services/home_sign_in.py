@@ -289,7 +289,8 @@ class HomeSignIn:
         """The linked server trades a code for a token: the code is used up by the first try, right or wrong."""
         code, verifier = body.get("code"), body.get("code_verifier")
         found = self._codes.take(code[:256]) if isinstance(code, str) else None
-        refused = AuthenticationRequired("This code is not valid.")
+        # OAuth's invalid_grant (a 400 there): the link itself is fine, so never 401 or 403 here.
+        refused = InvalidInput("This code is not valid.", "code")
         if found is None or found["link_id"] != caller.link_id:
             raise refused
         if body.get("redirect_uri") != found["redirect_uri"]:

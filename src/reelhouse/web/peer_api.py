@@ -157,6 +157,11 @@ async def put_principal(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[FEDERATION].grant, request[CALLER], subject, body)
 
 
+async def get_principal(request: web.Request) -> web.StreamResponse:
+    subject = request.match_info["subject"]
+    return await _run(request, request.app[FEDERATION].principal_document, request[CALLER], subject)
+
+
 async def delete_principal(request: web.Request) -> web.StreamResponse:
     subject = request.match_info["subject"]
     return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject)
@@ -206,6 +211,13 @@ PEER_ROUTES = (
         "/peer/v1/libraries",
         libraries,
         "Library ids, names and kinds, for the users scope.",
+        needs=PeerScope.USERS,
+    ),
+    PeerRoute(
+        "GET",
+        "/peer/v1/principals/{subject}",
+        get_principal,
+        "The libraries and limits of the federated user for one of the caller's users (users scope).",
         needs=PeerScope.USERS,
     ),
     PeerRoute(

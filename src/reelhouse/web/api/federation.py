@@ -4,6 +4,8 @@ linked server's nonce. On the linked server: the two public sign-in steps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -28,11 +30,14 @@ class RemoteLibrariesOut(BaseModel):
 
 class ShareIn(BaseModel):
     libraries: list[str] = Field(max_length=500)
+    # The local sharing editor's other permissions (rating cap, labels, downloads, end date...), checked there.
+    limits: dict[str, Any] | None = None
 
 
 class ShareOut(BaseModel):
     user_id: str
     libraries: list[str]
+    limits: dict[str, Any] = {}
 
 
 class UnshareOut(BaseModel):
@@ -70,11 +75,19 @@ async def remote_libraries(request: web.Request) -> web.StreamResponse:
     return json_response(RemoteLibrariesOut.model_validate(answer))
 
 
+async def remote_principal(request: web.Request) -> web.StreamResponse:
+    fed = _federation(request)
+    m = request.match_info
+    answer = await call(request, fed.remote_principal, actor(request), m["link_id"], m["user_id"])
+    return json_response(ShareOut.model_validate(answer))
+
+
 async def share(request: web.Request) -> web.StreamResponse:
     fed = _federation(request)
     body = await parse_body(request, ShareIn)
     m = request.match_info
-    answer = await call(request, fed.share, actor(request), m["link_id"], m["user_id"], body.libraries)
+    who = actor(request)
+    answer = await call(request, fed.share, who, m["link_id"], m["user_id"], body.libraries, body.limits)
     return json_response(ShareOut.model_validate(answer))
 
 
@@ -115,6 +128,15 @@ ROUTES = [
         Action.MANAGE_USERS,
         "system",
         response=RemoteLibrariesOut,
+    ),
+    Route(
+        "GET",
+        "/api/servers/{link_id}/principals/{user_id}",
+        remote_principal,
+        "What a user of this server may do on a linked server, as that server says",
+        Action.MANAGE_USERS,
+        "system",
+        response=ShareOut,
     ),
     Route(
         "PUT",

@@ -28,6 +28,7 @@ const ROUTES = [
   ["/playlist/:id", "/static/view-playlist.js", true],
   ["/photo/:id", "/static/view-photo.js", true],
   ["/account", "/static/view-account.js", true],
+  ["/authorize", "/static/view-authorize.js", true],
   ["/servers", "/static/view-servers.js", true],
   ["/servers/:id/settings", "/static/view-server-settings.js", true],
   ["/settings/:section", "/static/view-settings.js", true],

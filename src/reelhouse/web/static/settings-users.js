@@ -4,6 +4,7 @@ import { h, field, formError, showErrors, clearErrors, formatDate } from "/stati
 import { announce, session as app } from "/static/app.js";
 import { settingsForm } from "/static/settings-form.js";
 import { grantsFields, describeEnd } from "/static/settings-grants.js";
+import { userServers } from "/static/settings-user-servers.js";
 
 export async function render({ main }) {
   const libraries = await get("/api/libraries");
@@ -50,7 +51,7 @@ function userRow(user, libraries, known, redraw) {
   const edit = h("button", { type: "button", "aria-expanded": "false" }, "Edit");
   li.append(edit);
   edit.addEventListener("click", () => {
-    if (li.querySelector("form")) { li.querySelector("form").remove(); edit.setAttribute("aria-expanded", "false"); return; }
+    if (li.querySelector("form")) { li.querySelectorAll("form.editor, .user-servers").forEach((el) => el.remove()); edit.setAttribute("aria-expanded", "false"); return; }
     edit.setAttribute("aria-expanded", "true");
     const grants = grantsFields(libraries, user.grants, known);
     const form = h("form", { class: "editor", novalidate: true, "aria-label": `Permissions of ${user.username}` }, formError(),
@@ -74,6 +75,7 @@ function userRow(user, libraries, known, redraw) {
     });
     li.append(form);
     form.querySelector("select").focus();
+    userServers(user).then((servers) => { if (servers && form.isConnected) li.append(servers); }).catch(() => {});
   });
   return li;
 }

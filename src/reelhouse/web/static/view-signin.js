@@ -20,7 +20,12 @@ export async function render({ main, query }) {
     main.append(h("p", { class: "card narrow notice", dataset: { reason: "moved-https" } },
       "This server now accepts only secure (HTTPS) connections, so the page moved to this address. You were signed in at the old plain HTTP address, so please sign in once more here."));
   }
+  if (query.get("home") === "refused") {
+    main.append(h("p", { class: "card narrow form-error", role: "alert", dataset: { reason: "home-refused" } },
+      "Signing in with your home server did not work. Start again with its button below; if it keeps failing, ask the person who shared this server with you."));
+  }
   main.append(form);
+  homeButtons(main);
   // Managed profiles are offered only on the home network; the server answers an empty list elsewhere.
   get("/api/auth/profiles").then((profiles) => {
     if (profiles.length) main.append(h("p", {}, h("a", { href: "#/profiles" }, "Pick a profile instead")));
@@ -61,6 +66,31 @@ export async function render({ main, query }) {
       button.disabled = false;
     }
   });
+}
+
+// "Sign in with Home": one button per linked server whose users may sign in here. The server pushes the
+// request to home and answers home's approval page; the browser only follows it.
+function homeButtons(main) {
+  get("/api/auth/home").then(({ servers }) => {
+    if (!servers.length) return;
+    const box = h("section", { class: "card narrow home-sign-in", "aria-label": "Sign in with your home server" },
+      h("p", {}, "Friends of a linked server sign in with their account there:"));
+    for (const server of servers) {
+      const button = h("button", { type: "button", class: "primary" }, `Sign in with ${server.name}`);
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const started = await post(`/api/auth/home/${encodeURIComponent(server.id)}/start`);
+          location.assign(started.authorize_url);
+        } catch (err) {
+          button.disabled = false;
+          box.append(h("p", { class: "form-error", role: "alert" }, err.message));
+        }
+      });
+      box.append(h("div", { class: "actions" }, button));
+    }
+    main.append(box);
+  }).catch(() => {});
 }
 
 // The accounts API names the totp field when a code is required or wrong.
