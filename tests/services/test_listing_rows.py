@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, update
 
 from reelhouse.app import Reelhouse
 from reelhouse.config import load_config
-from reelhouse.domain.access import LibraryScope, Role, system_actor
+from reelhouse.domain.access import LibraryScope, Role, label_mask, system_actor
 from reelhouse.domain.finding import Needs
 from reelhouse.domain.ids import LibraryId, UserId
+from reelhouse.domain.library import LibraryKind
+from reelhouse.domain.ratings import rank
 from reelhouse.persistence.finding import ItemFinder
-from reelhouse.persistence.schema import play_state
+from reelhouse.persistence.schema import item_tags, items, play_state
 from tests.catalogue_factory import Row, add_rows
 
 LISTING = Needs(leaves=False)
@@ -99,3 +101,44 @@ def test_a_viewer_outside_the_library_gets_no_rows_and_no_counts(
     scope = LibraryScope(UserId("stranger"), all_libraries=False, library_ids=frozenset({LibraryId("other")}))
     found, _ = _statements(server, lambda conn: ItemFinder().rows(conn, scope, [rows["album"].id], LISTING))
     assert found == []
+
+
+def test_the_statement_kept_for_a_scope_serves_no_other_scope_and_reads_ratings_and_labels_afresh(
+    music: tuple[Reelhouse, str, dict[str, Row]], tmp_path: Path
+) -> None:
+    """The rows' statement is kept per scope (ItemFinder._rows_statement): a viewer with a cap or a blocked
+    label must not be handed a statement kept for a viewer without, and a title re-rated or relabelled by a
+    scan is judged as it is now, not as it was when the statement was kept."""
+    server, _, _ = music
+    root = tmp_path / "films"
+    root.mkdir()
+    films = server.services.libraries.add(system_actor(), "Films", "movies", [str(root)])
+    film = Row("Late Show", kind="movie", content_rating="PG")
+    add_rows(server.db, films.id, [film])
+    viewer = UserId("someone")
+    open_scope = LibraryScope(viewer, all_libraries=True)
+    capped = LibraryScope(
+        viewer, all_libraries=True, max_rating_rank={LibraryKind.MOVIES: rank("PG-13") or 0}
+    )
+    unlabelled = LibraryScope(viewer, all_libraries=True, blocked_labels=frozenset({"horror"}))
+    finder = ItemFinder()
+
+    def seen(scope: LibraryScope) -> bool:
+        with server.db.read() as conn:
+            return [f.summary.id for f in finder.rows(conn, scope, [film.id], LISTING)] == [film.id]
+
+    assert seen(open_scope) and seen(capped) and seen(unlabelled)
+    # A rescan finds it rated R and tagged horror: the kept statements read the row as it is now.
+    with server.db.begin() as conn:
+        conn.execute(
+            update(items)
+            .where(items.c.id == film.id)
+            .values(content_rating="R", rating_rank=rank("R"), label_mask=label_mask(("horror",)))
+        )
+        conn.execute(insert(item_tags).values(item_id=film.id, tag="horror"))
+    assert seen(open_scope)
+    assert not seen(capped)
+    assert not seen(unlabelled)
+    # And a fresh finder's first statement for the capped viewer agrees.
+    finder = ItemFinder()
+    assert not seen(capped) and seen(open_scope)
