@@ -25,7 +25,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.util import ClauseAdapter
 
 from reelhouse.domain.access import LibraryScope
 from reelhouse.domain.finding import (
@@ -98,16 +97,19 @@ def _family_title(link: Any) -> Any:
     return select(_family.c.sort_title).where(_family.c.id == link).scalar_subquery()
 
 
-def _family_columns(scope: LibraryScope) -> tuple[Any, ...]:
+def _family_columns() -> tuple[Any, ...]:
     """A listed row's parent's name, its top item's name where its parent is not its top (a track's artist,
-    an episode's show), and for folders how many children the viewer sees (ix_items_children): primary-key
-    and index lookups SQLite makes per row far more cheaply than Python handles a statement of its own."""
+    an episode's show), and for folders how many children they hold (ix_items_children): primary-key and
+    index lookups SQLite makes per row far more cheaply than Python handles a statement of its own.
+
+    Children are counted without the viewer's scope because they share the listed folder's visibility: the
+    same library, and the rating rank and label mask the scan copies down from the same top item (where
+    labels are looked up too). The folder itself passed the scope; testing each child again read a table
+    row per child (a thousand for a page of albums) to learn the same answer."""
     parent_title = select(_parent.c.title).where(_parent.c.id == items.c.parent_id).scalar_subquery()
     top_title = select(_top.c.title).where(_top.c.id == items.c.top_id).scalar_subquery()
     own_top = or_(items.c.top_id == items.c.id, items.c.top_id == items.c.parent_id)
-    # The viewer's scope, applied to each child rather than to the listed row.
-    child_scope = ClauseAdapter(_child).traverse(scope_clause(scope, library_index=False))
-    children = select(func.count()).where(_child.c.parent_id == items.c.id, child_scope).scalar_subquery()
+    children = select(func.count()).where(_child.c.parent_id == items.c.id).scalar_subquery()
     return (
         parent_title.label("parent_title"),
         case((own_top, null()), else_=top_title).label("top_title"),
@@ -268,7 +270,7 @@ class ItemFinder:
         columns += [items.c.aired, items.c.plot, _GENRE_LIST] if details else [items.c.aired]
         mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
         statement = (
-            select(*columns, *_MARKED, *_family_columns(scope))
+            select(*columns, *_MARKED, *_family_columns())
             .select_from(items.outerjoin(play_state, mine))
             .where(items.c.id.in_(_IDS), scope_clause(scope, library_index=False))
         )
