@@ -47,6 +47,7 @@ from reelhouse.services.federation import FederationService
 from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.link_scopes import LinkScopes
 from reelhouse.services.listener_record import invitation_base, remove_record, write_record
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.media_files import MediaFiles
@@ -234,6 +235,7 @@ class Reelhouse:
             playlists=PlaylistService(self.db, PlaylistRepository()),
             seek_previews=self.seek_previews,
             peering=self.peering,
+            link_scopes=LinkScopes(self.db, PeerRepository(), audit, self.peering),
             peer_links=self.peer_links,
             key_rotation=self.key_rotation,
             federation=self.federation,

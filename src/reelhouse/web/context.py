@@ -24,6 +24,7 @@ from reelhouse.services.federation import FederationService
 from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.libraries import LibraryService
+from reelhouse.services.link_scopes import LinkScopes
 from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.peer_keys import KeyRotation
@@ -78,6 +79,8 @@ class Services:
     federation: FederationService | None = None
     # A linked server's settings, read and changed on a signed-in admin's behalf, and the outbox.
     remote_admin: RemoteAdmin | None = None
+    # Settings → Linked servers: narrowing a link's scopes (the owner's, locally).
+    link_scopes: LinkScopes | None = None
     # "Sign in with Home" in a browser: both the linked server's side and home's.
     home_sign_in: HomeSignIn | None = None
     # This server's id for the client APIs that name servers (Jellyfin's apps match it across answers).

@@ -24,6 +24,14 @@ class JoinIn(CodeIn):
     link: str = Field(min_length=1, max_length=2048)
 
 
+class ScopesIn(BaseModel):
+    scopes_to_peer: list[str] = Field(max_length=8)
+    scopes_from_peer: list[str] = Field(max_length=8)
+    # Only when giving the other server more than it has here: a fresh local sign-in.
+    password: str | None = Field(default=None, max_length=256)
+    totp: str | None = Field(default=None, max_length=64)
+
+
 class RotationOut(BaseModel):
     server_id: str
     # Linked servers that now pin the new key, and those that could not be told (they will show this server
@@ -151,6 +159,25 @@ async def remove_link(request: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
+async def change_scopes(request: web.Request) -> web.StreamResponse:
+    _owner(request)
+    body = await parse_body(request, ScopesIn)
+    scopes = services(request).link_scopes
+    assert scopes is not None, "app.py wires the link scopes"
+    link = await call(
+        request,
+        scopes.change,
+        actor(request),
+        request.match_info["link_id"],
+        body.scopes_to_peer,
+        body.scopes_from_peer,
+        body.password,
+        peer_address(request),
+        body.totp,
+    )
+    return json_response(link_out(link))
+
+
 async def rotate_key(request: web.Request) -> web.StreamResponse:
     peering = _owner(request)
     body = await parse_body(request, CodeIn)
@@ -220,6 +247,17 @@ ROUTES = [
         Action.MANAGE_SETTINGS,
         "links",
         response=LinksOut,
+        password_session=True,
+    ),
+    Route(
+        "PATCH",
+        "/api/links/{link_id}/scopes",
+        change_scopes,
+        "Owner: narrow what a linked server may do here or what this server may do there",
+        Action.MANAGE_SETTINGS,
+        "links",
+        body=ScopesIn,
+        response=LinkOut,
         password_session=True,
     ),
     Route(

@@ -11,6 +11,38 @@ function scopes(list) {
   return list.length ? list.map((s) => SCOPE_WORDS[s] || s).join(", ") : "nothing";
 }
 
+const ALL_SCOPES = ["identity", "manage", "status", "users"];
+
+// Narrowing is always allowed; giving the other server more here asks for the password again; what this server
+// may do there is the other server's grant, so a scope it does not hold stays unticked until linking again.
+function scopesForm(link, twoFactor, redraw) {
+  const box = (dir, scope, checked, disabled) => field({ name: `${dir}-${scope}`, label: SCOPE_WORDS[scope], type: "checkbox", value: checked, attrs: { disabled } });
+  const form = h("form", { class: "editor link-scopes", novalidate: true, "aria-label": `Scopes of ${link.name}` }, formError(),
+    h("fieldset", {}, h("legend", {}, `${link.name} may, here`),
+      ALL_SCOPES.map((s) => box("to", s, link.scopes_to_peer.includes(s), false))),
+    h("fieldset", {}, h("legend", {}, "This server may, there"),
+      ALL_SCOPES.map((s) => box("from", s, link.scopes_from_peer.includes(s), !link.scopes_from_peer.includes(s))),
+      h("p", { class: "muted" }, `Only ${link.name} gives these; linking again gives back what you untick.`)),
+    h("p", { class: "muted" }, "Your password is needed only to give it more here."),
+    passwordFields(twoFactor).map((el) => { el?.querySelector("input")?.removeAttribute("required"); return el; }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save scopes")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const ticked = (dir) => ALL_SCOPES.filter((s) => form.elements[`${dir}-${s}`].checked);
+    const out = { scopes_to_peer: ticked("to"), scopes_from_peer: ticked("from") };
+    const values = formValues(form);
+    if (values.password) out.password = values.password;
+    if (values.totp) out.totp = values.totp.trim();
+    try {
+      await api("PATCH", `/api/links/${encodeURIComponent(link.id)}/scopes`, out);
+      announce(`Scopes of ${link.name} saved.`);
+      await redraw();
+    } catch (err) { showErrors(form, err); }
+  });
+  return form;
+}
+
 function passwordFields(twoFactor) {
   return [
     field({ name: "password", label: "Your password", type: "password", attrs: { required: true, autocomplete: "current-password", maxlength: 256 } }),
@@ -69,7 +101,7 @@ export async function render({ main }) {
           h("dt", {}, "This server may, there"), h("dd", {}, scopes(link.scopes_from_peer)),
           h("dt", {}, "Safety number"), h("dd", { class: "mono safety-number" }, link.safety_number),
           h("dt", {}, "Linked"), h("dd", {}, formatDate(link.paired_at))),
-        h("div", { class: "actions" }, unlink)));
+        h("div", { class: "actions" }, unlink), scopesForm(link, twoFactor, drawList)));
     }
     return answer.links;
   };
