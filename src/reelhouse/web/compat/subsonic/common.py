@@ -7,7 +7,7 @@ import dataclasses
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from reelhouse.domain.access import Actor
+from reelhouse.domain.access import Action, Actor, can
 from reelhouse.domain.finding import FindQuery, FoundItem, Needs
 from reelhouse.domain.library import Library, LibraryKind, Page
 from reelhouse.errors import InvalidInput, NotFound
@@ -61,6 +61,12 @@ def _folder_now(libraries: LibraryService, who: Actor, raw: str) -> str | None:
     one, a caller who sees a single music library lists that library: the same items (a music app's key reaches
     music alone), found through the library's browse pages and their cached anchors rather than a sort of
     every item."""
+    scope = who.scope
+    if not raw and not scope.all_libraries and len(scope.library_ids) == 1 and can(who, Action.BROWSE):
+        # A music app's scope names exactly the user's visible music libraries (MusicAppService), so a lone
+        # one is known without reading the library list; find() still reads it and checks the caller again.
+        # (Were it not music, listing it is listing the whole scope, as the library list would have led to.)
+        return str(next(iter(scope.library_ids)))
     visible = _music_now(libraries, who)
     if not raw:
         return str(visible[0].id) if len(visible) == 1 else None
