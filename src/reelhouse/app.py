@@ -39,6 +39,7 @@ from reelhouse.persistence.twofactor import TwoFactorRepository
 from reelhouse.scanner.runner import Scanner
 from reelhouse.scanner.watcher import LibraryWatcher
 from reelhouse.services.accounts import AccountService
+from reelhouse.services.audio_delivery import AudioDelivery
 from reelhouse.services.audit import AuditService, head_file
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
@@ -206,6 +207,7 @@ class Reelhouse:
             version=__version__,
             playstate=PlayStateService(self.db, PlayStateRepository()),
             media=media,
+            audio=AudioDelivery(media, encoders),
             certificates=certificates,
             privacy=privacy,
             users=UserService(

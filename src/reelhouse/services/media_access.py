@@ -4,7 +4,8 @@ decided here, with the same rules as the catalogue, and opened here.
 Each use re-checks the viewer (enabled, not past their end date, the session behind a grant still signed in), the
 item through the viewer's catalogue scope (library, rating and label filters on the top item), the permission
 the purpose needs, the zone the request comes from (may connect remotely, managed profiles at home only, the
-bitrate cap for that zone) and the stream and encoder counts."""
+bitrate cap for that zone) and the stream and encoder counts. The audio deliveries (services/audio_delivery.py)
+ask these checks and only start what they allowed."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from reelhouse.services.image_tags import ImageTags
 from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
 from reelhouse.services.media_grants import Grant, MediaGrants
 from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
-from reelhouse.services.transcoding import AudioEncoder, Session, TranscodeService
+from reelhouse.services.transcoding import Session, TranscodeService
 
 # How long one grant check (user, session and item still allowed) is reused: players send many Range requests
 # per second, and several queries each would cap Range throughput. An admin's change clears it at once.
@@ -429,64 +430,6 @@ class MediaAccess:
         allowed = self.allow(viewer, item_id, Purpose.DOWNLOAD, zone)
         self.check_streams(allowed.viewer, item_id)
         return self._original(allowed)
-
-    def audio(
-        self, grant: str | None, item_id: str, codec: str, kbps: int, zone: str | None
-    ) -> tuple[Allowed, AudioEncoder]:
-        """A progressive audio encode. Codec and bitrate are signed into the grant, and the bitrate is capped
-        again for the zone the request comes from."""
-        allowed = self.from_grant(grant, item_id, f"{Purpose.AUDIO}:{codec}:{kbps}", zone)
-        return allowed, self._encode_audio(allowed, grant or "", codec, kbps)
-
-    def audio_to(
-        self, viewer: Actor, item_id: str, codec: str, kbps: int, zone: str | None, key: str
-    ) -> tuple[Allowed, AudioEncoder]:
-        """A progressive audio encode for a client API's token-bearing URL; ``key`` names the player, so its
-        next request replaces this encoder instead of holding a second one."""
-        if codec not in playback.AUDIO_ENCODERS:
-            raise InvalidInput(f"Audio codec must be one of {', '.join(sorted(playback.AUDIO_ENCODERS))}.")
-        allowed = self.allow(viewer, item_id, Purpose.AUDIO, zone)
-        return allowed, self._encode_audio(allowed, f"{viewer.user_id}:{key}", codec, kbps)
-
-    def remux_audio(self, grant: str | None, item_id: str, zone: str | None) -> tuple[Allowed, AudioEncoder]:
-        """A music track copied into fragmented MP4 (gapless play): the original's bytes repackaged, so the
-        stream permission and the zone's cap on the file's bitrate apply as for direct play, and the process is
-        counted and cut as an audio encoder is."""
-        allowed = self.from_grant(grant, item_id, f"{Purpose.REMUX}:fmp4", zone)
-        remux = playback.fmp4_audio(allowed.media)
-        if remux is None:
-            raise NotFound("This track cannot be repackaged.")
-        self.check_direct_bitrate(allowed)
-        self.check_streams(allowed.viewer, item_id)
-        with self.open_file(allowed) as source:
-            return allowed, self.encoders.remux_audio(
-                allowed.viewer.user_id,
-                item_id,
-                grant or "",
-                source,
-                remux.audio_index,
-                allowed.viewer.session_id,
-            )
-
-    def _encode_audio(self, allowed: Allowed, key: str, codec: str, kbps: int) -> AudioEncoder:
-        item_id = allowed.item.summary.id
-        cap = self.bitrate_cap(allowed.viewer, allowed.zone)
-        if cap is not None and kbps > cap:
-            kbps = max(
-                (b for b in playback.AUDIO_BITRATES_KBPS if b <= cap),
-                default=min(playback.AUDIO_BITRATES_KBPS),
-            )
-        index = next(
-            (s.index for s in (allowed.media.streams if allowed.media else ()) if s.type == "audio"), None
-        )
-        if index is None:
-            raise NotFound("This item has no audio.")
-        self.check_streams(allowed.viewer, item_id)
-        with self.open_file(allowed) as source:
-            # ffmpeg inherits its own copy of the descriptor; ours can close as soon as it has started.
-            return self.encoders.audio(
-                allowed.viewer.user_id, item_id, key, source, index, codec, kbps, allowed.viewer.session_id
-            )
 
     def start_hls(
         self,

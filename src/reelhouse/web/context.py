@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from reelhouse.domain.access import Actor
 from reelhouse.errors import AuthenticationRequired, InvalidInput
 from reelhouse.services.accounts import AccountService
+from reelhouse.services.audio_delivery import AudioDelivery
 from reelhouse.services.audit import AuditService
 from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
@@ -57,6 +58,8 @@ class Services:
     playstate: PlayStateService
     # The one media access decision: every media byte the web layer sends comes from it.
     media: MediaAccess
+    # Audio encodes and gapless copies, each decided by the media access decision before it starts.
+    audio: AudioDelivery
     certificates: CertificateService | None = None
     privacy: PrivacyService | None = None
     users: UserService | None = None

@@ -131,12 +131,12 @@ async def download(request: web.Request) -> web.StreamResponse:
 async def audio(request: web.Request) -> web.StreamResponse:
     item_id = request.match_info["item_id"]
     query = parse_query(request, AudioQuery)
-    media = services(request).media
+    deliveries = services(request).audio
     if query.remux is not None:
-        allowed, encoder = await call(request, media.remux_audio, query.grant, item_id, request.get(ZONE))
+        allowed, encoder = await call(request, deliveries.remux, query.grant, item_id, request.get(ZONE))
         return await send_stream(request, allowed, encoder, "audio/mp4")
     allowed, encoder = await call(
-        request, media.audio, query.grant, item_id, query.codec, query.bitrate, request.get(ZONE)
+        request, deliveries.audio, query.grant, item_id, query.codec, query.bitrate, request.get(ZONE)
     )
     return await send_stream(request, allowed, encoder, AUDIO_TYPES[query.codec])
 

@@ -91,7 +91,9 @@ async def universal(request: web.Request) -> web.StreamResponse:
         return await send_file(request, delivery)
     codec = _universal_codec(request, profile.audio_codecs)
     key = f"universal:{client_info(request).device_id or query(request, 'DeviceId')}:{item_id}"
-    found, encoder = await call(request, media.audio_to, who, item_id, codec, plan.audio_kbps, zone, key)
+    found, encoder = await call(
+        request, services(request).audio.audio_to, who, item_id, codec, plan.audio_kbps, zone, key
+    )
     return await send_stream(request, found, encoder, AUDIO_TYPES[codec])
 
 
@@ -101,9 +103,14 @@ async def audio_transcode(request: web.Request) -> web.StreamResponse:
     if codec not in AUDIO_TYPES:
         raise NotFound("No such stream.")
     kbps = number(query(request, "bitrate"), "bitrate", 32, 512) or 128
-    media = services(request).media
     allowed, encoder = await call(
-        request, media.audio, _grant(request), _item(request), codec, kbps, request.get(ZONE)
+        request,
+        services(request).audio.audio,
+        _grant(request),
+        _item(request),
+        codec,
+        kbps,
+        request.get(ZONE),
     )
     return await send_stream(request, allowed, encoder, AUDIO_TYPES[codec])
 

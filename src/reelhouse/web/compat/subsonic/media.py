@@ -53,7 +53,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     codec = wanted if wanted in playback.AUDIO_ENCODERS else "mp3"
     rate = plan.audio_kbps or kbps or 192
     key = f"subsonic:{who.session_id}:{item_id}"
-    found, encoder = await call(request, media.audio_to, who, item_id, codec, rate, zone, key)
+    found, encoder = await call(
+        request, services(request).audio.audio_to, who, item_id, codec, rate, zone, key
+    )
     # estimateContentLength: duration × bitrate, for apps that show progress or cache only with a length.
     length = int(found.duration * rate * 125) if flag(given, "estimateContentLength", False) else None
     return await send_stream(request, found, encoder, AUDIO_TYPES[codec], length or None)
