@@ -92,6 +92,11 @@ class ViewerMarks:
     favourite_at: datetime | None = None
 
 
+# The marks of an item the viewer never touched: listings hand out this one object, so that answers can tell
+# it by identity rather than by comparing six fields an item.
+NO_MARKS = ViewerMarks()
+
+
 @dataclass(frozen=True)
 class FoundItem:
     """An item as a listing shows it: its summary, its family's names, its children and the viewer's marks."""

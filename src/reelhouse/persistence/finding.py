@@ -30,6 +30,7 @@ from reelhouse.domain.access import LibraryScope
 from reelhouse.domain.finding import (
     FOLDER_KINDS,
     FULL,
+    NO_MARKS,
     FindQuery,
     FindSort,
     FoundItem,
@@ -55,7 +56,6 @@ _family = aliased(items, name="family")
 # about 4 µs an id, and a page's statements bind hundreds.
 _IDS: Any = bindparam("ids", expanding=True)
 _FOLDER_VALUES = frozenset(k.value for k in FOLDER_KINDS)
-_NO_MARKS = ViewerMarks()
 _LEAF_KINDS = ("episode", "track")
 _parent = aliased(items, name="parent")
 _top = aliased(items, name="top")
@@ -240,7 +240,7 @@ def _page(conn: Connection, where: Any, order: list[Any], query: FindQuery) -> l
 def _marks(row: Any) -> ViewerMarks:
     """The viewer's marks from a row of ``rows``; an item they never touched has none."""
     if row.m_user is None:
-        return _NO_MARKS
+        return NO_MARKS
     return ViewerMarks(
         position=float(row.m_position),
         watched=bool(row.m_watched),

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from reelhouse.domain.finding import FOLDER_KINDS, FoundItem, ViewerMarks
+from reelhouse.domain.finding import FOLDER_KINDS, NO_MARKS, FoundItem, ViewerMarks
 from reelhouse.domain.library import ItemKind, ItemSummary, Library, LibraryKind
 from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.context import services
@@ -193,22 +193,36 @@ def item_dto(found: FoundItem, ctx: DtoContext) -> dict[str, Any]:
         **image_tags(item, ctx),
         "ImageBlurHashes": {},
         "CanDownload": ctx.may_download and not folder,
-        "UserData": user_data(
-            item.id, found.marks, found.duration, found.unwatched_count if found.leaf_count else None, jid
-        ),
     }
+    marks, unwatched = found.marks, found.unwatched_count if found.leaf_count else None
+    if marks is NO_MARKS and unwatched is None:
+        # What the viewer never touched (the finder hands out the one NO_MARKS): user_data's first answer.
+        dto["UserData"] = {
+            "PlaybackPositionTicks": 0,
+            "PlayCount": 0,
+            "IsFavorite": False,
+            "Played": False,
+            "Key": jid,
+            "ItemId": jid,
+        }
+    else:
+        dto["UserData"] = user_data(item.id, marks, found.duration, unwatched, jid)
     # The fields that may be null, added only when they are not (a page's worth of _compact is not free).
-    for key, value in (
-        ("ParentId", parent),
-        ("PremiereDate", _aired(found.aired, item.year)),
-        ("ProductionYear", item.year),
-        ("OfficialRating", item.content_rating),
-        ("CommunityRating", item.rating),
-        ("RunTimeTicks", ticks(found.duration)),
-        ("IndexNumber", item.index),
-    ):
-        if value is not None:
-            dto[key] = value
+    if parent is not None:
+        dto["ParentId"] = parent
+    premiere = _aired(found.aired, item.year)
+    if premiere is not None:
+        dto["PremiereDate"] = premiere
+    if item.year is not None:
+        dto["ProductionYear"] = item.year
+    if item.content_rating is not None:
+        dto["OfficialRating"] = item.content_rating
+    if item.rating is not None:
+        dto["CommunityRating"] = item.rating
+    if found.duration is not None:
+        dto["RunTimeTicks"] = ticks(found.duration)
+    if item.index is not None:
+        dto["IndexNumber"] = item.index
     if folder:
         dto["ChildCount"] = found.child_count
         dto["RecursiveItemCount"] = found.leaf_count or 0
