@@ -176,6 +176,7 @@ class Reelhouse:
                 "remote_access": bool(settings.get("remote_access")),
                 "secure_connections": settings.get("secure_connections"),
                 "active_streams": len(media.open) + len(encoders.active()),
+                "web_url": self._web_base(),
             },
         )
         self.remote_admin = RemoteAdmin(

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from reelhouse.domain.peers import (
     PROTOCOL_VERSION,
@@ -93,6 +94,8 @@ class ServerView:
     address: str | None
     scopes_to_peer: tuple[str, ...]
     scopes_from_peer: tuple[str, ...]
+    # Where browsers reach that server, as it says (a friend's server switcher links there).
+    web_url: str | None = None
 
 
 class PeerLinks:
@@ -340,6 +343,7 @@ _STATUS_FIELDS = (
     "libraries",
     "items",
     "protocol",
+    "web_url",
 )
 
 
@@ -372,4 +376,18 @@ def _view(row: Any, now: float) -> ServerView:
         address=status.get("address"),
         scopes_to_peer=tuple(json.loads(row.scopes_to_peer)),
         scopes_from_peer=tuple(json.loads(row.scopes_from_peer)),
+        web_url=_web_url(document.get("web_url")),
     )
+
+
+def _web_url(value: Any) -> str | None:
+    """A linked server's own web address, only as a plain http(s) URL: the page puts it in a link."""
+    if not isinstance(value, str) or len(value) > 512:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None:
+        return None
+    return value.rstrip("/")

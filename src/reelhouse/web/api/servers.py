@@ -37,6 +37,8 @@ class ServerOut(BaseModel):
     # What that server may do here, and what this server may do there.
     scopes_to_peer: list[str] = []
     scopes_from_peer: list[str] = []
+    # Where browsers reach a linked server, as it says: the friend's server switcher links there.
+    web_url: str | None = None
 
 
 class ServersOut(BaseModel):
@@ -63,6 +65,7 @@ def _linked(view: ServerView) -> ServerOut:
         address=view.address,
         scopes_to_peer=list(view.scopes_to_peer),
         scopes_from_peer=list(view.scopes_from_peer),
+        web_url=view.web_url,
     )
 
 
@@ -74,6 +77,7 @@ def _shared(view: ServerView) -> ServerOut:
         this=False,
         status=view.status.value,
         last_seen=view.last_seen,
+        web_url=view.web_url,
     )
 
 

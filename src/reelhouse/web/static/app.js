@@ -159,6 +159,19 @@ function drawNav() {
         admin ? h("li", {}, link("/settings/general", "Settings")) : null,
         h("li", {}, link("/account", session.me.username)),
         h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")))));
+  if (!admin) serverSwitch(document.getElementById("account-menu"));
+}
+
+// The friend's server switcher: the linked servers this server shares with them, each opening its own sign-in
+// page, where "Sign in with <this server>" signs them in. Admins reach every linked server from Servers instead.
+async function serverSwitch(menu) {
+  let listed;
+  try { listed = await get("/api/servers"); } catch { return; }
+  const others = listed.servers.filter((s) => !s.this && s.web_url);
+  if (!others.length || !menu.isConnected) return;
+  const here = h("li", { class: "server-switch current" }, h("span", { "aria-current": "true" }, listed.servers[0].name));
+  menu.prepend(here, ...others.map((s) => h("li", { class: "server-switch" },
+    h("a", { href: `${s.web_url}/#/signin`, "aria-label": `Switch to ${s.name}` }, s.name))));
 }
 
 menuToggle.addEventListener("click", () => {

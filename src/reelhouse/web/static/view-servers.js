@@ -62,6 +62,16 @@ function remoteSettings(s) {
   return h("p", {}, h("a", { class: "button", href: `#/servers/${encodeURIComponent(s.id)}/settings`, "aria-label": `Settings of ${s.name}` }, "Settings"));
 }
 
+// A friend sees the linked servers that share with them: where to sign in with their account here.
+function sharedRows(s) {
+  return [["Status", statusText(s)], ["Last seen", when(s.last_seen)]];
+}
+
+function openLink(s) {
+  if (!s.web_url) return null;
+  return h("p", {}, h("a", { class: "button", href: `${s.web_url}/#/signin`, "aria-label": `Open ${s.name}` }, "Open"));
+}
+
 export async function render({ main }) {
   setTitle("Servers");
   main.append(h("h1", {}, "Servers"));
@@ -84,5 +94,5 @@ export async function render({ main }) {
   const settings = admin ? h("p", {}, h("a", { class: "button", href: "#/settings/general" }, "Settings")) : null;
   main.append(h("ul", { class: "servers", "aria-label": "Servers" },
     card({ ...self, name: admin ? h("a", { href: "#/settings/general" }, self.name) : self.name }, rows, settings),
-    linked.map((s) => card(s, linkedRows(s), manageable(s) ? remoteSettings(s) : null))));
+    linked.map((s) => card(s, admin ? linkedRows(s) : sharedRows(s), manageable(s) ? remoteSettings(s) : openLink(s)))));
 }
