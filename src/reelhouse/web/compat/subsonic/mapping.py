@@ -43,6 +43,9 @@ def item_id(raw: str) -> str:
 def iso(moment: datetime | float | None) -> str | None:
     if moment is None:
         return None
+    if type(moment) is datetime and moment.tzinfo is UTC:
+        # What listings hold (every date read from the catalogue): "…+00:00" → "…Z", one C call.
+        return moment.isoformat()[:-6] + "Z"
     if isinstance(moment, float | int):
         moment = datetime.fromtimestamp(moment, UTC)
     if moment.tzinfo is None:
@@ -78,23 +81,30 @@ def artist(found: FoundItem) -> dict[str, Any]:
 
 
 def album(found: FoundItem, duration: float | None = None) -> dict[str, Any]:
+    # Built field by field rather than through _drop_none: an album list is a hundred of these at a time.
     summary = found.summary
-    return _drop_none(
-        {
-            "id": str(summary.id),
-            "name": summary.title,
-            "artist": found.parent_title or found.top_title,
-            "artistId": str(summary.parent_id) if summary.parent_id else None,
-            "coverArt": _cover(found),
-            "songCount": found.leaf_count or found.child_count or 0,
-            "duration": int(duration if duration is not None else found.duration or 0),
-            "created": iso(summary.added_at),
-            "year": summary.year,
-            "genre": found.genres[0] if found.genres else None,
-            "playCount": found.marks.play_count or None,
-            "starred": iso(found.marks.favourite_at),
-        }
-    )
+    record: dict[str, Any] = {"id": str(summary.id), "name": summary.title}
+    artist = found.parent_title or found.top_title
+    if artist is not None:
+        record["artist"] = artist
+    if summary.parent_id:
+        record["artistId"] = str(summary.parent_id)
+    cover = _cover(found)
+    if cover is not None:
+        record["coverArt"] = cover
+    record["songCount"] = found.leaf_count or found.child_count or 0
+    record["duration"] = int(duration if duration is not None else found.duration or 0)
+    record["created"] = iso(summary.added_at)
+    if summary.year is not None:
+        record["year"] = summary.year
+    if found.genres:
+        record["genre"] = found.genres[0]
+    marks = found.marks
+    if marks.play_count:
+        record["playCount"] = marks.play_count
+    if marks.favourite_at is not None:
+        record["starred"] = iso(marks.favourite_at)
+    return record
 
 
 def song(found: FoundItem, detail: ItemDetail | None = None) -> dict[str, Any]:
