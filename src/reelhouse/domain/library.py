@@ -129,6 +129,9 @@ class StreamInfo:
     frame_rate: float | None = None
     profile: str | None = None
     pixel_format: str | None = None
+    # An audio track's exact length in decoded samples, where the file states it past its encoder's priming and
+    # padding (Ogg Opus, AAC in MP4); None otherwise.
+    samples: int | None = None
 
 
 @dataclass(frozen=True)

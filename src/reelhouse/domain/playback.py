@@ -25,6 +25,11 @@ HLS_COPY_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3"})
 # Audio copied into fragmented MP4 for gapless play through a browser's MediaSource (which refuses FLAC's own
 # container): the codecs whose exact length in samples the probe gives, with no encoder priming to cut.
 FMP4_AUDIO = frozenset({"flac"})
+# Lossy codecs whose encoder's priming and padding a MediaSource does not cut reliably from one track to the next
+# (Chromium drops Opus's pre-skip only at the start of a chain): the server decodes them, which applies both,
+# and encodes the samples losslessly as FLAC in fragmented MP4, chained like a FLAC track. Only where the probe
+# read their exact decoded length from the file.
+FMP4_DECODED = frozenset({"opus", "aac"})
 # Resolution ladder: height → video bitrate in kbit/s for H.264.
 LADDER: tuple[tuple[int, int], ...] = (
     (2160, 20000),
@@ -207,18 +212,27 @@ def _audio_kbps(cap: int | None) -> int:
 
 @dataclass(frozen=True)
 class Fmp4Audio:
-    """A music track's audio as a fragmented MP4 remux: the MediaSource type and its exact length."""
+    """A music track's audio as fragmented MP4 for a gapless player: the MediaSource type, its exact length, and
+    whether the server decodes it (re-encoded losslessly as FLAC) rather than copying it."""
 
     content_type: str
     samples: int
     sample_rate: int
     audio_index: int
+    decoded: bool = False
+    channels: int = 2
+
+    @property
+    def pcm_kbps(self) -> int:
+        """The most a decoded copy can weigh: 16-bit PCM, which FLAC only ever shrinks."""
+        return self.sample_rate * self.channels * 16 // 1000
 
 
-def fmp4_audio(media: MediaInfo | None) -> Fmp4Audio | None:
-    """The remux a gapless player may chain, for an audio-only file in a codec of FMP4_AUDIO whose probe gives
-    its length and sample rate; None otherwise. The probe's duration is kept to the microsecond, finer than
-    one sample at any rate up to 384 kHz, so rounding gives back the exact count."""
+def fmp4_audio(media: MediaInfo | None, may_decode: bool = True) -> Fmp4Audio | None:
+    """The copy a gapless player may chain, for an audio-only file in a codec of FMP4_AUDIO whose probe gives
+    its length and sample rate, or of FMP4_DECODED whose probe read its exact length when ``may_decode``; None
+    otherwise. The probe's duration is kept to the microsecond, finer than one sample at any rate up to 384 kHz,
+    so rounding gives back a FLAC track's exact count."""
     # Cover art inside the file is a picture "video" stream; a real video is not music.
     pictures = ("mjpeg", "png")
     if (
@@ -228,11 +242,18 @@ def fmp4_audio(media: MediaInfo | None) -> Fmp4Audio | None:
     ):
         return None
     audio = _audio(media, None)
-    if audio is None or audio.codec not in FMP4_AUDIO or not audio.sample_rate:
+    if audio is None or not audio.sample_rate:
         return None
-    samples = round(media.duration * audio.sample_rate)
+    channels = audio.channels or 2
+    if audio.codec in FMP4_AUDIO:
+        samples = round(media.duration * audio.sample_rate)
+        content_type, decoded = f'audio/mp4; codecs="{audio.codec}"', False
+    elif audio.codec in FMP4_DECODED and may_decode and audio.samples and channels <= 8:
+        samples, content_type, decoded = audio.samples, 'audio/mp4; codecs="flac"', True
+    else:
+        return None
     return (
-        Fmp4Audio(f'audio/mp4; codecs="{audio.codec}"', samples, audio.sample_rate, audio.index)
+        Fmp4Audio(content_type, samples, audio.sample_rate, audio.index, decoded, channels)
         if samples > 0
         else None
     )

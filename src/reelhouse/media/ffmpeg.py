@@ -194,10 +194,13 @@ def audio_argv(source: Input, audio_index: int, codec: str, kbps: int) -> list[s
     ]
 
 
-def remux_audio_argv(source: Input, audio_index: int) -> list[str]:
+def remux_audio_argv(source: Input, audio_index: int, decode: bool = False) -> list[str]:
     """One audio track copied, not re-encoded, into fragmented MP4 on stdout: what a browser's MediaSource
     takes for FLAC, Opus and AAC, whose own containers it refuses. Each fragment carries its own timing, so
-    the stream needs no seekable output and can be appended as it arrives."""
+    the stream needs no seekable output and can be appended as it arrives. With ``decode``, the track is
+    decoded instead (which drops the encoder's priming, Opus's pre-skip and its end trim) and its samples
+    encoded losslessly as 16-bit FLAC, starting at time zero."""
+    codec = ["flac", "-sample_fmt", "s16"] if decode else ["copy"]
     return [
         FFMPEG,
         *_BASE,
@@ -211,7 +214,7 @@ def remux_audio_argv(source: Input, audio_index: int) -> list[str]:
         "-map_metadata",
         "-1",
         "-c:a",
-        "copy",
+        *codec,
         # FLAC in MP4 is marked experimental in this ffmpeg, though browsers play it.
         "-strict",
         "experimental",

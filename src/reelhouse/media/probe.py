@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 
 import av
@@ -89,6 +90,7 @@ def probe(path: str) -> MediaInfo:
             chapters = _chapters(container.chapters())
             recorded_at = _recorded((container.metadata or {}).get("creation_time"))
             # A cut-off file often keeps its header, but libavformat found no frame to learn the pixel format.
+            lengths = _exact_lengths(container, path)
             undecodable = any(
                 s.type == "video"
                 and not int(s.disposition) & int(av.stream.Disposition.attached_pic)
@@ -101,6 +103,8 @@ def probe(path: str) -> MediaInfo:
         raise MediaError("no audio or video streams")
     if undecodable:
         raise MediaError("truncated or corrupt: no decodable video frames")
+    if lengths:
+        streams = tuple(replace(s, samples=lengths.get(s.index)) for s in streams)
     return MediaInfo(
         container=name,
         duration=duration,
@@ -109,6 +113,45 @@ def probe(path: str) -> MediaInfo:
         chapters=chapters,
         recorded_at=recorded_at,
     )
+
+
+def _exact_lengths(container: Any, path: str) -> dict[int, int]:
+    """The exact length in decoded samples of a music file's one audio track, where the file states it: for Ogg
+    Opus the last page's granule position less the header's pre-skip; for AAC in MP4 the samples its table
+    lists past the edit list's priming, or the edit list's length if shorter (ffmpeg writes that in
+    milliseconds, too coarse by up to 22 samples, but lists the last frame's true duration; other encoders
+    list whole frames and cut the padding in the edit list). Empty when the file does not say."""
+    audio = [s for s in container.streams if s.type == "audio"]
+    # A cover is a still "video" stream; a real video is not music.
+    picture = int(av.stream.Disposition.attached_pic)
+    if len(audio) != 1 or any(
+        s.type == "video" and not int(s.disposition) & picture for s in container.streams
+    ):
+        return {}
+    stream = audio[0]
+    context = stream.codec_context
+    rate = int(context.sample_rate or 0)
+    if not rate or not stream.duration or stream.time_base != Fraction(1, rate):
+        return {}
+    names = container.format.name.split(",")
+    if context.name == "opus" and names == ["ogg"] and stream.start_time in (None, 0):
+        head = bytes(context.extradata or b"")
+        if len(head) < 12 or not head.startswith(b"OpusHead"):
+            return {}
+        length = int(stream.duration) - int.from_bytes(head[10:12], "little")
+    elif context.name == "aac" and "mp4" in names:
+        first = next((p for p in container.demux(stream) if p.pts is not None), None)
+        priming = -int(first.pts) if first is not None and first.pts < 0 else 0
+        if not priming:
+            return {}  # no edit list: whatever padding the last frame holds is not stated
+        with av.open(path, options={"ignore_editlist": "1"}) as raw:
+            listed = raw.streams.audio[0].duration
+        if not listed:
+            return {}
+        length = min(int(listed) - priming, int(stream.duration))
+    else:
+        return {}
+    return {int(stream.index): length} if length > 0 else {}
 
 
 # Cameras without a clock write the container's epoch (1904 for QuickTime, 1970 elsewhere): no date at all.
@@ -158,7 +201,11 @@ def to_json(info: MediaInfo) -> str:
     """The shape CatalogueRepository reads back with StreamInfo(**stream)."""
     # Field by field rather than dataclasses.asdict, which deep-copies every value (a third of a scan's
     # single-threaded time when it ran in the reconcile phase).
-    streams = [{name: getattr(s, name) for name in _STREAM_FIELDS} for s in info.streams]
+    # A length in samples is stored only where known, so other rows keep their exact bytes.
+    streams = [
+        {name: getattr(s, name) for name in _STREAM_FIELDS if name != "samples" or s.samples is not None}
+        for s in info.streams
+    ]
     return json.dumps(
         {
             "container": info.container,

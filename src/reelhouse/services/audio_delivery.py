@@ -55,15 +55,21 @@ class AudioDelivery:
         return allowed, self._encode(allowed, f"{viewer.user_id}:{key}", codec, kbps)
 
     def remux(self, grant: str | None, item_id: str, zone: str | None) -> tuple[Allowed, AudioEncoder]:
-        """A music track copied into fragmented MP4 (gapless play): the original's bytes repackaged, so the
-        stream permission and the zone's cap on the file's bitrate apply as for direct play, and the process is
-        counted and cut as an audio encoder is."""
+        """A music track as fragmented MP4 (gapless play), counted and cut as an audio encoder is. A FLAC
+        track's bytes are copied, so the stream permission and the zone's cap on the file's bitrate apply as for
+        direct play; an Opus or AAC track is decoded and encoded as FLAC, which the transcode permission
+        decides, capped at what that copy can weigh."""
         access = self._access
         allowed = access.from_grant(grant, item_id, f"{Purpose.REMUX}:fmp4", zone)
         copy = playback.fmp4_audio(allowed.media)
         if copy is None:
             raise NotFound("This track cannot be repackaged.")
-        access.check_direct_bitrate(allowed)
+        if copy.decoded:
+            # Decoded and encoded again: an encode, and heavier than the file (at most 16-bit PCM).
+            access.check_may_encode(allowed)
+            access.check_rate(allowed, copy.pcm_kbps)
+        else:
+            access.check_direct_bitrate(allowed)
         access.check_streams(allowed.viewer, item_id)
         with access.open_file(allowed) as source:
             return allowed, self._encoders.remux_audio(
@@ -73,7 +79,12 @@ class AudioDelivery:
                 source,
                 copy.audio_index,
                 allowed.viewer.session_id,
+                copy.decoded,
             )
+
+    def offer(self, allowed: Allowed) -> playback.Fmp4Audio | None:
+        """The gapless copy the playback decision may offer: a decoded one only to a viewer who may have it."""
+        return playback.fmp4_audio(allowed.media, self._access.may_encode(allowed))
 
     def _encode(self, allowed: Allowed, key: str, codec: str, kbps: int) -> AudioEncoder:
         access = self._access

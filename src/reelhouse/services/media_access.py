@@ -281,12 +281,24 @@ class MediaAccess:
 
     def check_direct_bitrate(self, allowed: Allowed) -> None:
         """A direct-play URL fetched at home may be used from outside: the zone's cap applies on every use."""
+        self.check_rate(allowed, (allowed.media.bit_rate or 0) // 1000 if allowed.media else 0)
+
+    def check_rate(self, allowed: Allowed, rate: int) -> None:
+        """What a media URL sends at ``rate`` kbps, against the viewer's and the zone's cap, on every use."""
         cap = self.bitrate_cap(allowed.viewer, allowed.zone)
-        rate = (allowed.media.bit_rate or 0) // 1000 if allowed.media else 0
         if cap is not None and rate > cap:
             raise PermissionDenied(
                 f"This file plays at {rate} kbps, above the {cap} kbps allowed here; start playback again."
             )
+
+    def check_may_encode(self, allowed: Allowed) -> None:
+        """A server-side encode of what the viewer may already stream costs the server's processor: the
+        transcode permission decides it, as it does a progressive audio encode."""
+        if not self.may_encode(allowed):
+            raise PermissionDenied("Your account may not do that with this item.")
+
+    def may_encode(self, allowed: Allowed) -> bool:
+        return can(allowed.viewer, Action.TRANSCODE, allowed.library.id)
 
     def check_plan_bitrate(self, allowed: Allowed, plan: playback.Plan) -> None:
         cap = self.bitrate_cap(allowed.viewer, allowed.zone)

@@ -283,15 +283,16 @@ class TranscodeService:
         source: OpenedFile,
         audio_index: int,
         session: str | None = None,
+        decode: bool = False,
     ) -> AudioEncoder:
-        """The track copied into fragmented MP4: no encode, but a process all the same, so it is counted and
-        cut like an audio encoder."""
+        """The track copied (or with ``decode``, decoded and encoded as FLAC) into fragmented MP4: a process
+        either way, so it is counted and cut like an audio encoder."""
         return self._pipe(
             user_id,
             item_id,
             key,
             source,
-            ffmpeg.remux_audio_argv(source.ffmpeg_input(), audio_index),
+            ffmpeg.remux_audio_argv(source.ffmpeg_input(), audio_index, decode),
             session,
         )
 

@@ -76,7 +76,7 @@ async def start_playback(request: web.Request) -> web.StreamResponse:
         url = f"/api/hls/{session.id}/master.m3u8?grant={grant}"
         content_type = "application/vnd.apple.mpegurl"
     remux = None
-    fmp4 = playback.fmp4_audio(found.media)
+    fmp4 = services(request).audio.offer(found)
     if fmp4 is not None:
         grant = media.issue(found, f"{Purpose.REMUX}:fmp4")
         remux = RemuxLink(

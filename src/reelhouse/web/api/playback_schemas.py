@@ -70,7 +70,8 @@ class PlaybackOut(BaseModel):
     duration: float | None = None
     resume_position: float = 0.0
     subtitles: list[SubtitleLink] = Field(default_factory=list)
-    # For a FLAC track: the same audio as fragmented MP4, which a gapless player can chain in one MediaSource.
+    # For a FLAC track, or an Opus or AAC one decoded to FLAC: the audio as fragmented MP4, which a gapless player
+    # can chain in one MediaSource.
     remux: RemuxLink | None = None
 
 

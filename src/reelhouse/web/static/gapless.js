@@ -5,8 +5,10 @@
 // Two kinds of track are chained. MP3 files whose LAME/Info header says how many samples the encoder added
 // (Chromium's MediaSource plays audio/mpeg; without that header the track's true length is unknown). FLAC
 // tracks, which Chromium's MediaSource refuses in their own container: the playback decision offers them copied
-// into fragmented MP4 (`remux`), with their exact length in samples from the server's probe. One chain holds one
-// kind; everything else falls back to the hand-over in music.js. The bytes come from the track's own URLs, so the
+// into fragmented MP4 (`remux`), with their exact length in samples from the server's probe. Opus and AAC tracks
+// come the same way, as FLAC in MP4: the server decodes them (Chromium drops Opus's pre-skip only at the start of
+// a chain, which left a gap at every later join) and encodes their samples losslessly, so they chain as FLAC
+// does. One chain holds one kind; everything else falls back to the hand-over in music.js. The bytes come from the track's own URLs, so the
 // server's media access decision is made for each of them as for any play.
 
 export const CHAIN_TYPE = "audio/mpeg";
@@ -48,8 +50,8 @@ export function mp3Gapless(bytes) {
 
 const playable = (type) => typeof MediaSource !== "undefined" && MediaSource.isTypeSupported(type);
 
-// Where a track's chained bytes come from: the MP3 itself, or the server's fragmented MP4 copy of a FLAC track
-// (whose length is known before any byte arrives). Null when the track cannot be chained here.
+// Where a track's chained bytes come from: the MP3 itself, or the server's fragmented MP4 copy of a FLAC, Opus or
+// AAC track (whose length is known before any byte arrives). Null when the track cannot be chained here.
 export function chainSource(decision) {
   if (decision?.method === "direct" && decision.content_type === CHAIN_TYPE && playable(CHAIN_TYPE)) {
     return { url: decision.url, type: CHAIN_TYPE, duration: null };
