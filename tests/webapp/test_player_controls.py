@@ -54,6 +54,8 @@ def test_keys_play_pause_seek_change_volume_mute_and_cycle_subtitles(
     open_item(page, server, "Long Walk")
     page.get_by_role("link", name="Play", exact=True).click()
     page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
+    # Off a TV, the <video>'s own controls stay beside the page's bar.
+    assert video(page, "v.controls") is True
 
     page.keyboard.press("k")
     page.wait_for_function(f"() => {VIDEO}.paused")

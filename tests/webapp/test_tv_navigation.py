@@ -269,6 +269,8 @@ def test_a_remote_pauses_plays_seeks_and_leaves_the_player_with_arrows_enter_and
     page.wait_for_function(PLAYING_PAST, arg=0.3, timeout=15_000)
     expect(heading).to_be_focused()
 
+    # Our bar stands in for the <video>'s own controls, which a remote cannot reach: only one bar shows.
+    assert page.evaluate(f"{VIDEO}.controls") is False
     # Down brings the focus to the player's controls (not the volume: the set has its own).
     page.keyboard.press("ArrowDown")
     assert focused(page)["text"] == "Pause" and focused(page)["tag"] == "BUTTON", focused(page)
@@ -308,6 +310,11 @@ def test_a_remote_pauses_plays_seeks_and_leaves_the_player_with_arrows_enter_and
     assert focused(page)["text"] == "Position", focused(page)
     assert abs(float(page.evaluate(f"{VIDEO}.currentTime")) - before) < 0.3
 
+    # The layout switched off under the playing film (as the Account page's choice does) brings them back.
+    page.evaluate("import('/static/tv-mode.js').then((tv) => tv.choose('off'))")
+    page.wait_for_function(f"() => {VIDEO}.controls")
+    page.evaluate("import('/static/tv-mode.js').then((tv) => tv.choose('on'))")
+    page.wait_for_function(f"() => !{VIDEO}.controls")
     # Back, even from the seek bar, leaves the player for the episode's page.
     page.keyboard.press("Escape")
     expect(heading).to_be_focused()

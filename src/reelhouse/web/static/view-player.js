@@ -142,6 +142,13 @@ export async function render({ main, params, query }) {
   player.insertBefore(transport.element, chapters ? chapters.element : buttons);
   // Pictures of the film above the seek slider, once the server has made them.
   seekPreview(item.id, transport.seek, transport.element);
+  // On a TV our bar stands in for the <video>'s own controls, which a remote cannot reach: showing both would be
+  // two bars for one film. Elsewhere the native controls stay (full screen, picture in picture, captions menu),
+  // and the layout can change under a playing film (the Account page's choice, a window moved to the set).
+  const nativeControls = () => { media.controls = !isTv(); };
+  nativeControls();
+  const layout = new MutationObserver(nativeControls);
+  layout.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
   // A remote's Up and Down move between controls (the set has its own volume keys): Down from the page lands on
   // Play/Pause. With a keyboard they stay the volume keys.
   const remoteDown = () => { transport.toggle.focus({ focusVisible: true }); transport.toggle.scrollIntoView({ block: "nearest" }); };
@@ -183,6 +190,7 @@ export async function render({ main, params, query }) {
   await start(chosenAudio, query.get("from") === "start" ? 0 : null);
   return () => {
     window.removeEventListener("pagehide", release);
+    layout.disconnect();
     stopKeys();
     if (upNext.card) upNext.card.cancel();
     if (document.fullscreenElement === player) document.exitFullscreen().catch(() => {});
