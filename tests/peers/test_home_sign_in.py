@@ -209,3 +209,13 @@ def test_a_code_for_another_linked_server_is_refused(home_world: World, tmp_path
         assert redeem(world, code, verifier, redirect, via=other) == 422
     finally:
         other.stop()
+
+
+def test_a_user_home_did_not_share_the_server_with_cannot_approve(home_world: World) -> None:
+    world = home_world
+    world.home.create_user("mallory")
+    mallory = world.home.sign_in("mallory")
+    _, params = start(world)
+    refused = mallory.post("/api/auth/authorize", params)
+    assert refused.status == 403, refused.body
+    assert "has not been shared" in refused.json()["message"]
