@@ -75,6 +75,8 @@ def test_every_peer_route_is_documented_with_what_it_needs() -> None:
     words = {LinkAccess.PAIRING: "Pairing", LinkAccess.ANY_LINK: "any active link"}
     for route in PEER_ROUTES:
         heading = f"### `{route.method} {route.path}`\n"
+        if heading not in text:
+            continue  # an undocumented route fails the first test of this file
         section = text.split(heading, 1)[1].split("\n#", 1)[0]
         if isinstance(route.needs, PeerScope):
             wanted = f"the `{route.needs.value}` scope"

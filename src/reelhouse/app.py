@@ -66,6 +66,7 @@ from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.services.renditions import RenditionService
+from reelhouse.services.revocations import Revocations
 from reelhouse.services.scanning import ScanService
 from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
@@ -182,6 +183,11 @@ class Reelhouse:
         self.remote_admin = RemoteAdmin(
             self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, settings, audit
         )
+        self.revocations = Revocations(
+            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, audit
+        )
+        # Unlinking here tells the other server, at once or from the outbox.
+        self.peering.on_removed = self.revocations.unlink
         self.federation = FederationService(
             self.db,
             FederationRepository(),
@@ -191,6 +197,7 @@ class Reelhouse:
             self.peer_links,
             accounts,
             audit,
+            self.revocations,
         )
         self.home_sign_in = HomeSignIn(
             self.db, PeerRepository(), self.peer_links, self.federation, self._web_base
@@ -295,6 +302,10 @@ class Reelhouse:
             try:
                 due = await loop.run_in_executor(self.executor, links.due)
                 await asyncio.gather(*(loop.run_in_executor(self.executor, self._poll_one, i) for i in due))
+                # Removed links are not polled; a farewell still waiting for one is retried on its own clock.
+                gone = await loop.run_in_executor(self.executor, self.revocations.farewells_due)
+                deliver = self.revocations.deliver_farewell
+                await asyncio.gather(*(loop.run_in_executor(self.executor, deliver, i) for i in gone))
             except ReelhouseError as exc:
                 log.warning("could not poll linked servers: %s", exc.message)
 
@@ -308,6 +319,8 @@ class Reelhouse:
         """One link's status, then, if it answered, the changes that waited for it in the outbox."""
         view = self.peer_links.poll(link_id)
         if view is not None and view.status is ServerStatus.ONLINE:
+            # Revocations first: what someone may no longer do reaches the server before any other change.
+            self.revocations.deliver(link_id)
             self.remote_admin.deliver(link_id)
 
     def _key_rotated(self, identity: PeerIdentity) -> None:

@@ -33,6 +33,14 @@ class FederationRepository:
             .values(revoked_at=at)
         )
 
+    def set_seq(self, conn: Connection, issuer: str, subject: str, seq: int, link_id: str) -> None:
+        """The change numbered ``seq`` over ``link_id`` is the newest applied to this principal."""
+        conn.execute(
+            update(federated_principals)
+            .where(federated_principals.c.issuer == issuer, federated_principals.c.subject == subject)
+            .values(seq=seq, link_id=link_id)
+        )
+
     def add_nonce(self, conn: Connection, nonce: str, now: float, keep: float) -> None:
         conn.execute(delete(federation_used).where(federation_used.c.created_at < now - keep))
         conn.execute(insert(federation_used).values(value=nonce, kind="nonce", created_at=now))

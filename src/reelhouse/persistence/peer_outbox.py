@@ -26,19 +26,38 @@ class PeerOutboxRepository:
             )
         )
 
-    def pending(self, conn: Connection, link_id: str) -> list[Any]:
+    def pending(self, conn: Connection, link_id: str, kinds: tuple[str, ...]) -> list[Any]:
+        """The entries of these kinds waiting for the link, oldest first."""
         return list(
             conn.execute(
                 select(peer_outbox)
-                .where(peer_outbox.c.link_id == link_id, peer_outbox.c.state == "pending")
+                .where(
+                    peer_outbox.c.link_id == link_id,
+                    peer_outbox.c.state == "pending",
+                    peer_outbox.c.kind.in_(kinds),
+                )
                 .order_by(peer_outbox.c.created_at, peer_outbox.c.id)
             )
         )
 
-    def expire(self, conn: Connection, now: float) -> int:
+    def links_waiting(self, conn: Connection, kinds: tuple[str, ...]) -> list[str]:
+        return list(
+            conn.execute(
+                select(peer_outbox.c.link_id)
+                .where(peer_outbox.c.state == "pending", peer_outbox.c.kind.in_(kinds))
+                .distinct()
+            ).scalars()
+        )
+
+    def expire(self, conn: Connection, now: float, kinds: tuple[str, ...] = ("settings",)) -> int:
+        """Only settings changes expire: a revocation waits for its server however long it is away."""
         done = conn.execute(
             update(peer_outbox)
-            .where(peer_outbox.c.state == "pending", peer_outbox.c.expires_at <= now)
+            .where(
+                peer_outbox.c.state == "pending",
+                peer_outbox.c.expires_at <= now,
+                peer_outbox.c.kind.in_(kinds),
+            )
             .values(state="expired", finished_at=now)
         )
         return int(done.rowcount or 0)

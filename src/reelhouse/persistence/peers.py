@@ -65,6 +65,18 @@ class PeerRepository:
     def update_link(self, conn: Connection, link_id: str, **values: Any) -> None:
         conn.execute(update(peer_links).where(peer_links.c.id == link_id).values(**values))
 
+    def next_revocation_seq(self, conn: Connection, link_id: str) -> int:
+        """The next number in the link's sequence of federated-user changes (inside the write transaction)."""
+        conn.execute(
+            update(peer_links)
+            .where(peer_links.c.id == link_id)
+            .values(revocation_seq=peer_links.c.revocation_seq + 1)
+        )
+        found = conn.execute(
+            select(peer_links.c.revocation_seq).where(peer_links.c.id == link_id)
+        ).scalar_one()
+        return int(found)
+
     def note_nonce(self, conn: Connection, nonce: str, link_id: str, now: float, keep: float) -> bool:
         """Record a signed request's nonce; False when it was seen within ``keep`` seconds (a replay)."""
         conn.execute(delete(peer_nonces).where(peer_nonces.c.seen_at < now - keep))

@@ -501,6 +501,8 @@ peer_links = Table(
     Column("previous_fingerprint", String(64)),
     Column("previous_spki", Text),
     Column("previous_until", Float),
+    # The last sequence number this server gave a change of federated users sent over the link (migration 0027).
+    Column("revocation_seq", Integer, nullable=False, server_default="0"),
     Index("ix_peer_links_fingerprint", "fingerprint"),
 )
 
@@ -523,7 +525,7 @@ peer_outbox = Table(
     Column("id", String(32), primary_key=True),
     Column("link_id", String(32), nullable=False),
     Column("idempotency_key", String(64), nullable=False, unique=True),
-    Column("kind", String(32), nullable=False),  # "settings"
+    Column("kind", String(32), nullable=False),  # "settings", or a revocation: "revoke_principal", "unlink"
     Column("body", Text, nullable=False),  # JSON: what to send
     Column("actor", Text, nullable=False),  # JSON: the human on whose behalf it goes
     Column("created_by", String(32), nullable=True),
@@ -561,6 +563,8 @@ federated_principals = Table(
     Column("link_id", String(32), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+    # The highest sequence number of the issuer's changes applied to this user (migration 0027).
+    Column("seq", Integer, nullable=False, server_default="0"),
 )
 
 # Sign-in nonces this server handed out (kind "nonce": single use, five minutes) and token ids it accepted

@@ -40,6 +40,7 @@ from reelhouse.services.accounts import AccountService, SignIn
 from reelhouse.services.audit import AuditService
 from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.peer_signing import public_key_of
+from reelhouse.services.revocations import Revocations
 from reelhouse.services.users import check_grants
 
 NONCE_SECONDS = 300
@@ -64,6 +65,19 @@ def _limits(raw: Any) -> dict[str, Any]:
     return check_grants(raw)
 
 
+def _seq(body: dict[str, Any]) -> int:
+    seq = body.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**62:
+        raise InvalidInput("A change of a federated user carries its sequence number.", "seq")
+    return seq
+
+
+def _older(row: Any, link_id: str, seq: int) -> bool:
+    """Whether a change numbered ``seq`` over this link comes after a newer one already applied. A link made by
+    pairing again starts its own sequence."""
+    return row is not None and row.link_id == link_id and seq <= row.seq
+
+
 def _human(actor: Actor) -> dict[str, Any]:
     return {"user": actor.user_id, "name": actor.username, "role": actor.role.value}
 
@@ -79,7 +93,9 @@ class FederationService:
         links: PeerLinks,
         accounts: AccountService,
         audit: AuditService,
+        revocations: Revocations,
     ) -> None:
+        self.revocations = revocations
         self._db = db
         self._repo = repo
         self._peers = peers
@@ -114,6 +130,7 @@ class FederationService:
         if not isinstance(wanted, list) or not all(isinstance(x, str) for x in wanted):
             raise InvalidInput("Libraries are a list of library ids.", "libraries")
         limits = _limits(body.get("limits"))
+        seq = _seq(body)
         with self._db.begin() as conn:
             link = self._issuer(conn, caller)
             known = {lib.id for lib in self._libraries.list(conn)}
@@ -123,6 +140,8 @@ class FederationService:
             shown = f"{name.strip()} (from {link.name})"[:64]
             grants = {**limits, "libraries": sorted(set(wanted))}
             row = self._repo.principal(conn, link.fingerprint, subject)
+            if _older(row, link.id, seq):
+                return {**self._grants_of(conn, row.user_id), "user_id": row.user_id, "stale": True}
             if row is None:
                 taken = self._accounts_repo.user_by_name(conn, shown) is not None
                 username = f"{shown[:50]} #{subject[:8]}" if taken else shown
@@ -132,10 +151,17 @@ class FederationService:
                 user_id = row.user_id
                 self._accounts_repo.update_user(conn, user_id, grants=grants, disabled=False)
                 self._repo.set_revoked(conn, link.fingerprint, subject, None)
+            self._repo.set_seq(conn, link.fingerprint, subject, seq, link.id)
             self._audit.record(
                 conn, None, "federation.grant", user_id, {"link": link.id, "libraries": grants["libraries"]}
             )
         return {"user_id": user_id, "libraries": grants["libraries"], "limits": limits}
+
+    def _grants_of(self, conn: Any, user_id: str) -> dict[str, Any]:
+        user = self._accounts_repo.user_by_id(conn, user_id)
+        grants = json.loads(user.grants or "{}") if user is not None else {}
+        libraries = grants.pop("libraries", [])
+        return {"libraries": libraries if isinstance(libraries, list) else [], "limits": grants}
 
     def principal_document(self, caller: Caller, subject: str) -> dict[str, Any]:
         """What the calling server's user may do here now (this server's admins may have changed it)."""
@@ -153,13 +179,18 @@ class FederationService:
             "limits": grants,
         }
 
-    def revoke(self, caller: Caller, subject: str) -> dict[str, Any]:
-        """Refuse the federated user from now on and end its sessions."""
+    def revoke(self, caller: Caller, subject: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Refuse the federated user from now on and end its sessions, unless the calling server already
+        sent a newer change for it (a late or reordered revocation never undoes a newer grant)."""
+        seq = _seq(body)
         with self._db.begin() as conn:
             link = self._issuer(conn, caller)
             row = self._repo.principal(conn, link.fingerprint, subject[:64])
             if row is None:
                 raise NotFound("No such federated user.")
+            if _older(row, link.id, seq):
+                return {"revoked": row.revoked_at is not None, "stale": True}
+            self._repo.set_seq(conn, link.fingerprint, row.subject, seq, link.id)
             self._repo.set_revoked(conn, link.fingerprint, row.subject, time.time())
             self._accounts_repo.update_user(conn, row.user_id, disabled=True)
             self._accounts_repo.delete_tokens_of(conn, row.user_id)
@@ -290,6 +321,8 @@ class FederationService:
         if user is None or user.role == Role.MANAGED.value:
             raise NotFound("No such user.")
         body = {"display_name": user.username, "libraries": libraries, "limits": _limits(limits)}
+        self._link(link_id, PeerScope.USERS)
+        body["seq"] = self.revocations.next_seq(link_id)
         answer = self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
         with self._db.begin() as conn:
             self._repo.set_share(conn, link_id, user.id, json.dumps(answer.get("libraries")), time.time())
@@ -301,34 +334,30 @@ class FederationService:
             raise PermissionDenied("Only admins can share a linked server's libraries.")
         if not _SUBJECT.fullmatch(user_id):
             raise NotFound("No such user.")
-        answer = self._ask(actor, link_id, "DELETE", f"/peer/v1/principals/{user_id}", None)
+        self._link(link_id, PeerScope.USERS)
+        # Through the outbox: a server that does not answer now is told as soon as it answers again.
+        sent = self.revocations.revoke_principal(actor, link_id, user_id)
         with self._db.begin() as conn:
             self._repo.drop_share(conn, link_id, user_id)
-            self._audit.record(conn, actor, "federation.unshare", user_id, {"link": link_id})
-        return answer
+            detail = {"link": link_id, "told": sent["delivered"]}
+            self._audit.record(conn, actor, "federation.unshare", user_id, detail)
+        return {"revoked": sent["delivered"], "queued": sent["state"] == "pending"}
 
     def user_changed(self, user_id: str) -> None:
         """After an admin changed or deleted a user here: once the account has ended (deleted, disabled, past
-        its end date), tell every linked server it was shared on to revoke it. A server that does not answer
-        is not told again; it refuses the user at the latest when the session there wants a new token."""
+        its end date), tell every linked server it was shared on to revoke it; one that does not answer is told
+        from the outbox once it answers again."""
         with self._db.read() as conn:
             user = self._accounts_repo.user_by_id(conn, user_id)
             links = self._repo.shared_links(conn, user_id)
         if not links or (user is not None and not account_ended(user.grants, user.disabled)):
             return
         for link_id in links:
-            try:
-                status, _ = self._links.exchange(
-                    link_id, "DELETE", f"/peer/v1/principals/{user_id}", None, _SYSTEM
-                )
-            except (NotFound, Unreachable, IdentityChanged) as exc:
-                log.warning("could not tell linked server %s that a user's access ended: %s", link_id, exc)
-                status = 0
+            sent = self.revocations.revoke_principal(None, link_id, user_id)
             with self._db.begin() as conn:
                 self._repo.drop_share(conn, link_id, user_id)
-                self._audit.record(
-                    conn, None, "federation.unshare", user_id, {"link": link_id, "told": status in (200, 404)}
-                )
+                detail = {"link": link_id, "told": sent["delivered"]}
+                self._audit.record(conn, None, "federation.unshare", user_id, detail)
 
     def shared_with(self, actor: Actor) -> list[str]:
         """The active links whose servers were asked to let this user in: where they may sign in."""

@@ -235,14 +235,22 @@ class PeerLinks:
         raise Unreachable("; ".join(failures) or "no address known")
 
     def exchange(
-        self, link_id: str, method: str, path: str, body: dict[str, Any] | None, actor: dict[str, Any]
+        self,
+        link_id: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        actor: dict[str, Any],
+        removed: bool = False,
     ) -> tuple[int, dict[str, Any]]:
         """A signed request on a human's behalf: the first answer any address of the link gives, whatever
         its status (the pinned key said it, so it is the server's word). Raises NotFound for no such active
-        link, IdentityChanged, or Unreachable when no address answered."""
+        link, IdentityChanged, or Unreachable when no address answered. ``removed``: a link removed here may
+        still carry its revocations (services/revocations.py), to the key it pinned."""
         with self._db.read() as conn:
             row = self._repo.link(conn, link_id)
-        if row is None or row.state != LinkState.ACTIVE.value:
+        usable = {LinkState.ACTIVE.value, *([LinkState.REMOVED.value] if removed else [])}
+        if row is None or row.state not in usable:
             raise NotFound("No such linked server.")
         data = b"" if body is None else json.dumps(body).encode()
         failures: list[str] = []
@@ -250,7 +258,8 @@ class PeerLinks:
             try:
                 status, answer, _ = self._one(row, address, method, path, data, actor)
             except IdentityChanged:
-                self._update(link_id, state=LinkState.IDENTITY_CHANGED.value)
+                if row.state == LinkState.ACTIVE.value:
+                    self._update(link_id, state=LinkState.IDENTITY_CHANGED.value)
                 raise
             except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
                 failures.append(f"{address}: {getattr(exc, 'strerror', None) or type(exc).__name__}")

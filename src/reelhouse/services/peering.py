@@ -117,6 +117,8 @@ class PeeringService:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._attempts: dict[str, list[float]] = {}
+        # Set by the app: tells the other server of an unlinking (services/revocations.py).
+        self.on_removed: Callable[[Actor | None, str], object] = lambda _actor, _link: None
 
     # -- who may ----------------------------------------------------------------------------------------------
 
@@ -409,6 +411,7 @@ class PeeringService:
                 raise NotFound("No such linked server.")
             self._repo.update_link(conn, link_id, state=LinkState.REMOVED.value)
             self._audit.record(conn, actor, "link.remove", link_id, {"server_id": row.server_id}, None)
+        self.on_removed(actor, link_id)
 
     def code_waiting(self) -> bool:
         with self._db.read() as conn:

@@ -279,7 +279,7 @@ class RemoteAdmin:
         with self._delivering:
             with self._db.begin() as conn:
                 self._outbox.expire(conn, time.time())
-                waiting = self._outbox.pending(conn, link_id)
+                waiting = self._outbox.pending(conn, link_id, ("settings",))
                 row = self._peers.link(conn, link_id)
             for entry in waiting:
                 human = json.loads(entry.actor)

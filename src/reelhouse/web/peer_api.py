@@ -163,8 +163,14 @@ async def get_principal(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_principal(request: web.Request) -> web.StreamResponse:
+    body = await _frame(request)
     subject = request.match_info["subject"]
-    return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject)
+    return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject, body)
+
+
+async def unlinked(request: web.Request) -> web.StreamResponse:
+    revocations = request.app[FEDERATION].revocations
+    return await _run(request, revocations.accept_unlink, request[CALLER])
 
 
 async def auth_request(request: web.Request) -> web.StreamResponse:
@@ -233,6 +239,13 @@ PEER_ROUTES = (
         delete_principal,
         "Revoke the federated user for one of the caller's users and end its sessions (users scope).",
         needs=PeerScope.USERS,
+    ),
+    PeerRoute(
+        "DELETE",
+        "/peer/v1/link",
+        unlinked,
+        "The caller removed its link with this server: the link here turns revoked by peer (any active link).",
+        needs=LinkAccess.ANY_LINK,
     ),
     PeerRoute(
         "POST",

@@ -41,7 +41,8 @@ class ShareOut(BaseModel):
 
 
 class UnshareOut(BaseModel):
-    revoked: bool
+    revoked: bool  # the linked server took it now
+    queued: bool = False  # it did not answer: told from the outbox as soon as it does
 
 
 class NonceOut(BaseModel):

@@ -1,0 +1,173 @@
+"""Design tests 17 and 25: revocations through the outbox. A friend unshared, or a link removed, while the other
+server is away waits in the signed outbox and reaches it once it answers, before a settings change that waited
+longer; a removed link's farewell turns the other side's link "revoked by peer". Each change of a federated user
+carries the link's revocation_seq, so a replayed or reordered older revocation never undoes a newer grant, and an
+older grant never undoes a newer revocation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reelhouse.domain.access import system_actor
+from reelhouse.domain.peers import LinkState
+from tests.harness import Client, RunningServer
+from tests.peers.federation_kit import World, forge, present, share
+from tests.peers.signed_kit import call
+from tests.peers.test_pairing_servers import listening
+from tests.peers.test_remote_settings import _addresses, _addresses_of, _closed_port
+
+OWNER = system_actor("test")
+Linked = tuple[RunningServer, RunningServer, str, str]
+
+
+def outbox(server: RunningServer, link_id: str) -> list[Any]:
+    with server.server.db.read() as conn:
+        return list(
+            conn.exec_driver_sql(
+                "SELECT kind, state, body FROM peer_outbox WHERE link_id = ? ORDER BY created_at", (link_id,)
+            )
+        )
+
+
+def audit_seq(server: RunningServer, action: str) -> int:
+    with server.server.db.read() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT min(seq) FROM audit_log WHERE action = ?", (action,)
+        ).scalar_one()
+    assert found is not None, f"no {action} in the audit log"
+    return int(found)
+
+
+def test_a_revocation_for_an_absent_server_waits_and_goes_before_older_settings(world: World) -> None:
+    home, away, on_home = world.home, world.away, world.on_home
+    assert share(world, [world.shared]).status == 200
+    signed_in = present(away, forge(world))
+    assert signed_in.status == 200, signed_in.body
+    there = Client(away.port, token=signed_in.json()["token"])
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+
+    changed = world.owner.request(
+        "PATCH", f"/api/servers/{on_home}/settings", {"values": {"max_transcodes": 5}}
+    )
+    assert changed.status == 202, changed.body
+    stopped = world.owner.request("DELETE", f"/api/servers/{on_home}/principals/{world.frank_id}")
+    assert stopped.status == 200 and stopped.json() == {"revoked": False, "queued": True}, stopped.body
+    assert [(k, s) for k, s, _ in outbox(home, on_home)] == [
+        ("settings", "pending"),
+        ("revoke_principal", "pending"),
+    ]
+    assert there.get("/api/session").json()["user"] is not None, "away was not told yet"
+
+    _addresses(home, on_home, real)
+    home.server._poll_one(on_home)  # the poller finds away again
+    assert [s for _, s, _ in outbox(home, on_home)] == ["sent", "sent"]
+    assert there.get("/api/session").json()["user"] is None
+    assert present(away, forge(world)).status == 401
+    assert away.server.services.settings.get("max_transcodes") == 5
+    # Queued later, delivered first.
+    assert audit_seq(away, "federation.revoke") < audit_seq(away, "settings.change")
+    for server in (home, away):
+        assert server.server.services.audit.verify().state == "intact"
+
+
+def test_a_friend_deleted_while_the_server_is_away_is_revoked_there_when_it_is_back(world: World) -> None:
+    home, away, on_home = world.home, world.away, world.on_home
+    assert share(world, [world.shared]).status == 200
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    assert world.owner.request("DELETE", f"/api/users/{world.frank_id}").status == 204
+    assert [(k, s) for k, s, _ in outbox(home, on_home)] == [("revoke_principal", "pending")]
+    assert present(away, forge(world)).status == 200, "away has not heard yet"
+    _addresses(home, on_home, real)
+    assert home.server.revocations.deliver(on_home) == 1
+    assert present(away, forge(world)).status == 401
+    assert home.server.revocations.deliver(on_home) == 0, "nothing is sent twice"
+
+
+def test_unlinking_while_the_other_server_is_away_reaches_it_when_it_is_back(linked: Linked) -> None:
+    home, away, on_home, on_away = linked
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    home.server.peering.remove(OWNER, on_home)
+    assert [(k, s) for k, s, _ in outbox(home, on_home)] == [("unlink", "pending")]
+    assert away.server.peering.link(on_away).state is LinkState.ACTIVE  # type: ignore[union-attr]
+    assert on_home in home.server.revocations.farewells_due()
+
+    _addresses(home, on_home, real)
+    home.server.revocations.deliver_farewell(on_home)
+    assert [s for _, s, _ in outbox(home, on_home)] == ["sent"]
+    assert away.server.peering.link(on_away).state is LinkState.REVOKED_BY_PEER  # type: ignore[union-attr]
+    assert home.server.revocations.farewells_due() == []
+    # Nothing more is accepted from home over that link.
+    status, said = call(listening(away), "GET", "/peer/v1/status", b"", home.server.peering.identity)
+    assert status == 401 and said["error"] == "unknown_link", said
+
+
+def test_unlinking_tells_a_present_server_at_once(linked: Linked) -> None:
+    home, away, on_home, on_away = linked
+    away.server.peering.remove(OWNER, on_away)
+    assert home.server.peering.link(on_home).state is LinkState.REVOKED_BY_PEER  # type: ignore[union-attr]
+    assert [s for _, s, _ in outbox(away, on_away)] == ["sent"]
+
+
+def _principal(away: RunningServer, subject: str) -> Any:
+    with away.server.db.read() as conn:
+        return conn.exec_driver_sql(
+            "SELECT p.seq, p.revoked_at, u.disabled FROM federated_principals p JOIN users u ON u.id = p.user_id "
+            "WHERE p.subject = ?",
+            (subject,),
+        ).one()
+
+
+def test_an_older_revocation_or_grant_never_undoes_a_newer_one(linked: Linked) -> None:
+    home, away, _, _ = linked
+    port, key = listening(away), home.server.peering.identity
+    path = "/peer/v1/principals/friend-1"
+
+    def grant(seq: int) -> dict[str, Any]:
+        body = {"display_name": "Friend", "libraries": [], "seq": seq}
+        status, said = call(port, "PUT", path, json.dumps(body).encode(), key)
+        assert status == 200, said
+        return said
+
+    def revoke(seq: int) -> dict[str, Any]:
+        status, said = call(port, "DELETE", path, json.dumps({"seq": seq}).encode(), key)
+        assert status == 200, said
+        return said
+
+    assert "stale" not in grant(5)
+    assert revoke(3) == {"revoked": False, "stale": True}, "a revocation from before the grant"
+    assert _principal(away, "friend-1")[1:] == (None, 0)
+    assert "stale" not in revoke(6)
+    assert grant(4)["stale"] is True, "a grant from before the revocation"
+    seq, revoked_at, disabled = _principal(away, "friend-1")
+    assert (seq, disabled) == (6, 1) and revoked_at is not None
+    assert "stale" not in grant(7)
+    # The revocation numbered 6, sent again (signed anew, so the nonce check cannot catch it): changes nothing.
+    assert revoke(6)["stale"] is True
+    assert _principal(away, "friend-1")[1:] == (None, 0)
+    for body in ({}, {"seq": "7"}, {"seq": 0}, {"seq": True}):
+        status, said = call(port, "DELETE", path, json.dumps(body).encode(), key)
+        assert status == 422 and said.get("fields", {}).get("seq"), (body, status, said)
+
+
+def test_the_sender_numbers_each_change_of_a_friend_one_higher(world: World) -> None:
+    def counter() -> int:
+        with world.home.server.db.read() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT revocation_seq FROM peer_links WHERE id = ?", (world.on_home,)
+                ).scalar_one()
+            )
+
+    assert counter() == 0
+    assert share(world, [world.shared]).status == 200
+    assert counter() == 1
+    assert (
+        world.owner.request("DELETE", f"/api/servers/{world.on_home}/principals/{world.frank_id}").status
+        == 200
+    )
+    assert counter() == 2
+    assert _principal(world.away, world.frank_id)[0] == 2
