@@ -55,20 +55,22 @@ def artwork_version(item: ItemSummary) -> str:
 class ImageTags:
     def __init__(self, key: bytes) -> None:
         self._key = key
-        # Listings ask for many tags with one viewer: the fingerprint is computed once per viewer object.
-        self._fingerprints: dict[int, tuple[Actor, str]] = {}
+        # Every request authenticates a new Actor, so the fingerprint is kept by what it is made of (its
+        # repr, as the catalogue's caches key scopes), not by the object: two viewers alike share a digest.
+        self._fingerprints: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _fingerprint(self, viewer: Actor) -> str:
+        key = repr((viewer.user_id, viewer.role, viewer.scope, viewer.permissions))
         with self._lock:
-            hit = self._fingerprints.get(id(viewer))
-            if hit is not None and hit[0] is viewer:
-                return hit[1]
+            hit = self._fingerprints.get(key)
+        if hit is not None:
+            return hit
         found = access_fingerprint(viewer)
         with self._lock:
             if len(self._fingerprints) > 256:
                 self._fingerprints.clear()
-            self._fingerprints[id(viewer)] = (viewer, found)
+            self._fingerprints[key] = found
         return found
 
     def _mac(self, viewer: Actor, item: ItemSummary, kind: str, week: int) -> str:
