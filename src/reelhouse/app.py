@@ -204,7 +204,9 @@ class Reelhouse:
         )
         self.key_rotation = KeyRotation(self.db, PeerRepository(), audit, self.peer_links, self._key_rotated)
         self._peer_context: ssl.SSLContext | None = None
-        self.seek_previews = SeekPreviews(self.db, media, self.cache_dir, on_broken=scanning.note_issue)
+        self.seek_previews = SeekPreviews(
+            self.db, media, self.cache_dir, on_broken=scanning.note_issue, setting=settings.get
+        )
         self.services = Services(
             accounts=accounts,
             audit=audit,

@@ -254,3 +254,55 @@ def test_from_outside_previews_follow_the_zone_rules(tls_stage: Stage) -> None:
     set_user(stage, "alice", may_connect_remotely=False)
     assert [home.get(url).status for url in urls] == [200, 200]
     assert [outside.get(url).status for url in urls] == [403, 403]
+
+
+def _old_set(root: Path, name: str, size: int, age: float) -> Path:
+    """A set of sheets made ``age`` seconds ago, of ``size`` bytes, as an earlier run left it."""
+    folder = root / name[:2] / name
+    folder.mkdir(parents=True)
+    (folder / "sheet0.jpg").write_bytes(os.urandom(size))
+    (folder / "manifest.json").write_text("{}", encoding="utf-8")
+    then = time.time() - age
+    for path in folder.iterdir():
+        os.utime(path, (then, then))
+    return folder
+
+
+def test_the_cache_keeps_to_its_cap_oldest_first_and_a_sheet_being_sent_still_reads(
+    stage: Stage, tmp_path: Path
+) -> None:
+    services = stage.server.server.services
+    previews = services.seek_previews
+    assert previews is not None
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    # A viewer's request has opened the other film's first sheet and is sending it.
+    other = stage.items["hevc.mkv"]
+    sending = previews.sheet(system_actor("test"), other, 0, None)
+    sent = Path(sending.path).read_bytes()
+    # That film's set is the oldest; two sets of 700 KiB from earlier runs, one older than the other.
+    (other_manifest,) = [m for m in _manifests(stage) if Path(sending.path).parent == m.parent]
+    then = time.time() - 5000
+    os.utime(other_manifest, (then, then))
+    root = stage.server.data_dir / "cache" / "previews"
+    older = _old_set(root, "a" * 64, 700 * 1024, 3000)
+    newer = _old_set(root, "b" * 64, 700 * 1024, 100)
+    services.settings.apply(system_actor("test"), {"seek_previews_cache_mb": 1})
+    # A file replaced under its name gets a new set, which takes the cache past one MiB.
+    wide = media.h264_mp4(tmp_path / "wide.mp4", seconds=6, size="320x180")
+    (stage.root / "direct" / "direct.mp4").write_bytes(wide.read_bytes())
+    _scan(stage, stage.library_id)
+    _settle(stage)
+    # The oldest sets went, whole, until the cache fitted: the other film's (the sheet being sent is unlinked; the
+    # film may get a new set if the scan reaches it after), then the older one of the earlier runs; the newer one
+    # and the set just made stay.
+    assert os.fstat(sending.fd).st_nlink == 0
+    assert not older.exists() and newer.exists(), _manifests(stage)
+    total = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and f.parent != root / "items")
+    assert total <= 1024 * 1024, total
+    assert stage.owner().get(f"/api/items/{stage.items['direct.mp4']}/seek-previews").status == 200
+    # The sheet being sent still reads to its end through its descriptor.
+    with sending:
+        assert os.pread(sending.fd, len(sent) + 1, 0) == sent
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.format == "JPEG"

@@ -278,6 +278,14 @@ REGISTRY: tuple[Setting, ...] = (
         "transcoder",
     ),
     Setting(
+        "seek_previews_cache_mb",
+        "int",
+        2048,
+        "Size cap of the seek preview cache in MiB; past it, the oldest videos' sheets go first.",
+        _int_range(1, 1_000_000),
+        "transcoder",
+    ),
+    Setting(
         "require_2fa_for_admins",
         "bool",
         False,

@@ -3,7 +3,8 @@ encoder queue and served to viewers through the media access decision.
 
 Both sides open the video through ``MediaAccess``: the background worker as the server itself, a viewer as
 themselves. The sheets are cached under the opened file's identity, so a file replaced under the same name gets
-new ones, and a viewer is only ever told about the sheets of the file the decision opened for them."""
+new ones, and a viewer is only ever told about the sheets of the file the decision opened for them. The cache is
+held to the `seek_previews_cache_mb` setting: past it, the oldest videos' sets go first, whole."""
 
 from __future__ import annotations
 
@@ -81,7 +82,9 @@ class SeekPreviews:
         media: MediaAccess,
         cache_dir: Path,
         on_broken: Callable[[str, str, str], None] | None = None,
+        setting: Callable[[str], int] | None = None,
     ) -> None:
+        self._setting = setting
         self._db = db
         self._media = media
         self._libraries = LibraryRepository()
@@ -177,6 +180,7 @@ class SeekPreviews:
                     return False
                 self._render(source, folder, layout)
                 self._replace_previous(item_id, folder)
+                self.trim(keep=folder)
         except (MediaError, NotFound) as exc:
             # A corrupt or vanished file is skipped and reported with the scan's problems, never fatal.
             path = allowed.file.path if allowed.file else item_id
@@ -227,6 +231,40 @@ class SeekPreviews:
             shutil.rmtree(self._root / previous[:2] / previous, ignore_errors=True)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(folder.name, encoding="utf-8")
+
+    def trim(self, keep: Path | None = None) -> int:
+        """Hold the cache to its cap: whole sets go, the oldest made first, never ``keep`` (the set just made).
+        Returns how many went. A video whose set went gets one again after a later scan."""
+        if self._setting is None:
+            return 0
+        cap = int(self._setting("seek_previews_cache_mb")) * 1024 * 1024
+        sets: list[tuple[float, str, Path, int]] = []
+        for manifest in self._root.glob("*/*/manifest.json"):
+            try:
+                size = sum(f.stat().st_size for f in manifest.parent.iterdir())
+                sets.append((manifest.stat().st_mtime, manifest.parent.name, manifest.parent, size))
+            except OSError:
+                continue  # gone meanwhile
+        total = sum(s[3] for s in sets)
+        gone = 0
+        for _made, _name, folder, size in sorted(sets):
+            if total <= cap:
+                break
+            if folder == keep:
+                continue
+            # Moved aside in one step, so a request finds the whole set or none of it; a sheet already opened
+            # for a viewer is sent through its descriptor, which outlives the name.
+            doomed = folder.with_name(folder.name + ".evicted")
+            try:
+                os.replace(folder, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
+            total -= size
+            gone += 1
+        if gone:
+            log.info("seek preview cache over its cap: %d oldest sets removed", gone)
+        return gone
 
     # Serving --------------------------------------------------------------------------------------------
     def _ready(self, viewer: Actor, item_id: str, zone: str | None) -> tuple[Path, Manifest]:

@@ -20,6 +20,7 @@ export const LABELS = {
   max_transcodes: "Simultaneous transcodes",
   remote_max_bitrate_kbps: "Remote bitrate limit (kbit/s)",
   transcode_cache_mb: "Transcode cache size (MiB)",
+  seek_previews_cache_mb: "Seek preview cache size (MiB)",
   require_2fa_for_admins: "Require two-factor sign-in for admins",
   invitation_days: "Invitations last (days)",
   audit_retention_days: "Keep audit entries (days)",

@@ -100,7 +100,7 @@ const PAGES = {
   },
 
   async transcoder({ main }) {
-    main.append(await settingsForm(["max_transcodes", "remote_max_bitrate_kbps", "transcode_cache_mb"], { title: "Transcoder" }));
+    main.append(await settingsForm(["max_transcodes", "remote_max_bitrate_kbps", "transcode_cache_mb", "seek_previews_cache_mb"], { title: "Transcoder" }));
   },
 
   async links(ctx) {
