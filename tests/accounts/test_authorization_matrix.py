@@ -22,6 +22,7 @@ from reelhouse.web.compat.jellyfin.ids import to_jellyfin
 from reelhouse.web.routes import ROUTES, public_routes
 from reelhouse.web.routing import Route
 from tests.accounts.conftest import PASSWORD, behind_proxy, via_proxy
+from tests.accounts.matrix_peers import FEDERATED, PEER, PEER_SCOPE_SETS, Home
 from tests.catalogue_factory import Row, add_rows
 from tests.harness import Answer, Client, RunningServer
 
@@ -84,9 +85,13 @@ class Caller:
     scopes: frozenset[str] | None = None
     # "remote": through the trusted proxy from an internet address, with Remote Access on.
     zone: str = "home"
+    # The PEER persona: the link scopes the paired server holds here (tests/accounts/matrix_peers.py).
+    peer: frozenset[str] | None = None
 
     @property
     def name(self) -> str:
+        if self.peer is not None:
+            return f"{PEER}[{','.join(sorted(self.peer))}]"
         who = (
             self.persona if self.scopes is None else f"{self.persona}-token[{','.join(sorted(self.scopes))}]"
         )
@@ -97,10 +102,14 @@ SEVERITY = ("ok", "404", "refused", "403", "401")
 
 
 def persona_answer(rule: Rule, caller: Caller) -> str:
-    return rule.personas[caller.persona]
+    # A peer's signature is no credential on the web ports; a federated user is granted what member_with is.
+    return rule.personas[{PEER: "anonymous", FEDERATED: "member_with"}.get(caller.persona, caller.persona)]
 
 
 def credential_answer(rule: Rule, caller: Caller) -> str:
+    if caller.persona == FEDERATED and (rule.music_key or rule.password_session):
+        # A device-like session, and no music app key: both need a password sign-in here.
+        return "401" if rule.music_key else "403"
     if rule.music_key and caller.scopes is not None:
         return "401"
     if caller.scopes is None or not rule.scopes:
@@ -139,6 +148,8 @@ CALLERS = [Caller(p) for p in PERSONAS] + [
 CALLERS += [Caller(p, zone="remote") for p in PERSONAS] + [
     Caller("owner", frozenset({READ, STREAM, ADMIN_SCOPE}), zone="remote")
 ]
+# Callers from a second, paired server (design test 27): a friend of it signed in here, and the server itself.
+CALLERS += [Caller(FEDERATED)] + [Caller(PEER, peer=scopes) for scopes in PEER_SCOPE_SETS]
 REMOTE_ADDRESS = "203.0.113.7"
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -561,8 +572,18 @@ class World:
         )
         self.tokens: dict[str, str | None] = {"anonymous": None}
         self.secrets = {SECRET_TITLE, "Films", SECRET_ARTIST, "Vinyl Vault"}
+        self.root = tmp_path
+        self.home: Home | None = None
+
+    def home_server(self) -> Home:
+        """A second server paired with this one, made when a caller from it first asks."""
+        if self.home is None:
+            self.home = Home(self.running, self.root)
+        return self.home
 
     def client(self, caller: Caller) -> Client:
+        if caller.persona == PEER:
+            return self.home_server().peer_client(caller.peer or frozenset())
         if caller.name not in self.tokens:
             if caller.scopes is not None:
                 made = self.client(Caller(caller.persona)).post(
@@ -570,6 +591,8 @@ class World:
                 )
                 assert made.status == 201, made.body
                 token = made.json()["token"]
+            elif caller.persona == FEDERATED:
+                token = self.home_server().federated_token([self.library, self.music])
             elif caller.persona == "managed":
                 answer = self.running.anonymous().post("/api/auth/profile", {"user_id": self.managed_id})
                 assert answer.status == 200, answer.body
@@ -598,7 +621,7 @@ class World:
             if caller.scopes is not None:
                 self.client(caller)
                 key = self.tokens[caller.name]
-            elif caller.persona not in ("anonymous", "managed"):
+            elif caller.persona not in ("anonymous", "managed", FEDERATED, PEER):
                 # Made at home, as a member kept home makes one for the music app on their home network.
                 self.client(caller)
                 at_home = Client(self.running.port, token=self.tokens[caller.name])
@@ -680,8 +703,17 @@ class World:
 
 
 @pytest.fixture
-def world(running: RunningServer, tmp_path: Path) -> Iterator[World]:
-    yield World(running, tmp_path)
+def world(tmp_path: Path) -> Iterator[World]:
+    # Its own server rather than `running`: with peer_port=0 the peer listener a paired caller needs opens on a
+    # free port.
+    running = RunningServer(tmp_path / "data", peer_port=0)
+    made = World(running, tmp_path)
+    try:
+        yield made
+    finally:
+        if made.home is not None:
+            made.home.stop()
+        running.stop()
 
 
 def _as_http(answer: Answer, signed: bool) -> Answer:
@@ -737,3 +769,9 @@ def test_route_table_answers_each_caller_as_declared(world: World, caller: Calle
             world.forget_if_signed_out(caller)
             if route.method != "GET":
                 world.forget_music_key_if_revoked(caller)
+
+
+@pytest.mark.parametrize("scopes", PEER_SCOPE_SETS, ids=lambda s: f"{PEER}[{','.join(sorted(s))}]")
+def test_peer_routes_answer_each_paired_peer_as_declared(world: World, scopes: frozenset[str]) -> None:
+    """The same callers on the peer listener's own table: 403 exactly where the table's can() says no."""
+    assert world.home_server().peer_routes_answer(scopes) == []
