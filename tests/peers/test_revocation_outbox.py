@@ -59,6 +59,11 @@ def test_a_revocation_for_an_absent_server_waits_and_goes_before_older_settings(
         ("revoke_principal", "pending"),
     ]
     assert there.get("/api/session").json()["user"] is not None, "away was not told yet"
+    listed = world.owner.get(f"/api/servers/{on_home}/outbox").json()["entries"]
+    (revocation,) = [e for e in listed if e["kind"] == "revoke_principal"]
+    assert revocation["changes"] == {"subject": world.frank_id, "seq": 2}
+    cancelled = world.owner.request("DELETE", f"/api/servers/{on_home}/outbox/{revocation['id']}")
+    assert cancelled.status == 409, "a revocation is never cancelled"
 
     _addresses(home, on_home, real)
     home.server._poll_one(on_home)  # the poller finds away again

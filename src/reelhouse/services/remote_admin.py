@@ -258,6 +258,8 @@ class RemoteAdmin:
             row = self._outbox.entry(conn, entry_id)
             if row is None or row.link_id != link_id:
                 raise NotFound("No such pending change.")
+            if row.kind != "settings":
+                raise Conflict("A revocation is never cancelled: it reaches the server whenever it answers.")
             if not self._outbox.finish(conn, entry_id, "pending", state="cancelled", finished_at=time.time()):
                 raise Conflict(f"This change is already {row.state}; only a pending one can be cancelled.")
             self._audit.record(
@@ -350,6 +352,7 @@ def _entry_out(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
         "link_id": row.link_id,
+        "kind": row.kind,
         "idempotency_key": row.idempotency_key,
         "changes": json.loads(row.body),
         "created_at": row.created_at,

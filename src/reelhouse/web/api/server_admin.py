@@ -35,6 +35,10 @@ class RemoteSettingsOut(BaseModel):
 class OutboxEntryOut(BaseModel):
     id: str
     link_id: str
+    kind: str = Field(
+        default="settings",
+        description="settings, or a revocation: revoke_principal (changes: subject, seq), unlink",
+    )
     idempotency_key: str
     changes: dict[str, Any]
     created_at: float
