@@ -358,4 +358,26 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        if True:\n",
         ("tests/playback/test_location_routes.py",),
     ),
+    Mutation(
+        "decoded-copy-transcode",
+        "an Opus or AAC track's decoded FLAC copy (an encode) is sent to a viewer who may not transcode",
+        SRC + "services/audio_delivery.py",
+        "            access.check_may_encode(allowed)\n",
+        "",
+        (
+            "tests/playback/test_audio_decoded.py::"
+            "test_a_viewer_who_may_not_transcode_is_neither_offered_nor_sent_the_decoded_copy",
+        ),
+    ),
+    Mutation(
+        "decoded-copy-cap",
+        "the decoded FLAC copy is held to the cap at the lossy file's bitrate, not its own PCM weight",
+        SRC + "services/audio_delivery.py",
+        "            access.check_rate(allowed, copy.pcm_kbps)\n",
+        "            access.check_direct_bitrate(allowed)\n",
+        (
+            "tests/playback/test_audio_decoded.py::"
+            "test_the_decoded_copy_must_fit_the_viewers_bitrate_cap_at_its_pcm_weight",
+        ),
+    ),
 )
