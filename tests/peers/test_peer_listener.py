@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from reelhouse.domain.access import system_actor
+from reelhouse.domain.peers import LinkAccess
 from reelhouse.web.peer_api import PEER_ROUTES
 from tests.harness import RunningServer
 from tests.peers.test_pairing_servers import listening
 
 OWNER = system_actor("test")
-PAIRING = {"/peer/v1/pair/start", "/peer/v1/pair/confirm", "/peer/v1/pair/finish"}
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_every_route_but_pairing_refuses_an_unsigned_request(away: RunningServer
     port = listening(away)
     checked = 0
     for route in PEER_ROUTES:
-        if route.path in PAIRING:
+        if route.needs is LinkAccess.PAIRING:
             continue
         path = route.path.replace("{", "").replace("}", "")
         status, body = ask(port, route.method, path, b"{}" if route.method != "GET" else b"")
