@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 from reelhouse.domain.access import Action, Actor, can
@@ -13,6 +15,9 @@ from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.services.audit import AuditService
 
 MAX_NAME = 100
+# How long the list of libraries may be reused: changes made here clear it at once; one made by another
+# process (the CLI) shows within this time, as runtime settings do.
+LIST_SECONDS = 2.0
 
 
 def _check_root(raw: str) -> str:
@@ -50,6 +55,29 @@ class LibraryService:
         self._repo = repo
         self._audit = audit
         self._data_dir = str(data_dir.resolve()) if data_dir is not None else None
+        # Every client-app listing starts from the libraries the caller sees; reading them (a transaction and
+        # two statements) was a tenth of a Jellyfin page. Who may see which is still decided on every call.
+        self._listed: tuple[float, list[Library]] | None = None
+        self._generation = 0
+        self._list_lock = threading.Lock()
+
+    def _changed(self) -> None:
+        """After a change here commits: a list read before it is neither used nor kept."""
+        with self._list_lock:
+            self._generation += 1
+            self._listed = None
+
+    def _all(self) -> list[Library]:
+        with self._list_lock:
+            listed, generation = self._listed, self._generation
+        if listed is not None and listed[0] > time.monotonic():
+            return listed[1]
+        with self._db.read() as conn:
+            libraries = self._repo.list(conn)
+        with self._list_lock:
+            if generation == self._generation:
+                self._listed = (time.monotonic() + LIST_SECONDS, libraries)
+        return libraries
 
     def _outside_data(self, root: str) -> str:
         """A library folder that holds the server's data directory, or lies inside it, would offer the database
@@ -91,6 +119,7 @@ class LibraryService:
                 library.id,
                 {"name": name, "kind": kind, "roots": roots, "seek_previews": previews},
             )
+        self._changed()
         return library
 
     def set_seek_previews(self, actor: Actor, library_id: str, enabled: bool) -> Library:
@@ -103,13 +132,12 @@ class LibraryService:
             self._repo.set_seek_previews(conn, library_id, enabled)
             self._audit.record(conn, actor, "library.update", library_id, {"seek_previews": enabled})
             library = self._repo.get(conn, library_id)
+        self._changed()
         assert library is not None
         return library
 
     def visible(self, actor: Actor) -> list[Library]:
-        with self._db.read() as conn:
-            libraries = self._repo.list(conn)
-        return [lib for lib in libraries if can(actor, Action.BROWSE, lib.id)]
+        return [lib for lib in self._all() if can(actor, Action.BROWSE, lib.id)]
 
     def get(self, actor: Actor, library_id: str) -> Library:
         with self._db.read() as conn:
@@ -134,6 +162,7 @@ class LibraryService:
                 raise NotFound("No such library.")
             self._repo.remove(conn, library_id)
             self._audit.record(conn, actor, "library.remove", library_id, {"name": library.name})
+        self._changed()
 
     def all_for_system(self) -> list[Library]:
         """For the scanner's schedule and watcher, which act for the server, not for a viewer."""
