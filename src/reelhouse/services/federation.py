@@ -168,16 +168,9 @@ class FederationService:
         with self._db.read() as conn:
             link = self._issuer(conn, caller)
             row = self._repo.principal(conn, link.fingerprint, subject[:64])
-            user = None if row is None else self._accounts_repo.user_by_id(conn, row.user_id)
-        if row is None or user is None or row.revoked_at is not None:
-            raise NotFound("No such federated user.")
-        grants = json.loads(user.grants or "{}")
-        libraries = grants.pop("libraries", [])
-        return {
-            "user_id": user.id,
-            "libraries": libraries if isinstance(libraries, list) else [],
-            "limits": grants,
-        }
+            if row is None or row.revoked_at is not None:
+                raise NotFound("No such federated user.")
+            return {**self._grants_of(conn, row.user_id), "user_id": row.user_id}
 
     def revoke(self, caller: Caller, subject: str, body: dict[str, Any]) -> dict[str, Any]:
         """Refuse the federated user from now on and end its sessions, unless the calling server already
