@@ -12,7 +12,7 @@ from typing import Any
 from reelhouse.domain.access import system_actor
 from reelhouse.domain.peers import LinkState
 from tests.harness import Client, RunningServer
-from tests.peers.federation_kit import World, forge, present, share
+from tests.peers.federation_kit import World, forge, pair, present, share
 from tests.peers.signed_kit import call
 from tests.peers.test_pairing_servers import listening
 from tests.peers.test_remote_settings import _addresses, _addresses_of, _closed_port
@@ -176,3 +176,17 @@ def test_the_sender_numbers_each_change_of_a_friend_one_higher(world: World) -> 
     )
     assert counter() == 2
     assert _principal(world.away, world.frank_id)[0] == 2
+
+
+def test_a_farewell_for_a_link_paired_again_since_is_never_sent(linked: Linked) -> None:
+    """Away pins the same key for the new link, so the old link's farewell would end the new one."""
+    home, away, on_home, _ = linked
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    home.server.peering.remove(OWNER, on_home)
+    again_on_home, again_on_away = pair(home, away)
+    _addresses(home, on_home, real)
+    home.server.revocations.deliver_farewell(on_home)
+    assert [s for _, s, _ in outbox(home, on_home)] == ["cancelled"]
+    assert away.server.peering.link(again_on_away).state is LinkState.ACTIVE  # type: ignore[union-attr]
+    assert home.server.peer_links.poll(again_on_home).status.value == "online"  # type: ignore[union-attr]
