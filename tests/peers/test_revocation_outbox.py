@@ -7,6 +7,7 @@ older grant never undoes a newer revocation."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from reelhouse.domain.access import system_actor
@@ -190,3 +191,19 @@ def test_a_farewell_for_a_link_paired_again_since_is_never_sent(linked: Linked) 
     assert [s for _, s, _ in outbox(home, on_home)] == ["cancelled"]
     assert away.server.peering.link(again_on_away).state is LinkState.ACTIVE  # type: ignore[union-attr]
     assert home.server.peer_links.poll(again_on_home).status.value == "online"  # type: ignore[union-attr]
+
+
+def test_the_background_poller_delivers_a_waiting_farewell(linked: Linked) -> None:
+    """Nobody calls anything: the server's own poller retries the removed link's farewell. Away cannot reach
+    home, so its own polls (which would find the link gone) cannot be what tells it."""
+    home, away, on_home, on_away = linked
+    _addresses(away, on_away, [_closed_port()])
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    home.server.peering.remove(OWNER, on_home)
+    _addresses(home, on_home, real)
+    deadline = time.monotonic() + 20
+    while away.server.peering.link(on_away).state is LinkState.ACTIVE:  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the poller did not deliver the farewell"
+        time.sleep(0.2)
+    assert away.server.peering.link(on_away).state is LinkState.REVOKED_BY_PEER  # type: ignore[union-attr]
