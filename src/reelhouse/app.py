@@ -321,9 +321,11 @@ class Reelhouse:
         """One link's status, then, if it answered, the changes that waited for it in the outbox."""
         view = self.peer_links.poll(link_id)
         if view is not None and view.status is ServerStatus.ONLINE:
-            # Revocations first: what someone may no longer do reaches the server before any other change.
+            # Revocations first: what someone may no longer do reaches the server before any other change, and
+            # no settings change goes while one still waits.
             self.revocations.deliver(link_id)
-            self.remote_admin.deliver(link_id)
+            if not self.revocations.waiting(link_id):
+                self.remote_admin.deliver(link_id)
 
     def _key_rotated(self, identity: PeerIdentity) -> None:
         """Every holder of the peer key takes the new one; the listener presents it from the next handshake

@@ -149,6 +149,10 @@ class Revocations:
                 done += 1
         return done
 
+    def waiting(self, link_id: str) -> bool:
+        with self._db.read() as conn:
+            return bool(self._outbox.pending(conn, link_id, KINDS))
+
     def _finish(self, entry: Any, state: str, status: int, message: str | None) -> None:
         values: dict[str, Any] = {"attempts": entry.attempts + 1, "last_error": message}
         if state != "pending":
