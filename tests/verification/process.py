@@ -45,26 +45,40 @@ def integrity(data_dir: Path) -> str:
         conn.close()
 
 
+class _PortTaken(Exception):
+    """The port free_port() chose was bound by another program before this server could bind it."""
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
-        # HTTPS is on by default; a port of its own keeps servers started side by side from colliding.
-        self.https_port = free_port()
         env = {
             **os.environ,
             "REELHOUSE_DEMO_LIBRARY": "false",
             "REELHOUSE_CONFIG": str(data_dir.parent / "absent.toml"),
             **(extra_env or {}),
         }
-        self.log = (data_dir.parent / f"server-{self.port}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reelhouse.cli.main", "serve", *self._where(data_dir)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env=env,
+        for _ in range(3):
+            self.port = free_port()
+            # HTTPS is on by default; a port of its own keeps servers started side by side from colliding.
+            self.https_port = free_port()
+            self.log = (data_dir.parent / f"server-{self.port}.log").open("wb")
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "reelhouse.cli.main", "serve", *self._where(data_dir)],
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+            try:
+                self._wait_ready()
+                return
+            except _PortTaken:
+                self.proc.kill()
+                self.proc.wait(30)
+                self.log.close()
+        raise RuntimeError(
+            "three ports in a row were taken by other programs before the server could bind them"
         )
-        self._wait_ready()
 
     def _where(self, data_dir: Path) -> list[str]:
         return [
@@ -76,16 +90,38 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "Errno 98" in self.output() or "address already in use" in self.output().lower():
+                    raise _PortTaken()
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/api/setup")
-                if conn.getresponse().status == 200:
+                # Another program on this machine may have taken the port between free_port() and the bind; then
+                # the answer is not this server's, and a test would sign in to a stranger's database.
+                if conn.getresponse().status == 200 and self._listens_here():
                     conn.close()
                     return
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start in time")
+
+    def _listens_here(self) -> bool:
+        """Is the socket listening on self.port one of this process's own descriptors?"""
+        wanted = f"0100007F:{self.port:04X}"
+        inodes = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == wanted and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+        held = set()
+        for fd in Path(f"/proc/{self.proc.pid}/fd").iterdir():
+            try:
+                held.add(os.readlink(fd))
+            except OSError:
+                continue
+        if inodes and not inodes & held:
+            raise _PortTaken()
+        return bool(inodes & held)
 
     def output(self) -> str:
         self.log.flush()
