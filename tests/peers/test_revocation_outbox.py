@@ -207,3 +207,28 @@ def test_the_background_poller_delivers_a_waiting_farewell(linked: Linked) -> No
         assert time.monotonic() < deadline, "the poller did not deliver the farewell"
         time.sleep(0.2)
     assert away.server.peering.link(on_away).state is LinkState.REVOKED_BY_PEER  # type: ignore[union-attr]
+
+
+def test_a_friend_revoked_before_pairing_again_is_revoked_over_the_new_link(world: World) -> None:
+    """The revocation moves to the new link with that link's own numbering, so later grants still count."""
+    home, away, on_home = world.home, world.away, world.on_home
+    assert share(world, [world.shared]).status == 200
+    signed_in = present(away, forge(world))
+    assert signed_in.status == 200, signed_in.body
+    there = Client(away.port, token=signed_in.json()["token"])
+    real = _addresses_of(home, on_home)
+    _addresses(home, on_home, [_closed_port()])
+    stopped = world.owner.request("DELETE", f"/api/servers/{on_home}/principals/{world.frank_id}")
+    assert stopped.json() == {"revoked": False, "queued": True}, stopped.body
+    home.server.peering.remove(OWNER, on_home)
+    again_on_home, _ = pair(home, away)
+    _addresses(home, on_home, real)
+
+    home.server.revocations.deliver_farewell(on_home)
+    assert [s for _, s, _ in outbox(home, on_home)] == ["cancelled", "cancelled"]
+    home.server.revocations.deliver(again_on_home)  # (or the poller did)
+    assert [(k, s) for k, s, _ in outbox(home, again_on_home)] == [("revoke_principal", "sent")]
+    assert there.get("/api/session").json()["user"] is None
+    # Shared again over the new link: numbered after the moved revocation, so it is not stale there.
+    assert share(world, [world.shared], link=again_on_home).status == 200
+    assert present(away, forge(world)).status == 200

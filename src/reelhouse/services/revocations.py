@@ -89,6 +89,13 @@ class Revocations:
         return self._queue(actor, link_id, UNLINK, {})
 
     def _queue(self, actor: Actor | None, link_id: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        entry_id = self._add(actor, link_id, kind, body)
+        self.deliver(link_id)
+        with self._db.read() as conn:
+            row = self._outbox.entry(conn, entry_id)
+        return {"entry": entry_id, "state": row.state, "delivered": row.state == "sent"}
+
+    def _add(self, actor: Actor | None, link_id: str, kind: str, body: dict[str, Any]) -> str:
         now = time.time()
         entry_id = uuid.uuid4().hex
         with self._db.begin() as conn:
@@ -108,10 +115,7 @@ class Revocations:
                 attempts=0,
             )
             self._audit.record(conn, actor, f"peer.{kind}.queued", link_id, {"entry": entry_id, **body})
-        self.deliver(link_id)
-        with self._db.read() as conn:
-            row = self._outbox.entry(conn, entry_id)
-        return {"entry": entry_id, "state": row.state, "delivered": row.state == "sent"}
+        return entry_id
 
     def deliver(self, link_id: str) -> int:
         """Send the link's waiting revocations, oldest first; stop at the first the server does not take.
@@ -121,15 +125,25 @@ class Revocations:
             with self._db.read() as conn:
                 waiting = self._outbox.pending(conn, link_id, KINDS)
                 row = self._peers.link(conn, link_id)
-                newer = row is not None and any(
-                    r.fingerprint == row.fingerprint and r.id != row.id and r.state == LinkState.ACTIVE.value
-                    for r in self._peers.links(conn)
+                newer = next(
+                    (
+                        r.id
+                        for r in self._peers.links(conn)
+                        if row is not None and r.fingerprint == row.fingerprint and r.id != row.id
+                    ),
+                    None,
                 )
             for entry in waiting:
-                if newer:
+                if newer is not None:
                     # Paired again since: the other server's link for this key is the new one, which a farewell
-                    # meant for the old link must never end.
+                    # meant for the old link must never end; a friend's revocation moves to the new link, in
+                    # its own sequence.
                     self._finish(entry, "cancelled", 0, "superseded by pairing again")
+                    if entry.kind == REVOKE_PRINCIPAL:
+                        subject = json.loads(entry.body)["subject"]
+                        self._add(
+                            None, newer, REVOKE_PRINCIPAL, {"subject": subject, "seq": self.next_seq(newer)}
+                        )
                     continue
                 method, path, payload = _request(entry.kind, json.loads(entry.body))
                 try:
