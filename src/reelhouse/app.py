@@ -77,6 +77,7 @@ from reelhouse.web.context import Services
 from reelhouse.web.gate import GATE, machine_names
 from reelhouse.web.listeners import PlainListener, TLSListener
 from reelhouse.web.peer_api import build_peer_app
+from reelhouse.web.peer_tunnel import TunnelDialer, TunnelHub
 from reelhouse.web.server import build_web_app
 
 log = logging.getLogger("reelhouse")
@@ -202,6 +203,9 @@ class Reelhouse:
         self.home_sign_in = HomeSignIn(
             self.db, PeerRepository(), self.peer_links, self.federation, self._web_base
         )
+        # Tunnels linked servers keep open to this one: tried after a link's addresses fail.
+        self.tunnel_hub = TunnelHub()
+        self.peer_links.tunnel = self.tunnel_hub.send
         self.key_rotation = KeyRotation(self.db, PeerRepository(), audit, self.peer_links, self._key_rotated)
         self._peer_context: ssl.SSLContext | None = None
         self.seek_previews = SeekPreviews(
@@ -257,6 +261,13 @@ class Reelhouse:
             server_id=load_secret(config.data_dir / "server-id.key")[:16].hex(),
         )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reelhouse")
+        # This server's own tunnels to its linked servers, while peer_tunnel is on.
+        self.tunnel_dialer = TunnelDialer(
+            self.peer_links,
+            lambda: bool(settings.get("peer_tunnel")),
+            lambda: (self.config.host, self.peer_port),
+            self.executor,
+        )
 
     @property
     def cache_dir(self) -> Path:
@@ -292,6 +303,7 @@ class Reelhouse:
     async def _on_startup(self, app: web.Application) -> None:
         self._loop, self._app = asyncio.get_running_loop(), app
         self._background.append(asyncio.create_task(self._poll_peers(POLL_TICK_SECONDS)))
+        self.tunnel_dialer.start()
         self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS, app)))
 
     async def _poll_peers(self, every: float) -> None:
@@ -384,6 +396,7 @@ class Reelhouse:
                 self.federation,
                 self.key_rotation,
                 self.home_sign_in,
+                tunnel_hub=self.tunnel_hub,
             ),
             access_log=None,
         )
@@ -418,6 +431,7 @@ class Reelhouse:
                 log.warning("could not reload settings: %s", exc.message)
 
     async def _on_cleanup(self, _app: web.Application) -> None:
+        await self.tunnel_dialer.stop()
         for site in self._tls_sites:
             await site.end()
         if self._peer_runner is not None:

@@ -191,7 +191,8 @@ def classify_status(
 
 # Settings whose change alters how people sign in to a server: never over a link.
 _AUTHENTICATION_SETTINGS = frozenset({"require_2fa_for_admins"})
-_PERIMETER_SETTINGS = frozenset({"lan_networks", "trusted_proxies", "allowed_hosts"})
+# peer_tunnel too: turned off over the tunnel itself, it would cut the only way home reaches this server.
+_PERIMETER_SETTINGS = frozenset({"lan_networks", "trusted_proxies", "allowed_hosts", "peer_tunnel"})
 
 
 def dangerous_settings_change(

@@ -254,6 +254,15 @@ REGISTRY: tuple[Setting, ...] = (
         "network",
     ),
     Setting(
+        "peer_tunnel",
+        "bool",
+        False,
+        "Keep a signed outbound tunnel to each linked server, for a server whose peer listener cannot be reached "
+        "from outside: the linked servers send their signed requests down it.",
+        _bool,
+        "network",
+    ),
+    Setting(
         "max_transcodes",
         "int",
         2,

@@ -39,6 +39,10 @@ from reelhouse.services.peer_signing import (
 )
 
 CONNECT_SECONDS = 5.0
+# The address a status names when the answer came down the linked server's own outbound tunnel, and the host
+# its requests are signed for there (the far end hands them to its listener as coming to that name).
+TUNNEL_ADDRESS = "reverse tunnel"
+TUNNEL_HOST = "localhost"
 POLL_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 600.0
 _MAX_ANSWER = 256 * 1024
@@ -63,6 +67,10 @@ class IdentityChanged(Exception):
 
 class Unreachable(Exception):
     pass
+
+
+# (link id, method, path, headers, body) → (HTTP status, answer); an OSError when no tunnel is open or it broke.
+TunnelSend = Callable[[str, str, str, dict[str, str], bytes], tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ class PeerLinks:
         self._lock = threading.Lock()
         self._next_poll: dict[str, float] = {}
         self._backoff: dict[str, float] = {}
+        # Set by the app: the tunnels linked servers keep open to this one, tried after their addresses.
+        self.tunnel: TunnelSend | None = None
 
     # -- a peer asks us ---------------------------------------------------------------------------------------
 
@@ -182,6 +192,8 @@ class PeerLinks:
         """One signed request to one address of a linked server, on a connection whose certificate carries
         the pinned key: (HTTP status, JSON answer or None, round trip in ms). Raises IdentityChanged, or
         OSError and its kin when nothing answered."""
+        if address == TUNNEL_ADDRESS:
+            return self._through_tunnel(row, method, path, data, actor)
         host, _, port = address.rpartition(":")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.minimum_version = ssl.TLSVersion.TLSv1_3
@@ -212,13 +224,41 @@ class PeerLinks:
             answer = None
         return response.status, answer, rtt
 
+    def _through_tunnel(
+        self, row: Any, method: str, path: str, data: bytes, actor: dict[str, Any]
+    ) -> tuple[int, Any, int]:
+        """The same signed request down the tunnel the linked server keeps open to this one. The tunnel was
+        opened with that server's pinned key, and the far end hands the request to its own peer listener, which
+        checks the signature as it checks any other."""
+        if self.tunnel is None:
+            raise ConnectionError("no tunnel")
+        url = f"https://{TUNNEL_HOST}{path}"
+        headers = sign_request(self.identity.key, self.identity.fingerprint, method, url, data, actor)
+        started = time.monotonic()
+        status, raw = self.tunnel(row.id, method, path, headers, data)
+        rtt = round((time.monotonic() - started) * 1000)
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        return status, answer, rtt
+
+    def _addresses(self, row: Any) -> list[str]:
+        tunnel = [TUNNEL_ADDRESS] if self.tunnel is not None else []
+        return [*json.loads(row.addresses), *tunnel]
+
+    def active(self) -> list[Any]:
+        """The active links' rows (id, fingerprint, addresses...): the ones this server keeps tunnels to."""
+        with self._db.read() as conn:
+            return [r for r in self._repo.links(conn) if r.state == LinkState.ACTIVE.value]
+
     def _ask(
         self, row: Any, method: str, path: str, body: dict[str, Any] | None, actor: dict[str, Any]
     ) -> tuple[dict[str, Any], str, int]:
         """One signed request to a linked server, at the first of its addresses that answers 200."""
         data = b"" if body is None else json.dumps(body).encode()
         failures: list[str] = []
-        for address in json.loads(row.addresses):
+        for address in self._addresses(row):
             try:
                 status, answer, rtt = self._one(row, address, method, path, data, actor)
             except IdentityChanged:
@@ -254,7 +294,7 @@ class PeerLinks:
             raise NotFound("No such linked server.")
         data = b"" if body is None else json.dumps(body).encode()
         failures: list[str] = []
-        for address in json.loads(row.addresses):
+        for address in self._addresses(row):
             try:
                 status, answer, _ = self._one(row, address, method, path, data, actor)
             except IdentityChanged:

@@ -28,6 +28,7 @@ from reelhouse.services.peering import PeeringService
 from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.web.errors import problem, status_of
 from reelhouse.web.gate import NetworkGate
+from reelhouse.web.peer_tunnel import HELLO_PATH, TUNNEL_PATH, TunnelHub
 
 MAX_FRAME = 64 * 1024
 PEERING = web.AppKey("peering", PeeringService)
@@ -36,6 +37,7 @@ PEER_LINKS = web.AppKey("peer_links", PeerLinks)
 KEY_ROTATION = web.AppKey("key_rotation", KeyRotation)
 FEDERATION = web.AppKey("federation", FederationService)
 REMOTE_ADMIN = web.AppKey("remote_admin", RemoteAdmin)
+TUNNEL_HUB = web.AppKey("tunnel_hub", TunnelHub)
 HOME_SIGN_IN = web.AppKey("home_sign_in", HomeSignIn)
 _RAW = web.RequestKey("peer_body", bytes)
 CALLER = web.RequestKey("peer_caller", Caller)
@@ -183,6 +185,23 @@ async def auth_token(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[HOME_SIGN_IN].redeem, request[CALLER], body)
 
 
+async def open_tunnel(request: web.Request) -> web.StreamResponse:
+    # The upgrade was signed by an active link; the hello, checked the same way, binds it to this connection.
+    links, executor = request.app[PEER_LINKS], request.app[PEER_EXECUTOR]
+
+    async def hello(headers: list[tuple[str, str]], body: bytes) -> Caller:
+        url = f"https://{request.host}{HELLO_PATH}"
+        loop = asyncio.get_running_loop()
+        check = links.check
+        proved: Caller = await loop.run_in_executor(
+            executor, check, "POST", url, headers, body, LinkAccess.ANY_LINK
+        )
+        return proved
+
+    hub = request.app[TUNNEL_HUB]
+    return await hub.serve(request, request[CALLER], hello, links.identity.fingerprint)
+
+
 PEER_ROUTES = (
     PeerRoute(
         "POST",
@@ -283,6 +302,13 @@ PEER_ROUTES = (
         "Redeem a one-time sign-in code with its PKCE verifier for a federated token for the caller.",
         needs=LinkAccess.ANY_LINK,
     ),
+    PeerRoute(
+        "GET",
+        TUNNEL_PATH,
+        open_tunnel,
+        "A WebSocket the caller keeps open so that this server's signed requests reach it (any active link).",
+        needs=LinkAccess.ANY_LINK,
+    ),
 )
 
 
@@ -329,11 +355,14 @@ def build_peer_app(
     federation: FederationService | None = None,
     key_rotation: KeyRotation | None = None,
     home_sign_in: HomeSignIn | None = None,
+    tunnel_hub: TunnelHub | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[gate.middleware, _errors], client_max_size=MAX_FRAME)
     app[PEERING] = peering
     app[PEER_LINKS] = links
     app[PEER_EXECUTOR] = executor
+    app[TUNNEL_HUB] = hub = tunnel_hub if tunnel_hub is not None else TunnelHub()
+    app.on_shutdown.append(hub.on_shutdown)
     if remote_admin is not None:
         app[REMOTE_ADMIN] = remote_admin
     if federation is not None:
