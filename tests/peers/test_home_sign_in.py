@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from reelhouse.services.home_sign_in import challenge_of
+from reelhouse.services import home_sign_in
+from reelhouse.services.home_sign_in import STARTS_PER_MINUTE, challenge_of, client_key
 from tests.harness import Answer, Client, RunningServer
 from tests.peers.federation_kit import OWNER, World, pair, share
 
@@ -219,3 +220,75 @@ def test_a_user_home_did_not_share_the_server_with_cannot_approve(home_world: Wo
     refused = mallory.post("/api/auth/authorize", params)
     assert refused.status == 403, refused.body
     assert "has not been shared" in refused.json()["message"]
+
+
+def test_one_address_may_start_only_so_many_sign_ins_a_minute(home_world: World) -> None:
+    world = home_world
+    stranger = world.away.anonymous(source="127.0.0.7")
+    path = f"/api/auth/home/{world.on_away}/start"
+    for _ in range(STARTS_PER_MINUTE):
+        assert stranger.post(path).status == 200
+    refused = stranger.post(path)
+    assert refused.status == 429, refused.body
+    assert 1 <= int(refused.header("Retry-After") or 0) <= 60
+    assert "wait a minute" in refused.json()["message"]
+    # Another link id does not start a new count.
+    assert stranger.post("/api/auth/home/no-such-link/start").status == 429
+    # A friend elsewhere is not held up: the whole sign-in still works from another address.
+    state, params = start(world)
+    assert session_of(world, callback(world, redirect_of(approve(world, params)), state)) is not None
+
+
+def test_an_ipv6_household_counts_as_one_address() -> None:
+    assert client_key("2001:db8:1:2::10") == client_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::10") != client_key("2001:db8:1:2::10")
+    assert client_key("::ffff:192.0.2.7") == client_key("192.0.2.7") == "192.0.2.7"
+
+
+def test_a_full_table_drops_the_oldest_unfinished_flow_rather_than_refuse(
+    home_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = home_world
+    monkeypatch.setattr(home_sign_in, "MAX_PENDING", 3)
+    first, second, third = start(world), start(world), start(world)
+    # Approved at home: its request is gone from home's table; the code it got is never dropped.
+    back = redirect_of(approve(world, first[1]))
+    verifier = secrets.token_urlsafe(48)
+    code, redirect = code_for(world, verifier)  # a code away's table knows nothing of
+    fourth = start(world)
+    # Away dropped its oldest flow (the first) for the fourth; home still had room.
+    assert session_of(world, callback(world, back, first[0])) is None
+    fifth = start(world)
+    for _ in range(3):
+        assert push(world, secrets.token_urlsafe(48))[0] == 200
+    # Home made room by dropping its oldest requests: those of the second to the fifth flow...
+    for flow in (second, third, fourth, fifth):
+        assert approve(world, flow[1]).status == 422
+    # ...but never a code it had issued: with its codes full (the first flow's, this one's and one more), it
+    # refuses the next approval instead.
+    code_for(world, secrets.token_urlsafe(48))
+    _, pushed = push(world, secrets.token_urlsafe(48))
+    client = world.away.server.peering.identity.fingerprint
+    refused = approve(world, {"client_id": client, "request_uri": pushed["request_uri"]})
+    assert refused.status == 429, refused.body
+    assert redeem(world, code, verifier, redirect) == 200
+    # A flow started while both tables are full still signs in.
+    state, params = start(world)
+    assert session_of(world, callback(world, redirect_of(approve(world, params)), state)) is not None
+
+
+def test_one_linked_servers_flood_never_drops_anothers_requests(
+    home_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = home_world
+    monkeypatch.setattr(home_sign_in, "MAX_PENDING", 2)
+    other = RunningServer(tmp_path / "other", peer_port=0)
+    try:
+        on_home, _ = pair(world.home, other)
+        assert share(world, [], link=on_home).status == 200
+        state, params = start(world)
+        for _ in range(3):
+            assert push(world, secrets.token_urlsafe(48), via=other)[0] == 200
+        assert session_of(world, callback(world, redirect_of(approve(world, params)), state)) is not None
+    finally:
+        other.stop()

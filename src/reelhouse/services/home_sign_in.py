@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -43,11 +44,14 @@ from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.accounts import SignIn
 from reelhouse.services.federation import FederationService
 from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.throttle import Window
 
 CALLBACK_PATH = "/api/auth/home/callback"
 REQUEST_SECONDS = 600  # the friend may have to sign in at home first, with a second factor
 CODE_SECONDS = 60
-MAX_PENDING = 1000
+MAX_PENDING = 1000  # per link for requests and flows (the oldest unfinished one gives way); in all for codes
+# Each start pushes a signed request to home and takes a pending place: an anonymous caller may not do it often.
+STARTS_PER_MINUTE = 10
 REFUSED = "Signing in with your home server did not work; start again from the sign-in page."
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -85,20 +89,43 @@ def _is_callback(uri: Any) -> bool:
     )
 
 
+def client_key(address: str | None) -> str:
+    """Whom the start limit counts: an IPv4 address, or an IPv6 /64 (one household's, handed out whole)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "?"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class _Kept:
-    """Single-use entries that expire, bounded: a public route adds them."""
+    """Single-use entries that expire, bounded: a public route adds them.
+
+    Entries put with a group (a link) make room by dropping that group's oldest entry, so strangers filling
+    the table end their own unfinished flows before anyone's, and never refuse a friend's new one; one link's
+    flood never touches another's entries. Entries without a group (issued codes) are never dropped: a full
+    table refuses instead."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._items: dict[str, tuple[float, dict[str, Any], str | None]] = {}
 
-    def put(self, key: str, value: dict[str, Any], seconds: float) -> None:
+    def put(self, key: str, value: dict[str, Any], seconds: float, group: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:
             self._items = {k: v for k, v in self._items.items() if v[0] > now}
-            if len(self._items) >= MAX_PENDING:
-                raise TooManyRequests("Too many sign-ins are under way; try again in a minute.", 60)
-            self._items[key] = (now + seconds, value)
+            mine = [k for k, v in self._items.items() if v[2] == group]
+            if len(mine) >= MAX_PENDING:
+                if group is None:
+                    raise TooManyRequests("Too many sign-ins are under way; try again in a minute.", 60)
+                # Insertion order is age order: every entry of a table lives equally long.
+                for old in mine[: len(mine) - MAX_PENDING + 1]:
+                    del self._items[old]
+            self._items[key] = (now + seconds, value, group)
 
     def take(self, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -136,6 +163,9 @@ class HomeSignIn:
         self._requests = _Kept()  # home: pushed requests by request_uri
         self._codes = _Kept()  # home: codes by code
         self._flows = _Kept()  # the linked server: flows under way by state
+        self.starts = Window(
+            STARTS_PER_MINUTE, 60.0, "Too many sign-ins were started from here; wait a minute."
+        )
 
     # -- the linked server: the browser's side ------------------------------------------------------------
 
@@ -149,9 +179,11 @@ class HomeSignIn:
             if r.state == LinkState.ACTIVE.value and PeerScope.IDENTITY.value in json.loads(r.scopes_to_peer)
         ]
 
-    def start(self, link_id: str, origin: str) -> Started:
+    def start(self, link_id: str, origin: str, address: str | None) -> Started:
         """Push a request to that home server and keep the verifier; the browser then goes to the answer's
         authorize URL, carrying the state back in a cookie only it holds."""
+        # Counted before anything else, a refused link too: every call may cost home a signed push.
+        self.starts.hit(client_key(address))
         row = next((s for s in self.home_servers() if s["id"] == link_id[:64]), None)
         if row is None:
             raise InvalidInput("That server cannot sign you in here.", "link_id")
@@ -174,7 +206,10 @@ class HomeSignIn:
         if status != 200 or not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
             raise Unavailable(f"{row['name']} did not accept the sign-in request.", 30)
         self._flows.put(
-            state, {"link_id": link_id, "verifier": verifier, "redirect_uri": redirect_uri}, REQUEST_SECONDS
+            state,
+            {"link_id": link_id, "verifier": verifier, "redirect_uri": redirect_uri},
+            REQUEST_SECONDS,
+            group=link_id,
         )
         return Started(state, url)
 
@@ -242,7 +277,9 @@ class HomeSignIn:
             raise Unavailable("This server does not know its own web address yet.", 30)
         handle = _REQUEST_URI + secrets.token_urlsafe(24)
         kept = {k: body[k] for k in ("redirect_uri", "code_challenge", "nonce", "state")}
-        self._requests.put(handle, {**kept, "link_id": row.id, "client_id": row.fingerprint}, REQUEST_SECONDS)
+        self._requests.put(
+            handle, {**kept, "link_id": row.id, "client_id": row.fingerprint}, REQUEST_SECONDS, group=row.id
+        )
         query = urlencode({"client_id": row.fingerprint, "request_uri": handle}, quote_via=quote)
         return {
             "request_uri": handle,

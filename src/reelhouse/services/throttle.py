@@ -190,3 +190,37 @@ class Throttle:
             ordered = sorted(self._counters.items(), key=lambda kv: kv[1].last)
             dropped = {k for k, c in ordered[: len(ordered) // 2] if c.pending == 0}
             self._counters = {k: c for k, c in ordered if k not in dropped}
+
+
+class Window:
+    """At most `limit` events per key in any `seconds`: for public routes whose every call costs something,
+    honest or not, so there is no failure to count (the Throttle above waits for failures)."""
+
+    MAX_KEYS = 4096
+
+    def __init__(
+        self, limit: int, seconds: float, message: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self._seconds = seconds
+        self._message = message
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._events: dict[str, list[float]] = {}
+
+    def hit(self, key: str) -> None:
+        """Count one event for the key, or raise TooManyRequests saying when the oldest one leaves the window."""
+        now = self._clock()
+        with self._lock:
+            recent = [t for t in self._events.get(key, ()) if now - t < self._seconds]
+            if len(recent) >= self.limit:
+                self._events[key] = recent
+                raise TooManyRequests(self._message, max(1, math.ceil(recent[0] + self._seconds - now)))
+            recent.append(now)
+            self._events[key] = recent
+            if len(self._events) > self.MAX_KEYS:
+                self._events = {k: t for k, t in self._events.items() if now - t[-1] < self._seconds}
+            if len(self._events) > self.MAX_KEYS:
+                # A flood of distinct keys: keep the busiest half, whose limits matter, rather than grow.
+                busiest = sorted(self._events.items(), key=lambda kv: len(kv[1]), reverse=True)
+                self._events = dict(busiest[: self.MAX_KEYS // 2])

@@ -62,7 +62,9 @@ async def home_servers(request: web.Request) -> web.StreamResponse:
 
 async def start(request: web.Request) -> web.StreamResponse:
     origin = f"{'https' if is_tls(request) else 'http'}://{request.host}"
-    started = await call(request, _service(request).start, request.match_info["link_id"], origin)
+    started = await call(
+        request, _service(request).start, request.match_info["link_id"], origin, peer_address(request)
+    )
     response = json_response(StartOut(authorize_url=started.authorize_url))
     # Lax: home sends the browser back with a top-level GET from its own site. Scoped to the callback.
     response.set_cookie(
