@@ -1,6 +1,6 @@
 """Migration 0031 makes the next scan probe again the Opus and AAC tracks recorded without their exact length in
-samples (scanned before the probe read it), and nothing else: their recorded modification time becomes one no
-file has, every other row and value stays."""
+samples (scanned before the probe read it), and nothing else: only their `reprobe` flag is set, so playback,
+which checks the recorded size, time and identity, is not disturbed; every other row and value stays."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ FILES = {
 STALE = {"opus-old", "aac-old"}
 
 
-def test_upgrading_marks_only_opus_and_aac_tracks_without_samples_as_changed(tmp_path: Path) -> None:
+def test_upgrading_flags_only_opus_and_aac_tracks_without_samples_for_a_new_probe(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     db = Database(f"sqlite:///{path}")
     db.migrate()
@@ -67,12 +67,11 @@ def test_upgrading_marks_only_opus_and_aac_tracks_without_samples_as_changed(tmp
     conn = sqlite3.connect(path)
     after = _rows(conn)
     conn.close()
-    changed = {name for name in FILES if after["media_files"][name] != before["media_files"][name]}
-    assert changed == STALE
-    for name in STALE:
-        # Only the modification time the scanner compares, and to one no file has.
-        assert after["media_files"][name]["mtime"] < 0
-        assert {**after["media_files"][name], "mtime": MTIME} == before["media_files"][name]
+    assert not any(row.pop("reprobe") for row in before["media_files"].values())
+    flagged = {name for name, row in after["media_files"].items() if row.pop("reprobe")}
+    assert flagged == STALE
+    # Nothing else moved: the size, time and identity that playback checks stay what the scan recorded.
+    assert after["media_files"] == before["media_files"]
     assert after["items"] == before["items"]
 
 

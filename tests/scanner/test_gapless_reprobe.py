@@ -47,3 +47,5 @@ def test_the_next_scan_after_0031_reads_the_length_of_tracks_scanned_without_it(
     assert (report.updated, report.unchanged) == (1, 1)
     assert _media(db, "Foam.m4a")["streams"][0]["samples"] == samples
     assert {r["title"]: r["id"] for r in items(db, "track")} == ids
+    # Storing the new probe clears the flag: the scan after that reads nothing again.
+    assert scanner.scan(library).updated == 0

@@ -84,6 +84,7 @@ class StoredFile:
     missing_since: float | None
     device: int | None = None
     inode: int | None = None
+    reprobe: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class ScanStore:
                 media_files.c.missing_since,
                 media_files.c.device,
                 media_files.c.inode,
+                media_files.c.reprobe,
             ).where(media_files.c.library_id == library_id)
         ).all()
         # .all() fetches in bulk: iterating the result would fetch one row per call, a third of a rescan's time.

@@ -150,6 +150,9 @@ media_files = Table(
     Column("media", Text),
     Column("missing_since", Float),
     Column("scanned_at", Float, nullable=False),
+    # Set by an upgrade whose probe reads more than the stored one holds: the next scan probes the file again,
+    # while playback, which checks only the file's identity, goes on meanwhile.
+    Column("reprobe", Boolean, nullable=False, default=False, server_default="0"),
     Index("ix_media_files_item", "item_id"),
     Index("ix_media_files_library", "library_id", "path"),
     Index("ix_media_files_fingerprint", "fingerprint"),

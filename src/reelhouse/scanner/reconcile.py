@@ -175,6 +175,7 @@ class Reconciler:
             "media": found.media_json,
             "missing_since": None,
             "scanned_at": now,
+            "reprobe": False,
         }
         if row is None:
             file_id = new_id()

@@ -102,6 +102,7 @@ class Scanner:
                 and stored.mtime == found.mtime
                 and stored.inode in (None, found.inode)
                 and stored.device in (None, found.device)
+                and not stored.reprobe
             )
 
         kept = [same(found) for found in walked.files]

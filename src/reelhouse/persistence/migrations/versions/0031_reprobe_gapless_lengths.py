@@ -4,11 +4,11 @@ scan, so that they too play gaplessly (issue #17).
 Revision ID: 0031
 Revises: 0027
 
-The scanner skips a file whose size, modification time and identity match what it recorded; there is no probe
-version to bump, and bumping one would probe every file of every library again. Instead, the recorded
-modification time of exactly those files (a track's media naming an Opus or AAC audio stream without
-``samples``) becomes -1, which no file on disk has. Nothing else in the row changes. Until the next scan (one
-runs at start by default), opening such a file finds it changed, which queues that scan too.
+The scanner skips a file whose size, modification time and identity match what it recorded. A probe version for
+every file would probe every file of every library again; instead a `reprobe` flag on the file's row marks exactly
+those files (a track's media naming an Opus or AAC audio stream without ``samples``). The scanner treats a flagged
+file as changed and clears the flag when it stores the new probe. Playback checks the file's identity only, so
+these tracks keep playing (with the old hand-over between tracks) until that scan.
 """
 
 import json
@@ -21,8 +21,6 @@ down_revision = "0027"
 branch_labels = None
 depends_on = None
 
-# Never a real file's modification time (1969-12-31 23:59:59 to the second), so the scanner sees a change.
-UNSCANNED_MTIME = -1.0
 _CODECS = ("opus", "aac")
 
 
@@ -39,6 +37,9 @@ def _lacks_length(media: str) -> bool:
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # 0001 creates tables from the current schema, so a database made by this version has the column already.
+    if "reprobe" not in {c["name"] for c in sa.inspect(bind).get_columns("media_files")}:
+        op.add_column("media_files", sa.Column("reprobe", sa.Boolean(), nullable=False, server_default="0"))
     # A cheap filter first; the JSON decides (a title may mention "aac").
     rows = bind.execute(
         sa.text(
@@ -48,13 +49,12 @@ def upgrade() -> None:
         )
     ).all()
     stale = [row.id for row in rows if _lacks_length(row.media)]
-    update = sa.text("UPDATE media_files SET mtime = :mtime WHERE id IN :ids").bindparams(
+    update = sa.text("UPDATE media_files SET reprobe = 1 WHERE id IN :ids").bindparams(
         sa.bindparam("ids", expanding=True)
     )
     for start in range(0, len(stale), 500):
-        bind.execute(update, {"mtime": UNSCANNED_MTIME, "ids": stale[start : start + 500]})
+        bind.execute(update, {"ids": stale[start : start + 500]})
 
 
 def downgrade() -> None:
-    # The files' real modification times are gone; the next scan writes them back whatever happens here.
-    pass
+    op.drop_column("media_files", "reprobe")
