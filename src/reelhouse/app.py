@@ -47,6 +47,7 @@ from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.federation import FederationService
 from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
+from reelhouse.services.lan_discovery import LanAnnouncer
 from reelhouse.services.libraries import LibraryService
 from reelhouse.services.link_scopes import LinkScopes
 from reelhouse.services.listener_record import invitation_base, remove_record, write_record
@@ -122,6 +123,8 @@ class Reelhouse:
             on_code=self._code_issued,
             twofactor=twofactor,
         )
+        # mDNS hint on the LAN, only while a code waits and lan_discovery is on (services/lan_discovery.py).
+        self.lan = LanAnnouncer()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: web.Application | None = None
         self.listeners: list[Listener] = []
@@ -351,12 +354,24 @@ class Reelhouse:
         """Open the peer listener before the code is shown, so that its link carries the address. Called from
         a worker thread; a code made by the CLI (no loop here) is noticed at the next settings tick."""
         loop, app = self._loop, self._app
-        if loop is None or app is None or self._peer_runner is not None:
+        if loop is None or app is None:
             return
-        try:
-            asyncio.run_coroutine_threadsafe(self.open_peer_listener(app, needed=True), loop).result(10)
-        except (TimeoutError, RuntimeError) as exc:
-            log.warning("could not open the peer listener: %s", exc)
+        if self._peer_runner is None:
+            try:
+                asyncio.run_coroutine_threadsafe(self.open_peer_listener(app, needed=True), loop).result(10)
+            except (TimeoutError, RuntimeError) as exc:
+                log.warning("could not open the peer listener: %s", exc)
+        # mDNS probing takes a second or two: the code is shown meanwhile, the announcement follows.
+        self.executor.submit(self.sync_lan)
+
+    def sync_lan(self) -> None:
+        """Announce on the LAN exactly while a code waits and lan_discovery is on; a code used, expired or
+        withdrawn stops the announcement at the next settings tick. Blocking: call from a worker thread."""
+        settings = self.services.settings
+        wanted = bool(settings.get("lan_discovery")) and self.peering.code_waiting()
+        host = self.config.host
+        hosts = [host] if host not in ("0.0.0.0", "::", "") else local_addresses()  # noqa: S104
+        self.lan.sync(wanted, str(settings.get("server_name")), self.peer_port, hosts)
 
     def _web_base(self) -> str | None:
         """Where browsers reach this server, for a linked server's "Sign in with Home": as invitations say."""
@@ -425,6 +440,10 @@ class Reelhouse:
             except ReelhouseError as exc:
                 log.warning("could not open the peer listener: %s", exc.message)
             try:
+                await loop.run_in_executor(self.executor, self.sync_lan)
+            except ReelhouseError as exc:
+                log.warning("could not update the LAN announcement: %s", exc.message)
+            try:
                 if await loop.run_in_executor(self.executor, self.services.settings.reload):
                     log.info("runtime settings changed outside the server; applied")
             except ReelhouseError as exc:
@@ -437,6 +456,8 @@ class Reelhouse:
         if self._peer_runner is not None:
             await self._peer_runner.cleanup()
         await self.portmap.stop()
+        # Before the executor goes: the goodbye records tell browsers at once that the hint is gone.
+        await asyncio.get_running_loop().run_in_executor(self.executor, self.lan.close)
         self.close()
 
     def close(self) -> None:

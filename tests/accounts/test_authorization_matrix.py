@@ -345,6 +345,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/links/key"): OWNER_SESSION,
     ("POST", "/api/links/join"): OWNER_SESSION,
     ("GET", "/api/links"): OWNER_SESSION,
+    ("GET", "/api/links/nearby"): OWNER_SESSION,
     ("PATCH", "/api/links/{link_id}/scopes"): OWNER_SESSION,
     ("DELETE", "/api/links/{link_id}"): OWNER_SESSION,
     ("GET", "/api/servers/{link_id}/settings"): ADMIN,

@@ -263,6 +263,15 @@ REGISTRY: tuple[Setting, ...] = (
         "network",
     ),
     Setting(
+        "lan_discovery",
+        "bool",
+        False,
+        "While a pairing code waits, announce this server's name and peer port on the local network (mDNS) so "
+        "a server nearby can suggest the address. Only a hint: pairing still checks the code and the key.",
+        _bool,
+        "network",
+    ),
+    Setting(
         "max_transcodes",
         "int",
         2,

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from reelhouse.domain.access import Action
+from reelhouse.services.lan_discovery import browse
 from reelhouse.services.peering import Link, PeeringService
 from reelhouse.web.context import actor, call, json_response, parse_body, peer_address, services
 from reelhouse.web.routing import Route
@@ -70,6 +71,22 @@ class ThisServerOut(BaseModel):
     fingerprint: str
 
 
+class NearbyServerOut(BaseModel):
+    # As announced, unchecked: a hint for the address field, never a reason to trust the server.
+    name: str
+    address: str
+
+
+class NearbyOut(BaseModel):
+    # False while the lan_discovery setting is off: then nothing was asked of the network.
+    enabled: bool
+    servers: list[NearbyServerOut]
+
+
+# Long enough for announcers to answer the first query (and its repeat), short enough for a button press.
+NEARBY_SECONDS = 3.0
+
+
 class LinksOut(BaseModel):
     this: ThisServerOut
     links: list[LinkOut]
@@ -118,6 +135,16 @@ async def create_code(request: web.Request) -> web.StreamResponse:
             qr=qr,
         ),
         status=201,
+    )
+
+
+async def nearby(request: web.Request) -> web.StreamResponse:
+    _owner(request)
+    if not services(request).settings.get("lan_discovery"):
+        return json_response(NearbyOut(enabled=False, servers=[]))
+    found = await call(request, browse, NEARBY_SECONDS)
+    return json_response(
+        NearbyOut(enabled=True, servers=[NearbyServerOut(name=s.name, address=s.address) for s in found])
     )
 
 
@@ -247,6 +274,16 @@ ROUTES = [
         Action.MANAGE_SETTINGS,
         "links",
         response=LinksOut,
+        password_session=True,
+    ),
+    Route(
+        "GET",
+        "/api/links/nearby",
+        nearby,
+        "Owner: servers on the local network announcing a waiting pairing code (address hints, no trust)",
+        Action.MANAGE_SETTINGS,
+        "links",
+        response=NearbyOut,
         password_session=True,
     ),
     Route(
