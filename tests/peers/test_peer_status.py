@@ -1,11 +1,14 @@
 """Linked servers asking each other for status over signed, pinned requests: Online with counts and no titles;
 a replayed request refused; unlinking on one side shows as revoked on the other; another key at the address is
-'identity changed' and stays so; a refused or blackholed address is unreachable within the connect timeout."""
+'identity changed' and stays so; a refused, blackholed or resetting address is unreachable within the connect
+timeout, then asked again later and later; a signature beyond the clock skew is refused as `clock_skew`."""
 
 from __future__ import annotations
 
 import json
 import socket
+import struct
+import threading
 import time
 from pathlib import Path
 
@@ -113,15 +116,28 @@ def test_another_key_at_the_address_is_identity_changed_and_stays_so(
         impostor.stop()
 
 
-@pytest.mark.parametrize("kind", ["refused", "blackhole"])
+def _reset_every_connection(hole: socket.socket) -> None:
+    """Accept, then close with a zero linger: the dialer's TLS handshake meets a reset."""
+    while True:
+        try:
+            conn, _ = hole.accept()
+        except OSError:
+            return
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+
+@pytest.mark.parametrize("kind", ["refused", "blackhole", "reset"])
 def test_a_down_server_is_unreachable_within_the_connect_timeout(
     linked: tuple[RunningServer, RunningServer, str, str], kind: str
 ) -> None:
     home, _away, on_home, _ = linked
     hole = socket.socket()
     hole.bind(("127.0.0.1", 0))
-    if kind == "blackhole":
-        hole.listen(1)  # accepts into the backlog, never answers a byte of TLS
+    if kind in ("blackhole", "reset"):
+        hole.listen(1)  # a blackhole accepts into the backlog, never answers a byte of TLS
+    if kind == "reset":
+        threading.Thread(target=_reset_every_connection, args=(hole,), daemon=True).start()
     address = f"127.0.0.1:{hole.getsockname()[1]}"
     if kind == "refused":
         hole.close()
@@ -136,3 +152,54 @@ def test_a_down_server_is_unreachable_within_the_connect_timeout(
     hole.close()
     assert view is not None and view.status is ServerStatus.UNREACHABLE and view.failing_since is not None
     assert took < 3.0, took
+
+
+def test_an_unreachable_server_is_asked_again_later_and_later(
+    linked: tuple[RunningServer, RunningServer, str, str],
+) -> None:
+    home, _away, on_home, _ = linked
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    address = f"127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    with home.server.db.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE peer_links SET addresses = ? WHERE id = ?", (json.dumps([address]), on_home)
+        )
+    links = home.server.peer_links
+    waits = []
+    for _ in range(3):
+        view = links.poll(on_home)
+        assert view is not None and view.status is ServerStatus.UNREACHABLE
+        waits.append(links._next_poll[on_home] - time.monotonic())
+        assert on_home not in links.due()
+    # A minute, then two, then four, each give or take 15 %: the doubling, not the jitter, sets the order.
+    assert 50 < waits[0] < 70 and 100 < waits[1] < 140 and 200 < waits[2] < 280, waits
+
+
+def test_a_signature_beyond_the_skew_is_refused_as_clock_skew_over_the_wire(
+    linked: tuple[RunningServer, RunningServer, str, str],
+) -> None:
+    import datetime
+    import http.client
+    import ssl
+
+    home, away, _, _ = linked
+    port = listening(away)
+    identity = home.server.peering.identity
+    url = f"https://127.0.0.1:{port}/peer/v1/status"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    answers = {}
+    for ahead in (90, -90, 200, -600):
+        when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=ahead)
+        headers = sign_request(
+            identity.key, identity.fingerprint, "GET", url, b"", {"server": "status"}, when
+        )
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        conn.request("GET", "/peer/v1/status", b"", headers)
+        response = conn.getresponse()
+        answers[ahead] = (response.status, json.loads(response.read()).get("error"))
+        conn.close()
+    assert answers[90][0] == answers[-90][0] == 200, answers
+    assert answers[200] == answers[-600] == (401, "clock_skew"), answers
