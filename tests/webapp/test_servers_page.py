@@ -43,6 +43,9 @@ def test_the_servers_page_lists_linked_servers_with_their_status(
         holiday.server.services.libraries.add(OWNER, "Films", "movies", [str(tmp_path / "films")])
         online, gone = link(server, holiday), link(server, parents)
         server.server.peer_links.poll(online)
+        # Holiday's clock, as measured at that poll, runs 45 s behind: shown, yet not enough to be Degraded.
+        with server.server.db.begin() as conn:
+            conn.exec_driver_sql("UPDATE peer_links SET skew_ms = -45000 WHERE id = ?", (online,))
     finally:
         parents.stop()
     try:
@@ -59,6 +62,7 @@ def test_the_servers_page_lists_linked_servers_with_their_status(
         expect(card.locator("dt", has_text="This server may, there").locator("+ dd")).to_have_text(
             "identity, manage, status, users"
         )
+        expect(card.locator("dt", has_text="Clock difference").locator("+ dd")).to_have_text("-45 s")
         expect(card.locator("dt", has_text="Server id").locator("+ dd")).to_have_text(
             holiday.server.peering.identity.server_id
         )
