@@ -7,13 +7,17 @@ Prints one JSON object of observations for the test to judge."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect, sync_playwright
+
 from tests.harness import Client, RunningServer
+from tests.webapp.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ADDRESS = "10.77.0.1"
 PASSWORD = "correct horse battery"
@@ -53,6 +57,39 @@ def _until_announcing(server: RunningServer, wanted: bool) -> float:
     return time.monotonic() - start
 
 
+def _pick_in_browser(home: RunningServer, token: str, code: str) -> dict[str, Any]:
+    """Settings → Linked servers: look nearby, pick the suggestion, type the code after it, add the server."""
+    base = f"http://127.0.0.1:{home.port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.set_default_timeout(15_000)
+            context.add_cookies([{"name": "reelhouse", "value": token, "url": base}])
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{base}/#/settings/links")
+            join = page.get_by_role("form", name="Add server")
+            join.get_by_role("button", name="Look for servers nearby").click()
+            suggestions = join.get_by_role("list", name="Servers nearby").get_by_role("button")
+            expect(suggestions).to_have_count(1)
+            label = suggestions.inner_text()
+            suggestions.click()
+            field = join.get_by_label("Link from the other server")
+            filled = field.input_value()
+            field.press_sequentially(code)
+            join.get_by_label("Your password").fill(PASSWORD)
+            join.get_by_role("button", name="Add server").click()
+            expect(join.get_by_role("status")).to_have_text(
+                re.compile(r"^Linked with Holiday flat\. Safety number")
+            )
+            return {"label": label, "filled": filled, "errors": errors}
+        finally:
+            browser.close()
+
+
 def main() -> None:
     _wire_namespace()
     out: dict[str, Any] = {}
@@ -72,6 +109,16 @@ def main() -> None:
             out["peer_port"] = away.server.peer_port
             out["server_id"] = away.server.peering.identity.server_id
             out["while_waiting"] = _nearby(home_owner)
+
+            # The suggestion carries only the address; the typed code is what pairs (and it uses the code up).
+            out["browser"] = _pick_in_browser(home, home_owner.token or "", made.json()["code"])
+            _until_announcing(away, False)
+            out["after_used"] = _nearby(home_owner)
+            out["linked"] = [link.name for link in home.server.peering.links()]
+
+            made = away_owner.post("/api/links/code", {"password": PASSWORD})
+            assert made.status == 201, made.body
+            _until_announcing(away, True)
 
             withdrawn = away_owner.request("DELETE", "/api/links/code")
             assert withdrawn.status == 204, withdrawn.body

@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+# The kit drives Chromium (inside the namespace) for the Settings → Linked servers step.
+pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +43,17 @@ def test_a_waiting_code_is_suggested_on_the_lan_only_while_it_waits_and_only_whe
         {"name": "Holiday flat", "address": f"10.77.0.1:{seen['peer_port']}"}
     ]
     assert seen["server_id"] not in json.dumps(seen["while_waiting"])
+
+    # Settings → Linked servers lists it; a pick fills in the address alone (no fingerprint, no trust), and
+    # the code typed after it pairs. The code used up, the announcement is gone.
+    address = f"10.77.0.1:{seen['peer_port']}"
+    assert seen["browser"] == {
+        "label": f"Holiday flat ({address})",
+        "filled": f"reelhouse-pair:v1?addr={address}&code=",
+        "errors": [],
+    }
+    assert seen["linked"] == ["Holiday flat"]
+    assert seen["after_used"] == {"enabled": True, "servers": []}
 
     # Withdrawn: the goodbye records went out and a fresh browse finds nothing.
     assert seen["after_withdrawn"] == {"enabled": True, "servers": []}

@@ -68,6 +68,37 @@ function countdown(el, expiresAt, onExpired) {
   return () => clearInterval(timer);
 }
 
+// Servers on the LAN announcing a waiting code (only with lan_discovery on, here and there). A pick fills in
+// the address alone: the owner still types the code that server shows, and the code is what proves which
+// server answers, so a forged announcement leads nowhere.
+function nearbyServers(linkInput) {
+  const note = h("p", { class: "nearby-note", "aria-live": "polite" });
+  const list = h("ul", { class: "nearby-servers", "aria-label": "Servers nearby" });
+  const look = h("button", { type: "button" }, "Look for servers nearby");
+  look.addEventListener("click", async () => {
+    look.disabled = true;
+    list.replaceChildren();
+    note.textContent = "Looking on the local network…";
+    try {
+      const found = await get("/api/links/nearby");
+      if (!found.enabled) note.textContent = "LAN discovery is off: turn it on under Settings → Network, here and on the other server.";
+      else if (!found.servers.length) note.textContent = "No server nearby is showing a code.";
+      else note.textContent = "Pick the server showing the code. Its name and address are only suggestions.";
+      list.replaceChildren(...found.servers.map((server) => {
+        const pick = h("button", { type: "button" }, `${server.name} (${server.address})`);
+        pick.addEventListener("click", () => {
+          const input = linkInput();
+          input.value = `reelhouse-pair:v1?addr=${server.address}&code=`;
+          input.focus();
+          note.textContent = `Now type the code ${server.name} shows at the end of the link.`;
+        });
+        return h("li", {}, pick);
+      }));
+    } catch (err) { note.textContent = sentence(err.message); } finally { look.disabled = false; }
+  });
+  return h("div", { class: "nearby" }, h("div", { class: "actions" }, look), note, list);
+}
+
 export async function render({ main }) {
   if (app.me.role !== "owner") {
     main.append(h("p", { class: "form-error" }, "Only the server's owner links servers."));
@@ -162,10 +193,12 @@ export async function render({ main }) {
 
   // "Add server": the other server showed a code; paste its link here.
   const joinError = formError();
+  const nearby = nearbyServers(() => join.querySelector('[name="link"]'));
   const joined = h("p", { class: "link-result", role: "status" });
   const join = h("form", { class: "card", "aria-labelledby": "h-join" },
     h("h2", { id: "h-join" }, "Add server"),
     h("p", {}, "Paste the link the other server shows under “Link to another server”."),
+    nearby,
     joinError,
     field({ name: "link", label: "Link from the other server", attrs: { required: true, maxlength: 2048, autocomplete: "off", spellcheck: "false" } }),
     passwordFields(twoFactor),
