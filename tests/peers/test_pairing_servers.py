@@ -100,10 +100,10 @@ def test_a_wrong_code_burns_the_code(pair: tuple[RunningServer, RunningServer]) 
 class _Relay(ThreadingHTTPServer):
     """A man in the middle: terminates TLS with a key of its own and forwards each request unchanged."""
 
-    def __init__(self, folder: Path, target_port: int) -> None:
+    def __init__(self, folder: Path, target_port: int, host: str = "127.0.0.1") -> None:
         identity = load_identity(folder)
         self.target_port = target_port
-        super().__init__(("127.0.0.1", 0), _RelayHandler)
+        super().__init__((host, 0), _RelayHandler)
         self.socket = identity.server_context().wrap_socket(self.socket, server_side=True)
 
 
