@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from reelhouse.services.lan_discovery import LanAnnouncer
+
 # The kit drives Chromium (inside the namespace) for the Settings → Linked servers step.
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
@@ -61,3 +63,10 @@ def test_a_waiting_code_is_suggested_on_the_lan_only_while_it_waits_and_only_whe
     # With the setting off on the announcing side, a new code is not announced at all.
     assert seen["announcing_with_setting_off"] is False
     assert seen["setting_off"] == {"enabled": True, "servers": []}
+
+
+def test_an_address_a_neighbour_cannot_reach_is_never_announced() -> None:
+    # Nothing usable is left, so no mDNS socket is even opened here on the host.
+    announcer = LanAnnouncer()
+    announcer.sync(True, "Home", 8443, ["127.0.0.1", "::1", "0.0.0.0", "224.0.0.251", "not an address"])
+    assert announcer.announcing is False

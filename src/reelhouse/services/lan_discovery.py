@@ -105,7 +105,8 @@ def _announceable(address: str) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return not (ip.is_unspecified or ip.is_multicast)
+    # Loopback would send a neighbour to itself: a server listening only there is not reachable on the LAN.
+    return not (ip.is_unspecified or ip.is_multicast or ip.is_loopback)
 
 
 class _Seen(ServiceListener):
