@@ -157,6 +157,7 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         ("servers", "/servers", "Reachable"),
         ("settings-general", "/settings/general", "Save Changes"),
         ("settings-network", "/settings/network", "Save Changes"),
+        ("settings-links", "/settings/links", "Link to another server"),
         ("settings-users", "/settings/users", "Managed profiles"),
         ("settings-libraries", "/settings/libraries", "media/Shows"),
         ("settings-remote", "/settings/remote", "Remote Access"),
