@@ -119,8 +119,11 @@ class FederationService:
             raise PermissionDenied("This link is not active.")
         return row
 
-    def grant(self, caller: Caller, subject: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create or update the federated user for ``subject`` of the calling server, with these libraries."""
+    def grant(
+        self, caller: Caller, subject: str, body: dict[str, Any], evidence: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Create or update the federated user for ``subject`` of the calling server, with these libraries.
+        ``evidence``: the signed request as received, kept in the audit entry (as remote settings changes do)."""
         if not _SUBJECT.fullmatch(subject):
             raise InvalidInput("A subject is the friend's user id on their home server.", "subject")
         name = body.get("display_name")
@@ -152,9 +155,10 @@ class FederationService:
                 self._accounts_repo.update_user(conn, user_id, grants=grants, disabled=False)
                 self._repo.set_revoked(conn, link.fingerprint, subject, None)
             self._repo.set_seq(conn, link.fingerprint, subject, seq, link.id)
-            self._audit.record(
-                conn, None, "federation.grant", user_id, {"link": link.id, "libraries": grants["libraries"]}
-            )
+            detail: dict[str, Any] = {"link": link.id, "libraries": grants["libraries"]}
+            if evidence is not None:
+                detail["signed_request"] = evidence
+            self._audit.record(conn, None, "federation.grant", user_id, detail)
         return {"user_id": user_id, "libraries": grants["libraries"], "limits": limits}
 
     def _grants_of(self, conn: Any, user_id: str) -> dict[str, Any]:
@@ -172,7 +176,9 @@ class FederationService:
                 raise NotFound("No such federated user.")
             return {**self._grants_of(conn, row.user_id), "user_id": row.user_id}
 
-    def revoke(self, caller: Caller, subject: str, body: dict[str, Any]) -> dict[str, Any]:
+    def revoke(
+        self, caller: Caller, subject: str, body: dict[str, Any], evidence: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """Refuse the federated user from now on and end its sessions, unless the calling server already
         sent a newer change for it (a late or reordered revocation never undoes a newer grant)."""
         seq = _seq(body)
@@ -187,7 +193,8 @@ class FederationService:
             self._repo.set_revoked(conn, link.fingerprint, row.subject, time.time())
             self._accounts_repo.update_user(conn, row.user_id, disabled=True)
             self._accounts_repo.delete_tokens_of(conn, row.user_id)
-            self._audit.record(conn, None, "federation.revoke", row.user_id, {"link": link.id})
+            kept = {"link": link.id} if evidence is None else {"link": link.id, "signed_request": evidence}
+            self._audit.record(conn, None, "federation.revoke", row.user_id, kept)
         if self._accounts.on_sessions_ended is not None:
             self._accounts.on_sessions_ended(row.user_id)
         return {"revoked": True}

@@ -136,16 +136,20 @@ async def get_settings(request: web.Request) -> web.StreamResponse:
     return await _run(request, request.app[REMOTE_ADMIN].settings_document)
 
 
-async def patch_settings(request: web.Request) -> web.StreamResponse:
-    body = await _frame(request)
-    # Kept with the audit entry: every component the signature covers, the body and the signature itself,
-    # so that the change can be proved later with the sender's public key.
-    evidence = {
+async def _evidence(request: web.Request) -> dict[str, str]:
+    """Kept with the audit entry of a remote change: every component the signature covers, the body and the
+    signature itself, so that the change can be proved later with the sender's public key."""
+    return {
         "method": request.method,
         "target_uri": f"https://{request.host}{request.path_qs}",
         "body": (await _body(request)).decode("utf-8", "replace"),
         **{name: request.headers.get(name, "")[:4096] for name in _EVIDENCE_HEADERS},
     }
+
+
+async def patch_settings(request: web.Request) -> web.StreamResponse:
+    body = await _frame(request)
+    evidence = await _evidence(request)
     return await _run(request, request.app[REMOTE_ADMIN].apply_from_link, request[CALLER], body, evidence)
 
 
@@ -156,7 +160,8 @@ async def libraries(request: web.Request) -> web.StreamResponse:
 async def put_principal(request: web.Request) -> web.StreamResponse:
     body = await _frame(request)
     subject = request.match_info["subject"]
-    return await _run(request, request.app[FEDERATION].grant, request[CALLER], subject, body)
+    evidence = await _evidence(request)
+    return await _run(request, request.app[FEDERATION].grant, request[CALLER], subject, body, evidence)
 
 
 async def get_principal(request: web.Request) -> web.StreamResponse:
@@ -167,7 +172,8 @@ async def get_principal(request: web.Request) -> web.StreamResponse:
 async def delete_principal(request: web.Request) -> web.StreamResponse:
     body = await _frame(request)
     subject = request.match_info["subject"]
-    return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject, body)
+    evidence = await _evidence(request)
+    return await _run(request, request.app[FEDERATION].revoke, request[CALLER], subject, body, evidence)
 
 
 async def unlinked(request: web.Request) -> web.StreamResponse:
