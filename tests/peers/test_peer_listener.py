@@ -95,3 +95,15 @@ def test_a_remote_peer_gets_no_handshake_while_remote_access_is_off(away: Runnin
         with _context().wrap_socket(raw) as tls:
             tls.getpeercert(binary_form=True)
     raw.close()
+
+
+def test_the_eleventh_pairing_start_in_a_minute_from_one_address_is_a_429_for_that_address_alone(
+    away: RunningServer,
+) -> None:
+    away.server.peering.issue_code(OWNER)
+    port = listening(away)
+    frame = json.dumps({"v": 1, "pairing_id": "p" * 22}).encode()
+    statuses = [ask(port, "POST", "/peer/v1/pair/start", frame)[0] for _ in range(11)]
+    assert 429 not in statuses[:10] and statuses[10] == 429, statuses
+    # Another address still gets its answer (no code waits any more, since the first attempt took it).
+    assert ask(port, "POST", "/peer/v1/pair/start", frame, source="127.0.0.2")[0] == 404
