@@ -15,6 +15,8 @@ import pytest
 
 from reelhouse.domain.access import system_actor
 from reelhouse.domain.peers import LinkAccess
+from reelhouse.services.pairing_protocol import Initiator
+from reelhouse.services.peer_identity import load_identity
 from reelhouse.web.peer_api import PEER_ROUTES
 from tests.harness import RunningServer
 from tests.peers.test_pairing_servers import listening
@@ -107,3 +109,23 @@ def test_the_eleventh_pairing_start_in_a_minute_from_one_address_is_a_429_for_th
     assert 429 not in statuses[:10] and statuses[10] == 429, statuses
     # Another address still gets its answer (no code waits any more, since the first attempt took it).
     assert ask(port, "POST", "/peer/v1/pair/start", frame, source="127.0.0.2")[0] == 404
+
+
+def test_a_guesser_on_another_address_gets_one_attempt_and_the_code_dies(
+    away: RunningServer, tmp_path: Path
+) -> None:
+    issued = away.server.peering.issue_code(OWNER)
+    port = listening(away)
+    guess = f"{(int(issued.code.replace('-', '')) + 7) % 10**12:012d}"
+    guesser = Initiator(guess, load_identity(tmp_path / "guesser").spki)
+    away_fp = away.server.peering.identity.fingerprint
+    start = json.dumps(guesser.start(away_fp)).encode()
+    status, reply = ask(port, "POST", "/peer/v1/pair/start", start, source="127.0.0.2")
+    assert status == 200, reply
+    confirm = json.dumps(guesser.on_reply(reply)).encode()
+    status, refused = ask(port, "POST", "/peer/v1/pair/confirm", confirm, source="127.0.0.2")
+    assert status == 403, refused
+    # The owner's server, with the right code next, finds it dead, and nothing was linked.
+    right = Initiator(issued.code, load_identity(tmp_path / "home").spki)
+    assert ask(port, "POST", "/peer/v1/pair/start", json.dumps(right.start(away_fp)).encode())[0] == 404
+    assert away.server.peering.links() == []
