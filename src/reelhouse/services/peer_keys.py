@@ -88,9 +88,12 @@ class KeyRotation:
             self._audit.record(conn, actor, "link.key_rotate", None, detail, None)
         return Rotation(installed.server_id, tuple(told), tuple(not_told))
 
-    def accept(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    def accept(
+        self, caller: Caller, body: dict[str, Any], evidence: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """A linked server's announcement of its new key, signed with its current key (checked before this is
-        called): the proof must verify with the new key over both fingerprints."""
+        called): the proof must verify with the new key over both fingerprints. ``evidence``: the signed
+        request as received, kept in the audit entry so the rotation can be proved with the old key later."""
         try:
             new_spki = checked_spki(base64.b64decode(str(body.get("key", "")), validate=True))
             proof = base64.b64decode(str(body.get("proof", "")), validate=True)
@@ -119,6 +122,8 @@ class KeyRotation:
                 spki=new_spki.hex(),
                 server_id=server_id(new_fp),
             )
-            detail = {"from": row.server_id, "to": server_id(new_fp), "name": row.name}
+            detail: dict[str, Any] = {"from": row.server_id, "to": server_id(new_fp), "name": row.name}
+            if evidence is not None:
+                detail["signed_request"] = evidence
             self._audit.record(conn, system_actor("peer"), "link.peer_key_rotated", row.id, detail, None)
         return {"ok": True, "pinned": new_fp}

@@ -203,11 +203,14 @@ class Revocations:
 
     # -- a linked server unlinked this one -------------------------------------------------------------------
 
-    def accept_unlink(self, caller: Caller) -> dict[str, Any]:
+    def accept_unlink(self, caller: Caller, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+        """``evidence``: the signed farewell as received, kept in the audit entry (as grants are)."""
         with self._db.begin() as conn:
             row = self._peers.link(conn, caller.link_id)
             if row is not None and row.state == LinkState.ACTIVE.value:
                 self._peers.update_link(conn, row.id, state=LinkState.REVOKED_BY_PEER.value)
-                detail = {"server_id": row.server_id, "human": caller.actor}
+                detail: dict[str, Any] = {"server_id": row.server_id, "human": caller.actor}
+                if evidence is not None:
+                    detail["signed_request"] = evidence
                 self._audit.record(conn, system_actor("peer"), "link.revoked_by_peer", row.id, detail, None)
         return {"ok": True}

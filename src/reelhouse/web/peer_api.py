@@ -129,7 +129,8 @@ async def status(request: web.Request) -> web.StreamResponse:
 async def rotate_key(request: web.Request) -> web.StreamResponse:
     # Any active link may announce its own new key: signed with the key this server pins, proved by the new.
     body = await _frame(request)
-    return await _run(request, request.app[KEY_ROTATION].accept, request[CALLER], body)
+    evidence = await _evidence(request)
+    return await _run(request, request.app[KEY_ROTATION].accept, request[CALLER], body, evidence)
 
 
 async def get_settings(request: web.Request) -> web.StreamResponse:
@@ -178,7 +179,8 @@ async def delete_principal(request: web.Request) -> web.StreamResponse:
 
 async def unlinked(request: web.Request) -> web.StreamResponse:
     revocations = request.app[FEDERATION].revocations
-    return await _run(request, revocations.accept_unlink, request[CALLER])
+    evidence = await _evidence(request)
+    return await _run(request, revocations.accept_unlink, request[CALLER], evidence)
 
 
 async def auth_request(request: web.Request) -> web.StreamResponse:
