@@ -73,6 +73,10 @@ def every_page(browser: Browser, kit: MediaKit, folder: Path) -> None:
             out.mkdir(parents=True, exist_ok=True)
             for name in tour(page, server, ids):
                 page.wait_for_load_state("networkidle")
+                # A toast from the page before (such as "Resuming at 0:09.") does not belong in this one's picture.
+                page.evaluate(
+                    "() => { const s = document.getElementById('status'); if (s) s.textContent = ''; }"
+                )
                 page.screenshot(path=str(out / f"{name}.png"))
                 print(f"wrote docs/screenshots/{size}/{name}.png")
             context.close()
