@@ -100,3 +100,19 @@ def test_every_remote_mutation_is_kept_with_homes_signature_and_both_chains_veri
         assert signed["method"] == method, (method, path)
     for server in (world.home, world.away):
         assert _chain(server)["state"] == "intact", server
+
+
+def _request_ids(server: RunningServer, action: str) -> list[str]:
+    details = [json.loads(e.detail) for e in server.server.services.audit.entries(OWNER, action)]
+    return [d["request_id"] for d in details if "request_id" in d]
+
+
+def test_a_grant_and_its_revocation_are_audited_on_both_servers_under_one_request_id(world: World) -> None:
+    _grant(world)
+    stopped = world.owner.request("DELETE", f"/api/servers/{world.on_home}/principals/{world.frank_id}")
+    assert stopped.status == 200, stopped.body
+    home, away = world.home, world.away
+    (shared,) = _request_ids(home, "federation.share")
+    assert _request_ids(away, "federation.grant") == [shared]
+    (queued,) = _request_ids(home, "peer.revoke_principal.queued")
+    assert _request_ids(away, "federation.revoke") == [queued] and queued != shared

@@ -62,7 +62,8 @@ def test_a_revocation_for_an_absent_server_waits_and_goes_before_older_settings(
     assert there.get("/api/session").json()["user"] is not None, "away was not told yet"
     listed = world.owner.get(f"/api/servers/{on_home}/outbox").json()["entries"]
     (revocation,) = [e for e in listed if e["kind"] == "revoke_principal"]
-    assert revocation["changes"] == {"subject": world.frank_id, "seq": 2}
+    changes = revocation["changes"]
+    assert changes == {"subject": world.frank_id, "seq": 2, "request_id": changes["request_id"]}
     cancelled = world.owner.request("DELETE", f"/api/servers/{on_home}/outbox/{revocation['id']}")
     assert cancelled.status == 409, "a revocation is never cancelled"
 

@@ -38,6 +38,7 @@ from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.accounts import AccountService, SignIn
 from reelhouse.services.audit import AuditService
+from reelhouse.services.peer_audit import traced
 from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.peer_signing import public_key_of
 from reelhouse.services.revocations import Revocations
@@ -155,9 +156,7 @@ class FederationService:
                 self._accounts_repo.update_user(conn, user_id, grants=grants, disabled=False)
                 self._repo.set_revoked(conn, link.fingerprint, subject, None)
             self._repo.set_seq(conn, link.fingerprint, subject, seq, link.id)
-            detail: dict[str, Any] = {"link": link.id, "libraries": grants["libraries"]}
-            if evidence is not None:
-                detail["signed_request"] = evidence
+            detail = traced({"link": link.id, "libraries": grants["libraries"]}, body, evidence)
             self._audit.record(conn, None, "federation.grant", user_id, detail)
         return {"user_id": user_id, "libraries": grants["libraries"], "limits": limits}
 
@@ -193,7 +192,7 @@ class FederationService:
             self._repo.set_revoked(conn, link.fingerprint, row.subject, time.time())
             self._accounts_repo.update_user(conn, row.user_id, disabled=True)
             self._accounts_repo.delete_tokens_of(conn, row.user_id)
-            kept = {"link": link.id} if evidence is None else {"link": link.id, "signed_request": evidence}
+            kept = traced({"link": link.id}, body, evidence)
             self._audit.record(conn, None, "federation.revoke", row.user_id, kept)
         if self._accounts.on_sessions_ended is not None:
             self._accounts.on_sessions_ended(row.user_id)
@@ -323,10 +322,12 @@ class FederationService:
         body = {"display_name": user.username, "libraries": libraries, "limits": _limits(limits)}
         self._link(link_id, PeerScope.USERS)
         body["seq"] = self.revocations.next_seq(link_id)
+        body["request_id"] = secrets.token_hex(16)
         answer = self._ask(actor, link_id, "PUT", f"/peer/v1/principals/{user.id}", body)
         with self._db.begin() as conn:
             self._repo.set_share(conn, link_id, user.id, json.dumps(answer.get("libraries")), time.time())
-            self._audit.record(conn, actor, "federation.share", user.id, {"link": link_id})
+            sent = {"link": link_id, "request_id": body["request_id"]}
+            self._audit.record(conn, actor, "federation.share", user.id, sent)
         return answer
 
     def unshare(self, actor: Actor, link_id: str, user_id: str) -> dict[str, Any]:

@@ -44,7 +44,12 @@ def _who(actor: Actor | None) -> dict[str, Any]:
 
 def _request(kind: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
     if kind == REVOKE_PRINCIPAL:
-        return "DELETE", f"/peer/v1/principals/{body['subject']}", {"seq": body["seq"]}
+        # Entries queued before revocations carried a request id have none to send.
+        return (
+            "DELETE",
+            f"/peer/v1/principals/{body['subject']}",
+            {k: body[k] for k in ("seq", "request_id") if k in body},
+        )
     return "DELETE", UNLINK_PATH, None
 
 
@@ -81,7 +86,11 @@ class Revocations:
     def revoke_principal(self, actor: Actor | None, link_id: str, subject: str) -> dict[str, Any]:
         """Tell the linked server that ``subject`` (a user of this server) may no longer sign in there."""
         return self._queue(
-            actor, link_id, REVOKE_PRINCIPAL, {"subject": subject, "seq": self.next_seq(link_id)}
+            actor,
+            link_id,
+            REVOKE_PRINCIPAL,
+            # The request id is audited here (queued) and on the linked server, naming the same revocation.
+            {"subject": subject, "seq": self.next_seq(link_id), "request_id": uuid.uuid4().hex},
         )
 
     def unlink(self, actor: Actor | None, link_id: str) -> dict[str, Any]:
