@@ -250,6 +250,7 @@ class Reelhouse:
                 audit,
                 lambda: accounts.throttle,
                 load_secret(config.data_dir / "music-apps.key"),
+                libraries.music_ids,
             ),
             playlists=PlaylistService(self.db, PlaylistRepository()),
             seek_previews=self.seek_previews,

@@ -1,4 +1,4 @@
-"""Music app passwords' sealed copies, and which libraries hold music (what a music app's key reaches)."""
+"""Music app passwords' sealed copies."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from reelhouse.domain.library import LibraryKind
-from reelhouse.persistence.schema import auth_tokens, libraries, music_app_secrets, users
+from reelhouse.persistence.schema import auth_tokens, music_app_secrets, users
 
 
 class MusicAppRepository:
@@ -31,7 +30,3 @@ class MusicAppRepository:
                 .where(users.c.username_key == username_key, auth_tokens.c.kind == kind)
             )
         )
-
-    def music_library_ids(self, conn: Connection) -> frozenset[str]:
-        found = conn.execute(select(libraries.c.id).where(libraries.c.kind == LibraryKind.MUSIC.value))
-        return frozenset(str(x) for x in found.scalars())

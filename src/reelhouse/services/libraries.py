@@ -139,6 +139,12 @@ class LibraryService:
     def visible(self, actor: Actor) -> list[Library]:
         return [lib for lib in self._all() if can(actor, Action.BROWSE, lib.id)]
 
+    def music_ids(self) -> frozenset[str]:
+        """Every music library's id, whoever may see it: what a music app's key is narrowed to on each of its
+        requests (MusicAppService), from the same list as ``visible``, so a library added, removed or changed
+        here reaches the next request at once."""
+        return frozenset(str(lib.id) for lib in self._all() if lib.kind is LibraryKind.MUSIC)
+
     def get(self, actor: Actor, library_id: str) -> Library:
         with self._db.read() as conn:
             library = self._repo.get(conn, library_id)
