@@ -3,6 +3,7 @@ errors, which are HTTP 200 with `status="failed"` and one of its error codes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -20,6 +21,7 @@ from reelhouse.errors import (
     TooManyRequests,
 )
 from reelhouse.services.music_apps import BadApiKey, TokenAuthUnavailable
+from reelhouse.web.compat.subsonic.mapping import iso
 
 API_VERSION = "1.16.1"
 XMLNS = "http://subsonic.org/restapi"
@@ -137,6 +139,9 @@ def _answer(request: web.Request, body: dict[str, Any]) -> web.Response:
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        # An album's `created` (mapping.album) as the JSON writer puts it: xs:dateTime, UTC as "Z".
+        return iso(value) or ""
     return str(value)
 
 

@@ -94,7 +94,10 @@ def album(found: FoundItem, duration: float | None = None) -> dict[str, Any]:
         record["coverArt"] = cover
     record["songCount"] = found.leaf_count or found.child_count or 0
     record["duration"] = int(duration if duration is not None else found.duration or 0)
-    record["created"] = iso(summary.added_at)
+    added = summary.added_at
+    # A UTC datetime as it is: the JSON writer gives it Subsonic's form ("…Z") without a Python call per album,
+    # and the XML writer passes it through iso (answers._scalar).
+    record["created"] = added if type(added) is datetime and added.tzinfo is UTC else iso(added)
     if summary.year is not None:
         record["year"] = summary.year
     if found.genres:
