@@ -109,7 +109,7 @@ def test_unlinking_while_the_other_server_is_away_reaches_it_when_it_is_back(lin
     assert home.server.revocations.farewells_due() == []
     # Nothing more is accepted from home over that link.
     status, said = call(listening(away), "GET", "/peer/v1/status", b"", home.server.peering.identity)
-    assert status == 401 and said["error"] == "unknown_link", said
+    assert status == 401 and said["error"] == "key_denied", said
 
 
 def test_unlinking_tells_a_present_server_at_once(linked: Linked) -> None:

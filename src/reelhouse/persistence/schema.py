@@ -520,6 +520,17 @@ peer_nonces = Table(
     Index("ix_peer_nonces_seen", "seen_at"),
 )
 
+# Keys of servers unlinked here or by themselves: refused before any other check of a signed request, until a
+# new pairing with a fresh code pins that key again.
+peer_denied_keys = Table(
+    "peer_denied_keys",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("server_id", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("denied_at", Float, nullable=False),
+)
+
 # Changes for a linked server that was unreachable, waiting to be sent (remote administration). The key makes
 # a delivery idempotent: the receiver remembers it in peer_received and never applies it twice.
 peer_outbox = Table(

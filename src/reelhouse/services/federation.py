@@ -39,7 +39,7 @@ from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.accounts import AccountService, SignIn
 from reelhouse.services.audit import AuditService
 from reelhouse.services.peer_audit import traced
-from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.peer_signing import public_key_of
 from reelhouse.services.revocations import Revocations
 from reelhouse.services.users import check_grants
@@ -284,7 +284,7 @@ class FederationService:
         if status == 200:
             return answer
         said = f"{row.name} refused: {str(answer.get('message') or '')[:300]}"
-        if status == 403 or (status == 401 and answer.get("error") == "unknown_link"):
+        if status == 403 or (status == 401 and answer.get("error") in LINK_GONE):
             raise PermissionDenied(said)
         if status == 404:
             raise NotFound(said)

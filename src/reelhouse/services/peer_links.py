@@ -29,6 +29,7 @@ from reelhouse.domain.peers import (
 from reelhouse.errors import AuthenticationRequired, NotFound, PermissionDenied
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.peers import PeerRepository
+from reelhouse.services.peer_denylist import denied_key
 from reelhouse.services.peer_identity import PeerIdentity, spki_of_certificate
 from reelhouse.services.peer_signing import (
     NONCE_SECONDS,
@@ -51,10 +52,14 @@ _MAX_ANSWER = 256 * 1024
 _JITTER = random.Random()  # noqa: S311 - spreading polls, not a secret
 
 
+# The refusals (401) by which a linked server says the link is over on its side.
+LINK_GONE = ("unknown_link", "key_denied")
+
+
 class PeerRefused(AuthenticationRequired):
     """A peer request refused before any scope is considered. ``code``: ``unknown_link`` (no active link pins
     the key: never paired, or unlinked here), ``clock_skew`` (only the signature's time was off), ``replay`` or
-    ``bad_signature``."""
+    ``bad_signature``; ``key_denied`` (the key is on the deny list: its link ended, see peer_denylist)."""
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
@@ -139,10 +144,12 @@ class PeerLinks:
         """The linked server behind a signed request, allowed ``needed``; otherwise PeerRefused (401) or
         PermissionDenied (403). A dangerous action is refused whatever the link's scopes. A peer's key from
         before it rotated is still accepted until the link's ``previous_until``."""
-        now = time.time()
+        now, headers = time.time(), list(headers)
         rows: dict[str, Any] = {}
         keys: dict[str, str] = {}
         with self._db.read() as conn:
+            if denied_key(conn, headers) is not None:
+                raise PeerRefused("This server's key was unlinked here: it must pair again.", "key_denied")
             for r in self._repo.links(conn):
                 if r.state != LinkState.ACTIVE.value:
                     continue
@@ -266,7 +273,7 @@ class PeerLinks:
             except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
                 failures.append(f"{address}: {getattr(exc, 'strerror', None) or type(exc).__name__}")
                 continue
-            if status == 401 and isinstance(answer, dict) and answer.get("error") == "unknown_link":
+            if status == 401 and isinstance(answer, dict) and answer.get("error") in LINK_GONE:
                 raise PermissionDenied("revoked")
             if status != 200 or not isinstance(answer, dict):
                 failures.append(f"{address}: HTTP {status}")

@@ -40,6 +40,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
 from reelhouse.services.pairing_protocol import Initiator, PairingFailed, Responder
+from reelhouse.services.peer_denylist import allow_again, deny_link
 from reelhouse.services.peer_identity import PeerIdentity, spki_of_certificate
 from reelhouse.services.twofactor import TwoFactorService
 
@@ -377,6 +378,7 @@ class PeeringService:
             paired_by=actor.user_id if actor is not None else None,
             proto=PROTOCOL_VERSION,
         )
+        allow_again(conn, their_fp)
         detail = {"server_id": server_id(their_fp), "name": name, "role": role}
         self._audit.record(conn, actor or system_actor("peer"), "link.pair", link_id, detail, None)
         return link_id
@@ -410,6 +412,7 @@ class PeeringService:
             if row is None or row.state == LinkState.REMOVED.value:
                 raise NotFound("No such linked server.")
             self._repo.update_link(conn, link_id, state=LinkState.REMOVED.value)
+            deny_link(conn, row, "unlinked")
             self._audit.record(conn, actor, "link.remove", link_id, {"server_id": row.server_id}, None)
         self.on_removed(actor, link_id)
 

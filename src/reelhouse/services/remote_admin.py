@@ -28,7 +28,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
-from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
 from reelhouse.services.settings import SettingsService
 
 OUTBOX_DAYS = 7
@@ -341,7 +341,7 @@ def _raise_for(name: str, status: int, answer: dict[str, Any]) -> None:
     if status in (400, 422):
         fields = answer.get("fields")
         raise InvalidInput(f"{name} refused: {message}", fields if isinstance(fields, dict) else None)
-    if status == 401 and answer.get("error") == "unknown_link":
+    if status == 401 and answer.get("error") in LINK_GONE:
         raise PermissionDenied(f"{name} no longer has a link with this server: it was unlinked there.")
     if status == 401 and answer.get("error") == "clock_skew":
         raise Unavailable(f"{name} refused the request because the two clocks differ too much: {message}", 60)

@@ -23,7 +23,8 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
-from reelhouse.services.peer_links import Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.peer_denylist import deny_link
+from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
 
 REVOKE_PRINCIPAL = "revoke_principal"
 UNLINK = "unlink"
@@ -56,7 +57,7 @@ def _request(kind: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any] 
 def _taken(status: int, answer: dict[str, Any]) -> bool:
     """Whether the linked server's answer settles the revocation: done (200), nothing there to revoke (404),
     or the link already gone on that side (401 unknown_link)."""
-    return status in (200, 404) or (status == 401 and answer.get("error") == "unknown_link")
+    return status in (200, 404) or (status == 401 and answer.get("error") in LINK_GONE)
 
 
 class Revocations:
@@ -218,6 +219,7 @@ class Revocations:
             row = self._peers.link(conn, caller.link_id)
             if row is not None and row.state == LinkState.ACTIVE.value:
                 self._peers.update_link(conn, row.id, state=LinkState.REVOKED_BY_PEER.value)
+                deny_link(conn, row, "revoked_by_peer")
                 detail: dict[str, Any] = {"server_id": row.server_id, "human": caller.actor}
                 if evidence is not None:
                     detail["signed_request"] = evidence
