@@ -78,6 +78,8 @@ class Home:
                 "UPDATE peer_links SET scopes_to_peer = ?, state = 'active' WHERE id = ?",
                 (json.dumps(sorted(scopes)), self.on_away),
             )
+            # DELETE /peer/v1/link denied home's key; standing in for pairing again, the reset lifts that too.
+            conn.exec_driver_sql("DELETE FROM peer_denied_keys")
 
     def federated_token(self, libraries: list[str]) -> str:
         """Frank of home, shared the matrix server's ``libraries`` and member_with's limits, signed in there

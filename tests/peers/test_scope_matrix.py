@@ -34,6 +34,8 @@ def grant(away: RunningServer, on_away: str, scopes: frozenset[PeerScope]) -> No
             "UPDATE peer_links SET scopes_to_peer = ?, state = 'active' WHERE id = ?",
             (json.dumps(sorted(s.value for s in scopes)), on_away),
         )
+        # Ending it also denied home's key (peer_denylist); standing in for pairing again, this lifts that too.
+        conn.exec_driver_sql("DELETE FROM peer_denied_keys")
 
 
 def test_the_table_declares_what_every_route_needs() -> None:
