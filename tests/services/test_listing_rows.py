@@ -47,14 +47,17 @@ def music(tmp_path: Path) -> Iterator[tuple[Reelhouse, str, dict[str, Row]]]:
 
 def _statements(server: Reelhouse, run: Any) -> tuple[Any, list[str]]:
     sent: list[str] = []
+    ours: list[Any] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement != "BEGIN":
+        # Only this connection's: the server's own threads (the audit head writer) use the engine meanwhile.
+        if statement != "BEGIN" and conn in ours:
             sent.append(statement)
 
     event.listen(server.db.engine, "before_cursor_execute", capture)
     try:
         with server.db.read() as conn:
+            ours.append(conn)
             return run(conn), sent
     finally:
         event.remove(server.db.engine, "before_cursor_execute", capture)

@@ -45,8 +45,10 @@ def test_a_signed_out_visit_asks_once_and_meets_no_refusal(
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert icon is not None and page.request.get(f"http://127.0.0.1:{server.port}{icon}").ok
     assert refusals == []
+    # The sign-in page also asks which home servers it may offer "Sign in with" for (public, answered 200).
     assert [u for u in asked if "/api/" in u and "/api/auth/profiles" not in u] == [
-        f"http://127.0.0.1:{server.port}/api/session"
+        f"http://127.0.0.1:{server.port}/api/session",
+        f"http://127.0.0.1:{server.port}/api/auth/home",
     ]
     assert errors_seen == []
 

@@ -4,6 +4,7 @@ with the focus always drawn where the remote left it."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,6 +280,10 @@ def test_a_remote_pauses_plays_seeks_and_leaves_the_player_with_arrows_enter_and
     camera.shot(page, "remote-controls")
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => {VIDEO}.paused")
+    # The button's label follows the video's pause event, which comes just after `paused` turns true.
+    deadline = time.monotonic() + 5
+    while focused(page)["text"] != "Play" and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert focused(page)["text"] == "Play"
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => !{VIDEO}.paused")

@@ -93,14 +93,24 @@ async def callback(request: web.Request) -> web.StreamResponse:
         )
     except ReelhouseError:
         # A plain page load cannot show a problem document: the sign-in page says it.
-        response = web.Response(status=303, headers={"Location": "/#/signin?home=refused"})
+        response = _see_other("/#/signin?home=refused")
     else:
-        response = web.Response(status=303, headers={"Location": "/#/"})
+        response = _see_other("/#/")
         set_session_cookie(request, response, signed.token, signed.expires_at)
     response.del_cookie(STATE_COOKIE, path=CALLBACK_PATH)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _see_other(location: str) -> web.Response:
+    # The documented text/html body, a link to the same place, for a client that does not follow redirects.
+    return web.Response(
+        status=303,
+        headers={"Location": location},
+        text=f'<!doctype html><a href="{location}">Continue</a>',
+        content_type="text/html",
+    )
 
 
 async def authorize_info(request: web.Request) -> web.StreamResponse:
