@@ -142,6 +142,10 @@ def test_operation_answers_within_its_schema_for_every_caller(
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
+        # A junk Host is refused before any route, bare and as text (issue 13's perimeter rule, tested by the
+        # Host tests); here it would only judge that refusal against the route's schema.
+        if case.headers:
+            case.headers = {k: v for k, v in case.headers.items() if k.lower() != "host"}
         try:
             for headers in callers.values():
                 if (method, path) in SUBSONIC:
