@@ -12,6 +12,16 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.scanner.runner import Scanner
 from tests.mediagen import MediaKit
+from tests.postgres import PostgresServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database behind the `db` fixture: sqlite (default) or a throwaway PostgreSQL",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -19,10 +29,50 @@ def media_kit(tmp_path_factory: pytest.TempPathFactory) -> MediaKit:
     return MediaKit(tmp_path_factory.mktemp("media-masters"))
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL for the session; fails (never skips) when Debian's binaries are missing."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def _postgres_database(server: PostgresServer, migrated: bool) -> Iterator[str]:
+    name, url = server.fresh(migrated)
+    yield url
+    server.drop(name)
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'r.db'}")
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database at the migrations' head, dropped after the test."""
+    yield from _postgres_database(postgres_server, migrated=True)
+
+
+@pytest.fixture
+def postgres_empty_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database (no tables, not migrated), dropped after the test."""
+    yield from _postgres_database(postgres_server, migrated=False)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database's URL: SQLite in tmp_path, or PostgreSQL with `pytest --database=postgresql`."""
+    if request.config.getoption("--database") == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    database = Database(url)
     database.migrate()
+    database.close()
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
     yield database
     database.close()
 

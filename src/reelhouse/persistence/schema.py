@@ -18,8 +18,18 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
 
 metadata = MetaData()
+
+
+@compiles(Computed, "postgresql")
+def _stored_on_postgresql(generated: Computed, compiler: DDLCompiler, **kw: object) -> str:
+    # PostgreSQL (before 18) has only stored generated columns; a virtual one on SQLite is stored there.
+    expression = compiler.sql_compiler.process(generated.sqltext, include_table=False, literal_binds=True)
+    return f"GENERATED ALWAYS AS ({expression}) STORED"
+
 
 libraries = Table(
     "libraries",
