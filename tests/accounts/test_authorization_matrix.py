@@ -55,6 +55,8 @@ USER = Rule(_USER, NEEDS_READ)
 # A managed profile signs in by being picked, never with a password.
 ACCOUNT = Rule({**_USER, "managed": "403"}, NEEDS_READ, password_session=True)
 ADMIN = Rule(_ADMIN, NEEDS_ADMIN)
+# Acting on how another account signs in (its password, PIN, existence): an admin's password sign-in only.
+ADMIN_SESSION = Rule(_ADMIN, NEEDS_ADMIN, password_session=True)
 SCOPED = Rule(_SCOPED, NEEDS_READ)
 # Linking servers: the owner signed in with the password, nobody else (an admin neither), never a token.
 OWNER_SESSION = Rule({**_ADMIN, "admin": "403"}, NEEDS_ADMIN, password_session=True)
@@ -273,9 +275,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/users"): ADMIN,
     ("GET", "/api/users/{user_id}"): ADMIN,
     ("PATCH", "/api/users/{user_id}"): ADMIN,
-    ("DELETE", "/api/users/{user_id}"): ADMIN,
-    ("POST", "/api/users/{user_id}/password"): ADMIN,
-    ("POST", "/api/users/{user_id}/pin"): ADMIN,
+    ("DELETE", "/api/users/{user_id}"): ADMIN_SESSION,
+    ("POST", "/api/users/{user_id}/password"): ADMIN_SESSION,
+    ("POST", "/api/users/{user_id}/pin"): ADMIN_SESSION,
     ("GET", "/api/labels"): ADMIN,
     ("POST", "/api/invitations"): ADMIN,
     ("GET", "/api/invitations"): ADMIN,

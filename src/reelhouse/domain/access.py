@@ -158,6 +158,21 @@ def owner_scope(user_id: UserId) -> LibraryScope:
     return LibraryScope(user_id=user_id, all_libraries=True)
 
 
+OTHERS_SIGN_IN = (
+    "Only a session signed in with your password can change how other accounts sign in or make admins; "
+    "an API token or an app cannot, whatever its scopes."
+)
+
+
+def signed_in_with_password(actor: Actor) -> bool:
+    """Whether the actor may act on how an account signs in: a session from a password sign-in, or the CLI
+    (run by someone who can already read the data directory). Never an API, device or music app token, a
+    profile pick or a friend's session from their home server, whatever its scopes."""
+    if actor.credential is None:
+        return actor.user_id == "system"
+    return actor.credential is Credential.SESSION
+
+
 def system_actor(name: str = "cli") -> Actor:
     """The server itself, or the CLI run by someone who can already read the data directory."""
     return Actor(

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reelhouse.domain.access import Actor, Credential, Role, TokenScope
+from reelhouse.domain.access import (
+    OTHERS_SIGN_IN,
+    Actor,
+    Credential,
+    Role,
+    TokenScope,
+    signed_in_with_password,
+)
 from reelhouse.domain.grants import account_ended, grants_to_actor
 from reelhouse.domain.ids import UserId
 from reelhouse.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -186,6 +193,9 @@ class AccountService:
             raise PermissionDenied("Only admins can create users.")
         if role is Role.ADMIN and actor.role is not Role.OWNER:
             raise PermissionDenied("Only the owner can create admins.")
+        if role is Role.ADMIN and not signed_in_with_password(actor):
+            # An admin made with a password of the token holder's choosing would outlive the token.
+            raise PermissionDenied(OTHERS_SIGN_IN)
         name = check_username(username)
         # The same check as a grants change: a stored grant the actor builder cannot read would lock the user out.
         grants = check_grants(grants or {})

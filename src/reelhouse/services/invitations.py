@@ -9,7 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reelhouse.domain.access import Action, Actor, Role, TokenScope, can
+from reelhouse.domain.access import (
+    OTHERS_SIGN_IN,
+    Action,
+    Actor,
+    Role,
+    TokenScope,
+    can,
+    signed_in_with_password,
+)
 from reelhouse.domain.grants import grants_to_actor
 from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
@@ -111,6 +119,10 @@ class InvitationService:
             raise InvalidInput("An invitation makes a member or an admin.", "role")
         if role is Role.ADMIN and actor.role is not Role.OWNER:
             raise PermissionDenied("Only the owner can invite admins.")
+        if role is Role.ADMIN and not signed_in_with_password(actor):
+            # Whoever redeems it chooses the admin's password: that must not be a token holder's way around
+            # the rule that only a password sign-in makes admins.
+            raise PermissionDenied(OTHERS_SIGN_IN)
         life = self._setting("invitation_days") if days is None else days
         if not 1 <= life <= 365:
             raise InvalidInput("An invitation lasts 1 to 365 days.", "days")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reelhouse.domain.access import Action, Actor, Role, can
+from reelhouse.domain.access import OTHERS_SIGN_IN, Action, Actor, Role, can, signed_in_with_password
 from reelhouse.domain.library import LibraryKind
 from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
@@ -108,6 +108,13 @@ class UserService:
         if not can(actor, Action.MANAGE_USERS):
             raise PermissionDenied("Only admins can manage users.")
 
+    def _require_password_session(self, actor: Actor) -> None:
+        """Acting on how another account signs in (its password, PIN, sessions, role or very existence) needs
+        the admin's own password sign-in, as changing their own does: a stolen admin token must not take over
+        or lock out other people's accounts."""
+        if not signed_in_with_password(actor):
+            raise PermissionDenied(OTHERS_SIGN_IN)
+
     def _view(self, user: Any, two_factor: set[str], seen: float | None) -> UserView:
         return UserView(
             user.id,
@@ -194,6 +201,8 @@ class UserService:
                 changes["grants"] = after["grants"]
             if disabled is not None and disabled != before["disabled"]:
                 changes["disabled"] = after["disabled"] = disabled
+            if "role" in changes or "disabled" in changes:
+                self._require_password_session(actor)
             if changes:
                 self._repo.update_user(conn, user.id, **changes)
                 if changes.get("disabled") or "role" in changes:
@@ -214,6 +223,7 @@ class UserService:
 
     def delete(self, actor: Actor, user_id: str, address: str | None = None) -> None:
         self._require_admin(actor)
+        self._require_password_session(actor)
         with self._db.begin() as conn:
             user = self._target(conn, actor, user_id, "deleted")
             self._repo.delete_user(conn, user.id)
@@ -226,6 +236,7 @@ class UserService:
     def reset_password(self, actor: Actor, user_id: str, password: str, address: str | None = None) -> None:
         """Admins reset others' passwords (and two-factor, for a lost phone); the CLI may also reset the owner's."""
         self._require_admin(actor)
+        self._require_password_session(actor)
         with self._db.begin() as conn:
             user = self._repo.user_by_id(conn, user_id)
             if user is None:
@@ -247,6 +258,7 @@ class UserService:
 
     def set_pin(self, actor: Actor, user_id: str, pin: str | None, address: str | None = None) -> None:
         self._require_admin(actor)
+        self._require_password_session(actor)
         if pin:
             check_pin(pin)
         pin_hash = self._passwords.hash(pin) if pin else None

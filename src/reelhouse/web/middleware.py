@@ -82,7 +82,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if route.password_session and who.credential is not Credential.SESSION:
         # An API token may still end itself with POST /api/auth/logout.
         raise PermissionDenied(
-            "Only a session signed in with your password can change how this account signs in."
+            "Only a session signed in with your password can change how an account signs in."
         )
     if request.get(ZONE) == "remote" and not who.permissions.may_connect_remotely:
         raise PermissionDenied("Your account may not connect from outside the home network.")

@@ -128,7 +128,7 @@ ROUTES = [
         "POST",
         "/api/users",
         create_user,
-        "Create a member, admin (owner only) or managed profile",
+        "Create a member, admin (owner only, from a password sign-in's session) or managed profile",
         ADMIN,
         TAG,
         body=UserCreateIn,
@@ -140,7 +140,8 @@ ROUTES = [
         "PATCH",
         "/api/users/{user_id}",
         update_user,
-        "Change a user's role, grants or disabled state (audited with before and after)",
+        "Change a user's role, grants or disabled state (audited with before and after); a change of role or "
+        "disabled state needs a password sign-in's session",
         ADMIN,
         TAG,
         body=UserPatchIn,
@@ -154,6 +155,7 @@ ROUTES = [
         ADMIN,
         TAG,
         status=204,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -164,6 +166,7 @@ ROUTES = [
         TAG,
         body=PasswordIn,
         status=204,
+        password_session=True,
     ),
     Route(
         "POST",
@@ -174,6 +177,7 @@ ROUTES = [
         TAG,
         body=PinIn,
         status=204,
+        password_session=True,
     ),
     Route(
         "GET",
