@@ -242,7 +242,13 @@ class Reelhouse:
             certificate_upload=CertificateUpload(
                 self.db, audit, certificates, settings=lambda: settings.values
             ),
-            quick_connect=QuickConnectService(self.db, QuickConnectRepository(), accounts, audit),
+            quick_connect=QuickConnectService(
+                self.db,
+                QuickConnectRepository(),
+                accounts,
+                audit,
+                load_secret(config.data_dir / "quick-connect.key"),
+            ),
             music_apps=MusicAppService(
                 self.db,
                 AccountRepository(),

@@ -102,6 +102,8 @@ items = Table(
     Column("fanart", Text),
     Column("extra", Text, nullable=False, default="{}"),
     Column("missing", Boolean, nullable=False, default=False),
+    # How many items name this one as their parent, kept by triggers (migration 0033): listings show it.
+    Column("child_count", Integer, nullable=False, server_default="0"),
     Column("added_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     # Browse indexes end in id so that a page's ids come from the index alone (deep OFFSETs stay cheap);
@@ -241,7 +243,8 @@ music_app_secrets = Table(
 )
 
 # Quick Connect (migration 0014): an app shows a code, a signed-in user approves it on the Account page, and
-# the app trades its secret for a device token. Secret and code are stored hashed; each lives five minutes.
+# the app trades its secret for a device token. The secret is stored as SHA-256, the short code as an HMAC under
+# quick-connect.key (outside the database; migration 0035); each lives five minutes.
 quick_connect = Table(
     "quick_connect",
     metadata,

@@ -2,11 +2,15 @@
 
 It is how an account with two-factor sign-in reaches an app, which can only ask for a password. The code is
 short, so it lives five minutes, is used once, and wrong guesses are throttled per address; the app keeps a
-long secret for collecting its token, and both are stored hashed.
+long secret for collecting its token. The secret is stored as SHA-256 (256 random bits); the code, a million
+possibilities, as an HMAC under quick-connect.key, kept outside the database like the grant and TOTP keys, so a
+copy of the database alone names no pending code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -45,8 +49,10 @@ class QuickConnectService:
         repo: QuickConnectRepository,
         accounts: AccountService,
         audit: AuditService,
+        code_key: bytes,
         throttle: Throttle | None = None,
     ) -> None:
+        self._code_key = code_key
         self._db = db
         self._repo = repo
         self._accounts = accounts
@@ -67,7 +73,7 @@ class QuickConnectService:
             self._repo.add(
                 conn,
                 hash_secret(secret),
-                hash_secret(code),
+                self._code_hash(code),
                 fields,
                 address=address,
                 created_at=now,
@@ -75,11 +81,14 @@ class QuickConnectService:
             )
         return Pending(secret, code, app, now)
 
+    def _code_hash(self, code: str) -> str:
+        return hmac.new(self._code_key, code.encode(), hashlib.sha256).hexdigest()
+
     def _free_code(self, conn: Connection, now: float) -> str:
         # Codes only need to be unique among the live ones, which are few.
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if self._repo.by_code(conn, hash_secret(code), now) is None:
+            if self._repo.by_code(conn, self._code_hash(code), now) is None:
                 return code
 
     def state(self, secret: str) -> Pending:
@@ -99,7 +108,7 @@ class QuickConnectService:
         with self.throttle.attempt(f"#quick-connect:{actor.user_id}", address, True) as attempt:
             now = time.time()
             with self._db.begin() as conn:
-                row = self._repo.by_code(conn, hash_secret(typed), now) if typed.isdigit() else None
+                row = self._repo.by_code(conn, self._code_hash(typed), now) if typed.isdigit() else None
                 if row is not None and row.user_id is not None:
                     # Already approved, so spent: approving it again would hand out a second token.
                     row = None

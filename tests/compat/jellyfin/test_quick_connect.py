@@ -3,6 +3,8 @@ device token once. It is how an account with two-factor sign-in reaches an app."
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sqlite3
 import time
 
@@ -93,6 +95,21 @@ def test_approving_is_audited_and_codes_are_stored_hashed(running: RunningServer
     with sqlite3.connect(running.data_dir / "reelhouse.db") as conn:
         stored = repr(list(conn.execute("SELECT * FROM quick_connect")))
     assert str(started["Code"]) not in stored and str(started["Secret"]) not in stored
+
+
+def test_a_copy_of_the_database_alone_names_no_pending_code(running: RunningServer) -> None:
+    """Six digits are a million guesses: a bare hash of the code falls to trying them all, so it is keyed
+    with quick-connect.key, which lives beside the database, not in it."""
+    started = _initiate(running)
+    with sqlite3.connect(running.data_dir / "reelhouse.db") as conn:
+        (stored,) = conn.execute("SELECT code_hash FROM quick_connect").fetchone()
+    code = str(started["Code"])
+    assert not any(
+        hashlib.sha256(f"{guess:06d}".encode()).hexdigest() == stored for guess in range(1_000_000)
+    )
+    key = (running.data_dir / "quick-connect.key").read_bytes()
+    assert stored == hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+    assert (running.data_dir / "quick-connect.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_code_works_once_and_only_for_five_minutes(running: RunningServer) -> None:
