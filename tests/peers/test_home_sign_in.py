@@ -17,6 +17,7 @@ import pytest
 
 from reelhouse.services import home_sign_in
 from reelhouse.services.home_sign_in import STARTS_PER_MINUTE, challenge_of, client_key
+from tests.accounts.conftest import behind_proxy, via_proxy
 from tests.harness import Answer, Client, RunningServer
 from tests.peers.federation_kit import OWNER, World, pair, share
 
@@ -292,3 +293,33 @@ def test_one_linked_servers_flood_never_drops_anothers_requests(
         assert session_of(world, callback(world, redirect_of(approve(world, params)), state)) is not None
     finally:
         other.stop()
+
+
+def test_only_the_home_network_learns_the_names_of_home_servers(home_world: World) -> None:
+    """With Remote Access on, a stranger who reaches the sign-in page from the internet learns no server
+    name: one button asks for the friend's home server by name, and only a right name starts a sign-in."""
+    world = home_world
+    behind_proxy(world.away)
+    offered = world.away.anonymous().get("/api/auth/home").json()
+    assert offered == {"servers": [{"id": world.on_away, "name": "Reelhouse"}], "ask_name": False}
+    outside = via_proxy(world.away, "203.0.113.7")
+    answer = outside.get("/api/auth/home")
+    assert answer.status == 200 and answer.json() == {"servers": [], "ask_name": True}, answer.body
+    assert "Reelhouse" not in answer.body.decode() and world.on_away not in answer.body.decode()
+    wrong = outside.post("/api/auth/home/start", {"server": "Holiday"})
+    assert wrong.status == 422 and "server" in wrong.json()["fields"], wrong.body
+    started = outside.post("/api/auth/home/start", {"server": "  reelhouse "})
+    assert started.status == 200, started.body
+    assert started.json()["authorize_url"].startswith(f"http://127.0.0.1:{world.home.port}/#/authorize?")
+    assert "Path=/api/auth/home/callback" in (started.header("Set-Cookie") or "")
+
+
+def test_a_server_with_no_home_to_offer_asks_for_no_name(tmp_path: Path) -> None:
+    """Without a linked server whose users may sign in here, the page offers nothing, from anywhere."""
+    alone = RunningServer(tmp_path / "alone")
+    try:
+        behind_proxy(alone)
+        for caller in (alone.anonymous(), via_proxy(alone, "203.0.113.7")):
+            assert caller.get("/api/auth/home").json() == {"servers": [], "ask_name": False}
+    finally:
+        alone.stop()

@@ -18,7 +18,9 @@ REVIEWED_PUBLIC = {
     ("POST", "/api/auth/federated"),
     # "Sign in with Home" in a browser: the home servers to offer, starting (pushes a request to home over the
     # signed link; bounded) and the callback, which needs the one-time code and this browser's state cookie
+    # (names only to the home network; from elsewhere a start names its home server, ten tries a minute)
     ("GET", "/api/auth/home"),
+    ("POST", "/api/auth/home/start"),
     ("POST", "/api/auth/home/{link_id}/start"),
     ("GET", "/api/auth/home/callback"),
     (

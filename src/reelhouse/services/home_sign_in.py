@@ -179,6 +179,15 @@ class HomeSignIn:
             if r.state == LinkState.ACTIVE.value and PeerScope.IDENTITY.value in json.loads(r.scopes_to_peer)
         ]
 
+    def offered(self, home: bool) -> tuple[list[dict[str, str]], bool]:
+        """What the sign-in page offers: (the home servers to name, whether to ask for a home server's name).
+        Only the home network learns their names; elsewhere the owner's server names stay private, and one
+        button asks the friend for the name of their own home server."""
+        servers = self.home_servers()
+        if home:
+            return servers, False
+        return [], bool(servers)
+
     def start(self, link_id: str, origin: str, address: str | None) -> Started:
         """Push a request to that home server and keep the verifier; the browser then goes to the answer's
         authorize URL, carrying the state back in a cookie only it holds."""
@@ -187,6 +196,25 @@ class HomeSignIn:
         row = next((s for s in self.home_servers() if s["id"] == link_id[:64]), None)
         if row is None:
             raise InvalidInput("That server cannot sign you in here.", "link_id")
+        return self._push(row, origin)
+
+    def start_by_name(self, name: str, origin: str, address: str | None) -> Started:
+        """As start, for a friend away from the home network who types their home server's name (compared
+        without case or surrounding spaces). Guesses count against the same per-address limit as starts."""
+        self.starts.hit(client_key(address))
+        wanted = " ".join(name.split()).casefold()
+        found = [s for s in self.home_servers() if " ".join(s["name"].split()).casefold() == wanted]
+        if not wanted or not found:
+            raise InvalidInput("No home server of that name can sign you in here; check its name.", "server")
+        if len(found) > 1:
+            raise InvalidInput(
+                "Several linked servers have that name: sign in from the home network, or ask the owner.",
+                "server",
+            )
+        return self._push(found[0], origin)
+
+    def _push(self, row: dict[str, str], origin: str) -> Started:
+        link_id = row["id"]
         verifier = secrets.token_urlsafe(48)
         state = secrets.token_urlsafe(32)
         nonce = self._federation.issue_nonce()["nonce"]

@@ -8,9 +8,11 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from reelhouse.errors import ReelhouseError
-from reelhouse.services.home_sign_in import CALLBACK_PATH, REQUEST_SECONDS, HomeSignIn
+from reelhouse.services.home_sign_in import CALLBACK_PATH, REQUEST_SECONDS, HomeSignIn, Started
+from reelhouse.web.api.accounts import home_network
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, peer_address, services
 from reelhouse.web.routing import Access, Route
+from reelhouse.web.schemas import Strict
 from reelhouse.web.session import is_tls, set_session_cookie
 
 STATE_COOKIE = "rh_home_state"
@@ -22,7 +24,14 @@ class HomeServerOut(BaseModel):
 
 
 class HomeServersOut(BaseModel):
+    # Named only to the home network; elsewhere empty, and ask_name says whether to offer one button that asks
+    # for the friend's home server by name.
     servers: list[HomeServerOut]
+    ask_name: bool
+
+
+class StartByNameIn(Strict):
+    server: str = Field(min_length=1, max_length=128)
 
 
 class StartOut(BaseModel):
@@ -56,15 +65,35 @@ def _service(request: web.Request) -> HomeSignIn:
 
 
 async def home_servers(request: web.Request) -> web.StreamResponse:
-    found = await call(request, _service(request).home_servers)
-    return json_response(HomeServersOut(servers=[HomeServerOut.model_validate(s) for s in found]))
+    found, ask_name = await call(request, _service(request).offered, home_network(request))
+    servers = [HomeServerOut.model_validate(s) for s in found]
+    return json_response(HomeServersOut(servers=servers, ask_name=ask_name))
+
+
+def _origin(request: web.Request) -> str:
+    return f"{'https' if is_tls(request) else 'http'}://{request.host}"
 
 
 async def start(request: web.Request) -> web.StreamResponse:
-    origin = f"{'https' if is_tls(request) else 'http'}://{request.host}"
     started = await call(
-        request, _service(request).start, request.match_info["link_id"], origin, peer_address(request)
+        request,
+        _service(request).start,
+        request.match_info["link_id"],
+        _origin(request),
+        peer_address(request),
     )
+    return _started(request, started)
+
+
+async def start_by_name(request: web.Request) -> web.StreamResponse:
+    body = await parse_body(request, StartByNameIn)
+    started = await call(
+        request, _service(request).start_by_name, body.server, _origin(request), peer_address(request)
+    )
+    return _started(request, started)
+
+
+def _started(request: web.Request, started: Started) -> web.StreamResponse:
     response = json_response(StartOut(authorize_url=started.authorize_url))
     # Lax: home sends the browser back with a top-level GET from its own site. Scoped to the callback.
     response.set_cookie(
@@ -133,10 +162,20 @@ ROUTES = [
         "GET",
         "/api/auth/home",
         home_servers,
-        "Linked servers whose users may sign in here with their home account",
+        "Linked servers whose users may sign in here with their home account (named on the home network only)",
         Access.PUBLIC,
         "accounts",
         response=HomeServersOut,
+    ),
+    Route(
+        "POST",
+        "/api/auth/home/start",
+        start_by_name,
+        "Start signing in with the linked home server of that name (for friends away from the home network)",
+        Access.PUBLIC,
+        "accounts",
+        body=StartByNameIn,
+        response=StartOut,
     ),
     Route(
         "POST",

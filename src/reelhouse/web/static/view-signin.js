@@ -68,11 +68,13 @@ export async function render({ main, query }) {
   });
 }
 
-// "Sign in with Home": one button per linked server whose users may sign in here. The server pushes the
-// request to home and answers home's approval page; the browser only follows it.
+// "Sign in with Home". On the home network: one button per linked server whose users may sign in here.
+// Elsewhere the server names none (a stranger would learn the owner's servers): one button asks the friend
+// for their home server's name. The server pushes the request to home and answers home's approval page; the
+// browser only follows it.
 function homeButtons(main) {
-  get("/api/auth/home").then(({ servers }) => {
-    if (!servers.length) return;
+  get("/api/auth/home").then(({ servers, ask_name: askName }) => {
+    if (!servers.length && !askName) return;
     const box = h("section", { class: "card narrow home-sign-in", "aria-label": "Sign in with your home server" },
       h("p", {}, "Friends of a linked server sign in with their account there:"));
     for (const server of servers) {
@@ -89,8 +91,35 @@ function homeButtons(main) {
       });
       box.append(h("div", { class: "actions" }, button));
     }
+    if (askName) box.append(byName());
     main.append(box);
   }).catch(() => {});
+}
+
+function byName() {
+  const form = h("form", { novalidate: true, "aria-label": "Your home server" },
+    formError(),
+    field({ name: "server", label: "Your home server's name", help: "As its owner named it, for example the name in its page titles.", attrs: { required: true, maxlength: 128, autocomplete: "off" } }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in with your home server")));
+  const input = form.querySelector("input");
+  const wrap = input.closest(".field");
+  wrap.hidden = true;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    // The first press shows the name field; the next one starts.
+    if (wrap.hidden) { wrap.hidden = false; input.focus(); return; }
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      const started = await post("/api/auth/home/start", { server: input.value });
+      location.assign(started.authorize_url);
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
 }
 
 // The accounts API names the totp field when a code is required or wrong.
