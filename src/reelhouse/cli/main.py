@@ -24,6 +24,7 @@ from reelhouse.cli.common import (
     fail,
     opened,
 )
+from reelhouse.cli.database import db_app
 from reelhouse.cli.invitations import invite_app
 from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.links import link_app
@@ -45,6 +46,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(invite_app, name="invite")
 app.add_typer(settings_app, name="settings")
 app.add_typer(link_app, name="link")
+app.add_typer(db_app, name="db")
 app.command("scan")(scan)
 app.command("audit")(audit)
 app.command("privacy")(privacy)
