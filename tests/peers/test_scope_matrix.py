@@ -99,6 +99,8 @@ DANGEROUS_CHANGES = [
     {"trusted_proxies": ["0.0.0.0/0"]},
     {"allowed_hosts": ["*"]},
     {"remote_access": True, "secure_connections": "disabled"},
+    # Discovery is this machine's presence on its own network: only changed there.
+    {"lan_discovery": True},
 ]
 
 

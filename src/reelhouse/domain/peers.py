@@ -192,7 +192,11 @@ def classify_status(
 # Settings whose change alters how people sign in to a server: never over a link.
 _AUTHENTICATION_SETTINGS = frozenset({"require_2fa_for_admins"})
 # peer_tunnel too: turned off over the tunnel itself, it would cut the only way home reaches this server.
-_PERIMETER_SETTINGS = frozenset({"lan_networks", "trusted_proxies", "allowed_hosts", "peer_tunnel"})
+# lan_discovery: announcing on a network is this machine's presence there, for whoever stands beside it to
+# decide, never a linked server.
+_PERIMETER_SETTINGS = frozenset(
+    {"lan_networks", "trusted_proxies", "allowed_hosts", "peer_tunnel", "lan_discovery"}
+)
 
 
 def dangerous_settings_change(
@@ -200,7 +204,8 @@ def dangerous_settings_change(
 ) -> DangerousAction | None:
     """What makes a batch of settings changes dangerous over a link, if anything: exposing the server
     while secure connections are disabled (either half of that, whichever the batch changes), anything
-    about authentication, or moving the perimeter (the home networks, trusted proxies, allowed host names). Values are compared as sent, before validation, so a refusal never depends on
+    about authentication, or moving the perimeter (the home networks, trusted proxies, allowed host names, the
+    tunnel, LAN discovery). Values are compared as sent, before validation, so a refusal never depends on
     whether the batch would also have been invalid."""
     if _AUTHENTICATION_SETTINGS & changes.keys():
         return DangerousAction.DISABLE_AUTHENTICATION
