@@ -166,7 +166,8 @@ def table_checksum(conn: Connection, table: Table) -> tuple[int, str]:
     order = [_sort_key(conn, c) for c in (table.primary_key.columns or columns)]
     digest = hashlib.sha256()
     count = 0
-    result = conn.execute(select(*columns).order_by(*order))
+    # Streamed (a server-side cursor on PostgreSQL): a catalogue of 100,000 items is never all in memory.
+    result = conn.execute(select(*columns).order_by(*order).execution_options(yield_per=BATCH))
     while rows := result.fetchmany(BATCH):
         for row in rows:
             line = [_canonical(column, value) for column, value in zip(columns, row, strict=True)]
@@ -272,7 +273,7 @@ def _copy_table(source: Connection, target: Connection, table: Table, on_batch: 
     columns = _stored(table)
     names = [c.name for c in columns]
     statement = insert(table)
-    result = source.execute(_in_insert_order(table, columns))
+    result = source.execute(_in_insert_order(table, columns).execution_options(yield_per=BATCH))
     while rows := result.fetchmany(BATCH):
         batch = [dict(zip(names, row, strict=True)) for row in rows]
         if on_batch is not None:
