@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import Table as SqlTable
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -51,9 +52,16 @@ def copy(
             "nothing it changes during the copy is left behind"
         )
     target = _open_target(to, shown)
+    copied: dict[str, int] = {}
     try:
-        with read_only_sqlite(source) as reading:
-            checks = copy_database(reading, target)
+        with read_only_sqlite(source) as reading, console.status(f"Copying into {shown}") as status:
+
+            def progress(table: SqlTable, batch: list[dict[str, Any]]) -> None:
+                # A terminal sees where a long copy is; piped output gets only the report.
+                copied[table.name] = copied.get(table.name, 0) + len(batch)
+                status.update(f"Copying {table.name}: {copied[table.name]:,} rows")
+
+            checks = copy_database(reading, target, on_batch=progress)
     except CopyMismatch as exc:
         console.print(_report(exc.tables))
         raise fail(exc.message) from None
