@@ -31,6 +31,13 @@ def outbox(server: RunningServer, link_id: str) -> list[Any]:
         )
 
 
+def waiting_on_servers_page(world: World) -> int:
+    listed = world.owner.get("/api/servers").json()["servers"]
+    (card,) = [s for s in listed if s["id"] == world.on_home]
+    count: int = card["revocations_waiting"]
+    return count
+
+
 def audit_seq(server: RunningServer, action: str) -> int:
     with server.server.db.read() as conn:
         found = conn.exec_driver_sql(
@@ -66,10 +73,13 @@ def test_a_revocation_for_an_absent_server_waits_and_goes_before_older_settings(
     assert changes == {"subject": world.frank_id, "seq": 2, "request_id": changes["request_id"]}
     cancelled = world.owner.request("DELETE", f"/api/servers/{on_home}/outbox/{revocation['id']}")
     assert cancelled.status == 409, "a revocation is never cancelled"
+    # The Servers page tells the owner that frank may still sign in there until away takes it.
+    assert waiting_on_servers_page(world) == 1
 
     _addresses(home, on_home, real)
     home.server._poll_one(on_home)  # the poller finds away again
     assert [s for _, s, _ in outbox(home, on_home)] == ["sent", "sent"]
+    assert waiting_on_servers_page(world) == 0
     assert there.get("/api/session").json()["user"] is None
     assert present(away, forge(world)).status == 401
     assert away.server.services.settings.get("max_transcodes") == 5

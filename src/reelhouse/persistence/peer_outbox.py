@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from reelhouse.persistence.schema import peer_outbox, peer_received
 
@@ -39,6 +39,15 @@ class PeerOutboxRepository:
                 .order_by(peer_outbox.c.created_at, peer_outbox.c.id)
             )
         )
+
+    def pending_counts(self, conn: Connection, kinds: tuple[str, ...]) -> dict[str, int]:
+        """How many entries of these kinds wait, per link (links with none are left out)."""
+        rows = conn.execute(
+            select(peer_outbox.c.link_id, func.count())
+            .where(peer_outbox.c.state == "pending", peer_outbox.c.kind.in_(kinds))
+            .group_by(peer_outbox.c.link_id)
+        )
+        return {str(link_id): int(count) for link_id, count in rows}
 
     def links_waiting(self, conn: Connection, kinds: tuple[str, ...]) -> list[str]:
         return list(

@@ -29,6 +29,7 @@ from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
 from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.revocations import REVOKE_PRINCIPAL
 from reelhouse.services.settings import SettingsService
 
 OUTBOX_DAYS = 7
@@ -244,6 +245,14 @@ class RemoteAdmin:
             )
             stored = self._outbox.entry(conn, entry["id"])
         return _entry_out(stored)
+
+    def revocations_waiting(self, actor: Actor) -> dict[str, int]:
+        """Per link, the friends' revocations queued here that the linked server has not taken yet: the
+        Servers page shows them, so an owner sees that a friend may still sign in there until it answers."""
+        if not can(actor, Action.MANAGE_SETTINGS):
+            raise PermissionDenied("Only admins can manage linked servers.")
+        with self._db.read() as conn:
+            return self._outbox.pending_counts(conn, (REVOKE_PRINCIPAL,))
 
     def outbox(self, actor: Actor, link_id: str) -> list[dict[str, Any]]:
         self._link_seen(actor, link_id)

@@ -39,13 +39,16 @@ class ServerOut(BaseModel):
     scopes_from_peer: list[str] = []
     # Where browsers reach a linked server, as it says: the friend's server switcher links there.
     web_url: str | None = None
+    # For admins: friends' revocations queued for that server and not yet taken (it was away); until then
+    # those friends may still sign in there.
+    revocations_waiting: int | None = None
 
 
 class ServersOut(BaseModel):
     servers: list[ServerOut]
 
 
-def _linked(view: ServerView) -> ServerOut:
+def _linked(view: ServerView, waiting: dict[str, int]) -> ServerOut:
     return ServerOut(
         id=view.link_id or "this",
         name=view.name,
@@ -66,6 +69,7 @@ def _linked(view: ServerView) -> ServerOut:
         scopes_to_peer=list(view.scopes_to_peer),
         scopes_from_peer=list(view.scopes_from_peer),
         web_url=view.web_url,
+        revocations_waiting=waiting.get(view.link_id or "", 0),
     )
 
 
@@ -99,7 +103,12 @@ async def list_servers(request: web.Request) -> web.StreamResponse:
     linked: list[ServerOut] = []
     if admin and svc.peer_links is not None:
         views = await call(request, svc.peer_links.views)
-        linked = [_linked(v) for v in views]
+        waiting = (
+            await call(request, svc.remote_admin.revocations_waiting, who)
+            if svc.remote_admin is not None
+            else {}
+        )
+        linked = [_linked(v, waiting) for v in views]
     elif svc.peer_links is not None and svc.federation is not None:
         # A friend sees the linked servers that let them in (to sign in there), by name and status only.
         shared = set(await call(request, svc.federation.shared_with, who))

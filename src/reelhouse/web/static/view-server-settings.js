@@ -25,7 +25,9 @@ async function drawOutbox(box, id) {
   if (!entries.length) return;
   box.append(h("h2", {}, "Changes waiting or sent later"),
     h("ul", { class: "outbox", "aria-label": "Queued changes" }, entries.map((e) => {
-      const cancel = e.state === "pending"
+      // A revocation is never cancelled nor expires: it waits until the server answers.
+      const revocation = e.kind !== "settings";
+      const cancel = e.state === "pending" && !revocation
         ? h("button", { type: "button", onclick: async () => {
           try {
             await del(`/api/servers/${encodeURIComponent(id)}/outbox/${encodeURIComponent(e.id)}`);
@@ -35,8 +37,11 @@ async function drawOutbox(box, id) {
         } }, "Cancel")
         : null;
       return h("li", { dataset: { entry: e.id, state: e.state } },
-        h("span", { class: "badge" }, STATE[e.state] || e.state), " ", describe(e.changes),
-        ` (queued ${new Date(e.created_at * 1000).toLocaleString()}; expires ${new Date(e.expires_at * 1000).toLocaleString()})`,
+        h("span", { class: "badge" }, STATE[e.state] || e.state), " ",
+        revocation ? `A friend's access ended here (revocation ${e.changes.seq ?? ""})` : describe(e.changes),
+        revocation
+          ? ` (queued ${new Date(e.created_at * 1000).toLocaleString()}; never expires)`
+          : ` (queued ${new Date(e.created_at * 1000).toLocaleString()}; expires ${new Date(e.expires_at * 1000).toLocaleString()})`,
         e.last_error && e.state === "refused" ? h("p", { class: "error" }, e.last_error) : null,
         cancel);
     })));

@@ -40,6 +40,8 @@ function linkedRows(s) {
     s.round_trip_ms == null ? null : ["Round trip", `${s.round_trip_ms} ms`],
     skew == null ? null : ["Clock difference", `${skew} s`],
     s.address ? ["Address", s.address] : null,
+    // A friend unshared here keeps signing in there until that server takes the revocation.
+    s.revocations_waiting ? ["Revocations waiting", `${s.revocations_waiting} ${s.revocations_waiting === 1 ? "friend's access" : "friends' access"} ended here, not yet taken by that server: sent when it answers`] : null,
     ["It may, here", s.scopes_to_peer.join(", ") || "nothing"],
     ["This server may, there", s.scopes_from_peer.join(", ") || "nothing"],
   ].filter(Boolean);
