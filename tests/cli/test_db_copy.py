@@ -4,6 +4,7 @@ lost, the source untouched, the audit chain and head still verifying, and every 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from sqlalchemy import func, insert, select, text, update
 from reelhouse.domain.access import Role
 from reelhouse.persistence.copying import CopyMismatch, copy_database, read_only_sqlite, verify
 from reelhouse.persistence.database import Database
-from reelhouse.persistence.schema import items, metadata, peer_denied_keys, peer_links, scan_errors
+from reelhouse.persistence.schema import audit_log, items, metadata, peer_denied_keys, peer_links, scan_errors
 from reelhouse.services.listener_record import write_record
 from tests.cli.test_cli import reelhouse
 from tests.harness import Client, RunningServer
@@ -194,8 +195,20 @@ def _copies_everything(shared: Installation, url: str, tmp_path: Path) -> None:
         "peer_links",
     ):
         assert checks[name][0] > 0, name
+    # The head file the source's server wrote beside grant.key names the copy's newest entry, and verifies.
+    head = json.loads((installation.data / "audit-head.json").read_text(encoding="utf-8"))
+    target = Database(url)
+    try:
+        with target.read() as conn:
+            newest = conn.execute(
+                select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc())
+            ).first()
+    finally:
+        target.close()
+    assert newest is not None and (head["seq"], head["hash"]) == (newest.seq, newest.hash)
     audit = reelhouse(installation.data, "audit", env={"REELHOUSE_DATABASE_URL": url})
-    assert audit.returncode == 0 and "hash chain: intact" in audit.stdout, audit.stdout + audit.stderr
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert audit.stdout.strip().splitlines()[-1] == "hash chain: intact", audit.stdout
     _serves_the_same(installation, url)
 
 
