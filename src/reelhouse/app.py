@@ -458,10 +458,12 @@ class Reelhouse:
 
     async def _on_cleanup(self, _app: web.Application) -> None:
         await self.tunnel_dialer.stop()
-        for site in self._tls_sites:
-            await site.end()
+        # The peer listener stops (noting its TLS connections) before every TLS site ends them: in the other
+        # order its connections were never noted, and one whose client stays silent kept its socket open.
         if self._peer_runner is not None:
             await self._peer_runner.cleanup()
+        for site in self._tls_sites:
+            await site.end()
         await self.portmap.stop()
         # Before the executor goes: the goodbye records tell browsers at once that the hint is gone.
         await asyncio.get_running_loop().run_in_executor(self.executor, self.lan.close)

@@ -4,10 +4,12 @@ malformed frames get a clean 4xx that quotes nothing back."""
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import socket
 import ssl
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +131,26 @@ def test_a_guesser_on_another_address_gets_one_attempt_and_the_code_dies(
     right = Initiator(issued.code, load_identity(tmp_path / "home").spki)
     assert ask(port, "POST", "/peer/v1/pair/start", json.dumps(right.start(away_fp)).encode())[0] == 404
     assert away.server.peering.links() == []
+
+
+def test_stopping_leaves_no_socket_open_for_a_client_that_stays_silent(tmp_path: Path) -> None:
+    """A client that keeps its connection and never answers the TLS close: the server's stop still closes its end.
+    The peer listener's connections used to be noted only after the step that aborts the noted ones had run, so
+    such a socket stayed open for ever and surfaced as a ResourceWarning in whichever test collected it."""
+    server = RunningServer(tmp_path / "alone", peer_port=0)
+    try:
+        server.server.peering.issue_code(OWNER)
+        port = listening(server)
+        client = _context().wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5))
+        client.sendall(b"GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert client.recv(12).startswith(b"HTTP/1.1")
+    finally:
+        server.stop()
+    del server
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gc.collect()
+    finally:
+        client.close()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
