@@ -481,6 +481,7 @@ class _Dialer:
         assert isinstance(sock, ssl.SSLSocket)
         der = sock.getpeercert(binary_form=True)
         if der is None:
+            self._conn.close()  # no __exit__ runs for a dialer that never finished being made
             raise PairingFailed("The other server presented no certificate.")
         self.certificate = der
 
