@@ -170,7 +170,7 @@ def table_checksum(conn: Connection, table: Table) -> tuple[int, str]:
     result = conn.execute(select(*columns).order_by(*order).execution_options(yield_per=BATCH))
     while rows := result.fetchmany(BATCH):
         for row in rows:
-            line = [_canonical(column, value) for column, value in zip(columns, row, strict=True)]
+            line = [canonical(column, value) for column, value in zip(columns, row, strict=True)]
             digest.update(
                 json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
             )
@@ -192,7 +192,7 @@ def _sort_key(conn: Connection, column: Column[Any]) -> Any:
     return column
 
 
-def _canonical(column: Column[Any], value: Any) -> Any:
+def canonical(column: Column[Any], value: Any) -> Any:
     """One value as both databases' drivers hand it back, written the same way: floats by repr (exact, and
     -0.0, inf and NaN kept), booleans as booleans whether stored as 0/1 or true/false, blobs as hex, JSON with
     sorted keys, datetimes as UTC ISO text (a naive one is taken to be UTC already)."""
