@@ -1,6 +1,7 @@
 """Acting on how another account signs in needs the admin's own password sign-in, as changing one's own does:
 an API token with the admin scope must not reset a password or PIN, delete, disable or promote a user, nor
-create or invite an admin, whose password its holder would choose (issue #13's rule, applied to others)."""
+create or invite an admin, whose password its holder would choose, nor decide whether admins need a second
+factor (issue #13's rule, applied to others)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def test_an_admin_token_cannot_act_on_how_others_sign_in(running: RunningServer)
     assert alice.get("/api/me").status == 200
     assert login(running.anonymous(), "alice").status == 200
     assert session.get("/api/invitations").json() == []
+
+
+def test_only_a_password_session_changes_whether_admins_need_a_second_factor(running: RunningServer) -> None:
+    session, token, _member, _profile = _people(running)
+    settings = running.server.services.settings
+    refused = token.request("PATCH", "/api/settings", body={"values": {"require_2fa_for_admins": True}})
+    assert refused.status == 403, refused.body
+    assert settings.get("require_2fa_for_admins") is False
+    # Any other setting is the admin scope's to change, and the owner's session may change this one.
+    assert token.request("PATCH", "/api/settings", body={"values": {"server_name": "Den"}}).status == 200
+    changed = session.request("PATCH", "/api/settings", body={"values": {"require_2fa_for_admins": True}})
+    assert changed.status == 200, changed.body
+    assert settings.get("require_2fa_for_admins") is True
 
 
 def test_an_admin_token_still_shares_and_makes_members(running: RunningServer) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import re
 import secrets
 
+from reelhouse.domain.settings import SIGN_IN_SETTINGS
 from reelhouse.errors import InvalidInput
 
 CODE_DIGITS = 12
@@ -189,8 +190,6 @@ def classify_status(
     return ServerStatus.ONLINE
 
 
-# Settings whose change alters how people sign in to a server: never over a link.
-_AUTHENTICATION_SETTINGS = frozenset({"require_2fa_for_admins"})
 # peer_tunnel too: turned off over the tunnel itself, it would cut the only way home reaches this server.
 # lan_discovery: announcing on a network is this machine's presence there, for whoever stands beside it to
 # decide, never a linked server.
@@ -207,7 +206,8 @@ def dangerous_settings_change(
     about authentication, or moving the perimeter (the home networks, trusted proxies, allowed host names, the
     tunnel, LAN discovery). Values are compared as sent, before validation, so a refusal never depends on
     whether the batch would also have been invalid."""
-    if _AUTHENTICATION_SETTINGS & changes.keys():
+    # Settings whose change alters how people sign in to a server: never over a link.
+    if SIGN_IN_SETTINGS & changes.keys():
         return DangerousAction.DISABLE_AUTHENTICATION
     if _PERIMETER_SETTINGS & changes.keys():
         return DangerousAction.CHANGE_PERIMETER

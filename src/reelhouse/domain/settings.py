@@ -150,6 +150,10 @@ class Setting:
     choices: tuple[str, ...] = ()  # an enum's values, for forms rendered elsewhere (a linked server's page)
 
 
+# Settings that decide how people sign in: changed only by a password sign-in's session or the CLI, never by an
+# API token (services/settings.py), and never over a link (domain/peers.py).
+SIGN_IN_SETTINGS = frozenset({"require_2fa_for_admins"})
+
 REGISTRY: tuple[Setting, ...] = (
     Setting(
         "server_name", "text", "Reelhouse", "The name clients and invitations show.", _text(64), "general"

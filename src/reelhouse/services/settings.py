@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from reelhouse.domain import settings as registry
-from reelhouse.domain.access import Action, Actor, can
+from reelhouse.domain.access import OTHERS_SIGN_IN, Action, Actor, can, signed_in_with_password
 from reelhouse.errors import PermissionDenied
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.settings import SettingsRepository
@@ -78,6 +78,9 @@ class SettingsService:
         with self._lock:
             parsed = registry.validate_batch(self._values, changes)
             changed = {k: v for k, v in parsed.items() if self._values[k] != v}
+            if registry.SIGN_IN_SETTINGS & changed.keys() and not signed_in_with_password(actor):
+                # Whether admins need a second factor is their account security: not an API token's to change.
+                raise PermissionDenied(OTHERS_SIGN_IN)
             if not changed:
                 if within is not None:
                     with self._db.begin() as conn:
