@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from reelhouse.domain.access import Role
-from reelhouse.persistence.copying import CopyMismatch, copy_database, read_only_sqlite, verify
+from reelhouse.persistence.copying import CopyMismatch, CopyRefused, copy_database, read_only_sqlite, verify
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.schema import audit_log, items, metadata, peer_denied_keys, peer_links, scan_errors
 from reelhouse.services.listener_record import write_record
@@ -322,3 +323,28 @@ def test_a_running_server_is_refused(installation: Installation, tmp_path: Path)
         stand_in.kill()
         stand_in.wait()
         record.unlink()
+
+
+def test_a_source_with_a_table_or_column_the_schema_lacks_is_refused(
+    installation: Installation, tmp_path: Path
+) -> None:
+    own = tmp_path / "own.db"
+    shutil.copyfile(installation.db, own)
+    for statement, named in (
+        ("ALTER TABLE users ADD COLUMN nickname TEXT", "users.nickname"),
+        ("CREATE TABLE notes (body TEXT)", "notes"),
+    ):
+        with sqlite3.connect(own) as conn:
+            conn.execute(statement)
+        target = Database(f"sqlite:///{tmp_path / 'copy.db'}")
+        try:
+            with read_only_sqlite(own) as source, pytest.raises(CopyRefused, match=named):
+                copy_database(source, target)
+        finally:
+            target.close()
+        assert not (tmp_path / "copy.db").exists() or _tables(tmp_path / "copy.db") == 0
+
+
+def _tables(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0])

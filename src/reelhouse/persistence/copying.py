@@ -226,10 +226,20 @@ def _check_source(source: Connection) -> None:
             f"copies revision {head}: start `reelhouse serve` once with this version (it migrates and backs up "
             "the database), stop it, then copy"
         )
-    unknown = [name for name in inspect(source).get_table_names() if not _known(name)]
+    inspector = inspect(source)
+    present = inspector.get_table_names()
+    unknown = [name for name in present if not _known(name)]
+    # Columns too: the copy writes the schema's columns, so one added by hand would be left behind.
+    unknown += [
+        f"{name}.{column['name']}"
+        for name in present
+        if name in metadata.tables
+        for column in inspector.get_columns(name)
+        if column["name"] not in metadata.tables[name].columns
+    ]
     if unknown:
         raise CopyRefused(
-            f"the source holds tables this version does not know ({', '.join(sorted(unknown))}); "
+            f"the source holds tables or columns this version does not know ({', '.join(sorted(unknown))}); "
             "copying would leave them behind, so nothing was copied"
         )
 
