@@ -12,7 +12,7 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.scanner.runner import Scanner
 from tests.mediagen import MediaKit
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, choose, chosen_database_url
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,11 +58,26 @@ def postgres_empty_url(postgres_server: PostgresServer) -> Iterator[str]:
     yield from _postgres_database(postgres_server, migrated=False)
 
 
+@pytest.fixture(autouse=True)
+def _chosen_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With `--database=postgresql`, every test gets a fresh migrated PostgreSQL database, which
+    RunningServer, the `db` fixture and the CLI helpers use instead of SQLite in the data folder."""
+    if request.config.getoption("--database") != "postgresql":
+        yield
+        return
+    choose(str(request.getfixturevalue("postgres_url")))
+    try:
+        yield
+    finally:
+        choose(None)
+
+
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(tmp_path: Path) -> str:
     """A migrated database's URL: SQLite in tmp_path, or PostgreSQL with `pytest --database=postgresql`."""
-    if request.config.getoption("--database") == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
+    chosen = chosen_database_url()
+    if chosen is not None:
+        return chosen
     url = f"sqlite:///{tmp_path / 'r.db'}"
     database = Database(url)
     database.migrate()

@@ -16,6 +16,7 @@ from aiohttp import web
 from reelhouse.app import Reelhouse, open_listeners
 from reelhouse.config import load_config
 from reelhouse.domain.access import Role, system_actor
+from tests.postgres import chosen_database_url
 
 
 @dataclass
@@ -87,6 +88,9 @@ class RunningServer:
     def __init__(self, data_dir: Path, https: bool = False, **overrides: Any) -> None:
         self._https = https
         self.https_port: int | None = None
+        chosen = chosen_database_url()
+        if chosen is not None and "database_url" not in overrides:
+            overrides["database_url"] = chosen
         config = load_config(
             environ={},
             overrides={

@@ -15,13 +15,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import Connection, create_engine
 
-from reelhouse.persistence.database import Database
+from reelhouse.persistence.database import Database, postgres_url
 
 USER = "reelhouse"
 TEMPLATE = "reelhouse_migrated"
@@ -164,3 +167,43 @@ class PostgresServer:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+# The database the running test uses when the suite runs with `--database=postgresql`: RunningServer, the
+# `db` fixture and the CLI helpers read it, so one test body runs against either database.
+_chosen: list[str] = []
+
+
+def chosen_database_url() -> str | None:
+    return _chosen[-1] if _chosen else None
+
+
+def choose(url: str | None) -> None:
+    _chosen.clear()
+    if url is not None:
+        _chosen.append(url)
+
+
+def database_env() -> dict[str, str]:
+    """The environment that points a `reelhouse` subprocess at the chosen database (none for SQLite)."""
+    chosen = chosen_database_url()
+    return {} if chosen is None else {"REELHOUSE_DATABASE_URL": chosen}
+
+
+@contextmanager
+def raw_connection(data_dir: Path) -> Iterator[Connection]:
+    """A transaction on the server's database behind its back: the data folder's SQLite file, or the chosen
+    PostgreSQL database. Statements use `?` placeholders on both (exec_sql)."""
+    chosen = chosen_database_url()
+    engine = create_engine(postgres_url(chosen) if chosen else f"sqlite:///{data_dir / 'reelhouse.db'}")
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def exec_sql(conn: Connection, statement: str, *params: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        statement = statement.replace("%", "%%").replace("?", "%s")
+    return conn.exec_driver_sql(statement, tuple(params))

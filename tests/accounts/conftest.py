@@ -4,7 +4,6 @@ proxy to play callers from anywhere, and a count of the server's password hash c
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from argon2 import PasswordHasher
 
 from reelhouse.domain.access import system_actor
 from tests.harness import Answer, Client, RunningServer
+from tests.postgres import database_env, exec_sql, raw_connection
 
 PASSWORD = "correct horse battery"
 
@@ -35,6 +35,7 @@ def cli(
     env.update(
         {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": str(columns)}
     )
+    env.update(database_env())
     return subprocess.run(
         [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],
         input=stdin,
@@ -47,11 +48,10 @@ def cli(
 
 
 def sql(data_dir: Path, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Read or change the server's SQLite file behind its back, as an attacker or a clock would."""
-    with sqlite3.connect(data_dir / "reelhouse.db") as conn:
-        rows = list(conn.execute(statement, params))
-        conn.commit()
-    return rows
+    """Read or change the server's database behind its back, as an attacker or a clock would."""
+    with raw_connection(data_dir) as conn:
+        answer = exec_sql(conn, statement, *params)
+        return [tuple(row) for row in answer] if answer.returns_rows else []
 
 
 # A reverse proxy on the loopback that the server trusts: what it forwards decides where a caller is, so tests

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from reelhouse.domain.access import system_actor
 from reelhouse.persistence.audit import CHECKPOINT, row_digest
 from tests.accounts.conftest import sql
 from tests.harness import RunningServer
+from tests.postgres import database_env, exec_sql, raw_connection
 
 
 def _grow(running: RunningServer, count: int = 5) -> None:
@@ -44,9 +44,8 @@ def _chain_now(running: RunningServer) -> dict[str, Any]:
 
 def _rehash(data_dir: Path, from_seq: int) -> None:
     """What an attacker who read the code does after an edit: recompute every hash from there on."""
-    with sqlite3.connect(data_dir / "reelhouse.db") as conn:
-        conn.row_factory = sqlite3.Row
-        rows = list(conn.execute("SELECT * FROM audit_log ORDER BY seq"))
+    with raw_connection(data_dir) as conn:
+        rows = list(conn.exec_driver_sql("SELECT * FROM audit_log ORDER BY seq").mappings())
         prev_hash = None
         for row in rows:
             fields = dict(row)
@@ -54,12 +53,14 @@ def _rehash(data_dir: Path, from_seq: int) -> None:
                 if prev_hash is not None:
                     fields["prev_hash"] = prev_hash
                 fields["hash"] = row_digest(type("Row", (), fields))
-                conn.execute(
+                exec_sql(
+                    conn,
                     "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?",
-                    (fields["prev_hash"], fields["hash"], fields["seq"]),
+                    fields["prev_hash"],
+                    fields["hash"],
+                    fields["seq"],
                 )
             prev_hash = fields["hash"]
-        conn.commit()
 
 
 def _last_seq(data_dir: Path) -> int:
@@ -217,6 +218,7 @@ def test_writers_in_other_processes_keep_the_head_on_the_chain(running: RunningS
     _grow(running, 2)
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
     env.update({"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(running.data_dir / "xdg")})
+    env.update(database_env())
     command = [sys.executable, "-m", "reelhouse.cli.main", "settings", "set"]
     writers = [
         subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -74,7 +75,10 @@ def test_sqlite_only_tools_say_what_they_do_on_postgresql(postgres_url: str, tmp
         with pytest.raises(DatabaseError, match="pg_dump"):
             db.backup_to(tmp_path / "copy.db")
         assert not (tmp_path / "copy.db").exists()
-        assert "pg_amcheck" in db.integrity_check()
+        assert db.integrity_check() == "ok"
+        with db.begin() as conn:
+            conn.execute(text("DROP INDEX ix_items_search"))
+        assert db.integrity_check() == "the search index (ix_items_search) is missing"
         with db.walk() as conn:
             assert conn.execute(text("SELECT count(*) FROM items")).scalar() == 0
     finally:
@@ -87,3 +91,20 @@ def test_missing_postgresql_binaries_fail_with_the_package_to_install(
     monkeypatch.setattr(postgres.glob, "glob", lambda _pattern: [])
     with pytest.raises(RuntimeError, match="apt-get install postgresql"):
         postgres.PostgresServer()
+
+
+def test_json_patch_merges_as_sqlites_does(postgres_url: str, tmp_path: Path) -> None:
+    """The scanner merges items.extra with json_patch, which PostgreSQL gets from migration 0034."""
+    target = '{"a":1,"keep":"x","ids":{"imdb":"tt1","tmdb":"2"},"gone":true}'
+    patch = '{"a":2,"ids":{"tmdb":"3","tvdb":"4"},"gone":null,"new":[1,2]}'
+    answers = []
+    for url in (postgres_url, f"sqlite:///{tmp_path / 'r.db'}"):
+        db = Database(url)
+        try:
+            with db.read() as conn:
+                merged = conn.execute(text("SELECT json_patch(:t, :p)"), {"t": target, "p": patch}).scalar()
+            answers.append(json.loads(merged))
+        finally:
+            db.close()
+    assert answers[0] == answers[1] == {"a": 2, "keep": "x", "ids": {"imdb": "tt1", "tmdb": "3", "tvdb": "4"},
+                                         "new": [1, 2]}  # fmt: skip

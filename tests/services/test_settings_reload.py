@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import RunningServer
+from tests.postgres import database_env
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def running(tmp_path: Path) -> Iterator[RunningServer]:
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")} | database_env()
     return subprocess.run(
         [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],
         capture_output=True,

@@ -46,6 +46,8 @@ from reelhouse.domain.library import (
     StreamInfo,
     SubtitleInfo,
 )
+from reelhouse.persistence import text_search
+from reelhouse.persistence.portable import json_field
 from reelhouse.persistence.schema import (
     item_genres,
     item_tags,
@@ -79,8 +81,8 @@ _SORT_COLUMNS = {
     ItemSort.TAKEN: items.c.taken_key,
 }
 # The camera the scanner read from EXIF (scanner/identify.py keeps it in the item's extra JSON).
-_CAMERA = func.json_extract(items.c.extra, "$.camera")
-_EXTRA_TYPE = func.json_extract(items.c.extra, "$.extra_type")
+_CAMERA = json_field(items.c.extra, "camera")
+_EXTRA_TYPE = json_field(items.c.extra, "extra_type")
 
 
 def _extra_type(value: object) -> str | None:
@@ -495,6 +497,14 @@ class CatalogueRepository:
                 .limit(limit)
             )
             rows = best_first(conn, stmt, fts_match(tokens), limit, limit)
+        elif conn.dialect.name == "postgresql":
+            stmt = (
+                select(*_SUMMARY_COLUMNS)
+                .where(text_search.matches(tokens), scope_clause(scope, library_index=False))
+                .order_by(text_search.rank(tokens).desc(), items.c.sort_title)
+                .limit(limit)
+            )
+            rows = list(conn.execute(stmt).all())
         else:
             clauses = [items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens]
             stmt = (

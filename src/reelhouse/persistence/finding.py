@@ -38,6 +38,7 @@ from reelhouse.domain.finding import (
     ViewerMarks,
 )
 from reelhouse.domain.library import ItemKind, LibraryKind
+from reelhouse.persistence import text_search
 from reelhouse.persistence.catalogue import (
     _SUMMARY_COLUMNS,
     HITS,
@@ -154,7 +155,9 @@ def _visible(conn: Connection, scope: LibraryScope, item_id: str) -> bool:
     return found is not None
 
 
-def _text_clause(words: str, kinds: frozenset[ItemKind] | None, fts: bool) -> ColumnElement[bool]:
+def _text_clause(
+    words: str, kinds: frozenset[ItemKind] | None, fts: bool, dialect: str
+) -> ColumnElement[bool]:
     """Titles with every word of ``words``, as search finds them: through the FTS5 index where there is one
     (each word starts a word of the title; the index also narrows to ``kinds``), else each word anywhere."""
     tokens = search_tokens(words)
@@ -163,6 +166,8 @@ def _text_clause(words: str, kinds: frozenset[ItemKind] | None, fts: bool) -> Co
     if fts:
         hits = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :title_words")
         return ITEM_ROW.in_(hits.bindparams(title_words=fts_match(tokens, kinds)).columns(rowid=Integer()))
+    if dialect == "postgresql":
+        return text_search.matches(tokens, kinds)
     return and_(*(items.c.title.ilike("%" + _escape_like(t) + "%", escape="\\") for t in tokens))
 
 
@@ -173,6 +178,7 @@ def _where(
     labels_in_use: frozenset[str] | None,
     fts: bool = False,
     by_words: bool | None = None,
+    dialect: str = "",
 ) -> ColumnElement[bool]:
     """``fts``: words to search for are looked up in the FTS5 index, and the rows are reached from its matches.
     SQLite, without statistics, would rather walk the library's whole kind through a browse index and test each
@@ -207,7 +213,7 @@ def _where(
         credited = select(item_people.c.item_id).where(item_people.c.person_id.in_(query.person_ids))
         clauses.append(items.c.id.in_(credited))
     if query.text:
-        clauses.append(_text_clause(query.text, query.kinds, fts))
+        clauses.append(_text_clause(query.text, query.kinds, fts, dialect))
     if query.name_starts_with:
         clauses.append(items.c.sort_title.ilike(_escape_like(query.name_starts_with) + "%", escape="\\"))
     if query.genres:
@@ -229,6 +235,14 @@ def _where(
     if query.present_only:
         clauses.append(items.c.missing.is_(False))
     return and_(true(), *clauses)
+
+
+def _relevance(conn: Connection, query: FindQuery) -> list[Any]:
+    """PostgreSQL's best matches first for a search by relevance; SQLite ranks in its index (_best_matches)."""
+    tokens = search_tokens(query.text or "")
+    if conn.dialect.name != "postgresql" or not tokens or FindSort.RELEVANCE not in query.sort:
+        return []
+    return [text_search.rank(tokens).desc()]
 
 
 def _page(conn: Connection, where: Any, order: list[Any], query: FindQuery) -> list[str]:
@@ -296,8 +310,8 @@ class ItemFinder:
             if family is not None and not _visible(conn, scope, family):
                 return None
         fts = conn.dialect.name == "sqlite"
-        where = _where(scope, query, library_kind, labels_in_use, fts)
-        order: list[Any] = []
+        where = _where(scope, query, library_kind, labels_in_use, fts, dialect=conn.dialect.name)
+        order = _relevance(conn, query)
         for sort in query.sort:
             column = _sort_column(scope, sort)
             order.append(column.desc() if query.descending else column.asc())
@@ -345,12 +359,13 @@ class ItemFinder:
         fts = conn.dialect.name == "sqlite"
         chosen: list[list[str]] = []
         for query in queries:
-            order = [items.c.sort_title, items.c.id]
+            order = [*_relevance(conn, query), items.c.sort_title, items.c.id]
             if fts:
                 bare = _where(scope, replace(query, text=None), None, labels_in_use, fts, by_words=True)
                 chosen.append(self._best_matches(conn, query, bare, order))
             else:
-                chosen.append(_page(conn, _where(scope, query, None, labels_in_use, fts), order, query))
+                where = _where(scope, query, None, labels_in_use, fts, dialect=conn.dialect.name)
+                chosen.append(_page(conn, where, order, query))
         every = [item_id for ids in chosen for item_id in ids]
         found = {str(f.summary.id): f for f in self.rows(conn, scope, every, needs)}
         return [[found[i] for i in ids if i in found] for ids in chosen]

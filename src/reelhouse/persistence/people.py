@@ -25,6 +25,7 @@ from reelhouse.persistence.catalogue import (
     scope_clause,
     search_tokens,
 )
+from reelhouse.persistence.portable import json_field
 from reelhouse.persistence.schema import (
     collections,
     item_collections,
@@ -83,7 +84,7 @@ class PeopleRepository:
             .order_by(
                 items.c.year.is_(None),
                 items.c.year,
-                func.coalesce(func.json_extract(items.c.extra, "$.premiered"), "~"),
+                func.coalesce(json_field(items.c.extra, "premiered"), "~"),
                 items.c.sort_title,
                 items.c.id,
             )

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, select, tuple_
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from reelhouse.domain.access import LibraryScope
 from reelhouse.persistence.catalogue import scope_clause
+from reelhouse.persistence.portable import upsert
 from reelhouse.persistence.schema import display_preferences, items, play_state
 
 
@@ -78,7 +78,7 @@ class PlayStateRepository:
             "watched": watched,
             "updated_at": now,
         }
-        statement = sqlite_insert(play_state).values(
+        statement = upsert(conn, play_state).values(
             user_id=scope.user_id, item_id=item_id, play_count=1 if finished_now else 0, **values
         )
         update: dict[str, Any] = dict(values)
@@ -94,7 +94,7 @@ class PlayStateRepository:
         values: dict[str, Any] = {"updated_at": at}
         if finished:
             values |= {"position": 0.0, "watched": True}
-        statement = sqlite_insert(play_state).values(
+        statement = upsert(conn, play_state).values(
             user_id=scope.user_id,
             item_id=item_id,
             play_count=1,
@@ -117,7 +117,7 @@ class PlayStateRepository:
         self, conn: Connection, scope: LibraryScope, item_id: str, **marks: float | int | None
     ) -> None:
         """The viewer's favourite and rating marks, kept beside (and never resetting) their progress."""
-        statement = sqlite_insert(play_state).values(
+        statement = upsert(conn, play_state).values(
             user_id=scope.user_id,
             item_id=item_id,
             position=0.0,
@@ -198,7 +198,7 @@ class DisplayPreferencesRepository:
         return found
 
     def save(self, conn: Connection, user_id: str, screen: str, client: str, body: str) -> None:
-        statement = sqlite_insert(display_preferences).values(
+        statement = upsert(conn, display_preferences).values(
             user_id=user_id, screen=screen, client=client, body=body, updated_at=time.time()
         )
         conn.execute(

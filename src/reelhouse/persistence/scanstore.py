@@ -13,6 +13,7 @@ from reelhouse.domain.access import label_mask
 from reelhouse.domain.ids import new_id
 from reelhouse.domain.ratings import PENDING_RANK, UNKNOWN_RANK
 from reelhouse.domain.scanning import ScanIssue
+from reelhouse.persistence.portable import json_has
 from reelhouse.persistence.schema import (
     collections,
     item_collections,
@@ -48,14 +49,15 @@ _PRUNE_CONTAINERS = text(
 ).bindparams(bindparam("kinds", expanding=True))
 _CONTAINER_MISSING = text(
     "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM items c WHERE c.parent_id = items.id "
-    "AND c.missing = 0) WHERE library_id = :lib AND kind IN :kinds"
+    "AND NOT c.missing) WHERE library_id = :lib AND kind IN :kinds"
 ).bindparams(bindparam("kinds", expanding=True))
 
 
+# IS DISTINCT FROM (SQLite 3.39+, PostgreSQL): NULL-safe "differs", spelled alike on both.
 _INHERIT_FROM_TOP = tuple(
     text(
         f"UPDATE items SET {column} = (SELECT t.{column} FROM items t WHERE t.id = items.top_id) "  # noqa: S608 (fixed names)
-        f"WHERE library_id = :lib AND top_id != id AND {column} IS NOT "
+        f"WHERE library_id = :lib AND top_id != id AND {column} IS DISTINCT FROM "
         f"(SELECT t.{column} FROM items t WHERE t.id = items.top_id)"
     )
     for column in ("rating_rank", "label_mask")
@@ -67,8 +69,9 @@ _UNPEND_TOPS = text(
 _FROM_TOP = text(
     "UPDATE items SET rating_rank = (SELECT t.rating_rank FROM items t WHERE t.id = items.top_id), "
     "label_mask = (SELECT t.label_mask FROM items t WHERE t.id = items.top_id) "
-    "WHERE id IN :ids AND top_id != id AND (rating_rank IS NOT (SELECT t.rating_rank FROM items t "
-    "WHERE t.id = items.top_id) OR label_mask IS NOT (SELECT t.label_mask FROM items t WHERE t.id = items.top_id))"
+    "WHERE id IN :ids AND top_id != id AND (rating_rank IS DISTINCT FROM (SELECT t.rating_rank FROM items t "
+    "WHERE t.id = items.top_id) OR label_mask IS DISTINCT FROM (SELECT t.label_mask FROM items t "
+    "WHERE t.id = items.top_id))"
 ).bindparams(bindparam("ids", expanding=True))
 
 
@@ -204,7 +207,7 @@ class ScanStore:
                             exists().where(item_tags.c.item_id == items.c.id),
                             exists().where(item_people.c.item_id == items.c.id),
                             exists().where(item_collections.c.item_id == items.c.id),
-                            *(func.json_type(items.c.extra, f"$.{key}").is_not(None) for key in NFO_EXTRA),
+                            *(json_has(items.c.extra, key) for key in NFO_EXTRA),
                         ),
                     ),
                 ),

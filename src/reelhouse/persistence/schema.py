@@ -22,6 +22,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 metadata = MetaData()
+# 64-bit where values need it (a label mask's high bits, a file's size): SQLite's INTEGER already is, and is
+# left spelled as it was; PostgreSQL's INTEGER is 32-bit.
+Int64 = Integer().with_variant(BigInteger(), "postgresql")
 
 
 @compiles(Computed, "postgresql")
@@ -89,7 +92,7 @@ items = Table(
     Column("content_rating", String(32)),
     Column("rating_rank", Integer),
     # The top item's label_mask (domain.access): label filters read it from the browse indexes.
-    Column("label_mask", Integer, nullable=False, default=0, server_default="0"),
+    Column("label_mask", Int64, nullable=False, default=0, server_default="0"),
     # Sort keys with NULL as lowest, stored so that browse indexes cover them and (key, id) seeks work.
     Column("year_key", Integer, Computed("coalesce(year, -1)", persisted=True)),
     Column("rating_key", Float, Computed("coalesce(rating, -1.0)", persisted=True)),
@@ -151,7 +154,7 @@ media_files = Table(
     Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False),
     Column("item_id", String(32), ForeignKey("items.id", ondelete="SET NULL")),
     Column("path", Text, nullable=False, unique=True),
-    Column("size", Integer, nullable=False),
+    Column("size", Int64, nullable=False),
     Column("mtime", Float, nullable=False),
     # The file's identity when scanned: a file opened for a viewer must still be this one (services.media_files).
     Column("device", BigInteger),
