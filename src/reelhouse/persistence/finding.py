@@ -50,6 +50,7 @@ from reelhouse.persistence.catalogue import (
     scope_clause,
     search_tokens,
 )
+from reelhouse.persistence.family_names import NamesAt
 from reelhouse.persistence.schema import item_genres, item_people, items, play_state
 
 _family = aliased(items, name="family")
@@ -266,15 +267,24 @@ def _marks(row: Any) -> ViewerMarks:
     )
 
 
+def _titles(conn: Connection, names: NamesAt, rows: Any, at: dict[str, int]) -> dict[str, str]:
+    """The names of the listed rows' parents and top items (other than themselves)."""
+    top_at, parent_at, id_at = at["top_id"], at["parent_id"], at["id"]
+    wanted = {row[parent_at] for row in rows if row[parent_at]}
+    wanted |= {row[top_at] for row in rows if row[top_at] != row[id_at]}
+    return names.titles(conn, wanted)
+
+
 class ItemFinder:
     def __init__(self) -> None:
         # The rows' statement for each scope (and with or without details), built once: building it and
         # working out its cache key took a sixth of a page's time. It holds no more than the scope says.
-        self._statements: dict[tuple[str, bool], Any] = {}
+        self._statements: dict[tuple[str, bool, bool], Any] = {}
         self._lock = threading.Lock()
 
-    def _rows_statement(self, scope: LibraryScope, details: bool) -> Any:
-        key = (repr(scope), details)
+    def _rows_statement(self, scope: LibraryScope, details: bool, named: bool) -> Any:
+        """``named``: the family's names come from the caller's FamilyNames, not from lookups per row."""
+        key = (repr(scope), details, named)
         with self._lock:
             statement = self._statements.get(key)
         if statement is not None:
@@ -282,8 +292,9 @@ class ItemFinder:
         columns: list[Any] = [*_SUMMARY_COLUMNS, items.c.sort_title, items.c.top_id, items.c.duration]
         columns += [items.c.aired, items.c.plot, _GENRE_LIST] if details else [items.c.aired]
         mine = and_(play_state.c.item_id == items.c.id, play_state.c.user_id == scope.user_id)
+        family = _family_columns()
         statement = (
-            select(*columns, *_MARKED, *_family_columns())
+            select(*columns, *_MARKED, *(family[2:] if named else family))
             .select_from(items.outerjoin(play_state, mine))
             .where(items.c.id.in_(_IDS), scope_clause(scope, library_index=False))
         )
@@ -302,6 +313,7 @@ class ItemFinder:
         labels_in_use: frozenset[str] | None = None,
         total: int | None = None,
         needs: Needs = FULL,
+        names: NamesAt | None = None,
     ) -> tuple[list[FoundItem], int] | None:
         """A page of matching items and how many match in all; None when the parent or ancestor asked for is
         not visible, so that hidden and absent answer the same. A listing without its total only says how far
@@ -325,7 +337,7 @@ class ItemFinder:
             total = query.offset + len(ids)
         if total is None:  # the caller may know it from a cache
             total = int(conn.execute(select(func.count()).select_from(items).where(where)).scalar_one())
-        return self.rows(conn, scope, ids, needs), total
+        return self.rows(conn, scope, ids, needs, names), total
 
     def _best_matches(self, conn: Connection, query: FindQuery, where: Any, order: list[Any]) -> list[str]:
         """A page of the items with the query's words, best match first (catalogue.best_first)."""
@@ -352,6 +364,7 @@ class ItemFinder:
         queries: list[FindQuery],
         labels_in_use: frozenset[str] | None = None,
         needs: Needs = FULL,
+        names: NamesAt | None = None,
     ) -> list[list[FoundItem]]:
         """A page of best matches for each query with words (search as you type's groups, Subsonic's search3):
         each ranked on its own, so a few artists are not buried under thousands of tracks, and the rows read
@@ -367,11 +380,16 @@ class ItemFinder:
                 where = _where(scope, query, None, labels_in_use, fts, dialect=conn.dialect.name)
                 chosen.append(_page(conn, where, order, query))
         every = [item_id for ids in chosen for item_id in ids]
-        found = {str(f.summary.id): f for f in self.rows(conn, scope, every, needs)}
+        found = {str(f.summary.id): f for f in self.rows(conn, scope, every, needs, names)}
         return [[found[i] for i in ids if i in found] for ids in chosen]
 
     def rows(
-        self, conn: Connection, scope: LibraryScope, ids: list[str], needs: Needs = FULL
+        self,
+        conn: Connection,
+        scope: LibraryScope,
+        ids: list[str],
+        needs: Needs = FULL,
+        names: NamesAt | None = None,
     ) -> list[FoundItem]:
         """The listed items in ``ids`` order, with their family's names, child counts and the viewer's marks,
         and what else the listing asks for (see Needs).
@@ -379,17 +397,19 @@ class ItemFinder:
         One statement reads the rows, the viewer's marks, the family's names, the child counts and the
         genres: each further statement cost more in Python than SQLite spends on its lookups (a page of
         albums took twice our own browse page). Only the episodes and tracks under folders, when asked for,
-        take a pass of their own."""
+        take a pass of their own. With ``names`` (persistence/family_names.py) the family's names come from
+        there instead: a page names the same few families again and again."""
         if not ids:
             return []
-        result = conn.execute(self._rows_statement(scope, needs.details), {"ids": ids})
+        result = conn.execute(self._rows_statement(scope, needs.details, names is not None), {"ids": ids})
         # Fields by position, not by name: a Row's attribute lookup costs about ten times its index, and a
         # page of a hundred rows reads a dozen of the finder's own fields from each.
         at = {key: i for i, key in enumerate(result.keys())}
         rows = {r[at["id"]]: r for r in result}
         leaves = self._leaves(conn, scope, rows.values()) if needs.leaves else {}
-        top_at, parent_at, marked_at = at["top_id"], at["parent_id"], at["m_user"]
-        title_at, top_title_at, count_at = at["parent_title"], at["top_title"], at["child_count"]
+        top_at, parent_at = at["top_id"], at["parent_id"]
+        marked_at, count_at = at["m_user"], at["child_count"]
+        titles = None if names is None else _titles(conn, names, rows.values(), at)
         sort_at, duration_at, aired_at = at["sort_title"], at["duration"], at["aired"]
         plot_at, genres_at = (at["plot"], at["genre_list"]) if needs.details else (None, None)
         found: list[FoundItem] = []
@@ -397,10 +417,15 @@ class ItemFinder:
             row = rows.get(item_id)
             if row is None:
                 continue
-            top_id, parent_title = row[top_at], row[title_at]
+            top_id, parent_id = row[top_at], row[parent_at]
             under = leaves.get(item_id)
-            # An album's or a season's top item is its parent, whose name the row already carries.
-            top_title = parent_title if top_id == row[parent_at] else row[top_title_at]
+            if titles is None:
+                parent_title = row[at["parent_title"]]
+                # An album's or a season's top item is its parent, whose name the row already carries.
+                top_title = parent_title if top_id == parent_id else row[at["top_title"]]
+            else:
+                parent_title = titles.get(parent_id) if parent_id else None
+                top_title = titles.get(top_id)
             genres = row[genres_at] if genres_at is not None else None
             found.append(
                 FoundItem(

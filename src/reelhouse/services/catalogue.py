@@ -28,6 +28,7 @@ from reelhouse.domain.people import CollectionCard, CollectionDetail, Lyrics, Pe
 from reelhouse.errors import InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.catalogue import CatalogueRepository, Listing
 from reelhouse.persistence.database import Database
+from reelhouse.persistence.family_names import FamilyNames
 from reelhouse.persistence.finding import ItemFinder
 from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.people import PeopleRepository
@@ -158,6 +159,8 @@ class CatalogueService:
         self._people = people or PeopleRepository()
         self._totals = TotalsCache()
         self._finder = ItemFinder()
+        # Listings' parent and top item names, kept per catalogue version (cleared with the totals).
+        self._names = FamilyNames()
         # One background worker finds the rest of an ordering's anchors after its first deep page, so a jump
         # to any later page is a seek rather than a walk; the generation stops work that a change made stale.
         self._filler = ThreadPoolExecutor(
@@ -268,6 +271,7 @@ class CatalogueService:
         """Called when a scan or a library change may have changed what pages contain."""
         self._generation += 1
         self._totals.clear()
+        self._names.clear()
 
     def item(self, actor: Actor, item_id: str) -> ItemDetail:
         with self._db.read() as conn:
@@ -327,6 +331,7 @@ class CatalogueService:
         Subsonic's search has no place for a total, which for a common word reads every match (about 4 ms at
         100,000 tracks)."""
         _check_find(actor, query)
+        names = self._names.current()
         with self._db.read() as conn:
             library = None
             if query.library_id is not None:
@@ -338,7 +343,7 @@ class CatalogueService:
                 # A plain page of one library is a browse page: the same anchors and cached totals.
                 # Only the ids: the finder reads the rows once, with everything an app's list needs.
                 ids, total = self._browse_ids(conn, actor, library, *browse)
-                rows = self._finder.rows(conn, actor.scope, ids, needs)
+                rows = self._finder.rows(conn, actor.scope, ids, needs, names)
                 return Page(tuple(rows), total, query.offset, query.limit)
             kind = library.kind if library is not None else None
             # Totals are cached like a browse's, but not where the viewer's own marks decide: those change
@@ -348,7 +353,8 @@ class CatalogueService:
             if not marked:
                 key = ("find", dataclasses.replace(query, offset=0, limit=1, sort=()), repr(actor.scope))
             cached = self._totals.get(key) if key is not None else None
-            found = self._finder.find(conn, actor.scope, query, kind, self._labels(conn), cached, needs)
+            labels = self._labels(conn)
+            found = self._finder.find(conn, actor.scope, query, kind, labels, cached, needs, names)
             if found is not None and key is not None and cached is None and needs.total:
                 self._totals.put(key, found[1])
         if found is None:
@@ -359,8 +365,9 @@ class CatalogueService:
         """One item as listings show it (with the viewer's marks); hidden answers like missing."""
         if not can(actor, Action.BROWSE):
             raise NotFound("No such item.")
+        names = self._names.current()
         with self._db.read() as conn:
-            rows = self._finder.rows(conn, actor.scope, [item_id])
+            rows = self._finder.rows(conn, actor.scope, [item_id], names=names)
         if not rows:
             raise NotFound("No such item.")
         return rows[0]
@@ -411,9 +418,10 @@ class CatalogueService:
             FindQuery(kinds=frozenset({k}), text=text, sort=(FindSort.RELEVANCE,), limit=per_kind)
             for k in item_kinds
         ]
+        names = self._names.current()
         with self._db.read() as conn:
             found = self._finder.best_matches_each(
-                conn, actor.scope, queries, self._labels(conn), Needs(details=False, leaves=False)
+                conn, actor.scope, queries, self._labels(conn), Needs(details=False, leaves=False), names
             )
             hits: tuple[PersonHit, ...] = ()
             if "person" in kinds:
@@ -431,13 +439,14 @@ class CatalogueService:
         for query in queries:
             _search_text(query.text or "")
             _check_find(actor, query)
+        names = self._names.current()
         with self._db.read() as conn:
             for library_id in {q.library_id for q in queries if q.library_id is not None}:
                 library = self._libraries.get(conn, library_id)
                 if library is None or not can(actor, Action.BROWSE, library.id):
                     raise NotFound("No such library.")
             ranked = [dataclasses.replace(q, sort=(FindSort.RELEVANCE,)) for q in queries]
-            return self._finder.best_matches_each(conn, actor.scope, ranked, self._labels(conn), needs)
+            return self._finder.best_matches_each(conn, actor.scope, ranked, self._labels(conn), needs, names)
 
     def labels(self, actor: Actor) -> list[str]:
         """Every label titles carry, for admins choosing a user's allowed and blocked labels, which must match
