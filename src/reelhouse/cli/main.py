@@ -30,6 +30,7 @@ from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.links import link_app
 from reelhouse.cli.network import certificate, privacy
 from reelhouse.cli.users import audit, settings_app, user_app
+from reelhouse.cli.worker import worker
 from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.errors import ReelhouseError
 from reelhouse.services.listener_record import configured_listeners, listener_url, read_state
@@ -51,6 +52,7 @@ app.command("scan")(scan)
 app.command("audit")(audit)
 app.command("privacy")(privacy)
 app.command("certificate")(certificate)
+app.command("worker")(worker)
 
 
 @app.command("serve")

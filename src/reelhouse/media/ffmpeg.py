@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse.errors import InvalidInput, MediaError
+from reelhouse.media import parent_death
 
 # Decided once: the system ffmpeg (it has the hardware encoders and is what Debian patches); `reelhouse doctor`
 # and the docs report this path.
@@ -299,9 +300,14 @@ def sprite_argv(job: SpriteJob) -> list[str]:
 
 
 def start(
-    argv: list[str], source: Input, log: Path | None = None, stdout_pipe: bool = False
+    argv: list[str],
+    source: Input,
+    log: Path | None = None,
+    stdout_pipe: bool = False,
+    die_with_parent: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start ffmpeg in its own process group (so one kill ends it) with no shell, inheriting only its input."""
+    """Start ffmpeg in its own process group (so one kill ends it) with no shell, inheriting only its input;
+    with ``die_with_parent`` the kernel kills it if the starting thread's process dies (a transcode worker)."""
     if not argv or argv[0] != FFMPEG:
         raise MediaError("refusing to run a command that is not ffmpeg")
     stderr = open(log, "ab") if log is not None else subprocess.DEVNULL
@@ -314,6 +320,7 @@ def start(
             close_fds=True,
             pass_fds=(source.fd,),
             start_new_session=True,
+            preexec_fn=parent_death.preexec(os.getpid()) if die_with_parent else None,
         )
     finally:
         if log is not None and not isinstance(stderr, int):
