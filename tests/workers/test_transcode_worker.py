@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from reelhouse.errors import ConfigError, InvalidInput
-from reelhouse.services.transcode_jobs import Capability, JobState, TranscodeJob, new_job_token
+from reelhouse.services.transcode_jobs import Capability, JobState, TranscodeJob, heartbeat_key, new_job_token
 from reelhouse.services.transcode_queue import TranscodeQueue
 from reelhouse.services.worker_config import WORKER_KEYS, load_worker_config
 from reelhouse.web.worker_api import WORKER_ROUTES
@@ -173,7 +174,7 @@ def test_paths_out_of_the_library_root_are_refused(
 
 
 def test_a_cancel_ends_ffmpeg_within_two_seconds(
-    cpu_worker: WorkerProcess, queue: TranscodeQueue, media: Media
+    broker: RedisServer, cpu_worker: WorkerProcess, queue: TranscodeQueue, media: Media
 ) -> None:
     sent = job(media.relative("long.mkv"), long=True)
     queue.submit(sent, Capability.CPU)
@@ -181,6 +182,14 @@ def test_a_cancel_ends_ffmpeg_within_two_seconds(
     wait_for(lambda: ffmpeg_processes(folder), 10)
     beat = queue.heartbeat(sent.job_id)
     assert beat is not None and beat.state is JobState.RUNNING
+    # The heartbeat lapses in 9 s unless the worker refreshes it, which it does every 3 s.
+    keys = redis.Redis.from_url(broker.url)
+    try:
+        assert 0 < keys.ttl(heartbeat_key(sent.job_id)) <= 9
+        time.sleep(3.5)
+        assert keys.ttl(heartbeat_key(sent.job_id)) > 6
+    finally:
+        keys.close()
     queue.cancel(sent.job_id)
     assert wait_for(lambda: not ffmpeg_processes(folder), 2.0) < 2.0
     wait_for(lambda: not folder.exists() and queue.heartbeat(sent.job_id) is None, 2.0)

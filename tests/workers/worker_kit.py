@@ -117,6 +117,8 @@ class WorkerProcess:
 def ffmpeg_processes(marker: Path) -> list[int]:
     """Live ffmpeg processes whose command line names anything under ``marker`` (a worker's scratch folder);
     zombies have no command line and are not counted."""
+    # The worker hands ffmpeg resolved paths.
+    wanted = os.path.realpath(marker).encode()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -126,7 +128,7 @@ def ffmpeg_processes(marker: Path) -> list[int]:
                 argv = handle.read().split(b"\0")
         except OSError:
             continue
-        if argv and argv[0].endswith(b"ffmpeg") and any(str(marker).encode() in arg for arg in argv):
+        if argv and argv[0].endswith(b"ffmpeg") and any(wanted in arg for arg in argv):
             found.append(int(entry))
     return found
 
