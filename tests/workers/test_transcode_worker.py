@@ -211,8 +211,8 @@ def test_a_killed_worker_leaves_no_ffmpeg(
         worker.stop()
 
 
-def test_stopping_a_worker_ends_its_running_jobs_at_once(
-    broker: RedisServer, queue: TranscodeQueue, media: Media, tmp_path: Path
+def test_a_job_runs_once_and_a_stopped_worker_ends_it_at_once(
+    broker: RedisServer, cpu_worker: WorkerProcess, queue: TranscodeQueue, media: Media, tmp_path: Path
 ) -> None:
     # On the gpu queue, which the module's cpu worker does not consume.
     worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1)
@@ -220,6 +220,10 @@ def test_stopping_a_worker_ends_its_running_jobs_at_once(
         sent = job(media.relative("long.mkv"), long=True)
         queue.submit(sent, Capability.GPU)
         wait_for(lambda: ffmpeg_processes(worker.scratch), 10)
+        # The same job delivered again, to another worker: it was claimed, so it is dropped there.
+        queue.submit(sent, Capability.CPU)
+        wait_for(lambda: f"job {sent.job_id} was already taken" in cpu_worker.err.read_text(), 5)
+        assert ffmpeg_processes(cpu_worker.scratch / "jobs" / sent.job_id) == []
         started = time.monotonic()
         worker.process.send_signal(signal.SIGTERM)
         # Celery's warm shutdown would wait for the encode to finish the film; the worker ends it instead.
@@ -282,6 +286,25 @@ def test_the_worker_config_needs_real_library_folders(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown key"):
         config.write_text('brokr_url = "redis://x"\n', encoding="utf-8")
         load_worker_config(config)
+
+
+def test_a_bad_worker_config_is_one_error_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "reelhouse.cli.main", "worker"),
+            *("--broker", "redis://127.0.0.1:1/0", "--scratch", str(tmp_path / "scratch")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert (
+        done.stderr.startswith("error: the worker's config names no library")
+        and "Traceback" not in done.stderr
+    )
+    assert not (tmp_path / "scratch").exists()
 
 
 def test_the_scaling_doc_describes_every_worker_key_and_route() -> None:

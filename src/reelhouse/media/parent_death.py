@@ -24,9 +24,11 @@ def _prctl() -> Callable[..., int]:
 
 def preexec(parent_pid: int) -> Callable[[], None]:
     prctl = _prctl()
+    # Computed here: the child of a threaded parent should do as little as possible before exec.
+    kill = int(signal.SIGKILL)
 
     def arm() -> None:
-        if prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        if prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0) != 0:
             os._exit(126)
         # The parent may have died between fork and prctl; no signal would ever come then.
         if os.getppid() != parent_pid:
