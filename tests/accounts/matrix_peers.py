@@ -23,6 +23,7 @@ from tests.harness import Answer, Client, RunningServer
 from tests.peers.federation_kit import pair
 from tests.peers.signed_kit import call, concrete
 from tests.peers.test_pairing_servers import listening
+from tests.postgres import exec_sql
 
 FEDERATED = "federated"
 PEER = "peer"
@@ -74,9 +75,11 @@ class Home:
     def grant(self, scopes: frozenset[str]) -> None:
         """What home's link may do on the matrix's server (read per request)."""
         with self.away.server.db.begin() as conn:
-            conn.exec_driver_sql(
+            exec_sql(
+                conn,
                 "UPDATE peer_links SET scopes_to_peer = ?, state = 'active' WHERE id = ?",
-                (json.dumps(sorted(scopes)), self.on_away),
+                json.dumps(sorted(scopes)),
+                self.on_away,
             )
             # DELETE /peer/v1/link denied home's key; standing in for pairing again, the reset lifts that too.
             conn.exec_driver_sql("DELETE FROM peer_denied_keys")

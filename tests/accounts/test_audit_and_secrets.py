@@ -8,8 +8,10 @@ from pathlib import Path
 import pyotp
 
 from reelhouse.domain.access import Role, system_actor
+from reelhouse.persistence.schema import metadata
 from tests.accounts.conftest import PASSWORD, cli, sql
 from tests.harness import Client, RunningServer
+from tests.postgres import chosen_database_url, raw_connection
 
 
 def test_audit_cli_reports_an_intact_chain(tmp_path: Path) -> None:
@@ -71,6 +73,15 @@ def test_retention_zero_keeps_everything(running: RunningServer) -> None:
 
 
 def _database_bytes(data_dir: Path) -> bytes:
+    if chosen_database_url() is not None:
+        # PostgreSQL's files are the server's: what a copy of the database holds is every row of every table.
+        with raw_connection(data_dir) as conn:
+            tables = [str(name) for name in metadata.tables]
+            return "\n".join(
+                str(row[0])
+                for name in tables
+                for row in conn.exec_driver_sql(f'SELECT t::text FROM "{name}" t')
+            ).encode()
     # The WAL holds recent pages that the main file may not have yet; an attacker copies both.
     return b"".join(p.read_bytes() for p in sorted(data_dir.glob("reelhouse.db*")))
 

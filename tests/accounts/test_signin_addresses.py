@@ -12,6 +12,7 @@ from reelhouse.domain.access import Role, system_actor
 from reelhouse.services.throttle import Throttle
 from tests.accounts.conftest import PASSWORD, behind_proxy, cli, login, via_proxy
 from tests.harness import Client, RunningServer
+from tests.postgres import exec_sql
 
 NEW_PASSWORD = "another horse battery"
 # A remote address the user signs in from (their office, say): only remembering it keeps it open for them.
@@ -92,8 +93,8 @@ def test_an_account_kept_home_cannot_sign_in_from_outside_and_leaves_no_address(
 
 def _seen_at(running: RunningServer, address: str) -> float:
     with running.server.db.read() as conn:
-        found = conn.exec_driver_sql(
-            "SELECT last_at FROM sign_in_addresses WHERE address = ?", (address,)
+        found = exec_sql(
+            conn, "SELECT last_at FROM sign_in_addresses WHERE address = ?", address
         ).scalar_one()
     return float(found)
 

@@ -108,3 +108,22 @@ def test_json_patch_merges_as_sqlites_does(postgres_url: str, tmp_path: Path) ->
             db.close()
     assert answers[0] == answers[1] == {"a": 2, "keep": "x", "ids": {"imdb": "tt1", "tmdb": "3", "tvdb": "4"},
                                          "new": [1, 2]}  # fmt: skip
+
+
+def test_a_read_sees_one_snapshot_as_on_sqlite(postgres_url: str) -> None:
+    """A listing's statements (ids, total, rows) agree although a writer commits between them."""
+    db = Database(postgres_url)
+    try:
+        with db.read() as conn:
+            before = conn.execute(text("SELECT count(*) FROM libraries")).scalar_one()
+            with db.begin() as writer:
+                writer.execute(
+                    text(
+                        "INSERT INTO libraries (id, name, name_key, kind, created_at) VALUES ('L', 'M', 'm', 'movies', 0)"
+                    )
+                )
+            assert conn.execute(text("SELECT count(*) FROM libraries")).scalar_one() == before
+        with db.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM libraries")).scalar_one() == before + 1
+    finally:
+        db.close()

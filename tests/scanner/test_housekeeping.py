@@ -10,6 +10,7 @@ from pathlib import Path
 from reelhouse.domain.library import LibraryKind
 from reelhouse.scanner.runner import COVER_GRACE_SECONDS, MISSING_GRACE_SECONDS
 from tests.mediagen import jpeg_bytes
+from tests.postgres import exec_sql
 from tests.scanner.rows import items, one, rows
 
 
@@ -20,9 +21,10 @@ def _movies(library_factory):  # type: ignore[no-untyped-def]
 
 def _age(db, seconds: float) -> None:  # type: ignore[no-untyped-def]
     with db.begin() as conn:
-        conn.exec_driver_sql(
+        exec_sql(
+            conn,
             "UPDATE media_files SET missing_since = missing_since - ? WHERE missing_since IS NOT NULL",
-            (seconds,),
+            seconds,
         )
 
 

@@ -11,6 +11,7 @@ from reelhouse.domain.access import system_actor
 from reelhouse.domain.ratings import rank
 from tests.harness import RunningServer
 from tests.mediagen import MediaKit, jpeg_bytes
+from tests.postgres import exec_sql
 
 
 def _nfo(title: str, mpaa: str, role: str) -> str:
@@ -112,9 +113,10 @@ def test_search_as_you_type_finds_people_only_through_what_the_viewer_may_see(
         conn.exec_driver_sql(
             "INSERT INTO people (id, name, name_key) VALUES ('zed', 'Zed Annex', 'zed annex')"
         )
-        conn.exec_driver_sql(
+        exec_sql(
+            conn,
             "INSERT INTO item_people (item_id, person_id, kind, position) VALUES (?, 'zed', 'actor', 5)",
-            (ids["Home Film"],),
+            ids["Home Film"],
         )
     owner = server.owner().get("/api/search/grouped?q=ann").json()
     assert [(p["name"], p["photo_item_id"]) for p in owner["people"]] == [

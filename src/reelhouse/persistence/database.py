@@ -134,6 +134,11 @@ class Database:
     def read(self) -> Iterator[Connection]:
         try:
             with self.engine.connect() as conn:
+                if self.is_postgresql:
+                    # One snapshot for the whole read, as SQLite's deferred transaction gives: a page's ids, its
+                    # total and its rows agree although a scan commits between them. Read-only, so it never
+                    # fails to serialise.
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 yield conn
                 conn.rollback()
         except OperationalError as exc:
