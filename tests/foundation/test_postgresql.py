@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -125,5 +126,40 @@ def test_a_read_sees_one_snapshot_as_on_sqlite(postgres_url: str) -> None:
             assert conn.execute(text("SELECT count(*) FROM libraries")).scalar_one() == before
         with db.read() as conn:
             assert conn.execute(text("SELECT count(*) FROM libraries")).scalar_one() == before + 1
+    finally:
+        db.close()
+
+
+def test_the_throwaway_server_listens_on_loopback_only_and_leaves_nothing(
+    postgres_server: postgres.PostgresServer,
+) -> None:
+    db = Database(postgres_server.url("postgres"))
+    try:
+        with db.read() as conn:
+            assert conn.execute(text("SHOW listen_addresses")).scalar_one() == "127.0.0.1"
+            assert conn.execute(text("SHOW fsync")).scalar_one() == "off"
+            # initdb refuses root: the server runs as its own user.
+            assert (
+                conn.execute(text("SELECT pg_read_file('postmaster.pid', 0, 0) IS NOT NULL")).first()
+                is not None
+            )
+    finally:
+        db.close()
+    owner = postgres_server.data.stat().st_uid
+    assert owner != 0 or os.geteuid() != 0
+    other = postgres.PostgresServer()
+    other.start()
+    root = other.root
+    other.stop()
+    assert not root.exists()
+
+
+def test_migration_0034_leaves_sqlite_as_it_was(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        db.migrate()
+        with db.read() as conn:
+            assert "search" not in {c["name"] for c in inspect(conn).get_columns("items")}
+            assert conn.execute(text("SELECT count(*) FROM items_fts")).scalar_one() == 0
     finally:
         db.close()
