@@ -4,8 +4,9 @@ in samples, so they gain it (and gapless play) without a full rescan; every othe
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
+
+from sqlalchemy import text
 
 from reelhouse.domain.library import LibraryKind
 from tests.scanner.rows import items, rows
@@ -28,17 +29,16 @@ def test_the_next_scan_after_0031_reads_the_length_of_tracks_scanned_without_it(
     assert samples > 0
     ids = {r["title"]: r["id"] for r in items(db, "track")}
     # As the probe before the length was read recorded it: no samples, the database one revision older.
-    db.close()
-    conn = sqlite3.connect(tmp_path / "r.db")
-    with conn:
+    with db.begin() as conn:
         (file_id, media) = conn.execute(
-            "SELECT id, media FROM media_files WHERE path LIKE '%Foam.m4a'"
-        ).fetchone()
+            text("SELECT id, media FROM media_files WHERE path LIKE '%Foam.m4a'")
+        ).one()
         old = json.loads(media)
         del old["streams"][0]["samples"]
-        conn.execute("UPDATE media_files SET media = ? WHERE id = ?", (json.dumps(old), file_id))
-        conn.execute("UPDATE alembic_version SET version_num = '0027'")
-    conn.close()
+        conn.execute(
+            text("UPDATE media_files SET media = :m WHERE id = :i"), {"m": json.dumps(old), "i": file_id}
+        )
+        conn.execute(text("UPDATE alembic_version SET version_num = '0027'"))
     assert (
         scanner.scan(library).updated == 0
     )  # unchanged on disk: without the migration it is never read again

@@ -24,7 +24,11 @@ def upgrade() -> None:
             "libraries",
             sa.Column("seek_previews", sa.Boolean(), nullable=False, server_default=sa.false()),
         )
-        op.execute("UPDATE libraries SET seek_previews = 1 WHERE kind IN ('movies', 'shows', 'home_videos')")
+        op.execute(
+            sa.text(
+                "UPDATE libraries SET seek_previews = :yes WHERE kind IN ('movies', 'shows', 'home_videos')"
+            ).bindparams(sa.bindparam("yes", True, type_=sa.Boolean()))
+        )
 
 
 def downgrade() -> None:

@@ -49,8 +49,9 @@ def upgrade() -> None:
         )
     ).all()
     stale = [row.id for row in rows if _lacks_length(row.media)]
-    update = sa.text("UPDATE media_files SET reprobe = 1 WHERE id IN :ids").bindparams(
-        sa.bindparam("ids", expanding=True)
+    # A bound true, not 1: PostgreSQL's boolean takes no integer.
+    update = sa.text("UPDATE media_files SET reprobe = :yes WHERE id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True), sa.bindparam("yes", True, type_=sa.Boolean())
     )
     for start in range(0, len(stale), 500):
         bind.execute(update, {"ids": stale[start : start + 500]})
