@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -174,3 +176,17 @@ def test_every_migration_after_0001_runs_again_on_a_postgresql_database(postgres
         assert db.integrity_check() == "ok"
     finally:
         db.close()
+
+
+def test_the_default_sqlite_server_runs_without_the_postgresql_driver(tmp_path: Path) -> None:
+    """psycopg is the `postgresql` extra's: a plain install has none, and SQLite must not reach for it."""
+    script = (
+        "import sys; sys.modules['psycopg'] = None\n"  # an import of psycopg now fails
+        "from reelhouse.app import Reelhouse\n"
+        "from reelhouse.persistence.database import Database\n"
+        f"db = Database('sqlite:///{tmp_path / 'r.db'}'); db.migrate(); print(db.integrity_check())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr
