@@ -12,8 +12,12 @@ FileId = NewType("FileId", str)
 
 
 def new_id() -> str:
-    """128 random bits, URL-safe, 22 characters."""
-    return secrets.token_urlsafe(16)
+    """128 random bits, URL-safe, 22 characters, never starting with "-": the CLI takes ids as arguments, and
+    one that began with a dash (one in 64) would be read as an option."""
+    while True:
+        value = secrets.token_urlsafe(16)
+        if not value.startswith("-"):
+            return value
 
 
 def looks_like_id(value: str) -> bool:
