@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, select, text, update
 from reelhouse.domain.access import Role
 from reelhouse.persistence.copying import CopyMismatch, CopyRefused, copy_database, read_only_sqlite, verify
 from reelhouse.persistence.database import Database
-from reelhouse.persistence.schema import audit_log, items, metadata, peer_denied_keys, peer_links, scan_errors
+from reelhouse.persistence.peer_schema import peer_denied_keys, peer_links
+from reelhouse.persistence.schema import audit_log, items, metadata, scan_errors
 from reelhouse.services.listener_record import write_record
 from tests.cli.test_cli import reelhouse
 from tests.harness import Client, RunningServer

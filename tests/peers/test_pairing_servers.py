@@ -164,7 +164,7 @@ def test_a_link_naming_another_key_aborts_before_the_pake(
 def test_an_expired_code_is_refused(pair: tuple[RunningServer, RunningServer]) -> None:
     home, away = pair
     code, address = code_for(away)
-    from reelhouse.persistence.schema import pairing_codes
+    from reelhouse.persistence.peer_schema import pairing_codes
 
     with away.server.db.begin() as conn:
         conn.execute(pairing_codes.update().values(expires_at=time.time() - 1))

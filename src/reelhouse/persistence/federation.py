@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from reelhouse.persistence.schema import federated_principals, federation_shares, federation_used, users
+from reelhouse.persistence.peer_schema import federated_principals, federation_shares, federation_used
+from reelhouse.persistence.schema import users
 
 
 class FederationRepository:

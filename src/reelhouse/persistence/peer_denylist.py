@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select
 
-from reelhouse.persistence.schema import peer_denied_keys
+from reelhouse.persistence.peer_schema import peer_denied_keys
 
 
 class PeerDenylistRepository:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from reelhouse.persistence.schema import peer_outbox, peer_received
+from reelhouse.persistence.peer_schema import peer_outbox, peer_received
 
 
 class PeerOutboxRepository:

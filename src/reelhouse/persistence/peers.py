@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from reelhouse.persistence.schema import items, libraries, pairing_codes, peer_links, peer_nonces
+from reelhouse.persistence.peer_schema import pairing_codes, peer_links, peer_nonces
+from reelhouse.persistence.schema import items, libraries
 
 
 class PeerRepository:

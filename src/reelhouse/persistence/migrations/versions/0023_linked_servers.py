@@ -7,7 +7,7 @@ Revises: 0022
 import sqlalchemy as sa
 from alembic import op
 
-from reelhouse.persistence.schema import pairing_codes, peer_links, peer_nonces
+from reelhouse.persistence.peer_schema import pairing_codes, peer_links, peer_nonces
 
 revision = "0023"
 down_revision = "0022"

@@ -8,7 +8,7 @@ Revises: 0023
 import sqlalchemy as sa
 from alembic import op
 
-from reelhouse.persistence.schema import peer_outbox, peer_received
+from reelhouse.persistence.peer_schema import peer_outbox, peer_received
 
 revision = "0024"
 down_revision = "0023"

@@ -8,7 +8,7 @@ Revises: 0024
 import sqlalchemy as sa
 from alembic import op
 
-from reelhouse.persistence.schema import federated_principals, federation_shares, federation_used
+from reelhouse.persistence.peer_schema import federated_principals, federation_shares, federation_used
 
 revision = "0025"
 down_revision = "0024"
