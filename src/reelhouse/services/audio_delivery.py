@@ -12,7 +12,8 @@ from reelhouse.domain.access import Actor
 from reelhouse.domain.library import MediaInfo
 from reelhouse.errors import InvalidInput, NotFound
 from reelhouse.services.media_access import Allowed, MediaAccess, Purpose
-from reelhouse.services.transcoding import AudioEncoder, TranscodeService
+from reelhouse.services.progressive_encoders import AudioEncoder
+from reelhouse.services.transcoding import TranscodeService
 
 
 def fitting_kbps(kbps: int, cap: int | None) -> int:

@@ -38,11 +38,12 @@ from reelhouse.persistence.libraries import LibraryRepository
 from reelhouse.persistence.people import PeopleRepository
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.subtitles import SubtitleRepository
+from reelhouse.services.hls_session import Session
 from reelhouse.services.image_tags import ImageTags
 from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
 from reelhouse.services.media_grants import Grant, MediaGrants
 from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
-from reelhouse.services.transcoding import Session, TranscodeService
+from reelhouse.services.transcoding import TranscodeService
 
 # How long one grant check (user, session and item still allowed) is reused: players send many Range requests
 # per second, and several queries each would cap Range throughput. An admin's change clears it at once.

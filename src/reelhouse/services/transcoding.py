@@ -1,5 +1,6 @@
-"""Encoders: HLS sessions (one ffmpeg each, started on demand, restarted on seeks, reaped when idle), progressive
-audio and video frames, all counted against ``max_transcodes``. Every input is a file the media access decision
+"""Encoders: HLS sessions (one ffmpeg each, started on demand, restarted on seeks, reaped when idle; the session
+itself and its playlists are in services/hls_session.py), progressive audio and video frames, all counted against
+``max_transcodes``. Every input is a file the media access decision
 opened; nothing here opens a path."""
 
 from __future__ import annotations
@@ -8,80 +9,23 @@ import logging
 import os
 import shutil
 import stat
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from reelhouse.domain import playback
 from reelhouse.domain.ids import new_id
 from reelhouse.errors import MediaError, NotFound, Unavailable
-from reelhouse.media import ffmpeg, hls
+from reelhouse.media import ffmpeg
+from reelhouse.services.hls_session import RESTART_AHEAD, SEGMENT_SECONDS, SEGMENT_WAIT_SECONDS, Session
 from reelhouse.services.media_files import OpenedFile
+from reelhouse.services.progressive_encoders import AudioEncoder, ProgressiveEncoders
 
 log = logging.getLogger(__name__)
 
-# Three seconds: short enough that the first segment is ready quickly on a small machine.
-SEGMENT_SECONDS = 3
-# A seek further than this many segments past what the encoder has written restarts it there.
-RESTART_AHEAD = 3
-SEGMENT_WAIT_SECONDS = 30.0
-# How long a frame grab waits for a free encoder slot before the poster answers 503.
-FRAME_WAIT_SECONDS = 20.0
-# One seek preview run decodes the whole file; a long film on a small machine takes minutes.
-SPRITE_TIMEOUT_SECONDS = 3600.0
 
-
-@dataclass
-class Session:
-    id: str
-    user_id: str
-    item_id: str
-    plan: playback.Plan
-    source: OpenedFile
-    duration: float
-    folder: Path
-    last_access: float = field(default_factory=time.monotonic)
-    # The last time a player asked for a segment: an encoder nobody takes segments from gives its slot back.
-    last_segment: float = field(default_factory=time.monotonic)
-    # Whether the session holds one of the max_transcodes slots; it takes one back before encoding again.
-    holds_slot: bool = True
-    # The player that asked (a browser's random id): a new playback of the item on it replaces this session.
-    device: str | None = None
-    # The sign-in session or app token whose media URL started it: the session ends with it.
-    grant_session: str | None = None
-    process: subprocess.Popen[bytes] | None = None
-    process_start: int = 0
-    argv_history: list[list[str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    closed: bool = False
-    # Text subtitles offered as WebVTT renditions: (id, language, title, forced).
-    subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = ()
-
-    @property
-    def segments(self) -> int:
-        return hls.segment_count(self.duration, SEGMENT_SECONDS)
-
-    def finished(self) -> set[int]:
-        try:
-            return hls.finished_segments((self.folder / "ffmpeg.m3u8").read_text())
-        except OSError:
-            return set()
-
-
-@dataclass
-class AudioEncoder:
-    key: str
-    user_id: str
-    item_id: str
-    process: subprocess.Popen[bytes]
-    session: str | None = None
-
-
-class TranscodeService:
+class TranscodeService(ProgressiveEncoders):
     def __init__(self, cache_dir: Path, setting: Callable[[str], int], idle_seconds: float = 60.0) -> None:
         self._root = cache_dir / "transcode"
         self._setting = setting
@@ -252,121 +196,6 @@ class TranscodeService:
         session.process = ffmpeg.start(argv, session.source.ffmpeg_input(), session.folder / "ffmpeg.log")
         session.process_start = number
 
-    # Progressive audio and frames ------------------------------------------------------------
-    def audio(
-        self,
-        user_id: str,
-        item_id: str,
-        key: str,
-        source: OpenedFile,
-        audio_index: int,
-        codec: str,
-        kbps: int,
-        session: str | None = None,
-    ) -> AudioEncoder:
-        """An ffmpeg writing the encoded track to its stdout, registered under ``key`` (the grant): one grant
-        runs one encoder at a time, so a second request with it ends the first. Hand it back to ``stop``."""
-        return self._pipe(
-            user_id,
-            item_id,
-            key,
-            source,
-            ffmpeg.audio_argv(source.ffmpeg_input(), audio_index, codec, kbps),
-            session,
-        )
-
-    def remux_audio(
-        self,
-        user_id: str,
-        item_id: str,
-        key: str,
-        source: OpenedFile,
-        audio_index: int,
-        session: str | None = None,
-        decode: bool = False,
-    ) -> AudioEncoder:
-        """The track copied (or with ``decode``, decoded and encoded as FLAC) into fragmented MP4: a process
-        either way, so it is counted and cut like an audio encoder."""
-        return self._pipe(
-            user_id,
-            item_id,
-            key,
-            source,
-            ffmpeg.remux_audio_argv(source.ffmpeg_input(), audio_index, decode),
-            session,
-        )
-
-    def _pipe(
-        self, user_id: str, item_id: str, key: str, source: OpenedFile, argv: list[str], session: str | None
-    ) -> AudioEncoder:
-        with self._lock:
-            previous = self._audio.pop(key, None)
-            if previous is None:
-                self._busy()
-            process = ffmpeg.start(argv, source.ffmpeg_input(), stdout_pipe=True)
-            encoder = AudioEncoder(key, user_id, item_id, process, session)
-            self._audio[key] = encoder
-        if previous is not None:
-            ffmpeg.stop(previous.process)
-        return encoder
-
-    def stop(self, encoder: AudioEncoder) -> None:
-        with self._lock:
-            if self._audio.get(encoder.key) is encoder:
-                del self._audio[encoder.key]
-        ffmpeg.stop(encoder.process)
-
-    def audio_encoders(self) -> list[AudioEncoder]:
-        with self._lock:
-            return list(self._audio.values())
-
-    def end_audio_of(self, user_id: str, allowed: Callable[[AudioEncoder], bool]) -> int:
-        """Stop the user's audio encoders ``allowed`` now refuses; returns how many."""
-        with self._lock:
-            ended = [e for e in self._audio.values() if e.user_id == user_id and not allowed(e)]
-            for encoder in ended:
-                del self._audio[encoder.key]
-        for encoder in ended:
-            ffmpeg.stop(encoder.process)
-        return len(ended)
-
-    @contextmanager
-    def _slot(self, wait_seconds: float | None, reserve: int = 0) -> Iterator[None]:
-        """Hold an encoder slot while the block runs, waiting up to ``wait_seconds`` (None: until the service
-        closes) for one with ``reserve`` more still free."""
-        deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
-        while True:
-            with self._lock:
-                try:
-                    self._busy(reserve)
-                except Unavailable:
-                    if self._stop.is_set() or (deadline is not None and time.monotonic() > deadline):
-                        raise
-                else:
-                    self._frames += 1
-                    break
-            time.sleep(0.05)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._frames -= 1
-
-    def frame(self, source: OpenedFile, at_seconds: float, target: Path) -> None:
-        """One JPEG frame of a video, counted like every other encoder while it runs. A frame takes a fraction
-        of a second, so a page of posters waits its turn for a slot instead of showing broken pictures."""
-        with self._slot(FRAME_WAIT_SECONDS):
-            ffmpeg.run(
-                ffmpeg.frame_argv(source.ffmpeg_input(), round(at_seconds, 3), target), source.ffmpeg_input()
-            )
-
-    def sprites(self, job: ffmpeg.SpriteJob) -> None:
-        """Seek preview sheets, made in the background: they wait for a slot as long as it takes, and leave one
-        free for a viewer when the server may run more than one encoder."""
-        reserve = 1 if self._setting("max_transcodes") > 1 else 0
-        with self._slot(None, reserve):
-            ffmpeg.run(ffmpeg.sprite_argv(job), job.source, timeout=SPRITE_TIMEOUT_SECONDS)
-
     # Housekeeping ---------------------------------------------------------------------------
     def _dispose(self, session: Session) -> None:
         session.closed = True
@@ -446,38 +275,6 @@ class TranscodeService:
             ffmpeg.stop(encoder.process)
         if self._reaper is not None:
             self._reaper.join(10)
-
-
-# The MPEG-TS muxer starts timestamps 1.4 s in; WebVTT cues say so, or players shift every cue by that much.
-_VTT_TIMESTAMP_MAP = "X-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000"
-
-
-def master_text(
-    session: Session, media_uri: str, bandwidth_bps: int, height: int, subtitle_uri: Callable[[str], str]
-) -> str:
-    width = (height * 16 // 9) // 2 * 2
-    renditions = [
-        hls.SubtitleRendition(
-            name=title or language or "Subtitles", language=language, uri=subtitle_uri(sub_id), forced=forced
-        )
-        for sub_id, language, title, forced in session.subtitles
-    ]
-    return hls.master_playlist(media_uri, bandwidth_bps, "avc1.640028,mp4a.40.2", (width, height), renditions)
-
-
-def subtitle_playlist_text(session: Session, subtitle_id: str, vtt_uri: str) -> str:
-    if subtitle_id not in {s[0] for s in session.subtitles}:
-        raise NotFound("No such subtitle.")
-    return hls.subtitle_playlist(session.duration, vtt_uri)
-
-
-def vtt_for_hls(vtt: str) -> str:
-    head, _, rest = vtt.partition("\n")
-    return f"{head}\n{_VTT_TIMESTAMP_MAP}\n{rest}"
-
-
-def media_text(session: Session, uri_for: Callable[[int], str]) -> str:
-    return hls.media_playlist(session.duration, SEGMENT_SECONDS, uri_for)
 
 
 def _segments(root: Path) -> list[tuple[float, int, Path]]:

@@ -14,7 +14,7 @@ from reelhouse.domain.ranges import Decision, Outcome, Validators, decide
 from reelhouse.errors import NotFound
 from reelhouse.services.media_access import Allowed, Delivery
 from reelhouse.services.media_files import OpenedFile
-from reelhouse.services.transcoding import AudioEncoder
+from reelhouse.services.progressive_encoders import AudioEncoder
 from reelhouse.web.context import call, services
 from reelhouse.web.gate import cut_connection
 

@@ -9,14 +9,14 @@ from aiohttp import web
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
-from reelhouse.services.media_access import Allowed, Delivery, Purpose, stream_purpose
-from reelhouse.services.transcoding import (
+from reelhouse.services.hls_session import (
     Session,
     master_text,
     media_text,
     subtitle_playlist_text,
     vtt_for_hls,
 )
+from reelhouse.services.media_access import Allowed, Delivery, Purpose, stream_purpose
 from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_segment, send_stream
 from reelhouse.web.api.playback_schemas import (
     AudioQuery,

@@ -13,8 +13,8 @@ from aiohttp import web
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action
 from reelhouse.errors import InvalidInput, NotFound
+from reelhouse.services.hls_session import Session, master_text, media_text
 from reelhouse.services.media_access import Allowed, Delivery, Purpose
-from reelhouse.services.transcoding import Session, master_text, media_text
 from reelhouse.web.api.media_answer import AUDIO_TYPES, send_file, send_segment, send_stream
 from reelhouse.web.compat.jellyfin.auth import client_info, query
 from reelhouse.web.compat.jellyfin.ids import from_jellyfin
