@@ -55,6 +55,7 @@ from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.media_files import MediaFiles
 from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
+from reelhouse.services.outbox_delivery import OutboxDeliverer
 from reelhouse.services.passwords import Passwords
 from reelhouse.services.peer_identity import PeerIdentity, load_identity
 from reelhouse.services.peer_keys import KeyRotation
@@ -184,11 +185,13 @@ class Reelhouse:
                 "web_url": self._web_base(),
             },
         )
+        # One delivery loop for both kinds of outbox entry: one lock per link, revocations first.
+        deliverer = OutboxDeliverer(self.db, PeerOutboxRepository())
         self.remote_admin = RemoteAdmin(
-            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, settings, audit
+            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, settings, audit, deliverer
         )
         self.revocations = Revocations(
-            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, audit
+            self.db, PeerRepository(), PeerOutboxRepository(), self.peer_links, audit, deliverer
         )
         # Unlinking here tells the other server, at once or from the outbox.
         self.peering.on_removed = self.revocations.unlink
@@ -343,11 +346,10 @@ class Reelhouse:
         """One link's status, then, if it answered, the changes that waited for it in the outbox."""
         view = self.peer_links.poll(link_id)
         if view is not None and view.status is ServerStatus.ONLINE:
-            # Revocations first: what someone may no longer do reaches the server before any other change, and
-            # no settings change goes while one still waits.
+            # Revocations first: what someone may no longer do reaches the server before any other change
+            # (the delivery loop sends no settings change while one still waits).
             self.revocations.deliver(link_id)
-            if not self.revocations.waiting(link_id):
-                self.remote_admin.deliver(link_id)
+            self.remote_admin.deliver(link_id)
 
     def _key_rotated(self, identity: PeerIdentity) -> None:
         """Every holder of the peer key takes the new one; the listener presents it from the next handshake

@@ -77,6 +77,9 @@ def test_a_revocation_for_an_absent_server_waits_and_goes_before_older_settings(
     assert waiting_on_servers_page(world) == 1
 
     _addresses(home, on_home, real)
+    # The settings change waits while the revocation does, even when its own delivery is asked for first.
+    assert home.server.remote_admin.deliver(on_home) == 0
+    assert [s for _, s, _ in outbox(home, on_home)] == ["pending", "pending"]
     home.server._poll_one(on_home)  # the poller finds away again
     assert [s for _, s, _ in outbox(home, on_home)] == ["sent", "sent"]
     assert waiting_on_servers_page(world) == 0

@@ -11,7 +11,6 @@ delivery (an acknowledgement lost on the way back) a no-op on the receiver."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
+from reelhouse.services.outbox_delivery import REVOKE_PRINCIPAL, SETTINGS, OutboxDeliverer, Outcome
 from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
-from reelhouse.services.revocations import REVOKE_PRINCIPAL
 from reelhouse.services.settings import SettingsService
 
 OUTBOX_DAYS = 7
@@ -62,6 +61,7 @@ class RemoteAdmin:
         links: PeerLinks,
         settings: SettingsService,
         audit: AuditService,
+        deliverer: OutboxDeliverer,
     ) -> None:
         self._db = db
         self._peers = peers
@@ -69,7 +69,7 @@ class RemoteAdmin:
         self._links = links
         self._settings = settings
         self._audit = audit
-        self._delivering = threading.Lock()
+        self._deliverer = deliverer
 
     # -- a linked server asks this one ------------------------------------------------------------------------
 
@@ -187,12 +187,14 @@ class RemoteAdmin:
             raise Conflict(f"{row.name} answered with another key: re-pair before managing it.") from None
         except Unreachable as exc:
             return Sent(202, self._queue(actor, row, key, changes, str(exc)))
-        self._record_sent(actor, row, request_id, key, changes, status)
+        with self._db.begin() as conn:
+            self._record_sent(conn, actor, row, request_id, key, changes, status)
         _raise_for(row.name, status, answer)
         return Sent(200, answer)
 
     def _record_sent(
         self,
+        conn: Connection,
         actor: Actor | None,
         row: Any,
         request_id: str,
@@ -202,21 +204,20 @@ class RemoteAdmin:
         human: dict[str, Any] | None = None,
     ) -> None:
         """The sender's half of the record; a queued change is sent by the server itself, for ``human``."""
-        with self._db.begin() as conn:
-            self._audit.record(
-                conn,
-                actor,
-                "peer.settings.change",
-                row.id,
-                {
-                    "request_id": request_id,
-                    "idempotency_key": key,
-                    "link": row.name,
-                    "changes": changes,
-                    "status": status,
-                    "human": human if human is not None else _human(actor) if actor else None,
-                },
-            )
+        self._audit.record(
+            conn,
+            actor,
+            "peer.settings.change",
+            row.id,
+            {
+                "request_id": request_id,
+                "idempotency_key": key,
+                "link": row.name,
+                "changes": changes,
+                "status": status,
+                "human": human if human is not None else _human(actor) if actor else None,
+            },
+        )
 
     def _queue(self, actor: Actor, row: Any, key: str, changes: dict[str, Any], why: str) -> dict[str, Any]:
         now = time.time()
@@ -224,7 +225,7 @@ class RemoteAdmin:
             "id": uuid.uuid4().hex,
             "link_id": row.id,
             "idempotency_key": key,
-            "kind": "settings",
+            "kind": SETTINGS,
             "body": json.dumps(changes),
             "actor": json.dumps(_human(actor)),
             "created_by": actor.user_id,
@@ -267,7 +268,7 @@ class RemoteAdmin:
             row = self._outbox.entry(conn, entry_id)
             if row is None or row.link_id != link_id:
                 raise NotFound("No such pending change.")
-            if row.kind != "settings":
+            if row.kind != SETTINGS:
                 raise Conflict("A revocation is never cancelled: it reaches the server whenever it answers.")
             if not self._outbox.finish(conn, entry_id, "pending", state="cancelled", finished_at=time.time()):
                 raise Conflict(f"This change is already {row.state}; only a pending one can be cancelled.")
@@ -285,48 +286,34 @@ class RemoteAdmin:
 
     def deliver(self, link_id: str) -> int:
         """Send a linked server the changes waiting for it, oldest first; stop at the first it does not answer.
-        Called by the poller once the server answers again. Returns how many it took or refused."""
-        done = 0
-        with self._delivering:
-            with self._db.begin() as conn:
-                self._outbox.expire(conn, time.time())
-                waiting = self._outbox.pending(conn, link_id, ("settings",))
-                row = self._peers.link(conn, link_id)
-            for entry in waiting:
-                human = json.loads(entry.actor)
-                request_id = uuid.uuid4().hex
-                body = {
-                    "request_id": request_id,
-                    "idempotency_key": entry.idempotency_key,
-                    "changes": json.loads(entry.body),
-                }
-                try:
-                    status, answer = self._links.exchange(link_id, "PATCH", SETTINGS_PATH, body, human)
-                except (Unreachable, IdentityChanged, NotFound) as exc:
-                    with self._db.begin() as conn:
-                        self._outbox.finish(
-                            conn, entry.id, "pending", attempts=entry.attempts + 1, last_error=str(exc)[:300]
-                        )
-                    break
-                state = "sent" if status == 200 else "refused"
-                message = None if status == 200 else str(answer.get("message") or f"HTTP {status}")[:300]
-                with self._db.begin() as conn:
-                    moved = self._outbox.finish(
-                        conn,
-                        entry.id,
-                        "pending",
-                        state=state,
-                        attempts=entry.attempts + 1,
-                        last_error=message,
-                        finished_at=time.time(),
-                        response_status=status,
-                    )
-                if moved:
-                    done += 1
-                    self._record_sent(
-                        None, row, request_id, entry.idempotency_key, body["changes"], status, human
-                    )
-        return done
+        Called by the poller once the server answers again; nothing goes while a revocation still waits for it.
+        Returns how many it took or refused."""
+        with self._db.begin() as conn:
+            self._outbox.expire(conn, time.time())
+            row = self._peers.link(conn, link_id)
+        sent: dict[str, dict[str, Any]] = {}  # entry → the body sent, under a request id of this delivery
+
+        def send(entry: Any) -> tuple[int, dict[str, Any]]:
+            body = {
+                "request_id": uuid.uuid4().hex,
+                "idempotency_key": entry.idempotency_key,
+                "changes": json.loads(entry.body),
+            }
+            sent[entry.id] = body
+            return self._links.exchange(link_id, "PATCH", SETTINGS_PATH, body, json.loads(entry.actor))
+
+        def settled(conn: Connection, entry: Any, state: str, status: int) -> None:
+            body = sent[entry.id]
+            human = json.loads(entry.actor)
+            key = entry.idempotency_key
+            self._record_sent(conn, None, row, body["request_id"], key, body["changes"], status, human)
+
+        return self._deliverer.deliver(link_id, (SETTINGS,), send, _settle, settled)
+
+
+def _settle(status: int, answer: dict[str, Any]) -> Outcome:
+    """A queued settings change is taken only with a 200; any other answer refuses it for good."""
+    return "sent" if status == 200 else "refused"
 
 
 def _parse_change(body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

@@ -2,7 +2,7 @@
 disabled) or a link removed here must reach the linked server even while it is away. Each is written to the
 outbox first (peer_outbox, kinds "revoke_principal" and "unlink") and tried at once; one the server did not take
 waits, never expires, and is delivered as soon as the server answers again, before any waiting settings change
-(the poller calls deliver() first). Each change of a federated user carries the link's next revocation_seq, so
+(the shared delivery loop, services/outbox_delivery.py, holds those back while a revocation waits). Each change of a federated user carries the link's next revocation_seq, so
 the receiver ignores a revocation or grant older than the last it applied (FederationService.grant, revoke).
 
 On the linked server: a peer that unlinked this one says so (DELETE /peer/v1/link), and its link here turns
@@ -11,10 +11,11 @@ On the linked server: a peer that unlinked this one says so (DELETE /peer/v1/lin
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from typing import Any
+
+from sqlalchemy import Connection
 
 from reelhouse.domain.access import Actor, system_actor
 from reelhouse.domain.peers import LinkState
@@ -23,16 +24,14 @@ from reelhouse.persistence.database import Database
 from reelhouse.persistence.peer_outbox import PeerOutboxRepository
 from reelhouse.persistence.peers import PeerRepository
 from reelhouse.services.audit import AuditService
+from reelhouse.services.outbox_delivery import REVOCATIONS as KINDS
+from reelhouse.services.outbox_delivery import REVOKE_PRINCIPAL as REVOKE_PRINCIPAL
+from reelhouse.services.outbox_delivery import UNLINK as UNLINK
+from reelhouse.services.outbox_delivery import OutboxDeliverer, Outcome
 from reelhouse.services.peer_denylist import deny_link
-from reelhouse.services.peer_links import LINK_GONE, Caller, IdentityChanged, PeerLinks, Unreachable
+from reelhouse.services.peer_links import LINK_GONE, Caller, PeerLinks
 
-REVOKE_PRINCIPAL = "revoke_principal"
-UNLINK = "unlink"
-KINDS = (REVOKE_PRINCIPAL, UNLINK)
 UNLINK_PATH = "/peer/v1/link"
-# A removed link is not polled, so its waiting farewell is retried on its own clock: doubling up to ten minutes.
-RETRY_SECONDS = 30.0
-MAX_RETRY_SECONDS = 600.0
 NEVER_SECONDS = 100 * 365 * 86400.0
 _SYSTEM = {"user": "system", "name": "Reelhouse", "role": "system"}
 
@@ -54,10 +53,12 @@ def _request(kind: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any] 
     return "DELETE", UNLINK_PATH, None
 
 
-def _taken(status: int, answer: dict[str, Any]) -> bool:
-    """Whether the linked server's answer settles the revocation: done (200), nothing there to revoke (404),
-    or the link already gone on that side (401 unknown_link)."""
-    return status in (200, 404) or (status == 401 and answer.get("error") in LINK_GONE)
+def _settle(status: int, answer: dict[str, Any]) -> Outcome:
+    """Taken: done (200), nothing there to revoke (404), or the link already gone on that side (401
+    unknown_link). A server error waits for the next try; any other answer is a refusal."""
+    if status in (200, 404) or (status == 401 and answer.get("error") in LINK_GONE):
+        return "sent"
+    return "pending" if status >= 500 else "refused"
 
 
 class Revocations:
@@ -68,14 +69,14 @@ class Revocations:
         outbox: PeerOutboxRepository,
         links: PeerLinks,
         audit: AuditService,
+        deliverer: OutboxDeliverer,
     ) -> None:
         self._db = db
         self._peers = peers
         self._outbox = outbox
         self._links = links
         self._audit = audit
-        self._delivering = threading.Lock()
-        self._retry: dict[str, tuple[float, float]] = {}  # removed link → (next try, monotonic; delay)
+        self._deliverer = deliverer
 
     # -- this server revokes -------------------------------------------------------------------------------
 
@@ -130,10 +131,8 @@ class Revocations:
     def deliver(self, link_id: str) -> int:
         """Send the link's waiting revocations, oldest first; stop at the first the server does not take.
         Returns how many were settled."""
-        done = 0
-        with self._delivering:
+        with self._deliverer.locked(link_id):
             with self._db.read() as conn:
-                waiting = self._outbox.pending(conn, link_id, KINDS)
                 row = self._peers.link(conn, link_id)
                 newer = next(
                     (
@@ -143,49 +142,38 @@ class Revocations:
                     ),
                     None,
                 )
-            for entry in waiting:
-                if newer is not None:
-                    # Paired again since: the other server's link for this key is the new one, which a farewell
-                    # meant for the old link must never end; a friend's revocation moves to the new link, in
-                    # its own sequence.
-                    self._finish(entry, "cancelled", 0, "superseded by pairing again")
-                    if entry.kind == REVOKE_PRINCIPAL:
-                        subject = json.loads(entry.body)["subject"]
-                        self._add(
-                            None, newer, REVOKE_PRINCIPAL, {"subject": subject, "seq": self.next_seq(newer)}
-                        )
-                    continue
-                method, path, payload = _request(entry.kind, json.loads(entry.body))
-                try:
-                    status, answer = self._links.exchange(
-                        link_id, method, path, payload, json.loads(entry.actor), removed=True
-                    )
-                except (Unreachable, IdentityChanged) as exc:
-                    self._finish(entry, "pending", 0, str(exc)[:300])
-                    break
-                except NotFound:
-                    status, answer = 0, {"message": "The link is no longer active here."}
-                if not _taken(status, answer) and status >= 500:
-                    self._finish(entry, "pending", status, f"HTTP {status}")
-                    break
-                message = None if _taken(status, answer) else str(answer.get("message") or f"HTTP {status}")
-                self._finish(entry, "sent" if _taken(status, answer) else "refused", status, message)
-                done += 1
-        return done
+            if newer is not None:
+                self._supersede(link_id, newer)
+                return 0
+            return self._deliverer.deliver(link_id, KINDS, self._send, _settle, self._settled)
+
+    def _supersede(self, link_id: str, newer: str) -> None:
+        """Paired again since: the other server's link for this key is the new one, which a farewell meant for
+        the old link must never end; a friend's revocation moves to the new link, in its own sequence."""
+        with self._db.read() as conn:
+            waiting = self._outbox.pending(conn, link_id, KINDS)
+        for entry in waiting:
+            self._deliverer.finish(entry, "cancelled", 0, "superseded by pairing again", self._settled)
+            if entry.kind == REVOKE_PRINCIPAL:
+                subject = json.loads(entry.body)["subject"]
+                self._add(None, newer, REVOKE_PRINCIPAL, {"subject": subject, "seq": self.next_seq(newer)})
+
+    def _send(self, entry: Any) -> tuple[int, dict[str, Any]]:
+        method, path, payload = _request(entry.kind, json.loads(entry.body))
+        try:
+            return self._links.exchange(
+                entry.link_id, method, path, payload, json.loads(entry.actor), removed=True
+            )
+        except NotFound:
+            # Removed here too: refused, not waiting, since no link is left to send it over.
+            return 0, {"message": "The link is no longer active here."}
+
+    def _settled(self, conn: Connection, entry: Any, state: str, status: int) -> None:
+        detail = {"entry": entry.id, "status": status, "state": state}
+        self._audit.record(conn, None, f"peer.{entry.kind}.{state}", entry.link_id, detail)
 
     def waiting(self, link_id: str) -> bool:
-        with self._db.read() as conn:
-            return bool(self._outbox.pending(conn, link_id, KINDS))
-
-    def _finish(self, entry: Any, state: str, status: int, message: str | None) -> None:
-        values: dict[str, Any] = {"attempts": entry.attempts + 1, "last_error": message}
-        if state != "pending":
-            values.update(state=state, finished_at=time.time(), response_status=status or None)
-        with self._db.begin() as conn:
-            moved = self._outbox.finish(conn, entry.id, "pending", **values)
-            if moved and state != "pending":
-                detail = {"entry": entry.id, "status": status, "state": state}
-                self._audit.record(conn, None, f"peer.{entry.kind}.{state}", entry.link_id, detail)
+        return self._deliverer.waiting(link_id, KINDS)
 
     def farewells_due(self) -> list[str]:
         """Removed links with revocations still waiting, whose next try has come (the poller asks each tick)."""
@@ -196,20 +184,11 @@ class Revocations:
                 for r in self._peers.links(conn, include_removed=True)
                 if r.state != LinkState.ACTIVE.value
             }
-        now = time.monotonic()
-        return [i for i in sorted(waiting & removed) if self._retry.get(i, (0.0, 0.0))[0] <= now]
+        return self._deliverer.due(waiting & removed)
 
     def deliver_farewell(self, link_id: str) -> None:
         settled = self.deliver(link_id)
-        with self._db.read() as conn:
-            left = self._outbox.pending(conn, link_id, KINDS)
-        if not left:
-            self._retry.pop(link_id, None)
-            return
-        delay = (
-            RETRY_SECONDS if settled else min(MAX_RETRY_SECONDS, self._retry.get(link_id, (0, 15.0))[1] * 2)
-        )
-        self._retry[link_id] = (time.monotonic() + delay, delay)
+        self._deliverer.tried(link_id, settled, self.waiting(link_id))
 
     # -- a linked server unlinked this one -------------------------------------------------------------------
 
