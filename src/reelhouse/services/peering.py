@@ -42,6 +42,7 @@ from reelhouse.services.audit import AuditService
 from reelhouse.services.pairing_protocol import Initiator, PairingFailed, Responder
 from reelhouse.services.peer_denylist import allow_again, deny_link
 from reelhouse.services.peer_identity import PeerIdentity, spki_of_certificate
+from reelhouse.services.throttle import Window
 from reelhouse.services.twofactor import TwoFactorService
 
 FAILED = (
@@ -117,7 +118,9 @@ class PeeringService:
         self._twofactor = twofactor
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
-        self._attempts: dict[str, list[float]] = {}
+        self._attempts = Window(
+            ATTEMPTS_PER_MINUTE, 60.0, "Too many pairing attempts from this address; wait a minute."
+        )
         # Set by the app: tells the other server of an unlinking (services/revocations.py).
         self.on_removed: Callable[[Actor | None, str], object] = lambda _actor, _link: None
 
@@ -189,21 +192,9 @@ class PeeringService:
             if self._repo.void_open_codes(conn):
                 self._audit.record(conn, actor, "link.code_cancel", None, {}, None)
 
-    def _throttle(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._attempts.get(address, []) if now - t < 60]
-            if len(recent) >= ATTEMPTS_PER_MINUTE:
-                self._attempts[address] = recent
-                raise TooManyRequests("Too many pairing attempts from this address; wait a minute.", 60)
-            recent.append(now)
-            self._attempts[address] = recent
-            if len(self._attempts) > 4096:
-                self._attempts = {a: t for a, t in self._attempts.items() if now - t[-1] < 60}
-
     def answer_start(self, frame: dict[str, Any], address: str) -> dict[str, Any]:
         """The first message of a pairing: claims the live code (one attempt), or says there is none."""
-        self._throttle(address)
+        self._attempts.hit(address)
         now = time.time()
         with self._db.begin() as conn:
             row = self._repo.claim_open_code(conn, now)
