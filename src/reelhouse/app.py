@@ -11,6 +11,7 @@ import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -69,7 +70,7 @@ from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.remote_admin import RemoteAdmin
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.revocations import Revocations
-from reelhouse.services.scanning import ScanService
+from reelhouse.services.scanning import ScanService, alone
 from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
 from reelhouse.services.transcoding import TranscodeService
@@ -82,7 +83,11 @@ from reelhouse.web.peer_api import build_peer_app
 from reelhouse.web.peer_tunnel import TunnelDialer, TunnelHub
 from reelhouse.web.server import build_web_app
 
+if TYPE_CHECKING:
+    from reelhouse.services.cluster import ClusterSync
+
 log = logging.getLogger("reelhouse")
+
 SETTINGS_RELOAD_SECONDS = 2.0
 # How often the poller looks for linked servers due a status check (each is due about once a minute).
 POLL_TICK_SECONDS = 5.0
@@ -148,12 +153,18 @@ class Reelhouse:
             port_forwarded=lambda: self.portmap.mapping is not None,
         )
         encoders = TranscodeService(self.cache_dir, settings.get)
+        # With `cluster` on, what this node caches follows the other nodes' changes (services/cluster.py).
+        self.cluster: ClusterSync | None = None
         scanning = ScanService(
             self.scanner,
             libraries,
-            on_change=catalogue.catalogue_changed,
+            on_change=lambda: self._catalogue_changed(catalogue),
             # Bound late: the previews read files through the media access decision, built below.
             after_scan=lambda library_id: self.seek_previews.queue_library(library_id),
+            exclusive=lambda library_id: (
+                self.cluster.library_scan(library_id) if self.cluster else alone(library_id)
+            ),
+            claim_tick=lambda job, period: self.cluster is None or self.cluster.claim_tick(job, period),
         )
         files = MediaFiles(protected=self._protected_files, on_mismatch=scanning.rescan_soon)
         media = MediaAccess(
@@ -172,6 +183,20 @@ class Reelhouse:
             on_broken=scanning.note_issue,
         )
         accounts.on_sessions_ended = media.sessions_ended
+        if config.cluster:
+            # Imported only here: it needs psycopg, which a single machine on SQLite does not install.
+            from reelhouse.services.cluster import ClusterSync
+
+            self.cluster = ClusterSync(
+                self.db,
+                settings,
+                libraries,
+                catalogue,
+                media,
+                lambda: [u["id"] for u in accounts.list_users()],
+            )
+            # Every audited change is announced in its own transaction, by the CLI's changes as by the server's.
+            audit.on_record = self.cluster.announce
         self.peer_links = PeerLinks(
             self.db,
             PeerRepository(),
@@ -313,8 +338,15 @@ class Reelhouse:
         app.on_cleanup.append(self._on_cleanup)
         return app
 
+    def _catalogue_changed(self, catalogue: CatalogueService) -> None:
+        catalogue.catalogue_changed()
+        if self.cluster is not None:
+            self.cluster.catalogue_changed()
+
     async def _on_startup(self, app: web.Application) -> None:
         self._loop, self._app = asyncio.get_running_loop(), app
+        if self.cluster is not None:
+            self.cluster.start()
         self._background.append(asyncio.create_task(self._poll_peers(POLL_TICK_SECONDS)))
         self.tunnel_dialer.start()
         self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS, app)))
@@ -327,6 +359,11 @@ class Reelhouse:
         while True:
             await asyncio.sleep(every)
             try:
+                cluster = self.cluster
+                if cluster is not None and not await loop.run_in_executor(
+                    self.executor, cluster.claim_tick, "peer-poll", every
+                ):
+                    continue  # another node polls the linked servers this tick
                 due = await loop.run_in_executor(self.executor, links.due)
                 await asyncio.gather(*(loop.run_in_executor(self.executor, self._poll_one, i) for i in due))
                 # Removed links are not polled; a farewell still waiting for one is retried on its own clock.
@@ -452,6 +489,8 @@ class Reelhouse:
                 await loop.run_in_executor(self.executor, self.sync_lan)
             except ReelhouseError as exc:
                 log.warning("could not update the LAN announcement: %s", exc.message)
+            if self.cluster is not None:
+                continue  # the cluster listener applies every change within a moment, its own re-reads included
             try:
                 if await loop.run_in_executor(self.executor, self.services.settings.reload):
                     log.info("runtime settings changed outside the server; applied")
@@ -480,6 +519,8 @@ class Reelhouse:
         # After the encoders: a preview waiting for a slot gives up once they close.
         self.seek_previews.close()
         self.services.catalogue.close()
+        if self.cluster is not None:
+            self.cluster.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.services.audit.flush_head()
         self.db.close()

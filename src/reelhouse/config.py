@@ -41,6 +41,8 @@ class BootConfig:
     scan_on_start: bool = True
     scan_interval_minutes: int = 360
     demo_library: bool = True
+    # Several web nodes on one PostgreSQL database (docs/scaling.md); off, one server owns its database.
+    cluster: bool = False
 
     @property
     def effective_database_url(self) -> str:
@@ -63,6 +65,7 @@ KEY_HELP: dict[str, str] = {
     "scan_on_start": "Scan every library when the server starts, to catch changes made while it was off.",
     "scan_interval_minutes": "Rescan every library on this schedule; 0 turns it off.",
     "demo_library": "Generate a small demo library on first start when no library exists.",
+    "cluster": "Run as one of several web nodes sharing a PostgreSQL database_url; off serves alone.",
 }
 
 
@@ -118,6 +121,12 @@ def _validate(config: BootConfig) -> BootConfig:
         raise ConfigError(f"'log_level' must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if config.scan_workers < 0 or config.scan_interval_minutes < 0:
         raise ConfigError("'scan_workers' and 'scan_interval_minutes' cannot be negative")
+    if config.cluster and not config.database_url.startswith(("postgresql://", "postgres://")):
+        # Nodes agree only through a database they all reach, and only PostgreSQL can tell them of changes.
+        raise ConfigError(
+            "'cluster' needs a PostgreSQL 'database_url' (postgresql://user:password@host:port/dbname) that "
+            "every node shares; SQLite belongs to one machine"
+        )
     return config
 
 

@@ -50,6 +50,9 @@ class AuditService:
         self._head = head
         self._retention_days: Callable[[], int] = lambda: 0
         self._pruned_at = 0.0
+        # Every change is audited inside its own transaction, so this is where other web nodes are told of it
+        # (services/cluster.py): whatever is said here commits with the change, or not at all.
+        self.on_record: Callable[[Connection, str, str | None, str | None], None] | None = None
 
     def keep_for(self, retention_days: Callable[[], int]) -> None:
         """Where the retention comes from (the audit_retention_days setting); 0 keeps everything."""
@@ -83,6 +86,8 @@ class AuditService:
             address,
         )
         self._after_commit(conn, link)
+        if self.on_record is not None:
+            self.on_record(conn, action, actor.user_id if actor else None, target)
 
     def entries(
         self, actor: Actor, action_prefix: str | None = None, limit: int = 100, before: int | None = None

@@ -67,6 +67,10 @@ class LibraryService:
             self._generation += 1
             self._listed = None
 
+    def changed_elsewhere(self) -> None:
+        """Another web node changed the libraries (services/cluster.py): read them again."""
+        self._changed()
+
     def _all(self) -> list[Library]:
         with self._list_lock:
             listed, generation = self._listed, self._generation

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -36,6 +37,14 @@ class Watcher(Protocol):
 
 
 WatcherFactory = Callable[[list[Library], Callable[[str], None]], Watcher]
+# Whether this server may scan a library now: with several web nodes, one at a time (services/cluster.py).
+Exclusive = Callable[[str], AbstractContextManager[bool]]
+
+
+@contextmanager
+def alone(_library_id: str) -> Iterator[bool]:
+    """The single-machine default: this server is the only one that scans."""
+    yield True
 
 
 # Where each phase's own progress falls in the whole scan's percentage (identify does most of the work).
@@ -85,8 +94,13 @@ class ScanService:
         libraries: LibraryService,
         on_change: Callable[[], None] = lambda: None,
         after_scan: Callable[[str], object] = lambda _library_id: None,
+        exclusive: Exclusive = alone,
+        claim_tick: Callable[[str, float], bool] = lambda _job, _period: True,
     ) -> None:
         self._scanner = scanner
+        self._exclusive = exclusive
+        # Whether this node runs a scheduled job's tick: with several web nodes, only one of them does.
+        self._claim_tick = claim_tick
         # Background work that follows a finished scan (seek previews); it queues and returns at once.
         self._after_scan = after_scan
         self._on_change = on_change
@@ -139,11 +153,19 @@ class ScanService:
                 previous.last_report if previous else None,
             )
         report: ScanReport | None = None
+        held = False
         try:
-            report = self._scanner.scan(library, full=full, progress=track, cancel=self._stop)
-            return report
+            with self._exclusive(library.id) as held:
+                if not held:
+                    log.info(
+                        "library %s is being scanned by another node; not scanning it here", library.name
+                    )
+                    return ScanReport(library.id)
+                report = self._scanner.scan(library, full=full, progress=track, cancel=self._stop)
+                return report
         finally:
-            self._on_change()
+            if held:
+                self._on_change()
             with self._lock:
                 state = self._states[library.id]
                 self._states[library.id] = replace(
@@ -288,6 +310,8 @@ class ScanService:
 
         def loop() -> None:
             while not self._stop.wait(interval_minutes * 60):
+                if not self._claim_tick("scan-schedule", interval_minutes * 60):
+                    continue
                 for library in self._libraries.all_for_system():
                     self.start_for_system(library)
 
