@@ -116,6 +116,24 @@ def test_dangerous_changes_are_refused_over_a_link_whatever_its_scopes(linked: L
     assert answer.status == 403 and "local sign-in" in answer.json()["message"], answer.body
 
 
+def test_the_settings_marked_local_only_are_exactly_those_refused_over_a_link(linked: Linked) -> None:
+    home, _away, on_home, _on_away = linked
+    owner = home.owner()
+    document = owner.get(f"/api/servers/{on_home}/settings").json()
+    marked = {s["name"] for s in document["registry"] if s["local_only"]}
+    refused = set()
+    for spec in document["registry"]:
+        # A value no setting accepts: a setting a link may change fails validation there, never with 403.
+        change = {"values": {spec["name"]: {"not": "a value"}}}
+        answer = owner.request("PATCH", f"/api/servers/{on_home}/settings", change)
+        assert answer.status in (403, 422), (spec["name"], answer.status, answer.body)
+        if answer.status == 403:
+            refused.add(spec["name"])
+    assert marked == refused
+    assert {"require_2fa_for_admins", "lan_networks", "peer_tunnel", "lan_discovery"} <= marked
+    assert "remote_access" not in marked, "refused only with secure connections off, so it keeps its field"
+
+
 def test_a_link_narrowed_to_status_cannot_read_or_change_settings(linked: Linked) -> None:
     home, away, on_home, on_away = linked
     # Narrowed on away's side only: home still believes it may manage, and away must say no.

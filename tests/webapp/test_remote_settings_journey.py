@@ -47,6 +47,14 @@ def test_the_owner_turns_on_remote_access_of_a_linked_server_from_the_servers_pa
         expect(
             page.get_by_role("form", name="Holiday house: General").get_by_label("Server name")
         ).to_have_value("Holiday house")
+        # What the holiday house never lets a link change is shown with its value and why, without a field.
+        fixed = page.get_by_role("region", name="Changed only on Holiday house").filter(
+            has_text="LAN networks"
+        )
+        expect(fixed).to_contain_text("can only be changed on Holiday house itself")
+        network = page.get_by_role("form", name="Holiday house: Network")
+        expect(network.get_by_label("LAN networks")).to_have_count(0)
+        expect(network.get_by_text("Secure connections")).to_be_visible()
         camera.shot(page, "remote-settings")
         remote.check()
         form.get_by_role("button", name="Save Changes").click()

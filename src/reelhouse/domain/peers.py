@@ -196,6 +196,8 @@ def classify_status(
 _PERIMETER_SETTINGS = frozenset(
     {"lan_networks", "trusted_proxies", "allowed_hosts", "peer_tunnel", "lan_discovery"}
 )
+# What a linked server may never change, whatever the value: the settings page over a link shows these read-only.
+LOCAL_ONLY_SETTINGS = SIGN_IN_SETTINGS | _PERIMETER_SETTINGS
 
 
 def dangerous_settings_change(

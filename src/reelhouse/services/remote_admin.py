@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from reelhouse.domain import settings as registry
 from reelhouse.domain.access import Action, Actor, Role, can, owner_scope
 from reelhouse.domain.ids import UserId
-from reelhouse.domain.peers import LinkState, PeerScope, dangerous_settings_change
+from reelhouse.domain.peers import LOCAL_ONLY_SETTINGS, LinkState, PeerScope, dangerous_settings_change
 from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.peer_outbox import PeerOutboxRepository
@@ -74,7 +74,8 @@ class RemoteAdmin:
     # -- a linked server asks this one ------------------------------------------------------------------------
 
     def settings_document(self) -> dict[str, Any]:
-        """The registry and the current values, as this server's own settings page has them."""
+        """The registry and the current values, as this server's own settings page has them; ``local_only``
+        marks the settings that apply_from_link refuses whatever their value."""
         return {
             "registry": [
                 {
@@ -84,6 +85,7 @@ class RemoteAdmin:
                     "help": s.help,
                     "section": s.section,
                     "choices": list(s.choices),
+                    "local_only": s.name in LOCAL_ONLY_SETTINGS,
                 }
                 for s in registry.REGISTRY
             ],

@@ -25,6 +25,9 @@ class RemoteSettingOut(BaseModel):
     help: str
     section: str
     choices: list[str] = []
+    local_only: bool = Field(
+        default=False, description="the linked server never lets a link change it, whatever the value"
+    )
 
 
 class RemoteSettingsOut(BaseModel):

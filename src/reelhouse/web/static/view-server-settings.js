@@ -4,7 +4,7 @@
 import { get, patch, del } from "/static/api.js";
 import { h, clear } from "/static/dom.js";
 import { setTitle, announce } from "/static/app.js";
-import { settingsForm } from "/static/settings-form.js";
+import { settingsForm, LABELS } from "/static/settings-form.js";
 
 const SECTIONS = [
   ["general", "General"],
@@ -17,6 +17,23 @@ const STATE = { pending: "Waiting for the server", sent: "Delivered", refused: "
 
 function describe(changes) {
   return Object.entries(changes).map(([k, v]) => `${k.replaceAll("_", " ")} → ${JSON.stringify(v)}`).join(", ");
+}
+
+function shown(value) {
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "None";
+  if (typeof value === "boolean") return value ? "On" : "Off";
+  return String(value ?? "");
+}
+
+// Settings the other server refuses over any link, as its own document marks them (local_only): shown with their
+// values, without a field, so nobody fills one in only to be refused.
+function localOnly(specs, values, name) {
+  return h("section", { class: "local-only", "aria-label": `Changed only on ${name}` },
+    h("p", { class: "help" }, `These can only be changed on ${name} itself, by an admin signed in there: a linked server may never change them.`),
+    h("dl", {}, specs.flatMap((s) => [
+      h("dt", {}, LABELS[s.name] || s.name.replaceAll("_", " ")),
+      h("dd", { dataset: { setting: s.name } }, shown(values[s.name])),
+    ])));
 }
 
 async function drawOutbox(box, id) {
@@ -71,12 +88,16 @@ export async function render({ main, params }) {
     announce(`${name} is not answering: the change waits and is sent when it is back.`);
     return null;
   };
-  main.append(h("p", { class: "help" }, `These are ${name}'s own settings, changed through this server on your behalf. Some changes (exposing it while secure connections are off, anything about signing in) need a sign-in on ${name} itself.`));
+  main.append(h("p", { class: "help" }, `These are ${name}'s own settings, changed through this server on your behalf. Exposing it while secure connections are off needs a sign-in on ${name} itself, as do the settings shown without a field.`));
   for (const [section, title] of SECTIONS) {
     // Library ids name the other server's libraries, which this page cannot show: left to its own page.
-    const names = document.registry.filter((s) => s.section === section && s.type !== "library_ids").map((s) => s.name);
-    if (!names.length) continue;
-    main.append(h("h2", {}, title), await settingsForm(names, { title: `${name}: ${title}`, load, save }));
+    const specs = document.registry.filter((s) => s.section === section && s.type !== "library_ids");
+    if (!specs.length) continue;
+    const editable = specs.filter((s) => !s.local_only).map((s) => s.name);
+    const fixed = specs.filter((s) => s.local_only);
+    main.append(h("h2", {}, title));
+    if (editable.length) main.append(await settingsForm(editable, { title: `${name}: ${title}`, load, save }));
+    if (fixed.length) main.append(localOnly(fixed, document.values, name));
   }
   main.append(outbox);
   await drawOutbox(outbox, id);
