@@ -151,8 +151,11 @@ def big_item(nodes: tuple[RunningServer, RunningServer], tmp_path: Path) -> tupl
     return found.id, library
 
 
-def test_disabling_a_user_on_one_node_cuts_their_stream_on_the_other(
-    nodes: tuple[RunningServer, RunningServer], big_item: tuple[str, Library]
+@pytest.mark.parametrize(
+    "change", [{"disabled": True}, {"grants": {"libraries": []}}], ids=["user disabled", "grant removed"]
+)
+def test_a_revocation_on_one_node_cuts_the_users_stream_on_the_other(
+    nodes: tuple[RunningServer, RunningServer], big_item: tuple[str, Library], change: dict[str, Any]
 ) -> None:
     a, b = nodes
     item, _ = big_item
@@ -168,7 +171,7 @@ def test_disabling_a_user_on_one_node_cuts_their_stream_on_the_other(
         assert response.status == 200
         size = int(response.headers["Content-Length"])
         assert len(response.read(65536)) == 65536
-        answer = a.owner().request("PATCH", f"/api/users/{alice}", {"disabled": True})
+        answer = a.owner().request("PATCH", f"/api/users/{alice}", change)
         assert answer.status == 200, answer.body
         changed = time.monotonic()
         received = 65536
@@ -240,3 +243,18 @@ def test_a_scheduled_jobs_tick_runs_on_one_node(postgres_url: str) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_a_scan_lock_goes_with_the_connection_of_the_node_that_held_it(postgres_url: str) -> None:
+    first, second = AdvisoryLocks(postgres_url, "t-dies"), AdvisoryLocks(postgres_url, "t-lives")
+    with first.library_scan("films") as held:
+        assert held
+        with second.library_scan("films") as also:
+            assert not also
+        # The holder's machine is gone: PostgreSQL ends its session, and the lock with it.
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = 't-dies-scan'"
+            )
+        with second.library_scan("films") as taken:
+            assert taken
