@@ -49,7 +49,7 @@ from reelhouse.services.federation import FederationService
 from reelhouse.services.home_sign_in import HomeSignIn
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.lan_discovery import LanAnnouncer
-from reelhouse.services.libraries import LibraryService
+from reelhouse.services.libraries import DEMO_FOLDER, LibraryService
 from reelhouse.services.link_scopes import LinkScopes
 from reelhouse.services.listener_record import invitation_base, remove_record, write_record
 from reelhouse.services.media_access import MediaAccess
@@ -68,6 +68,7 @@ from reelhouse.services.portmap import PortMapper, discover_igd
 from reelhouse.services.privacy import Listener, PrivacyService
 from reelhouse.services.quick_connect import QuickConnectService
 from reelhouse.services.remote_admin import RemoteAdmin
+from reelhouse.services.remote_encoder import RemoteEncoders
 from reelhouse.services.renditions import RenditionService
 from reelhouse.services.revocations import Revocations
 from reelhouse.services.scanning import ScanService, alone
@@ -91,6 +92,15 @@ log = logging.getLogger("reelhouse")
 SETTINGS_RELOAD_SECONDS = 2.0
 # How often the poller looks for linked servers due a status check (each is due about once a minute).
 POLL_TICK_SECONDS = 5.0
+
+
+def _remote_encoders(broker_url: str) -> RemoteEncoders | None:
+    if not broker_url:
+        return None
+    # Imported only here: Celery and redis are the `workers` extra, which a single machine never installs.
+    from reelhouse.services.transcode_queue import TranscodeQueue
+
+    return RemoteEncoders(TranscodeQueue(broker_url))
 
 
 class Reelhouse:
@@ -152,7 +162,9 @@ class Reelhouse:
             self.portmap.describe,
             port_forwarded=lambda: self.portmap.mapping is not None,
         )
-        encoders = TranscodeService(self.cache_dir, settings.get)
+        encoders = TranscodeService(
+            self.cache_dir, settings.get, remote=_remote_encoders(config.transcode_broker_url)
+        )
         # With `cluster` on, what this node caches follows the other nodes' changes (services/cluster.py).
         self.cluster: ClusterSync | None = None
         scanning = ScanService(
@@ -537,7 +549,7 @@ def prepare_first_run(server: Reelhouse) -> str | None:
         from reelhouse.domain.access import system_actor
         from reelhouse.media.demo import generate_demo_library
 
-        demo_root = server.config.data_dir / "demo"
+        demo_root = server.config.data_dir / DEMO_FOLDER
         log.info("no library yet: generating a small demo library in %s", demo_root)
         try:
             roots = generate_demo_library(demo_root)

@@ -43,6 +43,10 @@ def _check_root(raw: str) -> str:
     return str(resolved)
 
 
+# The folder of the data directory the demo library is generated in on the first start.
+DEMO_FOLDER = "demo"
+
+
 def _contains(outer: str, inner: str) -> bool:
     return inner.startswith(outer.rstrip(os.sep) + os.sep)
 
@@ -87,7 +91,12 @@ class LibraryService:
         """A library folder that holds the server's data directory, or lies inside it, would offer the database
         and the keys to the scanner and, through any link or mix-up, to viewers: refused."""
         data = self._data_dir
-        if data is not None and (root == data or _contains(root, data) or _contains(data, root)):
+        # The one exception inside it: the demo library the first start generates, which holds only its media.
+        demo = os.path.join(data, DEMO_FOLDER) if data is not None else None
+        inside = (
+            data is not None and _contains(data, root) and not (demo is not None and _contains(demo, root))
+        )
+        if data is not None and (root == data or _contains(root, data) or inside):
             raise InvalidInput(
                 f"Folder {root} holds or lies inside the server's data folder ({data}); choose another folder.",
                 "paths",
