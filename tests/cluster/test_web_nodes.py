@@ -4,6 +4,7 @@ revocations and who scans, through the database and its LISTEN/NOTIFY, within a 
 from __future__ import annotations
 
 import http.client
+import shutil
 import subprocess
 import threading
 import time
@@ -185,6 +186,34 @@ def test_a_revocation_on_one_node_cuts_the_users_stream_on_the_other(
     finally:
         connection.close()
     assert b.server.services.media.open.of(alice) == []
+
+
+def test_a_library_added_on_one_node_is_listed_on_the_other(
+    nodes: tuple[RunningServer, RunningServer], tmp_path: Path
+) -> None:
+    a, b = nodes
+    owner_b = b.owner()
+    assert owner_b.get("/api/libraries").json() == []  # B now keeps this list for two seconds
+    (tmp_path / "music").mkdir()
+    a.server.services.libraries.add(system_actor("test"), "Music", "music", [str(tmp_path / "music")])
+    _within(1.0, lambda: [lib["name"] for lib in owner_b.get("/api/libraries").json()] == ["Music"])
+
+
+def test_a_scan_on_one_node_refreshes_the_others_cached_listing(
+    nodes: tuple[RunningServer, RunningServer], big_item: tuple[str, Library], tmp_path: Path
+) -> None:
+    a, b = nodes
+    _, library = big_item
+    owner_b = b.owner()
+    path = f"/api/libraries/{library.id}/items"
+    before = owner_b.get(path).json()["total"]
+    copy = tmp_path / "films" / "other" / "other.mkv"
+    copy.parent.mkdir()
+    shutil.copyfile(tmp_path / "films" / "big" / "big.mkv", copy)
+    assert a.server.services.scanning.start_for_system(library)
+    _within(10.0, lambda: not _scanning(a, library))
+    # B's total was cached for 30 s; A's scan tells it the catalogue changed.
+    _within(1.0, lambda: owner_b.get(path).json()["total"] == before + 1)
 
 
 def test_two_simultaneous_scans_of_one_library_run_once(
