@@ -23,9 +23,10 @@ from reelhouse.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.invitations import InvitationRepository
-from reelhouse.services.accounts import AccountService, SignIn, check_username, hash_secret
+from reelhouse.services.accounts import AccountService, SignIn, check_username
 from reelhouse.services.audit import AuditService
 from reelhouse.services.passwords import check_password
+from reelhouse.services.tokens import hash_secret
 from reelhouse.services.users import check_grants
 
 GONE = "This invitation link is not valid any more. Ask for a new one."

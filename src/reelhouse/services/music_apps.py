@@ -27,9 +27,10 @@ from reelhouse.errors import AuthenticationRequired, InvalidInput, PermissionDen
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.music_apps import MusicAppRepository
-from reelhouse.services.accounts import TOUCH_EVERY, TokenView, hash_secret
+from reelhouse.services.accounts import TOUCH_EVERY
 from reelhouse.services.audit import AuditService
 from reelhouse.services.throttle import Throttle
+from reelhouse.services.tokens import TokenView, hash_secret
 
 SCOPES = ",".join(sorted((TokenScope.READ, TokenScope.STREAM)))
 KINDS = {"key": Credential.MUSIC_KEY, "password": Credential.MUSIC_PASSWORD}

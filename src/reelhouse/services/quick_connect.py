@@ -21,9 +21,10 @@ from reelhouse.domain.access import Actor, Credential
 from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.quick_connect import QuickConnectRepository
-from reelhouse.services.accounts import AccountService, DeviceApp, SignIn, hash_secret
+from reelhouse.services.accounts import AccountService, DeviceApp, SignIn
 from reelhouse.services.audit import AuditService
 from reelhouse.services.throttle import Throttle
+from reelhouse.services.tokens import hash_secret
 
 CODE_SECONDS = 300.0
 CODE_DIGITS = 6

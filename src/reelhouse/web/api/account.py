@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from reelhouse.domain.access import Role
-from reelhouse.services.accounts import TokenView
+from reelhouse.services.tokens import TokenView
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.web.api.account_schemas import (
     AccountOut,
@@ -55,14 +55,16 @@ async def account(request: web.Request) -> web.StreamResponse:
 
 
 async def sessions(request: web.Request) -> web.StreamResponse:
-    found = await call(request, services(request).accounts.tokens, actor(request))
+    found = await call(request, services(request).accounts.own_tokens.tokens, actor(request))
     return json_response([_session_out(v) for v in found])
 
 
 async def revoke_session(request: web.Request) -> web.StreamResponse:
     who = actor(request)
     session_id = request.match_info["session_id"]
-    await call(request, services(request).accounts.revoke_token, who, session_id, peer_address(request))
+    await call(
+        request, services(request).accounts.own_tokens.revoke_token, who, session_id, peer_address(request)
+    )
     response = web.Response(status=204)
     if session_id == who.session_id:
         clear_session_cookie(request, response)
@@ -73,7 +75,7 @@ async def revoke_all(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, RevokeAllIn)
     count = await call(
         request,
-        services(request).accounts.revoke_all,
+        services(request).accounts.own_tokens.revoke_all,
         actor(request),
         body.keep_current,
         peer_address(request),
@@ -88,7 +90,7 @@ async def create_token(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, ApiTokenIn)
     token, view = await call(
         request,
-        services(request).accounts.create_api_token,
+        services(request).accounts.own_tokens.create_api_token,
         actor(request),
         body.name,
         list(body.scopes),
