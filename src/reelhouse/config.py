@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from reelhouse.errors import ConfigError
 
@@ -43,6 +44,8 @@ class BootConfig:
     demo_library: bool = True
     # Several web nodes on one PostgreSQL database (docs/scaling.md); off, one server owns its database.
     cluster: bool = False
+    # Redis (or Valkey) URL of the transcode workers' queue (docs/scaling.md); empty encodes in this process.
+    transcode_broker_url: str = ""
 
     @property
     def effective_database_url(self) -> str:
@@ -66,6 +69,8 @@ KEY_HELP: dict[str, str] = {
     "scan_interval_minutes": "Rescan every library on this schedule; 0 turns it off.",
     "demo_library": "Generate a small demo library on first start when no library exists.",
     "cluster": "Run as one of several web nodes sharing a PostgreSQL database_url; off serves alone.",
+    "transcode_broker_url": "Redis or Valkey URL of the transcode workers' job queue; empty transcodes in this "
+    "process.",
 }
 
 
@@ -126,6 +131,14 @@ def _validate(config: BootConfig) -> BootConfig:
         raise ConfigError(
             "'cluster' needs a PostgreSQL 'database_url' (postgresql://user:password@host:port/dbname) that "
             "every node shares; SQLite belongs to one machine"
+        )
+    if config.transcode_broker_url and urlsplit(config.transcode_broker_url).scheme not in (
+        "redis",
+        "rediss",
+        "unix",
+    ):
+        raise ConfigError(
+            "'transcode_broker_url' must be a redis://, rediss:// or unix:// URL (Redis or Valkey)"
         )
     return config
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import redis
@@ -71,13 +73,22 @@ class WorkerProcess:
     """`reelhouse worker` as an operator runs it, with a TOML config of its own; started when ready."""
 
     def __init__(
-        self, folder: Path, broker_url: str, libraries: dict[str, Path], queues: tuple[str, ...], slots: int
+        self,
+        folder: Path,
+        broker_url: str,
+        libraries: Mapping[str, Path | list[Path]],
+        queues: tuple[str, ...],
+        slots: int,
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.scratch = folder / "scratch"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        roots = "\n".join(f'{library_id} = "{root}"' for library_id, root in libraries.items())
+        # A library with several root folders lists where each is mounted, in the library's order.
+        roots = "\n".join(
+            f"{library_id} = {json.dumps([str(r) for r in root] if isinstance(root, list) else str(root))}"
+            for library_id, root in libraries.items()
+        )
         config = folder / "worker.toml"
         names = ", ".join(f'"{name}"' for name in queues)
         config.write_text(

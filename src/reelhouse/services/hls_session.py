@@ -9,11 +9,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reelhouse.domain import playback
 from reelhouse.errors import NotFound
 from reelhouse.media import hls
 from reelhouse.services.media_files import OpenedFile
+
+if TYPE_CHECKING:
+    from reelhouse.services.remote_encoder import JobOrigin, RemoteRun
 
 # Three seconds: short enough that the first segment is ready quickly on a small machine.
 SEGMENT_SECONDS = 3
@@ -47,6 +51,10 @@ class Session:
     closed: bool = False
     # Text subtitles offered as WebVTT renditions: (id, language, title, forced).
     subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = ()
+    # With transcode workers: the file as a job names it, the job now encoding, and the worker running it.
+    origin: JobOrigin | None = None
+    job: RemoteRun | None = None
+    worker: str | None = None
 
     @property
     def segments(self) -> int:

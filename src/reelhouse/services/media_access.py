@@ -42,6 +42,7 @@ from reelhouse.services.hls_session import Session
 from reelhouse.services.image_tags import ImageTags
 from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
 from reelhouse.services.media_grants import Grant, MediaGrants
+from reelhouse.services.remote_encoder import origin_of
 from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
 from reelhouse.services.transcoding import TranscodeService
 
@@ -452,6 +453,10 @@ class MediaAccess:
         device: str | None = None,
     ) -> Session:
         self.check_streams(allowed.viewer, allowed.item.summary.id, new_session=True, device=device)
+        origin = None
+        if self.encoders.remote is not None and allowed.file is not None:
+            # A worker mounts the library elsewhere: the job names the root folder and the path below it.
+            origin = origin_of(allowed.file.path, allowed.library.roots, allowed.library.id)
         return self.encoders.start(
             allowed.viewer.user_id,
             allowed.item.summary.id,
@@ -461,6 +466,7 @@ class MediaAccess:
             subtitles,
             device,
             allowed.viewer.session_id,
+            origin,
         )
 
     def hls(self, grant: str | None, session_id: str, zone: str | None) -> tuple[Session, Allowed]:

@@ -64,6 +64,8 @@ class TranscodeJob(BaseModel):
     job_id: str
     token: str = Field(min_length=32, max_length=128)
     library_id: str
+    # Which of the library's folders (in the order the library lists them) the path is relative to.
+    root_index: int = Field(default=0, ge=0, le=63)
     relative_path: str = Field(min_length=1, max_length=4096)
     start_segment: int = Field(ge=0, le=1_000_000)
     segment_seconds: int

@@ -157,9 +157,10 @@ class TranscodeRunner:
         except redis.RedisError as exc:  # without the claim the job might run twice; drop it
             log.warning("job %s not claimed: %s", job.job_id, exc)
             return JobState.REFUSED.value
-        root = self._config.libraries.get(job.library_id)
-        if root is None:
-            return self._refuse(job, "This worker does not mount that library.")
+        roots = self._config.libraries.get(job.library_id, ())
+        if job.root_index >= len(roots):
+            return self._refuse(job, "This worker does not mount that library folder.")
+        root = roots[job.root_index]
         try:
             opened = self._files.open_inside(os.path.join(root, job.relative_path), [root])
         except NotFound:

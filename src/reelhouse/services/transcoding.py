@@ -21,13 +21,22 @@ from reelhouse.media import ffmpeg
 from reelhouse.services.hls_session import RESTART_AHEAD, SEGMENT_SECONDS, SEGMENT_WAIT_SECONDS, Session
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.progressive_encoders import AudioEncoder, ProgressiveEncoders
+from reelhouse.services.remote_encoder import JobOrigin, RemoteEncoders, RemoteRun, RunState
 
 log = logging.getLogger(__name__)
 
 
 class TranscodeService(ProgressiveEncoders):
-    def __init__(self, cache_dir: Path, setting: Callable[[str], int], idle_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        setting: Callable[[str], int],
+        idle_seconds: float = 60.0,
+        remote: RemoteEncoders | None = None,
+    ) -> None:
         self._root = cache_dir / "transcode"
+        # With a broker configured, every HLS encode is a job on a worker: never a silent local fallback.
+        self.remote = remote
         self._setting = setting
         self.idle_seconds = idle_seconds
         # A reload or a closed tab leaves a session nobody fetches from: its slot is freed this soon.
@@ -59,6 +68,7 @@ class TranscodeService(ProgressiveEncoders):
         subtitles: tuple[tuple[str, str | None, str | None, bool], ...] = (),
         device: str | None = None,
         grant_session: str | None = None,
+        origin: JobOrigin | None = None,
     ) -> Session:
         """A new session reading ``source``, which it owns from here on (closed when the session ends). The
         same user's session of the same item on the same device is replaced: a reload is not a second viewer."""
@@ -87,6 +97,7 @@ class TranscodeService(ProgressiveEncoders):
                     subtitles=subtitles,
                     device=device,
                     grant_session=grant_session,
+                    origin=origin,
                 )
                 session.folder.mkdir(parents=True)
                 self._sessions[session.id] = session
@@ -131,9 +142,16 @@ class TranscodeService(ProgressiveEncoders):
         deadline = time.monotonic() + SEGMENT_WAIT_SECONDS
         session.last_segment = time.monotonic()
         with session.lock:
-            done = {n for n in session.finished() if (session.folder / f"seg{n}.ts").exists()}
+            if session.job is not None and self.remote is not None:
+                self.remote.pull(session, session.job, number)
+                # What a live worker lists, it still has: a segment trimmed here is fetched again, not re-encoded.
+                # A dead worker's list leaves only what was fetched before it died.
+                alive = self.remote.state(session, session.job) is not RunState.DEAD
+                done = {n for n in session.finished() if alive or (session.folder / f"seg{n}.ts").exists()}
+            else:
+                done = {n for n in session.finished() if (session.folder / f"seg{n}.ts").exists()}
             if number not in done:
-                running = session.process is not None and session.process.poll() is None
+                running = self._running(session)
                 furthest = max(
                     (n for n in done if n >= session.process_start), default=session.process_start - 1
                 )
@@ -153,6 +171,11 @@ class TranscodeService(ProgressiveEncoders):
             if number in session.finished() and target.exists():
                 session.last_access = time.monotonic()
                 return target
+            run = session.job
+            if run is not None and self.remote is not None:
+                self._follow_remote(session, run, number)
+                time.sleep(0.05)
+                continue
             process = session.process
             if process is not None and process.poll() is not None and number not in session.finished():
                 if process.returncode != 0:
@@ -163,18 +186,54 @@ class TranscodeService(ProgressiveEncoders):
             time.sleep(0.03)
         raise Unavailable("The segment is taking too long to prepare.", retry_after=2)
 
+    def _running(self, session: Session) -> bool:
+        if session.job is not None and self.remote is not None:
+            state = self.remote.state(session, session.job)
+            return state in (RunState.STARTING, RunState.RUNNING)
+        return session.process is not None and session.process.poll() is None
+
+    def _follow_remote(self, session: Session, run: RemoteRun, number: int) -> None:
+        """One poll of a worker's job while a player waits for ``number``: mirror what it made, and send the
+        job again at ``number`` when it died (its heartbeat or its listener gone)."""
+        assert self.remote is not None
+        with session.lock:
+            if session.job is not run or session.closed:
+                return
+            self.remote.pull(session, run, number)
+            if number in session.finished() and (session.folder / f"seg{number}.ts").exists():
+                return
+            state = self.remote.state(session, run)
+            if state is RunState.FAILED:
+                raise MediaError("The encoder stopped on this file.")
+            if state in (RunState.DEAD, RunState.FINISHED):
+                log.info(
+                    "session %s: job %s is %s; sent again at %d", session.id, run.job.job_id, state, number
+                )
+                self._restart(session, number)
+
+    def _stop_encoder(self, session: Session) -> None:
+        # Called with session.lock held: at most one encoder per session, local or on a worker.
+        if session.process is not None:
+            ffmpeg.stop(session.process)
+            session.process = None
+        if session.job is not None and self.remote is not None:
+            self.remote.cancel(session.job)
+            session.job = None
+
     def _restart(self, session: Session, number: int) -> None:
         # Called with session.lock held; _dispose marks closed before taking it, so no encoder outlives it.
         if session.closed:
             raise NotFound("This playback session has ended; start playback again.")
-        if session.process is not None:
-            ffmpeg.stop(session.process)
-            session.process = None
+        self._stop_encoder(session)
         if not session.holds_slot:
             with self._lock:
                 self._busy()
                 session.holds_slot = True
         (session.folder / "ffmpeg.m3u8").unlink(missing_ok=True)
+        if self.remote is not None:
+            session.job = self.remote.begin(session, number)
+            session.process_start = number
+            return
         plan = session.plan
         argv = ffmpeg.hls_argv(
             ffmpeg.HlsJob(
@@ -200,9 +259,7 @@ class TranscodeService(ProgressiveEncoders):
     def _dispose(self, session: Session) -> None:
         session.closed = True
         with session.lock:
-            if session.process is not None:
-                ffmpeg.stop(session.process)
-                session.process = None
+            self._stop_encoder(session)
         shutil.rmtree(session.folder, ignore_errors=True)
         session.source.close()
 
@@ -227,9 +284,7 @@ class TranscodeService(ProgressiveEncoders):
                 # past them takes a slot again.
                 if session.closed or time.monotonic() - session.last_segment <= self.release_seconds:
                     continue
-                if session.process is not None:
-                    ffmpeg.stop(session.process)
-                    session.process = None
+                self._stop_encoder(session)
                 with self._lock:
                     session.holds_slot = False
         self._trim()
@@ -275,6 +330,8 @@ class TranscodeService(ProgressiveEncoders):
             ffmpeg.stop(encoder.process)
         if self._reaper is not None:
             self._reaper.join(10)
+        if self.remote is not None:
+            self.remote.close()
 
 
 def _segments(root: Path) -> list[tuple[float, int, Path]]:

@@ -31,7 +31,8 @@ WORKER_KEYS: dict[str, str] = {
     "listen_port": "TCP port of the segment listener; 0 picks a free one.",
     "advertise_url": "Base URL web nodes use to fetch segments; empty means http://<hostname>:<port>.",
     "keep_seconds": "How long a finished job's segments wait for a fetch before they are removed.",
-    "libraries": "Table of library id = folder where that library is mounted on this machine.",
+    "libraries": "Table of library id = folder where that library is mounted on this machine, or a list of "
+    "folders, one per root folder of the library in its order.",
 }
 
 
@@ -39,7 +40,8 @@ WORKER_KEYS: dict[str, str] = {
 class WorkerConfig:
     broker_url: str
     scratch_dir: Path
-    libraries: Mapping[str, str]
+    # Library id → where each of its root folders is mounted here, in the library's order.
+    libraries: Mapping[str, tuple[str, ...]]
     queues: tuple[Capability, ...] = (Capability.CPU,)
     slots: int = 1
     listen_host: str = "0.0.0.0"  # noqa: S104 - web nodes on other machines fetch segments; the token guards them
@@ -62,20 +64,28 @@ def _queues(raw: Any) -> tuple[Capability, ...]:
         raise ConfigError(f"'queues' must be cpu and/or gpu, got {names!r}") from None
 
 
-def _libraries(raw: Any) -> dict[str, str]:
+def _libraries(raw: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(raw, Mapping):
         raise ConfigError("'libraries' must be a table of library id = folder")
-    roots: dict[str, str] = {}
-    for library_id, folder in raw.items():
+    roots: dict[str, tuple[str, ...]] = {}
+    for library_id, value in raw.items():
         if not looks_like_id(str(library_id)):
             raise ConfigError(f"'libraries': {library_id!r} is not a library id")
-        if not isinstance(folder, str) or not os.path.isabs(folder):
-            raise ConfigError(f"'libraries': the folder of {library_id} must be an absolute path")
-        real = os.path.realpath(folder)
-        if not os.path.isdir(real):
-            raise ConfigError(f"'libraries': {folder} (library {library_id}) is not a folder on this machine")
-        # Resolved once here: jobs are checked against the real root, whatever links led to it.
-        roots[str(library_id)] = real
+        folders = [value] if isinstance(value, str) else value
+        if not isinstance(folders, list) or not folders:
+            raise ConfigError(f"'libraries': {library_id} must be a folder or a list of folders")
+        resolved = []
+        for folder in folders:
+            if not isinstance(folder, str) or not os.path.isabs(folder):
+                raise ConfigError(f"'libraries': the folders of {library_id} must be absolute paths")
+            real = os.path.realpath(folder)
+            if not os.path.isdir(real):
+                raise ConfigError(
+                    f"'libraries': {folder} (library {library_id}) is not a folder on this machine"
+                )
+            # Resolved once here: jobs are checked against the real root, whatever links led to it.
+            resolved.append(real)
+        roots[str(library_id)] = tuple(resolved)
     return roots
 
 
