@@ -13,9 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from reelhouse.app import Reelhouse, open_listeners
+from reelhouse.app import Reelhouse
 from reelhouse.config import load_config
 from reelhouse.domain.access import Role, system_actor
+from reelhouse.serving import open_listeners
 from tests.postgres import chosen_database_url
 
 

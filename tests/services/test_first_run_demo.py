@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from reelhouse.app import Reelhouse, prepare_first_run
+from reelhouse.app import Reelhouse
 from reelhouse.config import load_config
 from reelhouse.domain.access import system_actor
 from reelhouse.errors import InvalidInput
+from reelhouse.serving import prepare_first_run
 
 
 def test_the_first_start_adds_the_demo_libraries_and_still_guards_the_data_folder(tmp_path: Path) -> None:

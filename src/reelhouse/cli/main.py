@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from reelhouse import __version__
-from reelhouse.app import Reelhouse, prepare_first_run, serve
+from reelhouse.app import Reelhouse
 from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -35,6 +35,7 @@ from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.errors import ReelhouseError
 from reelhouse.services.listener_record import configured_listeners, listener_url, read_state
 from reelhouse.services.privacy import Listener
+from reelhouse.serving import prepare_first_run, serve
 
 app = typer.Typer(
     help="Reelhouse, a private-by-default personal media server.",
