@@ -364,6 +364,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("PATCH", "/api/settings"): ADMIN,
     ("GET", "/api/settings/registry"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
+    ("GET", "/api/transcodes"): ADMIN,
     ("GET", "/api/openapi.json"): USER,
     ("GET", "/api/privacy"): ADMIN,
     ("GET", "/api/certificate"): USER,

@@ -121,12 +121,23 @@ def test_playback_through_a_worker_is_continuous_and_served_by_the_web_node_only
     # The worker encoded it; the web node ran no ffmpeg of its own.
     assert ffmpeg_children() == []
     assert session_of(node, session_id).worker == worker_named(worker)
+    shown = node.server.owner().get("/api/transcodes").json()
+    assert shown == [
+        {
+            "session_id": session_id,
+            "encoder": "worker",
+            "worker": worker_named(worker),
+            "start_segment": 0,
+            "holds_slot": True,
+        }
+    ]
     # Another viewer's grant does not open this session's segments, whichever machine encoded them.
     node.server.create_user("alice")
     alice = node.server.sign_in("alice")
     theirs, their_session = start(node, alice)
     stolen = hls.segments[0].split("?")[0] + "?grant=" + theirs.segments[0].split("grant=")[1]
     assert node.server.anonymous().get(f"{hls.base}/{stolen}").status == 401
+    assert alice.get("/api/transcodes").status == 403
     assert owner.request("DELETE", f"/api/hls/{session_id}").status == 204
     assert alice.request("DELETE", f"/api/hls/{their_session}").status == 204
 

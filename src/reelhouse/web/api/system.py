@@ -7,6 +7,7 @@ import gzip
 import json
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from reelhouse.domain import settings as registry
 from reelhouse.domain.access import Action
@@ -32,6 +33,20 @@ class ServerInfoOut(ServerOut):
     # so the Servers page can say what to type into a Jellyfin or Subsonic app. Here rather than in schemas.py
     # because only this route answers it.
     client_apis: dict[str, str]
+
+
+class TranscodeOut(BaseModel):
+    """One HLS session's encoder as an admin sees it: where it runs, never who watches what."""
+
+    session_id: str
+    # "local" in this process, "worker" on a transcode worker (docs/scaling.md).
+    encoder: str
+    # The worker's name from the job's heartbeat; None locally, or before the worker has taken the job.
+    worker: str | None
+    # The segment the current encoder started at (a seek moves it).
+    start_segment: int
+    # Whether it holds one of the max_transcodes slots (an encoder nobody fetched from lately gives it back).
+    holds_slot: bool
 
 
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
@@ -85,6 +100,23 @@ async def audit(request: web.Request) -> web.StreamResponse:
             entries=[AuditEntryOut.model_validate(e, from_attributes=True) for e in entries],
             chain=AuditChainOut(state=report.state, seq=report.seq, reason=report.reason),
         )
+    )
+
+
+async def transcodes(request: web.Request) -> web.StreamResponse:
+    encoders = services(request).media.encoders
+    remote = encoders.remote is not None
+    return json_response(
+        [
+            TranscodeOut(
+                session_id=s.id,
+                encoder="worker" if remote else "local",
+                worker=s.worker if remote else None,
+                start_segment=s.process_start,
+                holds_slot=s.holds_slot,
+            )
+            for s in encoders.active()
+        ]
     )
 
 
@@ -152,6 +184,16 @@ ROUTES = [
         "audit",
         query=AuditQuery,
         response=AuditOut,
+    ),
+    Route(
+        "GET",
+        "/api/transcodes",
+        transcodes,
+        "Running HLS transcodes and the worker encoding each, without who watches what",
+        Action.MANAGE_SETTINGS,
+        "system",
+        response=TranscodeOut,
+        response_list=True,
     ),
     Route("GET", "/api/openapi.json", openapi, "This API's OpenAPI 3 document", Access.USER, "system"),
 ]
