@@ -23,7 +23,7 @@ from reelhouse.services.hls_session import SEGMENT_SECONDS, Session
 from tests.harness import Client, RunningServer
 from tests.playback import media
 from tests.playback.test_hls import Hls, ffmpeg_children
-from tests.workers.worker_kit import RedisServer, WorkerProcess, ffmpeg_processes, wait_for
+from tests.workers.worker_kit import RedisServer, WorkerProcess, ffmpeg_processes, free_port, wait_for
 
 FFPROBE = media.FFMPEG.replace("ffmpeg", "ffprobe")
 
@@ -174,6 +174,21 @@ def test_a_revoked_viewers_job_is_cancelled(node: Node, worker: WorkerProcess) -
     wait_for(lambda: node.jobs() == [] and not list((worker.scratch / "jobs").iterdir()), 2)
 
 
+def test_an_idle_session_ends_its_job_within_5_seconds(node: Node, worker: WorkerProcess) -> None:
+    wait_for(lambda: node.jobs() == [], 5)
+    encoders = node.server.server.services.media.encoders
+    encoders.idle_seconds = 1.0
+    try:
+        hls, _ = start(node, node.server.owner())
+        hls.segment(0)
+        assert len(node.jobs()) == 1
+        # Nobody polls any more: the reaper ends the session, and with it the job on the worker.
+        wait_for(lambda: node.jobs() == [] and not list((worker.scratch / "jobs").iterdir()), 5)
+        assert node.sessions() == []
+    finally:
+        encoders.idle_seconds = 60.0
+
+
 def test_a_killed_worker_is_replaced_at_the_segment_the_player_asks_for(
     node: Node, worker: WorkerProcess, tmp_path: Path
 ) -> None:
@@ -212,3 +227,22 @@ def test_the_broker_url_must_be_a_redis_url(tmp_path: Path) -> None:
         overrides={"data_dir": tmp_path},
     )
     assert config.transcode_broker_url == "redis://127.0.0.1:6379/0"
+
+
+def test_a_broker_that_cannot_be_reached_is_a_503_never_a_local_encode(node: Node, tmp_path: Path) -> None:
+    server = RunningServer(tmp_path / "data", transcode_broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        services = server.server.services
+        roots = [str(node.folder / "srv" / "first"), str(node.folder / "srv" / "second")]
+        library = services.libraries.add(system_actor("test"), "Movies", "movies", roots)
+        server.server.scanner.scan(library)
+        (row,) = services.catalogue.search(system_actor("test"), "film")
+        answer = server.owner().post(f"/api/items/{row.id}/playback", {})
+        assert answer.status == 200, answer.body
+        hls = Hls(server.anonymous(), answer.json()["url"])
+        refused = server.anonymous().get(f"{hls.base}/{hls.segments[0]}")
+        assert refused.status == 503, refused.body
+        assert refused.headers["Retry-After"] == "5"
+        assert ffmpeg_children() == []
+    finally:
+        server.stop()

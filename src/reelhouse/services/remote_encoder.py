@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reelhouse.domain import playback
-from reelhouse.errors import MediaError
+from reelhouse.errors import MediaError, Unavailable
 from reelhouse.services.hls_session import SEGMENT_SECONDS, Session
 from reelhouse.services.transcode_jobs import (
     DEFAULT_EXPIRY_SECONDS,
@@ -118,7 +118,11 @@ class RemoteEncoders:
             audio_kbps=playback.AUDIO_KBPS_IN_HLS,
             burn_subtitle_index=plan.burn_subtitle_index,
         )
-        self._queue.submit(job)
+        try:
+            self._queue.submit(job)
+        except Exception as exc:  # noqa: BLE001 - kombu and redis raise their own kinds; any of them means the same
+            log.warning("session %s: job not sent: %s", session.id, exc)
+            raise Unavailable("The transcode workers cannot be reached; try again shortly.", 5) from None
         log.info("session %s: job %s sent at segment %d", session.id, job.job_id, number)
         return RemoteRun(job)
 
@@ -151,6 +155,9 @@ class RemoteEncoders:
             return RunState.RUNNING
         if run.beat.state is JobState.FINISHED:
             return RunState.FINISHED
+        log.warning(
+            "job %s is %s on %s: %s", run.job.job_id, run.beat.state, run.beat.worker, run.beat.detail
+        )
         return RunState.FAILED
 
     def pull(self, session: Session, run: RemoteRun, number: int) -> None:
