@@ -14,8 +14,8 @@ from aiohttp import web
 
 from reelhouse import __version__
 from reelhouse.config import BootConfig
-from reelhouse.domain.peers import ServerStatus
 from reelhouse.errors import ReelhouseError
+from reelhouse.peer_wiring import PeerWiring
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.audit import AuditRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
@@ -55,7 +55,7 @@ from reelhouse.services.media_grants import MediaGrants, load_secret
 from reelhouse.services.music_apps import MusicAppService
 from reelhouse.services.outbox_delivery import OutboxDeliverer
 from reelhouse.services.passwords import Passwords
-from reelhouse.services.peer_identity import PeerIdentity, load_identity
+from reelhouse.services.peer_identity import load_identity
 from reelhouse.services.peer_keys import KeyRotation
 from reelhouse.services.peer_links import PeerLinks
 from reelhouse.services.peering import PeeringService
@@ -75,9 +75,8 @@ from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
 from reelhouse.web.context import Services
-from reelhouse.web.gate import GATE, machine_names
+from reelhouse.web.gate import machine_names
 from reelhouse.web.listeners import TLSListener
-from reelhouse.web.peer_api import build_peer_app
 from reelhouse.web.peer_tunnel import TunnelDialer, TunnelHub
 from reelhouse.web.server import build_web_app
 
@@ -100,7 +99,7 @@ def _remote_encoders(broker_url: str) -> RemoteEncoders | None:
     return RemoteEncoders(TranscodeQueue(broker_url))
 
 
-class Reelhouse:
+class Reelhouse(PeerWiring):
     """One server's objects, built from the boot config. Nothing here is module-level state."""
 
     def __init__(self, config: BootConfig) -> None:
@@ -360,129 +359,17 @@ class Reelhouse:
         self.tunnel_dialer.start()
         self._background.append(asyncio.create_task(self._reload_settings(SETTINGS_RELOAD_SECONDS, app)))
 
-    async def _poll_peers(self, every: float) -> None:
-        """Ask each linked server for its status when it is due (PeerLinks backs off from one that is down),
-        several at once, so that one blackholed address never holds up the others."""
-        loop = asyncio.get_running_loop()
-        links = self.peer_links
-        while True:
-            await asyncio.sleep(every)
-            try:
-                cluster = self.cluster
-                if cluster is not None and not await loop.run_in_executor(
-                    self.executor, cluster.claim_tick, "peer-poll", every
-                ):
-                    continue  # another node polls the linked servers this tick
-                due = await loop.run_in_executor(self.executor, links.due)
-                await asyncio.gather(*(loop.run_in_executor(self.executor, self._poll_one, i) for i in due))
-                # Removed links are not polled; a farewell still waiting for one is retried on its own clock.
-                gone = await loop.run_in_executor(self.executor, self.revocations.farewells_due)
-                deliver = self.revocations.deliver_farewell
-                await asyncio.gather(*(loop.run_in_executor(self.executor, deliver, i) for i in gone))
-            except ReelhouseError as exc:
-                log.warning("could not poll linked servers: %s", exc.message)
-
     def _user_changed(self, user_id: str) -> None:
         """A user changed or deleted by an admin: cut what they may no longer stream, and tell the linked
         servers they were shared on when the account has ended."""
         self.services.media.user_changed(user_id)
         self.federation.user_changed(user_id)
 
-    def _poll_one(self, link_id: str) -> None:
-        """One link's status, then, if it answered, the changes that waited for it in the outbox."""
-        view = self.peer_links.poll(link_id)
-        if view is not None and view.status is ServerStatus.ONLINE:
-            # Revocations first: what someone may no longer do reaches the server before any other change
-            # (the delivery loop sends no settings change while one still waits).
-            self.revocations.deliver(link_id)
-            self.remote_admin.deliver(link_id)
-
-    def _key_rotated(self, identity: PeerIdentity) -> None:
-        """Every holder of the peer key takes the new one; the listener presents it from the next handshake
-        (load_cert_chain replaces the chain of the context it serves with)."""
-        self.peering.identity = identity
-        self.peer_links.identity = identity
-        if self._peer_context is not None:
-            self._peer_context.load_cert_chain(identity.cert_path, identity.key_path)
-
-    def _code_issued(self) -> None:
-        """Open the peer listener before the code is shown, so that its link carries the address. Called from
-        a worker thread; a code made by the CLI (no loop here) is noticed at the next settings tick."""
-        loop, app = self._loop, self._app
-        if loop is None or app is None:
-            return
-        if self._peer_runner is None:
-            try:
-                asyncio.run_coroutine_threadsafe(self.open_peer_listener(app, needed=True), loop).result(10)
-            except (TimeoutError, RuntimeError) as exc:
-                log.warning("could not open the peer listener: %s", exc)
-        # mDNS probing takes a second or two: the code is shown meanwhile, the announcement follows.
-        self.executor.submit(self.sync_lan)
-
-    def sync_lan(self) -> None:
-        """Announce on the LAN exactly while a code waits and lan_discovery is on; a code used, expired or
-        withdrawn stops the announcement at the next settings tick. Blocking: call from a worker thread."""
-        settings = self.services.settings
-        wanted = bool(settings.get("lan_discovery")) and self.peering.code_waiting()
-        host = self.config.host
-        hosts = [host] if host not in ("0.0.0.0", "::", "") else local_addresses()  # noqa: S104
-        self.lan.sync(wanted, str(settings.get("server_name")), self.peer_port, hosts)
-
     def _web_base(self) -> str | None:
         """Where browsers reach this server, for a linked server's "Sign in with Home": as invitations say."""
         settings = self.services.settings
         https_first = settings.get("secure_connections") == "required"
         return invitation_base(settings.get("public_urls"), self.listeners, https_first)
-
-    def _peer_addresses(self) -> list[str]:
-        if self.peer_port is None:
-            return []
-        host = self.config.host
-        hosts = [host] if host not in ("0.0.0.0", "::", "") else local_addresses()  # noqa: S104
-        return [f"[{h}]:{self.peer_port}" if ":" in h else f"{h}:{self.peer_port}" for h in hosts]
-
-    async def open_peer_listener(self, app: web.Application, needed: bool = False) -> None:
-        """The peer listener, once a link code waits or a link exists (checked at each settings tick), or at
-        once when ``needed`` (a code shown, a link being made), on ``peer_port``, behind the same gate as the web
-        listeners."""
-        port = self.config.peer_port
-        if self._peer_runner is not None or port is None:
-            return
-        loop = asyncio.get_running_loop()
-        peering = self.peering
-        needed = needed or await loop.run_in_executor(
-            self.executor, lambda: peering.code_waiting() or bool(peering.links())
-        )
-        if not needed or self._peer_runner is not None:
-            return
-        gate = app[GATE]
-        runner = web.AppRunner(
-            build_peer_app(
-                peering,
-                self.peer_links,
-                self.executor,
-                gate,
-                self.remote_admin,
-                self.federation,
-                self.key_rotation,
-                self.home_sign_in,
-                tunnel_hub=self.tunnel_hub,
-            ),
-            access_log=None,
-        )
-        await runner.setup()
-        self._peer_context = peering.identity.server_context()
-        site = TLSListener(runner, self.config.host, port, gate, self._peer_context)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            log.warning("cannot open the peer listener on port %s: %s", port, exc.strerror or exc)
-            return
-        self._peer_runner = runner
-        self._tls_sites.append(site)
-        self.peer_port = site.addresses[0][1]
-        log.info("peer listener open on port %s", self.peer_port)
 
     async def _reload_settings(self, every: float, app: web.Application) -> None:
         """Settings saved by the CLI while the server runs apply within ``every`` seconds; a link code made
