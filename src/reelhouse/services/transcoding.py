@@ -174,7 +174,8 @@ class TranscodeService(ProgressiveEncoders):
             run = session.job
             if run is not None and self.remote is not None:
                 self._follow_remote(session, run, number)
-                time.sleep(0.05)
+                # Each poll is a playlist fetch from the worker: a tenth of a second apart is plenty.
+                time.sleep(0.1)
                 continue
             process = session.process
             if process is not None and process.poll() is not None and number not in session.finished():
