@@ -153,15 +153,18 @@ def big_item(nodes: tuple[RunningServer, RunningServer], tmp_path: Path) -> tupl
 
 
 @pytest.mark.parametrize(
-    "change", [{"disabled": True}, {"grants": {"libraries": []}}], ids=["user disabled", "grant removed"]
+    "change",
+    [{"disabled": True}, {"grants": {"libraries": []}}, None],
+    ids=["user disabled", "grant removed", "signed out"],
 )
 def test_a_revocation_on_one_node_cuts_the_users_stream_on_the_other(
-    nodes: tuple[RunningServer, RunningServer], big_item: tuple[str, Library], change: dict[str, Any]
+    nodes: tuple[RunningServer, RunningServer], big_item: tuple[str, Library], change: dict[str, Any] | None
 ) -> None:
     a, b = nodes
     item, _ = big_item
     alice = a.create_user("alice")
-    a.sign_in("alice")
+    alice_on_a = a.sign_in("alice")
+    owner_on_a = a.owner()
     with b.server.db.read() as conn:
         session = AccountRepository().tokens_of(conn, alice)[0].id
     grant = b.server.services.media.grants.issue(item, alice, "stream", session, 3600)
@@ -172,8 +175,12 @@ def test_a_revocation_on_one_node_cuts_the_users_stream_on_the_other(
         assert response.status == 200
         size = int(response.headers["Content-Length"])
         assert len(response.read(65536)) == 65536
-        answer = a.owner().request("PATCH", f"/api/users/{alice}", change)
-        assert answer.status == 200, answer.body
+        if change is None:
+            # The session that obtained the stream's grant ends on A.
+            assert alice_on_a.post("/api/auth/logout").status == 204
+        else:
+            answer = owner_on_a.request("PATCH", f"/api/users/{alice}", change)
+            assert answer.status == 200, answer.body
         # The player reads nothing meanwhile, so B cannot finish sending (the file outgrows the socket
         # buffers): its stream leaves B's open-stream registry only by being cut.
         _within(1.5, lambda: b.server.services.media.open.of(alice) == [])
