@@ -71,6 +71,7 @@ from reelhouse.services.revocations import Revocations
 from reelhouse.services.scanning import ScanService, alone
 from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
+from reelhouse.services.shared_throttle import SharedThrottle
 from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
@@ -118,7 +119,12 @@ class Reelhouse(PeerWiring):
         twofactor = TwoFactorService(
             self.db, TwoFactorRepository(), audit, settings.get, load_secret(config.data_dir / "totp.key")
         )
-        accounts = AccountService(self.db, AccountRepository(), audit, passwords, twofactor, settings.get)
+        # Web nodes sharing one database count sign-in guesses together, or each would give a guesser its own
+        # allowance; a single machine counts them in memory.
+        throttle = SharedThrottle(self.db, "sign-in") if config.cluster else None
+        accounts = AccountService(
+            self.db, AccountRepository(), audit, passwords, twofactor, settings.get, throttle
+        )
         # Bound once the peer listener is open: its port goes into the link a code's screen offers.
         self.peer_port: int | None = None
         self._peer_runner: web.AppRunner | None = None
@@ -284,6 +290,7 @@ class Reelhouse(PeerWiring):
                 accounts,
                 audit,
                 load_secret(config.data_dir / "quick-connect.key"),
+                throttle=SharedThrottle(self.db, "quick-connect") if config.cluster else None,
             ),
             music_apps=MusicAppService(
                 self.db,

@@ -20,8 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-# The linked-server tables live in their own module on the same MetaData: importing it here is what puts them in
-# ``metadata``, which migration 0001 and `reelhouse db copy` read whole.
+# The linked-server and cluster tables live in modules of their own on the same MetaData: importing them here is
+# what puts them in ``metadata``, which migration 0001 and `reelhouse db copy` read whole.
+from reelhouse.persistence import cluster_schema as cluster_schema
 from reelhouse.persistence import peer_schema as peer_schema
 from reelhouse.persistence.schema_base import metadata as metadata
 

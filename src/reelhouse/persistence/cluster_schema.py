@@ -1,0 +1,24 @@
+"""Tables only a cluster of web nodes writes (`cluster` on, issue #19), on the schema's one MetaData.
+
+``reelhouse.persistence.schema`` imports this module, so ``schema.metadata`` holds these tables too. A single
+machine keeps the same state in memory and leaves them empty.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Integer, Table, Text
+
+from reelhouse.persistence.schema_base import metadata
+
+# Sign-in throttle counters shared by the nodes (migration 0036; services/shared_throttle.py). ``key`` names the
+# throttle and the counter (per address, per account and address, per account); ``pending`` counts attempts let
+# through whose password check has not ended, as of ``pending_at``, so a node that died mid-check is forgiven.
+sign_in_counters = Table(
+    "sign_in_counters",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("pending", Integer, nullable=False),
+    Column("last", Float, nullable=False),
+    Column("pending_at", Float, nullable=False),
+)
