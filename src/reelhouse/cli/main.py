@@ -6,12 +6,9 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from reelhouse import __version__
 from reelhouse.app import Reelhouse
@@ -25,6 +22,7 @@ from reelhouse.cli.common import (
     opened,
 )
 from reelhouse.cli.database import db_app
+from reelhouse.cli.doctor import doctor
 from reelhouse.cli.invitations import invite_app
 from reelhouse.cli.library import library_app, scan
 from reelhouse.cli.links import link_app
@@ -33,7 +31,7 @@ from reelhouse.cli.users import audit, settings_app, user_app
 from reelhouse.cli.worker import worker
 from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.errors import ReelhouseError
-from reelhouse.services.listener_record import configured_listeners, listener_url, read_state
+from reelhouse.services.listener_record import listener_url
 from reelhouse.services.privacy import Listener
 from reelhouse.serving import prepare_first_run, serve
 
@@ -54,6 +52,7 @@ app.command("audit")(audit)
 app.command("privacy")(privacy)
 app.command("certificate")(certificate)
 app.command("worker")(worker)
+app.command("doctor")(doctor)
 
 
 @app.command("serve")
@@ -99,42 +98,6 @@ def serve_command(
         raise fail(f"cannot serve on {boot.host}: {exc.strerror or exc}") from None
     finally:
         server.close()
-
-
-@app.command("doctor")
-def doctor(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
-    """Report what the server finds: ffmpeg and its encoders, database, data dir, listeners."""
-    with opened(config, data_dir) as server:
-        boot = server.config
-        table = Table("check", "finding", show_header=False)
-        table.add_row("version", __version__)
-        table.add_row("data dir", str(boot.data_dir))
-        table.add_row(
-            "database",
-            f"{boot.effective_database_url.split('://')[0]} at revision {server.db.current_revision()}",
-        )
-        table.add_row("integrity", server.db.integrity_check())
-        ffmpeg = boot.ffmpeg_path or shutil.which("ffmpeg") or ""
-        if ffmpeg:
-            out = subprocess.run(
-                [ffmpeg, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=20
-            )
-            wanted = ("libx264", "h264_vaapi", "h264_nvenc", "h264_qsv", "aac", "libopus", "libmp3lame")
-            found = [e for e in wanted if f" {e} " in out.stdout]
-            version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True, timeout=20).stdout
-            table.add_row("ffmpeg", f"{ffmpeg} ({version.splitlines()[0] if version else 'unknown'})")
-            table.add_row("encoders", ", ".join(found) or "none of the ones Reelhouse uses")
-        else:
-            table.add_row("ffmpeg", "[red]not found[/]: transcoding is off; install Debian's ffmpeg")
-        state = read_state(boot.data_dir)
-        if state.running:
-            live = ", ".join(f"{i.scheme}://{i.address}:{i.port}" for i in state.listeners)
-            table.add_row("listeners", f"{live} (open, server process {state.pid})")
-        else:
-            asked = ", ".join(f"{i.scheme}://{i.address}:{i.port}" for i in configured_listeners(boot))
-            table.add_row("listeners", f"{state.note} The config asks for {asked}.")
-        table.add_row("libraries", str(len(server.services.libraries.all_for_system())))
-        console.print(table)
 
 
 @app.command("backup")
