@@ -208,6 +208,7 @@ class Reelhouse(PeerWiring):
                 catalogue,
                 media,
                 lambda: [u["id"] for u in accounts.list_users()],
+                resume_scan=scanning.resume,
             )
             # Every audited change is announced in its own transaction, by the CLI's changes as by the server's.
             audit.on_record = self.cluster.announce

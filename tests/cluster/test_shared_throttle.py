@@ -4,7 +4,6 @@ more password checks than the rules allow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -21,21 +20,6 @@ from tests.harness import RunningServer
 pytestmark = pytest.mark.cluster
 
 BURST = 40
-
-
-@pytest.fixture
-def nodes(tmp_path: Path, postgres_url: str) -> Iterator[tuple[RunningServer, RunningServer]]:
-    a = RunningServer(tmp_path / "a", database_url=postgres_url, cluster=True)
-    try:
-        b = RunningServer(tmp_path / "b", database_url=postgres_url, cluster=True)
-    except BaseException:
-        a.stop()
-        raise
-    try:
-        yield a, b
-    finally:
-        b.stop()
-        a.stop()
 
 
 def _counting(*nodes: RunningServer) -> list[CountingHasher]:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -145,19 +146,69 @@ class AdvisoryLocks:
         self._lock = threading.Lock()
         # Per scheduled job: the connection holding its current tick's lock, and that tick.
         self._ticks: dict[str, tuple[psycopg.Connection[Any], int]] = {}
+        # The connection that looks for scans left unfinished by a node that died.
+        self._watch: psycopg.Connection[Any] | None = None
 
     @contextmanager
     def library_scan(self, library_id: str) -> Iterator[bool]:
         """True while this node holds the library's scan lock; False when another node holds it."""
         conn = _connect(self._url, f"{self._name}-scan")
+        held = False
         try:
             row = conn.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)", (SCAN_SPACE, _key(library_id))
             ).fetchone()
-            yield bool(row and row[0])
+            held = bool(row and row[0])
+            if held:
+                # Noted only while the lock is held: a note without its lock is a scan whose node died.
+                try:
+                    conn.execute(
+                        "INSERT INTO pending_scans (library_id, node, started_at) VALUES (%s, %s, %s)"
+                        " ON CONFLICT (library_id) DO UPDATE SET node = EXCLUDED.node,"
+                        " started_at = EXCLUDED.started_at",
+                        (library_id, self._name, time.time()),
+                    )
+                except psycopg.Error as exc:
+                    # The scan still runs; only a death of this node would now go unnoticed.
+                    log.warning("could not note the scan of library %s: %s", library_id, exc)
+            yield held
         finally:
+            if held:
+                # Before the lock goes, so no node sees this finished scan's note unlocked. A scan that failed
+                # is not taken up elsewhere either: it would most likely fail there too, again and again.
+                try:
+                    conn.execute("DELETE FROM pending_scans WHERE library_id = %s", (library_id,))
+                except psycopg.Error as exc:
+                    log.warning("could not clear the note of library %s's scan: %s", library_id, exc)
             # Closing ends the session, which releases the lock, whatever state the scan left things in.
             conn.close()
+
+    def orphaned_scans(self) -> list[str]:
+        """Libraries noted as being scanned whose scan lock nobody holds: their node died mid-scan. The locks
+        are read before the notes, so a scan that ends meanwhile (note removed, then lock released) never looks
+        orphaned; one starting meanwhile may, and whoever then tries its lock finds it taken."""
+        with self._lock:
+            try:
+                if self._watch is None or self._watch.closed:
+                    self._watch = _connect(self._url, f"{self._name}-scans")
+                locked = {
+                    int(row[0])
+                    for row in self._watch.execute(
+                        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND classid::bigint = %s AND objsubid = 2"
+                        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                        (SCAN_SPACE,),
+                    )
+                }
+                noted = [str(row[0]) for row in self._watch.execute("SELECT library_id FROM pending_scans")]
+            except psycopg.Error as exc:
+                log.warning("could not look for scans left unfinished: %s", exc)
+                if self._watch is not None:
+                    self._watch.close()
+                self._watch = None
+                return []
+        # pg_locks shows a two-key lock's second key as an unsigned oid.
+        return [library for library in noted if _key(library) & 0xFFFFFFFF not in locked]
 
     def claim_tick(self, job: str, tick: int) -> bool:
         """Whether this node runs ``job`` for ``tick`` (a number the nodes agree on, such as the wall clock
@@ -199,3 +250,6 @@ class AdvisoryLocks:
             for conn, _tick in self._ticks.values():
                 conn.close()
             self._ticks.clear()
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None

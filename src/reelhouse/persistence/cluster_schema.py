@@ -6,7 +6,7 @@ machine keeps the same state in memory and leaves them empty.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
 
 from reelhouse.persistence.schema_base import metadata
 
@@ -21,4 +21,14 @@ sign_in_counters = Table(
     Column("pending", Integer, nullable=False),
     Column("last", Float, nullable=False),
     Column("pending_at", Float, nullable=False),
+)
+
+# A library being scanned, noted by the node that holds its scan lock (persistence/cluster.py) and removed when
+# that scan ends: a note whose lock nobody holds is a scan whose node died, which another node takes up.
+pending_scans = Table(
+    "pending_scans",
+    metadata,
+    Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True),
+    Column("node", Text, nullable=False),
+    Column("started_at", Float, nullable=False),
 )

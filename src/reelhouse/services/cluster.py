@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -28,6 +29,9 @@ from reelhouse.services.media_access import MediaAccess
 from reelhouse.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
+
+# How often a node looks for scans left unfinished by a node that died: one is taken up within about this.
+SCAN_WATCH_SECONDS = 0.5
 
 
 def node_name() -> str:
@@ -45,6 +49,7 @@ class ClusterSync:
         media: MediaAccess,
         user_ids: Callable[[], list[str]],
         node: str | None = None,
+        resume_scan: Callable[[str], object] = lambda _library_id: None,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -55,6 +60,10 @@ class ClusterSync:
         self.node = node or node_name()
         self.listener = ChangeListener(db.url, f"reelhouse-{self.node}", self._heard, self.resync)
         self.locks = AdvisoryLocks(db.url, f"reelhouse-{self.node}")
+        # Starts a scan here of a library whose scanning node died (ScanService.resume).
+        self._resume_scan = resume_scan
+        self._stopping = threading.Event()
+        self._scan_watch: threading.Thread | None = None
 
     # Saying -------------------------------------------------------------------------------------
     def announce(self, conn: Connection, action: str, user_id: str | None, target: str | None) -> None:
@@ -110,9 +119,26 @@ class ClusterSync:
         """Whether this node runs ``job`` now, once per ``period`` seconds of the wall clock across nodes."""
         return self.locks.claim_tick(job, int(time.time() // period))
 
+    def _watch_scans(self) -> None:
+        """Take up, within about a second, the scans of nodes that died mid-scan (their lock went with them)."""
+        while not self._stopping.wait(SCAN_WATCH_SECONDS):
+            for library_id in self.locks.orphaned_scans():
+                try:
+                    if self._resume_scan(library_id):
+                        log.info(
+                            "taking up the scan of library %s, left unfinished by another node", library_id
+                        )
+                except Exception:
+                    log.exception("could not take up the scan of library %s", library_id)
+
     def start(self) -> None:
         self.listener.start()
+        self._scan_watch = threading.Thread(target=self._watch_scans, name="cluster-scans", daemon=True)
+        self._scan_watch.start()
 
     def close(self) -> None:
+        self._stopping.set()
         self.listener.stop()
+        if self._scan_watch is not None:
+            self._scan_watch.join(5)
         self.locks.close()

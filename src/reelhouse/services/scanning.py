@@ -290,6 +290,13 @@ class ScanService:
             return
         self.start_for_system(library, again_if_running=True)
 
+    def resume(self, library_id: str) -> bool:
+        """A scan another node began and never finished (it died): start one here, unless one runs here."""
+        library = next((lib for lib in self._libraries.all_for_system() if lib.id == library_id), None)
+        if library is None or self._stop.is_set():
+            return False
+        return self.start_for_system(library)
+
     def state_of(self, library_id: str) -> ScanState:
         with self._lock:
             return self.state_of_locked(library_id)

@@ -1,4 +1,4 @@
-"""Migration 0036 adds the sign-in counters web nodes share to a database from 0035."""
+"""Migration 0036 adds the tables web nodes share (sign-in counters, scans under way) to a database from 0035."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from reelhouse.persistence.database import Database
 
 
-def test_upgrading_from_0035_adds_the_shared_sign_in_counters(tmp_path: Path) -> None:
+def test_upgrading_from_0035_adds_the_cluster_tables(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     db = Database(f"sqlite:///{path}")
     db.migrate()
@@ -16,6 +16,7 @@ def test_upgrading_from_0035_adds_the_shared_sign_in_counters(tmp_path: Path) ->
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("DROP TABLE sign_in_counters")
+        conn.execute("DROP TABLE pending_scans")
         conn.execute("UPDATE alembic_version SET version_num = '0035'")
     conn.close()
     db = Database(f"sqlite:///{path}")
@@ -23,6 +24,8 @@ def test_upgrading_from_0035_adds_the_shared_sign_in_counters(tmp_path: Path) ->
     assert db.current_revision() == db.head_revision()
     db.close()
     conn = sqlite3.connect(path)
-    columns = {r[1] for r in conn.execute("PRAGMA table_info(sign_in_counters)")}
+    counters = {r[1] for r in conn.execute("PRAGMA table_info(sign_in_counters)")}
+    scans = {r[1] for r in conn.execute("PRAGMA table_info(pending_scans)")}
     conn.close()
-    assert columns == {"key", "failures", "pending", "last", "pending_at"}
+    assert counters == {"key", "failures", "pending", "last", "pending_at"}
+    assert scans == {"library_id", "node", "started_at"}
