@@ -4,6 +4,7 @@ media unbuffered to nodes picked without stickiness (docs/scaling.md, issue #19)
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -11,6 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNITS = ("reelhouse.service", "reelhouse-web.service", "reelhouse-worker.service")
@@ -91,15 +96,24 @@ def _nginx_test(tmp_path: Path, site: str) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     proxy = tmp_path / "proxy"
     proxy.mkdir(exist_ok=True)
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"),
-            *("-keyout", str(proxy / "privkey.pem"), "-out", str(proxy / "fullchain.pem")),
-            *("-subj", "/CN=media.example.org", "-days", "1"),
-        ],
-        capture_output=True,
-        check=True,
-        timeout=30,
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "media.example.org")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (proxy / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (proxy / "privkey.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     (tmp_path / "reelhouse.conf").write_text(
         site.replace("/etc/reelhouse/proxy/", f"{proxy}/"), encoding="utf-8"
