@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 START_GRACE_SECONDS = DEFAULT_EXPIRY_SECONDS + 3.0
 # Heartbeats change every 3 s; reading one per segment poll would hammer Redis for nothing.
 HEARTBEAT_READ_SECONDS = 0.5
+FIRST_BEAT_READ_SECONDS = 0.05
 FETCH_TIMEOUT_SECONDS = 10.0
 
 
@@ -134,7 +135,8 @@ class RemoteEncoders:
 
     def state(self, session: Session, run: RemoteRun) -> RunState:
         now = time.monotonic()
-        if now - run.read_at >= HEARTBEAT_READ_SECONDS:
+        # Until a worker has taken the job its address is unknown, and the first segment waits on it.
+        if now - run.read_at >= (HEARTBEAT_READ_SECONDS if run.seen else FIRST_BEAT_READ_SECONDS):
             run.read_at = now
             try:
                 run.beat = self._queue.heartbeat(run.job.job_id)
