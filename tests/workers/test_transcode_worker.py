@@ -171,6 +171,12 @@ def test_paths_out_of_the_library_root_are_refused(
     assert beat is not None and "not inside the library" in beat.detail
     assert not (cpu_worker.scratch / "jobs" / escape.job_id).exists()
     assert ffmpeg_processes(media.outside) == []
+    # A root folder of the library this worker does not mount (it names one): refused, and says why.
+    elsewhere = job(media.relative(NAME), root_index=1)
+    queue.submit(elsewhere, Capability.CPU)
+    assert settled(queue, elsewhere.job_id) is JobState.REFUSED
+    beat = queue.heartbeat(elsewhere.job_id)
+    assert beat is not None and "does not mount that library folder" in beat.detail
 
 
 def test_a_cancel_ends_ffmpeg_within_two_seconds(
@@ -283,6 +289,16 @@ def test_the_worker_config_needs_real_library_folders(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="not a folder"):
         load_worker_config(config)
+    # A library with several root folders: one mount per root, in the library's order.
+    first, second = tmp_path / "b", tmp_path / "a"
+    first.mkdir()
+    second.mkdir()
+    config.write_text(
+        f'broker_url = "redis://127.0.0.1:1/0"\nscratch_dir = "{tmp_path / "s"}"\n'
+        f'[libraries]\n{LIBRARY} = ["{first}", "{second}"]\n',
+        encoding="utf-8",
+    )
+    assert load_worker_config(config).libraries[LIBRARY] == (str(first), str(second))
     with pytest.raises(ConfigError, match="unknown key"):
         config.write_text('brokr_url = "redis://x"\n', encoding="utf-8")
         load_worker_config(config)
