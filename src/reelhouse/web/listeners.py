@@ -147,6 +147,7 @@ class TLSListener(web.BaseSite):
             task = asyncio.create_task(self._handshake(conn))
             self._handshakes.add(task)
             task.add_done_callback(self._handshakes.discard)
+            task.add_done_callback(_closing_if_cancelled(conn))
 
     async def _handshake(self, conn: socket.socket) -> None:
         loop = asyncio.get_running_loop()
@@ -176,6 +177,18 @@ class TLSListener(web.BaseSite):
         self.noted = []
         # The sockets close in callbacks the abort schedules; let them run before the loop may stop.
         await asyncio.sleep(0)
+
+
+def _closing_if_cancelled(conn: socket.socket) -> Callable[[asyncio.Task[None]], None]:
+    """A handshake cancelled by stop() may not have handed its socket to asyncio yet (cancelled before it ever
+    ran, with the accept in the same turn of the loop): then nothing else would close it. Closing a socket that
+    a transport already closed does nothing."""
+
+    def done(task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            conn.close()
+
+    return done
 
 
 def _address(name: tuple[object, ...]) -> tuple[str, int]:
