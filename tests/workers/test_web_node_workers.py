@@ -71,7 +71,10 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         library = services.libraries.add(system_actor("test"), "Movies", "movies", roots)
         server.server.scanner.scan(library)
         (row,) = services.catalogue.search(system_actor("test"), "film")
-        yield Node(server, broker, row.id, library.id, mounts, base)
+        node = Node(server, broker, row.id, library.id, mounts, base)
+        yield node
+        # A test may have restarted Redis: the one running now is the one to stop.
+        broker = node.broker
     finally:
         server.stop()
         broker.stop()
@@ -187,6 +190,21 @@ def test_an_idle_session_ends_its_job_within_5_seconds(node: Node, worker: Worke
         assert node.sessions() == []
     finally:
         encoders.idle_seconds = 60.0
+
+
+def test_a_redis_restart_mid_session_recovers(node: Node, worker: WorkerProcess, tmp_path: Path) -> None:
+    wait_for(lambda: node.jobs() == [], 5)
+    owner = node.server.owner()
+    hls, session_id = start(node, owner)
+    start_0, length_0 = timing(hls.segment(0), tmp_path)
+    # Redis comes back empty: the job's heartbeat is gone, so the next segment is a new job, once the worker and
+    # the web node have reconnected.
+    node.broker.stop()
+    node.broker = RedisServer(port=node.broker.port)
+    start_1, _ = timing(hls.segment(1), tmp_path)
+    assert abs(start_0 + length_0 - start_1) < 0.15
+    assert owner.request("DELETE", f"/api/hls/{session_id}").status == 204
+    wait_for(lambda: node.jobs() == [] and not list((worker.scratch / "jobs").iterdir()), 5)
 
 
 def test_a_killed_worker_is_replaced_at_the_segment_the_player_asks_for(

@@ -27,7 +27,7 @@ def free_port() -> int:
 class RedisServer:
     """Debian's redis-server on a free loopback port, in a temporary folder, persisting nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError(
@@ -35,7 +35,8 @@ class RedisServer:
                 "(scripts/test installs it: `apt-get install redis-server`)."
             )
         self.folder = Path(tempfile.mkdtemp(prefix="reelhouse-redis-"))
-        self.port = free_port()
+        # A given port starts Redis again where clients already point (a restart), empty as it persists nothing.
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
             [
