@@ -44,6 +44,7 @@ from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.federation import FederationService
 from reelhouse.services.home_sign_in import HomeSignIn
+from reelhouse.services.home_sign_in_shared import SharedKept
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.lan_discovery import LanAnnouncer
 from reelhouse.services.libraries import LibraryService
@@ -247,7 +248,13 @@ class Reelhouse(PeerWiring):
             self.revocations,
         )
         self.home_sign_in = HomeSignIn(
-            self.db, PeerRepository(), self.peer_links, self.federation, self._web_base
+            self.db,
+            PeerRepository(),
+            self.peer_links,
+            self.federation,
+            self._web_base,
+            # Web nodes share the sign-ins under way, so one started on a node may finish on another.
+            kept=(lambda kind: SharedKept(self.db, kind)) if config.cluster else None,
         )
         # Tunnels linked servers keep open to this one: tried after a link's addresses fail.
         self.tunnel_hub = TunnelHub()

@@ -6,7 +6,7 @@ machine keeps the same state in memory and leaves them empty.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from reelhouse.persistence.schema_base import metadata
 
@@ -31,4 +31,19 @@ pending_scans = Table(
     Column("library_id", String(32), ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True),
     Column("node", Text, nullable=False),
     Column("started_at", Float, nullable=False),
+)
+
+# Sign in with Home's entries under way (services/home_sign_in.py): on the linked server, flows by state; at home,
+# pushed requests by handle and issued codes. ``key_hash`` is the SHA-256 of the handle, code or state, which
+# travel in browsers and must not be readable from the database; ``grp`` is the link an entry counts against.
+home_sign_ins = Table(
+    "home_sign_ins",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key_hash", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("grp", String(64)),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_home_sign_ins_group", "kind", "grp", "created_at"),
 )

@@ -12,7 +12,8 @@ already checks (services/federation.py), then opens its own session.
 
 Why pushed: a redirect URI is accepted only from the linked server's own signed request, so no URL in a browser
 can name another, and the authorize URL carries nothing but a handle. Codes, request handles and states are
-single-use, short-lived and kept in memory (a restart only ends sign-ins under way); none is ever logged."""
+single-use, short-lived and kept in memory (a restart only ends sign-ins under way), or in PostgreSQL when web
+nodes share them (`cluster`); none is ever logged."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
 from reelhouse.domain.access import Actor
@@ -140,6 +141,15 @@ class _Kept:
         return None if found is None or found[0] <= time.monotonic() else found[1]
 
 
+class Kept(Protocol):
+    """Where one kind of entry is kept: `_Kept` in memory, or `SharedKept` (services/home_sign_in_shared.py) in
+    PostgreSQL when web nodes share the sign-ins under way."""
+
+    def put(self, key: str, value: dict[str, Any], seconds: float, group: str | None = None) -> None: ...
+    def take(self, key: str) -> dict[str, Any] | None: ...
+    def peek(self, key: str) -> dict[str, Any] | None: ...
+
+
 @dataclass(frozen=True)
 class Started:
     state: str
@@ -154,15 +164,17 @@ class HomeSignIn:
         links: PeerLinks,
         federation: FederationService,
         web_base: Callable[[], str | None],
+        kept: Callable[[str], Kept] | None = None,
     ) -> None:
+        kept = kept or (lambda _kind: _Kept())
         self._db = db
         self._peers = peers
         self._links = links
         self._federation = federation
         self._web_base = web_base
-        self._requests = _Kept()  # home: pushed requests by request_uri
-        self._codes = _Kept()  # home: codes by code
-        self._flows = _Kept()  # the linked server: flows under way by state
+        self._requests = kept("request")  # home: pushed requests by request_uri
+        self._codes = kept("code")  # home: codes by code
+        self._flows = kept("flow")  # the linked server: flows under way by state
         self.starts = Window(
             STARTS_PER_MINUTE, 60.0, "Too many sign-ins were started from here; wait a minute."
         )

@@ -1,5 +1,6 @@
-"""Tables web nodes sharing one PostgreSQL database write (issue #19): the sign-in throttle's counters, and a
-note per library being scanned, so a scan whose node died is taken up by another.
+"""Tables web nodes sharing one PostgreSQL database write (issue #19): the sign-in throttle's counters, a note
+per library being scanned, so a scan whose node died is taken up by another, and Sign in with Home's entries
+under way, so a sign-in started on one node finishes on another.
 
 Revision ID: 0036
 Revises: 0035
@@ -38,8 +39,20 @@ def upgrade() -> None:
             sa.Column("node", sa.Text(), nullable=False),
             sa.Column("started_at", sa.Float(), nullable=False),
         )
+    if "home_sign_ins" not in present:
+        op.create_table(
+            "home_sign_ins",
+            sa.Column("kind", sa.String(16), primary_key=True),
+            sa.Column("key_hash", sa.String(64), primary_key=True),
+            sa.Column("value", sa.Text(), nullable=False),
+            sa.Column("grp", sa.String(64)),
+            sa.Column("created_at", sa.Float(), nullable=False),
+            sa.Column("expires_at", sa.Float(), nullable=False),
+        )
+        op.create_index("ix_home_sign_ins_group", "home_sign_ins", ["kind", "grp", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("home_sign_ins")
     op.drop_table("pending_scans")
     op.drop_table("sign_in_counters")
