@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import redis
-
 BROKER_SECONDS = 2.0
 # How long workers get to answer Celery's broadcast; every reply that arrives later is ignored.
 WORKER_REPLY_SECONDS = 1.0
@@ -95,6 +93,9 @@ def nodes(url: str, serving_here: bool) -> list[Finding]:
 
 
 def broker(url: str) -> Finding:
+    # Only with a broker configured: a single machine never installs (or loads) the workers extra.
+    import redis
+
     client = redis.Redis.from_url(url, socket_connect_timeout=BROKER_SECONDS, socket_timeout=BROKER_SECONDS)
     try:
         client.ping()
