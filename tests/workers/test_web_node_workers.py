@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +191,30 @@ def test_an_idle_session_ends_its_job_within_5_seconds(node: Node, worker: Worke
         assert node.sessions() == []
     finally:
         encoders.idle_seconds = 60.0
+
+
+def test_a_job_whose_heartbeat_is_gone_starts_again_at_the_asked_segment(
+    node: Node, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    wait_for(lambda: node.jobs() == [], 5)
+    owner = node.server.owner()
+    hls, session_id = start(node, owner)
+    start_0, _ = timing(hls.segment(0), tmp_path)
+    (first,) = node.jobs()
+    # The worker drops the job behind the web node's back (its heartbeat and segments go; the listener stays).
+    keys = redis.Redis.from_url(node.broker.url)
+    try:
+        keys.set(first.replace(":heartbeat", ":control"), "cancel", ex=60)
+    finally:
+        keys.close()
+    wait_for(lambda: node.jobs() == [], 3)
+    asked = time.monotonic()
+    start_4, _ = timing(hls.segment(4), tmp_path)
+    assert time.monotonic() - asked < 4
+    assert abs(start_4 - start_0 - 4 * SEGMENT_SECONDS) < 0.2
+    (second,) = node.jobs()
+    assert second != first
+    assert owner.request("DELETE", f"/api/hls/{session_id}").status == 204
 
 
 def test_a_redis_restart_mid_session_recovers(node: Node, worker: WorkerProcess, tmp_path: Path) -> None:
