@@ -83,6 +83,33 @@ class Client:
         return self.request("POST", path, body=body, **kwargs)
 
 
+async def _finish_closing(seconds: float = 0.5) -> None:
+    """Connections still closing when the server has stopped (a TLS close waiting on a peer that went away, a
+    write buffer nobody reads) get a moment, then are aborted. The loop closes next, and a transport left
+    behind keeps its socket open until the garbage collector finds it, in whichever later test that is."""
+    loop = asyncio.get_running_loop()
+    # The selector loop's own register of its transports (fd -> transport): the one place that lists them all.
+    transports = list(getattr(loop, "_transports", {}).values())
+
+    def still_open() -> list[asyncio.BaseTransport]:
+        found = []
+        for transport in transports:
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.fileno() >= 0:
+                found.append(transport)
+        return found
+
+    deadline = loop.time() + seconds
+    while any(t.is_closing() for t in still_open()) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    left = still_open()
+    for transport in left:
+        if isinstance(transport, asyncio.Transport):
+            transport.abort()
+    if left:
+        await asyncio.sleep(0)  # abort closes the socket on the loop's next turn
+
+
 class RunningServer:
     """Starts the server's aiohttp app on an ephemeral port of 127.0.0.1; stop() tears it all down."""
 
@@ -136,6 +163,7 @@ class RunningServer:
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        asyncio.run_coroutine_threadsafe(_finish_closing(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(30)
         self._loop.close()
