@@ -11,6 +11,7 @@ import pytest
 
 from reelhouse.errors import TooManyRequests
 from reelhouse.persistence.cluster import libpq_url
+from reelhouse.persistence.database import Database
 from reelhouse.services.shared_throttle import SharedThrottle
 from reelhouse.services.throttle import Throttle
 from tests.accounts.conftest import CountingHasher, login
@@ -20,6 +21,14 @@ from tests.harness import RunningServer
 pytestmark = pytest.mark.cluster
 
 BURST = 40
+
+
+@pytest.fixture(autouse=True)
+def patient(request: pytest.FixtureRequest) -> None:
+    """The first wait is a minute rather than a second, so a slow machine never sees it end mid-test."""
+    if "nodes" in request.fixturenames:
+        for node in request.getfixturevalue("nodes"):
+            node.server.services.accounts.throttle.BASE_SECONDS = 60.0
 
 
 def _counting(*nodes: RunningServer) -> list[CountingHasher]:
@@ -88,3 +97,34 @@ def test_an_attempt_pending_on_a_node_that_died_is_given_back(postgres_url: str,
         throttle.attempt("carol", "127.0.0.48").failed()
     finally:
         node.stop()
+
+
+def test_failures_an_hour_old_are_forgotten_and_their_counters_pruned(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    db.migrate()
+    now = [1_000_000.0]
+    throttle = SharedThrottle(db, "sign-in", clock=lambda: now[0])
+    try:
+        for _ in range(Throttle.FREE_PER_PAIR):
+            throttle.attempt("bob", "127.0.0.9").failed()
+        with pytest.raises(TooManyRequests):
+            throttle.attempt("bob", "127.0.0.9")
+        with pytest.raises(TooManyRequests):
+            throttle.check("bob", "127.0.0.9")
+        # Failures counted without an attempt (an invitation code guessed wrong) count alike.
+        for _ in range(Throttle.FREE_PER_PAIR):
+            throttle.check("#invite", "127.0.0.11")
+            throttle.failed("#invite", "127.0.0.11")
+        with pytest.raises(TooManyRequests):
+            throttle.check("#invite", "127.0.0.11")
+        now[0] += Throttle.FORGET_AFTER + 1
+        throttle.check("bob", "127.0.0.9")
+        throttle.attempt("bob", "127.0.0.9").failed()  # counted afresh: one failure, far from the allowance
+        throttle.attempt("bob", "127.0.0.9").failed()
+        now[0] += Throttle.FORGET_AFTER + 1
+        throttle.attempt("carol", "127.0.0.10").release()  # a minute has passed: this node prunes
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as conn:
+            kept = [row[0] for row in conn.execute("SELECT key FROM sign_in_counters ORDER BY key")]
+        assert kept and all("carol" in key or "127.0.0.10" in key for key in kept), kept
+    finally:
+        db.close()

@@ -61,17 +61,16 @@ def _upsert(keys: list[str], first: int, now: float) -> Insert:
     )
 
 
-def hold(conn: Connection, keys: list[str], now: float, forget: float, stale: float) -> dict[str, Counter]:
-    """Lock the counters named (creating missing ones) until the transaction ends, and read them. Failures
-    older than ``forget`` seconds are forgotten, and attempts pending for longer than ``stale`` seconds are
-    taken to have died with their node."""
+def hold(conn: Connection, keys: list[str], now: float, stale: float) -> dict[str, Counter]:
+    """Lock the counters named (creating missing ones) until the transaction ends, and read them. Attempts
+    pending for longer than ``stale`` seconds are taken to have died with their node. (Old failures need no
+    forgetting here: their wait is long over, and the next failure counts afresh.)"""
     c = sign_in_counters.c
     found = conn.execute(
         _upsert(keys, 0, now)
         .on_conflict_do_update(
             index_elements=[c.key],
             set_={
-                "failures": case((c.last < now - forget, 0), else_=c.failures),
                 "pending": case((c.pending_at < now - stale, 0), else_=c.pending),
             },
         )

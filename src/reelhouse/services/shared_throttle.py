@@ -46,7 +46,7 @@ class SharedThrottle(Throttle):
             now = self._clock()
 
             def decide(conn: Connection, now: float = now) -> tuple[float, bool]:
-                found = counters.hold(conn, names, now, self.FORGET_AFTER, self.STALE_SECONDS)
+                found = counters.hold(conn, names, now, self.STALE_SECONDS)
                 wait, queued = 0.0, False
                 for name, (_key, free) in zip(names, keys, strict=True):
                     failures, pending, last = found[name]
@@ -88,7 +88,7 @@ class SharedThrottle(Throttle):
         wait = 0.0
         for key, free in keys:
             row = found.get(self._name(key))
-            if row is not None and row[2] + self.FORGET_AFTER >= now:
+            if row is not None:
                 wait = max(wait, self._wait(_Counter(row[0], row[2], row[1]), free, now))
         if wait > 0:
             raise self._refuse(wait)
