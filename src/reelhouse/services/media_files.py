@@ -120,12 +120,12 @@ class MediaFiles:
         self._on_mismatch = on_mismatch
         self._protected_cache: tuple[float, set[tuple[int, int]]] | None = None
 
-    def _protected_ids(self) -> set[tuple[int, int]]:
+    def _protected_ids(self, fresh: bool = False) -> set[tuple[int, int]]:
         # Listed afresh at most every PROTECTED_SECONDS: players send many Range requests a second, and the
         # server's own files (a new backup, a certificate) change far less often than that.
         now = time.monotonic()
         cached = self._protected_cache
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         ids: set[tuple[int, int]] = set()
         for path in self._protected():
@@ -136,6 +136,12 @@ class MediaFiles:
             ids.add((st.st_dev, st.st_ino))
         self._protected_cache = (now + PROTECTED_SECONDS, ids)
         return ids
+
+    def _is_protected(self, file_id: tuple[int, int]) -> bool:
+        # A hit in the cached list is checked against a fresh one: the server replaces some of its files (the
+        # audit head, by renaming a new copy over it), and the file system may give the freed inode number to a
+        # media file written just after. Refusing that file until the cache expired would be a false 404.
+        return file_id in self._protected_ids() and file_id in self._protected_ids(fresh=True)
 
     def _open(self, path: str, roots: Iterable[str]) -> tuple[int, os.stat_result]:
         try:
@@ -149,7 +155,7 @@ class MediaFiles:
             if (
                 not stat.S_ISREG(st.st_mode)
                 or not _inside(real, roots)
-                or (st.st_dev, st.st_ino) in self._protected_ids()
+                or self._is_protected((st.st_dev, st.st_ino))
             ):
                 raise NotFound("This item's file is not available right now.")
         except BaseException:
