@@ -31,6 +31,7 @@ _NETWORK = SRC + "domain/network.py"
 _GATE = SRC + "web/gate.py"
 _ACCOUNTS = SRC + "services/accounts.py"
 _FILES = SRC + "services/media_files.py"
+_TOKENS = SRC + "services/tokens.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
@@ -265,7 +266,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "token-hashing",
         "tokens are stored as they are instead of hashed",
-        _ACCOUNTS,
+        _TOKENS,
         "    return hashlib.sha256(secret.encode()).hexdigest()\n",
         "    return secret\n",
         ("tests/accounts/test_sessions.py::test_the_database_holds_only_a_hash_of_each_token",),
@@ -333,7 +334,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "server-files",
         "the server's own files (keys, database) are served when a library links to them",
         _FILES,
-        "                or (st.st_dev, st.st_ino) in self._protected_ids()\n",
+        "                or self._is_protected((st.st_dev, st.st_ino))\n",
         "",
         (
             "tests/playback/test_media_access.py::test_a_sidecar_subtitle_hard_linked_to_a_server_secret_is_refused",

@@ -101,7 +101,7 @@ class ClusterSync:
         for user_id in user_ids:
             cut = self._media.user_changed(user_id)
             if cut:
-                log.info("cut %d stream(s) of user %s after a change on another node", cut, user_id)
+                log.info("streams cut after a change on another node: %d, of user %s", cut, user_id)
 
     def resync(self) -> None:
         """After the listener (re)connected: notifications sent while it was away are lost, so re-read every
