@@ -91,3 +91,22 @@ def test_a_scan_whose_node_died_is_taken_up_by_another_within_two_seconds(
         assert ran == ["a", "b"]
     finally:
         release.set()
+
+
+def test_the_watch_for_unfinished_scans_outlives_a_failed_look(
+    nodes: tuple[RunningServer, RunningServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, b = nodes
+    assert b.server.cluster is not None
+    locks = b.server.cluster.locks
+    looked = locks.orphaned_scans
+    calls: list[int] = []
+
+    def fails_once() -> list[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.OperationalError("the server closed the connection")
+        return looked()
+
+    monkeypatch.setattr(locks, "orphaned_scans", fails_once)
+    _within(5.0, lambda: len(calls) >= 3)

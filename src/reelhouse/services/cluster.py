@@ -122,7 +122,13 @@ class ClusterSync:
     def _watch_scans(self) -> None:
         """Take up, within about a second, the scans of nodes that died mid-scan (their lock went with them)."""
         while not self._stopping.wait(SCAN_WATCH_SECONDS):
-            for library_id in self.locks.orphaned_scans():
+            try:
+                orphaned = self.locks.orphaned_scans()
+            except Exception:
+                # PostgreSQL away for a moment must not end the watch: the next tick asks again.
+                log.exception("could not look for unfinished scans of other nodes")
+                continue
+            for library_id in orphaned:
                 try:
                     if self._resume_scan(library_id):
                         log.info(
