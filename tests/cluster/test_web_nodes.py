@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,24 +29,6 @@ pytestmark = pytest.mark.cluster
 
 # Far more than loopback's socket buffers hold, so the body is still being sent when the admin acts on A.
 BIG_BYTES = 20_000_000
-
-
-@pytest.fixture
-def nodes(tmp_path: Path, postgres_url: str) -> Iterator[tuple[RunningServer, RunningServer]]:
-    a = RunningServer(tmp_path / "a", database_url=postgres_url, cluster=True)
-    try:
-        b = RunningServer(tmp_path / "b", database_url=postgres_url, cluster=True)
-    except BaseException:
-        a.stop()
-        raise
-    try:
-        for node in (a, b):
-            assert node.server.cluster is not None
-            assert node.server.cluster.listener.listening.wait(5)
-        yield a, b
-    finally:
-        b.stop()
-        a.stop()
 
 
 def _within(seconds: float, check: Callable[[], bool]) -> float:
