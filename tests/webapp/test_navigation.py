@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from reelhouse.domain.access import Role, system_actor
 from tests.harness import RunningServer
@@ -126,4 +126,42 @@ def test_on_a_desktop_the_side_navigation_lists_all_twenty_libraries(
     libraries.get_by_role("link", name=NAMES[-1]).click()
     expect(page.get_by_role("heading", name=NAMES[-1], level=1)).to_be_visible()
     expect(libraries.get_by_role("link", name=NAMES[-1])).to_have_attribute("aria-current", "page")
+    assert errors_seen == []
+
+
+def test_a_drawer_opened_while_home_is_still_loading_keeps_its_focus(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    (tmp_path / "films").mkdir()
+    server.server.services.libraries.add(system_actor("test"), "Films", "movies", [str(tmp_path / "films")])
+    server.create_user("owner", Role.OWNER)
+    base = f"http://127.0.0.1:{server.port}"
+    context = context_factory()
+    context.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
+    page = watch(context.new_page(), errors_seen)
+    page.set_viewport_size({"width": 390, "height": 844})
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/api/home/shelves", hold)
+    page.goto(f"{base}/")
+    expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
+    for _ in range(250):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "Home asked for its shelves"
+    toggle = page.get_by_role("button", name="Libraries")
+    toggle.click()
+    home = page.get_by_role("list", name="Libraries").get_by_role("link", name="Home")
+    expect(home).to_be_focused()
+    # The page finishes loading after the drawer opened: focus stays where the user put it.
+    held[0].continue_()
+    page.wait_for_function("() => performance.getEntriesByName('reelhouse:rendered').length > 0")
+    expect(home).to_be_focused()
     assert errors_seen == []

@@ -239,9 +239,11 @@ async function render() {
   // The benchmark reads this mark: the moment a page's content is in the document.
   performance.mark("reelhouse:rendered");
   // Move focus to the new page's heading so keyboard and screen-reader users start at the top; but not from
-  // the search box, where someone typing while the page came would lose what they type next.
+  // the search box, where someone typing while the page came would lose what they type next, nor from a drawer
+  // or menu opened while the page was still loading its shelves.
   const heading = main.querySelector("h1");
-  if (heading && document.activeElement?.id !== "search-q") { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  const busyElsewhere = document.activeElement?.id === "search-q" || top.matches(".drawer-open, .account-open");
+  if (heading && !busyElsewhere) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
   window.scrollTo(0, 0);
 }
 
