@@ -197,6 +197,7 @@ document.addEventListener("click", (event) => {
 
 async function render() {
   const seq = ++renderSeq;
+  const focusAtStart = document.activeElement;
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown must not block the next page */ } cleanup = null; }
   const { path, query } = parseHash();
   let found = match(path);
@@ -239,10 +240,12 @@ async function render() {
   // The benchmark reads this mark: the moment a page's content is in the document.
   performance.mark("reelhouse:rendered");
   // Move focus to the new page's heading so keyboard and screen-reader users start at the top; but not from
-  // the search box, where someone typing while the page came would lose what they type next, nor from a drawer
-  // or menu opened while the page was still loading its shelves.
+  // the search box, where someone typing while the page came would lose what they type next, nor from anything
+  // outside the page (a drawer or menu opened, the mini-player) that the user moved to while the page loaded.
   const heading = main.querySelector("h1");
-  const busyElsewhere = document.activeElement?.id === "search-q" || top.matches(".drawer-open, .account-open");
+  const active = document.activeElement;
+  const movedAway = active && active !== document.body && active !== focusAtStart && !main.contains(active);
+  const busyElsewhere = active?.id === "search-q" || movedAway || top.matches(".drawer-open, .account-open");
   if (heading && !busyElsewhere) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
   window.scrollTo(0, 0);
 }
