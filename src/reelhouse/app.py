@@ -176,8 +176,8 @@ class Reelhouse(PeerWiring):
             on_change=lambda: self._catalogue_changed(catalogue),
             # Bound late: the previews read files through the media access decision, built below.
             after_scan=lambda library_id: self.seek_previews.queue_library(library_id),
-            exclusive=lambda library_id: (
-                self.cluster.library_scan(library_id) if self.cluster else alone(library_id)
+            exclusive=lambda library_id, on_lost: (
+                self.cluster.library_scan(library_id, on_lost) if self.cluster else alone(library_id)
             ),
             claim_tick=lambda job, period: self.cluster is None or self.cluster.claim_tick(job, period),
         )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +38,9 @@ RETRY_FIRST = 0.25
 RETRY_MAX = 5.0
 # How long one wait for notifications lasts: also how long a stop waits for the listener thread.
 WAIT_SECONDS = 0.25
+# How often a held scan lock's connection is checked when nothing arrives on it; a terminated session sends
+# its last words at once, and is noticed then.
+KEEP_SECONDS = 1.0
 # A peer that vanished without closing its connections is noticed by TCP keepalives within about 20 s.
 _KEEPALIVE: dict[str, Any] = {
     "keepalives": 1,
@@ -150,10 +155,13 @@ class AdvisoryLocks:
         self._watch: psycopg.Connection[Any] | None = None
 
     @contextmanager
-    def library_scan(self, library_id: str) -> Iterator[bool]:
-        """True while this node holds the library's scan lock; False when another node holds it."""
+    def library_scan(self, library_id: str, on_lost: Callable[[], None] = lambda: None) -> Iterator[bool]:
+        """True while this node holds the library's scan lock; False when another node holds it. While held,
+        ``on_lost`` is called (from another thread) if the lock's connection is lost: PostgreSQL released the
+        lock, another node may take it, and the scan here must stop before it writes more."""
         conn = _connect(self._url, f"{self._name}-scan")
         held = False
+        keeper: _LockKeeper | None = None
         try:
             row = conn.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)", (SCAN_SPACE, _key(library_id))
@@ -171,9 +179,12 @@ class AdvisoryLocks:
                 except psycopg.Error as exc:
                     # The scan still runs; only a death of this node would now go unnoticed.
                     log.warning("could not note the scan of library %s: %s", library_id, exc)
+                keeper = _LockKeeper(conn, library_id, on_lost)
             yield held
         finally:
-            if held:
+            if keeper is not None:
+                keeper.stop()
+            if held and not (keeper is not None and keeper.lost):
                 # Before the lock goes, so no node sees this finished scan's note unlocked. A scan that failed
                 # is not taken up elsewhere either: it would most likely fail there too, again and again.
                 try:
@@ -253,3 +264,40 @@ class AdvisoryLocks:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
+
+
+class _LockKeeper:
+    """Watches the connection that holds a scan lock, so a node that loses it stops scanning at once rather
+    than at the end of its scan, when another node may long since have begun its own. The connection is idle
+    while the scan runs: whatever arrives on it (a terminated session's last message, a closed socket) or a
+    failed check every KEEP_SECONDS means the lock is gone."""
+
+    def __init__(self, conn: psycopg.Connection[Any], library_id: str, on_lost: Callable[[], None]) -> None:
+        self._conn = conn
+        self._library_id = library_id
+        self._on_lost = on_lost
+        self.lost = False
+        # Written to on stop, so the wait on the connection's socket ends at once.
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._run, name=f"scan-lock-{library_id}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                ready, _, _ = select.select([self._wake_r, self._conn.fileno()], [], [], KEEP_SECONDS)
+                if self._wake_r in ready:
+                    return
+                self._conn.execute("SELECT 1")
+        except (psycopg.Error, OSError, ValueError) as exc:
+            self.lost = True
+            log.warning(
+                "lost the scan lock of library %s (%s); stopping the scan here", self._library_id, exc
+            )
+            self._on_lost()
+
+    def stop(self) -> None:
+        os.write(self._wake_w, b"x")
+        self._thread.join()
+        os.close(self._wake_r)
+        os.close(self._wake_w)

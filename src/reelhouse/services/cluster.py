@@ -112,8 +112,10 @@ class ClusterSync:
         self._recheck(self._user_ids())
 
     # Taking turns -------------------------------------------------------------------------------
-    def library_scan(self, library_id: str) -> AbstractContextManager[bool]:
-        return self.locks.library_scan(library_id)
+    def library_scan(
+        self, library_id: str, on_lost: Callable[[], None] = lambda: None
+    ) -> AbstractContextManager[bool]:
+        return self.locks.library_scan(library_id, on_lost)
 
     def claim_tick(self, job: str, period: float) -> bool:
         """Whether this node runs ``job`` now, once per ``period`` seconds of the wall clock across nodes."""

@@ -38,13 +38,18 @@ class Watcher(Protocol):
 
 WatcherFactory = Callable[[list[Library], Callable[[str], None]], Watcher]
 # Whether this server may scan a library now: with several web nodes, one at a time (services/cluster.py).
-Exclusive = Callable[[str], AbstractContextManager[bool]]
+# The callback is called if this node loses its turn while it scans (its lock's connection dropped).
+Exclusive = Callable[[str, Callable[[], None]], AbstractContextManager[bool]]
 
 
 @contextmanager
-def alone(_library_id: str) -> Iterator[bool]:
+def alone(_library_id: str, _on_lost: Callable[[], None] = lambda: None) -> Iterator[bool]:
     """The single-machine default: this server is the only one that scans."""
     yield True
+
+
+class TurnLost(Exception):
+    """This node lost its turn to scan a library mid-scan; another node may be scanning it now."""
 
 
 # Where each phase's own progress falls in the whole scan's percentage (identify does most of the work).
@@ -108,6 +113,8 @@ class ScanService:
         self._lock = threading.Lock()
         self._states: dict[str, ScanState] = {}
         self._threads: dict[str, threading.Thread] = {}
+        # The running scans' cancel events, by library.
+        self._cancels: dict[str, threading.Event] = {}
         self._stop = threading.Event()
         self._schedule: threading.Thread | None = None
         self._watcher: Watcher | None = None
@@ -130,7 +137,18 @@ class ScanService:
     def _run(
         self, library: Library, full: bool, progress: Callable[[ScanProgress], None] | None = None
     ) -> ScanReport:
+        # Set when the scan must stop: the server stops, or this node lost its turn (then it also writes
+        # nothing more: the scanner reports progress between its writes, and that raises).
+        cancel = threading.Event()
+        lost = threading.Event()
+
+        def lose_turn() -> None:
+            lost.set()
+            cancel.set()
+
         def track(event: ScanProgress) -> None:
+            if lost.is_set():
+                raise TurnLost
             with self._lock:
                 state = self._states[library.id]
                 self._states[library.id] = replace(
@@ -152,18 +170,27 @@ class ScanService:
                 time.time(),
                 previous.last_report if previous else None,
             )
+            self._cancels[library.id] = cancel
+            if self._stop.is_set():
+                cancel.set()
         report: ScanReport | None = None
         held = False
         try:
-            with self._exclusive(library.id) as held:
+            with self._exclusive(library.id, lose_turn) as held:
                 if not held:
                     log.info(
                         "library %s is being scanned by another node; not scanning it here", library.name
                     )
                     return ScanReport(library.id)
-                report = self._scanner.scan(library, full=full, progress=track, cancel=self._stop)
+                try:
+                    report = self._scanner.scan(library, full=full, progress=track, cancel=cancel)
+                except TurnLost:
+                    log.warning("stopped scanning library %s: another node takes it up", library.name)
+                    return ScanReport(library.id)
                 return report
         finally:
+            with self._lock:
+                self._cancels.pop(library.id, None)
             if held:
                 self._on_change()
             with self._lock:
@@ -330,6 +357,8 @@ class ScanService:
         with self._lock:
             for waiting in self._settle_waits.values():
                 waiting.set()
+            for cancel in self._cancels.values():
+                cancel.set()
         if self._watcher is not None:
             self._watcher.stop()
         for thread in list(self._threads.values()):
