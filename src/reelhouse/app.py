@@ -43,7 +43,7 @@ from reelhouse.services.catalogue import CatalogueService
 from reelhouse.services.certificate_upload import CertificateUpload
 from reelhouse.services.certificates import CertificateService, local_addresses
 from reelhouse.services.federation import FederationService
-from reelhouse.services.home_sign_in import HomeSignIn
+from reelhouse.services.home_sign_in import STARTS_PER_MINUTE, STARTS_REFUSED, HomeSignIn
 from reelhouse.services.home_sign_in_shared import SharedKept
 from reelhouse.services.invitations import InvitationService
 from reelhouse.services.lan_discovery import LanAnnouncer
@@ -72,7 +72,7 @@ from reelhouse.services.revocations import Revocations
 from reelhouse.services.scanning import ScanService, alone
 from reelhouse.services.seek_previews import SeekPreviews
 from reelhouse.services.settings import SettingsService
-from reelhouse.services.shared_throttle import SharedThrottle
+from reelhouse.services.shared_throttle import SharedThrottle, SharedWindow
 from reelhouse.services.transcoding import TranscodeService
 from reelhouse.services.twofactor import TwoFactorService
 from reelhouse.services.users import UserService
@@ -255,6 +255,11 @@ class Reelhouse(PeerWiring):
             self._web_base,
             # Web nodes share the sign-ins under way, so one started on a node may finish on another.
             kept=(lambda kind: SharedKept(self.db, kind)) if config.cluster else None,
+            starts=(
+                SharedWindow(self.db, "home-start", STARTS_PER_MINUTE, 60.0, STARTS_REFUSED)
+                if config.cluster
+                else None
+            ),
         )
         # Tunnels linked servers keep open to this one: tried after a link's addresses fail.
         self.tunnel_hub = TunnelHub()

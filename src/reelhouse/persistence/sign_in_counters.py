@@ -127,3 +127,35 @@ def prune(conn: Connection, now: float, forget: float, stale: float) -> int:
         delete(sign_in_counters).where(c.last < now - forget, or_(c.pending == 0, c.pending_at < now - stale))
     )
     return int(gone.rowcount or 0)
+
+
+def take_slot(conn: Connection, slots: list[str], now: float, seconds: float) -> float:
+    """A rate window of ``len(slots)`` events per ``seconds``: each slot's ``last`` is the time of one of the
+    latest events. Locks every slot, and takes the oldest if it is older than the window: 0.0 then, else how
+    long until it is. (A slot never used has ``last`` 0.0, and the throttle's prune drops it an hour on.)"""
+    c = sign_in_counters.c
+    found = conn.execute(
+        insert(sign_in_counters)
+        .values(
+            [
+                {"key": key, "failures": 0, "pending": 0, "last": 0.0, "pending_at": now}
+                for key in sorted(slots)
+            ]
+        )
+        .on_conflict_do_update(index_elements=[c.key], set_={"failures": c.failures})
+        .returning(c.key, c.last)
+    )
+    oldest = min(found, key=lambda row: (row.last, row.key))
+    if oldest.last > now - seconds:
+        return float(oldest.last + seconds - now)
+    conn.execute(update(sign_in_counters).where(c.key == oldest.key).values(last=now))
+    return 0.0
+
+
+def forget_slots(conn: Connection, prefix: str, before: float) -> int:
+    """Drop a window's slots (keys starting ``prefix``) whose event left it before ``before``."""
+    c = sign_in_counters.c
+    gone = conn.execute(
+        delete(sign_in_counters).where(c.key.startswith(prefix, autoescape=True), c.last < before)
+    )
+    return int(gone.rowcount or 0)

@@ -53,6 +53,7 @@ CODE_SECONDS = 60
 MAX_PENDING = 1000  # per link for requests and flows (the oldest unfinished one gives way); in all for codes
 # Each start pushes a signed request to home and takes a pending place: an anonymous caller may not do it often.
 STARTS_PER_MINUTE = 10
+STARTS_REFUSED = "Too many sign-ins were started from here; wait a minute."
 REFUSED = "Signing in with your home server did not work; start again from the sign-in page."
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -141,6 +142,12 @@ class _Kept:
         return None if found is None or found[0] <= time.monotonic() else found[1]
 
 
+class Limit(Protocol):
+    """How many starts an address may make: `Window` in memory, or `SharedWindow` across web nodes."""
+
+    def hit(self, key: str) -> None: ...
+
+
 class Kept(Protocol):
     """Where one kind of entry is kept: `_Kept` in memory, or `SharedKept` (services/home_sign_in_shared.py) in
     PostgreSQL when web nodes share the sign-ins under way."""
@@ -165,6 +172,7 @@ class HomeSignIn:
         federation: FederationService,
         web_base: Callable[[], str | None],
         kept: Callable[[str], Kept] | None = None,
+        starts: Limit | None = None,
     ) -> None:
         kept = kept or (lambda _kind: _Kept())
         self._db = db
@@ -175,9 +183,8 @@ class HomeSignIn:
         self._requests = kept("request")  # home: pushed requests by request_uri
         self._codes = kept("code")  # home: codes by code
         self._flows = kept("flow")  # the linked server: flows under way by state
-        self.starts = Window(
-            STARTS_PER_MINUTE, 60.0, "Too many sign-ins were started from here; wait a minute."
-        )
+        # Per client address; web nodes count it together (`SharedWindow`), else this server alone does.
+        self.starts = starts or Window(STARTS_PER_MINUTE, 60.0, STARTS_REFUSED)
 
     # -- the linked server: the browser's side ------------------------------------------------------------
 

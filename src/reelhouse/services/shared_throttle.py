@@ -10,6 +10,7 @@ must wait for attempts in flight (on any node) looks again shortly.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 
@@ -104,3 +105,41 @@ class SharedThrottle(Throttle):
             counters.run(
                 self._db, lambda conn: counters.prune(conn, now, self.FORGET_AFTER, self.STALE_SECONDS)
             )
+
+
+class SharedWindow:
+    """`Window`'s limit (at most ``limit`` events per key in any ``seconds``) counted in PostgreSQL, so web nodes
+    sharing it allow that many in all. A key's latest events are ``limit`` slot rows of `sign_in_counters`, all
+    locked by each event, so concurrent events on several nodes never both take the last free slot."""
+
+    PRUNE_SECONDS = 60.0
+
+    def __init__(
+        self,
+        db: Database,
+        namespace: str,
+        limit: int,
+        seconds: float,
+        message: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.limit = limit
+        self._db = db
+        self._namespace = namespace
+        self._seconds = seconds
+        self._message = message
+        # The wall clock, not a monotonic one: the times are compared across machines.
+        self._clock = clock
+        self._pruned = 0.0
+
+    def hit(self, key: str) -> None:
+        """Count one event for the key, or raise TooManyRequests saying when the oldest one leaves the window."""
+        now = self._clock()
+        slots = [json.dumps([self._namespace, key, n]) for n in range(self.limit)]
+        wait = counters.run(self._db, lambda conn: counters.take_slot(conn, slots, now, self._seconds))
+        if now - self._pruned >= self.PRUNE_SECONDS:
+            self._pruned = now
+            prefix = json.dumps([self._namespace])[:-1] + ","
+            counters.run(self._db, lambda conn: counters.forget_slots(conn, prefix, now - self._seconds))
+        if wait > 0:
+            raise TooManyRequests(self._message, max(1, math.ceil(wait)))
