@@ -1,9 +1,9 @@
 """Transcode jobs over Celery with a Redis (or Valkey) broker: sending them, and running a worker.
 
 Imported only by `reelhouse worker` and by a web node configured with a broker: the single-machine default never
-loads Celery. Jobs are at most once: acknowledged as they start (never late), never retried, one prefetched per
-slot, and they expire within seconds, so a message redelivered after a worker died unstarted, or one that waited
-behind busy slots, is dropped rather than run for a player that has moved on. A claim key per job (set once)
+loads Celery. Jobs are at most once: acknowledged as they start (never late), never retried, taken only by a
+worker with a free slot, and they expire within seconds, so a message redelivered after a worker died
+unstarted is dropped rather than run for a player that has moved on. A claim key per job (set once)
 makes a second delivery of a started job a no-op on any worker."""
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ def celery_app(broker_url: str) -> Celery:
         task_ignore_result=True,
         task_track_started=False,
         worker_prefetch_multiplier=1,
+        # Acknowledged on start, a job frees its prefetch place at once, so a worker with every slot busy would
+        # fetch one more and hold it, unstarted, until it expired, while another worker had a slot free.
+        # Without prefetch a worker takes a job only when a slot is free (Redis brokers only; ours is one).
+        worker_disable_prefetch=True,
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         broker_connection_retry_on_startup=True,
         worker_cancel_long_running_tasks_on_connection_loss=True,
