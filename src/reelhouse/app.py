@@ -92,13 +92,13 @@ SETTINGS_RELOAD_SECONDS = 2.0
 POLL_TICK_SECONDS = 5.0
 
 
-def _remote_encoders(broker_url: str) -> RemoteEncoders | None:
+def _remote_encoders(broker_url: str, settings: SettingsService) -> RemoteEncoders | None:
     if not broker_url:
         return None
     # Imported only here: Celery and redis are the `workers` extra, which a single machine never installs.
     from reelhouse.services.transcode_queue import TranscodeQueue
 
-    return RemoteEncoders(TranscodeQueue(broker_url))
+    return RemoteEncoders(TranscodeQueue(broker_url), lambda: str(settings.get("transcode_gpu")))
 
 
 class Reelhouse(PeerWiring):
@@ -166,7 +166,7 @@ class Reelhouse(PeerWiring):
             port_forwarded=lambda: self.portmap.mapping is not None,
         )
         encoders = TranscodeService(
-            self.cache_dir, settings.get, remote=_remote_encoders(config.transcode_broker_url)
+            self.cache_dir, settings.get, remote=_remote_encoders(config.transcode_broker_url, settings)
         )
         # With `cluster` on, what this node caches follows the other nodes' changes (services/cluster.py).
         self.cluster: ClusterSync | None = None

@@ -26,6 +26,8 @@ from reelhouse.web.worker_api import WORKER_ROUTES
 from tests.mediagen import ffmpeg
 from tests.workers.worker_kit import RedisServer, WorkerProcess, ffmpeg_processes, wait_for
 
+# A worker on the gpu queue names its hardware encoder; jobs sent here as cpu jobs still encode with libx264.
+GPU_KEYS = 'gpu_encoder = "h264_nvenc"\n'
 LIBRARY = "films-library-0001"
 # Quotes, a semicolon, a dollar and spaces: a name that breaks anything which builds a shell line.
 NAME = 'Their "Night"; it\'s $(nothing) & more.mkv'
@@ -204,7 +206,7 @@ def test_a_cancel_ends_ffmpeg_within_two_seconds(
 def test_a_killed_worker_leaves_no_ffmpeg(
     broker: RedisServer, queue: TranscodeQueue, media: Media, tmp_path: Path
 ) -> None:
-    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1)
+    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1, GPU_KEYS)
     try:
         sent = job(media.relative("long.mkv"), long=True)
         queue.submit(sent, Capability.GPU)
@@ -221,7 +223,7 @@ def test_a_job_runs_once_and_a_stopped_worker_ends_it_at_once(
     broker: RedisServer, cpu_worker: WorkerProcess, queue: TranscodeQueue, media: Media, tmp_path: Path
 ) -> None:
     # On the gpu queue, which the module's cpu worker does not consume.
-    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1)
+    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1, GPU_KEYS)
     try:
         sent = job(media.relative("long.mkv"), long=True)
         queue.submit(sent, Capability.GPU)
@@ -246,7 +248,7 @@ def test_a_job_not_started_in_time_is_never_run(
     late = job(media.relative(NAME))
     queue.submit(late, Capability.GPU, expires_seconds=1.0)
     time.sleep(1.5)  # no GPU worker was there to take it
-    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1)
+    worker = WorkerProcess(tmp_path / "gpu", broker.url, {LIBRARY: media.worker_root}, ("gpu",), 1, GPU_KEYS)
     try:
         # Sent after the late one on the same queue, so once it is done the late one was seen and dropped.
         after = job(media.relative(NAME))

@@ -133,6 +133,8 @@ def test_playback_through_a_worker_is_continuous_and_served_by_the_web_node_only
             "worker": worker_named(worker),
             "start_segment": 0,
             "holds_slot": True,
+            "queue": "cpu",
+            "fallback": None,
         }
     ]
     # Another viewer's grant does not open this session's segments, whichever machine encoded them.

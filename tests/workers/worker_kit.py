@@ -80,6 +80,7 @@ class WorkerProcess:
         libraries: Mapping[str, Path | list[Path]],
         queues: tuple[str, ...],
         slots: int,
+        extra: str = "",
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.scratch = folder / "scratch"
@@ -95,7 +96,8 @@ class WorkerProcess:
         config.write_text(
             f'broker_url = "{broker_url}"\nscratch_dir = "{self.scratch}"\nqueues = [{names}]\n'
             f'slots = {slots}\nlisten_host = "127.0.0.1"\nlisten_port = {self.port}\n'
-            f'advertise_url = "{self.url}"\n[libraries]\n{roots}\n',
+            # `extra`: more top-level keys (a GPU encoder and its device), before the libraries table.
+            f'advertise_url = "{self.url}"\n{extra}[libraries]\n{roots}\n',
             encoding="utf-8",
         )
         self.out = folder / "worker.out"

@@ -20,6 +20,14 @@ class SecureConnections(enum.StrEnum):
     DISABLED = "disabled"
 
 
+class GpuPolicy(enum.StrEnum):
+    """Where a web node sends its HLS jobs when it has transcode workers (docs/scaling.md)."""
+
+    OFF = "off"
+    PREFER = "prefer"
+    REQUIRE = "require"
+
+
 class FilterMode(enum.StrEnum):
     OFF = "off"
     ALLOW = "allow"
@@ -282,6 +290,17 @@ REGISTRY: tuple[Setting, ...] = (
         "How many transcodes may run at once on this server.",
         _int_range(0, 64),
         "transcoder",
+    ),
+    Setting(
+        "transcode_gpu",
+        "enum",
+        GpuPolicy.OFF.value,
+        "With transcode workers: off sends every job to CPU workers; prefer sends it to a GPU worker and falls "
+        "back to a CPU worker, saying so, when none starts it or its encoder fails to start; require never "
+        "falls back (the player is told to try again).",
+        _enum(GpuPolicy),
+        "transcoder",
+        tuple(m.value for m in GpuPolicy),
     ),
     Setting(
         "remote_max_bitrate_kbps",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse.errors import InvalidInput, MediaError
-from reelhouse.media import parent_death
+from reelhouse.media import hw_encode, parent_death
 
 # Decided once: the system ffmpeg (it has the hardware encoders and is what Debian patches); `reelhouse doctor`
 # and the docs report this path.
@@ -80,6 +80,8 @@ class HlsJob:
     height: int | None = None
     video_kbps: int | None = None
     burn_subtitle_index: int | None = None
+    # A transcode worker's `gpu` job: the checked hardware encoder that replaces libx264 (media/hw_encode.py).
+    hardware: hw_encode.Hardware | None = None
 
 
 def hls_argv(job: HlsJob) -> list[str]:
@@ -90,7 +92,8 @@ def hls_argv(job: HlsJob) -> list[str]:
         raise InvalidInput("segment_seconds is not allowed.", "segment_seconds")
     start = _int("start_segment", job.start_segment, 0, 1_000_000)
     video_index = _int("video_index", job.video_index, 0, 1023)
-    argv = [FFMPEG, *_BASE]
+    hw = job.hardware if job.video_codec is not None else None
+    argv = [FFMPEG, *_BASE, *(hw_encode.input_args(hw) if hw is not None else ())]
     if start:
         argv += ["-ss", f"{start * segment}"]
     # copyts keeps the source's timeline, so a restarted encoder's segments line up with the playlist.
@@ -110,6 +113,7 @@ def hls_argv(job: HlsJob) -> list[str]:
     scale = ""
     if job.video_codec is not None:
         scale = f"scale=-2:{_int('height', job.height, 144, 4320)}"
+        scale += f",{hw_encode.upload_filter(hw)}" if hw is not None else ""
     if job.burn_subtitle_index is not None:
         if job.video_codec is None:
             raise InvalidInput("Burning in subtitles needs a video encode.", "video_codec")
@@ -122,7 +126,8 @@ def hls_argv(job: HlsJob) -> list[str]:
     if job.video_codec is None:
         argv += ["-c:v", "copy"]
     else:
-        argv += ["-c:v", *_choice("video_codec", job.video_codec, _VIDEO_ENCODERS)]
+        software = _choice("video_codec", job.video_codec, _VIDEO_ENCODERS)
+        argv += ["-c:v", *(hw_encode.encoder_args(hw) if hw is not None else software)]
         kbps = _int("video_kbps", job.video_kbps, 100, 100_000)
         if job.burn_subtitle_index is None:
             argv += ["-vf", scale]

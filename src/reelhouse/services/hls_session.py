@@ -55,6 +55,8 @@ class Session:
     origin: JobOrigin | None = None
     job: RemoteRun | None = None
     worker: str | None = None
+    # Why its jobs go to CPU workers though the GPU policy prefers GPUs ("fell back to CPU: …"); shown to admins.
+    fallback: str | None = None
 
     @property
     def segments(self) -> int:

@@ -20,15 +20,18 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from reelhouse.domain import playback
+from reelhouse.domain.settings import GpuPolicy
 from reelhouse.errors import MediaError, Unavailable
 from reelhouse.services.hls_session import SEGMENT_SECONDS, Session
 from reelhouse.services.transcode_jobs import (
     DEFAULT_EXPIRY_SECONDS,
+    Capability,
     Heartbeat,
     JobState,
     TranscodeJob,
@@ -42,12 +45,16 @@ START_GRACE_SECONDS = DEFAULT_EXPIRY_SECONDS + 3.0
 HEARTBEAT_READ_SECONDS = 0.5
 FIRST_BEAT_READ_SECONDS = 0.05
 FETCH_TIMEOUT_SECONDS = 10.0
+# A `gpu` job waits less on the queue: under `prefer` a missing or busy GPU worker costs the first segment this
+# long before a CPU worker is asked, and under `require` the player hears why this soon.
+GPU_EXPIRY_SECONDS = 2.0
+GPU_START_GRACE_SECONDS = GPU_EXPIRY_SECONDS + 1.5
 
 
 class JobQueue(Protocol):
     """What the encoder needs of services/transcode_queue.py:TranscodeQueue."""
 
-    def submit(self, job: TranscodeJob) -> None: ...
+    def submit(self, job: TranscodeJob, capability: Capability, expires_seconds: float) -> None: ...
 
     def cancel(self, job_id: str) -> None: ...
 
@@ -82,6 +89,12 @@ class RemoteRun:
     seen: bool = False
     read_at: float = 0.0
     unreachable: bool = False
+    # A `gpu` job that no GPU worker started, or whose hardware encoder failed: the policy has been applied.
+    gpu_given_up: bool = False
+
+    @property
+    def grace(self) -> float:
+        return GPU_START_GRACE_SECONDS if self.job.capability == "gpu" else START_GRACE_SECONDS
 
 
 def origin_of(path: str, roots: tuple[str, ...], library_id: str) -> JobOrigin | None:
@@ -94,14 +107,24 @@ def origin_of(path: str, roots: tuple[str, ...], library_id: str) -> JobOrigin |
 
 
 class RemoteEncoders:
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, gpu_policy: Callable[[], str] = lambda: GpuPolicy.OFF.value) -> None:
         self._queue = queue
+        # The runtime setting transcode_gpu, read for every job sent, so a change applies to the next one.
+        self._gpu_policy = gpu_policy
+
+    def _capability(self, session: Session) -> Capability:
+        policy = self._gpu_policy()
+        # A session that fell back stays on CPU workers: each seek would otherwise wait for a GPU again.
+        if policy == GpuPolicy.REQUIRE or (policy == GpuPolicy.PREFER and session.fallback is None):
+            return Capability.GPU
+        return Capability.CPU
 
     def begin(self, session: Session, number: int) -> RemoteRun:
         origin = session.origin
         if origin is None:
             raise MediaError("This file cannot be sent to a transcode worker.")
         plan = session.plan
+        capability = self._capability(session)
         job = TranscodeJob(
             job_id=secrets.token_urlsafe(16),
             token=new_job_token(),
@@ -118,13 +141,15 @@ class RemoteEncoders:
             audio_codec=None if plan.audio_copy else "aac",
             audio_kbps=playback.AUDIO_KBPS_IN_HLS,
             burn_subtitle_index=plan.burn_subtitle_index,
+            capability=capability.value,
         )
+        expiry = GPU_EXPIRY_SECONDS if capability is Capability.GPU else DEFAULT_EXPIRY_SECONDS
         try:
-            self._queue.submit(job)
+            self._queue.submit(job, capability, expiry)
         except Exception as exc:  # noqa: BLE001 - kombu and redis raise their own kinds; any of them means the same
             log.warning("session %s: job not sent: %s", session.id, exc)
             raise Unavailable("The transcode workers cannot be reached; try again shortly.", 5) from None
-        log.info("session %s: job %s sent at segment %d", session.id, job.job_id, number)
+        log.info("session %s: %s job %s sent at segment %d", session.id, capability, job.job_id, number)
         return RemoteRun(job)
 
     def cancel(self, run: RemoteRun) -> None:
@@ -150,9 +175,15 @@ class RemoteEncoders:
             return RunState.DEAD
         if run.beat is None:
             # Gone after it was seen: the worker died or ended it. Never seen: still queued, or expired.
-            if run.seen or now - run.sent > START_GRACE_SECONDS:
+            if run.seen:
+                return RunState.DEAD
+            if now - run.sent > run.grace:
+                if run.job.capability == "gpu":
+                    return self._without_gpu(session, run, "no GPU worker took the job")
                 return RunState.DEAD
             return RunState.STARTING
+        if run.beat.state is JobState.ENCODER_FAILED:
+            return self._without_gpu(session, run, run.beat.detail or "the GPU encoder did not start")
         if run.beat.state is JobState.RUNNING:
             return RunState.RUNNING
         if run.beat.state is JobState.FINISHED:
@@ -161,6 +192,31 @@ class RemoteEncoders:
             "job %s is %s on %s: %s", run.job.job_id, run.beat.state, run.beat.worker, run.beat.detail
         )
         return RunState.FAILED
+
+    def _without_gpu(self, session: Session, run: RemoteRun, reason: str) -> RunState:
+        """The policy's answer to a `gpu` job that will not encode: under `prefer` the session falls back to
+        CPU workers (DEAD makes the caller send the job again, now to the cpu queue), logged and recorded on
+        the session for admins; under `require` the player gets a 503 saying why, and its next request tries
+        a GPU worker again."""
+        if run.gpu_given_up:
+            return RunState.DEAD
+        run.gpu_given_up = True
+        self.cancel(run)
+        if self._gpu_policy() == GpuPolicy.REQUIRE:
+            log.warning(
+                "session %s: job %s: %s; transcode_gpu = require, no fallback",
+                session.id,
+                run.job.job_id,
+                reason,
+            )
+            raise Unavailable(
+                f"No GPU transcode worker could encode this ({reason}), and this server does not fall back "
+                "to CPU workers; try again shortly.",
+                5,
+            )
+        session.fallback = f"fell back to CPU: {reason}"
+        log.warning("session %s: job %s %s", session.id, run.job.job_id, session.fallback)
+        return RunState.DEAD
 
     def pull(self, session: Session, run: RemoteRun, number: int) -> None:
         """Mirror the worker's playlist, and the segment ``number`` once it lists it, into the session folder."""

@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +21,7 @@ from reelhouse.domain import playback
 from reelhouse.domain.ids import looks_like_id
 from reelhouse.errors import InvalidInput
 from reelhouse.media import ffmpeg
+from reelhouse.media.hw_encode import Hardware
 
 # A worker that has not refreshed a job's heartbeat for HEARTBEAT_TTL seconds is gone: the web node starts the
 # job again elsewhere at the segment the player asks for.
@@ -48,6 +50,9 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
     REFUSED = "refused"
     CANCELLED = "cancelled"
+    # A `gpu` job whose hardware encoder did not start (no such device, no driver): the web node's policy
+    # (setting transcode_gpu) decides whether it goes to a CPU worker instead.
+    ENCODER_FAILED = "encoder_failed"
 
 
 def new_job_token() -> str:
@@ -77,6 +82,8 @@ class TranscodeJob(BaseModel):
     audio_codec: str | None = None  # None copies the audio
     audio_kbps: int = playback.AUDIO_KBPS_IN_HLS
     burn_subtitle_index: int | None = Field(default=None, ge=0, le=1023)
+    # The queue it was sent to: a `gpu` job is encoded with the worker's hardware encoder, never libx264.
+    capability: Literal["cpu", "gpu"] = "cpu"
 
     @field_validator("job_id")
     @classmethod
@@ -147,7 +154,7 @@ class TranscodeJob(BaseModel):
             fields = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
             raise InvalidInput("The transcode job is not valid.", fields or "job") from None
 
-    def hls(self, source: ffmpeg.Input, output: Path) -> ffmpeg.HlsJob:
+    def hls(self, source: ffmpeg.Input, output: Path, hardware: Hardware | None = None) -> ffmpeg.HlsJob:
         return ffmpeg.HlsJob(
             source=source,
             output=output,
@@ -161,6 +168,7 @@ class TranscodeJob(BaseModel):
             height=self.height,
             video_kbps=self.video_kbps,
             burn_subtitle_index=self.burn_subtitle_index,
+            hardware=hardware,
         )
 
 

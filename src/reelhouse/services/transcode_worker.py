@@ -53,6 +53,8 @@ class WorkerJob:
     folder: Path
     state: JobState = JobState.RUNNING
     process: subprocess.Popen[bytes] | None = None
+    # Why it failed, repeated in every later heartbeat of the job.
+    detail: str = ""
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -161,6 +163,9 @@ class TranscodeRunner:
         if job.root_index >= len(roots):
             return self._refuse(job, "This worker does not mount that library folder.")
         root = roots[job.root_index]
+        hardware = self._config.gpu if job.capability == "gpu" else None
+        if job.capability == "gpu" and hardware is None:
+            return self._refuse(job, "This worker has no GPU encoder.")
         try:
             opened = self._files.open_inside(os.path.join(root, job.relative_path), [root])
         except NotFound:
@@ -170,7 +175,7 @@ class TranscodeRunner:
             folder.mkdir(mode=0o700)
             entry = WorkerJob(job, folder)
             try:
-                argv = ffmpeg.hls_argv(job.hls(opened.ffmpeg_input(), folder))
+                argv = ffmpeg.hls_argv(job.hls(opened.ffmpeg_input(), folder, hardware))
                 entry.process = ffmpeg.start(
                     argv, opened.ffmpeg_input(), folder / "ffmpeg.log", die_with_parent=True
                 )
@@ -198,8 +203,17 @@ class TranscodeRunner:
                 self._beat(job, JobState.RUNNING)
                 next_beat = time.monotonic() + HEARTBEAT_SECONDS
         entry.state = JobState.FINISHED if code == 0 else JobState.FAILED
+        entry.detail = "" if code == 0 else f"ffmpeg exited with {code}"
+        if code != 0 and self._config.gpu is not None and job.capability == "gpu":
+            if not any(entry.folder.glob("seg*.ts")):
+                # Nothing encoded at all: the device or its driver, not the file (a CPU worker may still try).
+                entry.state = JobState.ENCODER_FAILED
+                entry.detail = (
+                    f"the GPU encoder {self._config.gpu.encoder} did not start on {self._worker}: "
+                    f"{_first_error(entry.folder / 'ffmpeg.log')}"
+                )
         entry.touched = time.monotonic()
-        self._beat(job, entry.state, "" if code == 0 else f"ffmpeg exited with {code}")
+        self._beat(job, entry.state, entry.detail)
         return entry.state
 
     def _refuse(self, job: TranscodeJob, reason: str) -> str:
@@ -261,5 +275,19 @@ class TranscodeRunner:
             if control is not None or now - entry.touched > self._config.keep_seconds:
                 self._end(entry.job.job_id)
             elif beat:
-                self._beat(entry.job, entry.state)
+                self._beat(entry.job, entry.state, entry.detail)
         return now + HEARTBEAT_SECONDS if beat else next_beat
+
+
+def _first_error(log_file: Path) -> str:
+    """ffmpeg's first complaint, without its "[context @ 0x…]" prefix, short enough for a heartbeat."""
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "no log"
+    for line in lines:
+        text = line.split("] ", 1)[1] if line.startswith("[") and "] " in line else line
+        text = "".join(c for c in text.strip() if c.isprintable())
+        if text:
+            return text[:200]
+    return "no log"

@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reelhouse.domain.ids import looks_like_id
-from reelhouse.errors import ConfigError
+from reelhouse.errors import ConfigError, InvalidInput
+from reelhouse.media.hw_encode import GPU_ENCODERS, Hardware, hardware
 from reelhouse.services.transcode_jobs import Capability
 
 DEFAULT_WORKER_PORT = 8097
@@ -31,6 +32,8 @@ WORKER_KEYS: dict[str, str] = {
     "listen_port": "TCP port of the segment listener; 0 picks a free one.",
     "advertise_url": "Base URL web nodes use to fetch segments; empty means http://<hostname>:<port>.",
     "keep_seconds": "How long a finished job's segments wait for a fetch before they are removed.",
+    "gpu_encoder": f"The hardware H.264 encoder for gpu jobs: one of {', '.join(GPU_ENCODERS)}.",
+    "gpu_device": "Its device: a DRM node (/dev/dri/renderD128) for VAAPI and Quick Sync, a GPU index for NVENC.",
     "libraries": "Table of library id = folder where that library is mounted on this machine, or a list of "
     "folders, one per root folder of the library in its order.",
 }
@@ -48,6 +51,8 @@ class WorkerConfig:
     listen_port: int = DEFAULT_WORKER_PORT
     advertise_url: str = ""
     keep_seconds: float = DEFAULT_KEEP_SECONDS
+    # The encoder `gpu` jobs use; set exactly when the worker takes gpu jobs or its file names one.
+    gpu: Hardware | None = None
     config_file: Path | None = None
 
     def base_url(self, bound_port: int) -> str:
@@ -101,6 +106,23 @@ def _number(key: str, raw: Any, low: float, high: float, kind: type[int] | type[
     return value
 
 
+def _gpu(values: Mapping[str, Any], queues: tuple[Capability, ...]) -> Hardware | None:
+    encoder, device = values.get("gpu_encoder"), values.get("gpu_device")
+    if encoder is None:
+        if Capability.GPU in queues:
+            raise ConfigError(
+                f"'queues' names gpu, so the worker needs 'gpu_encoder' ({', '.join(GPU_ENCODERS)}) "
+                "and its 'gpu_device'"
+            )
+        if device is not None:
+            raise ConfigError("'gpu_device' is set without 'gpu_encoder'")
+        return None
+    try:
+        return hardware(encoder, device)
+    except InvalidInput as exc:
+        raise ConfigError(exc.message) from None
+
+
 def _validate(config: WorkerConfig) -> WorkerConfig:
     scheme = urlsplit(config.broker_url).scheme
     if scheme not in ("redis", "rediss", "unix"):
@@ -151,4 +173,5 @@ def load_worker_config(config_file: Path | None, overrides: Mapping[str, Any] | 
         changes["advertise_url"] = str(values["advertise_url"])
     if "keep_seconds" in values:
         changes["keep_seconds"] = _number("keep_seconds", values["keep_seconds"], 1, 86400, float)
+    changes["gpu"] = _gpu(values, changes.get("queues", config.queues))
     return _validate(replace(config, **changes))

@@ -47,6 +47,10 @@ class TranscodeOut(BaseModel):
     start_segment: int
     # Whether it holds one of the max_transcodes slots (an encoder nobody fetched from lately gives it back).
     holds_slot: bool
+    # The workers' queue its current job was sent to, "cpu" or "gpu" (setting transcode_gpu); None locally.
+    queue: str | None
+    # Why it runs on CPU workers though GPUs are preferred ("fell back to CPU: no GPU worker took the job").
+    fallback: str | None
 
 
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
@@ -114,6 +118,8 @@ async def transcodes(request: web.Request) -> web.StreamResponse:
                 worker=s.worker if remote else None,
                 start_segment=s.process_start,
                 holds_slot=s.holds_slot,
+                queue=s.job.job.capability if remote and s.job is not None else None,
+                fallback=s.fallback,
             )
             for s in encoders.active()
         ]
