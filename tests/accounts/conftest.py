@@ -3,9 +3,7 @@ proxy to play callers from anywhere, and a count of the server's password hash c
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from reelhouse.domain.access import system_actor
+from tests.cli_kit import run_verb, verb_env
 from tests.harness import Answer, Client, RunningServer
 from tests.postgres import database_env, exec_sql, raw_connection
 
@@ -31,20 +30,9 @@ def running(tmp_path: Path) -> Iterator[RunningServer]:
 def cli(
     data_dir: Path, *args: str, stdin: str | None = None, columns: int = 300
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
-    env.update(
-        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": str(columns)}
-    )
-    env.update(database_env())
-    return subprocess.run(
-        [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    """The verb run in this process (tests/cli_kit.py), pointed at the chosen database."""
+    env = verb_env(data_dir, columns, database_env())
+    return run_verb([*args, "--data-dir", str(data_dir)], env, stdin)
 
 
 def sql(data_dir: Path, statement: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_kit import run_verb, run_verb_process, verb_env
 
 
 def reelhouse(
     data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
-    base.update(
-        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": "300"}
-    )
-    base.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=base,
-        timeout=120,
-        check=False,
-    )
+    """The verb run in this process (tests/cli_kit.py); `reelhouse_process` runs it as its own process."""
+    return run_verb([*args, "--data-dir", str(data_dir)], verb_env(data_dir, extra=env), stdin)
+
+
+def reelhouse_process(
+    data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run_verb_process([*args, "--data-dir", str(data_dir)], verb_env(data_dir, extra=env), stdin)
 
 
 def test_library_add_list_remove(tmp_path: Path) -> None:
@@ -43,7 +37,7 @@ def test_library_add_list_remove(tmp_path: Path) -> None:
 
 
 def test_library_add_with_missing_folder_is_one_error_line(tmp_path: Path) -> None:
-    result = reelhouse(
+    result = reelhouse_process(
         tmp_path / "d", "library", "add", "--name", "X", "--kind", "movies", str(tmp_path / "nope")
     )
     assert result.returncode != 0
@@ -80,7 +74,7 @@ def test_a_library_folder_holding_or_inside_the_data_folder_is_refused(tmp_path:
 
 
 def test_unknown_environment_variable_is_one_error_line(tmp_path: Path) -> None:
-    result = reelhouse(tmp_path / "d", "library", "list", env={"REELHOUSE_PROT": "1"})
+    result = reelhouse_process(tmp_path / "d", "library", "list", env={"REELHOUSE_PROT": "1"})
     assert result.returncode != 0
     assert "did you mean 'port'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -109,7 +103,7 @@ def test_user_create_reads_password_from_stdin_and_refuses_a_second_owner(tmp_pa
 
 
 def test_weak_password_is_refused(tmp_path: Path) -> None:
-    result = reelhouse(tmp_path / "d", "user", "create", "alice", "--password-stdin", stdin="short\n")
+    result = reelhouse_process(tmp_path / "d", "user", "create", "alice", "--password-stdin", stdin="short\n")
     assert result.returncode != 0 and "10 characters" in result.stderr
 
 
