@@ -5,7 +5,8 @@ opens the file the way the server does (services/media_files.py: by descriptor, 
 the root), and builds ffmpeg's argv with the one allowlisted builder. ffmpeg runs in its own process group and
 dies with the worker (PR_SET_PDEATHSIG). The thread reads the job's control key every CONTROL_POLL_SECONDS and
 refreshes its heartbeat every HEARTBEAT_SECONDS; once ffmpeg is done the keeper thread does both until the
-segments have been fetched or the web node cancels, then removes the folder."""
+segments have been fetched or the web node cancels, then removes the folder. A job nobody fetches from ends on
+its own: a running one after idle_seconds, a finished one after keep_seconds (its web node died)."""
 
 from __future__ import annotations
 
@@ -197,6 +198,11 @@ class TranscodeRunner:
             except subprocess.TimeoutExpired:
                 pass
             if self.stopping.is_set() or self._cancelled(job.job_id):
+                self._end(job.job_id)
+                return JobState.CANCELLED
+            if time.monotonic() - entry.touched > self._config.idle_seconds:
+                # No web node wants it any more (the one that sent it died): free the slot and the CPU.
+                log.info("job %s: nothing fetched for %.0f s; ended", job.job_id, self._config.idle_seconds)
                 self._end(job.job_id)
                 return JobState.CANCELLED
             if time.monotonic() >= next_beat:

@@ -23,6 +23,10 @@ from reelhouse.services.transcode_jobs import Capability
 DEFAULT_WORKER_PORT = 8097
 # Finished segments wait this long for the web node's next fetch before the job's folder is removed.
 DEFAULT_KEEP_SECONDS = 300.0
+# A running job nobody fetched from for this long is ended. A live web node fetches while its player plays and
+# cancels the job within about 10 s of the player stopping (release_seconds, services/transcoding.py), so such a
+# job belongs to a web node that died.
+DEFAULT_IDLE_SECONDS = 30.0
 WORKER_KEYS: dict[str, str] = {
     "broker_url": "Redis (or Valkey) URL of the job queue, also used for cancel and heartbeat keys.",
     "queues": "Capabilities this worker takes jobs for: cpu, gpu or both.",
@@ -31,6 +35,7 @@ WORKER_KEYS: dict[str, str] = {
     "listen_host": "Address the segment listener binds to.",
     "listen_port": "TCP port of the segment listener; 0 picks a free one.",
     "advertise_url": "Base URL web nodes use to fetch segments; empty means http://<hostname>:<port>.",
+    "idle_seconds": "How long a running job's encode goes on with no web node fetching from it.",
     "keep_seconds": "How long a finished job's segments wait for a fetch before they are removed.",
     "gpu_encoder": f"The hardware H.264 encoder for gpu jobs: one of {', '.join(GPU_ENCODERS)}.",
     "gpu_device": "Its device: a DRM node (/dev/dri/renderD128) for VAAPI and Quick Sync, a GPU index for NVENC.",
@@ -50,6 +55,7 @@ class WorkerConfig:
     listen_host: str = "0.0.0.0"  # noqa: S104 - web nodes on other machines fetch segments; the token guards them
     listen_port: int = DEFAULT_WORKER_PORT
     advertise_url: str = ""
+    idle_seconds: float = DEFAULT_IDLE_SECONDS
     keep_seconds: float = DEFAULT_KEEP_SECONDS
     # The encoder `gpu` jobs use; set exactly when the worker takes gpu jobs or its file names one.
     gpu: Hardware | None = None
@@ -171,6 +177,8 @@ def load_worker_config(config_file: Path | None, overrides: Mapping[str, Any] | 
         changes["listen_port"] = _number("listen_port", values["listen_port"], 0, 65535)
     if "advertise_url" in values:
         changes["advertise_url"] = str(values["advertise_url"])
+    if "idle_seconds" in values:
+        changes["idle_seconds"] = _number("idle_seconds", values["idle_seconds"], 1, 86400, float)
     if "keep_seconds" in values:
         changes["keep_seconds"] = _number("keep_seconds", values["keep_seconds"], 1, 86400, float)
     changes["gpu"] = _gpu(values, changes.get("queues", config.queues))
