@@ -69,7 +69,9 @@ def test_a_reachable_cluster_lists_its_node_and_workers_with_their_queues_and_sl
 
         library = tmp_path / "media"
         library.mkdir()
-        worker = WorkerProcess(tmp_path / "w", redis_server.url, {new_id(): library}, ("gpu", "cpu"), 2)
+        # A worker that takes gpu jobs names its hardware encoder; doctor lists its queues, not the encoder.
+        gpu = 'gpu_encoder = "h264_nvenc"\n'
+        worker = WorkerProcess(tmp_path / "w", redis_server.url, {new_id(): library}, ("gpu", "cpu"), 2, gpu)
         try:
             result = _doctor(tmp_path / "doctor", **settings)
         finally:
