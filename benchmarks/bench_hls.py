@@ -26,7 +26,7 @@ from bench_catalogue import PASSWORD, free_port, start  # noqa: E402
 from bench_stream import prepare  # noqa: E402
 
 from reelhouse.media import ffmpeg  # noqa: E402
-from reelhouse.services.transcoding import SEGMENT_SECONDS  # noqa: E402
+from reelhouse.services.hls_session import SEGMENT_SECONDS  # noqa: E402
 
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
 
