@@ -213,6 +213,12 @@ class Reelhouse(PeerWiring):
             )
             # Every audited change is announced in its own transaction, by the CLI's changes as by the server's.
             audit.on_record = self.cluster.announce
+            # HLS sessions in PostgreSQL: any node serves any session, and outlives the node that started it.
+            from reelhouse.services.hls_shared import SharedSessions
+
+            shared = SharedSessions(self.db, self.cluster.node, media)
+            encoders.shared = shared
+            media.adopt = shared.adopt
         self.peer_links = PeerLinks(
             self.db,
             PeerRepository(),

@@ -47,3 +47,31 @@ home_sign_ins = Table(
     Column("expires_at", Float, nullable=False),
     Index("ix_home_sign_ins_group", "kind", "grp", "created_at"),
 )
+
+# HLS sessions, so that any node serves any session's playlists and segments (migration 0037;
+# persistence/hls_sessions.py). ``file_path`` is the file it plays (as every node sees it), ``plan`` the playback
+# plan as JSON and ``subtitles`` the text renditions, so a node that never saw the session can rebuild it; ``job``
+# is the worker's job now encoding it (its spec as JSON, with its id and token; empty without workers, or between
+# jobs) and ``job_start`` where the session's encoder began; ``last_access`` is the wall clock of the newest
+# request any node answered, which idle ends read.
+hls_sessions = Table(
+    "hls_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("item_id", String(32), nullable=False),
+    Column("file_path", Text, nullable=False),
+    Column("grant_session", String(64)),
+    Column("device", Text),
+    Column("plan", Text, nullable=False),
+    Column("subtitles", Text, nullable=False),
+    Column("origin", Text),
+    Column("job_id", String(64)),
+    Column("job", Text),
+    Column("job_start", Integer, nullable=False),
+    Column("node", Text, nullable=False),
+    Column("worker", Text),
+    Column("created_at", Float, nullable=False),
+    Column("last_access", Float, nullable=False),
+    Index("ix_hls_sessions_last_access", "last_access"),
+)

@@ -90,6 +90,9 @@ class ClusterSync:
             self._recheck(self._user_ids())
         elif action.startswith("catalogue."):
             self._catalogue.catalogue_changed()
+        elif action == "hls.ended":
+            # Ended on that node (its job cancelled there): this node's copy goes too (services/hls_shared.py).
+            self._media.encoders.forget(str(message.get("target")))
         else:
             # Sign-outs, revoked tokens, users disabled, deleted or given other grants, federated revocations:
             # the actor and the target (a user id, or an id that names no user and so matches nothing).

@@ -195,6 +195,8 @@ class MediaAccess:
         self.open = OpenStreams()
         self._checked: dict[tuple[str, str, str, str], tuple[float, Allowed]] = {}
         self._checked_lock = threading.Lock()
+        # With `cluster` on: takes up a session another web node started (services/hls_shared.py).
+        self.adopt: Callable[[Allowed, str], Session] | None = None
 
     # Who -----------------------------------------------------------------------------------------
     def issue(self, allowed: Allowed, purpose: str) -> str:
@@ -474,7 +476,13 @@ class MediaAccess:
         checked again on every request, and so is the permission to transcode when the session encodes."""
         item_id = self.grants.item_of(grant or "")
         allowed = self.from_grant(grant, item_id, f"{Purpose.HLS}:{session_id}", zone)
-        session = self.encoders.get(session_id, allowed.viewer.user_id, item_id)
+        try:
+            session = self.encoders.get(session_id, allowed.viewer.user_id, item_id)
+        except NotFound:
+            if self.adopt is None:
+                raise
+            # Only now, the request allowed: another node's session, taken up here for its own viewer only.
+            session = self.adopt(allowed, session_id)
         if session.plan.method is playback.Method.TRANSCODE and not can(
             allowed.viewer, Action.TRANSCODE, allowed.library.id
         ):

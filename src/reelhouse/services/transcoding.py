@@ -12,13 +12,15 @@ import stat
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from reelhouse.domain import playback
 from reelhouse.domain.ids import new_id
-from reelhouse.errors import MediaError, NotFound, Unavailable
+from reelhouse.errors import DatabaseError, MediaError, NotFound, Unavailable
 from reelhouse.media import ffmpeg
 from reelhouse.services.hls_session import RESTART_AHEAD, SEGMENT_SECONDS, SEGMENT_WAIT_SECONDS, Session
+from reelhouse.services.hls_table import SessionTable
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.progressive_encoders import AudioEncoder, ProgressiveEncoders
 from reelhouse.services.remote_encoder import JobOrigin, RemoteEncoders, RemoteRun, RunState
@@ -47,6 +49,8 @@ class TranscodeService(ProgressiveEncoders):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
+        # With `cluster` on: sessions any node serves, adopted from the table by a node that never saw them.
+        self.shared: SessionTable | None = None
         # Leftovers of a previous run are never served: sessions live in memory only.
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -106,9 +110,34 @@ class TranscodeService(ProgressiveEncoders):
             raise
         finally:
             for old in replaced:
-                self._dispose(old)
+                self._end_held(old)
+        if self.shared is not None:
+            try:
+                self.shared.started(session)
+            except BaseException:
+                with self._lock:
+                    self._sessions.pop(session.id, None)
+                self._dispose(session)
+                raise
         self._ensure_reaper()
         return session
+
+    def adopt(self, session: Session) -> Session:
+        """A session another node started, rebuilt from the shared table, held here from now on; a
+        concurrent request that adopted it first wins, and this copy's file is closed."""
+        with self._lock:
+            held = self._sessions.get(session.id)
+            if held is None:
+                session.folder.mkdir(parents=True)
+                self._sessions[session.id] = session
+        if held is not None:
+            session.source.close()
+            return held
+        self._ensure_reaper()
+        return session
+
+    def folder_for(self) -> Path:
+        return self._root / new_id()
 
     def get(self, session_id: str, user_id: str, item_id: str | None = None) -> Session:
         with self._lock:
@@ -120,15 +149,36 @@ class TranscodeService(ProgressiveEncoders):
         ):
             raise NotFound("No such playback session; start playback again.")
         session.last_access = time.monotonic()
+        if self.shared is not None and not self.shared.touched(session):
+            self.forget(session_id)
+            raise NotFound("This playback session has ended; start playback again.")
         return session
 
     def end(self, session_id: str, user_id: str) -> None:
         with self._lock:
             session = self._sessions.get(session_id)
-            if session is None or session.user_id != user_id:
-                raise NotFound("No such playback session.")
-            del self._sessions[session_id]
-        self._dispose(session)
+            if session is not None and session.user_id == user_id:
+                del self._sessions[session_id]
+        if session is None and self.shared is not None and self.shared.ended(session_id, user_id):
+            return  # held by no node here: the table's row named its job, which is cancelled
+        if session is None or session.user_id != user_id:
+            raise NotFound("No such playback session.")
+        self._end_held(session)
+
+    def _end_held(self, session: Session) -> None:
+        try:
+            if self.shared is not None:
+                self.shared.ended(session.id, None)
+        finally:
+            self._dispose(session)
+
+    def forget(self, session_id: str) -> None:
+        """Drop this node's copy of a session that goes on elsewhere or ended there: its job is not ours to
+        cancel (a local encoder is, since no other node reads its folder)."""
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is not None:
+            self._dispose(session, cancel=False)
 
     def active(self) -> list[Session]:
         with self._lock:
@@ -142,6 +192,9 @@ class TranscodeService(ProgressiveEncoders):
         deadline = time.monotonic() + SEGMENT_WAIT_SECONDS
         session.last_segment = time.monotonic()
         with session.lock:
+            if self.shared is not None and self.remote is not None:
+                # Another node may have replaced the job (a seek there): take up the one the table names.
+                self.shared.follow(session)
             if session.job is not None and self.remote is not None:
                 self.remote.pull(session, session.job, number)
                 # What a live worker lists, it still has: a segment trimmed here is fetched again, not re-encoded.
@@ -168,6 +221,8 @@ class TranscodeService(ProgressiveEncoders):
                 raise NotFound("This playback session has ended; start playback again.")
             # A player waiting on a segment is still polling: the reaper must not end its session.
             session.last_access = session.last_segment = time.monotonic()
+            if self.shared is not None and not self.shared.touched(session):
+                raise NotFound("This playback session has ended; start playback again.")
             if number in session.finished() and target.exists():
                 session.last_access = time.monotonic()
                 return target
@@ -213,13 +268,14 @@ class TranscodeService(ProgressiveEncoders):
                 )
                 self._restart(session, number)
 
-    def _stop_encoder(self, session: Session) -> None:
+    def _stop_encoder(self, session: Session, cancel: bool = True) -> None:
         # Called with session.lock held: at most one encoder per session, local or on a worker.
         if session.process is not None:
             ffmpeg.stop(session.process)
             session.process = None
         if session.job is not None and self.remote is not None:
-            self.remote.cancel(session.job)
+            if cancel:
+                self.remote.cancel(session.job)
             session.job = None
 
     def _restart(self, session: Session, number: int) -> None:
@@ -235,6 +291,8 @@ class TranscodeService(ProgressiveEncoders):
         if self.remote is not None:
             session.job = self.remote.begin(session, number)
             session.process_start = number
+            if self.shared is not None:
+                self.shared.job_changed(session)
             return
         plan = session.plan
         argv = ffmpeg.hls_argv(
@@ -256,18 +314,29 @@ class TranscodeService(ProgressiveEncoders):
         session.argv_history.append(argv)
         session.process = ffmpeg.start(argv, session.source.ffmpeg_input(), session.folder / "ffmpeg.log")
         session.process_start = number
+        if self.shared is not None:
+            self.shared.job_changed(session)
 
     # Housekeeping ---------------------------------------------------------------------------
-    def _dispose(self, session: Session) -> None:
+    def _dispose(self, session: Session, cancel: bool = True) -> None:
         session.closed = True
         with session.lock:
-            self._stop_encoder(session)
+            self._stop_encoder(session, cancel)
         shutil.rmtree(session.folder, ignore_errors=True)
         session.source.close()
 
     def reap(self) -> int:
         """Free the slots of encoders nobody has taken a segment from for ``release_seconds``, end sessions
         nobody has polled for ``idle_seconds``, then trim the cache; returns sessions ended."""
+        ended = 0
+        if self.shared is not None:
+            # Idle on every node: taken out of the table once, by whichever node's reaper comes first.
+            for session_id in self.shared.idle(self.idle_seconds):
+                with self._lock:
+                    held = self._sessions.pop(session_id, None)
+                if held is not None:
+                    self._dispose(held)
+                ended += 1
         now = time.monotonic()
         with self._lock:
             idle = [s for s in self._sessions.values() if now - s.last_access > self.idle_seconds]
@@ -279,18 +348,29 @@ class TranscodeService(ProgressiveEncoders):
                 if s.holds_slot and now - s.last_segment > self.release_seconds
             ]
         for session in idle:
-            self._dispose(session)
+            # In a cluster, idle here only (idle everywhere was ended above): its player went to another node,
+            # which keeps it and its job alive.
+            self._dispose(session, cancel=self.shared is None)
+        if self.shared is None:
+            ended += len(idle)
         for session in quiet:
             with session.lock:
                 # Asked again meanwhile: keep it. Segments already written stay served either way; the next one
                 # past them takes a slot again.
                 if session.closed or time.monotonic() - session.last_segment <= self.release_seconds:
                     continue
-                self._stop_encoder(session)
+                # A job another node fetches from goes on; only this node's hold on it ends.
+                elsewhere = self.shared is not None and self.shared.used_within(
+                    session.id, self.release_seconds
+                )
+                self._stop_encoder(session, cancel=not elsewhere)
                 with self._lock:
                     session.holds_slot = False
+                if self.shared is not None and not elsewhere:
+                    with suppress(NotFound):
+                        self.shared.job_changed(session)
         self._trim()
-        return len(idle)
+        return ended
 
     def _trim(self) -> None:
         cap = self._setting("transcode_cache_mb") * 1024 * 1024
@@ -314,8 +394,9 @@ class TranscodeService(ProgressiveEncoders):
         while not self._stop.wait(min(1.0, max(0.2, min(self.idle_seconds, self.release_seconds) / 4))):
             try:
                 self.reap()
-            except OSError as error:
-                # A full or read-only cache disk must not end the reaper: idle encoders would then never be freed.
+            except (OSError, DatabaseError) as error:
+                # A full or read-only cache disk (or, in a cluster, the database away a moment) must not end the
+                # reaper: idle encoders would then never be freed.
                 log.warning("transcode reaper: %s; trying again", error)
 
     def close(self) -> None:
@@ -324,7 +405,8 @@ class TranscodeService(ProgressiveEncoders):
             sessions = list(self._sessions.values())
             self._sessions.clear()
         for session in sessions:
-            self._dispose(session)
+            # In a cluster the sessions outlive this node: players go on with another, on the same job.
+            self._dispose(session, cancel=self.shared is None)
         with self._lock:
             encoders = list(self._audio.values())
             self._audio.clear()
