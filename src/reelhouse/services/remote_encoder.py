@@ -49,6 +49,8 @@ FETCH_TIMEOUT_SECONDS = 10.0
 # long before a CPU worker is asked, and under `require` the player hears why this soon.
 GPU_EXPIRY_SECONDS = 2.0
 GPU_START_GRACE_SECONDS = GPU_EXPIRY_SECONDS + 1.5
+_NO_GPU_WORKER = "no GPU worker took the job"
+_NO_GPU_ENCODER = "the GPU encoder failed to start"
 
 
 class JobQueue(Protocol):
@@ -179,11 +181,11 @@ class RemoteEncoders:
                 return RunState.DEAD
             if now - run.sent > run.grace:
                 if run.job.capability == "gpu":
-                    return self._without_gpu(session, run, "no GPU worker took the job")
+                    return self._without_gpu(session, run, _NO_GPU_WORKER, _NO_GPU_WORKER)
                 return RunState.DEAD
             return RunState.STARTING
         if run.beat.state is JobState.ENCODER_FAILED:
-            return self._without_gpu(session, run, run.beat.detail or "the GPU encoder did not start")
+            return self._without_gpu(session, run, run.beat.detail or _NO_GPU_ENCODER, _NO_GPU_ENCODER)
         if run.beat.state is JobState.RUNNING:
             return RunState.RUNNING
         if run.beat.state is JobState.FINISHED:
@@ -193,11 +195,12 @@ class RemoteEncoders:
         )
         return RunState.FAILED
 
-    def _without_gpu(self, session: Session, run: RemoteRun, reason: str) -> RunState:
+    def _without_gpu(self, session: Session, run: RemoteRun, reason: str, told: str) -> RunState:
         """The policy's answer to a `gpu` job that will not encode: under `prefer` the session falls back to
         CPU workers (DEAD makes the caller send the job again, now to the cpu queue), logged and recorded on
         the session for admins; under `require` the player gets a 503 saying why, and its next request tries
-        a GPU worker again."""
+        a GPU worker again. The player is ``told`` only a general reason: the full one names the worker and
+        its device, which only admins see (a player never learns where a worker is)."""
         if run.gpu_given_up:
             return RunState.DEAD
         run.gpu_given_up = True
@@ -210,7 +213,7 @@ class RemoteEncoders:
                 reason,
             )
             raise Unavailable(
-                f"No GPU transcode worker could encode this ({reason}), and this server does not fall back "
+                f"No GPU transcode worker could encode this ({told}), and this server does not fall back "
                 "to CPU workers; try again shortly.",
                 5,
             )
