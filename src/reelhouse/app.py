@@ -217,7 +217,7 @@ class Reelhouse(PeerWiring):
             from reelhouse.services.hls_shared import SharedSessions
 
             shared = SharedSessions(self.db, self.cluster.node, media)
-            encoders.shared = shared
+            encoders.share(shared)
             media.adopt = shared.adopt
         self.peer_links = PeerLinks(
             self.db,

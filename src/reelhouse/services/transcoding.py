@@ -136,6 +136,12 @@ class TranscodeService(ProgressiveEncoders):
         self._ensure_reaper()
         return session
 
+    def share(self, table: SessionTable) -> None:
+        """`cluster` on: sessions go in the shared table, and this node sweeps it for abandoned ones from now
+        on, whether it ever held one or not (the node that started one may have died)."""
+        self.shared = table
+        self._ensure_reaper()
+
     def folder_for(self) -> Path:
         return self._root / new_id()
 
