@@ -145,11 +145,21 @@ def test_segments_alternate_between_nodes_on_one_job(farm: Farm, tmp_path: Path)
     continuous(spans)
     (job,) = farm.jobs()
     assert held(farm.a) == held(farm.b) == [session_id]
+    # The worker drops the job: B sends the next one, and A follows it instead of sending a third.
+    keys = redis.Redis.from_url(farm.broker.url)
+    try:
+        keys.set(job.replace(":heartbeat", ":control"), "cancel", ex=60)
+    finally:
+        keys.close()
+    wait_for(lambda: farm.jobs() == [], 3)
+    segment(farm.b, hls, 2)
+    (second,) = farm.jobs()
+    segment(farm.a, hls, 3)
+    assert farm.jobs() == [second] != [job]
     # The player's stop, asked of either node, ends it everywhere: the row, the job and B's copy.
     assert farm.a.owner().request("DELETE", f"/api/hls/{session_id}").status == 204
     wait_for(lambda: farm.jobs() == [] and held(farm.b) == [] and farm.rows() == [], 2)
     assert ffmpeg_children() == []
-    assert job
 
 
 def test_the_player_goes_on_with_another_node_when_its_node_dies(
