@@ -250,7 +250,7 @@ def test_a_session_disposed_of_while_the_cache_is_trimmed_is_skipped(
             shutil.rmtree(session.folder)
         return listing(path)
 
-    monkeypatch.setattr("reelhouse.services.transcoding.os.scandir", racing)
+    monkeypatch.setattr("reelhouse.services.transcode_cache.os.scandir", racing)
     transcoding.reap()
     assert not session.folder.exists()
 

@@ -6,9 +6,7 @@ opened; nothing here opens a path."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from reelhouse.services.hls_table import SessionTable
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.progressive_encoders import AudioEncoder, ProgressiveEncoders
 from reelhouse.services.remote_encoder import JobOrigin, RemoteEncoders, RemoteRun, RunState
+from reelhouse.services.transcode_cache import trim
 
 log = logging.getLogger(__name__)
 
@@ -375,19 +374,8 @@ class TranscodeService(ProgressiveEncoders):
                 if self.shared is not None and not elsewhere:
                     with suppress(NotFound):
                         self.shared.job_changed(session)
-        self._trim()
+        trim(self._root, self._setting("transcode_cache_mb") * 1024 * 1024)
         return ended
-
-    def _trim(self) -> None:
-        cap = self._setting("transcode_cache_mb") * 1024 * 1024
-        files = _segments(self._root)
-        total = sum(size for _, size, _ in files)
-        # Oldest segments go first; a player that seeks back to one gets it re-encoded.
-        for _mtime, size, path in sorted(files):
-            if total <= cap:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
 
     def _ensure_reaper(self) -> None:
         with self._lock:
@@ -422,28 +410,3 @@ class TranscodeService(ProgressiveEncoders):
             self._reaper.join(10)
         if self.remote is not None:
             self.remote.close()
-
-
-def _segments(root: Path) -> list[tuple[float, int, Path]]:
-    """Every cached segment as (mtime, size, path). Sessions are disposed of concurrently, so a folder or a file
-    that vanishes between listing and looking is simply not there, never an error that stops the reaper."""
-    found: list[tuple[float, int, Path]] = []
-    try:
-        sessions = list(os.scandir(root))
-    except FileNotFoundError:
-        return found
-    for session in sessions:
-        try:
-            entries = list(os.scandir(session.path)) if session.is_dir(follow_symlinks=False) else []
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if not (entry.name.startswith("seg") and entry.name.endswith(".ts")):
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                found.append((st.st_mtime, st.st_size, Path(entry.path)))
-    return found
