@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,14 @@ def test_scan_without_libraries_fails_clearly(tmp_path: Path, verb: list[str]) -
     result = reelhouse(tmp_path / "d", *verb)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_line_loads_the_server_only_in_the_verbs_that_build_it() -> None:
+    # Every `reelhouse` process pays for what the command line imports before its verb runs: the server's import
+    # graph (the app, the database layer, SQLAlchemy) is over a second; `--help` and `worker` need none of it.
+    heavy = ("reelhouse.app", "reelhouse.persistence.database", "sqlalchemy", "asyncio", "celery")
+    probe = f"import sys, reelhouse.cli.main; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

@@ -8,14 +8,17 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelhouse.app import Reelhouse
 from reelhouse.config import BootConfig, load_config
 from reelhouse.errors import ReelhouseError
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
 
 console = Console()
 errors = Console(stderr=True)
@@ -48,6 +51,10 @@ def configure_logging(level: str, with_time: bool = False) -> None:
 
 @contextmanager
 def opened(config_file: Path | None, data_dir: Path | None) -> Iterator[Reelhouse]:
+    # Imported here, not at the top: `--help`, `worker` and a bad option never build the server, and importing
+    # it costs a new process about a second.
+    from reelhouse.app import Reelhouse
+
     config = config_from(config_file, data_dir)
     configure_logging(config.log_level)
     try:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Table as SqlTable
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from reelhouse.cli.common import ConfigOption, DataDirOption, config_from, configure_logging, console, fail
 from reelhouse.errors import ReelhouseError
-from reelhouse.persistence.copying import CopyMismatch, TableCheck, copy_database, read_only_sqlite
-from reelhouse.persistence.database import Database
-from reelhouse.services.listener_record import read_state
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table as SqlTable
+
+    from reelhouse.persistence.copying import TableCheck
+    from reelhouse.persistence.database import Database
 
 db_app = typer.Typer(help="The database: copy it into another.", no_args_is_help=True)
 
@@ -34,6 +34,10 @@ def copy(
 
     The server must be stopped. The source is only read; the target is migrated and filled in one transaction
     and committed only when every table's row count and checksum match. Then set database_url to the target."""
+    # The database layer (SQLAlchemy's dialects, Alembic) is imported only by the verb that uses it.
+    from reelhouse.persistence.copying import CopyMismatch, copy_database, read_only_sqlite
+    from reelhouse.services.listener_record import read_state
+
     boot = config_from(config, data_dir)
     configure_logging(boot.log_level)
     source_url = boot.effective_database_url
@@ -80,6 +84,9 @@ def copy(
 
 
 def _target_shown(to: str) -> str:
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(to)
     except ArgumentError:
@@ -94,6 +101,10 @@ def _target_shown(to: str) -> str:
 
 
 def _open_target(to: str, shown: str) -> Database:
+    from sqlalchemy.exc import OperationalError
+
+    from reelhouse.persistence.database import Database
+
     try:
         target = Database(to)
     except ReelhouseError as exc:

@@ -6,22 +6,27 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from reelhouse import __version__
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import ConfigOption, DataDirOption, config_from, console, opened
 from reelhouse.config import BootConfig
 from reelhouse.services import cluster_health
 from reelhouse.services.cluster_health import Finding
-from reelhouse.services.listener_record import configured_listeners, read_state
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
 
 
 def doctor(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOption) -> None:
     """Report what the server finds: ffmpeg and its encoders, database, data dir, listeners; with PostgreSQL, a
     cluster or transcode workers, whether each answers. Exits 1 when a configured part does not."""
+    # listener_record reaches the database layer (Alembic, SQLAlchemy's dialects): loaded by the verbs that use it.
+    from reelhouse.services.listener_record import read_state
+
     boot = config_from(config, data_dir)
     url = boot.effective_database_url
     findings: list[Finding] = []
@@ -56,6 +61,8 @@ def _report(findings: list[Finding]) -> None:
 
 
 def _table(server: Reelhouse) -> Table:
+    from reelhouse.services.listener_record import configured_listeners, read_state
+
     boot = server.config
     table = Table("check", "finding", show_header=False)
     table.add_row("version", __version__)

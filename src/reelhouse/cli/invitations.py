@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -21,13 +21,11 @@ from reelhouse.cli.common import (
     print_table,
 )
 from reelhouse.domain.access import Role, system_actor
-from reelhouse.services.invitations import InvitationService
-from reelhouse.services.listener_record import (
-    ServerState,
-    configured_listeners,
-    invitation_base,
-    read_state,
-)
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
+    from reelhouse.services.invitations import InvitationService
+    from reelhouse.services.listener_record import ServerState
 
 invite_app = typer.Typer(help="Create, list and revoke invitation links.", no_args_is_help=True)
 
@@ -70,6 +68,8 @@ def invite_create(
     if not chosen:
         # Nothing is shared by default: the owner names the libraries, or says 'all' on purpose.
         raise fail("choose what the invitation shares: --libraries ID,... or --libraries all")
+    from reelhouse.services.listener_record import read_state
+
     with opened(config, data_dir) as server:
         state = read_state(server.config.data_dir)
         base = _link_base(server, state)
@@ -95,6 +95,8 @@ def invite_create(
 def _link_base(server: Reelhouse, state: ServerState) -> str:
     """The first public URL, else a home-network address of a live listener (of the configured ones when the
     server is not running): never 0.0.0.0, which no friend can type."""
+    from reelhouse.services.listener_record import configured_listeners, invitation_base
+
     values = server.services.settings.values
     base = invitation_base(
         values["public_urls"],

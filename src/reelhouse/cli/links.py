@@ -10,10 +10,10 @@ import datetime
 import socket
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -27,7 +27,10 @@ from reelhouse.cli.common import (
     print_table,
 )
 from reelhouse.domain.access import system_actor
-from reelhouse.services.peering import Link
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
+    from reelhouse.services.peering import Link
 
 link_app = typer.Typer(help="Link this server with your other servers.", no_args_is_help=True)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from reelhouse import __version__
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -31,9 +30,9 @@ from reelhouse.cli.users import audit, settings_app, user_app
 from reelhouse.cli.worker import worker
 from reelhouse.config import DEFAULT_HTTPS_PORT
 from reelhouse.errors import ReelhouseError
-from reelhouse.services.listener_record import listener_url
-from reelhouse.services.privacy import Listener
-from reelhouse.serving import prepare_first_run, serve
+
+if TYPE_CHECKING:
+    from reelhouse.services.privacy import Listener
 
 app = typer.Typer(
     help="Reelhouse, a private-by-default personal media server.",
@@ -66,6 +65,13 @@ def serve_command(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Start the server."""
+    # The server's whole import graph is a second of a new process's start: only the verbs that build it load it.
+    import asyncio
+
+    from reelhouse.app import Reelhouse
+    from reelhouse.services.listener_record import listener_url
+    from reelhouse.serving import prepare_first_run, serve
+
     boot = config_from(config, data_dir, host=host, port=port, https_port=https_port)
     configure_logging(boot.log_level, with_time=True)
     try:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import ConfigOption, DataDirOption, console, errors, opened
 from reelhouse.domain.access import system_actor
-from reelhouse.services.listener_record import ServerState, read_state
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
+    from reelhouse.services.listener_record import ServerState
 
 
 def adopt_live_listeners(server: Reelhouse) -> ServerState:
     """This process is not the server: it reports the listeners the running server recorded, whatever
     ports the config file names (the server may have been started with others on its command line)."""
+    from reelhouse.services.listener_record import read_state
+
     state = read_state(server.config.data_dir)
     server.listeners.extend(state.listeners)
     if any(item.scheme == "https" for item in state.listeners) and server.services.certificates is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from reelhouse.app import Reelhouse
 from reelhouse.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -23,7 +22,10 @@ from reelhouse.cli.common import (
     print_table,
 )
 from reelhouse.domain.access import Role, system_actor
-from reelhouse.services.users import UserService
+
+if TYPE_CHECKING:
+    from reelhouse.app import Reelhouse
+    from reelhouse.services.users import UserService
 
 user_app = typer.Typer(help="Create, list and change users.", no_args_is_help=True)
 settings_app = typer.Typer(help="Show and change runtime settings.", no_args_is_help=True)

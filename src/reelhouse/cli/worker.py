@@ -9,7 +9,6 @@ import typer
 
 from reelhouse.cli.common import configure_logging, fail
 from reelhouse.errors import ReelhouseError
-from reelhouse.services.worker_config import load_worker_config
 
 
 def worker(
@@ -44,6 +43,7 @@ def worker(
     # Celery is loaded here only: nothing else in the command line or the server imports it.
     from reelhouse.services.transcode_queue import run_worker, runner_for
     from reelhouse.services.transcode_worker import WorkerJobs
+    from reelhouse.services.worker_config import load_worker_config
     from reelhouse.web.worker_api import SegmentListener
 
     try:
