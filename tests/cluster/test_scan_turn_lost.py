@@ -104,7 +104,8 @@ def test_a_node_that_loses_its_scan_lock_stops_before_another_takes_the_scan_up(
     _within(15.0, lambda: not _scanning(a, library) and not _scanning(b, library))
     taken_up = starts[1][1]
     last_of_first = max(at for scan, at in calls if scan == "a0")
-    assert last_of_first < terminated + 0.05 < taken_up
+    # A stopped within milliseconds; another node begins only once it has seen the note unlocked twice.
+    assert last_of_first < terminated + 0.3 < taken_up
     assert sum(1 for scan, _ in calls if scan == "a0") < FILMS
 
     # Nothing half-written: each film once, as the scan that took over found them.

@@ -153,6 +153,8 @@ class AdvisoryLocks:
         self._ticks: dict[str, tuple[psycopg.Connection[Any], int]] = {}
         # The connection that looks for scans left unfinished by a node that died.
         self._watch: psycopg.Connection[Any] | None = None
+        # Notes found without their lock at the last look.
+        self._unlocked: set[str] = set()
 
     @contextmanager
     def library_scan(self, library_id: str, on_lost: Callable[[], None] = lambda: None) -> Iterator[bool]:
@@ -195,8 +197,10 @@ class AdvisoryLocks:
             conn.close()
 
     def orphaned_scans(self) -> list[str]:
-        """Libraries noted as being scanned whose scan lock nobody holds: their node died mid-scan. The locks
-        are read before the notes, so a scan that ends meanwhile (note removed, then lock released) never looks
+        """Libraries noted as being scanned whose scan lock nobody holds, at this look and the one before: their
+        node died mid-scan. A node that lost its lock but lives on stops its scan within milliseconds
+        (`_LockKeeper`); waiting for a second look makes sure it has, before another node begins. The locks are
+        read before the notes, so a scan that ends meanwhile (note removed, then lock released) never looks
         orphaned; one starting meanwhile may, and whoever then tries its lock finds it taken."""
         with self._lock:
             try:
@@ -218,8 +222,10 @@ class AdvisoryLocks:
                     self._watch.close()
                 self._watch = None
                 return []
-        # pg_locks shows a two-key lock's second key as an unsigned oid.
-        return [library for library in noted if _key(library) & 0xFFFFFFFF not in locked]
+            # pg_locks shows a two-key lock's second key as an unsigned oid.
+            unlocked = {library for library in noted if _key(library) & 0xFFFFFFFF not in locked}
+            twice, self._unlocked = unlocked & self._unlocked, unlocked
+        return sorted(twice)
 
     def claim_tick(self, job: str, tick: int) -> bool:
         """Whether this node runs ``job`` for ``tick`` (a number the nodes agree on, such as the wall clock
