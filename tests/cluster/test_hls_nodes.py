@@ -184,9 +184,7 @@ def test_the_player_goes_on_with_another_node_when_its_node_dies(
     wait_for(lambda: farm.jobs() == [] and farm.rows() == [], 2)
 
 
-def test_only_the_sessions_own_viewer_still_allowed_gets_it_taken_up(
-    farm: Farm, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_only_the_sessions_own_viewer_still_allowed_gets_it_taken_up(farm: Farm) -> None:
     wait_for(lambda: farm.jobs() == [], 5)
     alice = farm.a.create_user("alice")
     hls, session_id = play(farm.a, farm.item_id, farm.a.sign_in("alice"))
@@ -195,30 +193,34 @@ def test_only_the_sessions_own_viewer_still_allowed_gets_it_taken_up(
     # A lets go of its copy (as when its player moved on), so only the table still names the session.
     farm.a.server.services.media.encoders.forget(session_id)
     assert farm.rows() == [session_id]
-    try:
-        # Another viewer with a media link of their own asks B for it: the answer an unknown session gets.
-        farm.a.create_user("bob")
-        bob = farm.a.sign_in("bob")
-        bobs, bobs_id = play(farm.a, farm.item_id, bob)
-        grant = bobs.segments[1].split("?", 1)[1]
-        theirs = farm.b.anonymous().get(f"/api/hls/{session_id}/1.ts?{grant}")
-        unknown = farm.b.anonymous().get(f"/api/hls/0123456789abcdefghijkl/1.ts?{grant}")
-        assert (theirs.status, theirs.body) == (unknown.status, unknown.body)
-        assert bob.request("DELETE", f"/api/hls/{bobs_id}").status == 204
-        # Alice loses the library on A; B is asked before any node took the session up again.
-        answer = farm.a.owner().request("PATCH", f"/api/users/{alice}", {"grants": {"libraries": []}})
-        assert answer.status == 200, answer.body
-        refused = farm.b.anonymous().get(f"{hls.base}/{hls.segments[1]}")
-        assert refused.status == 404, refused.body
-        # B took nothing up and sent no job: the one A sent is all there is.
-        assert session_id not in held(farm.b)
-        assert farm.jobs() == [job]
-        # Held by no node, the session is still swept once it is idle, and its job cancelled.
-        for node in (farm.a, farm.b):
-            monkeypatch.setattr(node.server.services.media.encoders, "idle_seconds", 1.0)
-        wait_for(lambda: farm.rows() == [] and farm.jobs() == [], 5)
-    finally:
-        farm.a.server.services.media.encoders.shared.ended(session_id, alice)  # type: ignore[union-attr]
+    # Another viewer with a media link of their own asks B for it: the answer an unknown session gets.
+    farm.a.create_user("bob")
+    bob = farm.a.sign_in("bob")
+    bobs, bobs_id = play(farm.a, farm.item_id, bob)
+    grant = bobs.segments[1].split("?", 1)[1]
+    theirs = farm.b.anonymous().get(f"/api/hls/{session_id}/1.ts?{grant}")
+    unknown = farm.b.anonymous().get(f"/api/hls/0123456789abcdefghijkl/1.ts?{grant}")
+    assert (theirs.status, theirs.body) == (unknown.status, unknown.body)
+    assert bob.request("DELETE", f"/api/hls/{bobs_id}").status == 204
+    assert session_id not in held(farm.b) and farm.jobs() == [job]
+    # Alice loses the library: though no node holds her session, it ends and its job stops within 2 s.
+    answer = farm.a.owner().request("PATCH", f"/api/users/{alice}", {"grants": {"libraries": []}})
+    assert answer.status == 200, answer.body
+    wait_for(lambda: farm.rows() == [] and farm.jobs() == [], 2)
+    refused = farm.b.anonymous().get(f"{hls.base}/{hls.segments[1]}")
+    assert refused.status == 404, refused.body
+    assert session_id not in held(farm.b) and farm.jobs() == []
+
+
+def test_a_session_no_node_holds_is_swept_when_idle(farm: Farm, monkeypatch: pytest.MonkeyPatch) -> None:
+    wait_for(lambda: farm.jobs() == [], 5)
+    hls, session_id = play(farm.a, farm.item_id, farm.a.owner())
+    segment(farm.a, hls, 0)
+    farm.a.server.services.media.encoders.forget(session_id)
+    assert farm.rows() == [session_id] and len(farm.jobs()) == 1
+    for node in (farm.a, farm.b):
+        monkeypatch.setattr(node.server.services.media.encoders, "idle_seconds", 1.0)
+    wait_for(lambda: farm.rows() == [] and farm.jobs() == [], 5)
 
 
 def test_an_abandoned_session_ends_once_across_nodes(farm: Farm, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,6 +72,10 @@ def touch(conn: Connection, session_id: str, now: float, worker: str | None) -> 
     return None if found is None else _row(found)
 
 
+def of_user(conn: Connection, user_id: str) -> list[SessionRow]:
+    return [_row(found) for found in conn.execute(select(hls_sessions).where(_c.user_id == user_id))]
+
+
 def remove(conn: Connection, session_id: str) -> SessionRow | None:
     found = conn.execute(delete(hls_sessions).where(_c.id == session_id).returning(*hls_sessions.c)).first()
     return None if found is None else _row(found)

@@ -30,6 +30,7 @@ from reelhouse.persistence import hls_sessions as rows
 from reelhouse.persistence.cluster import notify
 from reelhouse.persistence.database import Database
 from reelhouse.services.hls_session import Session
+from reelhouse.services.hls_table import Unheld
 from reelhouse.services.media_access import Allowed, MediaAccess, Purpose
 from reelhouse.services.remote_encoder import JobOrigin, RemoteRun
 from reelhouse.services.transcode_jobs import TranscodeJob
@@ -172,9 +173,9 @@ class SharedSessions:
         found = self._run(lambda conn: rows.get(conn, session_id))
         return found is not None and time.time() - found.last_access <= seconds
 
-    def heard_ended(self, session_id: str) -> None:
-        """Another node ended the session: drop the copy here (its job was cancelled there)."""
-        self._encoders.forget(session_id)
+    def of_user(self, user_id: str) -> list[Unheld]:
+        found = self._run(lambda conn: rows.of_user(conn, user_id))
+        return [Unheld(r.id, r.item_id, r.grant_session) for r in found]
 
     # Adopting ---------------------------------------------------------------------------------------
     def adopt(self, allowed: Allowed, session_id: str) -> Session:

@@ -3,9 +3,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from reelhouse.services.hls_session import Session
+
+
+class SessionRef(Protocol):
+    """What revocations read of a session, held here or only named by the table."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def item_id(self) -> str: ...
+
+    @property
+    def grant_session(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Unheld:
+    """A session of the table that no node here holds (its node died, or let it go): a revocation still ends it."""
+
+    id: str
+    item_id: str
+    grant_session: str | None
 
 
 class SessionTable(Protocol):
@@ -25,3 +48,5 @@ class SessionTable(Protocol):
     def idle(self, seconds: float) -> list[str]: ...
 
     def used_within(self, session_id: str, seconds: float) -> bool: ...
+
+    def of_user(self, user_id: str) -> list[Unheld]: ...

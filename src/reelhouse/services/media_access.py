@@ -388,8 +388,8 @@ class MediaAccess:
             if not allowed(item_id):
                 stop()
                 cut += 1
-        for session in self.encoders.active():
-            if session.user_id == user_id and not allowed(session.item_id):
+        for session in self.encoders.of_user(user_id):
+            if not allowed(session.item_id):
                 with suppress(NotFound):
                     self.encoders.end(session.id, user_id)
                 cut += 1
@@ -408,8 +408,8 @@ class MediaAccess:
             if session not in alive:
                 stop()
                 cut += 1
-        for hls in self.encoders.active():
-            if hls.user_id == user_id and hls.grant_session not in alive:
+        for hls in self.encoders.of_user(user_id):
+            if hls.grant_session not in alive:
                 with suppress(NotFound):
                     self.encoders.end(hls.id, user_id)
                 cut += 1

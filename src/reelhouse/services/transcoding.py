@@ -18,7 +18,7 @@ from reelhouse.domain.ids import new_id
 from reelhouse.errors import DatabaseError, MediaError, NotFound, Unavailable
 from reelhouse.media import ffmpeg
 from reelhouse.services.hls_session import RESTART_AHEAD, SEGMENT_SECONDS, SEGMENT_WAIT_SECONDS, Session
-from reelhouse.services.hls_table import SessionTable
+from reelhouse.services.hls_table import SessionRef, SessionTable
 from reelhouse.services.media_files import OpenedFile
 from reelhouse.services.progressive_encoders import AudioEncoder, ProgressiveEncoders
 from reelhouse.services.remote_encoder import JobOrigin, RemoteEncoders, RemoteRun, RunState
@@ -184,6 +184,14 @@ class TranscodeService(ProgressiveEncoders):
             session = self._sessions.pop(session_id, None)
         if session is not None:
             self._dispose(session, cancel=False)
+
+    def of_user(self, user_id: str) -> list[SessionRef]:
+        """The user's sessions held here and, in a cluster, those the table names that no node here holds."""
+        mine: list[SessionRef] = [s for s in self.active() if s.user_id == user_id]
+        if self.shared is not None:
+            held = {s.id for s in mine}
+            mine += [u for u in self.shared.of_user(user_id) if u.id not in held]
+        return mine
 
     def active(self) -> list[Session]:
         with self._lock:
