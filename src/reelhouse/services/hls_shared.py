@@ -130,8 +130,9 @@ class SharedSessions:
         self._locate(session)
 
     def ended(self, session_id: str, user_id: str | None) -> bool:
-        """Remove the row (only ``user_id``'s, when given) and tell the other nodes; True when this call
-        removed it. A row no node here holds has its job cancelled here."""
+        """Remove the row and tell the other nodes; True when this call removed it. With ``user_id`` (only
+        that user's row), the session is one no node here holds, so its job is cancelled here; without, the
+        caller holds it and cancels its job as it disposes of it."""
 
         def remove(conn: Connection) -> rows.SessionRow | None:
             found = rows.get(conn, session_id)
@@ -161,6 +162,10 @@ class SharedSessions:
             return gone
 
         gone = self._run(remove)
+        with self._lock:
+            # Sessions this node let go of keep no note of their last touch for long.
+            stale = time.monotonic() - 10 * seconds
+            self._touched = {k: v for k, v in self._touched.items() if v > stale}
         held = {s.id for s in self._encoders.active()}
         for found in gone:
             if found.id not in held:
