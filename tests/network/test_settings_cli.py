@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_kit import run_verb, verb_env
 
 
 def reelhouse(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
-    env.update(
-        {"REELHOUSE_DEMO_LIBRARY": "false", "XDG_CONFIG_HOME": str(data_dir / "xdg"), "COLUMNS": "300"}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "reelhouse.cli.main", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    """The verb run in this process (tests/cli_kit.py)."""
+    return run_verb([*args, "--data-dir", str(data_dir)], verb_env(data_dir))
 
 
 def test_every_invalid_value_is_listed_and_nothing_is_saved(tmp_path: Path) -> None:
