@@ -92,13 +92,13 @@ SETTINGS_RELOAD_SECONDS = 2.0
 POLL_TICK_SECONDS = 5.0
 
 
-def _remote_encoders(broker_url: str, settings: SettingsService) -> RemoteEncoders | None:
+def _remote_encoders(broker_url: str, settings: SettingsService, token_key: bytes) -> RemoteEncoders | None:
     if not broker_url:
         return None
     # Imported only here: Celery and redis are the `workers` extra, which a single machine never installs.
     from reelhouse.services.transcode_queue import TranscodeQueue
 
-    return RemoteEncoders(TranscodeQueue(broker_url), lambda: str(settings.get("transcode_gpu")))
+    return RemoteEncoders(TranscodeQueue(broker_url), token_key, lambda: str(settings.get("transcode_gpu")))
 
 
 class Reelhouse(PeerWiring):
@@ -165,8 +165,12 @@ class Reelhouse(PeerWiring):
             self.portmap.describe,
             port_forwarded=lambda: self.portmap.mapping is not None,
         )
+        # One key signs media URLs and makes transcode jobs' tokens; every web node of a cluster holds the same one.
+        grant_key = load_secret(config.data_dir / "grant.key")
         encoders = TranscodeService(
-            self.cache_dir, settings.get, remote=_remote_encoders(config.transcode_broker_url, settings)
+            self.cache_dir,
+            settings.get,
+            remote=_remote_encoders(config.transcode_broker_url, settings, grant_key),
         )
         # With `cluster` on, what this node caches follows the other nodes' changes (services/cluster.py).
         self.cluster: ClusterSync | None = None
@@ -188,7 +192,7 @@ class Reelhouse(PeerWiring):
             LibraryRepository(),
             AccountRepository(),
             SubtitleRepository(),
-            MediaGrants(load_secret(config.data_dir / "grant.key")),
+            MediaGrants(grant_key),
             files,
             encoders,
             RenditionService(self.cache_dir, files, encoders),

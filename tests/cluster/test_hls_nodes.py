@@ -5,6 +5,7 @@ still allowed, gets a node to take it up; and an abandoned session ends once, ac
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import time
@@ -145,6 +146,10 @@ def test_segments_alternate_between_nodes_on_one_job(farm: Farm, tmp_path: Path)
     continuous(spans)
     (job,) = farm.jobs()
     assert held(farm.a) == held(farm.b) == [session_id]
+    # The shared row names the job but keeps no token that a worker would accept: B derived it from the job id.
+    with farm.a.server.db.read() as conn:
+        (stored,) = conn.execute(sa.select(hls_sessions.c.job)).scalars()
+    assert stored is not None and "token" not in json.loads(stored)
     # The worker drops the job: B sends the next one, and A follows it instead of sending a third.
     keys = redis.Redis.from_url(farm.broker.url)
     try:

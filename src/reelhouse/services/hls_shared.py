@@ -97,7 +97,8 @@ class SharedSessions:
 
     def job_changed(self, session: Session) -> None:
         run = session.job
-        job = None if run is None else (run.job.job_id, run.job.model_dump_json())
+        # The job's token is left out: any node derives it again from the job id (transcode_jobs.job_token).
+        job = None if run is None else (run.job.job_id, run.job.model_dump_json(exclude={"token"}))
         now = time.time()
         if not self._run(
             lambda conn: rows.set_job(conn, session.id, job, session.process_start, self.node, now)
@@ -125,7 +126,7 @@ class SharedSessions:
         if found.job_id == current:
             return
         # Replaced elsewhere (a seek there cancelled ours), or dropped here while another node kept it going.
-        session.job = _run_of(found)
+        session.job = self._run_of(found)
         session.process_start = found.job_start
         self._locate(session)
 
@@ -210,7 +211,7 @@ class SharedSessions:
             grant_session=found.grant_session,
             origin=origin,
         )
-        session.job = _run_of(found)
+        session.job = self._run_of(found)
         session.process_start = found.job_start
         self._locate(session)
         # Holding no encoder yet: the first segment asked takes a slot and, without workers, starts one.
@@ -232,13 +233,15 @@ class SharedSessions:
 
     def _cancel(self, found: rows.SessionRow) -> None:
         remote = self._encoders.remote
-        run = _run_of(found)
+        run = self._run_of(found)
         if remote is not None and run is not None:
             remote.cancel(run)
 
-
-def _run_of(found: rows.SessionRow) -> RemoteRun | None:
-    if found.job is None:
-        return None
-    # Seen: a heartbeat already gone means the job died, and the next segment request sends it again.
-    return RemoteRun(TranscodeJob.model_validate_json(found.job), seen=True)
+    def _run_of(self, found: rows.SessionRow) -> RemoteRun | None:
+        remote = self._encoders.remote
+        if found.job is None or remote is None:
+            return None
+        fields = json.loads(found.job)
+        fields["token"] = remote.token_for(fields["job_id"])
+        # Seen: a heartbeat already gone means the job died, and the next segment request sends it again.
+        return RemoteRun(TranscodeJob.model_validate_json(json.dumps(fields)), seen=True)

@@ -35,7 +35,7 @@ from reelhouse.services.transcode_jobs import (
     Heartbeat,
     JobState,
     TranscodeJob,
-    new_job_token,
+    job_token,
 )
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,11 @@ def origin_of(path: str, roots: tuple[str, ...], library_id: str) -> JobOrigin |
 
 
 class RemoteEncoders:
-    def __init__(self, queue: JobQueue, gpu_policy: Callable[[], str] = lambda: GpuPolicy.OFF.value) -> None:
+    def __init__(
+        self, queue: JobQueue, token_key: bytes, gpu_policy: Callable[[], str] = lambda: GpuPolicy.OFF.value
+    ) -> None:
         self._queue = queue
+        self._token_key = token_key
         # The runtime setting transcode_gpu, read for every job sent, so a change applies to the next one.
         self._gpu_policy = gpu_policy
 
@@ -121,15 +124,19 @@ class RemoteEncoders:
             return Capability.GPU
         return Capability.CPU
 
+    def token_for(self, job_id: str) -> str:
+        return job_token(self._token_key, job_id)
+
     def begin(self, session: Session, number: int) -> RemoteRun:
         origin = session.origin
         if origin is None:
             raise MediaError("This file cannot be sent to a transcode worker.")
         plan = session.plan
         capability = self._capability(session)
+        job_id = secrets.token_urlsafe(16)
         job = TranscodeJob(
-            job_id=secrets.token_urlsafe(16),
-            token=new_job_token(),
+            job_id=job_id,
+            token=self.token_for(job_id),
             library_id=origin.library_id,
             root_index=origin.root_index,
             relative_path=origin.relative_path,

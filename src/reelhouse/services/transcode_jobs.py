@@ -7,7 +7,10 @@ both sides use to cancel a job and to see that it is alive are named here, once.
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -58,6 +61,13 @@ class JobState(enum.StrEnum):
 def new_job_token() -> str:
     """256 random bits: the only thing a worker's HTTP listener accepts for a job's segments."""
     return secrets.token_urlsafe(32)
+
+
+def job_token(key: bytes, job_id: str) -> str:
+    """A job's token as web nodes make it: derived from their shared key and the random job id, so any node can
+    fetch a job's segments while the shared session table keeps only the job id, never a usable token."""
+    digest = hmac.new(key, b"reelhouse transcode job\x00" + job_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class TranscodeJob(BaseModel):
