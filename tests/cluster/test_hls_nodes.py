@@ -281,3 +281,52 @@ def test_without_workers_each_node_encodes_from_where_the_player_is(
             b.stop()
     finally:
         a.stop()
+
+
+def gpu_jobs_sent(farm: Farm) -> int:
+    """Jobs sent to the gpu queue: with no GPU worker in the farm, each stays in Celery's list in Redis."""
+    keys = redis.Redis.from_url(farm.broker.url)
+    try:
+        return int(keys.llen("reelhouse.gpu"))
+    finally:
+        keys.close()
+
+
+def shown(node: RunningServer, session_id: str) -> dict[str, object]:
+    listed = node.owner().get("/api/transcodes").json()
+    return dict(next(entry for entry in listed if entry["session_id"] == session_id))
+
+
+def test_a_fallback_to_cpu_travels_with_the_session_to_another_node(farm: Farm) -> None:
+    wait_for(lambda: farm.jobs() == [], 5)
+    policy = farm.a.owner().request("PATCH", "/api/settings", {"values": {"transcode_gpu": "prefer"}})
+    assert policy.status == 200, policy.body
+    try:
+        wait_for(lambda: farm.b.server.services.settings.get("transcode_gpu") == "prefer", 2)
+        sent = gpu_jobs_sent(farm)
+        hls, session_id = play(farm.a, farm.item_id, farm.a.owner())
+        # No GPU worker takes A's gpu job, so A falls back to the CPU worker.
+        segment(farm.a, hls, 0)
+        reason = "fell back to CPU: no GPU worker took the job"
+        assert (shown(farm.a, session_id)["fallback"], gpu_jobs_sent(farm)) == (reason, sent + 1)
+        # B takes the session up and shows why it runs on CPU workers.
+        segment(farm.b, hls, 1)
+        assert {k: shown(farm.b, session_id)[k] for k in ("fallback", "queue")} == {
+            "fallback": reason,
+            "queue": "cpu",
+        }
+        # The worker drops the job: B sends the next one straight to the cpu queue, never a GPU worker again.
+        (job,) = farm.jobs()
+        keys = redis.Redis.from_url(farm.broker.url)
+        try:
+            keys.set(job.replace(":heartbeat", ":control"), "cancel", ex=60)
+        finally:
+            keys.close()
+        wait_for(lambda: farm.jobs() == [], 3)
+        segment(farm.b, hls, 2)
+        assert len(farm.jobs()) == 1 and gpu_jobs_sent(farm) == sent + 1
+        assert shown(farm.b, session_id)["queue"] == "cpu"
+        assert farm.b.owner().request("DELETE", f"/api/hls/{session_id}").status == 204
+    finally:
+        farm.a.owner().request("PATCH", "/api/settings", {"values": {"transcode_gpu": "off"}})
+    wait_for(lambda: farm.jobs() == [] and farm.rows() == [], 2)

@@ -1,4 +1,5 @@
-"""Migration 0037 adds the HLS session table web nodes share to a database from 0036."""
+"""Migration 0037 adds the HLS session table web nodes share to a database from 0036, and 0038 its fallback
+reason (why a session's jobs go to CPU workers), which a node taking the session up reads."""
 
 from __future__ import annotations
 
@@ -28,6 +29,6 @@ def test_upgrading_from_0036_adds_the_hls_session_table(tmp_path: Path) -> None:
     conn.close()
     assert columns == {
         *("id", "user_id", "item_id", "file_path", "grant_session", "device", "plan", "subtitles", "origin"),
-        *("job_id", "job", "job_start", "node", "worker", "created_at", "last_access"),
+        *("job_id", "job", "job_start", "node", "worker", "created_at", "last_access", "fallback"),
     }
     assert "ix_hls_sessions_last_access" in indexes

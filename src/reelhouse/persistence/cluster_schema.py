@@ -53,7 +53,8 @@ home_sign_ins = Table(
 # plan as JSON and ``subtitles`` the text renditions, so a node that never saw the session can rebuild it; ``job``
 # is the worker's job now encoding it (its spec as JSON, with its id and token; empty without workers, or between
 # jobs) and ``job_start`` where the session's encoder began; ``last_access`` is the wall clock of the newest
-# request any node answered, which idle ends read.
+# request any node answered, which idle ends read; ``fallback`` says why its jobs go to CPU workers though the GPU
+# policy prefers GPUs (migration 0038), so a node that takes it up shows it and sends no GPU job again.
 hls_sessions = Table(
     "hls_sessions",
     metadata,
@@ -73,5 +74,6 @@ hls_sessions = Table(
     Column("worker", Text),
     Column("created_at", Float, nullable=False),
     Column("last_access", Float, nullable=False),
+    Column("fallback", Text),
     Index("ix_hls_sessions_last_access", "last_access"),
 )

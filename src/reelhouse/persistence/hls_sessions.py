@@ -32,6 +32,8 @@ class SessionRow:
     worker: str | None
     created_at: float
     last_access: float
+    # Why its jobs go to CPU workers though the GPU policy prefers GPUs; None when they do not.
+    fallback: str | None = None
 
 
 def _row(found: Any) -> SessionRow:
@@ -48,16 +50,28 @@ def get(conn: Connection, session_id: str) -> SessionRow | None:
 
 
 def set_job(
-    conn: Connection, session_id: str, job: tuple[str, str] | None, start: int, node: str, now: float
+    conn: Connection,
+    session_id: str,
+    job: tuple[str, str] | None,
+    start: int,
+    node: str,
+    now: float,
+    fallback: str | None = None,
 ) -> bool:
-    """The session's encoder changed on ``node`` (``job``: the worker job's id and spec, or None); False when
-    the row is gone (the session ended elsewhere)."""
+    """The session's encoder changed on ``node`` (``job``: the worker job's id and spec, or None; ``fallback``:
+    why it went to CPU workers, if it did); False when the row is gone (the session ended elsewhere)."""
     job_id, spec = job if job is not None else (None, None)
-    done = conn.execute(
-        update(hls_sessions)
-        .where(_c.id == session_id)
-        .values(job_id=job_id, job=spec, job_start=start, node=node, last_access=now)
-    )
+    values: dict[str, Any] = {
+        "job_id": job_id,
+        "job": spec,
+        "job_start": start,
+        "node": node,
+        "last_access": now,
+    }
+    if fallback is not None:
+        # Once fallen back, a session stays so: no node clears it.
+        values["fallback"] = fallback
+    done = conn.execute(update(hls_sessions).where(_c.id == session_id).values(**values))
     return bool(done.rowcount)
 
 

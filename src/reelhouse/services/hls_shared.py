@@ -101,7 +101,9 @@ class SharedSessions:
         job = None if run is None else (run.job.job_id, run.job.model_dump_json(exclude={"token"}))
         now = time.time()
         if not self._run(
-            lambda conn: rows.set_job(conn, session.id, job, session.process_start, self.node, now)
+            lambda conn: rows.set_job(
+                conn, session.id, job, session.process_start, self.node, now, session.fallback
+            )
         ):
             raise NotFound("This playback session has ended; start playback again.")
         self._note_touch(session.id)
@@ -126,6 +128,8 @@ class SharedSessions:
         if found.job_id == current:
             return
         # Replaced elsewhere (a seek there cancelled ours), or dropped here while another node kept it going.
+        # The node that replaced it may have fallen back to CPU workers meanwhile: so does this one.
+        session.fallback = session.fallback or found.fallback
         session.job = self._run_of(found)
         session.process_start = found.job_start
         self._locate(session)
@@ -210,6 +214,8 @@ class SharedSessions:
             device=found.device,
             grant_session=found.grant_session,
             origin=origin,
+            # A session that fell back on its first node stays on CPU workers here, and says why.
+            fallback=found.fallback,
         )
         session.job = self._run_of(found)
         session.process_start = found.job_start
