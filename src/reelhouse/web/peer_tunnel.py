@@ -222,6 +222,8 @@ class TunnelDialer:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._answers: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        # Whether the session ever dialed: only then can a TLS connection still be closing at stop.
+        self._dialed = False
         self._main: asyncio.Task[None] | None = None
         self.open: set[str] = set()
 
@@ -235,8 +237,10 @@ class TunnelDialer:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
-            # TLS connections finish closing on the next turns of the loop, which may be about to stop.
-            await asyncio.sleep(0.25)
+            # TLS connections finish closing on the next turns of the loop, which may be about to stop. A
+            # session that never dialed has none, and a server without tunnels stops without the wait.
+            if self._dialed:
+                await asyncio.sleep(0.25)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -280,6 +284,7 @@ class TunnelDialer:
 
     async def _carry(self, row: Any, address: str) -> None:
         assert self._session is not None
+        self._dialed = True
         identity = self._links.identity
         url = f"https://{address}{TUNNEL_PATH}"
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
