@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from reelhouse.domain.access import system_actor
 from reelhouse.domain.ids import new_id
 from tests.harness import RunningServer
 from tests.workers.worker_kit import RedisServer, WorkerProcess, free_port
@@ -35,11 +36,11 @@ def _doctor(data_dir: Path, **config: str) -> subprocess.CompletedProcess[str]:
 
 
 def _lines(result: subprocess.CompletedProcess[str], part: str) -> list[str]:
-    """The OK and FAIL lines about ``part`` (the table above them names some parts too)."""
+    """The OK, WARN and FAIL lines about ``part`` (the table above them names some parts too)."""
     return [
         line
         for line in result.stdout.splitlines()
-        if line.split()[:1] in (["OK"], ["FAIL"]) and line.split()[1:2] == [part]
+        if line.split()[:1] in (["OK"], ["WARN"], ["FAIL"]) and line.split()[1:2] == [part]
     ]
 
 
@@ -60,12 +61,14 @@ def test_a_reachable_cluster_lists_its_node_and_workers_with_their_queues_and_sl
         assert node.server.cluster is not None
         assert node.server.cluster.listener.listening.wait(5)
         settings = {"database_url": postgres_url, "cluster": "on", "transcode_broker_url": redis_server.url}
+        node.server.services.settings.apply(system_actor("test"), {"transcode_gpu": "require"})
 
         # A broker that answers but no worker behind it: nothing could encode, which is a failure.
         alone = _doctor(tmp_path / "doctor", **settings)
         assert alone.returncode == 1, alone.stdout + alone.stderr
         assert _lines(alone, "broker")[0].startswith("OK ")
         assert _lines(alone, "workers")[0].startswith("FAIL ")
+        assert _lines(alone, "gpu")[0].startswith("FAIL ")
 
         library = tmp_path / "media"
         library.mkdir()
@@ -88,6 +91,34 @@ def test_a_reachable_cluster_lists_its_node_and_workers_with_their_queues_and_sl
     workers = _lines(result, "worker")
     assert len(workers) == 1
     assert workers[0].startswith("OK ") and workers[0].endswith(": gpu, cpu; 2 slots")
+    assert _lines(result, "gpu") == ["OK    gpu       transcode_gpu is require; 1 live worker takes gpu jobs"]
+
+
+def test_a_gpu_policy_no_live_worker_meets_is_a_warning_under_prefer_and_a_fail_under_require(
+    tmp_path: Path, postgres_url: str, redis_server: RedisServer
+) -> None:
+    node = RunningServer(tmp_path / "node", database_url=postgres_url)
+    library = tmp_path / "media"
+    library.mkdir()
+    settings = {"database_url": postgres_url, "transcode_broker_url": redis_server.url}
+    said = {}
+    # Only a CPU worker: under prefer every playback waits out the GPU grace first; under require none plays.
+    worker = WorkerProcess(tmp_path / "w", redis_server.url, {new_id(): library}, ("cpu",), 1)
+    try:
+        for policy in ("prefer", "require"):
+            node.server.services.settings.apply(system_actor("test"), {"transcode_gpu": policy})
+            said[policy] = _doctor(tmp_path / "doctor", **settings)
+    finally:
+        worker.stop()
+        node.stop()
+    prefer, require = said["prefer"], said["require"]
+    assert prefer.returncode == 0, prefer.stdout + prefer.stderr
+    (warning,) = _lines(prefer, "gpu")
+    assert warning.startswith("WARN ") and "waits about 3.5 s" in warning and "falls back to CPU" in warning
+    assert require.returncode == 1, require.stdout + require.stderr
+    (failure,) = _lines(require, "gpu")
+    assert failure.startswith("FAIL ") and "every transcoded playback is refused (503)" in failure
+    assert [line.split()[0] for line in _lines(require, "worker")] == ["OK"]
 
 
 def test_a_broker_that_does_not_answer_is_a_fail_line_and_exit_1(tmp_path: Path, postgres_url: str) -> None:

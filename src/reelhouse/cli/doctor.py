@@ -41,17 +41,20 @@ def doctor(config: Path | None = ConfigOption, data_dir: Path | None = DataDirOp
         console.print(_table(server))
         if boot.cluster:
             findings += cluster_health.nodes(url, serving_here=read_state(boot.data_dir).running)
-    findings += _broker(boot)
+        gpu_policy = str(server.services.settings.get("transcode_gpu"))
+    findings += _broker(boot, gpu_policy)
     _report(findings)
     if any(not finding.ok for finding in findings):
         raise typer.Exit(1)
 
 
-def _broker(boot: BootConfig) -> list[Finding]:
+def _broker(boot: BootConfig, gpu_policy: str | None = None) -> list[Finding]:
     if not boot.transcode_broker_url:
         return []
     reached = cluster_health.broker(boot.transcode_broker_url)
-    return [reached, *cluster_health.workers(boot.transcode_broker_url)] if reached.ok else [reached]
+    if not reached.ok:
+        return [reached]
+    return [reached, *cluster_health.workers(boot.transcode_broker_url, gpu_policy)]
 
 
 def _report(findings: list[Finding]) -> None:

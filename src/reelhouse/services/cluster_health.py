@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from reelhouse.domain.settings import GpuPolicy
+
 BROKER_SECONDS = 2.0
 # How long workers get to answer Celery's broadcast; every reply that arrives later is ignored.
 WORKER_REPLY_SECONDS = 1.0
@@ -22,9 +24,12 @@ class Finding:
     ok: bool
     part: str
     detail: str
+    # A WARN line: things work, but not as configured to (never a non-zero exit on its own).
+    warning: bool = False
 
     def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'}  {self.part:<8}  {self.detail}"
+        status = "WARN" if self.warning else "OK  " if self.ok else "FAIL"
+        return f"{status}  {self.part:<8}  {self.detail}"
 
 
 def shown_url(url: str) -> str:
@@ -113,9 +118,10 @@ def _slots(stats: Mapping[str, Any]) -> str:
     return f"{slots} slot{'s' if slots != 1 else ''}" if isinstance(slots, int) else "slots unknown"
 
 
-def workers(url: str, timeout: float = WORKER_REPLY_SECONDS) -> list[Finding]:
-    """The workers that answer Celery's broadcast within ``timeout``, with their queues and slots. Ask only
-    after ``broker`` answered: the broadcast would otherwise wait on Celery's connection retries."""
+def workers(url: str, gpu_policy: str | None = None, timeout: float = WORKER_REPLY_SECONDS) -> list[Finding]:
+    """The workers that answer Celery's broadcast within ``timeout``, with their queues and slots, and what
+    the setting transcode_gpu (``gpu_policy``, when known) meets among them. Ask only after ``broker``
+    answered: the broadcast would otherwise wait on Celery's connection retries."""
     from reelhouse.services.transcode_queue import celery_app  # Celery only with a broker
 
     app = celery_app(url)
@@ -127,11 +133,48 @@ def workers(url: str, timeout: float = WORKER_REPLY_SECONDS) -> list[Finding]:
         return [Finding(False, "workers", f"cannot ask the workers: {_reason(exc)}")]
     finally:
         app.close()
-    if not stats:
-        return [Finding(False, "workers", f"none answered within {timeout:g} s: no HLS encode can run")]
     findings = []
+    if not stats:
+        findings.append(
+            Finding(False, "workers", f"none answered within {timeout:g} s: no HLS encode can run")
+        )
+    gpus = 0
     for name in sorted(stats):
         taken = [str(q.get("name", "")).removeprefix("reelhouse.") for q in queues.get(name) or []]
         capabilities = ", ".join(taken) if taken else "no queue"
+        gpus += "gpu" in taken
         findings.append(Finding(True, "worker", f"{name}: {capabilities}; {_slots(stats[name])}"))
+    if gpu_policy is not None:
+        findings += gpu_workers(gpu_policy, gpus)
     return findings
+
+
+def gpu_workers(policy: str, gpus: int) -> list[Finding]:
+    """What transcode_gpu meets among the live workers (``gpus`` of them take `gpu` jobs)."""
+    if policy == GpuPolicy.OFF:
+        return []
+    if gpus:
+        takes = "1 live worker takes" if gpus == 1 else f"{gpus} live workers take"
+        return [Finding(True, "gpu", f"transcode_gpu is {policy}; {takes} gpu jobs")]
+    if policy == GpuPolicy.REQUIRE:
+        # Every HLS job goes to the gpu queue and never falls back: nothing that needs an encode plays.
+        return [
+            Finding(
+                False,
+                "gpu",
+                "transcode_gpu is require but no live worker takes gpu jobs: every transcoded playback is "
+                "refused (503) until one does, or set transcode_gpu to prefer or off",
+            )
+        ]
+    # Loaded only with a broker, as the transcoding side it describes is.
+    from reelhouse.services.remote_encoder import GPU_START_GRACE_SECONDS
+
+    return [
+        Finding(
+            True,
+            "gpu",
+            "transcode_gpu is prefer but no live worker takes gpu jobs: each transcoded playback waits "
+            f"about {GPU_START_GRACE_SECONDS:g} s for one before it falls back to CPU workers",
+            warning=True,
+        )
+    ]
