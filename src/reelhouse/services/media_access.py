@@ -5,159 +5,57 @@ Each use re-checks the viewer (enabled, not past their end date, the session beh
 item through the viewer's catalogue scope (library, rating and label filters on the top item), the permission
 the purpose needs, the zone the request comes from (may connect remotely, managed profiles at home only, the
 bitrate cap for that zone) and the stream and encoder counts. The audio deliveries (services/audio_delivery.py)
-ask these checks and only start what they allowed."""
+ask these checks and only start what they allowed.
+
+`MediaAccess` is the one entry point: routes, client APIs and other services call it, never the parts it is
+built from (its vocabulary in media_decision.py, the pictures and subtitles it renders for an allowed request in
+media_renderings.py, the open-stream registry and the cuts in media_revocation.py); an import-linter contract in
+pyproject.toml keeps `web` off those modules."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from reelhouse.domain import playback
 from reelhouse.domain.access import Action, Actor, TokenScope, can
 from reelhouse.domain.grants import account_ended, grants_to_actor
-from reelhouse.domain.library import ItemDetail, Library, MediaFileInfo, MediaInfo
 from reelhouse.domain.network import Zone
-from reelhouse.errors import (
-    AuthenticationRequired,
-    InvalidInput,
-    MediaError,
-    NotFound,
-    PermissionDenied,
-    TooManyRequests,
-)
+from reelhouse.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from reelhouse.persistence.accounts import AccountRepository
 from reelhouse.persistence.catalogue import CatalogueRepository
 from reelhouse.persistence.database import Database
 from reelhouse.persistence.libraries import LibraryRepository
-from reelhouse.persistence.people import PeopleRepository
 from reelhouse.persistence.scanstore import ScanStore
 from reelhouse.persistence.subtitles import SubtitleRepository
 from reelhouse.services.hls_session import Session
 from reelhouse.services.image_tags import ImageTags
-from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile, content_type
+from reelhouse.services.media_decision import ACTION_OF, Allowed, Delivery, Purpose, stream_purpose, zone_of
+from reelhouse.services.media_files import Identity, MediaFiles, OpenedFile
 from reelhouse.services.media_grants import Grant, MediaGrants
+from reelhouse.services.media_renderings import Renderings
+from reelhouse.services.media_revocation import OpenStreams, Revocations
 from reelhouse.services.remote_encoder import origin_of
 from reelhouse.services.renditions import ARTWORK_KINDS, ARTWORK_WIDTHS, PHOTO_WIDTHS, RenditionService
 from reelhouse.services.transcoding import TranscodeService
 
+# What callers import from here; the modules behind these names are this decision's own parts.
+__all__ = [
+    "RECHECK_SECONDS",
+    "Allowed",
+    "Delivery",
+    "MediaAccess",
+    "OpenStreams",
+    "Purpose",
+    "stream_purpose",
+    "zone_of",
+]
+
 # How long one grant check (user, session and item still allowed) is reused: players send many Range requests
 # per second, and several queries each would cap Range throughput. An admin's change clears it at once.
 RECHECK_SECONDS = 1.0
-
-
-class Purpose(enum.StrEnum):
-    STREAM = "stream"  # the original file for direct play
-    DOWNLOAD = "download"  # the original file as an attachment
-    AUDIO = "audio"  # a progressive audio encode
-    REMUX = "remux"  # a music track's audio copied into fragmented MP4, for gapless play
-    HLS = "hls"  # an HLS session: playlists, segments, its subtitles
-    PHOTO = "photo"  # a photo rendition
-    ARTWORK = "artwork"  # posters, fanart and video frames
-    SUBTITLE = "subtitle"  # a subtitle as WebVTT
-
-
-# The permission each purpose needs, beyond seeing the item. HLS needs TRANSCODE only when its plan encodes.
-_ACTION = {
-    Purpose.STREAM: Action.STREAM,
-    Purpose.DOWNLOAD: Action.DOWNLOAD,
-    Purpose.AUDIO: Action.TRANSCODE,
-    Purpose.REMUX: Action.STREAM,
-    Purpose.HLS: Action.STREAM,
-    Purpose.PHOTO: Action.STREAM,
-    Purpose.ARTWORK: Action.BROWSE,
-    Purpose.SUBTITLE: Action.STREAM,
-}
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """A viewer's item, after every rule for one purpose and one zone has passed."""
-
-    viewer: Actor
-    item: ItemDetail
-    library: Library
-    file: MediaFileInfo | None
-    zone: str
-
-    @property
-    def media(self) -> MediaInfo | None:
-        return self.file.media if self.file is not None else None
-
-    @property
-    def duration(self) -> float:
-        return (self.media.duration if self.media else None) or self.item.duration or 0.0
-
-    @property
-    def content_type(self) -> str:
-        if self.file is None:
-            return "application/octet-stream"
-        return content_type(self.file.path, self.media.container if self.media else None)
-
-    @property
-    def is_audio_only(self) -> bool:
-        return self.media is not None and not any(s.type == "video" for s in self.media.streams)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """An opened file to send, and what to call it."""
-
-    allowed: Allowed
-    file: OpenedFile
-    content_type: str
-
-
-class OpenStreams:
-    """Media answers still being sent, by viewer. A player's one long Range request can outlast the grant
-    that opened it by hours, so ending or narrowing an account must cut these too, not only refuse new ones."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # key → (viewer, item, session that obtained the media URL, how to cut it)
-        self._open: dict[int, tuple[str, str, str | None, Callable[[], None]]] = {}
-        self._next = 0
-
-    @contextmanager
-    def track(
-        self, viewer: str, item_id: str, cut: Callable[[], None], session: str | None = None
-    ) -> Iterator[None]:
-        with self._lock:
-            self._next += 1
-            key = self._next
-            self._open[key] = (viewer, item_id, session, cut)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._open.pop(key, None)
-
-    def of(self, viewer: str) -> list[tuple[str, Callable[[], None]]]:
-        with self._lock:
-            return [(item, cut) for who, item, _session, cut in self._open.values() if who == viewer]
-
-    def by_session(self, viewer: str) -> list[tuple[str | None, Callable[[], None]]]:
-        with self._lock:
-            return [(session, cut) for who, _item, session, cut in self._open.values() if who == viewer]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._open)
-
-
-def stream_purpose(file_id: str | None) -> str:
-    """The grant purpose of a direct-play link: the item's first file, or one chosen version of it."""
-    return Purpose.STREAM.value if file_id is None else f"{Purpose.STREAM.value}:{file_id}"
-
-
-def zone_of(value: str | None) -> str:
-    # A request with no zone never passed the network gate (a test app): only a peer known to be remote is.
-    return Zone.REMOTE.value if value == Zone.REMOTE.value else Zone.LAN.value
 
 
 class MediaAccess:
@@ -177,22 +75,21 @@ class MediaAccess:
         artwork_cache: Path,
         on_broken: Callable[[str, str, str], None] | None = None,
     ) -> None:
-        self._on_broken = on_broken
-        self._artwork_cache = artwork_cache
         self._db = db
         self._catalogue = catalogue
         self._libraries = libraries
         self._accounts = accounts
-        self._subtitles = subtitles
-        self._people = PeopleRepository()
         self.renditions = renditions
-        self._scans = scans
         self.grants = grants
         self.image_tags = ImageTags(grants.derive("image tags"))
         self.files = files
         self.encoders = encoders
         self._setting = setting
         self.open = OpenStreams()
+        self._revocations = Revocations(self, db, accounts, self.open, encoders)
+        self._renderings = Renderings(
+            self, db, catalogue, subtitles, files, renditions, scans, artwork_cache, on_broken
+        )
         self._checked: dict[tuple[str, str, str, str], tuple[float, Allowed]] = {}
         self._checked_lock = threading.Lock()
         # With `cluster` on: takes up a session another web node started (services/hls_shared.py).
@@ -241,7 +138,7 @@ class MediaAccess:
             library = None if item is None else self._libraries.get(conn, item.summary.library_id)
         if item is None or library is None or not viewer.scope.allows_library(library.id):
             raise NotFound("No such item.")
-        if not can(viewer, _ACTION[purpose], library.id):
+        if not can(viewer, ACTION_OF[purpose], library.id):
             raise PermissionDenied("Your account may not do that with this item.")
         present = next((f for f in item.files if not f.missing and file_id in (None, f.id)), None)
         if file_id is not None and present is None:
@@ -360,61 +257,14 @@ class MediaAccess:
         with self._checked_lock:
             self._checked.clear()
 
-    def may_still_stream(self, user_id: str, session_id: str | None, item_id: str) -> bool:
-        try:
-            with self._db.read() as conn:
-                row = self._accounts.user_by_id(conn, user_id)
-            if row is None or account_ended(row.grants, bool(row.disabled)):
-                return False
-            viewer = grants_to_actor(row.id, row.username, row.role, row.grants, "stream", session_id)
-            self.allow(viewer, item_id, Purpose.STREAM, Zone.LAN.value)
-        except (AuthenticationRequired, NotFound, PermissionDenied):
-            return False
-        return True
-
     def user_changed(self, user_id: str) -> int:
         """After an admin changes, disables or deletes a user: forget the checks made for their grants and
         cut every stream, HLS session and encoder of theirs that they may no longer watch. Returns how many."""
-        self.forget()
-        verdicts: dict[str, bool] = {}
-
-        def allowed(item_id: str) -> bool:
-            if item_id not in verdicts:
-                verdicts[item_id] = self.may_still_stream(user_id, None, item_id)
-            return verdicts[item_id]
-
-        cut = 0
-        for item_id, stop in self.open.of(user_id):
-            if not allowed(item_id):
-                stop()
-                cut += 1
-        for session in self.encoders.of_user(user_id):
-            if not allowed(session.item_id):
-                with suppress(NotFound):
-                    self.encoders.end(session.id, user_id)
-                cut += 1
-        cut += self.encoders.end_audio_of(user_id, lambda encoder: allowed(encoder.item_id))
-        # An admin's reset or disable also ended the user's sessions: what their URLs opened goes with them.
-        return cut + self.sessions_ended(user_id)
+        return self._revocations.user_changed(user_id)
 
     def sessions_ended(self, user_id: str) -> int:
-        """After a user signs out a session or all of them, changes their password, or loses them any other way:
-        every stream, HLS session and encoder that a media URL of a session now gone opened is cut at once."""
-        self.forget()
-        with self._db.read() as conn:
-            alive = {t.id for t in self._accounts.tokens_of(conn, user_id)}
-        cut = 0
-        for session, stop in self.open.by_session(user_id):
-            if session not in alive:
-                stop()
-                cut += 1
-        for hls in self.encoders.of_user(user_id):
-            if hls.grant_session not in alive:
-                with suppress(NotFound):
-                    self.encoders.end(hls.id, user_id)
-                cut += 1
-        cut += self.encoders.end_audio_of(user_id, lambda encoder: encoder.session in alive)
-        return cut
+        """After a user's session ends, however it ends: cut what a media URL of a session now gone opened."""
+        return self._revocations.sessions_ended(user_id)
 
     # What the routes call: one method per kind of media answer -------------------------------------
     def _original(self, allowed: Allowed) -> Delivery:
@@ -490,29 +340,11 @@ class MediaAccess:
         self.check_plan_bitrate(allowed, session.plan)
         return session, allowed
 
-    def _picture(
-        self, allowed: Allowed, source: OpenedFile, width: int | None, tag: str
-    ) -> tuple[OpenedFile, str]:
-        """A rendition, or when the picture cannot be rendered, a placeholder and an error admins see."""
-        try:
-            keep = allowed.viewer.permissions.may_see_location
-            return self.renditions.image(source, width, keep, tag), "image/jpeg"
-        except MediaError as exc:
-            with self._db.begin() as conn:
-                self._scans.note_error(conn, allowed.library.id, source.path, exc.message, time.time())
-            if self._on_broken is not None:
-                self._on_broken(allowed.library.id, source.path, exc.message)
-            return self.renditions.placeholder(), "image/png"
-
     def photo(self, viewer: Actor, item_id: str, width: int, zone: str | None) -> tuple[OpenedFile, str]:
         """A resized, upright photo; its location is kept only for viewers allowed to see it."""
         if width not in PHOTO_WIDTHS:
             raise InvalidInput(f"width must be one of {', '.join(map(str, PHOTO_WIDTHS))}.", "width")
-        allowed = self.allow(viewer, item_id, Purpose.PHOTO, zone)
-        if allowed.item.summary.kind.value != "photo":
-            raise NotFound("No such photo.")
-        with self.open_file(allowed) as source:
-            return self._picture(allowed, source, width, "photo")
+        return self._renderings.photo(self.allow(viewer, item_id, Purpose.PHOTO, zone), width)
 
     def artwork(
         self, viewer: Actor, item_id: str, kind: str, width: int | None, zone: str | None
@@ -523,18 +355,7 @@ class MediaAccess:
             raise InvalidInput(f"Artwork kind must be one of {', '.join(ARTWORK_KINDS)}.", "kind")
         if width is not None and width not in ARTWORK_WIDTHS:
             raise InvalidInput(f"width must be one of {', '.join(map(str, ARTWORK_WIDTHS))}.", "width")
-        allowed = self.allow(viewer, item_id, Purpose.ARTWORK, zone)
-        with self._db.read() as conn:
-            path = self._catalogue.artwork_path(conn, viewer.scope, item_id, kind)
-        if path is None and kind == "poster" and allowed.file is not None and allowed.media is not None:
-            with self.open_file(allowed) as video, self.renditions.frame(video, allowed.duration) as frame:
-                return self.renditions.image(frame, width, False, "frame"), "image/jpeg"
-        if path is None:
-            raise NotFound("No such artwork.")
-        # Posters live beside the media, or, for covers taken from inside audio files, in the server's cache.
-        roots = (*allowed.library.roots, str(self._artwork_cache))
-        with self.files.open_inside(path, roots) as source:
-            return self._picture(allowed, source, width, "artwork")
+        return self._renderings.artwork(self.allow(viewer, item_id, Purpose.ARTWORK, zone), kind, width)
 
     def person_photo(
         self, viewer: Actor, item_id: str, person_id: str, width: int | None, zone: str | None
@@ -543,12 +364,7 @@ class MediaAccess:
         if width is not None and width not in ARTWORK_WIDTHS:
             raise InvalidInput(f"width must be one of {', '.join(map(str, ARTWORK_WIDTHS))}.", "width")
         allowed = self.allow(viewer, item_id, Purpose.ARTWORK, zone)
-        with self._db.read() as conn:
-            path = self._people.photo_path(conn, viewer.scope, item_id, person_id)
-        if path is None:
-            raise NotFound("No such photo.")
-        with self.files.open_inside(path, allowed.library.roots) as source:
-            return self._picture(allowed, source, width, "person")
+        return self._renderings.person_photo(allowed, person_id, width)
 
     def artwork_tagged(
         self, tag: str, item_id: str, kind: str, width: int | None, zone: str | None
@@ -562,25 +378,10 @@ class MediaAccess:
         return self.artwork(viewer, item_id, kind, width, zone)
 
     def subtitle_vtt(self, viewer: Actor, item_id: str, subtitle_id: str, zone: str | None) -> str:
-        allowed = self.allow(viewer, item_id, Purpose.SUBTITLE, zone)
-        return self._subtitle(allowed, subtitle_id)
+        return self._renderings.subtitle(self.allow(viewer, item_id, Purpose.SUBTITLE, zone), subtitle_id)
 
     def hls_subtitle_vtt(self, grant: str | None, session_id: str, subtitle_id: str, zone: str | None) -> str:
         session, allowed = self.hls(grant, session_id, zone)
         if subtitle_id not in {s[0] for s in session.subtitles}:
             raise NotFound("No such subtitle.")
-        return self._subtitle(allowed, subtitle_id)
-
-    def _subtitle(self, allowed: Allowed, subtitle_id: str) -> str:
-        with self._db.read() as conn:
-            found = self._subtitles.source(conn, allowed.viewer.scope, allowed.item.summary.id, subtitle_id)
-        if found is None:
-            raise NotFound("No such subtitle.")
-        if found.sidecar is not None:
-            with self.files.open_inside(found.sidecar, allowed.library.roots) as source:
-                return self.renditions.sidecar_vtt(source, found.format)
-        media = next((f for f in allowed.item.files if f.path == found.media_path and not f.missing), None)
-        if media is None or found.embedded_index is None:
-            raise NotFound("No such subtitle.")
-        with self.open_file(dataclasses.replace(allowed, file=media)) as source:
-            return self.renditions.embedded_vtt(source, found.embedded_index)
+        return self._renderings.subtitle(allowed, subtitle_id)
