@@ -137,6 +137,8 @@ def test_playback_through_a_worker_is_continuous_and_served_by_the_web_node_only
             "holds_slot": True,
             "queue": "cpu",
             "fallback": None,
+            # What the encoder makes, from the session's plan: the same whether a worker or this node encodes.
+            "profile": {"video": "h264", "height": 240, "video_kbps": 400, "audio": "aac", "audio_kbps": 160},
         }
     ]
     # Another viewer's grant does not open this session's segments, whichever machine encoded them.

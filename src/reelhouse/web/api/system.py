@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from reelhouse.domain import settings as registry
 from reelhouse.domain.access import Action
+from reelhouse.domain.playback import Plan
 from reelhouse.web.context import actor, call, json_response, parse_body, parse_query, peer_address, services
 from reelhouse.web.errors import CLIENT_APIS
 from reelhouse.web.routing import Access, Route
@@ -35,6 +36,19 @@ class ServerInfoOut(ServerOut):
     client_apis: dict[str, str]
 
 
+class TranscodeProfileOut(BaseModel):
+    """What the session's encoder makes: the playback plan's video and audio, no more."""
+
+    # "h264" when the video is encoded, "copy" when it is passed through as it is.
+    video: str
+    # The encoded picture's height and bitrate; None when the video is copied.
+    height: int | None
+    video_kbps: int | None
+    # "aac" when the audio is encoded, "copy" when it is passed through.
+    audio: str
+    audio_kbps: int | None
+
+
 class TranscodeOut(BaseModel):
     """One HLS session's encoder as an admin sees it: where it runs, never who watches what."""
 
@@ -51,6 +65,7 @@ class TranscodeOut(BaseModel):
     queue: str | None
     # Why it runs on CPU workers though GPUs are preferred ("fell back to CPU: no GPU worker took the job").
     fallback: str | None
+    profile: TranscodeProfileOut
 
 
 def _jsonable(values: dict[str, object]) -> dict[str, object]:
@@ -120,9 +135,20 @@ async def transcodes(request: web.Request) -> web.StreamResponse:
                 holds_slot=s.holds_slot,
                 queue=s.job.job.capability if remote and s.job is not None else None,
                 fallback=s.fallback,
+                profile=_profile(s.plan),
             )
             for s in encoders.active()
         ]
+    )
+
+
+def _profile(plan: Plan) -> TranscodeProfileOut:
+    return TranscodeProfileOut(
+        video="copy" if plan.video_copy else "h264",
+        height=None if plan.video_copy else plan.height,
+        video_kbps=None if plan.video_copy else plan.video_kbps,
+        audio="copy" if plan.audio_copy else plan.audio_codec,
+        audio_kbps=None if plan.audio_copy else plan.audio_kbps,
     )
 
 

@@ -21,6 +21,7 @@ export const LABELS = {
   remote_max_bitrate_kbps: "Remote bitrate limit (kbit/s)",
   transcode_cache_mb: "Transcode cache size (MiB)",
   seek_previews_cache_mb: "Seek preview cache size (MiB)",
+  transcode_gpu: "GPU transcode workers",
   require_2fa_for_admins: "Require two-factor sign-in for admins",
   invitation_days: "Invitations last (days)",
   audit_retention_days: "Keep audit entries (days)",
@@ -28,6 +29,11 @@ export const LABELS = {
 
 export const CHOICES = {
   remote_ip_filter_mode: [["off", "Off: every remote address may connect"], ["allow", "Allow only the addresses below"], ["deny", "Allow everyone except the addresses below"]],
+  transcode_gpu: [
+    ["off", "Off: every job goes to CPU workers"],
+    ["prefer", "Prefer: a GPU worker when one starts the job, else a CPU worker (shown under Activity)"],
+    ["require", "Require: GPU workers only; players are told to try again when none can encode"],
+  ],
   secure_connections: [
     ["required", "Required: HTTPS only. Plain HTTP requests are redirected to HTTPS and nothing is served over HTTP."],
     ["preferred", "Preferred: remote clients must use HTTPS; on the home network both HTTPS and HTTP work."],

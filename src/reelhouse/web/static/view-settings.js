@@ -8,7 +8,7 @@ import { addLibraryForm, scanProgress, seekPreviewsToggle, startScan, KINDS } fr
 
 const SECTIONS = [
   ["general", "General"], ["libraries", "Libraries"], ["remote", "Remote Access"], ["users", "Users & Sharing"],
-  ["network", "Network"], ["links", "Linked servers"], ["transcoder", "Transcoder"], ["audit", "Audit log"],
+  ["network", "Network"], ["links", "Linked servers"], ["transcoder", "Transcoder"], ["activity", "Activity"], ["audit", "Audit log"],
 ];
 
 export async function render(ctx) {
@@ -100,7 +100,12 @@ const PAGES = {
   },
 
   async transcoder({ main }) {
-    main.append(await settingsForm(["max_transcodes", "remote_max_bitrate_kbps", "transcode_cache_mb", "seek_previews_cache_mb"], { title: "Transcoder" }));
+    main.append(await settingsForm(["max_transcodes", "remote_max_bitrate_kbps", "transcode_cache_mb", "seek_previews_cache_mb", "transcode_gpu"], { title: "Transcoder" }));
+  },
+
+  async activity(ctx) {
+    const mod = await import("/static/settings-activity.js");
+    return mod.render(ctx);
   },
 
   async links(ctx) {
