@@ -15,8 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # 0037 creates the table from its own column list (0001 never does), so every database gets it here.
-    op.add_column("hls_sessions", sa.Column("fallback", sa.Text()))
+    # 0001 creates tables from the current schema, where the column already is; 0037's own list lacks it, so a
+    # database that was at 0036 or 0037 before gets it here.
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("hls_sessions")}
+    if "fallback" not in columns:
+        op.add_column("hls_sessions", sa.Column("fallback", sa.Text()))
 
 
 def downgrade() -> None:
