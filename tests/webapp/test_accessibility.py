@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.harness import RunningServer
 from tests.mediagen import MediaKit
 from tests.webapp.conftest import Camera, watch
-from tests.webapp.tour import drawer, tour, world
+from tests.webapp.tour import drawer, open_page, tour, world
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(
     page.set_viewport_size({"width": 390, "height": 844})
     for name in drawer(page, base):
         audit.check(page, f"phone-{name}")
-    page.goto(f"{base}/#/photo/{ids['photo']}")
+    open_page(page, f"{base}/#/photo/{ids['photo']}")
     # Exact: the mini-player's "Previous track" is on screen too when the tour left music playing.
     expect(page.get_by_role("button", name="Previous", exact=True)).to_be_visible()
     audit.check(page, "phone-photo")
@@ -97,7 +97,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(
         ("tv-player", f"/play/{ids['movie']}", "Direct play"),
     ]
     for name, path, drawn in tv_pages:
-        page.goto(f"{base}/#{path}")
+        open_page(page, f"{base}/#{path}")
         expect(page.get_by_text(drawn).first).to_be_visible()
         audit.check(page, name)
 

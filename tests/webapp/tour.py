@@ -25,6 +25,15 @@ NFO = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def open_page(page: Page, url: str) -> None:
+    """Go to one of the app's pages and wait until it has drawn. A hash change leaves the last page on screen until
+    the new one renders, so a text both pages show (a photo's name on its library and on its own page) would
+    otherwise pass for the new page while the old one is about to be cleared."""
+    page.evaluate("() => performance.clearMarks('reelhouse:rendered')")
+    page.goto(url)
+    page.wait_for_function("() => performance.getEntriesByName('reelhouse:rendered').length > 0")
+
+
 def world(server: RunningServer, media_kit: MediaKit, folder: Path) -> dict[str, str]:
     """Films (one with cast from its NFO), a show, an album and photos; the ids of the pages to visit."""
     media = folder / "media"
@@ -165,7 +174,7 @@ def tour(page: Page, server: RunningServer, ids: dict[str, str]) -> Iterator[str
         ("settings-audit", "/settings/audit", "Audit log"),
     ]
     for name, path, drawn in pages:
-        page.goto(f"{base}/#{path}")
+        open_page(page, f"{base}/#{path}")
         expect(page.get_by_text(drawn).first).to_be_visible()
         if name == "person":
             page.get_by_role("link", name=re.compile("^Ann Actor")).first.click()
