@@ -129,20 +129,22 @@ def test_on_a_desktop_the_side_navigation_lists_all_twenty_libraries(
     assert errors_seen == []
 
 
-def test_a_drawer_opened_while_home_is_still_loading_keeps_its_focus(
+def home_still_loading(
     server: RunningServer,
-    context_factory: Callable[..., BrowserContext],
-    tmp_path: Path,
-    errors_seen: list[str],
-) -> None:
-    (tmp_path / "films").mkdir()
-    server.server.services.libraries.add(system_actor("test"), "Films", "movies", [str(tmp_path / "films")])
+    contexts: Callable[..., BrowserContext],
+    folder: Path,
+    errors: list[str],
+    width: int,
+) -> tuple[Page, Route]:
+    """Home with one library, its heading drawn and its shelves request held: the page has not finished loading."""
+    (folder / "films").mkdir()
+    server.server.services.libraries.add(system_actor("test"), "Films", "movies", [str(folder / "films")])
     server.create_user("owner", Role.OWNER)
     base = f"http://127.0.0.1:{server.port}"
-    context = context_factory()
+    context = contexts()
     context.add_cookies([{"name": "reelhouse", "value": server.sign_in("owner").token, "url": base}])
-    page = watch(context.new_page(), errors_seen)
-    page.set_viewport_size({"width": 390, "height": 844})
+    page = watch(context.new_page(), errors)
+    page.set_viewport_size({"width": width, "height": 844})
     held: list[Route] = []
 
     def hold(route: Route) -> None:
@@ -156,12 +158,41 @@ def test_a_drawer_opened_while_home_is_still_loading_keeps_its_focus(
             break
         page.wait_for_timeout(20)
     assert held, "Home asked for its shelves"
-    toggle = page.get_by_role("button", name="Libraries")
-    toggle.click()
+    return page, held[0]
+
+
+def finish_loading(page: Page, shelves: Route) -> None:
+    shelves.continue_()
+    page.wait_for_function("() => performance.getEntriesByName('reelhouse:rendered').length > 0")
+
+
+def test_a_drawer_opened_while_home_is_still_loading_keeps_its_focus(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    page, shelves = home_still_loading(server, context_factory, tmp_path, errors_seen, 390)
+    page.get_by_role("button", name="Libraries").click()
     home = page.get_by_role("list", name="Libraries").get_by_role("link", name="Home")
     expect(home).to_be_focused()
     # The page finishes loading after the drawer opened: focus stays where the user put it.
-    held[0].continue_()
-    page.wait_for_function("() => performance.getEntriesByName('reelhouse:rendered').length > 0")
+    finish_loading(page, shelves)
     expect(home).to_be_focused()
+    assert errors_seen == []
+
+
+def test_a_link_reached_by_keyboard_while_home_loads_keeps_its_focus(
+    server: RunningServer,
+    context_factory: Callable[..., BrowserContext],
+    tmp_path: Path,
+    errors_seen: list[str],
+) -> None:
+    page, shelves = home_still_loading(server, context_factory, tmp_path, errors_seen, 1280)
+    # On a desktop no drawer opens: the user simply moved to a link of the side navigation before Home finished.
+    playlists = page.get_by_role("navigation", name="Main").get_by_role("link", name="Playlists")
+    playlists.focus()
+    expect(playlists).to_be_focused()
+    finish_loading(page, shelves)
+    expect(playlists).to_be_focused()
     assert errors_seen == []
