@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from reelhouse.errors import ConfigError, InvalidInput
-from reelhouse.services.transcode_jobs import Capability, JobState, TranscodeJob, heartbeat_key, new_job_token
+from reelhouse.services.transcode_jobs import Capability, JobState, TranscodeJob, heartbeat_key, job_token
 from reelhouse.services.transcode_queue import TranscodeQueue
 from reelhouse.services.worker_config import WORKER_KEYS, load_worker_config
 from reelhouse.web.worker_api import WORKER_ROUTES
@@ -61,10 +61,15 @@ class Media:
         return str((self.web_root / "Drama" / name).relative_to(self.web_root))
 
 
+# The web nodes' shared key, as far as these jobs are concerned.
+KEY = secrets.token_bytes(32)
+
+
 def job(relative_path: str, long: bool = False, **changes: object) -> TranscodeJob:
+    job_id = secrets.token_urlsafe(16)
     values: dict[str, object] = {
-        "job_id": secrets.token_urlsafe(16),
-        "token": new_job_token(),
+        "job_id": job_id,
+        "token": job_token(KEY, job_id),
         "library_id": LIBRARY,
         "relative_path": relative_path,
         "start_segment": 0,
@@ -142,7 +147,7 @@ def test_a_jobs_segments_are_served_only_with_its_token(
     status, segment = fetch(f"{base}/seg0.ts", sent.token)
     assert status == 200 and segment[:1] == b"\x47" and len(segment) > 10_000  # MPEG-TS sync byte
     refused = [
-        fetch(f"{base}/seg0.ts", new_job_token()),  # another token
+        fetch(f"{base}/seg0.ts", job_token(KEY, "another job")),  # another job's token
         fetch(f"{base}/seg0.ts", None),
         fetch(f"{beat.url}/jobs/{secrets.token_urlsafe(16)}/seg0.ts", sent.token),  # unknown job
         fetch(f"{base}/ffmpeg.log", sent.token),  # in the job's folder, but not a segment

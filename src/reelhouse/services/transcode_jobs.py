@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,14 +57,10 @@ class JobState(enum.StrEnum):
     ENCODER_FAILED = "encoder_failed"
 
 
-def new_job_token() -> str:
-    """256 random bits: the only thing a worker's HTTP listener accepts for a job's segments."""
-    return secrets.token_urlsafe(32)
-
-
 def job_token(key: bytes, job_id: str) -> str:
-    """A job's token as web nodes make it: derived from their shared key and the random job id, so any node can
-    fetch a job's segments while the shared session table keeps only the job id, never a usable token."""
+    """The only thing a worker's HTTP listener accepts for a job's segments. Web nodes derive it from their shared
+    key and the random job id, so any node can fetch a job's segments while the shared session table keeps only
+    the job id, never a usable token."""
     digest = hmac.new(key, b"reelhouse transcode job\x00" + job_id.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
