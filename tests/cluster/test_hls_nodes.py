@@ -26,7 +26,7 @@ from tests.playback import media
 from tests.playback.test_hls import Hls, ffmpeg_children
 from tests.postgres import PostgresServer
 from tests.workers.test_web_node_workers import timing
-from tests.workers.worker_kit import RedisServer, WorkerProcess, wait_for
+from tests.workers.worker_kit import RedisServer, WorkerProcess, live_jobs, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -43,11 +43,7 @@ class Farm:
     folder: Path
 
     def jobs(self) -> list[str]:
-        keys = redis.Redis.from_url(self.broker.url)
-        try:
-            return sorted(k.decode() for k in keys.scan_iter("reelhouse:job:*:heartbeat"))
-        finally:
-            keys.close()
+        return live_jobs(self.broker.url)
 
     def node(self, name: str) -> RunningServer:
         return web_node(self.folder / name, self.url, self.broker.url, self.a.data_dir)

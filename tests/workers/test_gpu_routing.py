@@ -27,7 +27,7 @@ from reelhouse.services.worker_config import load_worker_config
 from tests.harness import RunningServer
 from tests.playback import media
 from tests.playback.test_hls import Hls, ffmpeg_children
-from tests.workers.worker_kit import RedisServer, WorkerProcess, wait_for
+from tests.workers.worker_kit import RedisServer, WorkerProcess, live_jobs, wait_for
 
 # No such device on this machine (nor on CI): ffmpeg fails to open it, as it would with a missing driver.
 MISSING_DEVICE = "/dev/dri/renderD128"
@@ -85,11 +85,7 @@ class Node:
         return dict(next(entry for entry in listed if entry["session_id"] == session_id))
 
     def jobs(self) -> list[str]:
-        keys = redis.Redis.from_url(self.broker.url)
-        try:
-            return sorted(k.decode() for k in keys.scan_iter("reelhouse:job:*:heartbeat"))
-        finally:
-            keys.close()
+        return live_jobs(self.broker.url)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,14 @@ from reelhouse.services.hls_session import SEGMENT_SECONDS, Session
 from tests.harness import Client, RunningServer
 from tests.playback import media
 from tests.playback.test_hls import Hls, ffmpeg_children
-from tests.workers.worker_kit import RedisServer, WorkerProcess, ffmpeg_processes, free_port, wait_for
+from tests.workers.worker_kit import (
+    RedisServer,
+    WorkerProcess,
+    ffmpeg_processes,
+    free_port,
+    live_jobs,
+    wait_for,
+)
 
 FFPROBE = media.FFMPEG.replace("ffmpeg", "ffprobe")
 
@@ -48,11 +55,7 @@ class Node:
         return WorkerProcess(self.folder / name, self.broker.url, {self.library_id: self.mounts}, ("cpu",), 2)
 
     def jobs(self) -> list[str]:
-        keys = redis.Redis.from_url(self.broker.url)
-        try:
-            return sorted(k.decode() for k in keys.scan_iter("reelhouse:job:*:heartbeat"))
-        finally:
-            keys.close()
+        return live_jobs(self.broker.url)
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,15 @@ def ffmpeg_processes(marker: Path) -> list[int]:
     return found
 
 
+def live_jobs(broker_url: str) -> list[str]:
+    """The heartbeat keys of the jobs alive on the broker now, sorted."""
+    keys = redis.Redis.from_url(broker_url)
+    try:
+        return sorted(k.decode() for k in keys.scan_iter("reelhouse:job:*:heartbeat"))
+    finally:
+        keys.close()
+
+
 def wait_for(condition: object, timeout: float, step: float = 0.05) -> float:
     """Seconds until ``condition()`` held; fails the test when it never did."""
     start = time.monotonic()
